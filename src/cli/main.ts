@@ -1,0 +1,96 @@
+#!/usr/bin/env node
+/** The `ecart` command line. `ecart help` lists the commands. */
+import { ScenarioFormatError } from "../scenarios/format.js";
+import { readScenarioFile, runScenario } from "../scenarios/runner.js";
+
+const USAGE = `ecart — consumption gaps between occupants
+
+  ecart scenario run FILE        replay a scenario (SPEC §7), print the JSON result
+  ecart serve                    start the product (deadline sweep on a timer)
+  ecart sweep                    process every expired deadline now
+  ecart migrate                  bring the database schema up to date
+  ecart help                     this text
+
+Database: DATABASE_URL=postgres://… for a server; otherwise the embedded one in ECART_DATA (./data).`;
+
+type Handler = (args: string[]) => Promise<number>;
+
+const commands: Record<string, Handler> = {
+  async scenario(args) {
+    const [sub, file, ...rest] = args;
+    if (sub !== "run" || !file) {
+      process.stderr.write("usage: ecart scenario run FILE\n");
+      return 2;
+    }
+    let scenario: ReturnType<typeof readScenarioFile>;
+    try {
+      scenario = readScenarioFile(file);
+    } catch (e) {
+      if (e instanceof ScenarioFormatError) {
+        process.stderr.write(`malformed scenario: ${e.message}\n`);
+        return 2;
+      }
+      throw e;
+    }
+    const outboxAt = rest.indexOf("--outbox");
+    const outboxDir = outboxAt >= 0 ? rest[outboxAt + 1] : undefined;
+    const out = await runScenario(scenario, {
+      afterSteps: outboxDir
+        ? async (db) => {
+            const { exportOutbox } = await import("../communications/export.js");
+            await exportOutbox(db, outboxDir);
+          }
+        : undefined,
+    });
+    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+    return 0;
+  },
+  async serve(args) {
+    const { serve } = await import("./serve.js");
+    return serve(args);
+  },
+  async sweep() {
+    const { withDatabase } = await import("./database.js");
+    return withDatabase(async (db, config) => {
+      const { sweepDeadlines } = await import("../move-in/sweep.js");
+      const r = await sweepDeadlines(db, new Date(), config);
+      process.stdout.write(`${JSON.stringify(r)}\n`);
+      return r.failed.length === 0 ? 0 : 1;
+    });
+  },
+  async migrate() {
+    const { withDatabase } = await import("./database.js");
+    return withDatabase(async () => {
+      process.stdout.write("schema up to date\n");
+      return 0;
+    });
+  },
+  async help() {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  },
+};
+
+export function registerCommand(name: string, handler: Handler) {
+  commands[name] = handler;
+}
+
+async function main(argv: string[]) {
+  const [name = "help", ...args] = argv;
+  const handler = commands[name];
+  if (!handler) {
+    process.stderr.write(`unknown command: ${name}\n\n${USAGE}\n`);
+    return 2;
+  }
+  return handler(args);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e) => {
+    process.stderr.write(`ecart: ${(e as Error).stack ?? e}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,643 @@
+/**
+ * The move-in procedure (R1–R10, R12): each function runs inside the caller's transaction,
+ * applies the rules and writes everything it decides, or throws and writes nothing.
+ */
+import type { Transaction } from "kysely";
+import { z } from "zod";
+import {
+  type CaseRow,
+  addComment,
+  addTask,
+  assertOpen,
+  closeTasks,
+  closeUnlessVisitPending,
+  loadCaseForUpdate,
+  openCase,
+  openTasks,
+  setCaseSubscription,
+  updateMoveIn,
+} from "../cases/store.js";
+import { enqueue, type MessageFacts } from "../communications/outbox.js";
+import { audit } from "../platform/audit.js";
+import { type Context, today } from "../platform/context.js";
+import { frenchDate } from "../platform/dates.js";
+import { ErrorCode, EcartError, fail } from "../platform/errors.js";
+import type { DB, MoveInFacts, ProofKind, StartSource } from "../platform/schema.js";
+import { isoDate, rawIndex, ref, text } from "../platform/validate.js";
+import { assertNotFuture } from "../readings/commands.js";
+import { parseIndexM3 } from "../readings/index-m3.js";
+import { appendReading, indexAtDate, readingStatusAt } from "../readings/store.js";
+import type { CommandResult } from "../registry.js";
+import { checkGap, showsIntermediateConsumption } from "./gap.js";
+import { proofDeadline } from "./deadline.js";
+import { prescribedStart } from "./prescription.js";
+import {
+  createParty,
+  currentMeter,
+  insertSubscription,
+  lockServicePoint,
+  openSubscription,
+  partyById,
+  samePerson,
+  terminationOf,
+} from "./store.js";
+import {
+  R5_NO_PROOF_COMMENT,
+  R6_AWAIT_COMMENT,
+  R9_COMMENT,
+  awaitingProofSentence,
+  gapSentence,
+  predecessorSubscribedSentence,
+  suspectTerminationSentence,
+} from "./wording.js";
+
+type Trx = Transaction<DB>;
+
+const customer = z.object({
+  name: text(200),
+  email: z.email().max(254).nullish(),
+  phone: z.string().max(40).nullish(),
+  address: z.string().max(400).nullish(),
+});
+
+export const moveInInput = z.object({
+  servicePoint: ref,
+  customer,
+  date: isoDate,
+  index: rawIndex.nullish(),
+  reconnection: z.boolean(),
+  proof: z.enum(["WILL_SEND", "NONE"]),
+});
+export type MoveInInput = z.infer<typeof moveInInput>;
+
+/** Facts every letter and email about a case names (SPEC §5). */
+async function messageFacts(trx: Trx, spId: string, caseId: string | null): Promise<MessageFacts> {
+  const sp = await trx.selectFrom("service_points").select(["id", "address"]).where("id", "=", spId).executeTakeFirstOrThrow();
+  const meter = await currentMeter(trx, spId);
+  return { servicePoint: { id: sp.id, address: sp.address }, meterSerial: meter?.serial ?? null, caseId };
+}
+
+function beforeTermination(date: string, t: MoveInFacts["termination"], field: string): never {
+  throw new EcartError(
+    ErrorCode.DATE_BEFORE_TERMINATION,
+    `La date du ${frenchDate(date)} est antérieure à la résiliation du prédécesseur (${frenchDate(t.date)}).`,
+    `${field} ${date} is before the predecessor's termination ${t.date}`,
+    field,
+  );
+}
+
+/** The path a move-in takes, decided from the figures alone (the console shows it before confirming). */
+export type MoveInPath = "SUBSCRIBE_DECLARED" | "SUBSCRIBE_PREDECESSOR" | "CASE_AWAIT_PROOF" | "CASE_AWAIT_VISIT" | "CASE_NO_PROOF_BO";
+
+/** R2–R5: which path applies to a move-in, given the gap check (null when no index or no reference). */
+export function moveInPath(
+  withinTolerance: boolean | null,
+  hasIndex: boolean,
+  reconnection: boolean,
+  proof: "WILL_SEND" | "NONE",
+): MoveInPath {
+  if (!hasIndex) return "CASE_AWAIT_VISIT";
+  if (withinTolerance !== false) return "SUBSCRIBE_DECLARED";
+  if (proof === "NONE") return reconnection ? "CASE_NO_PROOF_BO" : "SUBSCRIBE_PREDECESSOR";
+  return "CASE_AWAIT_PROOF";
+}
+
+/** R1–R5: a move-in is always checked against the predecessor's termination index. */
+export async function moveIn(trx: Trx, ctx: Context, input: MoveInInput): Promise<CommandResult> {
+  const index = input.index === null || input.index === undefined ? null : parseIndexM3(input.index);
+  if (index === null && !input.reconnection) {
+    fail(
+      ErrorCode.INVALID_INPUT,
+      "L'index d'arrivée est obligatoire pour une arrivée sans remise en eau.",
+      "index is required for a move-in without reconnection",
+      "index",
+    );
+  }
+  assertNotFuture(ctx, input.date);
+  const sp = await lockServicePoint(trx, input.servicePoint);
+
+  // SPEC §6: a repeated move-in for the same person returns the first result.
+  const current = await openSubscription(trx, sp.id);
+  if (current) {
+    const holder = await partyById(trx, current.party_id);
+    if (samePerson(input.customer, holder)) {
+      return { outcome: "SUBSCRIBED", case: current.case_id, subscription: current.id, duplicate: true };
+    }
+    fail(
+      ErrorCode.PREDECESSOR_NOT_TERMINATED,
+      `Le contrat en cours (${current.id}) sur ce point de desserte n'est pas résilié : enregistrez d'abord le départ de l'occupant.`,
+      `current subscription ${current.id} at ${sp.id} has not ended`,
+      "servicePoint",
+    );
+  }
+  const openArr = await trx
+    .selectFrom("cases")
+    .innerJoin("parties", "parties.id", "cases.party_id")
+    .select(["cases.id", "parties.name", "parties.email"])
+    .where("cases.service_point_id", "=", sp.id)
+    .where("cases.status", "=", "OPEN")
+    .where("cases.type", "in", ["ARR_SPECIAL", "ARR_INTERVENTION"])
+    .execute();
+  const dup = openArr.find((c) => samePerson(input.customer, c));
+  if (dup) return { outcome: "CASE_OPENED", case: dup.id, subscription: null, duplicate: true };
+
+  const termination = await terminationOf(trx, sp.id);
+  if (termination && input.date < termination.date) beforeTermination(input.date, termination, "date");
+  const meter = await currentMeter(trx, sp.id);
+  const gap = index !== null && termination ? checkGap(termination.index, index, ctx.config.toleranceM3) : null;
+  const path = moveInPath(gap ? gap.withinTolerance : null, index !== null, input.reconnection, input.proof);
+  const termStatus = termination ? await readingStatusAt(trx, sp.id, termination.date, termination.index) : null;
+  const terminationSuspect = termStatus?.effective_status === "SUSPECT";
+
+  const party = await createParty(trx, ctx, input.customer, sp.address);
+  const facts: MoveInFacts = {
+    date: input.date,
+    index,
+    reconnection: input.reconnection,
+    proof: input.proof,
+    termination: termination ?? { date: input.date, index: index ?? 0, source: "READING", subscription: null },
+    gap: gap?.gap ?? null,
+    proofRequested: false,
+  };
+  const warnings: string[] = terminationSuspect ? ["TERMINATION_INDEX_SUSPECT"] : [];
+
+  // Within tolerance (or nothing to compare with): the declared index is the newcomer's start (R2).
+  let caseId: string | null = null;
+  if (input.reconnection) {
+    caseId = await openCase(trx, ctx, { type: "ARR_INTERVENTION", servicePointId: sp.id, partyId: party.id, moveIn: facts });
+    await trx
+      .insertInto("interventions")
+      .values({ case_id: caseId, kind: "RECONNECTION", status: "PLANNED", created_at: ctx.now })
+      .execute();
+    await addComment(
+      trx,
+      ctx,
+      caseId,
+      `Arrivée avec remise en eau au ${frenchDate(input.date)}${index === null ? " : index non connu du client, relevé attendu lors de l'intervention" : ` : index déclaré ${index} m3`}.`,
+    );
+    if (terminationSuspect && termination) await addComment(trx, ctx, caseId, suspectTerminationSentence(termination));
+  }
+
+  if (path === "SUBSCRIBE_DECLARED") {
+    const sub = await insertSubscription(trx, ctx, {
+      servicePointId: sp.id,
+      meterId: meter?.id ?? null,
+      partyId: party.id,
+      caseId,
+      date: input.date,
+      index: index as number,
+      source: "DECLARED",
+    });
+    if (caseId) await setCaseSubscription(trx, caseId, sub.id);
+    return { outcome: "SUBSCRIBED", case: caseId, subscription: sub.id, reading: sub.readingId, gap: facts.gap, warnings };
+  }
+
+  // Beyond tolerance, or an unknown index: no subscription yet. The declared index enters the history.
+  let readingId: string | null = null;
+  if (index !== null) {
+    readingId = (
+      await appendReading(trx, ctx, { servicePointId: sp.id, meterId: meter?.id ?? null, date: input.date, index, type: "CUSTOMER" })
+    ).id;
+  }
+  if (!caseId) {
+    caseId = await openCase(trx, ctx, { type: "ARR_SPECIAL", servicePointId: sp.id, partyId: party.id, moveIn: facts });
+    if (terminationSuspect && termination) await addComment(trx, ctx, caseId, suspectTerminationSentence(termination));
+  }
+  if (gap && termination && index !== null) {
+    await addComment(trx, ctx, caseId, gapSentence(termination, input.date, index, gap, ctx.config.toleranceM3));
+  }
+
+  if (path === "SUBSCRIBE_PREDECESSOR") {
+    // R4 at the move-in itself: the customer has no proof; subscribed at once, the case recorded and closed.
+    const caseRow = await loadCaseForUpdate(trx, caseId);
+    const sub = await subscribeAtPredecessor(trx, ctx, caseRow, "Le client déclare ne pas avoir de justificatif");
+    return { outcome: "SUBSCRIBED", case: caseId, subscription: sub, reading: readingId, gap: facts.gap, warnings };
+  }
+  if (path === "CASE_NO_PROOF_BO") {
+    // R5: with reconnection, BO sets the subscription up (declareNoProof); the same 15 days apply in BO.
+    await addComment(trx, ctx, caseId, R5_NO_PROOF_COMMENT);
+    await addTask(trx, ctx, caseId, "SUBSCRIBE_AT_PREDECESSOR", proofDeadline(ctx.now, ctx.config.proofDeadlineDays, ctx.config.timeZone));
+  } else if (path === "CASE_AWAIT_PROOF") {
+    await requestProofOn(trx, ctx, caseId, sp.id, party.id, facts);
+  }
+  return { outcome: "CASE_OPENED", case: caseId, subscription: null, reading: readingId, gap: facts.gap, warnings };
+}
+
+/** R3/R6: ask the customer for a proof, with the deadline, and keep the task open. */
+async function requestProofOn(trx: Trx, ctx: Context, caseId: string, spId: string, partyId: string, facts: MoveInFacts, comment?: string) {
+  const existing = (await openTasks(trx, caseId)).find((t) => t.kind === "AWAIT_PROOF");
+  let due = existing?.due_date;
+  if (!existing) {
+    await closeTasks(trx, ctx, caseId, "DONE");
+    const d = proofDeadline(ctx.now, ctx.config.proofDeadlineDays, ctx.config.timeZone);
+    await addTask(trx, ctx, caseId, "AWAIT_PROOF", d);
+    due = d.dueDate;
+  }
+  await updateMoveIn(trx, caseId, { ...facts, proofRequested: true });
+  await addComment(trx, ctx, caseId, comment ?? awaitingProofSentence(due as string));
+  const party = await partyById(trx, partyId);
+  await enqueue(trx, ctx, "PROOF_REQUEST", party, {
+    ...(await messageFacts(trx, spId, caseId)),
+    termination: { date: facts.termination.date, index: facts.termination.index },
+    declared: { date: facts.date, index: facts.index },
+    gap: facts.gap,
+    dueDate: due,
+  });
+  return due as string;
+}
+
+/** R4/R8: subscribe at the predecessor's termination date and index and tell the customer. */
+async function subscribeAtPredecessor(trx: Trx, ctx: Context, c: CaseRow, why: string, taskStatus: "DONE" | "EXPIRED" = "DONE") {
+  const facts = c.move_in as MoveInFacts;
+  const t = facts.termination;
+  const meter = await currentMeter(trx, c.service_point_id);
+  const sub = await insertSubscription(trx, ctx, {
+    servicePointId: c.service_point_id,
+    meterId: meter?.id ?? null,
+    partyId: c.party_id as string,
+    caseId: c.id,
+    date: t.date,
+    index: t.index,
+    source: "PREDECESSOR",
+  });
+  await setCaseSubscription(trx, c.id, sub.id);
+  await closeTasks(trx, ctx, c.id, taskStatus);
+  await addComment(trx, ctx, c.id, predecessorSubscribedSentence(why, t));
+  const party = await partyById(trx, c.party_id as string);
+  await enqueue(trx, ctx, "CONFIRMATION_PREDECESSOR_INDEX", party, {
+    ...(await messageFacts(trx, c.service_point_id, c.id)),
+    termination: { date: t.date, index: t.index },
+    declared: { date: facts.date, index: facts.index },
+    start: { date: t.date, index: t.index, source: "PREDECESSOR" },
+  });
+  await closeUnlessVisitPending(trx, ctx, c.id);
+  return sub.id;
+}
+
+function assertMoveInCase(c: CaseRow): asserts c is CaseRow & { move_in: MoveInFacts; party_id: string } {
+  if (c.type === "INT_EUROS" || !c.move_in || !c.party_id) {
+    fail(ErrorCode.INVALID_INPUT, `Le dossier ${c.id} n'est pas un dossier d'arrivée.`, `case ${c.id} is not a move-in case`, "case");
+  }
+}
+
+function assertNotSubscribed(c: CaseRow) {
+  if (c.subscription_id) {
+    fail(
+      ErrorCode.INVALID_INPUT,
+      `L'abonnement ${c.subscription_id} est déjà en place pour ce dossier.`,
+      `case ${c.id} already has subscription ${c.subscription_id}`,
+      "case",
+    );
+  }
+}
+
+export const declareNoProofInput = z.object({ case: ref });
+
+/** R4: the customer says there is no proof: predecessor's date and index, confirmation, case closed. */
+export async function declareNoProof(trx: Trx, ctx: Context, input: z.infer<typeof declareNoProofInput>): Promise<CommandResult> {
+  const c = await loadCaseForUpdate(trx, input.case);
+  assertMoveInCase(c);
+  assertOpen(c);
+  assertNotSubscribed(c);
+  const sub = await subscribeAtPredecessor(trx, ctx, c, "Le client déclare ne pas avoir de justificatif");
+  return { outcome: "SUBSCRIBED", case: c.id, subscription: sub };
+}
+
+export const requestProofInput = z.object({ case: ref });
+
+/** R3/R6: BO asks (again) for a proof; the task keeps its first deadline. */
+export async function requestProof(trx: Trx, ctx: Context, input: z.infer<typeof requestProofInput>): Promise<CommandResult> {
+  const c = await loadCaseForUpdate(trx, input.case);
+  assertMoveInCase(c);
+  assertOpen(c);
+  assertNotSubscribed(c);
+  await requestProofOn(trx, ctx, c.id, c.service_point_id, c.party_id, c.move_in);
+  return { outcome: "PROOF_REQUESTED", case: c.id };
+}
+
+export const interventionReportInput = z.object({ case: ref, date: isoDate, index: rawIndex });
+
+/** R6: the reconnection visit reports its reading. */
+export async function interventionReport(
+  trx: Trx,
+  ctx: Context,
+  input: z.infer<typeof interventionReportInput>,
+): Promise<CommandResult> {
+  const index = parseIndexM3(input.index);
+  assertNotFuture(ctx, input.date);
+  const c = await loadCaseForUpdate(trx, input.case);
+  assertMoveInCase(c);
+  if (c.type !== "ARR_INTERVENTION") {
+    fail(ErrorCode.INVALID_INPUT, `Le dossier ${c.id} n'a pas d'intervention.`, `case ${c.id} has no intervention`, "case");
+  }
+  assertOpen(c);
+  const t = c.move_in.termination;
+  if (input.date < t.date) beforeTermination(input.date, t, "date");
+  const meter = await currentMeter(trx, c.service_point_id);
+  const reading = await appendReading(trx, ctx, {
+    servicePointId: c.service_point_id,
+    meterId: meter?.id ?? null,
+    date: input.date,
+    index,
+    type: "INTERVENTION",
+  });
+  await trx
+    .updateTable("interventions")
+    .set({ status: "DONE", reported_date: input.date, reported_index: index, reading_id: reading.id, reported_at: ctx.now })
+    .where("case_id", "=", c.id)
+    .where("status", "=", "PLANNED")
+    .execute();
+  await addComment(trx, ctx, c.id, `Remise en eau effectuée : index relevé ${index} m3 le ${frenchDate(input.date)}.`);
+  await audit(trx, ctx, "intervention.reported", "case", c.id, { date: input.date, index });
+
+  if (c.subscription_id) {
+    // Already subscribed at the move-in: the visit's reading is only recorded.
+    if ((await openTasks(trx, c.id)).length === 0) await closeUnlessVisitPending(trx, ctx, c.id);
+    return { outcome: "SUBSCRIBED", case: c.id, subscription: c.subscription_id, reading: reading.id };
+  }
+  const gap = checkGap(t.index, index, ctx.config.toleranceM3);
+  if (gap.withinTolerance) {
+    const sub = await insertSubscription(trx, ctx, {
+      servicePointId: c.service_point_id,
+      meterId: meter?.id ?? null,
+      partyId: c.party_id,
+      caseId: c.id,
+      date: c.move_in.date,
+      index,
+      source: "INTERVENTION",
+    });
+    await setCaseSubscription(trx, c.id, sub.id);
+    await closeTasks(trx, ctx, c.id, "DONE");
+    await closeUnlessVisitPending(trx, ctx, c.id);
+    return { outcome: "SUBSCRIBED", case: c.id, subscription: sub.id, reading: reading.id };
+  }
+  await addComment(trx, ctx, c.id, gapSentence(t, input.date, index, gap, ctx.config.toleranceM3));
+  if (c.move_in.proof === "NONE") {
+    // The customer already said there is no proof (R5): BO applies R4 now.
+    const sub = await subscribeAtPredecessor(trx, ctx, c, "Écart constaté à l'intervention et client sans justificatif");
+    return { outcome: "SUBSCRIBED", case: c.id, subscription: sub, reading: reading.id };
+  }
+  if (!c.move_in.proofRequested) {
+    await requestProofOn(trx, ctx, c.id, c.service_point_id, c.party_id, c.move_in, R6_AWAIT_COMMENT);
+  }
+  return { outcome: "PROOF_REQUESTED", case: c.id, reading: reading.id };
+}
+
+export const receiveProofInput = z.object({
+  case: ref,
+  kind: z.enum(["SALE_DEED", "ENTRY_INVENTORY", "METER_PHOTO"]),
+  date: isoDate.nullish(),
+  index: rawIndex.nullish(),
+  meterSerial: z.string().max(40).nullish(),
+  prescriptionInvoked: z.boolean().nullish(),
+  file: z
+    .object({ name: z.string().max(200), contentType: z.string().max(100), size: z.number().int(), sha256: z.string().max(64), content: z.instanceof(Uint8Array).optional() })
+    .nullish(),
+});
+export type ReceiveProofInput = z.infer<typeof receiveProofInput>;
+
+const PROOF_LABEL: Record<ProofKind, string> = {
+  SALE_DEED: "acte de vente",
+  ENTRY_INVENTORY: "état des lieux d'entrée",
+  METER_PHOTO: "photo du compteur",
+};
+
+const sameSerial = (a: string, b: string) => a.replace(/\s+/g, "").toUpperCase() === b.replace(/\s+/g, "").toUpperCase();
+
+/** R7, R9, R10, R12: a proof reaches the back office. */
+export async function receiveProof(trx: Trx, ctx: Context, input: ReceiveProofInput): Promise<CommandResult> {
+  const index = input.index === null || input.index === undefined ? null : parseIndexM3(input.index);
+  const isPhoto = input.kind === "METER_PHOTO";
+  const date = input.date ?? (isPhoto ? today(ctx) : null);
+  if (!date) {
+    fail(ErrorCode.INVALID_INPUT, "La date d'entrée figurant sur le justificatif est obligatoire.", "proof date is required", "date");
+  }
+  const docDate = date as string;
+  assertNotFuture(ctx, docDate);
+  const c = await loadCaseForUpdate(trx, input.case);
+  assertMoveInCase(c);
+  const meter = await currentMeter(trx, c.service_point_id);
+
+  const keep = async (status: "ACCEPTED" | "REFUSED" | "COMPLEMENT" | "LATE", refusal?: EcartError) => {
+    const row = await trx
+      .insertInto("proofs")
+      .values({
+        case_id: c.id,
+        kind: input.kind,
+        doc_date: docDate,
+        doc_index: index,
+        meter_serial: input.meterSerial ?? null,
+        prescription_invoked: input.prescriptionInvoked ?? false,
+        status,
+        refusal_code: refusal?.code ?? null,
+        refusal_reason: refusal?.messageFr ?? null,
+        file_name: input.file?.name ?? null,
+        content_type: input.file?.contentType ?? null,
+        size_bytes: input.file?.size ?? null,
+        sha256: input.file?.sha256 ?? null,
+        content: input.file?.content ?? null,
+        received_at: ctx.now,
+        received_by: ctx.actor.user,
+        entity: ctx.actor.entity,
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    await audit(trx, ctx, `proof.${status.toLowerCase()}`, "proof", row.id, { case: c.id, kind: input.kind, refusal: refusal?.code });
+    return row.id;
+  };
+
+  // R12: a proof after the subscription was set up does not rewrite it: regularisation by EUROS.
+  if (c.subscription_id && !isPhoto) {
+    const proofId = await keep("LATE");
+    const intCase = await openCase(trx, ctx, {
+      type: "INT_EUROS",
+      servicePointId: c.service_point_id,
+      partyId: c.party_id,
+      subscriptionId: c.subscription_id,
+      relatedCaseId: c.id,
+      regularization: { motive: "LATE_PROOF", proof: { id: proofId, kind: input.kind, date: docDate, index } },
+    });
+    await addComment(
+      trx,
+      ctx,
+      intCase,
+      `Justificatif (${PROOF_LABEL[input.kind]}) reçu après la mise en place de l'abonnement ${c.subscription_id} : ` +
+        `date d'entrée ${frenchDate(docDate)}${index !== null ? `, index ${index} m3` : ", sans index"}. Régularisation à effectuer par le service EUROS.`,
+    );
+    await addComment(trx, ctx, c.id, `Justificatif reçu après abonnement : dossier ${intCase} transmis au service EUROS.`);
+    return { outcome: "REGULARIZATION_OPENED", case: intCase, subscription: c.subscription_id };
+  }
+  assertOpen(c);
+
+  if (input.meterSerial && meter && !sameSerial(input.meterSerial, meter.serial)) {
+    const err = new EcartError(
+      ErrorCode.METER_SERIAL_MISMATCH,
+      `Le matricule du justificatif (${input.meterSerial}) ne correspond pas au compteur du point de desserte (${meter.serial}) : justificatif refusé et conservé, dossier toujours ouvert.`,
+      `proof meter serial ${input.meterSerial} differs from ${meter.serial}`,
+      "meterSerial",
+    );
+    const proofId = await keep("REFUSED", err);
+    await addComment(trx, ctx, c.id, `Justificatif ${proofId} refusé : ${err.messageFr}`);
+    return { outcome: "PROOF_REFUSED", case: c.id, proof: proofId, refusal: err };
+  }
+  const t = c.move_in.termination;
+  if (docDate < t.date) {
+    const err = new EcartError(
+      ErrorCode.DATE_BEFORE_TERMINATION,
+      `La date du justificatif (${frenchDate(docDate)}) est antérieure à la résiliation du prédécesseur (${frenchDate(t.date)}) : justificatif refusé et conservé, dossier toujours ouvert.`,
+      `proof date ${docDate} is before the termination ${t.date}`,
+      "date",
+    );
+    const proofId = await keep("REFUSED", err);
+    await addComment(trx, ctx, c.id, `Justificatif ${proofId} refusé : ${err.messageFr}`);
+    return { outcome: "PROOF_REFUSED", case: c.id, proof: proofId, refusal: err };
+  }
+
+  if (isPhoto) {
+    // R7: a meter photo complements; it is not an entry proof. The case stays open.
+    const proofId = await keep("COMPLEMENT");
+    let readingId: string | null = null;
+    if (index !== null) {
+      readingId = (
+        await appendReading(trx, ctx, { servicePointId: c.service_point_id, meterId: meter?.id ?? null, date: docDate, index, type: "CUSTOMER" })
+      ).id;
+    }
+    await addComment(
+      trx,
+      ctx,
+      c.id,
+      `Photo du compteur reçue${index !== null ? ` : index ${index} m3 le ${frenchDate(docDate)}` : ""}` +
+        `${input.meterSerial ? `, matricule ${input.meterSerial} confirmé` : ""}. Complément seulement : un justificatif d'entrée reste attendu.`,
+    );
+    return { outcome: "PROOF_ACCEPTED", case: c.id, proof: proofId, reading: readingId };
+  }
+
+  // R7: the start is the document's date and index; without index, the remote reading or the predecessor's.
+  let indexAtProof = index;
+  let source: StartSource = "PROOF";
+  if (indexAtProof === null && meter?.remote_reading) {
+    const remote = await indexAtDate(trx, c.service_point_id, docDate, { remoteOnly: true });
+    if (remote) {
+      indexAtProof = remote.index;
+      source = "PROOF_DATE_REMOTE_INDEX";
+    }
+  }
+  let start = { date: docDate, index: indexAtProof ?? t.index };
+  if (indexAtProof === null) source = "PROOF_DATE_PREDECESSOR_INDEX";
+
+  // R10: the prescription moves the start to the processing day minus two years.
+  const prescribed = prescribedStart(docDate, today(ctx), input.prescriptionInvoked ?? false, ctx.config.prescriptionYears);
+  if (prescribed) {
+    const at = await indexAtDate(trx, c.service_point_id, prescribed);
+    start = { date: prescribed, index: at?.index ?? start.index };
+    source = "PRESCRIPTION";
+  }
+
+  const proofId = await keep("ACCEPTED");
+  const sub = await insertSubscription(trx, ctx, {
+    servicePointId: c.service_point_id,
+    meterId: meter?.id ?? null,
+    partyId: c.party_id,
+    caseId: c.id,
+    date: start.date,
+    index: start.index,
+    source,
+  });
+  await setCaseSubscription(trx, c.id, sub.id);
+  await closeTasks(trx, ctx, c.id, "DONE");
+  await addComment(
+    trx,
+    ctx,
+    c.id,
+    `Justificatif reçu (${PROOF_LABEL[input.kind]} du ${frenchDate(docDate)}${index !== null ? `, index ${index} m3` : ", sans index"}) : ` +
+      `abonnement mis en place au ${frenchDate(start.date)} avec l'index ${start.index} m3` +
+      `${prescribed ? " (prescription biennale opposée par le client)" : ""}.`,
+  );
+  // R9: consumption between the two occupants, not due to the newcomer.
+  if (indexAtProof !== null && showsIntermediateConsumption(t.index, indexAtProof, ctx.config.toleranceM3)) {
+    await addComment(trx, ctx, c.id, R9_COMMENT);
+    await trx
+      .insertInto("intermediate_consumptions")
+      .values({
+        case_id: c.id,
+        service_point_id: c.service_point_id,
+        subscription_id: sub.id,
+        from_date: t.date,
+        from_index: t.index,
+        to_date: docDate,
+        to_index: indexAtProof,
+        volume: indexAtProof - t.index,
+        created_at: ctx.now,
+      })
+      .execute();
+  }
+  const party = await partyById(trx, c.party_id);
+  await enqueue(trx, ctx, "CONFIRMATION_PROOF", party, {
+    ...(await messageFacts(trx, c.service_point_id, c.id)),
+    proof: { kind: input.kind, label: PROOF_LABEL[input.kind], date: docDate, index },
+    start: { ...start, source },
+    termination: { date: t.date, index: t.index },
+    prescription: prescribed !== null,
+  });
+  await closeUnlessVisitPending(trx, ctx, c.id);
+  return { outcome: "SUBSCRIBED", case: c.id, subscription: sub.id, proof: proofId };
+}
+
+export const moveOutInput = z.object({ subscription: ref, date: isoDate, index: rawIndex });
+
+/** A move-out: the subscription ends at a date and index, which enter the history (MOVE_OUT). */
+export async function moveOut(trx: Trx, ctx: Context, input: z.infer<typeof moveOutInput>): Promise<CommandResult> {
+  const index = parseIndexM3(input.index);
+  assertNotFuture(ctx, input.date);
+  const head = await trx.selectFrom("subscriptions").select("service_point_id").where("id", "=", input.subscription).executeTakeFirst();
+  if (!head) {
+    fail(ErrorCode.UNKNOWN_REFERENCE, `Abonnement inconnu : ${input.subscription}.`, `unknown subscription ${input.subscription}`, "subscription");
+  }
+  await lockServicePoint(trx, head?.service_point_id as string);
+  const sub = await trx.selectFrom("subscriptions").selectAll().where("id", "=", input.subscription).executeTakeFirstOrThrow();
+  if (sub.end_date) {
+    fail(ErrorCode.INVALID_INPUT, `L'abonnement ${sub.id} est déjà résilié (${frenchDate(sub.end_date)}).`, `subscription ${sub.id} already ended`, "subscription");
+  }
+  if (input.date < sub.start_date) {
+    fail(
+      ErrorCode.INVALID_INPUT,
+      `La date de départ (${frenchDate(input.date)}) précède le début de l'abonnement (${frenchDate(sub.start_date)}).`,
+      `move-out ${input.date} before the start ${sub.start_date}`,
+      "date",
+    );
+  }
+  const meter = await currentMeter(trx, sub.service_point_id);
+  const reading = await appendReading(trx, ctx, {
+    servicePointId: sub.service_point_id,
+    meterId: meter?.id ?? null,
+    date: input.date,
+    index,
+    type: "MOVE_OUT",
+  });
+  await trx.updateTable("subscriptions").set({ end_date: input.date, end_index: index }).where("id", "=", sub.id).execute();
+  await audit(trx, ctx, "subscription.terminated", "subscription", sub.id, { date: input.date, index, reading: reading.id });
+  const warnings = reading.plausibility.status === "SUSPECT" ? ["TERMINATION_INDEX_SUSPECT"] : [];
+  return { outcome: "TERMINATED", subscription: sub.id, reading: reading.id, plausibility: reading.plausibility, warnings };
+}
+
+/** R8: the deadline passed without a proof (run by the sweep, as the system). */
+export async function expireCase(trx: Trx, ctx: Context, c: CaseRow): Promise<"SUBSCRIBED" | "SKIPPED"> {
+  assertMoveInCase(c);
+  if (c.subscription_id) {
+    await closeTasks(trx, ctx, c.id, "EXPIRED");
+    return "SKIPPED";
+  }
+  const occupied = await openSubscription(trx, c.service_point_id);
+  if (occupied) {
+    await closeTasks(trx, ctx, c.id, "EXPIRED");
+    await addComment(
+      trx,
+      ctx,
+      c.id,
+      `Délai de ${ctx.config.proofDeadlineDays} jours dépassé, mais un autre abonnement (${occupied.id}) est en cours sur ce point de desserte : abonnement non mis en place, à traiter par le back office.`,
+    );
+    return "SKIPPED";
+  }
+  await subscribeAtPredecessor(trx, ctx, c, "Délai dépassé sans justificatif reçu", "EXPIRED");
+  return "SUBSCRIBED";
+}

@@ -1,0 +1,148 @@
+/** Storage for move-ins: service points, meters, parties, subscriptions. Queries only. */
+import type { Transaction } from "kysely";
+import { appendReading } from "../readings/store.js";
+import { lastValidReading } from "../readings/store.js";
+import { audit } from "../platform/audit.js";
+import type { Context } from "../platform/context.js";
+import { ErrorCode, EcartError } from "../platform/errors.js";
+import type { DB, MoveInFacts, StartSource } from "../platform/schema.js";
+
+type Trx = Transaction<DB>;
+
+/** Locks the service point row: every command on one service point runs one at a time. */
+export async function lockServicePoint(trx: Trx, id: string) {
+  const sp = await trx.selectFrom("service_points").selectAll().where("id", "=", id).forUpdate().executeTakeFirst();
+  if (!sp) {
+    throw new EcartError(
+      ErrorCode.UNKNOWN_SERVICE_POINT,
+      `Point de desserte inconnu : ${id}.`,
+      `unknown service point ${id}`,
+      "servicePoint",
+    );
+  }
+  return sp;
+}
+
+export async function currentMeter(trx: Trx, servicePointId: string) {
+  return (
+    (await trx
+      .selectFrom("meters")
+      .selectAll()
+      .where("service_point_id", "=", servicePointId)
+      .where("removed_on", "is", null)
+      .executeTakeFirst()) ?? null
+  );
+}
+
+export async function openSubscription(trx: Trx, servicePointId: string) {
+  return (
+    (await trx
+      .selectFrom("subscriptions")
+      .selectAll()
+      .where("service_point_id", "=", servicePointId)
+      .where("end_date", "is", null)
+      .executeTakeFirst()) ?? null
+  );
+}
+
+/**
+ * SPEC §6: the predecessor is the latest ended subscription at the service point; with none,
+ * the last VALID reading stands in for the termination index. Null when neither exists.
+ */
+export async function terminationOf(trx: Trx, servicePointId: string): Promise<MoveInFacts["termination"] | null> {
+  const pred = await trx
+    .selectFrom("subscriptions")
+    .select(["id", "end_date", "end_index"])
+    .where("service_point_id", "=", servicePointId)
+    .where("end_date", "is not", null)
+    .orderBy("end_date", "desc")
+    .orderBy("created_at", "desc")
+    .limit(1)
+    .executeTakeFirst();
+  if (pred?.end_date && pred.end_index !== null) {
+    return { date: pred.end_date, index: pred.end_index, source: "SUBSCRIPTION", subscription: pred.id };
+  }
+  const r = await lastValidReading(trx, servicePointId);
+  return r ? { date: r.date, index: r.index, source: "READING", subscription: null } : null;
+}
+
+export interface CustomerInput {
+  name: string;
+  email?: string | null | undefined;
+  phone?: string | null | undefined;
+  address?: string | null | undefined;
+}
+
+const norm = (s: string | null | undefined) => (s ?? "").normalize("NFC").trim().toLowerCase().replace(/\s+/g, " ");
+
+/** Same person for duplicate detection (SPEC §6): same name, and same email when both give one. */
+export function samePerson(a: CustomerInput, b: { name: string; email: string | null }): boolean {
+  if (norm(a.name) !== norm(b.name)) return false;
+  return !a.email || !b.email || norm(a.email) === norm(b.email);
+}
+
+export async function createParty(trx: Trx, ctx: Context, c: CustomerInput, fallbackAddress: string) {
+  const row = await trx
+    .insertInto("parties")
+    .values({
+      name: c.name.trim(),
+      email: c.email?.trim() || null,
+      phone: c.phone?.trim() || null,
+      postal_address: c.address?.trim() || fallbackAddress,
+      role: "PROSPECT",
+      created_at: ctx.now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await audit(trx, ctx, "party.created", "party", row.id, { role: "PROSPECT" });
+  return row;
+}
+
+export async function partyById(trx: Trx, id: string) {
+  return trx.selectFrom("parties").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
+}
+
+export interface NewSubscription {
+  servicePointId: string;
+  meterId: number | null;
+  partyId: string;
+  caseId: string | null;
+  date: string;
+  index: number;
+  source: StartSource;
+  tags?: string[];
+}
+
+/** Sets up a subscription: the row, the party becomes a subscriber, the start enters the history (MOVE_IN). */
+export async function insertSubscription(trx: Trx, ctx: Context, s: NewSubscription) {
+  const row = await trx
+    .insertInto("subscriptions")
+    .values({
+      service_point_id: s.servicePointId,
+      party_id: s.partyId,
+      start_date: s.date,
+      start_index: s.index,
+      start_source: s.source,
+      tags: s.tags ?? [],
+      case_id: s.caseId,
+      created_at: ctx.now,
+      created_by: ctx.actor.user,
+      entity: ctx.actor.entity,
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  await trx.updateTable("parties").set({ role: "SUBSCRIBER" }).where("id", "=", s.partyId).execute();
+  const reading = await appendReading(trx, ctx, {
+    servicePointId: s.servicePointId,
+    meterId: s.meterId,
+    date: s.date,
+    index: s.index,
+    type: "MOVE_IN",
+  });
+  await audit(trx, ctx, "subscription.created", "subscription", row.id, {
+    start: { date: s.date, index: s.index, source: s.source },
+    party: s.partyId,
+    case: s.caseId,
+  });
+  return { id: row.id, readingId: reading.id };
+}

@@ -1,0 +1,174 @@
+/**
+ * Opens the database: PGlite (embedded, the default) or a PostgreSQL server when a
+ * `postgres://` URL is given. Both are reached through Kysely's Postgres dialect, so
+ * the same SQL and the same migrations run on both.
+ */
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { Kysely, PostgresDialect } from "kysely";
+import pg from "pg";
+import { MIGRATIONS_DIR, migrate } from "./migrate.js";
+import type { DB } from "./schema.js";
+
+export type DbKind = "pglite" | "postgres";
+
+export interface Database {
+  readonly kind: DbKind;
+  readonly kysely: Kysely<DB>;
+  /** Runs a multi-statement SQL script (migrations) outside Kysely. */
+  execScript(sql: string): Promise<void>;
+  /** The PGlite instance, when embedded (for COPY and other embedded-only paths). */
+  readonly pglite?: PGlite;
+  /** The pg pool, when on a server. */
+  readonly pool?: pg.Pool;
+  close(): Promise<void>;
+}
+
+/** Postgres type ids whose text form we keep or convert the same way on both drivers. */
+const OID = { INT8: 20, NUMERIC: 1700, DATE: 1082, TIMESTAMP: 1114 } as const;
+
+const toNumber = (v: string) => Number(v);
+const asIs = (v: string) => v;
+
+pg.types.setTypeParser(OID.INT8, toNumber);
+pg.types.setTypeParser(OID.NUMERIC, toNumber);
+pg.types.setTypeParser(OID.DATE, asIs);
+
+/** A minimal async mutex: PGlite is one session, so a transaction must own it. */
+class Mutex {
+  private tail: Promise<void> = Promise.resolve();
+  lock(): Promise<() => void> {
+    let release!: () => void;
+    const next = new Promise<void>((r) => {
+      release = r;
+    });
+    const ready = this.tail.then(() => release);
+    this.tail = this.tail.then(() => next);
+    return ready;
+  }
+}
+
+const COMMAND_RE = /^\s*(?:with\b[\s\S]*?\)\s*)?(insert|update|delete|merge|select)\b/i;
+
+/** Adapts PGlite to the small part of pg.Pool that Kysely's PostgresDialect uses. */
+function pglitePool(db: PGlite) {
+  const mutex = new Mutex();
+  const client = {
+    async query(text: string, params: unknown[] = []) {
+      const res = await db.query<Record<string, unknown>>(text, params as unknown[]);
+      const command = (COMMAND_RE.exec(text)?.[1] ?? "SELECT").toUpperCase();
+      return { rows: res.rows, rowCount: res.affectedRows ?? res.rows.length, command };
+    },
+  };
+  return {
+    async connect() {
+      const release = await mutex.lock();
+      return { ...client, release };
+    },
+    async end() {},
+    mutex,
+  };
+}
+
+export interface OpenOptions {
+  /** `postgres://…` for a server; a folder for PGlite; `memory://` (or undefined) for an in-memory PGlite. */
+  url?: string;
+  /** Pool size on a server. */
+  poolSize?: number;
+}
+
+/** Opens a database from a URL: `postgres://…`, a folder path, or `memory://`. */
+export async function openDatabase(opts: OpenOptions = {}): Promise<Database> {
+  const url = opts.url ?? "memory://";
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10 });
+    pool.on("error", () => {
+      /* an idle client dropped by the server: the pool replaces it */
+    });
+    const kysely = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    return {
+      kind: "postgres",
+      kysely,
+      pool,
+      async execScript(script) {
+        const c = await pool.connect();
+        try {
+          await c.query(script);
+        } finally {
+          c.release();
+        }
+      },
+      async close() {
+        await kysely.destroy();
+      },
+    };
+  }
+  const dataDir = url === "memory://" ? undefined : url.replace(/^file:\/\//, "");
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const pglite = new PGlite({
+    dataDir,
+    parsers: { [OID.INT8]: toNumber, [OID.NUMERIC]: toNumber, [OID.DATE]: asIs },
+  });
+  await pglite.waitReady;
+  return wrapPglite(pglite);
+}
+
+/**
+ * A fresh, migrated, in-memory PGlite. The first call on a machine migrates an empty
+ * database and keeps a snapshot (keyed by the migrations' content) in the OS temp folder;
+ * later calls start from it, about three times faster than initdb plus migrations.
+ */
+export async function freshEmbeddedDatabase(): Promise<Database> {
+  const h = createHash("sha256");
+  for (const f of readdirSync(MIGRATIONS_DIR).sort()) h.update(f).update(readFileSync(join(MIGRATIONS_DIR, f)));
+  const snap = join(tmpdir(), `ecart-pglite-${h.digest("hex").slice(0, 16)}.tar`);
+  if (existsSync(snap)) {
+    try {
+      return await openEmbedded(new Blob([readFileSync(snap)]));
+    } catch {
+      /* a damaged snapshot: rebuild it below */
+    }
+  }
+  const db = await openDatabase({ url: "memory://" });
+  await migrate(db);
+  const dump = await (db.pglite as PGlite).dumpDataDir("none");
+  const tmp = `${snap}.${process.pid}`;
+  writeFileSync(tmp, Buffer.from(await dump.arrayBuffer()));
+  renameSync(tmp, snap);
+  return db;
+}
+
+async function openEmbedded(loadDataDir: Blob): Promise<Database> {
+  const pglite = new PGlite({
+    loadDataDir,
+    parsers: { [OID.INT8]: toNumber, [OID.NUMERIC]: toNumber, [OID.DATE]: asIs },
+  });
+  await pglite.waitReady;
+  return wrapPglite(pglite);
+}
+
+function wrapPglite(pglite: PGlite): Database {
+  const pool = pglitePool(pglite);
+  // biome-ignore lint/suspicious/noExplicitAny: Kysely only calls connect/end on the pool.
+  const kysely = new Kysely<DB>({ dialect: new PostgresDialect({ pool: pool as any }) });
+  return {
+    kind: "pglite",
+    kysely,
+    pglite,
+    async execScript(script) {
+      const release = await pool.mutex.lock();
+      try {
+        await pglite.exec(script);
+      } finally {
+        release();
+      }
+    },
+    async close() {
+      await kysely.destroy();
+      await pglite.close();
+    },
+  };
+}

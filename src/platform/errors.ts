@@ -1,0 +1,101 @@
+/**
+ * The one list of error codes. Each is raised as an EcartError carrying a French message
+ * for people and an English one for logs; HTTP statuses are mapped here and only here.
+ */
+export const ErrorCode = {
+  /** A field is missing, of the wrong type or out of its allowed values. */
+  INVALID_INPUT: "INVALID_INPUT",
+  /** An index is not a whole, non-negative number of m3 (a decimal, a negative, another unit). */
+  INDEX_NOT_M3: "INDEX_NOT_M3",
+  /** The service point named does not exist. */
+  UNKNOWN_SERVICE_POINT: "UNKNOWN_SERVICE_POINT",
+  /** A case, subscription, reading, contest or communication named does not exist. */
+  UNKNOWN_REFERENCE: "UNKNOWN_REFERENCE",
+  /** A move-in at a service point whose current subscription has not ended (SPEC §6). */
+  PREDECESSOR_NOT_TERMINATED: "PREDECESSOR_NOT_TERMINATED",
+  /** A move-in, move-out, reading or proof dated after the day of processing. */
+  DATE_IN_FUTURE: "DATE_IN_FUTURE",
+  /** A move-in or proof dated before the predecessor's termination. */
+  DATE_BEFORE_TERMINATION: "DATE_BEFORE_TERMINATION",
+  /** A proof whose meter serial is not the service point's meter (R7). */
+  METER_SERIAL_MISMATCH: "METER_SERIAL_MISMATCH",
+  /** A command on a closed case other than a late proof (R12). */
+  CASE_CLOSED: "CASE_CLOSED",
+  /** The role may not run this command (R14). */
+  FORBIDDEN: "FORBIDDEN",
+  /** No valid session or token (HTTP only). */
+  UNAUTHENTICATED: "UNAUTHENTICATED",
+  /** The command lost a race with another one on the same object; retry reads the new state. */
+  CONFLICT: "CONFLICT",
+  /** An idempotency key was reused with a different request body. */
+  IDEMPOTENCY_KEY_REUSED: "IDEMPOTENCY_KEY_REUSED",
+  /** A request body or upload is larger than allowed. */
+  PAYLOAD_TOO_LARGE: "PAYLOAD_TOO_LARGE",
+  /** An upload of a type that is not accepted. */
+  UNSUPPORTED_MEDIA_TYPE: "UNSUPPORTED_MEDIA_TYPE",
+  /** Too many attempts in a short time (login). */
+  RATE_LIMITED: "RATE_LIMITED",
+  /** An unexpected fault; details go to the log, never to the client. */
+  INTERNAL: "INTERNAL",
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** HTTP status of each code: the single mapping used by the API. */
+export const HTTP_STATUS: Record<ErrorCode, number> = {
+  INVALID_INPUT: 400,
+  INDEX_NOT_M3: 400,
+  UNKNOWN_SERVICE_POINT: 404,
+  UNKNOWN_REFERENCE: 404,
+  PREDECESSOR_NOT_TERMINATED: 409,
+  DATE_IN_FUTURE: 422,
+  DATE_BEFORE_TERMINATION: 422,
+  METER_SERIAL_MISMATCH: 422,
+  CASE_CLOSED: 409,
+  FORBIDDEN: 403,
+  UNAUTHENTICATED: 401,
+  CONFLICT: 409,
+  IDEMPOTENCY_KEY_REUSED: 422,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  RATE_LIMITED: 429,
+  INTERNAL: 500,
+};
+
+export class EcartError extends Error {
+  readonly code: ErrorCode;
+  /** The message shown to people, in French. */
+  readonly messageFr: string;
+  /** The input field at fault, when there is one. */
+  readonly field: string | undefined;
+
+  constructor(code: ErrorCode, messageFr: string, messageEn: string, field?: string) {
+    super(messageEn);
+    this.name = "EcartError";
+    this.code = code;
+    this.messageFr = messageFr;
+    this.field = field;
+  }
+
+  toJSON() {
+    return { code: this.code, message: this.messageFr, field: this.field };
+  }
+}
+
+export const fail = (code: ErrorCode, fr: string, en: string, field?: string): never => {
+  throw new EcartError(code, fr, en, field);
+};
+
+export const isEcartError = (e: unknown): e is EcartError => e instanceof EcartError;
+
+/** Postgres unique/exclusion violations and serialization failures mean "lost a race". */
+export function asConflict(e: unknown): EcartError | undefined {
+  const code = (e as { code?: string } | null)?.code;
+  if (code === "23505" || code === "23P01" || code === "40001" || code === "40P01") {
+    return new EcartError(
+      ErrorCode.CONFLICT,
+      "Une autre opération vient de modifier ce dossier : rechargez et recommencez.",
+      `concurrent change (${code}): ${(e as Error).message}`,
+    );
+  }
+  return undefined;
+}

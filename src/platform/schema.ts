@@ -1,0 +1,290 @@
+/** Kysely's view of the tables (src/platform/migrations). Keep in step with the SQL. */
+import type { ColumnType, Generated } from "kysely";
+
+/** A jsonb column: written as a JSON string or value, read back as an object. */
+export type Json<T = unknown> = ColumnType<T, string | T, string | T>;
+/** A timestamptz column: read back as a Date, written as a Date or ISO string. */
+export type Timestamp = ColumnType<Date, Date | string, Date | string>;
+/** A date column: read and written as YYYY-MM-DD. */
+export type DateOnly = string;
+
+export interface ServicePointTable {
+  id: string;
+  address: string;
+  owner_name: string | null;
+  created_at: Generated<Timestamp>;
+}
+
+export interface MeterTable {
+  id: Generated<number>;
+  service_point_id: string;
+  serial: string;
+  remote_reading: Generated<boolean>;
+  digits: number | null;
+  start_index: Generated<number>;
+  installed_on: DateOnly | null;
+  removed_on: DateOnly | null;
+  created_at: Generated<Timestamp>;
+}
+
+export type PartyRole = "PROSPECT" | "SUBSCRIBER";
+export interface PartyTable {
+  id: Generated<string>;
+  name: string;
+  email: string | null;
+  phone: string | null;
+  postal_address: string | null;
+  role: PartyRole;
+  created_at: Timestamp;
+}
+
+export type StartSource =
+  | "DECLARED"
+  | "PROOF"
+  | "PROOF_DATE_PREDECESSOR_INDEX"
+  | "PROOF_DATE_REMOTE_INDEX"
+  | "PREDECESSOR"
+  | "PRESCRIPTION"
+  | "INTERVENTION";
+
+export interface SubscriptionTable {
+  id: Generated<string>;
+  service_point_id: string;
+  party_id: string;
+  start_date: DateOnly;
+  start_index: number;
+  start_source: StartSource;
+  end_date: DateOnly | null;
+  end_index: number | null;
+  tags: Generated<string[]>;
+  case_id: string | null;
+  created_at: Timestamp;
+  created_by: string;
+  entity: string;
+}
+
+export type CaseType = "ARR_SPECIAL" | "ARR_INTERVENTION" | "INT_EUROS";
+export type CaseStatus = "OPEN" | "CLOSED";
+
+/** What a move-in case remembers of the request and of the check that opened it. */
+export interface MoveInFacts {
+  date: string;
+  index: number | null;
+  reconnection: boolean;
+  proof: "WILL_SEND" | "NONE";
+  termination: { date: string; index: number; source: "SUBSCRIPTION" | "READING"; subscription: string | null };
+  gap: number | null;
+  proofRequested: boolean;
+}
+
+/** What an INT_EUROS case carries for the EUROS service. */
+export interface RegularizationFacts {
+  motive: "LATE_PROOF" | "CONTEST" | "CONTEST_WITH_PROOF";
+  proof?: { id?: string; kind?: string; date: string | null; index: number | null };
+  contest?: string;
+}
+
+export interface CaseTable {
+  id: Generated<string>;
+  type: CaseType;
+  status: CaseStatus;
+  entity: string;
+  service_point_id: string;
+  party_id: string | null;
+  subscription_id: string | null;
+  related_case_id: string | null;
+  contest_id: string | null;
+  move_in: Json<MoveInFacts> | null;
+  regularization: Json<RegularizationFacts> | null;
+  created_at: Timestamp;
+  created_by: string;
+  closed_at: Timestamp | null;
+  closed_by: string | null;
+}
+
+export interface CaseCommentTable {
+  id: Generated<number>;
+  case_id: string;
+  body: string;
+  created_at: Timestamp;
+  author: string;
+  entity: string;
+}
+
+export type TaskKind = "AWAIT_PROOF" | "SUBSCRIBE_AT_PREDECESSOR";
+export type TaskStatus = "OPEN" | "DONE" | "EXPIRED";
+export interface TaskTable {
+  id: Generated<string>;
+  case_id: string;
+  kind: TaskKind;
+  due_date: DateOnly;
+  due_at: Timestamp;
+  status: TaskStatus;
+  created_at: Timestamp;
+  closed_at: Timestamp | null;
+  closed_by: string | null;
+}
+
+export interface InterventionTable {
+  id: Generated<string>;
+  case_id: string;
+  kind: "RECONNECTION";
+  status: "PLANNED" | "DONE";
+  reported_date: DateOnly | null;
+  reported_index: number | null;
+  reading_id: string | null;
+  created_at: Timestamp;
+  reported_at: Timestamp | null;
+}
+
+export type ReadingType = "NORMAL" | "CUSTOMER" | "ESTIMATE" | "REMOTE" | "MOVE_OUT" | "MOVE_IN" | "INTERVENTION";
+export type ReadingStatus = "VALID" | "SUSPECT" | "REPLACED";
+
+export interface ReadingTable {
+  id: Generated<string>;
+  service_point_id: string;
+  meter_id: number | null;
+  reading_date: DateOnly;
+  index_m3: number;
+  type: ReadingType;
+  status: Exclude<ReadingStatus, "REPLACED">;
+  usage_m3: number | null;
+  expected_usage_lo: number | null;
+  expected_usage_hi: number | null;
+  expected_index_lo: number | null;
+  expected_index_hi: number | null;
+  suggested_index: number | null;
+  warnings: Generated<string[]>;
+  replaces_id: string | null;
+  reason: string | null;
+  import_key: string | null;
+  recorded_at: Timestamp;
+  recorded_by: string;
+  entity: string;
+}
+
+export interface ReadingStateView extends ReadingTable {
+  effective_status: ReadingStatus;
+}
+
+export interface ReadingConfirmationTable {
+  reading_id: string;
+  reason: string;
+  confirmed_at: Timestamp;
+  confirmed_by: string;
+  entity: string;
+}
+
+export type ProofKind = "SALE_DEED" | "ENTRY_INVENTORY" | "METER_PHOTO";
+export interface ProofTable {
+  id: Generated<string>;
+  case_id: string;
+  kind: ProofKind;
+  doc_date: DateOnly | null;
+  doc_index: number | null;
+  meter_serial: string | null;
+  prescription_invoked: Generated<boolean>;
+  status: "ACCEPTED" | "REFUSED" | "COMPLEMENT" | "LATE";
+  refusal_code: string | null;
+  refusal_reason: string | null;
+  file_name: string | null;
+  content_type: string | null;
+  size_bytes: number | null;
+  sha256: string | null;
+  content: Uint8Array | null;
+  received_at: Timestamp;
+  received_by: string;
+  entity: string;
+}
+
+export interface ContestTable {
+  id: Generated<string>;
+  subscription_id: string;
+  reason: string;
+  status: "OPEN" | "ANSWERED" | "ESCALATED";
+  answer: string | null;
+  regularization_case_id: string | null;
+  proof: Json<{ kind?: string; date: string | null; index: number | null }> | null;
+  created_at: Timestamp;
+  created_by: string;
+  entity: string;
+  answered_at: Timestamp | null;
+}
+
+export type Template = "PROOF_REQUEST" | "CONFIRMATION_PREDECESSOR_INDEX" | "CONFIRMATION_PROOF" | "CONTEST_ANSWER";
+export type Channel = "EMAIL" | "LETTER";
+export type DeliveryStatus = "PENDING" | "SENDING" | "SENT" | "FAILED";
+
+export interface CommunicationTable {
+  id: Generated<string>;
+  template: Template;
+  channel: Channel;
+  recipient_name: string;
+  to_address: string;
+  party_id: string | null;
+  case_id: string | null;
+  service_point_id: string | null;
+  contest_id: string | null;
+  payload: Json<Record<string, unknown>>;
+  status: Generated<DeliveryStatus>;
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp | null;
+  last_error: string | null;
+  message_id: string | null;
+  artifact_path: string | null;
+  created_at: Timestamp;
+  sent_at: Timestamp | null;
+}
+
+export interface IntermediateConsumptionTable {
+  case_id: string;
+  service_point_id: string;
+  subscription_id: string;
+  from_date: DateOnly;
+  from_index: number;
+  to_date: DateOnly;
+  to_index: number;
+  volume: number;
+  created_at: Timestamp;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: Timestamp;
+  actor: string;
+  role: string;
+  entity: string;
+  action: string;
+  object_type: string;
+  object_id: string;
+  details: Json<Record<string, unknown>> | null;
+}
+
+export interface IdempotencyKeyTable {
+  key: string;
+  actor: string;
+  command: string;
+  request_hash: string;
+  response: Json<unknown>;
+  created_at: Timestamp;
+}
+
+export interface DB {
+  service_points: ServicePointTable;
+  meters: MeterTable;
+  parties: PartyTable;
+  subscriptions: SubscriptionTable;
+  cases: CaseTable;
+  case_comments: CaseCommentTable;
+  tasks: TaskTable;
+  interventions: InterventionTable;
+  readings: ReadingTable;
+  reading_states: ReadingStateView;
+  reading_confirmations: ReadingConfirmationTable;
+  proofs: ProofTable;
+  contests: ContestTable;
+  communications: CommunicationTable;
+  intermediate_consumptions: IntermediateConsumptionTable;
+  audit_log: AuditLogTable;
+  idempotency_keys: IdempotencyKeyTable;
+}

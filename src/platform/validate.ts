@@ -1,0 +1,28 @@
+/** Input validation at the edge of every command: zod schemas, errors turned into INVALID_INPUT. */
+import { z } from "zod";
+import { isIsoDate } from "./dates.js";
+import { ErrorCode, EcartError } from "./errors.js";
+
+/** A calendar date, YYYY-MM-DD. */
+export const isoDate = z.string().refine(isIsoDate, { message: "date attendue au format AAAA-MM-JJ" });
+/** An index as typed: checked for whole m3 by parseIndexM3, so that a decimal gets INDEX_NOT_M3. */
+export const rawIndex = z.union([z.number(), z.string().max(40)]);
+/** An id of an object in the database. */
+export const ref = z.string().min(1).max(100);
+/** A free text of reasonable length. */
+export const text = (max = 2000) => z.string().trim().min(1).max(max);
+
+/** Parses input or throws INVALID_INPUT naming the first field at fault. */
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
+  const r = schema.safeParse(input);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  const field = issue?.path.join(".") || undefined;
+  const what = issue?.code === "invalid_type" && issue.input === undefined ? "manquant" : "invalide";
+  throw new EcartError(
+    ErrorCode.INVALID_INPUT,
+    field ? `Champ « ${field} » ${what}${issue?.message ? ` : ${issue.message}` : ""}.` : "Données invalides.",
+    `invalid input${field ? ` at ${field}` : ""}: ${issue?.message ?? "unknown"}`,
+    field,
+  );
+}

@@ -1,0 +1,125 @@
+/** Reading commands (SPEC §4): record, correct (replace, never overwrite), confirm a suspect reading. */
+import type { Transaction } from "kysely";
+import { z } from "zod";
+import { lockServicePoint, currentMeter } from "../move-in/store.js";
+import { audit } from "../platform/audit.js";
+import { type Context, today } from "../platform/context.js";
+import { ErrorCode, EcartError, fail } from "../platform/errors.js";
+import type { DB } from "../platform/schema.js";
+import { isoDate, rawIndex, ref, text } from "../platform/validate.js";
+import type { CommandResult } from "../registry.js";
+import { parseIndexM3 } from "./index-m3.js";
+import { appendReading, readingById } from "./store.js";
+
+type Trx = Transaction<DB>;
+
+/** Types an advisor may enter; the others are made by move-ins, move-outs and visits. */
+export const ENTERED_TYPES = ["NORMAL", "CUSTOMER", "ESTIMATE", "REMOTE"] as const;
+
+export const recordReadingInput = z.object({
+  servicePoint: ref,
+  date: isoDate,
+  index: rawIndex,
+  type: z.enum(ENTERED_TYPES),
+});
+
+export function assertNotFuture(ctx: Context, date: string, field = "date"): void {
+  if (date > today(ctx)) {
+    fail(
+      ErrorCode.DATE_IN_FUTURE,
+      `La date ${date} est postérieure à aujourd'hui (${today(ctx)}) : elle ne peut pas être enregistrée.`,
+      `${field} ${date} is after the processing day ${today(ctx)}`,
+      field,
+    );
+  }
+}
+
+export async function recordReading(
+  trx: Trx,
+  ctx: Context,
+  input: z.infer<typeof recordReadingInput>,
+): Promise<CommandResult> {
+  const index = parseIndexM3(input.index);
+  assertNotFuture(ctx, input.date);
+  const sp = await lockServicePoint(trx, input.servicePoint);
+  const meter = await currentMeter(trx, sp.id);
+  const r = await appendReading(trx, ctx, {
+    servicePointId: sp.id,
+    meterId: meter?.id ?? null,
+    date: input.date,
+    index,
+    type: input.type,
+  });
+  await audit(trx, ctx, "reading.recorded", "reading", r.id, { index, date: input.date, status: r.plausibility.status });
+  return { outcome: "READING_RECORDED", reading: r.id, plausibility: r.plausibility };
+}
+
+export const correctReadingInput = z.object({ reading: ref, index: rawIndex, reason: text(500) });
+
+export async function correctReading(
+  trx: Trx,
+  ctx: Context,
+  input: z.infer<typeof correctReadingInput>,
+): Promise<CommandResult> {
+  const index = parseIndexM3(input.index);
+  const old = await loadReading(trx, input.reading);
+  await lockServicePoint(trx, old.service_point_id);
+  if (old.effective_status === "REPLACED") {
+    fail(
+      ErrorCode.INVALID_INPUT,
+      `Le relevé ${old.id} a déjà été corrigé : corrigez le relevé qui le remplace.`,
+      `reading ${old.id} was already replaced`,
+      "reading",
+    );
+  }
+  const r = await appendReading(trx, ctx, {
+    servicePointId: old.service_point_id,
+    meterId: old.meter_id,
+    date: old.reading_date,
+    index,
+    type: old.type,
+    replacesId: old.id,
+    reason: input.reason,
+  });
+  await audit(trx, ctx, "reading.corrected", "reading", old.id, { replacedBy: r.id, from: old.index_m3, to: index });
+  return { outcome: "READING_CORRECTED", reading: r.id, plausibility: r.plausibility };
+}
+
+export const confirmReadingInput = z.object({ reading: ref, reason: text(500) });
+
+export async function confirmReading(
+  trx: Trx,
+  ctx: Context,
+  input: z.infer<typeof confirmReadingInput>,
+): Promise<CommandResult> {
+  const r = await loadReading(trx, input.reading);
+  await lockServicePoint(trx, r.service_point_id);
+  if (r.effective_status !== "SUSPECT") {
+    fail(
+      ErrorCode.INVALID_INPUT,
+      `Le relevé ${r.id} n'est pas suspect (statut ${r.effective_status}) : rien à confirmer.`,
+      `reading ${r.id} is ${r.effective_status}, not SUSPECT`,
+      "reading",
+    );
+  }
+  await trx
+    .insertInto("reading_confirmations")
+    .values({
+      reading_id: r.id,
+      reason: input.reason,
+      confirmed_at: ctx.now,
+      confirmed_by: ctx.actor.user,
+      entity: ctx.actor.entity,
+    })
+    .execute();
+  await audit(trx, ctx, "reading.confirmed", "reading", r.id, { reason: input.reason });
+  return { outcome: "READING_CONFIRMED", reading: r.id };
+}
+
+async function loadReading(trx: Trx, id: string) {
+  const r = await readingById(trx, id);
+  if (!r) {
+    throw new EcartError(ErrorCode.UNKNOWN_REFERENCE, `Relevé inconnu : ${id}.`, `unknown reading ${id}`, "reading");
+  }
+  return r;
+}

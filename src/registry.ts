@@ -1,0 +1,155 @@
+/**
+ * Every command, in one table: its input schema and its handler. `execute` is the one way
+ * in, for the CLI, the scenarios and the API: role check first, input checked, one
+ * transaction, idempotent on a repeated key.
+ */
+import { createHash } from "node:crypto";
+import type { Transaction } from "kysely";
+import type { z } from "zod";
+import { type Verb, assertMayRun } from "./accounts/roles.js";
+import {
+  answerContest,
+  answerContestInput,
+  closeRegularization,
+  closeRegularizationInput,
+  contest,
+  contestInput,
+  contestPersists,
+  contestPersistsInput,
+} from "./cases/contests.js";
+import {
+  declareNoProof,
+  declareNoProofInput,
+  interventionReport,
+  interventionReportInput,
+  moveIn,
+  moveInInput,
+  moveOut,
+  moveOutInput,
+  receiveProof,
+  receiveProofInput,
+  requestProof,
+  requestProofInput,
+} from "./move-in/commands.js";
+import type { Database } from "./platform/db.js";
+import type { Context } from "./platform/context.js";
+import { ErrorCode, EcartError, asConflict } from "./platform/errors.js";
+import type { DB } from "./platform/schema.js";
+import { parseInput } from "./platform/validate.js";
+import {
+  confirmReading,
+  confirmReadingInput,
+  correctReading,
+  correctReadingInput,
+  recordReading,
+  recordReadingInput,
+} from "./readings/commands.js";
+
+/** What a command reports: its outcome and the objects it created or acted on (SPEC §7). */
+export interface CommandResult {
+  outcome: string;
+  case?: string | null;
+  subscription?: string | null;
+  reading?: string | null;
+  contest?: string | null;
+  proof?: string | null;
+  /** A proof kept on file but refused (R7): the step is not ok, yet something was written. */
+  refusal?: EcartError;
+  /** True when a repeated command returned the first result (SPEC §6). */
+  duplicate?: boolean;
+  [extra: string]: unknown;
+}
+
+interface CommandDef<S extends z.ZodType> {
+  input: S;
+  run: (trx: Transaction<DB>, ctx: Context, input: z.infer<S>) => Promise<CommandResult>;
+}
+
+const def = <S extends z.ZodType>(input: S, run: CommandDef<S>["run"]): CommandDef<S> => ({ input, run });
+
+export const COMMANDS = {
+  moveIn: def(moveInInput, moveIn),
+  moveOut: def(moveOutInput, moveOut),
+  declareNoProof: def(declareNoProofInput, declareNoProof),
+  receiveProof: def(receiveProofInput, receiveProof),
+  requestProof: def(requestProofInput, requestProof),
+  interventionReport: def(interventionReportInput, interventionReport),
+  recordReading: def(recordReadingInput, recordReading),
+  correctReading: def(correctReadingInput, correctReading),
+  confirmReading: def(confirmReadingInput, confirmReading),
+  contest: def(contestInput, contest),
+  answerContest: def(answerContestInput, answerContest),
+  contestPersists: def(contestPersistsInput, contestPersists),
+  closeRegularization: def(closeRegularizationInput, closeRegularization),
+} satisfies Partial<Record<Verb, CommandDef<z.ZodType>>>;
+
+export type CommandVerb = keyof typeof COMMANDS;
+export const isCommandVerb = (v: string): v is CommandVerb => Object.hasOwn(COMMANDS, v);
+
+export interface ExecuteOptions {
+  /** A client's key: a repeat with the same key returns the first response (SPEC §6). */
+  idempotencyKey?: string | undefined;
+}
+
+const hashOf = (verb: string, input: unknown) =>
+  createHash("sha256").update(`${verb}\n${JSON.stringify(input)}`).digest("hex");
+
+/** What the idempotency table keeps of a result: JSON, with a refusal flattened. */
+const storable = (r: CommandResult) => JSON.parse(JSON.stringify({ ...r, refusal: r.refusal?.toJSON() }));
+const revive = (stored: CommandResult): CommandResult => {
+  const ref = stored.refusal as unknown as { code: ErrorCode; message: string; field?: string } | undefined;
+  return { ...stored, refusal: ref ? new EcartError(ref.code, ref.message, ref.message, ref.field) : undefined, duplicate: true };
+};
+
+/** Runs one command: access check, input check, one transaction; throws EcartError on refusal. */
+export async function execute(
+  db: Database,
+  ctx: Context,
+  verb: CommandVerb,
+  rawInput: unknown,
+  opts: ExecuteOptions = {},
+): Promise<CommandResult> {
+  assertMayRun(ctx.actor.role, verb);
+  const cmd = COMMANDS[verb] as CommandDef<z.ZodType>;
+  const input = parseInput(cmd.input, rawInput);
+  const key = opts.idempotencyKey;
+  const requestHash = key ? hashOf(verb, rawInput) : "";
+  try {
+    return await db.kysely.transaction().execute(async (trx) => {
+      if (key) {
+        const seen = await trx.selectFrom("idempotency_keys").selectAll().where("key", "=", key).executeTakeFirst();
+        if (seen) {
+          if (seen.request_hash !== requestHash || seen.actor !== ctx.actor.user) {
+            throw new EcartError(
+              ErrorCode.IDEMPOTENCY_KEY_REUSED,
+              "Cette clé d'idempotence a déjà servi pour une autre demande.",
+              `idempotency key ${key} reused with another request`,
+              "Idempotency-Key",
+            );
+          }
+          return revive(seen.response as CommandResult);
+        }
+      }
+      const result = await cmd.run(trx, ctx, input);
+      if (key) {
+        await trx
+          .insertInto("idempotency_keys")
+          .values({ key, actor: ctx.actor.user, command: verb, request_hash: requestHash, response: JSON.stringify(storable(result)), created_at: ctx.now })
+          .execute();
+      }
+      return result;
+    });
+  } catch (e) {
+    if (e instanceof EcartError) throw e;
+    const conflict = asConflict(e);
+    if (conflict) {
+      // A concurrent twin with the same key won: return its response.
+      if (key) {
+        const seen = await db.kysely.selectFrom("idempotency_keys").selectAll().where("key", "=", key).executeTakeFirst();
+        if (seen && seen.request_hash === requestHash) return revive(seen.response as CommandResult);
+      }
+      throw conflict;
+    }
+    throw e;
+  }
+}
