@@ -1,0 +1,48 @@
+/**
+ * Integration tests run on both engines: the embedded PGlite and the machine's PostgreSQL
+ * server (a database created for the test file and dropped after it).
+ * Set ECART_TEST_PG=off to skip the server (never in CI).
+ */
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { type Database, freshEmbeddedDatabase, openDatabase } from "../../src/platform/db.js";
+import { migrate } from "../../src/platform/migrate.js";
+
+export const PG_ADMIN_URL = process.env.ECART_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+
+export type Engine = "pglite" | "postgres";
+export const ENGINES: Engine[] = process.env.ECART_TEST_PG === "off" ? ["pglite"] : ["pglite", "postgres"];
+
+export interface TestDatabase {
+  db: Database;
+  /** The server URL of this test's database (postgres only), for a second connection or process. */
+  url: string | null;
+  drop(): Promise<void>;
+}
+
+/** A fresh, migrated, empty database on the engine. */
+export async function createTestDatabase(engine: Engine, poolSize = 10): Promise<TestDatabase> {
+  if (engine === "pglite") {
+    const db = await freshEmbeddedDatabase();
+    return { db, url: null, drop: () => db.close() };
+  }
+  const name = `ecart_t_${randomBytes(6).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = PG_ADMIN_URL.replace(/\/[^/]*$/, `/${name}`);
+  const db = await openDatabase({ url, poolSize });
+  await migrate(db);
+  return {
+    db,
+    url,
+    async drop() {
+      await db.close();
+      const a = new pg.Client({ connectionString: PG_ADMIN_URL });
+      await a.connect();
+      await a.query(`drop database if exists ${name} with (force)`);
+      await a.end();
+    },
+  };
+}
