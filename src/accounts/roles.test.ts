@@ -1,0 +1,18 @@
+import { describe, expect, it } from "vitest";
+import { mayRun, type Verb } from "./roles.js";
+
+const FO: Verb[] = ["moveIn", "moveOut", "declareNoProof", "contest", "recordReading"];
+const BO_ONLY: Verb[] = ["receiveProof", "requestProof", "interventionReport", "correctReading", "confirmReading", "answerContest", "contestPersists"];
+const ALL: Verb[] = [...FO, ...BO_ONLY, "closeRegularization", "tick"];
+
+describe("R14 role matrix", () => {
+  for (const verb of ALL) {
+    it(`${verb}`, () => {
+      expect(mayRun("FO", verb)).toBe(FO.includes(verb));
+      expect(mayRun("BO", verb)).toBe(FO.includes(verb) || BO_ONLY.includes(verb));
+      expect(mayRun("EUROS", verb)).toBe(verb === "closeRegularization");
+      expect(mayRun("SUPERVISOR", verb)).toBe(false);
+      expect(mayRun("SYSTEM", verb)).toBe(verb === "tick");
+    });
+  }
+});
