@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import type { Transaction } from "kysely";
 import type { z } from "zod";
-import { type Verb, assertMayRun } from "./accounts/roles.js";
+import { assertMayRun, type Verb } from "./accounts/roles.js";
 import {
   answerContest,
   answerContestInput,
@@ -31,9 +31,9 @@ import {
   requestProof,
   requestProofInput,
 } from "./move-in/commands.js";
-import type { Database } from "./platform/db.js";
 import type { Context } from "./platform/context.js";
-import { ErrorCode, EcartError, asConflict } from "./platform/errors.js";
+import type { Database } from "./platform/db.js";
+import { asConflict, EcartError, ErrorCode } from "./platform/errors.js";
 import type { DB } from "./platform/schema.js";
 import { parseInput } from "./platform/validate.js";
 import {
@@ -92,13 +92,19 @@ export interface ExecuteOptions {
 }
 
 const hashOf = (verb: string, input: unknown) =>
-  createHash("sha256").update(`${verb}\n${JSON.stringify(input)}`).digest("hex");
+  createHash("sha256")
+    .update(`${verb}\n${JSON.stringify(input)}`)
+    .digest("hex");
 
 /** What the idempotency table keeps of a result: JSON, with a refusal flattened. */
 const storable = (r: CommandResult) => JSON.parse(JSON.stringify({ ...r, refusal: r.refusal?.toJSON() }));
 const revive = (stored: CommandResult): CommandResult => {
   const ref = stored.refusal as unknown as { code: ErrorCode; message: string; field?: string } | undefined;
-  return { ...stored, refusal: ref ? new EcartError(ref.code, ref.message, ref.message, ref.field) : undefined, duplicate: true };
+  return {
+    ...stored,
+    refusal: ref ? new EcartError(ref.code, ref.message, ref.message, ref.field) : undefined,
+    duplicate: true,
+  };
 };
 
 /** Runs one command: access check, input check, one transaction; throws EcartError on refusal. */
@@ -117,7 +123,11 @@ export async function execute(
   try {
     return await db.kysely.transaction().execute(async (trx) => {
       if (key) {
-        const seen = await trx.selectFrom("idempotency_keys").selectAll().where("key", "=", key).executeTakeFirst();
+        const seen = await trx
+          .selectFrom("idempotency_keys")
+          .selectAll()
+          .where("key", "=", key)
+          .executeTakeFirst();
         if (seen) {
           if (seen.request_hash !== requestHash || seen.actor !== ctx.actor.user) {
             throw new EcartError(
@@ -134,7 +144,14 @@ export async function execute(
       if (key) {
         await trx
           .insertInto("idempotency_keys")
-          .values({ key, actor: ctx.actor.user, command: verb, request_hash: requestHash, response: JSON.stringify(storable(result)), created_at: ctx.now })
+          .values({
+            key,
+            actor: ctx.actor.user,
+            command: verb,
+            request_hash: requestHash,
+            response: JSON.stringify(storable(result)),
+            created_at: ctx.now,
+          })
           .execute();
       }
       return result;
@@ -145,7 +162,11 @@ export async function execute(
     if (conflict) {
       // A concurrent twin with the same key won: return its response.
       if (key) {
-        const seen = await db.kysely.selectFrom("idempotency_keys").selectAll().where("key", "=", key).executeTakeFirst();
+        const seen = await db.kysely
+          .selectFrom("idempotency_keys")
+          .selectAll()
+          .where("key", "=", key)
+          .executeTakeFirst();
         if (seen && seen.request_hash === requestHash) return revive(seen.response as CommandResult);
       }
       throw conflict;

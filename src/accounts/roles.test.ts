@@ -2,7 +2,15 @@ import { describe, expect, it } from "vitest";
 import { mayRun, type Verb } from "./roles.js";
 
 const FO: Verb[] = ["moveIn", "moveOut", "declareNoProof", "contest", "recordReading"];
-const BO_ONLY: Verb[] = ["receiveProof", "requestProof", "interventionReport", "correctReading", "confirmReading", "answerContest", "contestPersists"];
+const BO_ONLY: Verb[] = [
+  "receiveProof",
+  "requestProof",
+  "interventionReport",
+  "correctReading",
+  "confirmReading",
+  "answerContest",
+  "contestPersists",
+];
 const ALL: Verb[] = [...FO, ...BO_ONLY, "closeRegularization", "tick"];
 
 describe("R14 role matrix", () => {

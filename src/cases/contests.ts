@@ -2,12 +2,11 @@
 import type { Transaction } from "kysely";
 import { z } from "zod";
 import { enqueue } from "../communications/outbox.js";
-import { currentMeter, partyById } from "../move-in/store.js";
-import { lockServicePoint } from "../move-in/store.js";
+import { currentMeter, lockServicePoint, partyById } from "../move-in/store.js";
 import { audit } from "../platform/audit.js";
 import type { Context } from "../platform/context.js";
 import { frenchDate } from "../platform/dates.js";
-import { ErrorCode, EcartError, fail } from "../platform/errors.js";
+import { EcartError, ErrorCode, fail } from "../platform/errors.js";
 import type { DB, RegularizationFacts } from "../platform/schema.js";
 import { isoDate, rawIndex, ref, text } from "../platform/validate.js";
 import { parseIndexM3 } from "../readings/index-m3.js";
@@ -22,14 +21,28 @@ export const EUROS_TAG = "euros";
 export const contestInput = z.object({
   subscription: ref,
   reason: text(2000),
-  proof: z.object({ date: isoDate, index: rawIndex.nullish(), kind: z.enum(["SALE_DEED", "ENTRY_INVENTORY"]).nullish() }).nullish(),
+  proof: z
+    .object({
+      date: isoDate,
+      index: rawIndex.nullish(),
+      kind: z.enum(["SALE_DEED", "ENTRY_INVENTORY"]).nullish(),
+    })
+    .nullish(),
 });
 
 /** R11: a contest is recorded and analysed by the advisor, without transfer to EUROS. */
-export async function contest(trx: Trx, ctx: Context, input: z.infer<typeof contestInput>): Promise<CommandResult> {
+export async function contest(
+  trx: Trx,
+  ctx: Context,
+  input: z.infer<typeof contestInput>,
+): Promise<CommandResult> {
   const sub = await loadSubscription(trx, input.subscription);
   const proof = input.proof
-    ? { kind: input.proof.kind ?? undefined, date: input.proof.date, index: input.proof.index == null ? null : parseIndexM3(input.proof.index, "proof.index") }
+    ? {
+        kind: input.proof.kind ?? undefined,
+        date: input.proof.date,
+        index: input.proof.index == null ? null : parseIndexM3(input.proof.index, "proof.index"),
+      }
     : null;
   const row = await trx
     .insertInto("contests")
@@ -44,21 +57,41 @@ export async function contest(trx: Trx, ctx: Context, input: z.infer<typeof cont
     })
     .returning("id")
     .executeTakeFirstOrThrow();
-  await audit(trx, ctx, "contest.recorded", "contest", row.id, { subscription: sub.id, euros: sub.tags.includes(EUROS_TAG) });
+  await audit(trx, ctx, "contest.recorded", "contest", row.id, {
+    subscription: sub.id,
+    euros: sub.tags.includes(EUROS_TAG),
+  });
   return { outcome: "CONTEST_RECORDED", contest: row.id, subscription: sub.id };
 }
 
-export const answerContestInput = z.object({ contest: ref, answer: text(5000), regularizationNeeded: z.boolean() });
+export const answerContestInput = z.object({
+  contest: ref,
+  answer: text(5000),
+  regularizationNeeded: z.boolean(),
+});
 
 /** R11: the advisor answers the customer (CONTEST_ANSWER); a needed regularisation opens INT_EUROS (R12). */
-export async function answerContest(trx: Trx, ctx: Context, input: z.infer<typeof answerContestInput>): Promise<CommandResult> {
+export async function answerContest(
+  trx: Trx,
+  ctx: Context,
+  input: z.infer<typeof answerContestInput>,
+): Promise<CommandResult> {
   const ct = await loadContest(trx, input.contest);
   if (ct.status !== "OPEN") {
-    fail(ErrorCode.INVALID_INPUT, `La contestation ${ct.id} a déjà reçu une réponse.`, `contest ${ct.id} is ${ct.status}`, "contest");
+    fail(
+      ErrorCode.INVALID_INPUT,
+      `La contestation ${ct.id} a déjà reçu une réponse.`,
+      `contest ${ct.id} is ${ct.status}`,
+      "contest",
+    );
   }
   const sub = await loadSubscription(trx, ct.subscription_id);
   const party = await partyById(trx, sub.party_id);
-  const sp = await trx.selectFrom("service_points").select(["id", "address"]).where("id", "=", sub.service_point_id).executeTakeFirstOrThrow();
+  const sp = await trx
+    .selectFrom("service_points")
+    .select(["id", "address"])
+    .where("id", "=", sub.service_point_id)
+    .executeTakeFirstOrThrow();
   const meter = await currentMeter(trx, sp.id);
   await enqueue(
     trx,
@@ -71,7 +104,10 @@ export async function answerContest(trx: Trx, ctx: Context, input: z.infer<typeo
       caseId: null,
       contest: { id: ct.id, reason: ct.reason, createdAt: ct.created_at },
       answer: input.answer,
-      subscription: { id: sub.id, start: { date: sub.start_date, index: sub.start_index, source: sub.start_source } },
+      subscription: {
+        id: sub.id,
+        start: { date: sub.start_date, index: sub.start_index, source: sub.start_source },
+      },
       regularization: input.regularizationNeeded,
     },
     { contestId: ct.id },
@@ -81,19 +117,38 @@ export async function answerContest(trx: Trx, ctx: Context, input: z.infer<typeo
     .set({ status: "ANSWERED", answer: input.answer, answered_at: ctx.now })
     .where("id", "=", ct.id)
     .execute();
-  await audit(trx, ctx, "contest.answered", "contest", ct.id, { regularizationNeeded: input.regularizationNeeded });
-  if (!input.regularizationNeeded) return { outcome: "CONTEST_ANSWERED", contest: ct.id, subscription: sub.id };
-  const caseId = await openRegularization(trx, ctx, ct.id, sub, ct.proof ? "CONTEST_WITH_PROOF" : "CONTEST", ct.proof);
+  await audit(trx, ctx, "contest.answered", "contest", ct.id, {
+    regularizationNeeded: input.regularizationNeeded,
+  });
+  if (!input.regularizationNeeded)
+    return { outcome: "CONTEST_ANSWERED", contest: ct.id, subscription: sub.id };
+  const caseId = await openRegularization(
+    trx,
+    ctx,
+    ct.id,
+    sub,
+    ct.proof ? "CONTEST_WITH_PROOF" : "CONTEST",
+    ct.proof,
+  );
   return { outcome: "REGULARIZATION_OPENED", contest: ct.id, case: caseId, subscription: sub.id };
 }
 
 export const contestPersistsInput = z.object({ contest: ref });
 
 /** R11: the customer still contests after the explanation: INT_EUROS case. A repeat returns the first case. */
-export async function contestPersists(trx: Trx, ctx: Context, input: z.infer<typeof contestPersistsInput>): Promise<CommandResult> {
+export async function contestPersists(
+  trx: Trx,
+  ctx: Context,
+  input: z.infer<typeof contestPersistsInput>,
+): Promise<CommandResult> {
   const ct = await loadContest(trx, input.contest);
   if (ct.regularization_case_id) {
-    return { outcome: "REGULARIZATION_OPENED", contest: ct.id, case: ct.regularization_case_id, duplicate: true };
+    return {
+      outcome: "REGULARIZATION_OPENED",
+      contest: ct.id,
+      case: ct.regularization_case_id,
+      duplicate: true,
+    };
   }
   if (ct.status === "OPEN") {
     fail(
@@ -104,7 +159,14 @@ export async function contestPersists(trx: Trx, ctx: Context, input: z.infer<typ
     );
   }
   const sub = await loadSubscription(trx, ct.subscription_id);
-  const caseId = await openRegularization(trx, ctx, ct.id, sub, ct.proof ? "CONTEST_WITH_PROOF" : "CONTEST", ct.proof);
+  const caseId = await openRegularization(
+    trx,
+    ctx,
+    ct.id,
+    sub,
+    ct.proof ? "CONTEST_WITH_PROOF" : "CONTEST",
+    ct.proof,
+  );
   return { outcome: "REGULARIZATION_OPENED", contest: ct.id, case: caseId, subscription: sub.id };
 }
 
@@ -118,7 +180,12 @@ export async function closeRegularization(
 ): Promise<CommandResult> {
   const c = await loadCaseForUpdate(trx, input.case);
   if (c.type !== "INT_EUROS") {
-    fail(ErrorCode.FORBIDDEN, `Le service EUROS ne traite que les dossiers INT vers EUROS.`, `case ${c.id} is ${c.type}`, "case");
+    fail(
+      ErrorCode.FORBIDDEN,
+      `Le service EUROS ne traite que les dossiers INT vers EUROS.`,
+      `case ${c.id} is ${c.type}`,
+      "case",
+    );
   }
   assertOpen(c);
   await addComment(trx, ctx, c.id, input.comment);
@@ -159,15 +226,31 @@ async function openRegularization(
 }
 
 async function loadSubscription(trx: Trx, id: string) {
-  const head = await trx.selectFrom("subscriptions").select("service_point_id").where("id", "=", id).executeTakeFirst();
-  if (!head) throw new EcartError(ErrorCode.UNKNOWN_REFERENCE, `Abonnement inconnu : ${id}.`, `unknown subscription ${id}`, "subscription");
+  const head = await trx
+    .selectFrom("subscriptions")
+    .select("service_point_id")
+    .where("id", "=", id)
+    .executeTakeFirst();
+  if (!head)
+    throw new EcartError(
+      ErrorCode.UNKNOWN_REFERENCE,
+      `Abonnement inconnu : ${id}.`,
+      `unknown subscription ${id}`,
+      "subscription",
+    );
   await lockServicePoint(trx, head.service_point_id);
   return trx.selectFrom("subscriptions").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
 }
 
 async function loadContest(trx: Trx, id: string) {
   const ct = await trx.selectFrom("contests").selectAll().where("id", "=", id).executeTakeFirst();
-  if (!ct) throw new EcartError(ErrorCode.UNKNOWN_REFERENCE, `Contestation inconnue : ${id}.`, `unknown contest ${id}`, "contest");
+  if (!ct)
+    throw new EcartError(
+      ErrorCode.UNKNOWN_REFERENCE,
+      `Contestation inconnue : ${id}.`,
+      `unknown contest ${id}`,
+      "contest",
+    );
   await loadSubscription(trx, ct.subscription_id);
   return trx.selectFrom("contests").selectAll().where("id", "=", id).forUpdate().executeTakeFirstOrThrow();
 }

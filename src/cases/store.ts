@@ -4,7 +4,7 @@ import type { Deadline } from "../move-in/deadline.js";
 import { lockServicePoint } from "../move-in/store.js";
 import { audit } from "../platform/audit.js";
 import type { Context } from "../platform/context.js";
-import { ErrorCode, EcartError } from "../platform/errors.js";
+import { EcartError, ErrorCode } from "../platform/errors.js";
 import type { CaseType, DB, MoveInFacts, RegularizationFacts, TaskKind } from "../platform/schema.js";
 
 type Trx = Transaction<DB>;
@@ -45,8 +45,18 @@ export async function openCase(trx: Trx, ctx: Context, c: NewCase): Promise<stri
 
 /** Loads a case for a command: its service point is locked first, then the case row. */
 export async function loadCaseForUpdate(trx: Trx, id: string) {
-  const head = await trx.selectFrom("cases").select("service_point_id").where("id", "=", id).executeTakeFirst();
-  if (!head) throw new EcartError(ErrorCode.UNKNOWN_REFERENCE, `Dossier inconnu : ${id}.`, `unknown case ${id}`, "case");
+  const head = await trx
+    .selectFrom("cases")
+    .select("service_point_id")
+    .where("id", "=", id)
+    .executeTakeFirst();
+  if (!head)
+    throw new EcartError(
+      ErrorCode.UNKNOWN_REFERENCE,
+      `Dossier inconnu : ${id}.`,
+      `unknown case ${id}`,
+      "case",
+    );
   await lockServicePoint(trx, head.service_point_id);
   return trx.selectFrom("cases").selectAll().where("id", "=", id).forUpdate().executeTakeFirstOrThrow();
 }
@@ -78,7 +88,12 @@ export async function addTask(trx: Trx, ctx: Context, caseId: string, kind: Task
 }
 
 export async function openTasks(trx: Trx, caseId: string) {
-  return trx.selectFrom("tasks").selectAll().where("case_id", "=", caseId).where("status", "=", "OPEN").execute();
+  return trx
+    .selectFrom("tasks")
+    .selectAll()
+    .where("case_id", "=", caseId)
+    .where("status", "=", "OPEN")
+    .execute();
 }
 
 /** Closes the case's open tasks as DONE (worked) or EXPIRED (deadline passed). */
@@ -90,7 +105,8 @@ export async function closeTasks(trx: Trx, ctx: Context, caseId: string, status:
     .where("status", "=", "OPEN")
     .returning("id")
     .execute();
-  for (const t of closed) await audit(trx, ctx, `task.${status.toLowerCase()}`, "task", t.id, { case: caseId });
+  for (const t of closed)
+    await audit(trx, ctx, `task.${status.toLowerCase()}`, "task", t.id, { case: caseId });
 }
 
 export async function hasPlannedIntervention(trx: Trx, caseId: string): Promise<boolean> {
@@ -124,11 +140,20 @@ export async function setCaseSubscription(trx: Trx, caseId: string, subscription
 }
 
 export async function updateMoveIn(trx: Trx, caseId: string, facts: MoveInFacts) {
-  await trx.updateTable("cases").set({ move_in: JSON.stringify(facts) }).where("id", "=", caseId).execute();
+  await trx
+    .updateTable("cases")
+    .set({ move_in: JSON.stringify(facts) })
+    .where("id", "=", caseId)
+    .execute();
 }
 
 export function assertOpen(c: CaseRow): void {
   if (c.status !== "OPEN") {
-    throw new EcartError(ErrorCode.CASE_CLOSED, `Le dossier ${c.id} est clôturé.`, `case ${c.id} is closed`, "case");
+    throw new EcartError(
+      ErrorCode.CASE_CLOSED,
+      `Le dossier ${c.id} est clôturé.`,
+      `case ${c.id} is closed`,
+      "case",
+    );
   }
 }

@@ -1,11 +1,13 @@
 /** Opens the product's database for a CLI command: DATABASE_URL, else the embedded one in ECART_DATA. */
-import { makeConfig, type EcartConfig } from "../platform/config.js";
+import { type EcartConfig, makeConfig } from "../platform/config.js";
 import { type Database, openDatabase } from "../platform/db.js";
 import { migrate } from "../platform/migrate.js";
 
 export const databaseUrl = () => process.env.DATABASE_URL || process.env.ECART_DATA || "./data";
 
-export async function withDatabase(fn: (db: Database, config: EcartConfig) => Promise<number>): Promise<number> {
+export async function withDatabase(
+  fn: (db: Database, config: EcartConfig) => Promise<number>,
+): Promise<number> {
   const db = await openDatabase({ url: databaseUrl() });
   try {
     await migrate(db);

@@ -5,10 +5,10 @@
 import type { Transaction } from "kysely";
 import { z } from "zod";
 import {
-  type CaseRow,
   addComment,
   addTask,
   assertOpen,
+  type CaseRow,
   closeTasks,
   closeUnlessVisitPending,
   loadCaseForUpdate,
@@ -21,15 +21,15 @@ import { enqueue, type MessageFacts } from "../communications/outbox.js";
 import { audit } from "../platform/audit.js";
 import { type Context, today } from "../platform/context.js";
 import { frenchDate } from "../platform/dates.js";
-import { ErrorCode, EcartError, fail } from "../platform/errors.js";
+import { EcartError, ErrorCode, fail } from "../platform/errors.js";
 import type { DB, MoveInFacts, ProofKind, StartSource } from "../platform/schema.js";
 import { isoDate, rawIndex, ref, text } from "../platform/validate.js";
 import { assertNotFuture } from "../readings/commands.js";
 import { parseIndexM3 } from "../readings/index-m3.js";
 import { appendReading, indexAtDate, readingStatusAt } from "../readings/store.js";
 import type { CommandResult } from "../registry.js";
-import { checkGap, showsIntermediateConsumption } from "./gap.js";
 import { proofDeadline } from "./deadline.js";
+import { checkGap, showsIntermediateConsumption } from "./gap.js";
 import { prescribedStart } from "./prescription.js";
 import {
   createParty,
@@ -42,12 +42,12 @@ import {
   terminationOf,
 } from "./store.js";
 import {
-  R5_NO_PROOF_COMMENT,
-  R6_AWAIT_COMMENT,
-  R9_COMMENT,
   awaitingProofSentence,
   gapSentence,
   predecessorSubscribedSentence,
+  R5_NO_PROOF_COMMENT,
+  R6_AWAIT_COMMENT,
+  R9_COMMENT,
   suspectTerminationSentence,
 } from "./wording.js";
 
@@ -72,7 +72,11 @@ export type MoveInInput = z.infer<typeof moveInInput>;
 
 /** Facts every letter and email about a case names (SPEC §5). */
 async function messageFacts(trx: Trx, spId: string, caseId: string | null): Promise<MessageFacts> {
-  const sp = await trx.selectFrom("service_points").select(["id", "address"]).where("id", "=", spId).executeTakeFirstOrThrow();
+  const sp = await trx
+    .selectFrom("service_points")
+    .select(["id", "address"])
+    .where("id", "=", spId)
+    .executeTakeFirstOrThrow();
   const meter = await currentMeter(trx, spId);
   return { servicePoint: { id: sp.id, address: sp.address }, meterSerial: meter?.serial ?? null, caseId };
 }
@@ -87,7 +91,12 @@ function beforeTermination(date: string, t: MoveInFacts["termination"], field: s
 }
 
 /** The path a move-in takes, decided from the figures alone (the console shows it before confirming). */
-export type MoveInPath = "SUBSCRIBE_DECLARED" | "SUBSCRIBE_PREDECESSOR" | "CASE_AWAIT_PROOF" | "CASE_AWAIT_VISIT" | "CASE_NO_PROOF_BO";
+export type MoveInPath =
+  | "SUBSCRIBE_DECLARED"
+  | "SUBSCRIBE_PREDECESSOR"
+  | "CASE_AWAIT_PROOF"
+  | "CASE_AWAIT_VISIT"
+  | "CASE_NO_PROOF_BO";
 
 /** R2–R5: which path applies to a move-in, given the gap check (null when no index or no reference). */
 export function moveInPath(
@@ -144,9 +153,12 @@ export async function moveIn(trx: Trx, ctx: Context, input: MoveInInput): Promis
   const termination = await terminationOf(trx, sp.id);
   if (termination && input.date < termination.date) beforeTermination(input.date, termination, "date");
   const meter = await currentMeter(trx, sp.id);
-  const gap = index !== null && termination ? checkGap(termination.index, index, ctx.config.toleranceM3) : null;
+  const gap =
+    index !== null && termination ? checkGap(termination.index, index, ctx.config.toleranceM3) : null;
   const path = moveInPath(gap ? gap.withinTolerance : null, index !== null, input.reconnection, input.proof);
-  const termStatus = termination ? await readingStatusAt(trx, sp.id, termination.date, termination.index) : null;
+  const termStatus = termination
+    ? await readingStatusAt(trx, sp.id, termination.date, termination.index)
+    : null;
   const terminationSuspect = termStatus?.effective_status === "SUSPECT";
 
   const party = await createParty(trx, ctx, input.customer, sp.address);
@@ -155,7 +167,12 @@ export async function moveIn(trx: Trx, ctx: Context, input: MoveInInput): Promis
     index,
     reconnection: input.reconnection,
     proof: input.proof,
-    termination: termination ?? { date: input.date, index: index ?? 0, source: "READING", subscription: null },
+    termination: termination ?? {
+      date: input.date,
+      index: index ?? 0,
+      source: "READING",
+      subscription: null,
+    },
     gap: gap?.gap ?? null,
     proofRequested: false,
   };
@@ -164,7 +181,12 @@ export async function moveIn(trx: Trx, ctx: Context, input: MoveInInput): Promis
   // Within tolerance (or nothing to compare with): the declared index is the newcomer's start (R2).
   let caseId: string | null = null;
   if (input.reconnection) {
-    caseId = await openCase(trx, ctx, { type: "ARR_INTERVENTION", servicePointId: sp.id, partyId: party.id, moveIn: facts });
+    caseId = await openCase(trx, ctx, {
+      type: "ARR_INTERVENTION",
+      servicePointId: sp.id,
+      partyId: party.id,
+      moveIn: facts,
+    });
     await trx
       .insertInto("interventions")
       .values({ case_id: caseId, kind: "RECONNECTION", status: "PLANNED", created_at: ctx.now })
@@ -175,7 +197,8 @@ export async function moveIn(trx: Trx, ctx: Context, input: MoveInInput): Promis
       caseId,
       `Arrivée avec remise en eau au ${frenchDate(input.date)}${index === null ? " : index non connu du client, relevé attendu lors de l'intervention" : ` : index déclaré ${index} m3`}.`,
     );
-    if (terminationSuspect && termination) await addComment(trx, ctx, caseId, suspectTerminationSentence(termination));
+    if (terminationSuspect && termination)
+      await addComment(trx, ctx, caseId, suspectTerminationSentence(termination));
   }
 
   if (path === "SUBSCRIBE_DECLARED") {
@@ -189,42 +212,99 @@ export async function moveIn(trx: Trx, ctx: Context, input: MoveInInput): Promis
       source: "DECLARED",
     });
     if (caseId) await setCaseSubscription(trx, caseId, sub.id);
-    return { outcome: "SUBSCRIBED", case: caseId, subscription: sub.id, reading: sub.readingId, gap: facts.gap, warnings };
+    return {
+      outcome: "SUBSCRIBED",
+      case: caseId,
+      subscription: sub.id,
+      reading: sub.readingId,
+      gap: facts.gap,
+      warnings,
+    };
   }
 
   // Beyond tolerance, or an unknown index: no subscription yet. The declared index enters the history.
   let readingId: string | null = null;
   if (index !== null) {
     readingId = (
-      await appendReading(trx, ctx, { servicePointId: sp.id, meterId: meter?.id ?? null, date: input.date, index, type: "CUSTOMER" })
+      await appendReading(trx, ctx, {
+        servicePointId: sp.id,
+        meterId: meter?.id ?? null,
+        date: input.date,
+        index,
+        type: "CUSTOMER",
+      })
     ).id;
   }
   if (!caseId) {
-    caseId = await openCase(trx, ctx, { type: "ARR_SPECIAL", servicePointId: sp.id, partyId: party.id, moveIn: facts });
-    if (terminationSuspect && termination) await addComment(trx, ctx, caseId, suspectTerminationSentence(termination));
+    caseId = await openCase(trx, ctx, {
+      type: "ARR_SPECIAL",
+      servicePointId: sp.id,
+      partyId: party.id,
+      moveIn: facts,
+    });
+    if (terminationSuspect && termination)
+      await addComment(trx, ctx, caseId, suspectTerminationSentence(termination));
   }
   if (gap && termination && index !== null) {
-    await addComment(trx, ctx, caseId, gapSentence(termination, input.date, index, gap, ctx.config.toleranceM3));
+    await addComment(
+      trx,
+      ctx,
+      caseId,
+      gapSentence(termination, input.date, index, gap, ctx.config.toleranceM3),
+    );
   }
 
   if (path === "SUBSCRIBE_PREDECESSOR") {
     // R4 at the move-in itself: the customer has no proof; subscribed at once, the case recorded and closed.
     const caseRow = await loadCaseForUpdate(trx, caseId);
-    const sub = await subscribeAtPredecessor(trx, ctx, caseRow, "Le client déclare ne pas avoir de justificatif");
-    return { outcome: "SUBSCRIBED", case: caseId, subscription: sub, reading: readingId, gap: facts.gap, warnings };
+    const sub = await subscribeAtPredecessor(
+      trx,
+      ctx,
+      caseRow,
+      "Le client déclare ne pas avoir de justificatif",
+    );
+    return {
+      outcome: "SUBSCRIBED",
+      case: caseId,
+      subscription: sub,
+      reading: readingId,
+      gap: facts.gap,
+      warnings,
+    };
   }
   if (path === "CASE_NO_PROOF_BO") {
     // R5: with reconnection, BO sets the subscription up (declareNoProof); the same 15 days apply in BO.
     await addComment(trx, ctx, caseId, R5_NO_PROOF_COMMENT);
-    await addTask(trx, ctx, caseId, "SUBSCRIBE_AT_PREDECESSOR", proofDeadline(ctx.now, ctx.config.proofDeadlineDays, ctx.config.timeZone));
+    await addTask(
+      trx,
+      ctx,
+      caseId,
+      "SUBSCRIBE_AT_PREDECESSOR",
+      proofDeadline(ctx.now, ctx.config.proofDeadlineDays, ctx.config.timeZone),
+    );
   } else if (path === "CASE_AWAIT_PROOF") {
     await requestProofOn(trx, ctx, caseId, sp.id, party.id, facts);
   }
-  return { outcome: "CASE_OPENED", case: caseId, subscription: null, reading: readingId, gap: facts.gap, warnings };
+  return {
+    outcome: "CASE_OPENED",
+    case: caseId,
+    subscription: null,
+    reading: readingId,
+    gap: facts.gap,
+    warnings,
+  };
 }
 
 /** R3/R6: ask the customer for a proof, with the deadline, and keep the task open. */
-async function requestProofOn(trx: Trx, ctx: Context, caseId: string, spId: string, partyId: string, facts: MoveInFacts, comment?: string) {
+async function requestProofOn(
+  trx: Trx,
+  ctx: Context,
+  caseId: string,
+  spId: string,
+  partyId: string,
+  facts: MoveInFacts,
+  comment?: string,
+) {
   const existing = (await openTasks(trx, caseId)).find((t) => t.kind === "AWAIT_PROOF");
   let due = existing?.due_date;
   if (!existing) {
@@ -247,7 +327,13 @@ async function requestProofOn(trx: Trx, ctx: Context, caseId: string, spId: stri
 }
 
 /** R4/R8: subscribe at the predecessor's termination date and index and tell the customer. */
-async function subscribeAtPredecessor(trx: Trx, ctx: Context, c: CaseRow, why: string, taskStatus: "DONE" | "EXPIRED" = "DONE") {
+async function subscribeAtPredecessor(
+  trx: Trx,
+  ctx: Context,
+  c: CaseRow,
+  why: string,
+  taskStatus: "DONE" | "EXPIRED" = "DONE",
+) {
   const facts = c.move_in as MoveInFacts;
   const t = facts.termination;
   const meter = await currentMeter(trx, c.service_point_id);
@@ -276,7 +362,12 @@ async function subscribeAtPredecessor(trx: Trx, ctx: Context, c: CaseRow, why: s
 
 function assertMoveInCase(c: CaseRow): asserts c is CaseRow & { move_in: MoveInFacts; party_id: string } {
   if (c.type === "INT_EUROS" || !c.move_in || !c.party_id) {
-    fail(ErrorCode.INVALID_INPUT, `Le dossier ${c.id} n'est pas un dossier d'arrivée.`, `case ${c.id} is not a move-in case`, "case");
+    fail(
+      ErrorCode.INVALID_INPUT,
+      `Le dossier ${c.id} n'est pas un dossier d'arrivée.`,
+      `case ${c.id} is not a move-in case`,
+      "case",
+    );
   }
 }
 
@@ -294,7 +385,11 @@ function assertNotSubscribed(c: CaseRow) {
 export const declareNoProofInput = z.object({ case: ref });
 
 /** R4: the customer says there is no proof: predecessor's date and index, confirmation, case closed. */
-export async function declareNoProof(trx: Trx, ctx: Context, input: z.infer<typeof declareNoProofInput>): Promise<CommandResult> {
+export async function declareNoProof(
+  trx: Trx,
+  ctx: Context,
+  input: z.infer<typeof declareNoProofInput>,
+): Promise<CommandResult> {
   const c = await loadCaseForUpdate(trx, input.case);
   assertMoveInCase(c);
   assertOpen(c);
@@ -306,7 +401,11 @@ export async function declareNoProof(trx: Trx, ctx: Context, input: z.infer<type
 export const requestProofInput = z.object({ case: ref });
 
 /** R3/R6: BO asks (again) for a proof; the task keeps its first deadline. */
-export async function requestProof(trx: Trx, ctx: Context, input: z.infer<typeof requestProofInput>): Promise<CommandResult> {
+export async function requestProof(
+  trx: Trx,
+  ctx: Context,
+  input: z.infer<typeof requestProofInput>,
+): Promise<CommandResult> {
   const c = await loadCaseForUpdate(trx, input.case);
   assertMoveInCase(c);
   assertOpen(c);
@@ -328,7 +427,12 @@ export async function interventionReport(
   const c = await loadCaseForUpdate(trx, input.case);
   assertMoveInCase(c);
   if (c.type !== "ARR_INTERVENTION") {
-    fail(ErrorCode.INVALID_INPUT, `Le dossier ${c.id} n'a pas d'intervention.`, `case ${c.id} has no intervention`, "case");
+    fail(
+      ErrorCode.INVALID_INPUT,
+      `Le dossier ${c.id} n'a pas d'intervention.`,
+      `case ${c.id} has no intervention`,
+      "case",
+    );
   }
   assertOpen(c);
   const t = c.move_in.termination;
@@ -343,11 +447,22 @@ export async function interventionReport(
   });
   await trx
     .updateTable("interventions")
-    .set({ status: "DONE", reported_date: input.date, reported_index: index, reading_id: reading.id, reported_at: ctx.now })
+    .set({
+      status: "DONE",
+      reported_date: input.date,
+      reported_index: index,
+      reading_id: reading.id,
+      reported_at: ctx.now,
+    })
     .where("case_id", "=", c.id)
     .where("status", "=", "PLANNED")
     .execute();
-  await addComment(trx, ctx, c.id, `Remise en eau effectuée : index relevé ${index} m3 le ${frenchDate(input.date)}.`);
+  await addComment(
+    trx,
+    ctx,
+    c.id,
+    `Remise en eau effectuée : index relevé ${index} m3 le ${frenchDate(input.date)}.`,
+  );
   await audit(trx, ctx, "intervention.reported", "case", c.id, { date: input.date, index });
 
   if (c.subscription_id) {
@@ -374,7 +489,12 @@ export async function interventionReport(
   await addComment(trx, ctx, c.id, gapSentence(t, input.date, index, gap, ctx.config.toleranceM3));
   if (c.move_in.proof === "NONE") {
     // The customer already said there is no proof (R5): BO applies R4 now.
-    const sub = await subscribeAtPredecessor(trx, ctx, c, "Écart constaté à l'intervention et client sans justificatif");
+    const sub = await subscribeAtPredecessor(
+      trx,
+      ctx,
+      c,
+      "Écart constaté à l'intervention et client sans justificatif",
+    );
     return { outcome: "SUBSCRIBED", case: c.id, subscription: sub, reading: reading.id };
   }
   if (!c.move_in.proofRequested) {
@@ -391,7 +511,13 @@ export const receiveProofInput = z.object({
   meterSerial: z.string().max(40).nullish(),
   prescriptionInvoked: z.boolean().nullish(),
   file: z
-    .object({ name: z.string().max(200), contentType: z.string().max(100), size: z.number().int(), sha256: z.string().max(64), content: z.instanceof(Uint8Array).optional() })
+    .object({
+      name: z.string().max(200),
+      contentType: z.string().max(100),
+      size: z.number().int(),
+      sha256: z.string().max(64),
+      content: z.instanceof(Uint8Array).optional(),
+    })
     .nullish(),
 });
 export type ReceiveProofInput = z.infer<typeof receiveProofInput>;
@@ -402,7 +528,8 @@ const PROOF_LABEL: Record<ProofKind, string> = {
   METER_PHOTO: "photo du compteur",
 };
 
-const sameSerial = (a: string, b: string) => a.replace(/\s+/g, "").toUpperCase() === b.replace(/\s+/g, "").toUpperCase();
+const sameSerial = (a: string, b: string) =>
+  a.replace(/\s+/g, "").toUpperCase() === b.replace(/\s+/g, "").toUpperCase();
 
 /** R7, R9, R10, R12: a proof reaches the back office. */
 export async function receiveProof(trx: Trx, ctx: Context, input: ReceiveProofInput): Promise<CommandResult> {
@@ -410,7 +537,12 @@ export async function receiveProof(trx: Trx, ctx: Context, input: ReceiveProofIn
   const isPhoto = input.kind === "METER_PHOTO";
   const date = input.date ?? (isPhoto ? today(ctx) : null);
   if (!date) {
-    fail(ErrorCode.INVALID_INPUT, "La date d'entrée figurant sur le justificatif est obligatoire.", "proof date is required", "date");
+    fail(
+      ErrorCode.INVALID_INPUT,
+      "La date d'entrée figurant sur le justificatif est obligatoire.",
+      "proof date is required",
+      "date",
+    );
   }
   const docDate = date as string;
   assertNotFuture(ctx, docDate);
@@ -442,7 +574,11 @@ export async function receiveProof(trx: Trx, ctx: Context, input: ReceiveProofIn
       })
       .returning("id")
       .executeTakeFirstOrThrow();
-    await audit(trx, ctx, `proof.${status.toLowerCase()}`, "proof", row.id, { case: c.id, kind: input.kind, refusal: refusal?.code });
+    await audit(trx, ctx, `proof.${status.toLowerCase()}`, "proof", row.id, {
+      case: c.id,
+      kind: input.kind,
+      refusal: refusal?.code,
+    });
     return row.id;
   };
 
@@ -455,7 +591,10 @@ export async function receiveProof(trx: Trx, ctx: Context, input: ReceiveProofIn
       partyId: c.party_id,
       subscriptionId: c.subscription_id,
       relatedCaseId: c.id,
-      regularization: { motive: "LATE_PROOF", proof: { id: proofId, kind: input.kind, date: docDate, index } },
+      regularization: {
+        motive: "LATE_PROOF",
+        proof: { id: proofId, kind: input.kind, date: docDate, index },
+      },
     });
     await addComment(
       trx,
@@ -464,7 +603,12 @@ export async function receiveProof(trx: Trx, ctx: Context, input: ReceiveProofIn
       `Justificatif (${PROOF_LABEL[input.kind]}) reçu après la mise en place de l'abonnement ${c.subscription_id} : ` +
         `date d'entrée ${frenchDate(docDate)}${index !== null ? `, index ${index} m3` : ", sans index"}. Régularisation à effectuer par le service EUROS.`,
     );
-    await addComment(trx, ctx, c.id, `Justificatif reçu après abonnement : dossier ${intCase} transmis au service EUROS.`);
+    await addComment(
+      trx,
+      ctx,
+      c.id,
+      `Justificatif reçu après abonnement : dossier ${intCase} transmis au service EUROS.`,
+    );
     return { outcome: "REGULARIZATION_OPENED", case: intCase, subscription: c.subscription_id };
   }
   assertOpen(c);
@@ -499,7 +643,13 @@ export async function receiveProof(trx: Trx, ctx: Context, input: ReceiveProofIn
     let readingId: string | null = null;
     if (index !== null) {
       readingId = (
-        await appendReading(trx, ctx, { servicePointId: c.service_point_id, meterId: meter?.id ?? null, date: docDate, index, type: "CUSTOMER" })
+        await appendReading(trx, ctx, {
+          servicePointId: c.service_point_id,
+          meterId: meter?.id ?? null,
+          date: docDate,
+          index,
+          type: "CUSTOMER",
+        })
       ).id;
     }
     await addComment(
@@ -526,7 +676,12 @@ export async function receiveProof(trx: Trx, ctx: Context, input: ReceiveProofIn
   if (indexAtProof === null) source = "PROOF_DATE_PREDECESSOR_INDEX";
 
   // R10: the prescription moves the start to the processing day minus two years.
-  const prescribed = prescribedStart(docDate, today(ctx), input.prescriptionInvoked ?? false, ctx.config.prescriptionYears);
+  const prescribed = prescribedStart(
+    docDate,
+    today(ctx),
+    input.prescriptionInvoked ?? false,
+    ctx.config.prescriptionYears,
+  );
   if (prescribed) {
     const at = await indexAtDate(trx, c.service_point_id, prescribed);
     start = { date: prescribed, index: at?.index ?? start.index };
@@ -586,17 +741,39 @@ export async function receiveProof(trx: Trx, ctx: Context, input: ReceiveProofIn
 export const moveOutInput = z.object({ subscription: ref, date: isoDate, index: rawIndex });
 
 /** A move-out: the subscription ends at a date and index, which enter the history (MOVE_OUT). */
-export async function moveOut(trx: Trx, ctx: Context, input: z.infer<typeof moveOutInput>): Promise<CommandResult> {
+export async function moveOut(
+  trx: Trx,
+  ctx: Context,
+  input: z.infer<typeof moveOutInput>,
+): Promise<CommandResult> {
   const index = parseIndexM3(input.index);
   assertNotFuture(ctx, input.date);
-  const head = await trx.selectFrom("subscriptions").select("service_point_id").where("id", "=", input.subscription).executeTakeFirst();
+  const head = await trx
+    .selectFrom("subscriptions")
+    .select("service_point_id")
+    .where("id", "=", input.subscription)
+    .executeTakeFirst();
   if (!head) {
-    fail(ErrorCode.UNKNOWN_REFERENCE, `Abonnement inconnu : ${input.subscription}.`, `unknown subscription ${input.subscription}`, "subscription");
+    fail(
+      ErrorCode.UNKNOWN_REFERENCE,
+      `Abonnement inconnu : ${input.subscription}.`,
+      `unknown subscription ${input.subscription}`,
+      "subscription",
+    );
   }
   await lockServicePoint(trx, head?.service_point_id as string);
-  const sub = await trx.selectFrom("subscriptions").selectAll().where("id", "=", input.subscription).executeTakeFirstOrThrow();
+  const sub = await trx
+    .selectFrom("subscriptions")
+    .selectAll()
+    .where("id", "=", input.subscription)
+    .executeTakeFirstOrThrow();
   if (sub.end_date) {
-    fail(ErrorCode.INVALID_INPUT, `L'abonnement ${sub.id} est déjà résilié (${frenchDate(sub.end_date)}).`, `subscription ${sub.id} already ended`, "subscription");
+    fail(
+      ErrorCode.INVALID_INPUT,
+      `L'abonnement ${sub.id} est déjà résilié (${frenchDate(sub.end_date)}).`,
+      `subscription ${sub.id} already ended`,
+      "subscription",
+    );
   }
   if (input.date < sub.start_date) {
     fail(
@@ -614,10 +791,24 @@ export async function moveOut(trx: Trx, ctx: Context, input: z.infer<typeof move
     index,
     type: "MOVE_OUT",
   });
-  await trx.updateTable("subscriptions").set({ end_date: input.date, end_index: index }).where("id", "=", sub.id).execute();
-  await audit(trx, ctx, "subscription.terminated", "subscription", sub.id, { date: input.date, index, reading: reading.id });
+  await trx
+    .updateTable("subscriptions")
+    .set({ end_date: input.date, end_index: index })
+    .where("id", "=", sub.id)
+    .execute();
+  await audit(trx, ctx, "subscription.terminated", "subscription", sub.id, {
+    date: input.date,
+    index,
+    reading: reading.id,
+  });
   const warnings = reading.plausibility.status === "SUSPECT" ? ["TERMINATION_INDEX_SUSPECT"] : [];
-  return { outcome: "TERMINATED", subscription: sub.id, reading: reading.id, plausibility: reading.plausibility, warnings };
+  return {
+    outcome: "TERMINATED",
+    subscription: sub.id,
+    reading: reading.id,
+    plausibility: reading.plausibility,
+    warnings,
+  };
 }
 
 /** R8: the deadline passed without a proof (run by the sweep, as the system). */

@@ -8,7 +8,14 @@ describe("R2/R3 gap check (tolerance 5 m3, inclusive, either way)", () => {
     { name: "+6 m3 is beyond", termination: 1000, arrival: 1006, gap: 6, within: false, direction: "ABOVE" },
     { name: "−5 m3 is within", termination: 1000, arrival: 995, gap: -5, within: true, direction: "BELOW" },
     { name: "−6 m3 is beyond", termination: 1000, arrival: 994, gap: -6, within: false, direction: "BELOW" },
-    { name: "+12 m3 (scenario 02) is beyond", termination: 1000, arrival: 1012, gap: 12, within: false, direction: "ABOVE" },
+    {
+      name: "+12 m3 (scenario 02) is beyond",
+      termination: 1000,
+      arrival: 1012,
+      gap: 12,
+      within: false,
+      direction: "ABOVE",
+    },
   ])("$name", ({ termination, arrival, gap, within, direction }) => {
     expect(checkGap(termination, arrival)).toEqual({ gap, withinTolerance: within, direction });
   });

@@ -1,17 +1,21 @@
 /** Storage for move-ins: service points, meters, parties, subscriptions. Queries only. */
 import type { Transaction } from "kysely";
-import { appendReading } from "../readings/store.js";
-import { lastValidReading } from "../readings/store.js";
 import { audit } from "../platform/audit.js";
 import type { Context } from "../platform/context.js";
-import { ErrorCode, EcartError } from "../platform/errors.js";
+import { EcartError, ErrorCode } from "../platform/errors.js";
 import type { DB, MoveInFacts, StartSource } from "../platform/schema.js";
+import { appendReading, lastValidReading } from "../readings/store.js";
 
 type Trx = Transaction<DB>;
 
 /** Locks the service point row: every command on one service point runs one at a time. */
 export async function lockServicePoint(trx: Trx, id: string) {
-  const sp = await trx.selectFrom("service_points").selectAll().where("id", "=", id).forUpdate().executeTakeFirst();
+  const sp = await trx
+    .selectFrom("service_points")
+    .selectAll()
+    .where("id", "=", id)
+    .forUpdate()
+    .executeTakeFirst();
   if (!sp) {
     throw new EcartError(
       ErrorCode.UNKNOWN_SERVICE_POINT,
@@ -49,7 +53,10 @@ export async function openSubscription(trx: Trx, servicePointId: string) {
  * SPEC §6: the predecessor is the latest ended subscription at the service point; with none,
  * the last VALID reading stands in for the termination index. Null when neither exists.
  */
-export async function terminationOf(trx: Trx, servicePointId: string): Promise<MoveInFacts["termination"] | null> {
+export async function terminationOf(
+  trx: Trx,
+  servicePointId: string,
+): Promise<MoveInFacts["termination"] | null> {
   const pred = await trx
     .selectFrom("subscriptions")
     .select(["id", "end_date", "end_index"])
@@ -73,7 +80,8 @@ export interface CustomerInput {
   address?: string | null | undefined;
 }
 
-const norm = (s: string | null | undefined) => (s ?? "").normalize("NFC").trim().toLowerCase().replace(/\s+/g, " ");
+const norm = (s: string | null | undefined) =>
+  (s ?? "").normalize("NFC").trim().toLowerCase().replace(/\s+/g, " ");
 
 /** Same person for duplicate detection (SPEC §6): same name, and same email when both give one. */
 export function samePerson(a: CustomerInput, b: { name: string; email: string | null }): boolean {

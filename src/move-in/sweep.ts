@@ -4,9 +4,9 @@
  * FOR UPDATE SKIP LOCKED, so a case locked by one sweeper is skipped by the others.
  */
 import { sql } from "kysely";
-import { SYSTEM_ACTOR, type Context } from "../platform/context.js";
-import type { Database } from "../platform/db.js";
 import type { EcartConfig } from "../platform/config.js";
+import { type Context, SYSTEM_ACTOR } from "../platform/context.js";
+import type { Database } from "../platform/db.js";
 import { expireCase } from "./commands.js";
 
 export interface SweepResult {

@@ -6,18 +6,28 @@ import type { GapCheck } from "./gap.js";
 /** R9, exactly: what the intermediate-occupant report looks for. No other comment contains it. */
 export const R9_COMMENT = "écart de consommation avec ancien occupant";
 /** R5, exactly: the customer has no proof at a move-in with reconnection. */
-export const R5_NO_PROOF_COMMENT = "mettre en place l'abonnement avec l'index et la date de résiliation du prédécesseur";
+export const R5_NO_PROOF_COMMENT =
+  "mettre en place l'abonnement avec l'index et la date de résiliation du prédécesseur";
 /** R6, exactly: proof requested after the reconnection visit found a gap. */
 export const R6_AWAIT_COMMENT = "en attente justificatif car écart de consommation avec le prédécesseur";
 
 const signed = (n: number) => (n > 0 ? `+${n}` : `${n}`);
 
-export function gapSentence(t: MoveInFacts["termination"], date: string, index: number, g: GapCheck, tol: number) {
+export function gapSentence(
+  t: MoveInFacts["termination"],
+  date: string,
+  index: number,
+  g: GapCheck,
+  tol: number,
+) {
   const way =
     g.direction === "ABOVE"
       ? "l'index d'arrivée est supérieur à l'index de résiliation"
       : "l'index d'arrivée est inférieur à l'index de résiliation (index de résiliation peut-être estimé)";
-  const ref = t.source === "SUBSCRIPTION" ? "index de résiliation du prédécesseur" : "dernier relevé valide (aucun prédécesseur)";
+  const ref =
+    t.source === "SUBSCRIPTION"
+      ? "index de résiliation du prédécesseur"
+      : "dernier relevé valide (aucun prédécesseur)";
   return (
     `Écart de consommation de ${signed(g.gap)} m3 avec le prédécesseur, au-delà de la tolérance de ${tol} m3 : ` +
     `${ref} ${t.index} m3 au ${frenchDate(t.date)}, index déclaré ${index} m3 au ${frenchDate(date)} ; ${way}.`

@@ -31,9 +31,11 @@ export const DEFAULT_CONFIG: EcartConfig = {
 };
 
 /** The defaults, overridden by what a scenario or the environment says. */
-export function makeConfig(over: Partial<Omit<EcartConfig, "plausibility">> & {
-  plausibility?: Partial<PlausibilityConfig>;
-} = {}): EcartConfig {
+export function makeConfig(
+  over: Partial<Omit<EcartConfig, "plausibility">> & {
+    plausibility?: Partial<PlausibilityConfig>;
+  } = {},
+): EcartConfig {
   return {
     ...DEFAULT_CONFIG,
     ...over,

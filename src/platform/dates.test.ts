@@ -3,7 +3,9 @@ import { addDays, daysBetween, isIsoDate, localDate, startOfDay, subtractYears }
 
 describe("calendar dates in Europe/Paris", () => {
   it.each(["2024-02-29", "2023-12-31"])("%s is a date", (d) => expect(isIsoDate(d)).toBe(true));
-  it.each(["2023-02-29", "2024-13-01", "24-01-01", "2024-1-1", 20240101])("%s is not", (d) => expect(isIsoDate(d)).toBe(false));
+  it.each(["2023-02-29", "2024-13-01", "24-01-01", "2024-1-1", 20240101])("%s is not", (d) =>
+    expect(isIsoDate(d)).toBe(false),
+  );
   it("local date of an instant", () => {
     expect(localDate(new Date("2024-06-30T22:30:00Z"))).toBe("2024-07-01");
     expect(localDate(new Date("2024-01-31T22:30:00Z"))).toBe("2024-01-31");

@@ -11,7 +11,8 @@ export function isIsoDate(s: unknown): s is string {
   if (typeof s !== "string") return false;
   const m = ISO_DATE.exec(s);
   if (!m) return false;
-  const d = new Date(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!));
+  const [, y, mo, day] = m.map(Number) as [number, number, number, number];
+  const d = new Date(Date.UTC(y, mo - 1, day));
   return d.toISOString().slice(0, 10) === s;
 }
 

@@ -123,7 +123,8 @@ export async function openDatabase(opts: OpenOptions = {}): Promise<Database> {
  */
 export async function freshEmbeddedDatabase(): Promise<Database> {
   const h = createHash("sha256");
-  for (const f of readdirSync(MIGRATIONS_DIR).sort()) h.update(f).update(readFileSync(join(MIGRATIONS_DIR, f)));
+  for (const f of readdirSync(MIGRATIONS_DIR).sort())
+    h.update(f).update(readFileSync(join(MIGRATIONS_DIR, f)));
   const snap = join(tmpdir(), `ecart-pglite-${h.digest("hex").slice(0, 16)}.tar`);
   if (existsSync(snap)) {
     try {

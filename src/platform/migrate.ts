@@ -22,7 +22,9 @@ async function applyAll(exec: Exec, dir: string): Promise<string[]> {
     .sort()) {
     if (done.has(f)) continue;
     const body = readFileSync(join(dir, f), "utf8");
-    await exec(`begin;\n${body}\n;insert into schema_migrations(name) values ('${f.replace(/'/g, "''")}');\ncommit;`);
+    await exec(
+      `begin;\n${body}\n;insert into schema_migrations(name) values ('${f.replace(/'/g, "''")}');\ncommit;`,
+    );
     applied.push(f);
   }
   return applied;

@@ -72,7 +72,12 @@ export interface MoveInFacts {
   index: number | null;
   reconnection: boolean;
   proof: "WILL_SEND" | "NONE";
-  termination: { date: string; index: number; source: "SUBSCRIPTION" | "READING"; subscription: string | null };
+  termination: {
+    date: string;
+    index: number;
+    source: "SUBSCRIPTION" | "READING";
+    subscription: string | null;
+  };
   gap: number | null;
   proofRequested: boolean;
 }
@@ -137,7 +142,14 @@ export interface InterventionTable {
   reported_at: Timestamp | null;
 }
 
-export type ReadingType = "NORMAL" | "CUSTOMER" | "ESTIMATE" | "REMOTE" | "MOVE_OUT" | "MOVE_IN" | "INTERVENTION";
+export type ReadingType =
+  | "NORMAL"
+  | "CUSTOMER"
+  | "ESTIMATE"
+  | "REMOTE"
+  | "MOVE_OUT"
+  | "MOVE_IN"
+  | "INTERVENTION";
 export type ReadingStatus = "VALID" | "SUSPECT" | "REPLACED";
 
 export interface ReadingTable {
@@ -211,7 +223,11 @@ export interface ContestTable {
   answered_at: Timestamp | null;
 }
 
-export type Template = "PROOF_REQUEST" | "CONFIRMATION_PREDECESSOR_INDEX" | "CONFIRMATION_PROOF" | "CONTEST_ANSWER";
+export type Template =
+  | "PROOF_REQUEST"
+  | "CONFIRMATION_PREDECESSOR_INDEX"
+  | "CONFIRMATION_PROOF"
+  | "CONTEST_ANSWER";
 export type Channel = "EMAIL" | "LETTER";
 export type DeliveryStatus = "PENDING" | "SENDING" | "SENT" | "FAILED";
 
@@ -269,6 +285,34 @@ export interface IdempotencyKeyTable {
   created_at: Timestamp;
 }
 
+export type AccountRole = "FO" | "BO" | "EUROS" | "SUPERVISOR" | "ADMIN";
+export interface AccountTable {
+  id: Generated<number>;
+  username: string;
+  role: AccountRole;
+  entity: string;
+  password_hash: string | null;
+  active: Generated<boolean>;
+  created_at: Timestamp;
+}
+
+export interface SessionTable {
+  token_hash: string;
+  account_id: number;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  last_seen_at: Timestamp;
+}
+
+export interface ApiTokenTable {
+  id: Generated<number>;
+  account_id: number;
+  label: string;
+  token_hash: string;
+  created_at: Timestamp;
+  revoked_at: Timestamp | null;
+}
+
 export interface DB {
   service_points: ServicePointTable;
   meters: MeterTable;
@@ -287,4 +331,7 @@ export interface DB {
   intermediate_consumptions: IntermediateConsumptionTable;
   audit_log: AuditLogTable;
   idempotency_keys: IdempotencyKeyTable;
+  accounts: AccountTable;
+  sessions: SessionTable;
+  api_tokens: ApiTokenTable;
 }

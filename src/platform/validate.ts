@@ -1,7 +1,7 @@
 /** Input validation at the edge of every command: zod schemas, errors turned into INVALID_INPUT. */
 import { z } from "zod";
 import { isIsoDate } from "./dates.js";
-import { ErrorCode, EcartError } from "./errors.js";
+import { EcartError, ErrorCode } from "./errors.js";
 
 /** A calendar date, YYYY-MM-DD. */
 export const isoDate = z.string().refine(isIsoDate, { message: "date attendue au format AAAA-MM-JJ" });
@@ -21,7 +21,9 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.in
   const what = issue?.code === "invalid_type" && issue.input === undefined ? "manquant" : "invalide";
   throw new EcartError(
     ErrorCode.INVALID_INPUT,
-    field ? `Champ « ${field} » ${what}${issue?.message ? ` : ${issue.message}` : ""}.` : "Données invalides.",
+    field
+      ? `Champ « ${field} » ${what}${issue?.message ? ` : ${issue.message}` : ""}.`
+      : "Données invalides.",
     `invalid input${field ? ` at ${field}` : ""}: ${issue?.message ?? "unknown"}`,
     field,
   );

@@ -21,7 +21,13 @@ export interface GivenReading {
 export interface GivenSubscription {
   id: string;
   tags?: string[];
-  customer: { id: string; name: string; email?: string | null; address?: string | null; phone?: string | null };
+  customer: {
+    id: string;
+    name: string;
+    email?: string | null;
+    address?: string | null;
+    phone?: string | null;
+  };
   start: { date: string; index: number };
   end?: { date: string; index: number } | null;
 }
@@ -50,7 +56,8 @@ export interface Scenario {
   steps: Step[];
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const isObj = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
 const SCENARIO_ROLES = ROLES.filter((r) => r !== "SYSTEM");
 
 function need(cond: unknown, place: string, msg: string): asserts cond {
@@ -79,7 +86,11 @@ export function parseScenario(raw: unknown): Scenario {
     need(Array.isArray(readings), `${at}.readings`, "must be an array");
     readings.forEach((r, j) => {
       need(isObj(r) && isIsoDate(r.date), `${at}.readings[${j}].date`, "must be a date YYYY-MM-DD");
-      need(Number.isInteger(r.index) && (r.index as number) >= 0, `${at}.readings[${j}].index`, "must be a whole number of m3");
+      need(
+        Number.isInteger(r.index) && (r.index as number) >= 0,
+        `${at}.readings[${j}].index`,
+        "must be a whole number of m3",
+      );
       need(typeof r.type === "string", `${at}.readings[${j}].type`, "must be a reading type");
     });
     const subs = sp.subscriptions ?? [];
@@ -89,14 +100,27 @@ export function parseScenario(raw: unknown): Scenario {
       need(isObj(s) && typeof s.id === "string", `${sa}.id`, "must be a string");
       need(!ids.has(s.id), `${sa}.id`, `duplicate id ${s.id}`);
       ids.add(s.id);
-      need(isObj(s.customer) && typeof s.customer.id === "string" && typeof s.customer.name === "string", `${sa}.customer`, "needs an id and a name");
+      need(
+        isObj(s.customer) && typeof s.customer.id === "string" && typeof s.customer.name === "string",
+        `${sa}.customer`,
+        "needs an id and a name",
+      );
       for (const end of ["start", "end"] as const) {
         const v = s[end];
         if (end === "end" && (v === undefined || v === null)) continue;
         need(isObj(v) && isIsoDate(v.date), `${sa}.${end}.date`, "must be a date YYYY-MM-DD");
-        need(Number.isInteger(v.index) && (v.index as number) >= 0, `${sa}.${end}.index`, "must be a whole number of m3");
+        need(
+          Number.isInteger(v.index) && (v.index as number) >= 0,
+          `${sa}.${end}.index`,
+          "must be a whole number of m3",
+        );
       }
-      if (s.tags !== undefined) need(Array.isArray(s.tags) && s.tags.every((t) => typeof t === "string"), `${sa}.tags`, "must be strings");
+      if (s.tags !== undefined)
+        need(
+          Array.isArray(s.tags) && s.tags.every((t) => typeof t === "string"),
+          `${sa}.tags`,
+          "must be strings",
+        );
     });
   });
   const config = raw.config ?? {};
@@ -106,20 +130,33 @@ export function parseScenario(raw: unknown): Scenario {
   const steps: Step[] = raw.steps.map((s, n) => {
     const at = `$.steps[${n}]`;
     need(isObj(s), at, "must be an object");
-    need(typeof s.at === "string" && /^\d{4}-\d{2}-\d{2}T/.test(s.at) && !Number.isNaN(Date.parse(s.at)), `${at}.at`, "must be an ISO date-time");
+    need(
+      typeof s.at === "string" && /^\d{4}-\d{2}-\d{2}T/.test(s.at) && !Number.isNaN(Date.parse(s.at)),
+      `${at}.at`,
+      "must be an ISO date-time",
+    );
     const t = Date.parse(s.at as string);
     need(t >= last, `${at}.at`, "the clock never goes back");
     last = t;
     need(typeof s.do === "string", `${at}.do`, "must name a verb");
     if (s.do === "tick") {
-      need(s.as === undefined && s.entity === undefined && s.with === undefined, at, "tick takes no as, entity or with");
+      need(
+        s.as === undefined && s.entity === undefined && s.with === undefined,
+        at,
+        "tick takes no as, entity or with",
+      );
       return { at: new Date(t), as: null, entity: null, do: "tick", with: {} };
     }
     need(isCommandVerb(s.do), `${at}.do`, `unknown verb ${JSON.stringify(s.do)}`);
-    need(typeof s.as === "string" && (SCENARIO_ROLES as string[]).includes(s.as), `${at}.as`, `must be one of ${SCENARIO_ROLES.join(", ")}`);
+    need(
+      typeof s.as === "string" && (SCENARIO_ROLES as string[]).includes(s.as),
+      `${at}.as`,
+      `must be one of ${SCENARIO_ROLES.join(", ")}`,
+    );
     need(typeof s.entity === "string" && s.entity.length > 0, `${at}.entity`, "must be a non-empty string");
     need(isObj(s.with), `${at}.with`, "must be an object");
-    if (s.idempotencyKey !== undefined) need(typeof s.idempotencyKey === "string", `${at}.idempotencyKey`, "must be a string");
+    if (s.idempotencyKey !== undefined)
+      need(typeof s.idempotencyKey === "string", `${at}.idempotencyKey`, "must be a string");
     return {
       at: new Date(t),
       as: s.as as Role,

@@ -5,18 +5,34 @@ import type { ReadingType } from "../platform/schema.js";
 import { appendReading } from "../readings/store.js";
 import type { GivenServicePoint } from "./format.js";
 
-const READING_TYPES = new Set(["NORMAL", "CUSTOMER", "ESTIMATE", "REMOTE", "MOVE_OUT", "MOVE_IN", "INTERVENTION"]);
+const READING_TYPES = new Set([
+  "NORMAL",
+  "CUSTOMER",
+  "ESTIMATE",
+  "REMOTE",
+  "MOVE_OUT",
+  "MOVE_IN",
+  "INTERVENTION",
+]);
 
 /** Everything `given` holds, written as the user "given"; readings are checked in date order (SPEC §4). */
 export async function loadGiven(db: Database, ctx: Context, sps: GivenServicePoint[]): Promise<void> {
   await db.kysely.transaction().execute(async (trx) => {
     for (const sp of sps) {
-      await trx.insertInto("service_points").values({ id: sp.id, address: sp.address, owner_name: sp.owner?.name ?? null }).execute();
+      await trx
+        .insertInto("service_points")
+        .values({ id: sp.id, address: sp.address, owner_name: sp.owner?.name ?? null })
+        .execute();
       let meterId: number | null = null;
       if (sp.meter) {
         const m = await trx
           .insertInto("meters")
-          .values({ service_point_id: sp.id, serial: sp.meter.serial, remote_reading: sp.meter.remoteReading ?? false, digits: sp.meter.digits ?? null })
+          .values({
+            service_point_id: sp.id,
+            serial: sp.meter.serial,
+            remote_reading: sp.meter.remoteReading ?? false,
+            digits: sp.meter.digits ?? null,
+          })
           .returning("id")
           .executeTakeFirstOrThrow();
         meterId = m.id;
@@ -64,7 +80,13 @@ export async function loadGiven(db: Database, ctx: Context, sps: GivenServicePoi
       // Date order; on one day a move-out comes before a reading, which comes before a move-in.
       history.sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : a.order - b.order));
       for (const r of history) {
-        await appendReading(trx, ctx, { servicePointId: sp.id, meterId, date: r.date, index: r.index, type: r.type });
+        await appendReading(trx, ctx, {
+          servicePointId: sp.id,
+          meterId,
+          date: r.date,
+          index: r.index,
+          type: r.type,
+        });
       }
     }
   });

@@ -1,12 +1,12 @@
 /** SPEC §7: replays a scenario against a fresh embedded database on a simulated clock. */
 import { readFileSync } from "node:fs";
+import { sweepDeadlines } from "../move-in/sweep.js";
 import { makeConfig } from "../platform/config.js";
 import type { Context } from "../platform/context.js";
 import { type Database, freshEmbeddedDatabase } from "../platform/db.js";
-import { ErrorCode, EcartError } from "../platform/errors.js";
-import { sweepDeadlines } from "../move-in/sweep.js";
+import { EcartError, ErrorCode } from "../platform/errors.js";
 import { type CommandResult, type CommandVerb, execute } from "../registry.js";
-import { parseScenario, ScenarioFormatError, type Scenario } from "./format.js";
+import { parseScenario, type Scenario, ScenarioFormatError } from "./format.js";
 import { loadGiven } from "./given.js";
 import { dumpState } from "./state.js";
 
@@ -74,26 +74,57 @@ export async function runScenario(s: Scenario, opts: RunOptions = {}) {
   const db = await freshEmbeddedDatabase();
   try {
     const start = s.steps[0]?.at ?? new Date();
-    await loadGiven(db, { actor: { user: "given", role: "SYSTEM", entity: "GIVEN" }, now: start, config }, s.servicePoints);
+    await loadGiven(
+      db,
+      { actor: { user: "given", role: "SYSTEM", entity: "GIVEN" }, now: start, config },
+      s.servicePoints,
+    );
     const outputs: StepOutput[] = [];
     for (const [n, step] of s.steps.entries()) {
       if (step.do === "tick") {
         const r = await sweepDeadlines(db, step.at, config);
-        outputs.push({ n, do: "tick", ok: true, outcome: "TICKED", case: null, subscription: null, reading: null, contest: null, error: null, sweep: r });
+        outputs.push({
+          n,
+          do: "tick",
+          ok: true,
+          outcome: "TICKED",
+          case: null,
+          subscription: null,
+          reading: null,
+          contest: null,
+          error: null,
+          sweep: r,
+        });
         continue;
       }
       const ctx: Context = {
-        actor: { user: `${step.as}@${step.entity}`, role: step.as as Context["actor"]["role"], entity: step.entity as string },
+        actor: {
+          user: `${step.as}@${step.entity}`,
+          role: step.as as Context["actor"]["role"],
+          entity: step.entity as string,
+        },
         now: step.at,
         config,
       };
       try {
         const input = resolveRefs(step.with, outputs);
-        const r = await execute(db, ctx, step.do as CommandVerb, input, { idempotencyKey: step.idempotencyKey });
+        const r = await execute(db, ctx, step.do as CommandVerb, input, {
+          idempotencyKey: step.idempotencyKey,
+        });
         outputs.push(toOutput(n, step.do, r));
       } catch (e) {
         if (!(e instanceof EcartError)) throw e;
-        outputs.push({ n, do: step.do, ok: false, outcome: "REJECTED", case: null, subscription: null, reading: null, contest: null, error: e.toJSON() });
+        outputs.push({
+          n,
+          do: step.do,
+          ok: false,
+          outcome: "REJECTED",
+          case: null,
+          subscription: null,
+          reading: null,
+          contest: null,
+          error: e.toJSON(),
+        });
       }
     }
     const state = await dumpState(db);

@@ -4,18 +4,29 @@ import { casesByEntity, intermediateConsumption, newCustomers } from "../reports
 
 export async function dumpState(db: Database) {
   const k = db.kysely;
-  const [parties, subs, cases, comments, tasks, interventions, comms, readings, contests, proofs] = await Promise.all([
-    k.selectFrom("parties").selectAll().orderBy("created_at").orderBy("id").execute(),
-    k.selectFrom("subscriptions").selectAll().orderBy("created_at").orderBy("id").execute(),
-    k.selectFrom("cases").selectAll().orderBy("id").execute(),
-    k.selectFrom("case_comments").selectAll().orderBy("id").execute(),
-    k.selectFrom("tasks").selectAll().orderBy("id").execute(),
-    k.selectFrom("interventions").selectAll().orderBy("id").execute(),
-    k.selectFrom("communications").selectAll().orderBy("id").execute(),
-    k.selectFrom("reading_states").selectAll().orderBy("service_point_id").orderBy("reading_date").orderBy("id").execute(),
-    k.selectFrom("contests").selectAll().orderBy("id").execute(),
-    k.selectFrom("proofs").select(["id", "case_id", "kind", "doc_date", "doc_index", "status", "refusal_code"]).orderBy("id").execute(),
-  ]);
+  const [parties, subs, cases, comments, tasks, interventions, comms, readings, contests, proofs] =
+    await Promise.all([
+      k.selectFrom("parties").selectAll().orderBy("created_at").orderBy("id").execute(),
+      k.selectFrom("subscriptions").selectAll().orderBy("created_at").orderBy("id").execute(),
+      k.selectFrom("cases").selectAll().orderBy("id").execute(),
+      k.selectFrom("case_comments").selectAll().orderBy("id").execute(),
+      k.selectFrom("tasks").selectAll().orderBy("id").execute(),
+      k.selectFrom("interventions").selectAll().orderBy("id").execute(),
+      k.selectFrom("communications").selectAll().orderBy("id").execute(),
+      k
+        .selectFrom("reading_states")
+        .selectAll()
+        .orderBy("service_point_id")
+        .orderBy("reading_date")
+        .orderBy("id")
+        .execute(),
+      k.selectFrom("contests").selectAll().orderBy("id").execute(),
+      k
+        .selectFrom("proofs")
+        .select(["id", "case_id", "kind", "doc_date", "doc_index", "status", "refusal_code"])
+        .orderBy("id")
+        .execute(),
+    ]);
   return {
     parties: parties.map((p) => ({ id: p.id, name: p.name, email: p.email, role: p.role })),
     subscriptions: subs.map((s) => ({
@@ -39,10 +50,19 @@ export async function dumpState(db: Database) {
       contest: c.contest_id,
       regularization: c.regularization,
       comments: comments.filter((m) => m.case_id === c.id).map((m) => m.body),
-      tasks: tasks.filter((t) => t.case_id === c.id).map((t) => ({ id: t.id, kind: t.kind, due: t.due_date, status: t.status })),
+      tasks: tasks
+        .filter((t) => t.case_id === c.id)
+        .map((t) => ({ id: t.id, kind: t.kind, due: t.due_date, status: t.status })),
       proofs: proofs
         .filter((p) => p.case_id === c.id)
-        .map((p) => ({ id: p.id, kind: p.kind, date: p.doc_date, index: p.doc_index, status: p.status, refusal: p.refusal_code })),
+        .map((p) => ({
+          id: p.id,
+          kind: p.kind,
+          date: p.doc_date,
+          index: p.doc_index,
+          status: p.status,
+          refusal: p.refusal_code,
+        })),
     })),
     interventions: interventions.map((i) => ({
       id: i.id,
@@ -73,7 +93,10 @@ export async function dumpState(db: Database) {
       expected:
         r.expected_usage_lo === null
           ? null
-          : { usage: [r.expected_usage_lo, r.expected_usage_hi], index: [r.expected_index_lo, r.expected_index_hi] },
+          : {
+              usage: [r.expected_usage_lo, r.expected_usage_hi],
+              index: [r.expected_index_lo, r.expected_index_hi],
+            },
       suggestedIndex: r.suggested_index,
       replaces: r.replaces_id,
       reason: r.reason,

@@ -30,7 +30,11 @@ export function servicePointFixture(over: Partial<GivenServicePoint> = {}): Give
   };
 }
 
-export function ctxAs(role: Role, now: string | Date = "2024-03-05T10:00:00+01:00", entity?: string): Context {
+export function ctxAs(
+  role: Role,
+  now: string | Date = "2024-03-05T10:00:00+01:00",
+  entity?: string,
+): Context {
   return {
     actor: { user: `${role.toLowerCase()}.test`, role, entity: entity ?? `${role}-LYON` },
     now: typeof now === "string" ? new Date(now) : now,
