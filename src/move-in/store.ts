@@ -66,11 +66,39 @@ export async function terminationOf(
     .orderBy("created_at", "desc")
     .limit(1)
     .executeTakeFirst();
+  const meter = await currentMeter(trx, servicePointId);
   if (pred?.end_date && pred.end_index !== null) {
+    // Compared with the same meter (issue 3): a meter installed since the termination opens at its start index.
+    const replacedSince = await meterReplacedSince(trx, servicePointId, meter, pred.end_date);
+    if (replacedSince && meter?.installed_on) {
+      const date = meter.installed_on > pred.end_date ? meter.installed_on : pred.end_date;
+      return { date, index: meter.start_index, source: "SUBSCRIPTION", subscription: pred.id };
+    }
     return { date: pred.end_date, index: pred.end_index, source: "SUBSCRIPTION", subscription: pred.id };
   }
-  const r = await lastValidReading(trx, servicePointId);
+  const r = await lastValidReading(trx, servicePointId, meter?.id ?? null);
   return r ? { date: r.date, index: r.index, source: "READING", subscription: null } : null;
+}
+
+/** True when the termination was read on another meter than the current one (the meter was replaced since). */
+async function meterReplacedSince(
+  trx: Trx,
+  servicePointId: string,
+  meter: Awaited<ReturnType<typeof currentMeter>>,
+  endDate: string,
+): Promise<boolean> {
+  if (!meter?.installed_on) return false;
+  const out = await trx
+    .selectFrom("readings")
+    .select("meter_id")
+    .where("service_point_id", "=", servicePointId)
+    .where("reading_date", "=", endDate)
+    .where("type", "=", "MOVE_OUT")
+    .orderBy("id", "desc")
+    .limit(1)
+    .executeTakeFirst();
+  if (out && out.meter_id !== null) return out.meter_id !== meter.id;
+  return meter.installed_on > endDate;
 }
 
 export interface CustomerInput {

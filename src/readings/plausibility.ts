@@ -27,21 +27,34 @@ export interface PlausibilityInput {
   previous: DatedIndex | null;
   /** How many earlier VALID readings the history holds (only 0, 1 or "2 or more" matters). */
   validCount: number;
+  /** Digits the meter shows: past 10^digits − 1 it starts again at 0 (rollover). Unknown: null. */
+  digits?: number | null;
+  /** Average daily use carried over from the meter this one replaced, used while this meter's history is short. */
+  carriedDailyUse?: number | null;
 }
+
+export type PlausibilityWarning = "LOW_USAGE" | "ROLLOVER";
 
 export interface Plausibility {
   status: "VALID" | "SUSPECT";
-  warnings: Array<"LOW_USAGE">;
-  /** index − previous valid index; null for a first reading. */
+  /** LOW_USAGE: below the range (shown, not blocking); ROLLOVER: the meter passed 99…9 → 0. */
+  warnings: PlausibilityWarning[];
+  /** index − previous valid index (across a rollover when there was one); null for a first reading. */
   usage: number | null;
   expected: { usage: [number, number]; index: [number, number] } | null;
   /** ⌊index / 10^k⌋ for the smallest k landing in the expected index range, when suspect. */
   suggestedIndex: number | null;
 }
 
-/** §4: average daily use from the first and last earlier VALID readings, floored; a household default if fewer than two. */
+/**
+ * §4: average daily use from the first and last earlier VALID readings, floored; with fewer than two,
+ * the replaced meter's average when there is one, else the household default.
+ */
 export function averageDailyUse(h: PlausibilityInput, cfg: PlausibilityConfig = DEFAULT_PLAUSIBILITY): number {
-  if (h.validCount < 2 || !h.first || !h.previous) return cfg.householdYearlyM3 / 365;
+  if (h.validCount < 2 || !h.first || !h.previous) {
+    if (h.carriedDailyUse !== undefined && h.carriedDailyUse !== null) return Math.max(h.carriedDailyUse, cfg.minDailyUseM3);
+    return cfg.householdYearlyM3 / 365;
+  }
   const days = daysBetween(h.first.date, h.previous.date);
   const avg = days > 0 ? (h.previous.index - h.first.index) / days : 0;
   return Math.max(avg, cfg.minDailyUseM3);
@@ -73,6 +86,23 @@ export function suggestSlip(index: number, range: [number, number]): number | nu
   return null;
 }
 
+/**
+ * Rollover: a meter with N digits passes from 10^N − 1 to 0. The usage across the wrap, when the new index is
+ * below the previous one and the previous one fits the meter's digits; null otherwise.
+ */
+export function rolloverUsage(previous: number, index: number, digits: number | null | undefined): number | null {
+  if (!digits || index >= previous) return null;
+  const modulus = 10 ** digits;
+  if (previous >= modulus || index >= modulus) return null;
+  return index + modulus - previous;
+}
+
+/** The consumption between two indexes of one meter, across a rollover when the meter's digits make it one. */
+export function meterUsage(from: number, to: number, digits: number | null | undefined, maxPlausible = Number.POSITIVE_INFINITY): number {
+  const wrapped = rolloverUsage(from, to, digits);
+  return wrapped !== null && wrapped <= maxPlausible ? wrapped : to - from;
+}
+
 /** §4: a usage above the range or below zero is SUSPECT; below the range is VALID with LOW_USAGE; a first reading is VALID. */
 export function assessReading(
   h: PlausibilityInput,
@@ -83,12 +113,19 @@ export function assessReading(
   if (!h.previous || !range) {
     return { status: "VALID", warnings: [], usage: null, expected: null, suggestedIndex: null };
   }
-  const usage = reading.index - h.previous.index;
   const indexRange: [number, number] = [h.previous.index + range[0], h.previous.index + range[1]];
   const expected = { usage: range, index: indexRange };
+  const warnings: PlausibilityWarning[] = [];
+  let usage = reading.index - h.previous.index;
+  const wrapped = rolloverUsage(h.previous.index, reading.index, h.digits);
+  if (usage < 0 && wrapped !== null && wrapped <= range[1]) {
+    // The meter passed 99…9 → 0: neither a backwards reading nor a slip.
+    usage = wrapped;
+    warnings.push("ROLLOVER");
+  }
   if (usage < 0 || usage > range[1]) {
     return { status: "SUSPECT", warnings: [], usage, expected, suggestedIndex: suggestSlip(reading.index, indexRange) };
   }
-  const warnings: Array<"LOW_USAGE"> = usage < range[0] ? ["LOW_USAGE"] : [];
+  if (usage < range[0]) warnings.push("LOW_USAGE");
   return { status: "VALID", warnings, usage, expected, suggestedIndex: null };
 }

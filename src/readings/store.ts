@@ -1,10 +1,92 @@
 /** Storage of the reading history. Queries only: the rules live in plausibility.ts. */
-import { sql, type Transaction } from "kysely";
+import { type Kysely, sql, type Transaction } from "kysely";
 import type { Context } from "../platform/context.js";
 import type { DB, ReadingType } from "../platform/schema.js";
-import { type DatedIndex, type Plausibility, type PlausibilityInput, assessReading } from "./plausibility.js";
+import { type MeterHistory, installationReading, meterHistory, plausibilityInput, replacedMeter } from "./history.js";
+import { type DatedIndex, type Plausibility, type PlausibilityInput, assessReading, meterUsage } from "./plausibility.js";
 
 type Trx = Transaction<DB>;
+
+/** A query runner: a transaction or the database itself. */
+type Runner = Kysely<DB> | Trx;
+
+/** SQL for "this reading counts as VALID now": valid or confirmed, and not replaced (SPEC §4). */
+const VALID_NOW = sql`(r.status = 'VALID' or exists (select 1 from reading_confirmations k where k.reading_id = r.id))
+  and not exists (select 1 from readings c where c.replaces_id = r.id)`;
+
+interface HistoryRow {
+  service_point_id: string;
+  meter_id: number | null;
+  digits: number | null;
+  installed_on: string | null;
+  start_index: number;
+  removed_on: string | null;
+  first_date: string | null;
+  first_index: number | null;
+  last_date: string | null;
+  last_index: number | null;
+  single: boolean | null;
+  seen_date: string | null;
+}
+
+/**
+ * The plausibility state of every meter of the given service points, from storage, in one query:
+ * first and last VALID reading (up to `upTo` when given), and the last date seen. A service point
+ * without a meter gets one history for its meter-less readings.
+ */
+export async function loadMeterHistories(
+  db: Runner,
+  servicePointIds: string[],
+  opts: { upTo?: string; excludeId?: string } = {},
+): Promise<Map<string, MeterHistory[]>> {
+  const out = new Map<string, MeterHistory[]>();
+  if (servicePointIds.length === 0) return out;
+  const upTo = opts.upTo ? sql`and r.reading_date <= ${opts.upTo}::date` : sql``;
+  const exclude = opts.excludeId ? sql`and r.id <> ${opts.excludeId}` : sql``;
+  const same = sql`r.service_point_id = m.service_point_id and r.meter_id is not distinct from m.id ${upTo} ${exclude}`;
+  const res = await sql<HistoryRow>`
+    with m as (
+      select id, service_point_id, digits, installed_on, start_index, removed_on
+        from meters where service_point_id = any(${servicePointIds}::text[])
+      union all
+      select null::bigint, sp.id, null::int, null::date, 0::bigint, null::date
+        from service_points sp
+       where sp.id = any(${servicePointIds}::text[])
+         and not exists (select 1 from meters x where x.service_point_id = sp.id)
+    )
+    select m.service_point_id, m.id as meter_id, m.digits, m.installed_on::text as installed_on,
+           m.start_index, m.removed_on::text as removed_on,
+           f.reading_date::text as first_date, f.index_m3 as first_index,
+           l.reading_date::text as last_date, l.index_m3 as last_index, (f.id = l.id) as single,
+           (select max(r.reading_date) from readings r where ${same})::text as seen_date
+      from m
+      left join lateral (select r.id, r.reading_date, r.index_m3 from readings r
+                          where ${same} and ${VALID_NOW} order by r.reading_date, r.id limit 1) f on true
+      left join lateral (select r.id, r.reading_date, r.index_m3 from readings r
+                          where ${same} and ${VALID_NOW} order by r.reading_date desc, r.id desc limit 1) l on true
+  `.execute(db);
+  for (const row of res.rows) {
+    const first = row.first_date !== null ? { date: row.first_date, index: Number(row.first_index) } : null;
+    const last = row.last_date !== null ? { date: row.last_date, index: Number(row.last_index) } : null;
+    const h = meterHistory(
+      {
+        meterId: row.meter_id === null ? null : Number(row.meter_id),
+        digits: row.digits,
+        installedOn: row.installed_on,
+        startIndex: Number(row.start_index),
+        removedOn: row.removed_on,
+      },
+      first,
+      last,
+      first ? (row.single ? 1 : 2) : 0,
+      row.seen_date,
+    );
+    const list = out.get(row.service_point_id) ?? [];
+    list.push(h);
+    out.set(row.service_point_id, list);
+  }
+  return out;
+}
 
 /** The earlier VALID readings that the plausibility check needs (SPEC §4), up to and including `date`. */
 export async function validHistoryBefore(
@@ -14,26 +96,10 @@ export async function validHistoryBefore(
   date: string,
   excludeId?: string,
 ): Promise<PlausibilityInput> {
-  const base = () => {
-    let q = trx
-      .selectFrom("reading_states")
-      .select(["id", "reading_date as date", "index_m3 as index"])
-      .where("service_point_id", "=", servicePointId)
-      .where("effective_status", "=", "VALID")
-      .where("reading_date", "<=", date);
-    if (meterId !== null) q = q.where("meter_id", "=", meterId);
-    if (excludeId) q = q.where("id", "!=", excludeId);
-    return q;
-  };
-  const previous = await base().orderBy("reading_date", "desc").orderBy("id", "desc").limit(1).executeTakeFirst();
-  if (!previous) return { first: null, previous: null, validCount: 0 };
-  const first = await base().orderBy("reading_date", "asc").orderBy("id", "asc").limit(1).executeTakeFirst();
-  const validCount = first && first.id !== previous.id ? 2 : 1;
-  return {
-    first: first ? { date: first.date, index: first.index } : null,
-    previous: { date: previous.date, index: previous.index },
-    validCount,
-  };
+  const histories = (await loadMeterHistories(trx, [servicePointId], { upTo: date, excludeId })).get(servicePointId) ?? [];
+  const h = histories.find((x) => x.meterId === meterId);
+  if (!h) return { first: null, previous: null, validCount: 0 };
+  return plausibilityInput(h, replacedMeter(h, histories));
 }
 
 export interface NewReading {
@@ -101,64 +167,107 @@ export async function readingStatusAt(trx: Trx, servicePointId: string, date: st
   return r ?? null;
 }
 
-/** The last VALID reading of a service point (stands in for a termination index when there was no predecessor). */
-export async function lastValidReading(trx: Trx, servicePointId: string): Promise<(DatedIndex & { id: string }) | null> {
-  const r = await trx
+/**
+ * The last VALID reading of a service point (stands in for a termination index when there was no
+ * predecessor). With a meter, only that meter's readings count, and a replacement meter's installation
+ * (its start index on that day) stands in when none of its readings is valid yet (id null then).
+ */
+export async function lastValidReading(
+  trx: Runner,
+  servicePointId: string,
+  meterId?: number | null,
+): Promise<(DatedIndex & { id: string | null }) | null> {
+  let q = trx
     .selectFrom("reading_states")
     .select(["id", "reading_date as date", "index_m3 as index"])
     .where("service_point_id", "=", servicePointId)
-    .where("effective_status", "=", "VALID")
-    .orderBy("reading_date", "desc")
-    .orderBy("id", "desc")
-    .limit(1)
-    .executeTakeFirst();
+    .where("effective_status", "=", "VALID");
+  if (meterId !== undefined && meterId !== null) q = q.where("meter_id", "=", meterId);
+  const r = await q.orderBy("reading_date", "desc").orderBy("id", "desc").limit(1).executeTakeFirst();
+  if (meterId === undefined || meterId === null) return r ?? null;
+  const m = await trx.selectFrom("meters").select(["installed_on", "start_index"]).where("id", "=", meterId).executeTakeFirst();
+  const install = m ? installationReading({ installedOn: m.installed_on, startIndex: m.start_index }) : null;
+  if (install && (!r || r.date < install.date)) return { ...install, id: null };
   return r ?? null;
 }
 
+/** The meter in place at a date: installed by then and not removed before; the latest installed wins a tie. */
+export async function meterAt(trx: Runner, servicePointId: string, date: string) {
+  return (
+    (await trx
+      .selectFrom("meters")
+      .selectAll()
+      .where("service_point_id", "=", servicePointId)
+      .where((eb) => eb.or([eb("installed_on", "is", null), eb("installed_on", "<=", date)]))
+      .where((eb) => eb.or([eb("removed_on", "is", null), eb("removed_on", ">=", date)]))
+      .orderBy(sql`installed_on desc nulls last`)
+      .orderBy("id", "desc")
+      .limit(1)
+      .executeTakeFirst()) ?? null
+  );
+}
+
+export interface IndexAtDate {
+  index: number;
+  /** True when no reading of that day exists and the index comes from the readings around it (R10). */
+  interpolated: boolean;
+  /** The meter the index was read on (null for a service point without a known meter). */
+  meterId: number | null;
+  /** What the index comes from: the day's reading, the meter's installation, or the two readings around the date. */
+  basis: { type: ReadingType | "INSTALLATION"; date: string; index: number }[];
+}
+
 /**
- * R7/R10: the meter's index at a date from the history: a VALID reading of that day, else the
- * linear interpolation between the VALID readings around it, rounded down to a whole m3.
+ * R7/R10: the meter's index at a date from its own history: a VALID reading of that day (a remote one
+ * first), else the linear interpolation between the VALID readings around it (across a rollover when
+ * the meter has one), rounded down to a whole m3, marked `interpolated`. Only the meter in place at that
+ * date counts: a replaced meter's readings never mix with the new one's. Null when the date is not
+ * surrounded by readings. `remoteOnly`: only remote readings (télérelève).
  */
 export async function indexAtDate(
-  trx: Trx,
+  trx: Runner,
   servicePointId: string,
   date: string,
   opts: { remoteOnly?: boolean } = {},
-): Promise<{ index: number; interpolated: boolean } | null> {
-  const typeFilter = opts.remoteOnly ? sql<boolean>`type = 'REMOTE'` : sql<boolean>`true`;
-  const exact = await trx
-    .selectFrom("reading_states")
-    .select("index_m3")
-    .where("service_point_id", "=", servicePointId)
-    .where("effective_status", "=", "VALID")
+): Promise<IndexAtDate | null> {
+  const meter = await meterAt(trx, servicePointId, date);
+  const meterId = meter?.id ?? null;
+  const base = () => {
+    let q = trx
+      .selectFrom("reading_states")
+      .select(["reading_date as date", "index_m3 as index", "type"])
+      .where("service_point_id", "=", servicePointId)
+      .where("effective_status", "=", "VALID");
+    q = meterId === null ? q.where("meter_id", "is", null) : q.where("meter_id", "=", meterId);
+    if (opts.remoteOnly) q = q.where("type", "=", "REMOTE");
+    return q;
+  };
+  const exact = await base()
     .where("reading_date", "=", date)
-    .where(typeFilter)
+    .orderBy(sql`(type = 'REMOTE')`, "desc")
     .orderBy("id", "desc")
     .limit(1)
     .executeTakeFirst();
-  if (exact) return { index: exact.index_m3, interpolated: false };
-  const around = (cmp: "<" | ">", dir: "asc" | "desc") =>
-    trx
-      .selectFrom("reading_states")
-      .select(["reading_date as date", "index_m3 as index"])
-      .where("service_point_id", "=", servicePointId)
-      .where("effective_status", "=", "VALID")
-      .where("reading_date", cmp, date)
-      .where(typeFilter)
-      .orderBy("reading_date", dir)
-      .orderBy("id", dir)
-      .limit(1)
-      .executeTakeFirst();
-  const before = await around("<", "desc");
-  const after = await around(">", "asc");
+  if (exact) return { index: exact.index, interpolated: false, meterId, basis: [exact] };
+  const install =
+    meter && !opts.remoteOnly ? installationReading({ installedOn: meter.installed_on, startIndex: meter.start_index }) : null;
+  if (install && install.date === date) {
+    return { index: install.index, interpolated: false, meterId, basis: [{ ...install, type: "INSTALLATION" }] };
+  }
+  const before =
+    (await base().where("reading_date", "<", date).orderBy("reading_date", "desc").orderBy("id", "desc").limit(1).executeTakeFirst()) ??
+    (install && install.date < date ? { ...install, type: "INSTALLATION" as const } : undefined);
+  const after = await base().where("reading_date", ">", date).orderBy("reading_date", "asc").orderBy("id", "asc").limit(1).executeTakeFirst();
   if (!before || !after) return null;
-  return { index: interpolate(before, after, date), interpolated: true };
+  return { index: interpolate(before, after, date, meter?.digits ?? null), interpolated: true, meterId, basis: [before, after] };
 }
 
-/** Linear interpolation between two dated indexes, rounded down to a whole m3 (R10). */
-export function interpolate(a: DatedIndex, b: DatedIndex, date: string): number {
+/** Linear interpolation between two dated indexes of one meter, rounded down to a whole m3 (R10); across a rollover when `digits` says so. */
+export function interpolate(a: DatedIndex, b: DatedIndex, date: string, digits: number | null = null): number {
   const span = Date.parse(b.date) - Date.parse(a.date);
   if (span <= 0) return a.index;
   const t = (Date.parse(date) - Date.parse(a.date)) / span;
-  return Math.floor(a.index + (b.index - a.index) * t);
+  const usage = meterUsage(a.index, b.index, digits);
+  const value = Math.floor(a.index + usage * t);
+  return digits && value >= 10 ** digits ? value - 10 ** digits : value;
 }

@@ -17,6 +17,17 @@ export interface GivenReading {
   date: string;
   index: number;
   type: string;
+  /** The serial of the meter it was read on, when the service point had several (default: the one in place that day). */
+  meter?: string;
+}
+/** One meter of a service point's history (a replaced meter has `removedOn`; its successor `installedOn` and `startIndex`). */
+export interface GivenMeter {
+  serial: string;
+  remoteReading?: boolean;
+  digits?: number;
+  startIndex?: number;
+  installedOn?: string | null;
+  removedOn?: string | null;
 }
 export interface GivenSubscription {
   id: string;
@@ -36,6 +47,8 @@ export interface GivenServicePoint {
   address: string;
   owner?: { name: string } | null;
   meter?: { serial: string; remoteReading?: boolean; digits?: number } | null;
+  /** The meters in order of installation, when the meter was replaced (instead of `meter`). */
+  meters?: GivenMeter[];
   readings?: GivenReading[];
   subscriptions?: GivenSubscription[];
 }
@@ -82,6 +95,25 @@ export function parseScenario(raw: unknown): Scenario {
     if (sp.meter !== undefined && sp.meter !== null) {
       need(isObj(sp.meter) && typeof sp.meter.serial === "string", `${at}.meter.serial`, "must be a string");
     }
+    if (sp.meter !== undefined && sp.meter !== null && isObj(sp.meter) && sp.meter.digits !== undefined) {
+      need(Number.isInteger(sp.meter.digits) && (sp.meter.digits as number) >= 3 && (sp.meter.digits as number) <= 12, `${at}.meter.digits`, "must be a whole number from 3 to 12");
+    }
+    if (sp.meters !== undefined) {
+      need(Array.isArray(sp.meters), `${at}.meters`, "must be an array");
+      need(sp.meter === undefined || sp.meter === null, `${at}.meters`, "give either meter or meters");
+      let open = 0;
+      sp.meters.forEach((m, j) => {
+        const ma = `${at}.meters[${j}]`;
+        need(isObj(m) && typeof m.serial === "string", `${ma}.serial`, "must be a string");
+        if (m.digits !== undefined) need(Number.isInteger(m.digits) && (m.digits as number) >= 3 && (m.digits as number) <= 12, `${ma}.digits`, "must be a whole number from 3 to 12");
+        if (m.startIndex !== undefined) need(Number.isInteger(m.startIndex) && (m.startIndex as number) >= 0, `${ma}.startIndex`, "must be a whole number of m3");
+        for (const k of ["installedOn", "removedOn"] as const) {
+          if (m[k] !== undefined && m[k] !== null) need(isIsoDate(m[k]), `${ma}.${k}`, "must be a date YYYY-MM-DD");
+        }
+        if (m.removedOn === undefined || m.removedOn === null) open++;
+      });
+      need(open <= 1, `${at}.meters`, "at most one meter without removedOn");
+    }
     const readings = sp.readings ?? [];
     need(Array.isArray(readings), `${at}.readings`, "must be an array");
     readings.forEach((r, j) => {
@@ -92,6 +124,7 @@ export function parseScenario(raw: unknown): Scenario {
         "must be a whole number of m3",
       );
       need(typeof r.type === "string", `${at}.readings[${j}].type`, "must be a reading type");
+      if (r.meter !== undefined) need(typeof r.meter === "string", `${at}.readings[${j}].meter`, "must be a meter serial");
     });
     const subs = sp.subscriptions ?? [];
     need(Array.isArray(subs), `${at}.subscriptions`, "must be an array");

@@ -23,24 +23,41 @@ export async function loadGiven(db: Database, ctx: Context, sps: GivenServicePoi
         .insertInto("service_points")
         .values({ id: sp.id, address: sp.address, owner_name: sp.owner?.name ?? null })
         .execute();
-      let meterId: number | null = null;
-      if (sp.meter) {
+      const meters: Array<{ id: number; serial: string; installedOn: string | null; removedOn: string | null }> = [];
+      const givenMeters = sp.meters ?? (sp.meter ? [{ ...sp.meter, startIndex: 0, installedOn: null, removedOn: null }] : []);
+      for (const gm of givenMeters) {
         const m = await trx
           .insertInto("meters")
           .values({
             service_point_id: sp.id,
-            serial: sp.meter.serial,
-            remote_reading: sp.meter.remoteReading ?? false,
-            digits: sp.meter.digits ?? null,
+            serial: gm.serial,
+            remote_reading: gm.remoteReading ?? false,
+            digits: gm.digits ?? null,
+            start_index: gm.startIndex ?? 0,
+            installed_on: gm.installedOn ?? null,
+            removed_on: gm.removedOn ?? null,
           })
           .returning("id")
           .executeTakeFirstOrThrow();
-        meterId = m.id;
+        meters.push({ id: m.id, serial: gm.serial, installedOn: gm.installedOn ?? null, removedOn: gm.removedOn ?? null });
       }
-      const history: Array<{ date: string; index: number; type: ReadingType; order: number }> = [];
+      // A reading belongs to the meter it names, else to the meter in place that day (the last one otherwise).
+      const meterOf = (date: string, serial?: string, leaving = false): number | null => {
+        if (serial) {
+          const named = meters.find((m) => m.serial === serial);
+          if (named) return named.id;
+        }
+        const inPlace = meters.filter((m) => (!m.installedOn || m.installedOn <= date) && (!m.removedOn || m.removedOn >= date));
+        const pick =
+          (leaving ? inPlace.find((m) => m.removedOn === date) : inPlace.find((m) => m.installedOn === date)) ??
+          inPlace.at(-1) ??
+          meters.at(-1);
+        return pick?.id ?? null;
+      };
+      const history: Array<{ date: string; index: number; type: ReadingType; order: number; meter?: string }> = [];
       for (const r of sp.readings ?? []) {
         const type = (READING_TYPES.has(r.type) ? r.type : "NORMAL") as ReadingType;
-        history.push({ date: r.date, index: r.index, type, order: 1 });
+        history.push({ date: r.date, index: r.index, type, order: 1, ...(r.meter ? { meter: r.meter } : {}) });
       }
       for (const s of sp.subscriptions ?? []) {
         await trx
@@ -82,7 +99,7 @@ export async function loadGiven(db: Database, ctx: Context, sps: GivenServicePoi
       for (const r of history) {
         await appendReading(trx, ctx, {
           servicePointId: sp.id,
-          meterId,
+          meterId: meterOf(r.date, r.meter, r.type === "MOVE_OUT"),
           date: r.date,
           index: r.index,
           type: r.type,

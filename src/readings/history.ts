@@ -1,0 +1,90 @@
+/**
+ * The part of a meter's reading history that the plausibility check needs (SPEC §4), kept as a small
+ * state: first and last VALID index, how many, the last date seen. Pure: the import carries one per
+ * meter in memory and advances it row by row; appendReading builds one from the database.
+ */
+import { daysBetween } from "../platform/dates.js";
+import type { DatedIndex, Plausibility, PlausibilityInput } from "./plausibility.js";
+
+export interface MeterHistory {
+  /** The meter (null for a service point without a known meter). */
+  meterId: number | null;
+  digits: number | null;
+  /** Installation of a replacement meter: its start index on that day opens its history. */
+  installedOn: string | null;
+  startIndex: number;
+  removedOn: string | null;
+  /** First and last VALID readings of this meter (the installation counts as the first). */
+  first: DatedIndex | null;
+  previous: DatedIndex | null;
+  /** 0, 1 or 2 (= "two or more"). */
+  validCount: number;
+  /** Date of the last reading of any status (readings are checked in date order). */
+  lastDate: string | null;
+}
+
+/** The opening of a replacement meter's history: its start index on its installation day. */
+export function installationReading(m: Pick<MeterHistory, "installedOn" | "startIndex">): DatedIndex | null {
+  return m.installedOn ? { date: m.installedOn, index: m.startIndex } : null;
+}
+
+/** A history from the first/last VALID readings found in storage, with the installation in front when older. */
+export function meterHistory(
+  meter: Pick<MeterHistory, "meterId" | "digits" | "installedOn" | "startIndex" | "removedOn">,
+  first: DatedIndex | null,
+  previous: DatedIndex | null,
+  validReadings: number,
+  lastDate: string | null,
+): MeterHistory {
+  const install = installationReading(meter);
+  const h: MeterHistory = { ...meter, first, previous, validCount: Math.min(validReadings, 2), lastDate };
+  if (install && (!first || install.date <= first.date)) {
+    h.first = install;
+    h.previous = previous ?? install;
+    h.validCount = Math.min(validReadings + 1, 2);
+    h.lastDate = lastDate && lastDate > install.date ? lastDate : install.date;
+  }
+  return h;
+}
+
+/** Average daily use of a finished (replaced) meter's history, or null when it had fewer than two points. */
+export function historyDailyUse(h: MeterHistory): number | null {
+  if (h.validCount < 2 || !h.first || !h.previous) return null;
+  const days = daysBetween(h.first.date, h.previous.date);
+  return days > 0 ? (h.previous.index - h.first.index) / days : null;
+}
+
+/** The plausibility input for the meter's next reading; `replaced` is the meter it replaced, if any. */
+export function plausibilityInput(h: MeterHistory, replaced?: MeterHistory | null): PlausibilityInput {
+  return {
+    first: h.first,
+    previous: h.previous,
+    validCount: h.validCount,
+    digits: h.digits,
+    carriedDailyUse: replaced ? historyDailyUse(replaced) : null,
+  };
+}
+
+/** The history after one more reading, checked in date order: a VALID one becomes the "previous valid". */
+export function advance(h: MeterHistory, r: DatedIndex, p: Pick<Plausibility, "status">): MeterHistory {
+  const lastDate = h.lastDate && h.lastDate > r.date ? h.lastDate : r.date;
+  if (p.status !== "VALID") return { ...h, lastDate };
+  return {
+    ...h,
+    first: h.first ?? r,
+    previous: r,
+    validCount: Math.min(h.validCount + 1, 2),
+    lastDate,
+  };
+}
+
+/** The meter a replacement took over from: among the service point's others, the last one removed on or before its installation. */
+export function replacedMeter(h: MeterHistory, others: MeterHistory[]): MeterHistory | null {
+  if (!h.installedOn) return null;
+  let best: MeterHistory | null = null;
+  for (const o of others) {
+    if (o.meterId === h.meterId || !o.removedOn || o.removedOn > h.installedOn) continue;
+    if (!best || (best.removedOn as string) < o.removedOn) best = o;
+  }
+  return best;
+}
