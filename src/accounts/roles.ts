@@ -1,6 +1,6 @@
 /** R14: who may run which command. The deadline sweep runs as SYSTEM. */
 import type { Role } from "../platform/context.js";
-import { ErrorCode, EcartError } from "../platform/errors.js";
+import { EcartError, ErrorCode } from "../platform/errors.js";
 
 export type Verb =
   | "moveIn"

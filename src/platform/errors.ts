@@ -37,6 +37,10 @@ export const ErrorCode = {
   RATE_LIMITED: "RATE_LIMITED",
   /** An unexpected fault; details go to the log, never to the client. */
   INTERNAL: "INTERNAL",
+  /** No such API route or resource path (HTTP only). */
+  NOT_FOUND: "NOT_FOUND",
+  /** A cookie-authenticated write without the anti-CSRF header `X-Requested-With: ecart` (HTTP only). */
+  CSRF_REJECTED: "CSRF_REJECTED",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -59,6 +63,8 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
   INTERNAL: 500,
+  NOT_FOUND: 404,
+  CSRF_REJECTED: 403,
 };
 
 export class EcartError extends Error {

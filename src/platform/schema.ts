@@ -75,7 +75,7 @@ export interface MoveInFacts {
   termination: {
     date: string;
     index: number;
-    source: "SUBSCRIPTION" | "READING";
+    source: "SUBSCRIPTION" | "READING" | "NONE";
     subscription: string | null;
   };
   gap: number | null;
@@ -250,6 +250,25 @@ export interface CommunicationTable {
   artifact_path: string | null;
   created_at: Timestamp;
   sent_at: Timestamp | null;
+  /** 200_communication_delivery: how the last attempt was delivered. */
+  transport: "SMTP" | "FILE" | null;
+  /** While SENDING: after this instant the claiming worker is presumed dead. */
+  lease_until: Timestamp | null;
+  /** Why a FAILED message failed: retries used up, or interrupted with an unknown outcome. */
+  failure: "EXHAUSTED" | "INTERRUPTED" | null;
+  /** Attempts made before the last advisor retry (the retry budget counts from there). */
+  attempts_base: Generated<number>;
+}
+
+export interface CommunicationAttemptTable {
+  communication_id: string;
+  attempt: number;
+  transport: "SMTP" | "FILE";
+  worker: string;
+  started_at: Timestamp;
+  finished_at: Timestamp | null;
+  outcome: "SENT" | "RETRY" | "FAILED" | "INTERRUPTED" | "REQUEUED" | null;
+  error: string | null;
 }
 
 export interface IntermediateConsumptionTable {
@@ -334,4 +353,5 @@ export interface DB {
   accounts: AccountTable;
   sessions: SessionTable;
   api_tokens: ApiTokenTable;
+  communication_attempts: CommunicationAttemptTable;
 }

@@ -1,11 +1,13 @@
-/** R13, Pilotage: supervisors' reports. Queries only; the API adds filters, pages and CSV. */
+/** R13, Pilotage: supervisors' reports. Queries only; the API adds pages and CSV (csv.ts). */
 import type { Kysely } from "kysely";
 import { sql } from "kysely";
-import type { DB } from "../platform/schema.js";
 import { R9_COMMENT } from "../move-in/wording.js";
+import type { CaseStatus, CaseType, DB } from "../platform/schema.js";
 
 export interface Period {
+  /** First calendar day included (YYYY-MM-DD). */
   from?: string | undefined;
+  /** Last calendar day included (YYYY-MM-DD). */
   to?: string | undefined;
 }
 
@@ -14,8 +16,20 @@ export interface Page {
   offset?: number | undefined;
 }
 
-/** R13/R9: every service point where the proof showed consumption between two occupants. */
-export async function intermediateConsumption(db: Kysely<DB>, p: Period & Page & { servicePoint?: string } = {}) {
+/** Rows a report returns when no limit is given (the scenario dump relies on "all of a small run"). */
+export const DEFAULT_REPORT_LIMIT = 1000;
+
+/** A timestamp's calendar day in Europe/Paris, as the reports' periods count days. */
+const parisDay = (column: string) => sql<string>`(${sql.ref(column)} at time zone 'Europe/Paris')::date`;
+
+export interface IntermediateFilter extends Period, Page {
+  servicePoint?: string | undefined;
+  /** Part of the owner's name, case-insensitive. */
+  owner?: string | undefined;
+  entity?: string | undefined;
+}
+
+function intermediateQuery(db: Kysely<DB>, p: IntermediateFilter) {
   let q = db
     .selectFrom("intermediate_consumptions as ic")
     .innerJoin("service_points as sp", "sp.id", "ic.service_point_id")
@@ -23,8 +37,24 @@ export async function intermediateConsumption(db: Kysely<DB>, p: Period & Page &
     .innerJoin("cases as c", "c.id", "ic.case_id")
     // The report finds the cases by their R9 comment, as the procedure's Pilotage query does.
     .where(({ exists, selectFrom }) =>
-      exists(selectFrom("case_comments as cc").select("cc.id").whereRef("cc.case_id", "=", "ic.case_id").where("cc.body", "=", R9_COMMENT)),
-    )
+      exists(
+        selectFrom("case_comments as cc")
+          .select("cc.id")
+          .whereRef("cc.case_id", "=", "ic.case_id")
+          .where("cc.body", "=", R9_COMMENT),
+      ),
+    );
+  if (p.from) q = q.where("ic.to_date", ">=", p.from);
+  if (p.to) q = q.where("ic.to_date", "<=", p.to);
+  if (p.servicePoint) q = q.where("ic.service_point_id", "=", p.servicePoint);
+  if (p.entity) q = q.where("c.entity", "=", p.entity);
+  if (p.owner) q = q.where("sp.owner_name", "ilike", `%${p.owner.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+  return q;
+}
+
+/** R13/R9: every service point where the proof showed consumption between two occupants. */
+export async function intermediateConsumption(db: Kysely<DB>, p: IntermediateFilter = {}) {
+  const rows = await intermediateQuery(db, p)
     .select([
       "ic.service_point_id as servicePoint",
       "sp.address",
@@ -39,14 +69,10 @@ export async function intermediateConsumption(db: Kysely<DB>, p: Period & Page &
       "s.id as subscription",
       "s.start_date as startDate",
       "s.start_index as startIndex",
-    ]);
-  if (p.from) q = q.where("ic.to_date", ">=", p.from);
-  if (p.to) q = q.where("ic.to_date", "<=", p.to);
-  if (p.servicePoint) q = q.where("ic.service_point_id", "=", p.servicePoint);
-  const rows = await q
+    ])
     .orderBy("ic.to_date", "desc")
     .orderBy("ic.case_id")
-    .limit(p.limit ?? 1000)
+    .limit(p.limit ?? DEFAULT_REPORT_LIMIT)
     .offset(p.offset ?? 0)
     .execute();
   return rows.map((r) => ({
@@ -64,25 +90,57 @@ export async function intermediateConsumption(db: Kysely<DB>, p: Period & Page &
   }));
 }
 
+export async function countIntermediateConsumption(
+  db: Kysely<DB>,
+  p: IntermediateFilter = {},
+): Promise<number> {
+  const r = await intermediateQuery(db, p)
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+export interface CasesFilter extends Period {
+  entity?: string | undefined;
+  type?: CaseType | undefined;
+  status?: CaseStatus | undefined;
+}
+
 /** R13: cases created per entity, type and status over a period (Europe/Paris days). */
-export async function casesByEntity(db: Kysely<DB>, p: Period & { entity?: string } = {}) {
+export async function casesByEntity(db: Kysely<DB>, p: CasesFilter = {}) {
   let q = db
     .selectFrom("cases")
     .select(["entity", "type", "status", sql<number>`count(*)::int`.as("count")])
     .groupBy(["entity", "type", "status"]);
-  if (p.from) q = q.where(sql<boolean>`(created_at at time zone 'Europe/Paris')::date >= ${p.from}::date`);
-  if (p.to) q = q.where(sql<boolean>`(created_at at time zone 'Europe/Paris')::date <= ${p.to}::date`);
+  if (p.from) q = q.where(sql<boolean>`${parisDay("created_at")} >= ${p.from}::date`);
+  if (p.to) q = q.where(sql<boolean>`${parisDay("created_at")} <= ${p.to}::date`);
   if (p.entity) q = q.where("entity", "=", p.entity);
+  if (p.type) q = q.where("type", "=", p.type);
+  if (p.status) q = q.where("status", "=", p.status);
   return q.orderBy("entity").orderBy("type").orderBy("status").execute();
 }
 
-/** R13: new customers: subscriptions set up over a period, with how their start was decided. */
-export async function newCustomers(db: Kysely<DB>, p: Period & Page & { entity?: string } = {}) {
+export interface NewCustomersFilter extends Period, Page {
+  entity?: string | undefined;
+  source?: string | undefined;
+}
+
+function newCustomersQuery(db: Kysely<DB>, p: NewCustomersFilter) {
   let q = db
     .selectFrom("subscriptions as s")
     .innerJoin("parties as p", "p.id", "s.party_id")
     .innerJoin("service_points as sp", "sp.id", "s.service_point_id")
-    .where("s.created_by", "!=", "given")
+    .where("s.created_by", "!=", "given");
+  if (p.from) q = q.where(sql<boolean>`${parisDay("s.created_at")} >= ${p.from}::date`);
+  if (p.to) q = q.where(sql<boolean>`${parisDay("s.created_at")} <= ${p.to}::date`);
+  if (p.entity) q = q.where("s.entity", "=", p.entity);
+  if (p.source) q = q.where("s.start_source", "=", p.source as never);
+  return q;
+}
+
+/** R13: new customers: subscriptions set up over a period, with how their start was decided. */
+export async function newCustomers(db: Kysely<DB>, p: NewCustomersFilter = {}) {
+  return newCustomersQuery(db, p)
     .select([
       "s.id as subscription",
       "p.id as party",
@@ -95,14 +153,17 @@ export async function newCustomers(db: Kysely<DB>, p: Period & Page & { entity?:
       "s.entity",
       "s.case_id as case",
       "s.created_at as createdAt",
-    ]);
-  if (p.from) q = q.where(sql<boolean>`(s.created_at at time zone 'Europe/Paris')::date >= ${p.from}::date`);
-  if (p.to) q = q.where(sql<boolean>`(s.created_at at time zone 'Europe/Paris')::date <= ${p.to}::date`);
-  if (p.entity) q = q.where("s.entity", "=", p.entity);
-  return q
+    ])
     .orderBy("s.created_at", "desc")
     .orderBy("s.id")
-    .limit(p.limit ?? 1000)
+    .limit(p.limit ?? DEFAULT_REPORT_LIMIT)
     .offset(p.offset ?? 0)
     .execute();
+}
+
+export async function countNewCustomers(db: Kysely<DB>, p: NewCustomersFilter = {}): Promise<number> {
+  const r = await newCustomersQuery(db, p)
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
 }

@@ -1,0 +1,200 @@
+/** Storage of accounts, sessions and API tokens. Queries only; secrets are kept as sha256 digests. */
+import { createHash, randomBytes } from "node:crypto";
+import type { Kysely } from "kysely";
+import { EcartError, ErrorCode } from "../platform/errors.js";
+import type { AccountRole, DB } from "../platform/schema.js";
+import { hashPassword, MIN_PASSWORD_LENGTH } from "./passwords.js";
+
+export const ACCOUNT_ROLES: readonly AccountRole[] = ["FO", "BO", "EUROS", "SUPERVISOR", "ADMIN"];
+/** How long a session lasts without activity, and at most. */
+export const SESSION_IDLE_MS = 8 * 3600_000;
+export const SESSION_MAX_MS = 12 * 3600_000;
+
+export interface Account {
+  id: number;
+  username: string;
+  role: AccountRole;
+  entity: string;
+}
+
+export const digest = (secret: string) => createHash("sha256").update(secret).digest("hex");
+const newSecret = (prefix: string) => `${prefix}${randomBytes(32).toString("base64url")}`;
+
+const USERNAME_RE = /^[a-z0-9][a-z0-9._-]{1,63}$/;
+
+export interface NewAccount {
+  username: string;
+  role: AccountRole;
+  entity: string;
+  password: string | null;
+}
+
+/** Creates an account; refuses a bad name, role, entity, a short password or a taken name. */
+export async function createAccount(db: Kysely<DB>, a: NewAccount, now: Date): Promise<Account> {
+  const username = a.username.trim().toLowerCase();
+  if (!USERNAME_RE.test(username)) {
+    throw new EcartError(
+      ErrorCode.INVALID_INPUT,
+      "Identifiant invalide : 2 à 64 caractères parmi a-z, 0-9, « . », « _ », « - ».",
+      "invalid username",
+      "username",
+    );
+  }
+  if (!ACCOUNT_ROLES.includes(a.role)) {
+    throw new EcartError(
+      ErrorCode.INVALID_INPUT,
+      `Rôle inconnu : ${a.role}.`,
+      `unknown role ${a.role}`,
+      "role",
+    );
+  }
+  const entity = a.entity.trim();
+  if (!entity || entity.length > 64) {
+    throw new EcartError(
+      ErrorCode.INVALID_INPUT,
+      "L'entité est obligatoire (64 caractères au plus).",
+      "invalid entity",
+      "entity",
+    );
+  }
+  if (a.password !== null && a.password.length < MIN_PASSWORD_LENGTH) {
+    throw new EcartError(
+      ErrorCode.INVALID_INPUT,
+      `Le mot de passe doit contenir au moins ${MIN_PASSWORD_LENGTH} caractères.`,
+      "password too short",
+      "password",
+    );
+  }
+  const taken = await db
+    .selectFrom("accounts")
+    .select("id")
+    .where("username", "=", username)
+    .executeTakeFirst();
+  if (taken) {
+    throw new EcartError(
+      ErrorCode.CONFLICT,
+      `L'identifiant ${username} existe déjà.`,
+      `username ${username} taken`,
+      "username",
+    );
+  }
+  const password_hash = a.password === null ? null : await hashPassword(a.password);
+  const row = await db
+    .insertInto("accounts")
+    .values({ username, role: a.role, entity, password_hash, created_at: now })
+    .returning(["id", "username", "role", "entity"])
+    .executeTakeFirstOrThrow();
+  return row;
+}
+
+export async function countAccounts(db: Kysely<DB>): Promise<number> {
+  const r = await db
+    .selectFrom("accounts")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+export async function listAccounts(db: Kysely<DB>) {
+  return db
+    .selectFrom("accounts")
+    .select(["id", "username", "role", "entity", "active", "created_at"])
+    .orderBy("username")
+    .execute();
+}
+
+/** An active account by name, with its password hash (login only). */
+export async function accountForLogin(db: Kysely<DB>, username: string) {
+  return db
+    .selectFrom("accounts")
+    .select(["id", "username", "role", "entity", "password_hash"])
+    .where("username", "=", username.trim().toLowerCase())
+    .where("active", "=", true)
+    .executeTakeFirst();
+}
+
+/** Opens a session; returns the secret for the cookie (only its digest is stored). */
+export async function openSession(
+  db: Kysely<DB>,
+  accountId: number,
+  now: Date,
+): Promise<{ token: string; expiresAt: Date }> {
+  const token = newSecret("");
+  const expiresAt = new Date(now.getTime() + SESSION_MAX_MS);
+  await db
+    .insertInto("sessions")
+    .values({
+      token_hash: digest(token),
+      account_id: accountId,
+      created_at: now,
+      expires_at: expiresAt,
+      last_seen_at: now,
+    })
+    .execute();
+  // Expired sessions of anyone are swept on each login: the table stays small.
+  await db.deleteFrom("sessions").where("expires_at", "<", now).execute();
+  return { token, expiresAt };
+}
+
+/** The account behind a session cookie, if the session is live; refreshes its last use. */
+export async function accountForSession(
+  db: Kysely<DB>,
+  token: string,
+  now: Date,
+): Promise<Account | undefined> {
+  const hash = digest(token);
+  const row = await db
+    .selectFrom("sessions as s")
+    .innerJoin("accounts as a", "a.id", "s.account_id")
+    .select(["a.id", "a.username", "a.role", "a.entity", "s.expires_at", "s.last_seen_at"])
+    .where("s.token_hash", "=", hash)
+    .where("a.active", "=", true)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const lastSeen = new Date(row.last_seen_at).getTime();
+  if (new Date(row.expires_at).getTime() <= now.getTime() || lastSeen + SESSION_IDLE_MS <= now.getTime())
+    return undefined;
+  if (now.getTime() - lastSeen > 60_000) {
+    await db.updateTable("sessions").set({ last_seen_at: now }).where("token_hash", "=", hash).execute();
+  }
+  return { id: row.id, username: row.username, role: row.role, entity: row.entity };
+}
+
+export async function closeSession(db: Kysely<DB>, token: string): Promise<void> {
+  await db.deleteFrom("sessions").where("token_hash", "=", digest(token)).execute();
+}
+
+/** Creates an API token for an account; returns the secret, shown once. */
+export async function createApiToken(
+  db: Kysely<DB>,
+  accountId: number,
+  label: string,
+  now: Date,
+): Promise<string> {
+  const token = newSecret("ect_");
+  await db
+    .insertInto("api_tokens")
+    .values({ account_id: accountId, label, token_hash: digest(token), created_at: now })
+    .execute();
+  return token;
+}
+
+/** The account behind a bearer token, unless revoked. */
+export async function accountForToken(db: Kysely<DB>, token: string): Promise<Account | undefined> {
+  return db
+    .selectFrom("api_tokens as t")
+    .innerJoin("accounts as a", "a.id", "t.account_id")
+    .select(["a.id", "a.username", "a.role", "a.entity"])
+    .where("t.token_hash", "=", digest(token))
+    .where("t.revoked_at", "is", null)
+    .where("a.active", "=", true)
+    .executeTakeFirst();
+}
+
+export async function accountByName(db: Kysely<DB>, username: string): Promise<Account | undefined> {
+  return db
+    .selectFrom("accounts")
+    .select(["id", "username", "role", "entity"])
+    .where("username", "=", username.trim().toLowerCase())
+    .executeTakeFirst();
+}

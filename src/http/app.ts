@@ -1,0 +1,162 @@
+/**
+ * The HTTP API (Fastify 5): thin routes over `execute()` (commands) and read-only views.
+ * `buildApp` returns the instance without listening, for `app.inject` in tests and for `ecart serve`.
+ */
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import fastifyCookie from "@fastify/cookie";
+import fastifyMultipart from "@fastify/multipart";
+import fastifyRateLimit from "@fastify/rate-limit";
+import fastifyStatic from "@fastify/static";
+import fastifySwagger from "@fastify/swagger";
+import fastifySwaggerUi from "@fastify/swagger-ui";
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
+import { type EcartConfig, makeConfig } from "../platform/config.js";
+import type { Database } from "../platform/db.js";
+import { EcartError, ErrorCode } from "../platform/errors.js";
+import { registerAuth } from "./auth.js";
+import { replyError } from "./errors.js";
+import { adminRoutes } from "./routes/admin.js";
+import { commandRoutes } from "./routes/commands.js";
+import { readRoutes } from "./routes/reads.js";
+import { reportRoutes } from "./routes/reports.js";
+import { sessionRoutes } from "./routes/session.js";
+
+/** Largest proof document accepted (R7 uploads). */
+export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
+/** Largest JSON body. */
+export const MAX_JSON_BYTES = 256 * 1024;
+
+export interface AppOptions {
+  db: Database;
+  config?: EcartConfig;
+  /** The clock of commands and sessions (tests pass a fixed one). */
+  clock?: () => Date;
+  /** Fastify logger options, or false (tests). */
+  logger?: FastifyServerOptions["logger"];
+  /** Always mark the session cookie Secure (ECART_SECURE_COOKIES=1); otherwise only over https. */
+  secureCookies?: boolean;
+  /** Login attempts allowed per client address and minute. */
+  loginAttemptsPerMinute?: number;
+  /** The built console (web/dist) to serve, with SPA fallback; none when absent. */
+  webDist?: string | null;
+  /** Trust X-Forwarded-* from a reverse proxy (ECART_TRUST_PROXY=1). */
+  trustProxy?: boolean;
+}
+
+export interface AppDeps {
+  db: Database;
+  config: EcartConfig;
+  clock: () => Date;
+  secureCookies: boolean;
+  loginAttemptsPerMinute: number;
+}
+
+/** Log options for production: no names, emails, addresses, cookies or tokens; URLs without their query. */
+export function loggerOptions(level = process.env.LOG_LEVEL ?? "info"): FastifyServerOptions["logger"] {
+  return {
+    level,
+    redact: {
+      paths: [
+        "req.headers.authorization",
+        "req.headers.cookie",
+        'res.headers["set-cookie"]',
+        "*.name",
+        "*.email",
+        "*.address",
+        "*.phone",
+        "*.password",
+        "*.customer",
+      ],
+      censor: "[redacted]",
+    },
+    serializers: {
+      req: (req: { method: string; url: string; ip?: string }) => ({
+        method: req.method,
+        url: req.url.split("?")[0],
+        ip: req.ip,
+      }),
+    },
+  };
+}
+
+export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
+  const deps: AppDeps = {
+    db: opts.db,
+    config: opts.config ?? makeConfig(),
+    clock: opts.clock ?? (() => new Date()),
+    secureCookies: opts.secureCookies ?? process.env.ECART_SECURE_COOKIES === "1",
+    loginAttemptsPerMinute: opts.loginAttemptsPerMinute ?? 10,
+  };
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: MAX_JSON_BYTES,
+    trustProxy: opts.trustProxy ?? false,
+    // Never reflect a stack or a Fastify default error body: the error handler answers everything.
+    return503OnClosing: true,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler((err, req, reply) => replyError(err, req, reply));
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: {
+        title: "Écart API",
+        description: "Consumption gaps between occupants (see docs/api.md).",
+        version: "1.0.0",
+      },
+      components: {
+        securitySchemes: {
+          session: { type: "apiKey", in: "cookie", name: "ecart_session" },
+          bearer: { type: "http", scheme: "bearer" },
+        },
+      },
+      security: [{ session: [] }, { bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: "/docs" });
+  await app.register(fastifyCookie);
+  await app.register(fastifyMultipart, {
+    limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 20, fieldSize: 4096, parts: 21 },
+  });
+  await app.register(fastifyRateLimit, {
+    global: false,
+    errorResponseBuilder: () =>
+      new EcartError(
+        ErrorCode.RATE_LIMITED,
+        "Trop de tentatives de connexion : réessayez dans une minute.",
+        "login rate limited",
+      ),
+  });
+  registerAuth(app, deps);
+
+  await app.register(
+    async (api) => {
+      await sessionRoutes(api, deps);
+      await readRoutes(api, deps);
+      await commandRoutes(api, deps);
+      await reportRoutes(api, deps);
+      await adminRoutes(api, deps);
+    },
+    { prefix: "/api" },
+  );
+
+  const webDist = opts.webDist === undefined ? resolve("web/dist") : opts.webDist;
+  const hasWeb = webDist !== null && existsSync(join(webDist, "index.html"));
+  if (hasWeb) await app.register(fastifyStatic, { root: webDist as string, wildcard: true });
+  app.setNotFoundHandler((req, reply) => {
+    const path = req.url.split("?")[0] ?? "";
+    if (hasWeb && req.method === "GET" && !path.startsWith("/api") && !path.startsWith("/docs")) {
+      return reply.type("text/html; charset=utf-8").sendFile("index.html");
+    }
+    return replyError(
+      new EcartError(ErrorCode.NOT_FOUND, "Adresse inconnue.", `no route ${req.method} ${path}`),
+      req,
+      reply,
+    );
+  });
+  return app;
+}

@@ -1,0 +1,84 @@
+/** Who is calling: a session cookie or a bearer token; then CSRF and the R14 check, before the body is read. */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { type Access, mayAccess } from "../accounts/access.js";
+import { type Account, accountForSession, accountForToken } from "../accounts/store.js";
+import type { EcartConfig } from "../platform/config.js";
+import type { Context } from "../platform/context.js";
+import type { Database } from "../platform/db.js";
+import { EcartError, ErrorCode } from "../platform/errors.js";
+
+/** Name of the session cookie. */
+export const SESSION_COOKIE = "ecart_session";
+/** The anti-CSRF header every cookie-authenticated write must carry (a cross-site form cannot set it). */
+export const CSRF_HEADER = "x-requested-with";
+export const CSRF_VALUE = "ecart";
+
+declare module "fastify" {
+  interface FastifyContextConfig {
+    access?: Access;
+  }
+  interface FastifyRequest {
+    account: Account | null;
+    authVia: "cookie" | "bearer" | null;
+  }
+}
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+export interface AuthOptions {
+  db: Database;
+  clock: () => Date;
+}
+
+export function registerAuth(app: FastifyInstance, { db, clock }: AuthOptions) {
+  app.decorateRequest("account", null);
+  app.decorateRequest("authVia", null);
+  app.addHook("onRequest", async (req: FastifyRequest, _reply: FastifyReply) => {
+    const access: Access = req.routeOptions.config?.access ?? { kind: "public" };
+    const authz = req.headers.authorization;
+    if (authz !== undefined) {
+      const m = /^Bearer\s+(\S+)$/i.exec(authz);
+      const account = m ? await accountForToken(db.kysely, m[1] as string) : undefined;
+      if (!account) throw unauthenticated("jeton d'accès invalide ou révoqué", "invalid bearer token");
+      req.account = account;
+      req.authVia = "bearer";
+    } else {
+      const token = req.cookies?.[SESSION_COOKIE];
+      const account = token ? await accountForSession(db.kysely, token, clock()) : undefined;
+      if (account) {
+        req.account = account;
+        req.authVia = "cookie";
+      }
+    }
+    // Every browser write, the login included, carries the header; bearer calls are exempt.
+    if (!SAFE_METHODS.has(req.method) && req.authVia !== "bearer" && req.url.startsWith("/api/")) {
+      if (req.headers[CSRF_HEADER] !== CSRF_VALUE) {
+        throw new EcartError(
+          ErrorCode.CSRF_REJECTED,
+          "Requête refusée : en-tête X-Requested-With manquant (protection CSRF).",
+          "cookie-authenticated write without X-Requested-With: ecart",
+        );
+      }
+    }
+    if (access.kind === "public") return;
+    if (!req.account) throw unauthenticated("veuillez vous connecter", "no session or token");
+    if (!mayAccess(req.account.role, access)) {
+      const what = access.kind === "command" ? ` (${access.verb})` : "";
+      throw new EcartError(
+        ErrorCode.FORBIDDEN,
+        `Votre profil (${req.account.role}) ne permet pas cette action${what}.`,
+        `role ${req.account.role} may not access ${req.method} ${req.routeOptions.url}`,
+      );
+    }
+  });
+}
+
+const unauthenticated = (fr: string, en: string) =>
+  new EcartError(ErrorCode.UNAUTHENTICATED, `Non authentifié : ${fr}.`, en);
+
+/** The command context of the request: the account is the actor (R15: who, when, which entity). */
+export function contextOf(req: FastifyRequest, config: EcartConfig, clock: () => Date): Context {
+  const a = req.account;
+  if (!a) throw unauthenticated("veuillez vous connecter", "no account on request");
+  return { actor: { user: a.username, role: a.role, entity: a.entity }, now: clock(), config };
+}

@@ -1,0 +1,288 @@
+/** Reads (every role): search, service point, cases, proofs' files, contests, outbox; the move-in check. */
+import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { moveInInput } from "../../move-in/commands.js";
+import type { AppDeps } from "../app.js";
+import { contextOf } from "../auth.js";
+import { errors, idParam, pageIn } from "../schemas.js";
+import { caseDetail, listCases, proofFile } from "../views/cases.js";
+import { listContests, listOutbox } from "../views/contests-outbox.js";
+import { checkMoveIn } from "../views/move-in-check.js";
+import { search } from "../views/search.js";
+import { servicePointDetail } from "../views/service-points.js";
+
+const nullableStr = z.string().nullable();
+const range = z.tuple([z.number(), z.number()]);
+
+const readingOut = z.object({
+  id: z.string(),
+  date: z.string(),
+  index: z.number(),
+  type: z.string(),
+  status: z.enum(["VALID", "SUSPECT", "REPLACED"]),
+  statusAtEntry: z.string(),
+  usage: z.number().nullable(),
+  expected: z.object({ usage: range, index: range }).nullable(),
+  warnings: z.array(z.string()),
+  suggestedIndex: z.number().nullable(),
+  replaces: nullableStr,
+  reason: nullableStr,
+  replacedBy: z.object({ reading: z.string(), by: nullableStr, reason: nullableStr }).nullable(),
+  confirmation: z.object({ by: z.string(), at: nullableStr, reason: nullableStr }).nullable(),
+  recordedAt: z.string(),
+  recordedBy: z.string(),
+  entity: z.string(),
+});
+
+const servicePointOut = z.object({
+  id: z.string(),
+  address: z.string(),
+  owner: nullableStr,
+  meter: z
+    .object({
+      serial: z.string(),
+      remoteReading: z.boolean(),
+      digits: z.number().nullable(),
+      installedOn: nullableStr,
+    })
+    .nullable(),
+  meters: z.array(
+    z.object({
+      serial: z.string(),
+      remoteReading: z.boolean(),
+      installedOn: nullableStr,
+      removedOn: nullableStr,
+    }),
+  ),
+  termination: z
+    .object({ date: z.string(), index: z.number(), source: z.string(), subscription: nullableStr })
+    .nullable(),
+  currentSubscription: nullableStr,
+  readings: z.array(readingOut),
+  subscriptions: z.array(
+    z.object({
+      id: z.string(),
+      party: z.object({ id: z.string(), name: z.string(), email: nullableStr }),
+      start: z.object({ date: z.string(), index: z.number(), source: z.string() }),
+      end: z.object({ date: z.string(), index: z.number() }).nullable(),
+      tags: z.array(z.string()),
+      case: nullableStr,
+      createdAt: z.string(),
+      createdBy: z.string(),
+      entity: z.string(),
+    }),
+  ),
+  cases: z.array(
+    z.object({
+      id: z.string(),
+      type: z.string(),
+      status: z.string(),
+      entity: z.string(),
+      party: z.object({ id: z.string(), name: nullableStr }).nullable(),
+      subscription: nullableStr,
+      createdAt: z.string(),
+      closedAt: nullableStr,
+    }),
+  ),
+});
+
+const searchOut = z.object({
+  servicePoints: z.array(
+    z.object({ id: z.string(), address: z.string(), owner: nullableStr, meterSerial: nullableStr }),
+  ),
+  people: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      email: nullableStr,
+      role: z.string(),
+      servicePoint: nullableStr,
+    }),
+  ),
+  cases: z.array(
+    z.object({
+      id: z.string(),
+      type: z.string(),
+      status: z.string(),
+      entity: z.string(),
+      servicePoint: z.string(),
+      party: nullableStr,
+      createdAt: z.string(),
+    }),
+  ),
+});
+
+const caseListOut = z.object({
+  total: z.number(),
+  items: z.array(
+    z.object({
+      id: z.string(),
+      type: z.string(),
+      status: z.string(),
+      entity: z.string(),
+      servicePoint: z.object({ id: z.string(), address: z.string() }),
+      party: z.object({ id: z.string(), name: nullableStr }).nullable(),
+      subscription: nullableStr,
+      nextTask: z.object({ kind: z.string(), due: z.string() }).nullable(),
+      createdAt: z.string(),
+      createdBy: z.string(),
+      closedAt: nullableStr,
+    }),
+  ),
+});
+
+const caseOut = z.looseObject({
+  id: z.string(),
+  type: z.string(),
+  status: z.string(),
+  entity: z.string(),
+  comments: z.array(
+    z.object({ id: z.number(), body: z.string(), at: z.string(), author: z.string(), entity: z.string() }),
+  ),
+  tasks: z.array(z.looseObject({ id: z.string(), kind: z.string(), due: z.string(), status: z.string() })),
+  proofs: z.array(z.looseObject({ id: z.string(), kind: z.string(), status: z.string() })),
+  interventions: z.array(z.looseObject({ id: z.string(), kind: z.string(), status: z.string() })),
+  communications: z.array(
+    z.looseObject({ id: z.string(), template: z.string(), channel: z.string(), status: z.string() }),
+  ),
+});
+
+const moveInCheckOut = z.looseObject({
+  path: z.enum([
+    "SUBSCRIBE_DECLARED",
+    "SUBSCRIBE_PREDECESSOR",
+    "CASE_AWAIT_PROOF",
+    "CASE_AWAIT_VISIT",
+    "CASE_NO_PROOF_BO",
+  ]),
+  subscribesNow: z.boolean(),
+  opensCase: z.enum(["ARR_SPECIAL", "ARR_INTERVENTION"]).nullable(),
+  proofDueDate: nullableStr,
+  toleranceM3: z.number(),
+  gap: z.object({ value: z.number(), direction: z.string(), withinTolerance: z.boolean() }).nullable(),
+  warnings: z.array(z.string()),
+  tellCustomer: z.array(z.string()),
+});
+
+const listOut = z.object({ total: z.number(), items: z.array(z.looseObject({ id: z.string() })) });
+
+export async function readRoutes(app: FastifyInstance, deps: AppDeps) {
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  const read = { access: { kind: "read" as const } };
+
+  api.get(
+    "/search",
+    {
+      config: read,
+      schema: {
+        tags: ["reads"],
+        querystring: z.object({ q: z.string().trim().min(2).max(100) }),
+        response: { 200: searchOut, ...errors },
+      },
+    },
+    async (req) => search(deps.db, req.query.q),
+  );
+
+  api.get(
+    "/service-points/:id",
+    {
+      config: read,
+      schema: { tags: ["reads"], params: idParam, response: { 200: servicePointOut, ...errors } },
+    },
+    async (req) => servicePointDetail(deps.db, req.params.id),
+  );
+
+  api.post(
+    "/move-ins/check",
+    {
+      config: { access: { kind: "command", verb: "moveIn" } },
+      schema: {
+        tags: ["move-ins"],
+        description: "What a move-in would do, without writing anything (READ ONLY transaction).",
+        body: moveInInput,
+        response: { 200: moveInCheckOut, ...errors },
+      },
+    },
+    async (req) => checkMoveIn(deps.db, contextOf(req, deps.config, deps.clock), req.body),
+  );
+
+  api.get(
+    "/cases",
+    {
+      config: read,
+      schema: {
+        tags: ["cases"],
+        querystring: z.object({
+          status: z.enum(["OPEN", "CLOSED"]).optional(),
+          type: z.enum(["ARR_SPECIAL", "ARR_INTERVENTION", "INT_EUROS"]).optional(),
+          entity: z.string().max(64).optional(),
+          servicePoint: z.string().max(100).optional(),
+          queue: z.enum(["1", "true", "0", "false"]).optional(),
+          ...pageIn,
+        }),
+        response: { 200: caseListOut, ...errors },
+      },
+    },
+    async (req) =>
+      listCases(deps.db, { ...req.query, queue: req.query.queue === "1" || req.query.queue === "true" }),
+  );
+
+  api.get(
+    "/cases/:id",
+    { config: read, schema: { tags: ["cases"], params: idParam, response: { 200: caseOut, ...errors } } },
+    async (req) => caseDetail(deps.db, req.params.id),
+  );
+
+  api.get(
+    "/proofs/:id/file",
+    { config: read, schema: { tags: ["cases"], params: idParam } },
+    async (req, reply) => {
+      const p = await proofFile(deps.db, req.params.id);
+      const name = (p.file_name ?? `${p.id}`).replace(/[^\w.-]+/g, "_");
+      return reply
+        .type(p.content_type ?? "application/octet-stream")
+        .header("content-disposition", `attachment; filename="${name}"`)
+        .header("x-content-type-options", "nosniff")
+        .header("x-checksum-sha256", p.sha256 ?? "")
+        .send(Buffer.from(p.content as Uint8Array));
+    },
+  );
+
+  api.get(
+    "/contests",
+    {
+      config: read,
+      schema: {
+        tags: ["contests"],
+        querystring: z.object({
+          status: z.enum(["OPEN", "ANSWERED", "ESCALATED"]).optional(),
+          subscription: z.string().max(100).optional(),
+          ...pageIn,
+        }),
+        response: { 200: listOut, ...errors },
+      },
+    },
+    async (req) => listContests(deps.db, req.query),
+  );
+
+  api.get(
+    "/outbox",
+    {
+      config: read,
+      schema: {
+        tags: ["outbox"],
+        querystring: z.object({
+          status: z.enum(["PENDING", "SENDING", "SENT", "FAILED"]).optional(),
+          template: z
+            .enum(["PROOF_REQUEST", "CONFIRMATION_PREDECESSOR_INDEX", "CONFIRMATION_PROOF", "CONTEST_ANSWER"])
+            .optional(),
+          case: z.string().max(100).optional(),
+          ...pageIn,
+        }),
+        response: { 200: listOut, ...errors },
+      },
+    },
+    async (req) => listOutbox(deps.db, req.query),
+  );
+}

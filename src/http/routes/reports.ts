@@ -1,0 +1,181 @@
+/** R13 Pilotage: JSON pages and CSV exports (SUPERVISOR, ADMIN). */
+import { Readable } from "node:stream";
+import type { FastifyInstance, FastifyReply } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { isoDate } from "../../platform/validate.js";
+import {
+  CASES_BY_ENTITY_COLUMNS,
+  INTERMEDIATE_COLUMNS,
+  NEW_CUSTOMERS_COLUMNS,
+} from "../../reports/columns.js";
+import { batches, type Column, toCsv } from "../../reports/csv.js";
+import {
+  casesByEntity,
+  countIntermediateConsumption,
+  countNewCustomers,
+  intermediateConsumption,
+  newCustomers,
+} from "../../reports/queries.js";
+import type { AppDeps } from "../app.js";
+import { errors, pageIn } from "../schemas.js";
+import { iso } from "../views/common.js";
+
+const period = { from: isoDate.optional(), to: isoDate.optional() };
+const casesQuery = z.object({
+  ...period,
+  entity: z.string().max(64).optional(),
+  type: z.enum(["ARR_SPECIAL", "ARR_INTERVENTION", "INT_EUROS"]).optional(),
+  status: z.enum(["OPEN", "CLOSED"]).optional(),
+});
+const newCustomersQuery = z.object({
+  ...period,
+  entity: z.string().max(64).optional(),
+  source: z
+    .enum([
+      "DECLARED",
+      "PROOF",
+      "PROOF_DATE_PREDECESSOR_INDEX",
+      "PROOF_DATE_REMOTE_INDEX",
+      "PREDECESSOR",
+      "PRESCRIPTION",
+      "INTERVENTION",
+    ])
+    .optional(),
+});
+const intermediateQuery = z.object({
+  ...period,
+  servicePoint: z.string().max(100).optional(),
+  owner: z.string().max(200).optional(),
+  entity: z.string().max(64).optional(),
+});
+
+const dated = z.object({ date: z.string(), index: z.number() });
+const intermediateRow = z.object({
+  servicePoint: z.string(),
+  address: z.string(),
+  owner: z.string().nullable(),
+  case: z.string(),
+  entity: z.string(),
+  predecessorTermination: dated,
+  newStart: dated,
+  subscription: z.string(),
+  volume: z.number(),
+  from: z.string(),
+  to: z.string(),
+});
+const newCustomerRow = z.object({
+  subscription: z.string(),
+  party: z.string(),
+  name: z.string(),
+  servicePoint: z.string(),
+  address: z.string(),
+  startDate: z.string(),
+  startIndex: z.number(),
+  source: z.string(),
+  entity: z.string(),
+  case: z.string().nullable(),
+  createdAt: z.string(),
+});
+
+function sendCsv<T>(reply: FastifyReply, name: string, columns: Column<T>[], rows: AsyncIterable<T[]>) {
+  return reply
+    .type("text/csv; charset=utf-8")
+    .header("content-disposition", `attachment; filename="${name}.csv"`)
+    .header("cache-control", "no-store")
+    .send(Readable.from(toCsv(columns, rows)));
+}
+
+export async function reportRoutes(app: FastifyInstance, deps: AppDeps) {
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  const config = { access: { kind: "report" as const } };
+  const k = deps.db.kysely;
+
+  api.get(
+    "/reports/cases-by-entity",
+    {
+      config,
+      schema: {
+        tags: ["reports"],
+        querystring: casesQuery,
+        response: {
+          200: z.object({
+            items: z.array(
+              z.object({ entity: z.string(), type: z.string(), status: z.string(), count: z.number() }),
+            ),
+          }),
+          ...errors,
+        },
+      },
+    },
+    async (req) => ({ items: await casesByEntity(k, req.query) }),
+  );
+  api.get(
+    "/reports/cases-by-entity.csv",
+    { config, schema: { tags: ["reports"], querystring: casesQuery } },
+    async (req, reply) =>
+      sendCsv(
+        reply,
+        "dossiers-par-entite",
+        CASES_BY_ENTITY_COLUMNS,
+        batches(async (_l, offset) => (offset === 0 ? casesByEntity(k, req.query) : [])),
+      ),
+  );
+
+  api.get(
+    "/reports/new-customers",
+    {
+      config,
+      schema: {
+        tags: ["reports"],
+        querystring: newCustomersQuery.extend(pageIn),
+        response: { 200: z.object({ total: z.number(), items: z.array(newCustomerRow) }), ...errors },
+      },
+    },
+    async (req) => {
+      const rows = await newCustomers(k, { ...req.query, limit: req.query.limit ?? 50 });
+      return {
+        total: await countNewCustomers(k, req.query),
+        items: rows.map((r) => ({ ...r, createdAt: iso(r.createdAt) as string })),
+      };
+    },
+  );
+  api.get(
+    "/reports/new-customers.csv",
+    { config, schema: { tags: ["reports"], querystring: newCustomersQuery } },
+    async (req, reply) =>
+      sendCsv(
+        reply,
+        "nouveaux-clients",
+        NEW_CUSTOMERS_COLUMNS,
+        batches((limit, offset) => newCustomers(k, { ...req.query, limit, offset })),
+      ),
+  );
+
+  api.get(
+    "/reports/intermediate-consumption",
+    {
+      config,
+      schema: {
+        tags: ["reports"],
+        querystring: intermediateQuery.extend(pageIn),
+        response: { 200: z.object({ total: z.number(), items: z.array(intermediateRow) }), ...errors },
+      },
+    },
+    async (req) => ({
+      total: await countIntermediateConsumption(k, req.query),
+      items: await intermediateConsumption(k, { ...req.query, limit: req.query.limit ?? 50 }),
+    }),
+  );
+  api.get(
+    "/reports/intermediate-consumption.csv",
+    { config, schema: { tags: ["reports"], querystring: intermediateQuery } },
+    async (req, reply) =>
+      sendCsv(
+        reply,
+        "consommation-intermediaire",
+        INTERMEDIATE_COLUMNS,
+        batches((limit, offset) => intermediateConsumption(k, { ...req.query, limit, offset })),
+      ),
+  );
+}

@@ -1,0 +1,104 @@
+/** Login, logout, who am I, health. */
+import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { OUTBOX_RETRY_ROLES, READ_ROLES, REPORT_ROLES } from "../../accounts/access.js";
+import { verifyPassword } from "../../accounts/passwords.js";
+import { PERMISSIONS } from "../../accounts/roles.js";
+import { accountForLogin, closeSession, openSession } from "../../accounts/store.js";
+import { EcartError, ErrorCode } from "../../platform/errors.js";
+import type { AppDeps } from "../app.js";
+import { SESSION_COOKIE } from "../auth.js";
+import { errorBody } from "../errors.js";
+import { accountOut, errors, loginIn, meOut } from "../schemas.js";
+
+/** A fixed scrypt hash checked when the account does not exist, so timing does not reveal names. */
+const DUMMY_HASH =
+  "scrypt$131072$8$1$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+
+export async function sessionRoutes(app: FastifyInstance, deps: AppDeps) {
+  const api = app.withTypeProvider<ZodTypeProvider>();
+
+  api.get(
+    "/health",
+    {
+      config: { access: { kind: "public" } },
+      schema: { tags: ["session"], response: { 200: z.object({ ok: z.literal(true) }) } },
+    },
+    async () => ({ ok: true as const }),
+  );
+
+  api.post(
+    "/session",
+    {
+      config: {
+        access: { kind: "public" },
+        rateLimit: { max: deps.loginAttemptsPerMinute, timeWindow: "1 minute" },
+      },
+      schema: {
+        tags: ["session"],
+        body: loginIn,
+        response: { 200: z.object({ user: accountOut }), 400: errorBody, 401: errorBody, 429: errorBody },
+      },
+    },
+    async (req, reply) => {
+      const acc = await accountForLogin(deps.db.kysely, req.body.username);
+      const ok = await verifyPassword(req.body.password, acc?.password_hash ?? DUMMY_HASH);
+      if (!acc || !ok) {
+        throw new EcartError(
+          ErrorCode.UNAUTHENTICATED,
+          "Identifiant ou mot de passe incorrect.",
+          "login failed",
+        );
+      }
+      const s = await openSession(deps.db.kysely, acc.id, deps.clock());
+      reply.setCookie(SESSION_COOKIE, s.token, {
+        httpOnly: true,
+        sameSite: "strict",
+        secure: deps.secureCookies || req.protocol === "https",
+        path: "/",
+        expires: s.expiresAt,
+      });
+      req.log.info({ account: acc.id }, "login");
+      return { user: { username: acc.username, role: acc.role, entity: acc.entity } };
+    },
+  );
+
+  api.delete(
+    "/session",
+    {
+      config: { access: { kind: "account" } },
+      schema: { tags: ["session"], response: { 204: z.null(), ...errors } },
+    },
+    async (req, reply) => {
+      const token = req.cookies[SESSION_COOKIE];
+      if (token) await closeSession(deps.db.kysely, token);
+      reply.clearCookie(SESSION_COOKIE, { path: "/" });
+      return reply.code(204).send(null);
+    },
+  );
+
+  api.get(
+    "/me",
+    {
+      config: { access: { kind: "account" } },
+      schema: { tags: ["session"], response: { 200: meOut, 401: errorBody } },
+    },
+    async (req) => {
+      const a = req.account as NonNullable<typeof req.account>;
+      return {
+        username: a.username,
+        role: a.role,
+        entity: a.entity,
+        authVia: req.authVia ?? "cookie",
+        permissions: {
+          commands: [...PERMISSIONS[a.role]],
+          read: READ_ROLES.includes(a.role),
+          reports: REPORT_ROLES.includes(a.role),
+          admin: a.role === "ADMIN",
+          outboxRetry: OUTBOX_RETRY_ROLES.includes(a.role),
+        },
+      };
+    },
+  );
+}

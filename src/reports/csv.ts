@@ -1,0 +1,46 @@
+/**
+ * CSV export of the reports (R13) for a French spreadsheet: UTF-8 with a BOM, `;` between fields,
+ * CRLF between lines; rows come from batched queries and are streamed, never held all at once.
+ */
+
+/** Rows fetched per query while exporting. */
+export const CSV_BATCH = 500;
+/** Byte-order mark: tells spreadsheets the file is UTF-8. */
+export const BOM = "\uFEFF";
+export const SEPARATOR = ";";
+
+export interface Column<T> {
+  header: string;
+  value: (row: T) => string | number | boolean | null | undefined;
+}
+
+/** One field: quoted when it holds a separator, quote or line break; a text that a spreadsheet would run as a formula is defused. */
+export function csvField(v: string | number | boolean | null | undefined): string {
+  if (v === null || v === undefined) return "";
+  if (typeof v === "number" || typeof v === "boolean") return String(v);
+  const s = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
+  return /[";\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export const csvLine = (fields: Array<string | number | boolean | null | undefined>) =>
+  `${fields.map(csvField).join(SEPARATOR)}\r\n`;
+
+/** Pages through a query until it runs dry: `fetch(limit, offset)` must keep a stable order. */
+export async function* batches<T>(
+  fetch: (limit: number, offset: number) => Promise<T[]>,
+  size = CSV_BATCH,
+): AsyncGenerator<T[]> {
+  for (let offset = 0; ; offset += size) {
+    const rows = await fetch(size, offset);
+    if (rows.length > 0) yield rows;
+    if (rows.length < size) return;
+  }
+}
+
+/** The CSV text, chunk by chunk: the BOM and header first, then one chunk per batch. */
+export async function* toCsv<T>(columns: Column<T>[], rows: AsyncIterable<T[]>): AsyncGenerator<string> {
+  yield BOM + csvLine(columns.map((c) => c.header));
+  for await (const batch of rows) {
+    yield batch.map((r) => csvLine(columns.map((c) => c.value(r)))).join("");
+  }
+}
