@@ -1,0 +1,95 @@
+/** Runs a child process and kills it (SIGKILL) at a random moment after it says READY. */
+import { spawn } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+
+export const CHILDREN = join(dirname(fileURLToPath(import.meta.url)), "children");
+const ROOT = join(CHILDREN, "..", "..", "..");
+const OUT = join(ROOT, "node_modules", ".cache", "ecart-reliability");
+const built = new Map<string, Promise<string>>();
+
+/**
+ * Bundles a child script once per test run (esbuild, packages left external): a bundled child
+ * starts in a fraction of the time tsx needs to transpile the sources on a loaded machine.
+ */
+export function bundled(script: string): Promise<string> {
+  let p = built.get(script);
+  if (!p) {
+    mkdirSync(OUT, { recursive: true });
+    const outfile = join(OUT, `${script.replace(/\.ts$/, "")}-${process.pid}.mjs`);
+    p = build({
+      entryPoints: [join(CHILDREN, script)],
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      target: "node20",
+      packages: "external",
+      outfile,
+      logLevel: "silent",
+    }).then(() => outfile);
+    built.set(script, p);
+  }
+  return p;
+}
+
+export interface KillOutcome {
+  /** True when the child was killed before it finished on its own. */
+  killed: boolean;
+  /** Milliseconds between READY and the kill (or the end). */
+  afterMs: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Starts the bundled `<script> ...args`, waits for the line READY, then SIGKILLs the
+ * process after `delayMs`. If it ends first, reports it as not killed.
+ */
+export async function runAndKill(
+  script: string,
+  args: string[],
+  delayMs: number,
+  env: NodeJS.ProcessEnv = {},
+): Promise<KillOutcome> {
+  const file = await bundled(script);
+  return new Promise<KillOutcome>((resolve, reject) => {
+    const child = spawn(process.execPath, [file, ...args], {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, ...env },
+    });
+    let stdout = "";
+    let stderr = "";
+    let readyAt = 0;
+    let timer: NodeJS.Timeout | undefined;
+    let killed = false;
+    const startupGuard = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`child ${script} never said READY: ${stderr.slice(-2000)}`));
+    }, 60_000);
+    child.stdout.on("data", (d: Buffer) => {
+      stdout += d.toString();
+      if (!readyAt && stdout.includes("READY\n")) {
+        clearTimeout(startupGuard);
+        readyAt = Date.now();
+        timer = setTimeout(() => {
+          killed = child.kill("SIGKILL");
+        }, delayMs);
+      }
+    });
+    child.stderr.on("data", (d: Buffer) => {
+      stderr += d.toString();
+    });
+    child.on("exit", (code, signal) => {
+      clearTimeout(startupGuard);
+      if (timer) clearTimeout(timer);
+      const wasKilled = killed && signal === "SIGKILL";
+      if (!wasKilled && code !== 0) {
+        reject(new Error(`child ${script} failed (${code ?? signal}): ${stderr.slice(-2000)}`));
+        return;
+      }
+      resolve({ killed: wasKilled, afterMs: readyAt ? Date.now() - readyAt : 0, stdout, stderr });
+    });
+  });
+}
