@@ -29,11 +29,12 @@ import { parseIndexM3 } from "../readings/index-m3.js";
 import { appendReading, indexAtDate, readingStatusAt } from "../readings/store.js";
 import type { CommandResult } from "../registry.js";
 import { proofDeadline } from "./deadline.js";
-import { checkGap, showsIntermediateConsumption } from "./gap.js";
+import { checkGap, type GapCheck, showsIntermediateConsumption } from "./gap.js";
 import { prescribedStart } from "./prescription.js";
 import {
   createParty,
   currentMeter,
+  findServicePoint,
   insertSubscription,
   lockServicePoint,
   openSubscription,
@@ -111,8 +112,33 @@ export function moveInPath(
   return "CASE_AWAIT_PROOF";
 }
 
-/** R1–R5: a move-in is always checked against the predecessor's termination index. */
-export async function moveIn(trx: Trx, ctx: Context, input: MoveInInput): Promise<CommandResult> {
+/** What a move-in would do, decided before anything is written (the console shows it before confirming). */
+export interface MoveInAssessment {
+  servicePoint: { id: string; address: string; owner_name: string | null };
+  meter: Awaited<ReturnType<typeof currentMeter>>;
+  index: number | null;
+  /** The first result when this repeats a move-in of the same person (SPEC §6); nothing else applies then. */
+  duplicate: CommandResult | null;
+  /** The predecessor's termination (or the last valid reading standing in for it); null when neither exists. */
+  termination: MoveInFacts["termination"] | null;
+  /** §4: the termination index is a SUSPECT reading of the history. */
+  terminationSuspect: boolean;
+  gap: GapCheck | null;
+  path: MoveInPath;
+  /** The proof deadline the customer must be told, when the path asks for a proof. */
+  dueDate: string | null;
+}
+
+/**
+ * R1–R5: checks a move-in against the predecessor's termination index and decides its path.
+ * Reads only; with `lock`, the service point row is locked for the command that follows.
+ */
+export async function assessMoveIn(
+  trx: Trx,
+  ctx: Context,
+  input: MoveInInput,
+  opts: { lock: boolean },
+): Promise<MoveInAssessment> {
   const index = input.index === null || input.index === undefined ? null : parseIndexM3(input.index);
   if (index === null && !input.reconnection) {
     fail(
@@ -123,14 +149,32 @@ export async function moveIn(trx: Trx, ctx: Context, input: MoveInInput): Promis
     );
   }
   assertNotFuture(ctx, input.date);
-  const sp = await lockServicePoint(trx, input.servicePoint);
+  const sp = opts.lock
+    ? await lockServicePoint(trx, input.servicePoint)
+    : await findServicePoint(trx, input.servicePoint);
+  const meter = await currentMeter(trx, sp.id);
+  const base = {
+    servicePoint: sp,
+    meter,
+    index,
+    termination: null,
+    terminationSuspect: false,
+    gap: null,
+    dueDate: null,
+  };
 
   // SPEC §6: a repeated move-in for the same person returns the first result.
   const current = await openSubscription(trx, sp.id);
   if (current) {
     const holder = await partyById(trx, current.party_id);
     if (samePerson(input.customer, holder)) {
-      return { outcome: "SUBSCRIBED", case: current.case_id, subscription: current.id, duplicate: true };
+      const duplicate = {
+        outcome: "SUBSCRIBED",
+        case: current.case_id,
+        subscription: current.id,
+        duplicate: true,
+      };
+      return { ...base, duplicate, path: "SUBSCRIBE_DECLARED" };
     }
     fail(
       ErrorCode.PREDECESSOR_NOT_TERMINATED,
@@ -148,18 +192,38 @@ export async function moveIn(trx: Trx, ctx: Context, input: MoveInInput): Promis
     .where("cases.type", "in", ["ARR_SPECIAL", "ARR_INTERVENTION"])
     .execute();
   const dup = openArr.find((c) => samePerson(input.customer, c));
-  if (dup) return { outcome: "CASE_OPENED", case: dup.id, subscription: null, duplicate: true };
+  if (dup) {
+    const duplicate = { outcome: "CASE_OPENED", case: dup.id, subscription: null, duplicate: true };
+    return { ...base, duplicate, path: "CASE_AWAIT_PROOF" };
+  }
 
   const termination = await terminationOf(trx, sp.id);
   if (termination && input.date < termination.date) beforeTermination(input.date, termination, "date");
-  const meter = await currentMeter(trx, sp.id);
   const gap =
     index !== null && termination ? checkGap(termination.index, index, ctx.config.toleranceM3) : null;
   const path = moveInPath(gap ? gap.withinTolerance : null, index !== null, input.reconnection, input.proof);
   const termStatus = termination
     ? await readingStatusAt(trx, sp.id, termination.date, termination.index)
     : null;
-  const terminationSuspect = termStatus?.effective_status === "SUSPECT";
+  const asksProof = path === "CASE_AWAIT_PROOF" || path === "CASE_NO_PROOF_BO";
+  return {
+    ...base,
+    duplicate: null,
+    termination,
+    terminationSuspect: termStatus?.effective_status === "SUSPECT",
+    gap,
+    path,
+    dueDate: asksProof
+      ? proofDeadline(ctx.now, ctx.config.proofDeadlineDays, ctx.config.timeZone).dueDate
+      : null,
+  };
+}
+
+/** R1–R5: a move-in is always checked against the predecessor's termination index. */
+export async function moveIn(trx: Trx, ctx: Context, input: MoveInInput): Promise<CommandResult> {
+  const a = await assessMoveIn(trx, ctx, input, { lock: true });
+  if (a.duplicate) return a.duplicate;
+  const { servicePoint: sp, meter, index, termination, terminationSuspect, gap, path } = a;
 
   const party = await createParty(trx, ctx, input.customer, sp.address);
   const facts: MoveInFacts = {
@@ -167,12 +231,8 @@ export async function moveIn(trx: Trx, ctx: Context, input: MoveInInput): Promis
     index,
     reconnection: input.reconnection,
     proof: input.proof,
-    termination: termination ?? {
-      date: input.date,
-      index: index ?? 0,
-      source: "READING",
-      subscription: null,
-    },
+    // With nothing to compare with, the move-in itself is the reference (SPEC §6).
+    termination: termination ?? { date: input.date, index: index ?? 0, source: "NONE", subscription: null },
     gap: gap?.gap ?? null,
     proofRequested: false,
   };
@@ -336,6 +396,14 @@ async function subscribeAtPredecessor(
 ) {
   const facts = c.move_in as MoveInFacts;
   const t = facts.termination;
+  if (t.source === "NONE") {
+    fail(
+      ErrorCode.INVALID_INPUT,
+      "Aucun index de résiliation ni relevé de référence sur ce point de desserte : l'abonnement attend le relevé de l'intervention.",
+      `case ${c.id} has no termination index to subscribe at`,
+      "case",
+    );
+  }
   const meter = await currentMeter(trx, c.service_point_id);
   const sub = await insertSubscription(trx, ctx, {
     servicePointId: c.service_point_id,
@@ -471,7 +539,7 @@ export async function interventionReport(
     return { outcome: "SUBSCRIBED", case: c.id, subscription: c.subscription_id, reading: reading.id };
   }
   const gap = checkGap(t.index, index, ctx.config.toleranceM3);
-  if (gap.withinTolerance) {
+  if (gap.withinTolerance || t.source === "NONE") {
     const sub = await insertSubscription(trx, ctx, {
       servicePointId: c.service_point_id,
       meterId: meter?.id ?? null,

@@ -27,6 +27,20 @@ export async function lockServicePoint(trx: Trx, id: string) {
   return sp;
 }
 
+/** The service point, without locking it (read-only checks). */
+export async function findServicePoint(trx: Trx, id: string) {
+  const sp = await trx.selectFrom("service_points").selectAll().where("id", "=", id).executeTakeFirst();
+  if (!sp) {
+    throw new EcartError(
+      ErrorCode.UNKNOWN_SERVICE_POINT,
+      `Point de desserte inconnu : ${id}.`,
+      `unknown service point ${id}`,
+      "servicePoint",
+    );
+  }
+  return sp;
+}
+
 export async function currentMeter(trx: Trx, servicePointId: string) {
   return (
     (await trx
