@@ -1,0 +1,133 @@
+/** The console's shell: session, navigation by role, and the page for the current route. */
+import { useCallback, useEffect, useState } from "react";
+import { ApiError, api, setUnauthenticatedHandler } from "./api.ts";
+import { ROLE_LABEL } from "./format.ts";
+import { CasePage } from "./pages/CasePage.tsx";
+import { ContestsPage } from "./pages/Contests.tsx";
+import { LoginPage } from "./pages/Login.tsx";
+import { MoveInPage } from "./pages/MoveIn.tsx";
+import { OutboxPage } from "./pages/Outbox.tsx";
+import { ReportsPage } from "./pages/Reports.tsx";
+import { SearchPage } from "./pages/Search.tsx";
+import { ServicePointPage } from "./pages/ServicePoint.tsx";
+import { WorkQueuePage } from "./pages/WorkQueue.tsx";
+import { type Me, SessionContext } from "./session.ts";
+import { Link, Loading, navigate, useRoute } from "./ui.tsx";
+
+interface NavItem {
+  to: string;
+  label: string;
+  show: (me: Me) => boolean;
+}
+
+const NAV: NavItem[] = [
+  { to: "/", label: "Recherche", show: () => true },
+  { to: "/file", label: "File de travail", show: (me) => me.role !== "SUPERVISOR" },
+  { to: "/contestations", label: "Contestations", show: (me) => me.role !== "SUPERVISOR" },
+  { to: "/courriers", label: "Courriers", show: () => true },
+  { to: "/pilotage", label: "Pilotage", show: (me) => me.permissions.reports },
+];
+
+function Page({ path, me }: { path: string; me: Me }) {
+  const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
+  const [head, id, sub] = parts;
+  if (!head) return <SearchPage />;
+  if (head === "pds" && id && sub === "arrivee") return <MoveInPage servicePointId={id} />;
+  if (head === "pds" && id) return <ServicePointPage id={id} />;
+  if (head === "dossiers" && id) return <CasePage id={id} />;
+  if (head === "file") return <WorkQueuePage />;
+  if (head === "contestations") return <ContestsPage />;
+  if (head === "courriers") return <OutboxPage />;
+  if (head === "pilotage" && me.permissions.reports) return <ReportsPage />;
+  return (
+    <div className="page">
+      <h1>Page introuvable</h1>
+      <p>
+        <Link to="/">Retour à la recherche</Link>
+      </p>
+    </div>
+  );
+}
+
+export function App() {
+  const [me, setMe] = useState<Me | null | undefined>(undefined);
+  const path = useRoute();
+
+  const loadMe = useCallback(async () => {
+    try {
+      setMe(await api.get<Me>("/api/me"));
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 401) setMe(null);
+      else setMe(null);
+    }
+  }, []);
+
+  useEffect(() => {
+    setUnauthenticatedHandler(() => setMe(null));
+    void loadMe();
+  }, [loadMe]);
+
+  // Move focus to the page title on navigation, for keyboard and screen-reader users.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs on each route change
+  useEffect(() => {
+    const h1 = document.querySelector<HTMLElement>("main h1");
+    if (h1 && !document.activeElement?.closest("form")) {
+      h1.tabIndex = -1;
+      h1.focus({ preventScroll: true });
+    }
+  }, [path]);
+
+  if (me === undefined) return <Loading what="Ouverture de la console" />;
+  if (me === null) return <LoginPage onLoggedIn={loadMe} />;
+
+  const logout = async () => {
+    try {
+      await api.del("/api/session");
+    } finally {
+      setMe(null);
+      navigate("/");
+    }
+  };
+  const current = `/${path.split("/").filter(Boolean)[0] ?? ""}`;
+  return (
+    <SessionContext.Provider value={me}>
+      <a className="skip" href="#contenu">
+        Aller au contenu
+      </a>
+      <header className="topbar">
+        <div className="brand">
+          <span className="logo" aria-hidden="true">
+            É
+          </span>
+          Écart
+        </div>
+        <nav aria-label="Navigation principale">
+          {NAV.filter((n) => n.show(me)).map((n) => (
+            <a
+              key={n.to}
+              href={`#${n.to}`}
+              className={
+                n.to === current || (n.to === "/" && (current === "/pds" || current === "/")) ? "active" : ""
+              }
+              aria-current={n.to === current ? "page" : undefined}
+            >
+              {n.label}
+            </a>
+          ))}
+        </nav>
+        <div className="who">
+          <span className="user">{me.username}</span>
+          <span className="role">
+            {ROLE_LABEL[me.role] ?? me.role} · {me.entity}
+          </span>
+          <button type="button" className="ghost small" onClick={logout}>
+            Se déconnecter
+          </button>
+        </div>
+      </header>
+      <main id="contenu">
+        <Page path={path} me={me} />
+      </main>
+    </SessionContext.Provider>
+  );
+}

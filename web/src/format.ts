@@ -1,0 +1,135 @@
+/** French display of dates, numbers and the domain's codes. */
+
+/** 2024-03-02 → 02/03/2024; anything else is shown as given. */
+export function frDate(d: string | null | undefined): string {
+  if (!d) return "—";
+  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(d);
+  if (!m) return d;
+  if (d.length > 10 && d.includes("T")) {
+    const t = new Date(d);
+    if (!Number.isNaN(t.getTime())) {
+      return t.toLocaleString("fr-FR", { timeZone: "Europe/Paris", dateStyle: "short", timeStyle: "short" });
+    }
+  }
+  return `${m[3]}/${m[2]}/${m[1]}`;
+}
+
+const nf = new Intl.NumberFormat("fr-FR");
+export const frNum = (n: number | null | undefined): string =>
+  n === null || n === undefined ? "—" : nf.format(n);
+export const m3 = (n: number | null | undefined): string =>
+  n === null || n === undefined ? "—" : `${nf.format(n)} m3`;
+export const signedM3 = (n: number): string =>
+  `${n > 0 ? "+" : n < 0 ? "−" : ""}${nf.format(Math.abs(n))} m3`;
+
+/** Whole days from a to b (YYYY-MM-DD). */
+export function daysBetween(a: string, b: string): number {
+  return Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / 86_400_000);
+}
+
+/** Today in Europe/Paris, YYYY-MM-DD. */
+export function todayParis(): string {
+  return new Intl.DateTimeFormat("en-CA", {
+    timeZone: "Europe/Paris",
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+  }).format(new Date());
+}
+
+export const ROLE_LABEL: Record<string, string> = {
+  FO: "Front office",
+  BO: "Back office",
+  EUROS: "Service des Euros",
+  SUPERVISOR: "Superviseur",
+  ADMIN: "Administrateur",
+};
+
+export const READING_TYPE: Record<string, string> = {
+  NORMAL: "Normal",
+  CUSTOMER: "Relevé client",
+  ESTIMATE: "Estimation système",
+  REMOTE: "Télérelève",
+  MOVE_OUT: "Résiliation",
+  MOVE_IN: "Arrivée",
+  INTERVENTION: "Intervention",
+};
+
+export const READING_STATUS: Record<string, string> = {
+  VALID: "Valide",
+  SUSPECT: "Suspect",
+  REPLACED: "Remplacé",
+};
+
+export const CASE_TYPE: Record<string, string> = {
+  ARR_SPECIAL: "ARR Cas Particuliers",
+  ARR_INTERVENTION: "ARR avec intervention",
+  INT_EUROS: "INT vers EUROS",
+};
+
+export const CASE_STATUS: Record<string, string> = { OPEN: "Ouvert", CLOSED: "Clôturé" };
+export const TASK_KIND: Record<string, string> = {
+  AWAIT_PROOF: "Attente justificatif",
+  SUBSCRIBE_AT_PREDECESSOR: "Abonner à l'index du prédécesseur",
+};
+export const TASK_STATUS: Record<string, string> = { OPEN: "Ouverte", DONE: "Traitée", EXPIRED: "Échue" };
+
+export const START_SOURCE: Record<string, string> = {
+  DECLARED: "Index déclaré",
+  PROOF: "Justificatif (date et index)",
+  PROOF_DATE_PREDECESSOR_INDEX: "Date du justificatif, index de résiliation du prédécesseur",
+  PROOF_DATE_REMOTE_INDEX: "Date du justificatif, index de télérelève",
+  PREDECESSOR: "Date et index de résiliation du prédécesseur",
+  PRESCRIPTION: "Prescription biennale",
+  INTERVENTION: "Relevé de l'intervention",
+};
+
+export const PROOF_KIND: Record<string, string> = {
+  SALE_DEED: "Acte de vente",
+  ENTRY_INVENTORY: "État des lieux d'entrée",
+  METER_PHOTO: "Photo du compteur",
+};
+export const PROOF_STATUS: Record<string, string> = {
+  ACCEPTED: "Accepté",
+  REFUSED: "Refusé",
+  COMPLEMENT: "Complément",
+  LATE: "Tardif (régularisation)",
+};
+
+export const TEMPLATE: Record<string, string> = {
+  PROOF_REQUEST: "Demande de justificatif",
+  CONFIRMATION_PREDECESSOR_INDEX: "Confirmation — index du prédécesseur",
+  CONFIRMATION_PROOF: "Confirmation — justificatif",
+  CONTEST_ANSWER: "Réponse à contestation",
+};
+export const CHANNEL: Record<string, string> = { EMAIL: "Courriel", LETTER: "Courrier" };
+export const MSG_STATUS: Record<string, string> = {
+  PENDING: "En attente",
+  SENDING: "En cours d'envoi",
+  SENT: "Envoyé",
+  FAILED: "Échec",
+};
+export const CONTEST_STATUS: Record<string, string> = {
+  OPEN: "Ouverte",
+  ANSWERED: "Répondue",
+  ESCALATED: "Transmise aux Euros",
+};
+
+export const OUTCOME: Record<string, string> = {
+  SUBSCRIBED: "Abonnement mis en place",
+  CASE_OPENED: "Dossier ouvert",
+  TERMINATED: "Résiliation enregistrée",
+  PROOF_ACCEPTED: "Justificatif enregistré (complément)",
+  PROOF_REFUSED: "Justificatif refusé",
+  REGULARIZATION_OPENED: "Dossier INT vers EUROS ouvert",
+  PROOF_REQUESTED: "Justificatif demandé",
+  READING_RECORDED: "Relevé enregistré",
+  READING_CORRECTED: "Relevé corrigé",
+  READING_CONFIRMED: "Relevé confirmé",
+  CONTEST_RECORDED: "Contestation enregistrée",
+  CONTEST_ANSWERED: "Réponse envoyée",
+  CASE_CLOSED: "Dossier clôturé",
+};
+
+export const label = (table: Record<string, string>, code: string | null | undefined): string =>
+  code ? (table[code] ?? code) : "—";

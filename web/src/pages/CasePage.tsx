@@ -1,0 +1,827 @@
+/**
+ * A case: what it is about, its timeline (comments, proofs, messages, interventions, tasks)
+ * and the actions the role may take, with proof entry, document upload and an outcome
+ * preview before confirming.
+ */
+import { type FormEvent, type ReactNode, useState } from "react";
+import { showsIntermediateConsumption } from "../../../src/move-in/gap.js";
+import { prescribedStart } from "../../../src/move-in/prescription.js";
+import { ApiError, api, newIdempotencyKey } from "../api.ts";
+import {
+  CASE_STATUS,
+  CASE_TYPE,
+  CHANNEL,
+  frDate,
+  label,
+  MSG_STATUS,
+  m3,
+  OUTCOME,
+  PROOF_KIND,
+  PROOF_STATUS,
+  START_SOURCE,
+  signedM3,
+  TASK_KIND,
+  TASK_STATUS,
+  TEMPLATE,
+  todayParis,
+} from "../format.ts";
+import { useMay, useMe } from "../session.ts";
+import type { CaseView, CommandResult } from "../types.ts";
+import {
+  AsyncView,
+  Badge,
+  Empty,
+  Facts,
+  Field,
+  fieldError,
+  focusOnMount,
+  formLevelError,
+  Link,
+  Section,
+  useAsync,
+  useDraft,
+} from "../ui.tsx";
+
+export function CasePage({ id }: { id: string }) {
+  const state = useAsync(
+    (signal) => api.get<CaseView>(`/api/cases/${encodeURIComponent(id)}`, { signal }),
+    [id],
+  );
+  return (
+    <div className="page">
+      <AsyncView state={state} what="Chargement du dossier">
+        {(c) => <CaseBody c={c} reload={state.reload} />}
+      </AsyncView>
+    </div>
+  );
+}
+
+function CaseBody({ c, reload }: { c: CaseView; reload: () => void }) {
+  const [flash, setFlash] = useState<string>();
+  const done = (r: CommandResult | string) => {
+    setFlash(
+      typeof r === "string"
+        ? r
+        : label(OUTCOME, r.outcome) + (r.subscription ? ` — abonnement ${r.subscription}` : ""),
+    );
+    reload();
+  };
+  const mi = c.moveIn;
+  return (
+    <>
+      <div className="page-head">
+        <div>
+          <p className="crumb">
+            <Link to="/file">File de travail</Link> ›{" "}
+            <Link to={`/pds/${encodeURIComponent(c.servicePoint.id)}`}>{c.servicePoint.id}</Link> › Dossier
+          </p>
+          <h1>
+            Dossier {c.id} <span className="muted">· {label(CASE_TYPE, c.type)}</span>{" "}
+            <Badge tone={c.status === "OPEN" ? "warn" : "muted"}>{label(CASE_STATUS, c.status)}</Badge>
+          </h1>
+        </div>
+      </div>
+      {flash && (
+        <div className="banner ok" role="status" data-testid="flash">
+          {flash}
+        </div>
+      )}
+      <div className="cols">
+        <Section title="Client et point de desserte">
+          <Facts
+            items={[
+              [
+                "Client",
+                c.party ? `${c.party.name} (${c.party.role === "SUBSCRIBER" ? "abonné" : "prospect"})` : "—",
+              ],
+              ["Courriel", c.party?.email ?? "inconnu — courrier postal"],
+              ["Adresse postale", c.party?.address ?? "—"],
+              [
+                "Point de desserte",
+                <Link
+                  key="sp"
+                  to={`/pds/${encodeURIComponent(c.servicePoint.id)}`}
+                >{`${c.servicePoint.id} — ${c.servicePoint.address}`}</Link>,
+              ],
+              [
+                "Compteur",
+                <span key="m" className="mono">
+                  {c.servicePoint.meterSerial ?? "—"}
+                  {c.servicePoint.remoteReading ? " (télérelève)" : ""}
+                </span>,
+              ],
+              ["Propriétaire", c.servicePoint.owner ?? "—"],
+              ["Entité", `${c.entity} — ouvert le ${frDate(c.createdAt)} par ${c.createdBy}`],
+            ]}
+          />
+        </Section>
+        <Section title="Arrivée et abonnement">
+          {mi ? (
+            <Facts
+              items={[
+                [
+                  "Résiliation du prédécesseur",
+                  `${m3(mi.termination.index)} au ${frDate(mi.termination.date)}`,
+                ],
+                [
+                  "Arrivée déclarée",
+                  `${mi.index === null ? "index inconnu" : m3(mi.index)} au ${frDate(mi.date)}`,
+                ],
+                ["Écart", mi.gap === null ? "—" : <strong key="g">{signedM3(mi.gap)}</strong>],
+                ["Remise en eau", mi.reconnection ? "oui" : "non"],
+                [
+                  "Justificatif",
+                  mi.proof === "NONE" ? "le client n'en a pas" : mi.proofRequested ? "demandé" : "annoncé",
+                ],
+                [
+                  "Abonnement",
+                  c.subscription ? (
+                    <span key="s">
+                      {c.subscription.id} : {frDate(c.subscription.start.date)},{" "}
+                      {m3(c.subscription.start.index)} — {label(START_SOURCE, c.subscription.start.source)}
+                    </span>
+                  ) : (
+                    <Badge key="n" tone="warn">
+                      non mis en place
+                    </Badge>
+                  ),
+                ],
+              ]}
+            />
+          ) : c.regularization ? (
+            <Facts
+              items={[
+                [
+                  "Motif",
+                  c.regularization.motive === "LATE_PROOF"
+                    ? "Justificatif reçu après l'abonnement"
+                    : c.regularization.motive === "CONTEST"
+                      ? "Contestation"
+                      : "Contestation avec justificatif",
+                ],
+                [
+                  "Justificatif",
+                  c.regularization.proof
+                    ? `${c.regularization.proof.date ? frDate(c.regularization.proof.date) : "sans date"}, ${c.regularization.proof.index === null ? "sans index" : m3(c.regularization.proof.index)}`
+                    : "—",
+                ],
+                [
+                  "Abonnement",
+                  c.subscription
+                    ? `${c.subscription.id} : ${frDate(c.subscription.start.date)}, ${m3(c.subscription.start.index)} (${label(START_SOURCE, c.subscription.start.source)})`
+                    : "—",
+                ],
+                ["Contestation", c.contest ?? "—"],
+              ]}
+            />
+          ) : (
+            <Empty>—</Empty>
+          )}
+          {c.relatedCases.length > 0 && (
+            <p className="small">
+              Dossiers liés :{" "}
+              {c.relatedCases.map((r) => (
+                <Link key={r.id} to={`/dossiers/${encodeURIComponent(r.id)}`} className="chip">
+                  {r.id} ({label(CASE_TYPE, r.type)})
+                </Link>
+              ))}
+            </p>
+          )}
+        </Section>
+      </div>
+      <CaseActions c={c} onDone={done} />
+      <Section title="Historique du dossier">
+        <Timeline c={c} />
+      </Section>
+    </>
+  );
+}
+
+/* ---------------- actions ---------------- */
+
+function CaseActions({ c, onDone }: { c: CaseView; onDone: (r: CommandResult | string) => void }) {
+  const mayProof = useMay("receiveProof");
+  const mayRequest = useMay("requestProof");
+  const mayNoProof = useMay("declareNoProof");
+  const mayVisit = useMay("interventionReport");
+  const mayClose = useMay("closeRegularization");
+  const open = c.status === "OPEN";
+  const isArr = c.type !== "INT_EUROS";
+  const plannedVisit = c.interventions.some((v) => v.status === "PLANNED");
+  const [panel, setPanel] = useState<"proof" | "visit" | "close" | null>(null);
+  const [err, setErr] = useState<ApiError>();
+  const [busy, setBusy] = useState(false);
+  const simple = async (path: string, body: object = {}) => {
+    setBusy(true);
+    setErr(undefined);
+    try {
+      onDone(
+        await api.post<CommandResult>(`/api/cases/${encodeURIComponent(c.id)}/${path}`, body, {
+          idempotencyKey: newIdempotencyKey(),
+        }),
+      );
+    } catch (e) {
+      setErr(e as ApiError);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const buttons: ReactNode[] = [];
+  // A late proof on a closed move-in case is still accepted: it opens an INT_EUROS case (R12).
+  if (mayProof && isArr)
+    buttons.push(
+      <button
+        key="p"
+        type="button"
+        className={panel === "proof" ? "primary" : ""}
+        onClick={() => setPanel(panel === "proof" ? null : "proof")}
+      >
+        {open ? "Saisir un justificatif" : "Justificatif tardif"}
+      </button>,
+    );
+  if (open && isArr && mayRequest && !c.subscription)
+    buttons.push(
+      <button key="r" type="button" disabled={busy} onClick={() => simple("proof-requests")}>
+        Demander un justificatif
+      </button>,
+    );
+  if (open && isArr && mayNoProof && !c.subscription)
+    buttons.push(
+      <button
+        key="n"
+        type="button"
+        disabled={busy}
+        onClick={() => {
+          if (
+            window.confirm(
+              "Le client n'a pas de justificatif : abonner avec la date et l'index de résiliation du prédécesseur ?",
+            )
+          )
+            void simple("no-proof");
+        }}
+      >
+        Pas de justificatif
+      </button>,
+    );
+  if (open && mayVisit && plannedVisit)
+    buttons.push(
+      <button key="v" type="button" onClick={() => setPanel(panel === "visit" ? null : "visit")}>
+        Compte rendu d'intervention
+      </button>,
+    );
+  if (open && mayClose && c.type === "INT_EUROS")
+    buttons.push(
+      <button key="c" type="button" onClick={() => setPanel(panel === "close" ? null : "close")}>
+        Régulariser et clôturer
+      </button>,
+    );
+  if (buttons.length === 0) return null;
+  return (
+    <Section title="Actions">
+      <div className="actions">{buttons}</div>
+      {err && (
+        <div className="banner error" role="alert">
+          {err.message}
+        </div>
+      )}
+      {panel === "proof" && (
+        <ProofForm
+          c={c}
+          onDone={(r) => {
+            setPanel(null);
+            onDone(r);
+          }}
+          onRefused={() => onDone("Justificatif refusé, conservé au dossier.")}
+        />
+      )}
+      {panel === "visit" && (
+        <VisitForm
+          c={c}
+          onDone={(r) => {
+            setPanel(null);
+            onDone(r);
+          }}
+        />
+      )}
+      {panel === "close" && (
+        <CloseForm
+          c={c}
+          onDone={(r) => {
+            setPanel(null);
+            onDone(r);
+          }}
+        />
+      )}
+    </Section>
+  );
+}
+
+interface ProofDraft {
+  kind: "SALE_DEED" | "ENTRY_INVENTORY" | "METER_PHOTO";
+  date: string;
+  index: string;
+  meterSerial: string;
+  prescriptionInvoked: boolean;
+}
+
+/** What receiveProof will do with these figures: an aid to the advisor; the server decides and may refuse. */
+function proofOutcome(
+  c: CaseView,
+  d: ProofDraft,
+  tolerance = 5,
+): { lines: string[]; tone: "ok" | "warn" | "bad" | "info"; r9: boolean } {
+  const mi = c.moveIn;
+  const index = /^\d+$/.test(d.index.trim()) ? Number(d.index.trim()) : null;
+  if (
+    d.meterSerial.trim() &&
+    c.servicePoint.meterSerial &&
+    d.meterSerial.trim().replace(/\s+/g, "").toUpperCase() !==
+      c.servicePoint.meterSerial.replace(/\s+/g, "").toUpperCase()
+  ) {
+    return {
+      tone: "bad",
+      r9: false,
+      lines: [
+        `Le matricule ${d.meterSerial} n'est pas celui du compteur (${c.servicePoint.meterSerial}) : le justificatif sera refusé et conservé.`,
+      ],
+    };
+  }
+  if (d.kind === "METER_PHOTO") {
+    return {
+      tone: "info",
+      r9: false,
+      lines: [
+        "Une photo du compteur n'est pas un justificatif d'entrée : elle ajoute un relevé client et confirme le matricule.",
+        "Le dossier reste ouvert.",
+      ],
+    };
+  }
+  if (!d.date) return { tone: "info", r9: false, lines: ["Saisissez la date figurant sur le document."] };
+  if (c.status !== "OPEN" || c.subscription) {
+    return {
+      tone: "warn",
+      r9: false,
+      lines: [
+        "L'abonnement est déjà en place : il n'est pas modifié.",
+        `Un dossier INT vers EUROS sera ouvert pour régularisation (date ${frDate(d.date)}, index ${index === null ? "non indiqué" : m3(index)}).`,
+      ],
+    };
+  }
+  if (mi && d.date < mi.termination.date) {
+    return {
+      tone: "bad",
+      r9: false,
+      lines: [
+        `La date ${frDate(d.date)} est antérieure à la résiliation du prédécesseur (${frDate(mi.termination.date)}) : le justificatif sera refusé.`,
+      ],
+    };
+  }
+  const lines: string[] = [];
+  const presc = prescribedStart(d.date, todayParis(), d.prescriptionInvoked);
+  if (presc) {
+    lines.push(
+      `Prescription biennale : début au ${frDate(presc)} (aujourd'hui moins 2 ans), à l'index de cette date (télérelève ou interpolation des relevés).`,
+    );
+  } else {
+    const source =
+      index !== null
+        ? "PROOF"
+        : c.servicePoint.remoteReading
+          ? "PROOF_DATE_REMOTE_INDEX"
+          : "PROOF_DATE_PREDECESSOR_INDEX";
+    const idx =
+      index !== null
+        ? m3(index)
+        : c.servicePoint.remoteReading
+          ? "index de télérelève du jour"
+          : mi
+            ? m3(mi.termination.index)
+            : "—";
+    lines.push(`Abonnement au ${frDate(d.date)}, index ${idx} — ${label(START_SOURCE, source)}.`);
+    if (d.prescriptionInvoked)
+      lines.push("Prescription invoquée mais le document a moins de 2 ans : sans effet.");
+  }
+  lines.push("Confirmation écrite au client (justificatif), tâche traitée, dossier clôturé.");
+  const r9 =
+    mi !== null && index !== null && showsIntermediateConsumption(mi.termination.index, index, tolerance);
+  if (r9 && mi && index !== null) {
+    lines.push(
+      `Consommation entre les occupants : ${m3(index - mi.termination.index)} du ${frDate(mi.termination.date)} au ${frDate(d.date)} — commentaire « écart de consommation avec ancien occupant ».`,
+    );
+  }
+  return { tone: "ok", r9, lines };
+}
+
+function ProofForm({
+  c,
+  onDone,
+  onRefused,
+}: {
+  c: CaseView;
+  onDone: (r: CommandResult) => void;
+  onRefused: () => void;
+}) {
+  const [d, update, clear] = useDraft<ProofDraft>(`proof.${c.id}`, {
+    kind: "ENTRY_INVENTORY",
+    date: "",
+    index: "",
+    meterSerial: c.servicePoint.meterSerial ?? "",
+    prescriptionInvoked: false,
+  });
+  const [file, setFile] = useState<File | null>(null);
+  const [err, setErr] = useState<ApiError>();
+  const [busy, setBusy] = useState(false);
+  const [key, setKey] = useState(newIdempotencyKey);
+  const preview = proofOutcome(c, d);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setErr(undefined);
+    const fields: Record<string, string> = { kind: d.kind };
+    if (d.date) fields.date = d.date;
+    if (d.index.trim()) fields.index = d.index.trim();
+    if (d.meterSerial.trim()) fields.meterSerial = d.meterSerial.trim();
+    try {
+      let r: CommandResult;
+      const path = `/api/cases/${encodeURIComponent(c.id)}/proofs`;
+      if (file) {
+        const fd = new FormData();
+        for (const [k, v] of Object.entries(fields)) fd.append(k, v);
+        fd.append("prescriptionInvoked", d.prescriptionInvoked ? "true" : "false");
+        fd.append("file", file, file.name);
+        r = await api.post<CommandResult>(path, fd, { idempotencyKey: key });
+      } else {
+        r = await api.post<CommandResult>(
+          path,
+          { ...fields, prescriptionInvoked: d.prescriptionInvoked },
+          { idempotencyKey: key },
+        );
+      }
+      clear();
+      setKey(newIdempotencyKey());
+      onDone(r);
+    } catch (e2) {
+      const ae = e2 as ApiError;
+      setErr(ae);
+      // A refused proof is kept on file: new key for the next attempt, figures stay in the form.
+      if (
+        ae instanceof ApiError &&
+        ae.status === 422 &&
+        (ae.code === "METER_SERIAL_MISMATCH" || ae.code === "DATE_BEFORE_TERMINATION")
+      ) {
+        setKey(newIdempotencyKey());
+        onRefused();
+      }
+    } finally {
+      setBusy(false);
+    }
+  };
+  const general = formLevelError(err, [
+    "kind",
+    "date",
+    "index",
+    "meterSerial",
+    "prescriptionInvoked",
+    "file",
+  ]);
+  return (
+    <form
+      className="inline-form proof-form"
+      onSubmit={submit}
+      aria-label="Saisie d'un justificatif"
+      noValidate
+    >
+      <div className="cols">
+        <div>
+          <div className="grid2">
+            <Field label="Type de document" error={fieldError(err, "kind")}>
+              {(id, dd) => (
+                <select
+                  id={id}
+                  aria-describedby={dd}
+                  value={d.kind}
+                  onChange={(e) => update({ kind: e.target.value as ProofDraft["kind"] })}
+                >
+                  <option value="ENTRY_INVENTORY">État des lieux d'entrée</option>
+                  <option value="SALE_DEED">Acte de vente</option>
+                  <option value="METER_PHOTO">Photo du compteur (complément)</option>
+                </select>
+              )}
+            </Field>
+            <Field
+              label={d.kind === "METER_PHOTO" ? "Date de la photo" : "Date d'entrée sur le document"}
+              error={fieldError(err, "date")}
+            >
+              {(id, dd) => (
+                <input
+                  id={id}
+                  aria-describedby={dd}
+                  type="date"
+                  max={todayParis()}
+                  value={d.date}
+                  onChange={(e) => update({ date: e.target.value })}
+                />
+              )}
+            </Field>
+            <Field
+              label="Index sur le document (m3)"
+              error={fieldError(err, "index")}
+              hint="Laisser vide si le document n'indique pas d'index."
+            >
+              {(id, dd) => (
+                <input
+                  id={id}
+                  aria-describedby={dd}
+                  inputMode="numeric"
+                  value={d.index}
+                  onChange={(e) => update({ index: e.target.value })}
+                />
+              )}
+            </Field>
+            <Field label="Matricule du compteur sur le document" error={fieldError(err, "meterSerial")}>
+              {(id, dd) => (
+                <input
+                  id={id}
+                  aria-describedby={dd}
+                  className="mono"
+                  value={d.meterSerial}
+                  onChange={(e) => update({ meterSerial: e.target.value })}
+                />
+              )}
+            </Field>
+          </div>
+          <div className="checkline">
+            <input
+              id="presc"
+              type="checkbox"
+              checked={d.prescriptionInvoked}
+              onChange={(e) => update({ prescriptionInvoked: e.target.checked })}
+            />
+            <label htmlFor="presc">Le client invoque la prescription biennale</label>
+          </div>
+          <Field label="Document (PDF, JPEG ou PNG, 10 Mo au plus)" error={fieldError(err, "file")}>
+            {(id, dd) => (
+              <input
+                id={id}
+                aria-describedby={dd}
+                type="file"
+                accept="application/pdf,image/jpeg,image/png"
+                onChange={(e) => setFile(e.target.files?.[0] ?? null)}
+              />
+            )}
+          </Field>
+        </div>
+        <div className={`preview outcome ${preview.tone}`} data-testid="proof-preview" aria-live="polite">
+          <h3>Résultat prévu</h3>
+          {preview.lines.map((l) => (
+            <p key={l}>{l}</p>
+          ))}
+          <p className="muted small">Aperçu : la décision est prise par le serveur à la confirmation.</p>
+        </div>
+      </div>
+      {general && (
+        <div className="banner error" role="alert">
+          {general.message}
+        </div>
+      )}
+      <div className="form-buttons">
+        <button type="submit" className="primary" disabled={busy}>
+          {busy ? "Enregistrement…" : "Confirmer le justificatif"}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function VisitForm({ c, onDone }: { c: CaseView; onDone: (r: CommandResult) => void }) {
+  const [d, update, clear] = useDraft(`visit.${c.id}`, { date: todayParis(), index: "" });
+  const [err, setErr] = useState<ApiError>();
+  const [busy, setBusy] = useState(false);
+  const [key] = useState(newIdempotencyKey);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setErr(undefined);
+    try {
+      const r = await api.post<CommandResult>(
+        `/api/cases/${encodeURIComponent(c.id)}/intervention-report`,
+        d,
+        { idempotencyKey: key },
+      );
+      clear();
+      onDone(r);
+    } catch (e2) {
+      setErr(e2 as ApiError);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const general = formLevelError(err, ["date", "index"]);
+  return (
+    <form className="inline-form" onSubmit={submit} aria-label="Compte rendu d'intervention">
+      <div className="row">
+        <Field label="Date de la remise en eau" error={fieldError(err, "date")}>
+          {(id, dd) => (
+            <input
+              id={id}
+              aria-describedby={dd}
+              type="date"
+              max={todayParis()}
+              value={d.date}
+              onChange={(e) => update({ date: e.target.value })}
+            />
+          )}
+        </Field>
+        <Field label="Index relevé par le technicien (m3)" error={fieldError(err, "index")}>
+          {(id, dd) => (
+            <input
+              id={id}
+              aria-describedby={dd}
+              inputMode="numeric"
+              value={d.index}
+              onChange={(e) => update({ index: e.target.value })}
+              ref={focusOnMount}
+            />
+          )}
+        </Field>
+        <div className="row-buttons">
+          <button type="submit" className="primary" disabled={busy}>
+            Enregistrer le relevé
+          </button>
+        </div>
+      </div>
+      {general && (
+        <div className="banner error" role="alert">
+          {general.message}
+        </div>
+      )}
+    </form>
+  );
+}
+
+function CloseForm({ c, onDone }: { c: CaseView; onDone: (r: CommandResult) => void }) {
+  const [d, update, clear] = useDraft(`close.${c.id}`, { comment: "" });
+  const [err, setErr] = useState<ApiError>();
+  const [busy, setBusy] = useState(false);
+  const [key] = useState(newIdempotencyKey);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setErr(undefined);
+    try {
+      const r = await api.post<CommandResult>(
+        `/api/cases/${encodeURIComponent(c.id)}/close-regularization`,
+        d,
+        { idempotencyKey: key },
+      );
+      clear();
+      onDone(r);
+    } catch (e2) {
+      setErr(e2 as ApiError);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form className="inline-form" onSubmit={submit} aria-label="Clôturer la régularisation">
+      <Field
+        label="Régularisation effectuée (commentaire)"
+        error={fieldError(err, "comment") ?? (err && !err.field ? err.message : undefined)}
+      >
+        {(id, dd) => (
+          <textarea
+            id={id}
+            aria-describedby={dd}
+            rows={3}
+            value={d.comment}
+            onChange={(e) => update({ comment: e.target.value })}
+            ref={focusOnMount}
+          />
+        )}
+      </Field>
+      <div className="form-buttons">
+        <button type="submit" className="primary" disabled={busy}>
+          Clôturer le dossier
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/* ---------------- timeline ---------------- */
+
+interface Entry {
+  at: string;
+  kind: "comment" | "proof" | "message" | "intervention" | "task";
+  title: string;
+  body: ReactNode;
+  who?: string;
+  tone?: "ok" | "warn" | "bad" | "info" | "muted";
+}
+
+function Timeline({ c }: { c: CaseView }) {
+  const me = useMe();
+  const entries: Entry[] = [];
+  for (const m of c.comments)
+    entries.push({
+      at: m.at,
+      kind: "comment",
+      title: "Commentaire",
+      body: <p className="comment">{m.body}</p>,
+      who: `${m.author} (${m.entity})`,
+    });
+  for (const p of c.proofs) {
+    entries.push({
+      at: p.receivedAt,
+      kind: "proof",
+      title: `Justificatif — ${label(PROOF_KIND, p.kind)}`,
+      tone: p.status === "REFUSED" ? "bad" : p.status === "ACCEPTED" ? "ok" : "info",
+      who: p.receivedBy,
+      body: (
+        <div>
+          <Badge tone={p.status === "REFUSED" ? "bad" : p.status === "ACCEPTED" ? "ok" : "info"}>
+            {label(PROOF_STATUS, p.status)}
+          </Badge>{" "}
+          date {frDate(p.date)}, index {p.index === null ? "non indiqué" : m3(p.index)}, matricule{" "}
+          {p.meterSerial ?? "—"}
+          {p.prescriptionInvoked ? ", prescription invoquée" : ""}
+          {p.refusal && <div className="bad-text">Refusé : {p.refusal.reason ?? p.refusal.code}</div>}
+          {p.file && (
+            <div>
+              <a href={`/api/proofs/${encodeURIComponent(p.id)}/file`} target="_blank" rel="noreferrer">
+                {p.file.name ?? "document"}
+              </a>{" "}
+              <span className="muted small">{p.file.size ? `${Math.ceil(p.file.size / 1024)} Ko` : ""}</span>
+            </div>
+          )}
+        </div>
+      ),
+    });
+  }
+  for (const m of c.communications) {
+    entries.push({
+      at: m.createdAt,
+      kind: "message",
+      title: `${label(CHANNEL, m.channel)} — ${label(TEMPLATE, m.template)}`,
+      tone: m.status === "FAILED" ? "bad" : m.status === "SENT" ? "ok" : "muted",
+      body: (
+        <span>
+          <Badge tone={m.status === "SENT" ? "ok" : m.status === "FAILED" ? "bad" : "muted"}>
+            {label(MSG_STATUS, m.status)}
+          </Badge>
+          {m.sentAt ? ` envoyé le ${frDate(m.sentAt)}` : ""} ·{" "}
+          <Link to={`/courriers?id=${encodeURIComponent(m.id)}`}>aperçu</Link>
+        </span>
+      ),
+    });
+  }
+  for (const v of c.interventions) {
+    entries.push({
+      at: v.createdAt,
+      kind: "intervention",
+      title: "Intervention — remise en eau",
+      tone: v.status === "DONE" ? "ok" : "warn",
+      body: v.reported
+        ? `Relevé du technicien : ${m3(v.reported.index)} le ${frDate(v.reported.date)}`
+        : "Planifiée, en attente du passage du technicien.",
+    });
+  }
+  for (const t of c.tasks) {
+    entries.push({
+      at: t.createdAt,
+      kind: "task",
+      title: `Tâche — ${label(TASK_KIND, t.kind)}`,
+      tone: t.status === "OPEN" ? (t.due < todayParis() ? "bad" : "warn") : "muted",
+      body: (
+        <span>
+          échéance {frDate(t.due)} ·{" "}
+          <Badge tone={t.status === "OPEN" ? "warn" : "muted"}>{label(TASK_STATUS, t.status)}</Badge>
+          {t.closedAt ? ` le ${frDate(t.closedAt)}${t.closedBy ? ` par ${t.closedBy}` : ""}` : ""}
+        </span>
+      ),
+    });
+  }
+  entries.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+  if (entries.length === 0) return <Empty>Rien encore dans ce dossier.</Empty>;
+  return (
+    <ol
+      className="timeline"
+      data-testid="timeline"
+      aria-label={`Historique du dossier, vu par ${me.username}`}
+    >
+      {entries.map((e, i) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: entries have no shared id space
+        <li key={i} className={`tl-${e.kind} ${e.tone ?? ""}`}>
+          <div className="tl-when">{frDate(e.at)}</div>
+          <div className="tl-what">
+            <div className="tl-title">
+              {e.title}
+              {e.who && <span className="muted small"> · {e.who}</span>}
+            </div>
+            <div className="tl-body">{e.body}</div>
+          </div>
+        </li>
+      ))}
+    </ol>
+  );
+}

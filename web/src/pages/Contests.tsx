@@ -1,0 +1,232 @@
+/** Contests (R11) and the INT_EUROS cases they or late proofs open (R12). */
+import { type FormEvent, useState } from "react";
+import { type ApiError, api, newIdempotencyKey, qs } from "../api.ts";
+import { CASE_STATUS, CONTEST_STATUS, frDate, label, m3, OUTCOME } from "../format.ts";
+import { useMay } from "../session.ts";
+import type { CaseListItem, CommandResult, Contest, Page } from "../types.ts";
+import { AsyncView, Badge, Empty, Field, fieldError, Link, Section, useAsync, useDraft } from "../ui.tsx";
+
+export function ContestsPage() {
+  const [status, setStatus] = useState("OPEN");
+  const contests = useAsync(
+    (signal) => api.get<Page<Contest>>(`/api/contests${qs({ status, limit: 200 })}`, { signal }),
+    [status],
+  );
+  const euros = useAsync(
+    (signal) => api.get<Page<CaseListItem>>(`/api/cases${qs({ type: "INT_EUROS", limit: 200 })}`, { signal }),
+    [],
+  );
+  const [flash, setFlash] = useState<string>();
+  const changed = (r: CommandResult) => {
+    setFlash(`${label(OUTCOME, r.outcome)}${r.case ? ` — dossier ${r.case}` : ""}`);
+    contests.reload();
+    euros.reload();
+  };
+  return (
+    <div className="page">
+      <div className="page-head">
+        <h1>Contestations et dossiers INT vers EUROS</h1>
+        <div className="filters">
+          <label>
+            Statut
+            <select value={status} onChange={(e) => setStatus(e.target.value)}>
+              <option value="OPEN">Ouvertes</option>
+              <option value="ANSWERED">Répondues</option>
+              <option value="ESCALATED">Transmises aux Euros</option>
+              <option value="">Toutes</option>
+            </select>
+          </label>
+        </div>
+      </div>
+      {flash && (
+        <div className="banner ok" role="status">
+          {flash}
+        </div>
+      )}
+      <Section title="Contestations">
+        <AsyncView state={contests} what="Chargement des contestations">
+          {(page) =>
+            page.items.length === 0 ? (
+              <Empty>
+                Aucune contestation {status ? `« ${label(CONTEST_STATUS, status).toLowerCase()} »` : ""}.
+              </Empty>
+            ) : (
+              <div className="cards">
+                {page.items.map((c) => (
+                  <ContestCard key={c.id} c={c} onChanged={changed} />
+                ))}
+              </div>
+            )
+          }
+        </AsyncView>
+      </Section>
+      <Section title="Dossiers INT vers EUROS">
+        <AsyncView state={euros} what="Chargement des dossiers">
+          {(page) =>
+            page.items.length === 0 ? (
+              <Empty>Aucun dossier INT vers EUROS.</Empty>
+            ) : (
+              <table className="grid">
+                <thead>
+                  <tr>
+                    <th>Dossier</th>
+                    <th>Statut</th>
+                    <th>Client</th>
+                    <th>Point de desserte</th>
+                    <th>Abonnement</th>
+                    <th>Entité</th>
+                    <th>Ouvert le</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {page.items.map((c) => (
+                    <tr key={c.id}>
+                      <td>
+                        <Link to={`/dossiers/${encodeURIComponent(c.id)}`}>{c.id}</Link>
+                      </td>
+                      <td>
+                        <Badge tone={c.status === "OPEN" ? "warn" : "muted"}>
+                          {label(CASE_STATUS, c.status)}
+                        </Badge>
+                      </td>
+                      <td>{c.party?.name ?? "—"}</td>
+                      <td>
+                        <Link to={`/pds/${encodeURIComponent(c.servicePoint.id)}`}>{c.servicePoint.id}</Link>
+                      </td>
+                      <td className="mono">{c.subscription ?? "—"}</td>
+                      <td>{c.entity}</td>
+                      <td>{frDate(c.createdAt)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )
+          }
+        </AsyncView>
+      </Section>
+    </div>
+  );
+}
+
+function ContestCard({ c, onChanged }: { c: Contest; onChanged: (r: CommandResult) => void }) {
+  const mayAnswer = useMay("answerContest");
+  const mayPersist = useMay("contestPersists");
+  const [d, update, clear] = useDraft(`contest.${c.id}`, { answer: "", regularizationNeeded: false });
+  const [err, setErr] = useState<ApiError>();
+  const [busy, setBusy] = useState(false);
+  const [key] = useState(newIdempotencyKey);
+  const answer = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setErr(undefined);
+    try {
+      const r = await api.post<CommandResult>(`/api/contests/${encodeURIComponent(c.id)}/answer`, d, {
+        idempotencyKey: key,
+      });
+      clear();
+      onChanged(r);
+    } catch (e2) {
+      setErr(e2 as ApiError);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const persists = async () => {
+    setBusy(true);
+    setErr(undefined);
+    try {
+      onChanged(
+        await api.post<CommandResult>(
+          `/api/contests/${encodeURIComponent(c.id)}/persists`,
+          {},
+          { idempotencyKey: newIdempotencyKey() },
+        ),
+      );
+    } catch (e2) {
+      setErr(e2 as ApiError);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <article className="card">
+      <header>
+        <strong>{c.id}</strong> · {c.party} ·{" "}
+        <Link to={`/pds/${encodeURIComponent(c.servicePoint)}`}>{c.servicePoint}</Link> · abonnement{" "}
+        <span className="mono">{c.subscription}</span> {c.euros && <Badge tone="info">euros</Badge>}{" "}
+        <Badge tone={c.status === "OPEN" ? "warn" : c.status === "ESCALATED" ? "info" : "ok"}>
+          {label(CONTEST_STATUS, c.status)}
+        </Badge>
+      </header>
+      <p>
+        <span className="muted">Motif :</span> {c.reason}
+      </p>
+      {c.proof && (
+        <p>
+          <span className="muted">Justificatif joint :</span> {frDate(c.proof.date)}
+          {c.proof.index !== null && c.proof.index !== undefined ? `, ${m3(c.proof.index)}` : ""}
+        </p>
+      )}
+      {c.answer && (
+        <p>
+          <span className="muted">Réponse ({frDate(c.answeredAt)}) :</span> {c.answer}
+        </p>
+      )}
+      {c.regularizationCase && (
+        <p>
+          Dossier INT vers EUROS :{" "}
+          <Link to={`/dossiers/${encodeURIComponent(c.regularizationCase)}`}>{c.regularizationCase}</Link>
+        </p>
+      )}
+      {c.euros && c.status === "OPEN" && (
+        <p className="banner info small">
+          Abonnement fait par le service des Euros : analysez et répondez au client sans transfert au service
+          Euros.
+        </p>
+      )}
+      {c.status === "OPEN" && mayAnswer && (
+        <form className="inline-form" onSubmit={answer}>
+          <Field label="Réponse au client" error={fieldError(err, "answer")}>
+            {(id, dd) => (
+              <textarea
+                id={id}
+                aria-describedby={dd}
+                rows={3}
+                value={d.answer}
+                onChange={(e) => update({ answer: e.target.value })}
+              />
+            )}
+          </Field>
+          <div className="checkline">
+            <input
+              id={`reg-${c.id}`}
+              type="checkbox"
+              checked={d.regularizationNeeded}
+              onChange={(e) => update({ regularizationNeeded: e.target.checked })}
+            />
+            <label htmlFor={`reg-${c.id}`}>
+              Une régularisation est nécessaire (ouvre un dossier INT vers EUROS)
+            </label>
+          </div>
+          <div className="form-buttons">
+            <button type="submit" className="primary" disabled={busy}>
+              Envoyer la réponse
+            </button>
+          </div>
+        </form>
+      )}
+      {c.status === "ANSWERED" && mayPersist && (
+        <div className="form-buttons">
+          <button type="button" disabled={busy} onClick={persists}>
+            Le client conteste toujours → INT vers EUROS
+          </button>
+        </div>
+      )}
+      {err && !fieldError(err, "answer") && (
+        <div className="banner error" role="alert">
+          {err.message}
+        </div>
+      )}
+    </article>
+  );
+}

@@ -1,0 +1,80 @@
+/** Login: username and password; the server sets the session cookie. */
+import { type FormEvent, useState } from "react";
+import { type ApiError, api } from "../api.ts";
+import { Field, fieldError, focusOnMount, formLevelError } from "../ui.tsx";
+
+export function LoginPage({ onLoggedIn }: { onLoggedIn: () => Promise<void> }) {
+  const [username, setUsername] = useState("");
+  const [password, setPassword] = useState("");
+  const [error, setError] = useState<ApiError>();
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      await api.post("/api/session", { username: username.trim(), password });
+      await onLoggedIn();
+    } catch (err) {
+      setError(err as ApiError);
+      setPassword("");
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const general = formLevelError(error, ["username", "password"]);
+  return (
+    <main className="login" id="contenu">
+      <form className="login-card" onSubmit={submit} aria-labelledby="login-title" noValidate>
+        <div className="brand big">
+          <span className="logo" aria-hidden="true">
+            É
+          </span>
+          Écart
+        </div>
+        <h1 id="login-title">Connexion à la console</h1>
+        <p className="muted">
+          Écarts de consommation entre occupants — conseillers FO, BO, Euros et pilotage.
+        </p>
+        <Field label="Identifiant" error={fieldError(error, "username")}>
+          {(id, d) => (
+            <input
+              id={id}
+              aria-describedby={d}
+              name="username"
+              autoComplete="username"
+              value={username}
+              onChange={(e) => setUsername(e.target.value)}
+              required
+              ref={focusOnMount}
+            />
+          )}
+        </Field>
+        <Field label="Mot de passe" error={fieldError(error, "password")}>
+          {(id, d) => (
+            <input
+              id={id}
+              aria-describedby={d}
+              name="password"
+              type="password"
+              autoComplete="current-password"
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+              required
+            />
+          )}
+        </Field>
+        {general && (
+          <div className="banner error" role="alert">
+            {general.message}
+          </div>
+        )}
+        <button type="submit" className="primary" disabled={busy || !username || !password}>
+          {busy ? "Connexion…" : "Se connecter"}
+        </button>
+      </form>
+    </main>
+  );
+}

@@ -1,0 +1,526 @@
+/**
+ * The move-in form (R1–R5). The predecessor's termination is shown before anything is typed;
+ * the gap is computed as the advisor types; the server's check says which path applies and
+ * what the customer must be told, and the advisor confirms only after that.
+ */
+import { type FormEvent, useEffect, useRef, useState } from "react";
+import { type ApiError, api, newIdempotencyKey } from "../api.ts";
+import { frDate, frNum, label, m3, OUTCOME, signedM3, todayParis } from "../format.ts";
+import { useMay } from "../session.ts";
+import type { CommandResult, MoveInCheck, MoveInPath, ServicePointView } from "../types.ts";
+import {
+  AsyncView,
+  Badge,
+  Facts,
+  Field,
+  fieldError,
+  focusOnMount,
+  formLevelError,
+  Link,
+  Section,
+  useAsync,
+  useDraft,
+} from "../ui.tsx";
+
+export const PATH_LABEL: Record<MoveInPath, { title: string; tone: "ok" | "warn" | "info"; what: string }> = {
+  SUBSCRIBE_DECLARED: {
+    title: "Abonnement immédiat",
+    tone: "ok",
+    what: "Écart dans la tolérance : l'abonnement est mis en place à la date et à l'index déclarés.",
+  },
+  SUBSCRIBE_PREDECESSOR: {
+    title: "Abonnement à l'index du prédécesseur",
+    tone: "info",
+    what: "Le client n'a pas de justificatif : abonnement à la date et à l'index de résiliation de l'ancien occupant, confirmation écrite envoyée.",
+  },
+  CASE_AWAIT_PROOF: {
+    title: "Dossier — attente de justificatif",
+    tone: "warn",
+    what: "Écart au-delà de la tolérance : pas d'abonnement. Le client est enregistré comme prospect, un dossier est ouvert et un justificatif d'entrée est demandé sous 15 jours.",
+  },
+  CASE_AWAIT_VISIT: {
+    title: "Dossier avec remise en eau — index au passage du technicien",
+    tone: "info",
+    what: "Sans index déclaré : le client est enregistré comme prospect ; l'abonnement se fera avec le relevé de l'intervention.",
+  },
+  CASE_NO_PROOF_BO: {
+    title: "Dossier avec remise en eau — sans justificatif",
+    tone: "warn",
+    what: "Écart au-delà de la tolérance, le client n'a pas de justificatif : le back office mettra en place l'abonnement avec l'index et la date de résiliation du prédécesseur.",
+  },
+};
+
+interface Draft {
+  name: string;
+  email: string;
+  phone: string;
+  address: string;
+  date: string;
+  index: string;
+  reconnection: boolean;
+  proof: "WILL_SEND" | "NONE";
+}
+
+const FIELDS = [
+  "customer.name",
+  "customer.email",
+  "customer.phone",
+  "customer.address",
+  "date",
+  "index",
+  "reconnection",
+  "proof",
+  "servicePoint",
+];
+
+export function MoveInPage({ servicePointId }: { servicePointId: string }) {
+  const state = useAsync(
+    (signal) =>
+      api.get<ServicePointView>(`/api/service-points/${encodeURIComponent(servicePointId)}`, { signal }),
+    [servicePointId],
+  );
+  const may = useMay("moveIn");
+  return (
+    <div className="page">
+      <p className="crumb">
+        <Link to="/">Recherche</Link> ›{" "}
+        <Link to={`/pds/${encodeURIComponent(servicePointId)}`}>{servicePointId}</Link> › Arrivée
+      </p>
+      <h1>Demande d'arrivée</h1>
+      {!may ? (
+        <div className="banner error">Votre profil ne permet pas d'enregistrer une arrivée.</div>
+      ) : (
+        <AsyncView state={state} what="Chargement du point de desserte">
+          {(sp) => <MoveInForm sp={sp} />}
+        </AsyncView>
+      )}
+    </div>
+  );
+}
+
+/** Whole m3 as typed, or null while it is not one (the server says why on check). */
+const wholeM3 = (s: string): number | null => (/^\s*\d+\s*$/.test(s) ? Number(s.trim()) : null);
+
+function MoveInForm({ sp }: { sp: ServicePointView }) {
+  const [draft, update, clear] = useDraft<Draft>(`movein.${sp.id}`, {
+    name: "",
+    email: "",
+    phone: "",
+    address: sp.address,
+    date: todayParis(),
+    index: "",
+    reconnection: false,
+    proof: "WILL_SEND",
+  });
+  const [check, setCheck] = useState<{ forBody: string; result: MoveInCheck }>();
+  const [checkError, setCheckError] = useState<ApiError>();
+  const [checking, setChecking] = useState(false);
+  const [submitError, setSubmitError] = useState<ApiError>();
+  const [busy, setBusy] = useState(false);
+  // The advisor confirms having read the message of this very path to the customer.
+  const [toldFor, setToldFor] = useState<string | null>(null);
+  const [done, setDone] = useState<CommandResult>();
+  const [key, setKey] = useState(newIdempotencyKey);
+  const previewRef = useRef<HTMLDivElement>(null);
+
+  const t = sp.termination;
+  const termReading = t
+    ? sp.readings.find((r) => r.date === t.date && r.index === t.index && r.type === "MOVE_OUT")
+    : undefined;
+  const termSuspect = termReading?.status === "SUSPECT";
+  const occupied = sp.subscriptions.find((s) => s.end === null);
+  const typedIndex = wholeM3(draft.index);
+  const gap = t && typedIndex !== null ? typedIndex - t.index : null;
+  const tolerance = check?.result.toleranceM3 ?? 5;
+
+  const body = {
+    servicePoint: sp.id,
+    customer: {
+      name: draft.name.trim(),
+      email: draft.email.trim() || null,
+      phone: draft.phone.trim() || null,
+      address: draft.address.trim() || null,
+    },
+    date: draft.date,
+    index: draft.index.trim() === "" ? null : draft.index.trim(),
+    reconnection: draft.reconnection,
+    proof: draft.proof,
+  };
+  const bodyKey = JSON.stringify(body);
+  const ready =
+    draft.name.trim() !== "" && draft.date !== "" && (draft.index.trim() !== "" || draft.reconnection);
+  const current = check && check.forBody === bodyKey ? check.result : undefined;
+  const mustTell = current ? current.path !== "SUBSCRIBE_DECLARED" : false;
+  const told = current !== undefined && toldFor === `${current.path}|${current.tellCustomer.join("|")}`;
+
+  // Ask the server which path applies, a moment after the advisor stops typing.
+  useEffect(() => {
+    if (!ready) {
+      setCheckError(undefined);
+      return;
+    }
+    const ctrl = new AbortController();
+    const timer = setTimeout(async () => {
+      setChecking(true);
+      try {
+        const result = await api.post<MoveInCheck>("/api/move-ins/check", JSON.parse(bodyKey), {
+          signal: ctrl.signal,
+        });
+        setCheck({ forBody: bodyKey, result });
+        setCheckError(undefined);
+      } catch (e) {
+        if ((e as Error).name === "AbortError") return;
+        setCheckError(e as ApiError);
+      } finally {
+        if (!ctrl.signal.aborted) setChecking(false);
+      }
+    }, 300);
+    return () => {
+      ctrl.abort();
+      clearTimeout(timer);
+    };
+  }, [bodyKey, ready]);
+
+  const confirm = async (e: FormEvent) => {
+    e.preventDefault();
+    if (!current) {
+      previewRef.current?.focus();
+      return;
+    }
+    if (mustTell && !told) {
+      document.getElementById("told")?.focus();
+      return;
+    }
+    setBusy(true);
+    setSubmitError(undefined);
+    try {
+      const r = await api.post<CommandResult>("/api/move-ins", body, { idempotencyKey: key });
+      setDone(r);
+      clear();
+      setKey(newIdempotencyKey());
+    } catch (err) {
+      // What was typed stays in the form (and in the session draft); the error sits by its field.
+      setSubmitError(err as ApiError);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (done) return <MoveInDone r={done} sp={sp} />;
+
+  const err = submitError ?? checkError;
+  const fe = (...names: string[]) => fieldError(err, ...names);
+  const general = formLevelError(err, FIELDS);
+
+  return (
+    <div className="cols wide-left">
+      <form className="form-card" onSubmit={confirm} noValidate aria-labelledby="movein-title">
+        <h2 id="movein-title">Nouvel occupant — {sp.address}</h2>
+        <fieldset>
+          <legend>Client</legend>
+          <div className="grid2">
+            <Field label="Nom et prénom" error={fe("customer.name", "name")}>
+              {(id, d) => (
+                <input
+                  id={id}
+                  aria-describedby={d}
+                  value={draft.name}
+                  onChange={(e) => update({ name: e.target.value })}
+                  autoComplete="off"
+                  ref={focusOnMount}
+                />
+              )}
+            </Field>
+            <Field
+              label="Courriel"
+              error={fe("customer.email", "email")}
+              hint="Sans courriel, les courriers partent par la poste."
+            >
+              {(id, d) => (
+                <input
+                  id={id}
+                  aria-describedby={d}
+                  type="email"
+                  value={draft.email}
+                  onChange={(e) => update({ email: e.target.value })}
+                  autoComplete="off"
+                />
+              )}
+            </Field>
+            <Field label="Téléphone" error={fe("customer.phone", "phone")}>
+              {(id, d) => (
+                <input
+                  id={id}
+                  aria-describedby={d}
+                  type="tel"
+                  value={draft.phone}
+                  onChange={(e) => update({ phone: e.target.value })}
+                  autoComplete="off"
+                />
+              )}
+            </Field>
+            <Field label="Adresse postale" error={fe("customer.address", "address")}>
+              {(id, d) => (
+                <input
+                  id={id}
+                  aria-describedby={d}
+                  value={draft.address}
+                  onChange={(e) => update({ address: e.target.value })}
+                  autoComplete="off"
+                />
+              )}
+            </Field>
+          </div>
+        </fieldset>
+        <fieldset>
+          <legend>Arrivée</legend>
+          <div className="checkline">
+            <input
+              id="reconnection"
+              type="checkbox"
+              checked={draft.reconnection}
+              onChange={(e) => update({ reconnection: e.target.checked })}
+            />
+            <label htmlFor="reconnection">Remise en eau nécessaire (l'eau est coupée)</label>
+          </div>
+          <div className="grid2">
+            <Field label="Date d'entrée dans les lieux" error={fe("date")}>
+              {(id, d) => (
+                <input
+                  id={id}
+                  aria-describedby={d}
+                  type="date"
+                  value={draft.date}
+                  max={todayParis()}
+                  onChange={(e) => update({ date: e.target.value })}
+                />
+              )}
+            </Field>
+            <Field
+              label={draft.reconnection ? "Index déclaré (m3, facultatif)" : "Index déclaré (m3)"}
+              error={fe("index")}
+              hint={
+                gap !== null ? (
+                  <span className={Math.abs(gap) <= tolerance ? "ok-text" : "bad-text"} data-testid="gap">
+                    Écart avec l'index de résiliation : <strong>{signedM3(gap)}</strong>
+                    {Math.abs(gap) <= tolerance
+                      ? ` — dans la tolérance (${tolerance} m3)`
+                      : ` — au-delà de la tolérance de ${tolerance} m3`}
+                  </span>
+                ) : draft.index.trim() !== "" ? (
+                  <span className="bad-text">Seuls des m3 entiers doivent être saisis.</span>
+                ) : (
+                  "Index lu par le client sur le compteur, en m3 entiers."
+                )
+              }
+            >
+              {(id, d) => (
+                <input
+                  id={id}
+                  aria-describedby={d}
+                  inputMode="numeric"
+                  value={draft.index}
+                  onChange={(e) => update({ index: e.target.value })}
+                  autoComplete="off"
+                />
+              )}
+            </Field>
+          </div>
+          <div className="radios" role="radiogroup" aria-label="Justificatif d'entrée">
+            <span className="radios-label">Justificatif d'entrée (acte de vente, état des lieux)</span>
+            <label>
+              <input
+                type="radio"
+                name="proof"
+                checked={draft.proof === "WILL_SEND"}
+                onChange={() => update({ proof: "WILL_SEND" })}
+              />{" "}
+              Le client en a un ou l'enverra
+            </label>
+            <label>
+              <input
+                type="radio"
+                name="proof"
+                checked={draft.proof === "NONE"}
+                onChange={() => update({ proof: "NONE" })}
+              />{" "}
+              Le client n'a pas de justificatif
+            </label>
+          </div>
+        </fieldset>
+        {general && (
+          <div className="banner error" role="alert">
+            {general.message}
+          </div>
+        )}
+        {mustTell && (
+          <div className="checkline must">
+            <input
+              id="told"
+              type="checkbox"
+              checked={told}
+              onChange={(e) =>
+                setToldFor(
+                  e.target.checked && current ? `${current.path}|${current.tellCustomer.join("|")}` : null,
+                )
+              }
+            />
+            <label htmlFor="told">J'ai lu au client le message ci-contre</label>
+          </div>
+        )}
+        <div className="form-buttons">
+          <button type="submit" className="primary" disabled={busy || !current || (mustTell && !told)}>
+            {busy
+              ? "Enregistrement…"
+              : current?.subscribesNow
+                ? "Confirmer et abonner"
+                : "Confirmer et ouvrir le dossier"}
+          </button>
+          <Link to={`/pds/${encodeURIComponent(sp.id)}`} className="button ghost">
+            Annuler
+          </Link>
+          {checking && <span className="muted small">vérification…</span>}
+        </div>
+      </form>
+      <div className="side">
+        <Section title="Ancien occupant">
+          {t ? (
+            <Facts
+              items={[
+                [
+                  "Date de résiliation",
+                  <strong key="d" data-testid="termination-date">
+                    {frDate(t.date)}
+                  </strong>,
+                ],
+                [
+                  "Index de résiliation",
+                  <strong key="i" data-testid="termination-index">
+                    {m3(t.index)}
+                  </strong>,
+                ],
+                [
+                  "Référence",
+                  t.source === "SUBSCRIPTION"
+                    ? `contrat ${t.subscription ?? ""} (${sp.subscriptions.find((s) => s.id === t.subscription)?.party.name ?? ""})`
+                    : "dernier relevé valide (aucun prédécesseur)",
+                ],
+                [
+                  "Compteur",
+                  <span key="m" className="mono">
+                    {sp.meter?.serial ?? "—"}
+                  </span>,
+                ],
+              ]}
+            />
+          ) : (
+            <p className="muted">Aucun index de référence sur ce point de desserte.</p>
+          )}
+          {termSuspect && (
+            <div className="banner warn" role="alert">
+              Attention : l'index de résiliation est suspect dans l'historique des relevés ; à vérifier.
+            </div>
+          )}
+          {occupied && (
+            <div className="banner error">
+              Le contrat de {occupied.party.name} ({occupied.id}) n'est pas résilié : enregistrez d'abord son
+              départ.
+            </div>
+          )}
+        </Section>
+        <div ref={previewRef} tabIndex={-1} className="preview-anchor" aria-live="polite">
+          <Section title="Ce qui va se passer">
+            {!ready ? (
+              <p className="muted">
+                Saisissez le nom, la date et l'index (ou cochez la remise en eau) : le parcours s'affiche ici
+                avant confirmation.
+              </p>
+            ) : current ? (
+              <MoveInPreview c={current} />
+            ) : checkError ? (
+              <p className="muted">Corrigez la saisie pour voir le parcours.</p>
+            ) : (
+              <p className="muted">Vérification…</p>
+            )}
+          </Section>
+        </div>
+      </div>
+    </div>
+  );
+}
+
+function MoveInPreview({ c }: { c: MoveInCheck }) {
+  const p = PATH_LABEL[c.path];
+  return (
+    <div className="preview" data-testid="movein-path" data-path={c.path}>
+      <div className="path-title">
+        <Badge tone={p.tone}>{p.title}</Badge>
+      </div>
+      <p>{p.what}</p>
+      {c.gap && (
+        <p>
+          Écart : <strong>{signedM3(c.gap.value)}</strong> (tolérance {c.toleranceM3} m3)
+          {c.gap.direction === "BELOW" &&
+            " — l'index déclaré est inférieur à l'index de résiliation (peut-être estimé)."}
+        </p>
+      )}
+      {c.opensCase && (
+        <p>
+          Dossier ouvert :{" "}
+          {c.opensCase === "ARR_INTERVENTION"
+            ? "ARR avec intervention (remise en eau)"
+            : "ARR Cas Particuliers"}
+          .
+        </p>
+      )}
+      {c.proofDueDate && (
+        <p>
+          Justificatif attendu avant le <strong>{frDate(c.proofDueDate)}</strong>.
+        </p>
+      )}
+      {c.duplicateOf && (
+        <p className="banner info">
+          Demande déjà enregistrée pour ce client ({c.duplicateOf.case ?? c.duplicateOf.subscription}) : la
+          confirmation renverra le même résultat.
+        </p>
+      )}
+      {c.warnings.includes("TERMINATION_INDEX_SUSPECT") && (
+        <p className="banner warn">L'index de résiliation est suspect : à vérifier.</p>
+      )}
+      <div className="tell" data-testid="tell-customer">
+        <h3>À dire au client</h3>
+        {c.tellCustomer.map((line) => (
+          <p key={line}>« {line} »</p>
+        ))}
+      </div>
+    </div>
+  );
+}
+
+function MoveInDone({ r, sp }: { r: CommandResult; sp: ServicePointView }) {
+  return (
+    <div className="form-card done" role="status" data-testid="movein-done">
+      <h2>{label(OUTCOME, r.outcome)}</h2>
+      {r.duplicate && (
+        <p className="muted">Cette arrivée était déjà enregistrée : voici le premier résultat.</p>
+      )}
+      <ul>
+        {r.subscription && <li>Abonnement {r.subscription}</li>}
+        {r.case && (
+          <li>
+            Dossier <Link to={`/dossiers/${encodeURIComponent(r.case)}`}>{r.case}</Link>
+          </li>
+        )}
+      </ul>
+      <p>
+        <Link to={`/pds/${encodeURIComponent(sp.id)}`} className="button">
+          Retour au point de desserte
+        </Link>
+      </p>
+      <p className="muted small">Index de référence : {t2(sp)}</p>
+    </div>
+  );
+}
+
+const t2 = (sp: ServicePointView) =>
+  sp.termination ? `${frNum(sp.termination.index)} m3 au ${frDate(sp.termination.date)}` : "—";

@@ -1,0 +1,171 @@
+/** The outbox: every email and letter with its delivery status; a failed one can be retried. */
+import { useState } from "react";
+import { type ApiError, api, newIdempotencyKey, qs } from "../api.ts";
+import { CHANNEL, frDate, label, MSG_STATUS, TEMPLATE } from "../format.ts";
+import { useMe } from "../session.ts";
+import type { Message, Page } from "../types.ts";
+import { AsyncView, Badge, Empty, Link, Section, useAsync } from "../ui.tsx";
+
+function selectedFromHash(): string | null {
+  const m = /[?&]id=([^&]*)/.exec(window.location.hash);
+  return m?.[1] ? decodeURIComponent(m[1]) : null;
+}
+
+export function OutboxPage() {
+  const [status, setStatus] = useState("");
+  const [template, setTemplate] = useState("");
+  const [selected, setSelected] = useState<string | null>(selectedFromHash);
+  const state = useAsync(
+    (signal) => api.get<Page<Message>>(`/api/outbox${qs({ status, template, limit: 200 })}`, { signal }),
+    [status, template],
+  );
+  return (
+    <div className="page">
+      <div className="page-head">
+        <h1>Courriers et courriels</h1>
+        <div className="filters">
+          <label>
+            Statut
+            <select value={status} onChange={(e) => setStatus(e.target.value)}>
+              <option value="">tous</option>
+              {Object.entries(MSG_STATUS).map(([k, v]) => (
+                <option key={k} value={k}>
+                  {v}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Modèle
+            <select value={template} onChange={(e) => setTemplate(e.target.value)}>
+              <option value="">tous</option>
+              {Object.entries(TEMPLATE).map(([k, v]) => (
+                <option key={k} value={k}>
+                  {v}
+                </option>
+              ))}
+            </select>
+          </label>
+        </div>
+      </div>
+      <AsyncView state={state} what="Chargement des messages">
+        {(page) =>
+          page.items.length === 0 ? (
+            <Empty>Aucun message.</Empty>
+          ) : (
+            <div className="cols wide-left">
+              <Section title={`${page.total} message${page.total > 1 ? "s" : ""}`}>
+                <table className="grid selectable">
+                  <thead>
+                    <tr>
+                      <th>Créé le</th>
+                      <th>Modèle</th>
+                      <th>Canal</th>
+                      <th>Destinataire</th>
+                      <th>Dossier</th>
+                      <th>Statut</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {page.items.map((m) => (
+                      <tr key={m.id} className={selected === m.id ? "selected" : ""}>
+                        <td>{frDate(m.createdAt)}</td>
+                        <td>
+                          <button
+                            type="button"
+                            className="link"
+                            onClick={() => setSelected(m.id)}
+                            aria-pressed={selected === m.id}
+                          >
+                            {label(TEMPLATE, m.template)}
+                          </button>
+                        </td>
+                        <td>{label(CHANNEL, m.channel)}</td>
+                        <td>
+                          {m.recipient} <span className="muted small">{m.to}</span>
+                        </td>
+                        <td>
+                          {m.case ? (
+                            <Link to={`/dossiers/${encodeURIComponent(m.case)}`}>{m.case}</Link>
+                          ) : (
+                            "—"
+                          )}
+                        </td>
+                        <td>
+                          <Badge tone={m.status === "SENT" ? "ok" : m.status === "FAILED" ? "bad" : "muted"}>
+                            {label(MSG_STATUS, m.status)}
+                          </Badge>
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </Section>
+              <MessagePanel m={page.items.find((x) => x.id === selected) ?? null} onChanged={state.reload} />
+            </div>
+          )
+        }
+      </AsyncView>
+    </div>
+  );
+}
+
+function MessagePanel({ m, onChanged }: { m: Message | null; onChanged: () => void }) {
+  const me = useMe();
+  const [err, setErr] = useState<ApiError>();
+  if (!m) {
+    return (
+      <Section title="Aperçu">
+        <Empty>Choisissez un message pour le voir.</Empty>
+      </Section>
+    );
+  }
+  const retry = async () => {
+    setErr(undefined);
+    try {
+      await api.post(
+        `/api/outbox/${encodeURIComponent(m.id)}/retry`,
+        {},
+        { idempotencyKey: newIdempotencyKey() },
+      );
+      onChanged();
+    } catch (e) {
+      setErr(e as ApiError);
+    }
+  };
+  return (
+    <Section title={`${label(CHANNEL, m.channel)} — ${label(TEMPLATE, m.template)}`}>
+      <dl className="facts">
+        <div>
+          <dt>À</dt>
+          <dd>
+            {m.recipient} &lt;{m.to}&gt;
+          </dd>
+        </div>
+        <div>
+          <dt>Statut</dt>
+          <dd>
+            {label(MSG_STATUS, m.status)} · {m.attempts} tentative{m.attempts > 1 ? "s" : ""}
+            {m.sentAt ? ` · envoyé le ${frDate(m.sentAt)}` : ""}
+          </dd>
+        </div>
+        {m.lastError && (
+          <div>
+            <dt>Dernière erreur</dt>
+            <dd className="bad-text">{m.lastError}</dd>
+          </div>
+        )}
+      </dl>
+      {m.status === "FAILED" && (me.role === "BO" || me.role === "ADMIN") && (
+        <button type="button" onClick={retry}>
+          Relancer l'envoi
+        </button>
+      )}
+      {err && (
+        <div className="banner error" role="alert">
+          {err.message}
+        </div>
+      )}
+    </Section>
+  );
+}

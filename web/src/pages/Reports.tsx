@@ -1,0 +1,269 @@
+/** R13 Pilotage: cases by entity, new customers, intermediate consumption; charts and CSV export. */
+import { api, qs } from "../api.ts";
+import { BarChart } from "../charts.tsx";
+import { CASE_TYPE, frDate, frNum, label, m3, START_SOURCE } from "../format.ts";
+import type { Page } from "../types.ts";
+import { AsyncView, Empty, Link, Section, useAsync, useDraft } from "../ui.tsx";
+
+interface CasesRow {
+  entity: string;
+  type: string;
+  status: string;
+  count: number;
+}
+interface NewCustomer {
+  subscription: string;
+  party: string;
+  name: string;
+  servicePoint: string;
+  address: string;
+  startDate: string;
+  startIndex: number;
+  source: string;
+  entity: string;
+  case: string | null;
+  createdAt: string;
+}
+interface Intermediate {
+  servicePoint: string;
+  address: string;
+  owner: string | null;
+  case: string;
+  entity: string;
+  predecessorTermination: { date: string; index: number };
+  newStart: { date: string; index: number };
+  subscription: string;
+  volume: number;
+  from: string;
+  to: string;
+}
+
+const TYPE_COLORS: Record<string, string> = {
+  ARR_SPECIAL: "#3b6ea8",
+  ARR_INTERVENTION: "#6c9bd2",
+  INT_EUROS: "#c0843b",
+};
+
+function CsvLink({ report, filters }: { report: string; filters: Record<string, string> }) {
+  return (
+    <a
+      className="button small"
+      href={`/api/reports/${report}.csv${qs(filters)}`}
+      download
+      data-testid={`csv-${report}`}
+    >
+      Exporter en CSV
+    </a>
+  );
+}
+
+export function ReportsPage() {
+  const [f, update] = useDraft("reports.filters", { from: "", to: "", entity: "" });
+  const filters = { from: f.from, to: f.to, entity: f.entity.trim() };
+  const key = JSON.stringify(filters);
+  const cases = useAsync(
+    (signal) => api.get<{ items: CasesRow[] }>(`/api/reports/cases-by-entity${qs(filters)}`, { signal }),
+    [key],
+  );
+  const customers = useAsync(
+    (signal) =>
+      api.get<Page<NewCustomer>>(`/api/reports/new-customers${qs({ ...filters, limit: 100 })}`, { signal }),
+    [key],
+  );
+  const inter = useAsync(
+    (signal) =>
+      api.get<Page<Intermediate>>(`/api/reports/intermediate-consumption${qs({ ...filters, limit: 100 })}`, {
+        signal,
+      }),
+    [key],
+  );
+  return (
+    <div className="page">
+      <div className="page-head">
+        <h1>Pilotage</h1>
+        <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label="Période et entité">
+          <label>
+            Du
+            <input type="date" value={f.from} onChange={(e) => update({ from: e.target.value })} />
+          </label>
+          <label>
+            Au
+            <input type="date" value={f.to} onChange={(e) => update({ to: e.target.value })} />
+          </label>
+          <label>
+            Entité
+            <input
+              value={f.entity}
+              onChange={(e) => update({ entity: e.target.value })}
+              placeholder="toutes"
+              size={10}
+            />
+          </label>
+        </form>
+      </div>
+      <Section
+        title="Consommation intermédiaire (clients intermédiaires)"
+        actions={<CsvLink report="intermediate-consumption" filters={filters} />}
+      >
+        <AsyncView state={inter} what="Chargement">
+          {(p) =>
+            p.items.length === 0 ? (
+              <Empty>Aucune consommation entre occupants sur la période.</Empty>
+            ) : (
+              <>
+                <p className="kpi">
+                  <strong>{frNum(p.items.reduce((s, r) => s + r.volume, 0))} m3</strong> non facturés sur{" "}
+                  {p.total} point{p.total > 1 ? "s" : ""} de desserte
+                </p>
+                <BarChart
+                  title="Volume non facturé par point de desserte"
+                  rows={p.items.slice(0, 12).map((r) => ({ label: r.servicePoint, values: { v: r.volume } }))}
+                  series={[{ key: "v", label: "m3 non facturés", color: "#c0843b" }]}
+                />
+                <table className="grid">
+                  <thead>
+                    <tr>
+                      <th>PDS</th>
+                      <th>Adresse</th>
+                      <th>Propriétaire</th>
+                      <th>Résiliation prédécesseur</th>
+                      <th>Début nouvel abonnement</th>
+                      <th className="num">Volume</th>
+                      <th>Période</th>
+                      <th>Dossier</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {p.items.map((r) => (
+                      <tr key={r.case}>
+                        <td>
+                          <Link to={`/pds/${encodeURIComponent(r.servicePoint)}`}>{r.servicePoint}</Link>
+                        </td>
+                        <td>{r.address}</td>
+                        <td>{r.owner ?? "—"}</td>
+                        <td>
+                          {frDate(r.predecessorTermination.date)} · {m3(r.predecessorTermination.index)}
+                        </td>
+                        <td>
+                          {frDate(r.newStart.date)} · {m3(r.newStart.index)}
+                        </td>
+                        <td className="num strong">{m3(r.volume)}</td>
+                        <td>
+                          {frDate(r.from)} → {frDate(r.to)}
+                        </td>
+                        <td>
+                          <Link to={`/dossiers/${encodeURIComponent(r.case)}`}>{r.case}</Link>
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </>
+            )
+          }
+        </AsyncView>
+      </Section>
+      <div className="cols">
+        <Section
+          title="Dossiers créés par entité"
+          actions={<CsvLink report="cases-by-entity" filters={filters} />}
+        >
+          <AsyncView state={cases} what="Chargement">
+            {(r) => {
+              if (r.items.length === 0) return <Empty>Aucun dossier sur la période.</Empty>;
+              const byEntity = new Map<string, Record<string, number>>();
+              for (const row of r.items) {
+                const v = byEntity.get(row.entity) ?? {};
+                v[row.type] = (v[row.type] ?? 0) + row.count;
+                byEntity.set(row.entity, v);
+              }
+              return (
+                <>
+                  <BarChart
+                    title="Dossiers créés par entité et type"
+                    rows={[...byEntity].map(([entity, values]) => ({ label: entity, values }))}
+                    series={Object.keys(TYPE_COLORS).map((k) => ({
+                      key: k,
+                      label: label(CASE_TYPE, k),
+                      color: TYPE_COLORS[k] as string,
+                    }))}
+                  />
+                  <table className="grid compact">
+                    <thead>
+                      <tr>
+                        <th>Entité</th>
+                        <th>Type</th>
+                        <th>Statut</th>
+                        <th className="num">Nombre</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {r.items.map((row) => (
+                        <tr key={`${row.entity}-${row.type}-${row.status}`}>
+                          <td>{row.entity}</td>
+                          <td>{label(CASE_TYPE, row.type)}</td>
+                          <td>{row.status === "OPEN" ? "Ouvert" : "Clôturé"}</td>
+                          <td className="num">{row.count}</td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                </>
+              );
+            }}
+          </AsyncView>
+        </Section>
+        <Section title="Nouveaux clients" actions={<CsvLink report="new-customers" filters={filters} />}>
+          <AsyncView state={customers} what="Chargement">
+            {(p) => {
+              if (p.items.length === 0) return <Empty>Aucun nouveau client sur la période.</Empty>;
+              const bySource = new Map<string, number>();
+              for (const r of p.items) bySource.set(r.source, (bySource.get(r.source) ?? 0) + 1);
+              return (
+                <>
+                  <BarChart
+                    title="Nouveaux clients selon l'origine du début d'abonnement"
+                    rows={[...bySource].map(([s, n]) => ({
+                      label: label(START_SOURCE, s).slice(0, 24),
+                      values: { n },
+                    }))}
+                    series={[{ key: "n", label: "abonnements", color: "#5c8a4a" }]}
+                  />
+                  <table className="grid compact">
+                    <thead>
+                      <tr>
+                        <th>Client</th>
+                        <th>PDS</th>
+                        <th>Début</th>
+                        <th className="num">Index</th>
+                        <th>Origine</th>
+                        <th>Entité</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {p.items.map((r) => (
+                        <tr key={r.subscription}>
+                          <td>{r.name}</td>
+                          <td>
+                            <Link to={`/pds/${encodeURIComponent(r.servicePoint)}`}>{r.servicePoint}</Link>
+                          </td>
+                          <td>{frDate(r.startDate)}</td>
+                          <td className="num">{frNum(r.startIndex)}</td>
+                          <td>{label(START_SOURCE, r.source)}</td>
+                          <td>{r.entity}</td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                  {p.total > p.items.length && (
+                    <p className="muted small">{p.total - p.items.length} autres dans l'export CSV.</p>
+                  )}
+                </>
+              );
+            }}
+          </AsyncView>
+        </Section>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,182 @@
+/** Search by address, meter serial, service point, name, email or case number. */
+import { type FormEvent, useEffect, useState } from "react";
+import { api, qs } from "../api.ts";
+import { CASE_STATUS, CASE_TYPE, label } from "../format.ts";
+import type { SearchResult } from "../types.ts";
+import { AsyncView, Badge, Empty, focusOnMount, Link, useAsync } from "../ui.tsx";
+
+function queryFromHash(): string {
+  const m = /[?&]q=([^&]*)/.exec(window.location.hash);
+  return m?.[1] ? decodeURIComponent(m[1]) : "";
+}
+
+export function SearchPage() {
+  const [q, setQ] = useState(queryFromHash);
+  const [submitted, setSubmitted] = useState(queryFromHash);
+  useEffect(() => {
+    const f = () => {
+      const v = queryFromHash();
+      setQ(v);
+      setSubmitted(v);
+    };
+    window.addEventListener("hashchange", f);
+    return () => window.removeEventListener("hashchange", f);
+  }, []);
+  const state = useAsync<SearchResult | null>(
+    (signal) =>
+      submitted.trim()
+        ? api.get<SearchResult>(`/api/search${qs({ q: submitted.trim() })}`, { signal })
+        : Promise.resolve(null),
+    [submitted],
+  );
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    window.location.hash = `/?q=${encodeURIComponent(q.trim())}`;
+    setSubmitted(q.trim());
+  };
+  return (
+    <div className="page">
+      <h1>Recherche</h1>
+      <form className="searchbar" onSubmit={submit} aria-label="Recherche">
+        <label htmlFor="q" className="sr-only">
+          Rechercher
+        </label>
+        <input
+          id="q"
+          type="search"
+          value={q}
+          onChange={(e) => setQ(e.target.value)}
+          placeholder="Adresse, matricule compteur, PDS, nom, courriel ou n° de dossier"
+          ref={focusOnMount}
+        />
+        <button type="submit" className="primary">
+          Rechercher
+        </button>
+      </form>
+      {!submitted.trim() ? (
+        <Empty>Saisissez une adresse, un matricule de compteur, un nom ou un numéro de dossier.</Empty>
+      ) : (
+        <AsyncView state={state} what="Recherche">
+          {(r) => (r ? <Results r={r} /> : null)}
+        </AsyncView>
+      )}
+    </div>
+  );
+}
+
+function Results({ r }: { r: SearchResult }) {
+  const total = r.servicePoints.length + r.people.length + r.cases.length;
+  if (total === 0)
+    return <Empty>Aucun résultat. Vérifiez l'orthographe ou cherchez par matricule du compteur.</Empty>;
+  return (
+    <div className="results">
+      {r.servicePoints.length > 0 && (
+        <section className="panel">
+          <header className="panel-head">
+            <h2>Points de desserte ({r.servicePoints.length})</h2>
+          </header>
+          <table className="grid">
+            <thead>
+              <tr>
+                <th>PDS</th>
+                <th>Adresse</th>
+                <th>Compteur</th>
+                <th>Propriétaire</th>
+              </tr>
+            </thead>
+            <tbody>
+              {r.servicePoints.map((sp) => (
+                <tr key={sp.id}>
+                  <td>
+                    <Link to={`/pds/${encodeURIComponent(sp.id)}`}>{sp.id}</Link>
+                  </td>
+                  <td>{sp.address}</td>
+                  <td className="mono">{sp.meterSerial ?? "—"}</td>
+                  <td>{sp.owner ?? "—"}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      )}
+      {r.people.length > 0 && (
+        <section className="panel">
+          <header className="panel-head">
+            <h2>Personnes ({r.people.length})</h2>
+          </header>
+          <table className="grid">
+            <thead>
+              <tr>
+                <th>Nom</th>
+                <th>Courriel</th>
+                <th>Statut</th>
+                <th>PDS</th>
+              </tr>
+            </thead>
+            <tbody>
+              {r.people.map((p) => (
+                <tr key={p.id}>
+                  <td>{p.name}</td>
+                  <td>{p.email ?? "—"}</td>
+                  <td>
+                    {p.role === "SUBSCRIBER" ? (
+                      <Badge tone="ok">Abonné</Badge>
+                    ) : (
+                      <Badge tone="info">Prospect</Badge>
+                    )}
+                  </td>
+                  <td>
+                    {p.servicePoint ? (
+                      <Link to={`/pds/${encodeURIComponent(p.servicePoint)}`}>{p.servicePoint}</Link>
+                    ) : (
+                      "—"
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      )}
+      {r.cases.length > 0 && (
+        <section className="panel">
+          <header className="panel-head">
+            <h2>Dossiers ({r.cases.length})</h2>
+          </header>
+          <table className="grid">
+            <thead>
+              <tr>
+                <th>Dossier</th>
+                <th>Type</th>
+                <th>Statut</th>
+                <th>PDS</th>
+                <th>Personne</th>
+                <th>Entité</th>
+              </tr>
+            </thead>
+            <tbody>
+              {r.cases.map((c) => (
+                <tr key={c.id}>
+                  <td>
+                    <Link to={`/dossiers/${encodeURIComponent(c.id)}`}>{c.id}</Link>
+                  </td>
+                  <td>{label(CASE_TYPE, c.type)}</td>
+                  <td>
+                    <Badge tone={c.status === "OPEN" ? "warn" : "muted"}>
+                      {label(CASE_STATUS, c.status)}
+                    </Badge>
+                  </td>
+                  <td>
+                    <Link to={`/pds/${encodeURIComponent(c.servicePoint)}`}>{c.servicePoint}</Link>
+                  </td>
+                  <td>{c.party ?? "—"}</td>
+                  <td>{c.entity}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      )}
+    </div>
+  );
+}

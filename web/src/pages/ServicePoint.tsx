@@ -1,0 +1,798 @@
+/** The service point page: meter, occupants over time, reading history laid out as advisors know it, cases. */
+import { type FormEvent, type ReactNode, useState } from "react";
+import { type ApiError, api, newIdempotencyKey } from "../api.ts";
+import { IndexChart } from "../charts.tsx";
+import {
+  CASE_STATUS,
+  CASE_TYPE,
+  frDate,
+  frNum,
+  label,
+  m3,
+  READING_STATUS,
+  READING_TYPE,
+  START_SOURCE,
+  todayParis,
+} from "../format.ts";
+import { useMay } from "../session.ts";
+import type { CommandResult, Reading, ServicePointView, Subscription } from "../types.ts";
+import {
+  AsyncView,
+  Badge,
+  Empty,
+  Facts,
+  Field,
+  fieldError,
+  focusOnMount,
+  formLevelError,
+  Link,
+  Section,
+  useAsync,
+  useDraft,
+} from "../ui.tsx";
+
+export function ServicePointPage({ id }: { id: string }) {
+  const state = useAsync(
+    (signal) => api.get<ServicePointView>(`/api/service-points/${encodeURIComponent(id)}`, { signal }),
+    [id],
+  );
+  return (
+    <div className="page">
+      <AsyncView state={state} what="Chargement du point de desserte">
+        {(sp) => <ServicePointBody sp={sp} reload={state.reload} />}
+      </AsyncView>
+    </div>
+  );
+}
+
+function ServicePointBody({ sp, reload }: { sp: ServicePointView; reload: () => void }) {
+  const mayMoveIn = useMay("moveIn");
+  const mayRecord = useMay("recordReading");
+  const [recording, setRecording] = useState(false);
+  const today = todayParis();
+  const current = sp.subscriptions.find((s) => s.end === null);
+  const suspects = sp.readings.filter((r) => r.status === "SUSPECT").length;
+  const occupancy = sp.subscriptions.map((s) => ({
+    name: s.party.name,
+    from: s.start.date,
+    to: s.end?.date ?? null,
+  }));
+  return (
+    <>
+      <div className="page-head">
+        <div>
+          <p className="crumb">
+            <Link to="/">Recherche</Link> › Point de desserte
+          </p>
+          <h1>
+            {sp.address} <span className="muted mono">{sp.id}</span>
+          </h1>
+        </div>
+        <div className="actions">
+          {mayRecord && (
+            <button type="button" onClick={() => setRecording((v) => !v)} aria-expanded={recording}>
+              Saisir un relevé
+            </button>
+          )}
+          {mayMoveIn && (
+            <Link to={`/pds/${encodeURIComponent(sp.id)}/arrivee`} className="button primary">
+              Nouvelle arrivée
+            </Link>
+          )}
+        </div>
+      </div>
+      <div className="cols">
+        <Section title="Compteur et occupation">
+          <Facts
+            items={[
+              [
+                "Matricule",
+                <span className="mono" key="m">
+                  {sp.meter?.serial ?? "aucun compteur"}
+                </span>,
+              ],
+              ["Télérelève", sp.meter ? (sp.meter.remoteReading ? "oui" : "non") : "—"],
+              ["Propriétaire", sp.owner ?? "non renseigné"],
+              [
+                "Occupant actuel",
+                current ? (
+                  <span key="c">
+                    {current.party.name} <span className="muted">depuis le {frDate(current.start.date)}</span>
+                  </span>
+                ) : (
+                  <Badge key="v" tone="warn">
+                    Vacant
+                  </Badge>
+                ),
+              ],
+              [
+                "Index de résiliation",
+                sp.termination ? (
+                  <span key="t">
+                    <strong>{m3(sp.termination.index)}</strong> au {frDate(sp.termination.date)}{" "}
+                    <span className="muted">
+                      {sp.termination.source === "SUBSCRIPTION"
+                        ? "(prédécesseur)"
+                        : "(dernier relevé valide)"}
+                    </span>
+                  </span>
+                ) : (
+                  "—"
+                ),
+              ],
+              [
+                "Relevés suspects",
+                suspects > 0 ? (
+                  <Badge key="s" tone="bad">
+                    {suspects} à vérifier
+                  </Badge>
+                ) : (
+                  "aucun"
+                ),
+              ],
+            ]}
+          />
+        </Section>
+        <Section title="Index dans le temps">
+          {sp.readings.length > 0 ? (
+            <IndexChart readings={sp.readings} occupancy={occupancy} today={today} />
+          ) : (
+            <Empty>Aucun relevé.</Empty>
+          )}
+        </Section>
+      </div>
+      {recording && (
+        <RecordReadingForm
+          sp={sp}
+          onDone={() => {
+            setRecording(false);
+            reload();
+          }}
+          onCancel={() => setRecording(false)}
+        />
+      )}
+      <Section title="Historique des relevés">
+        <ReadingHistory readings={sp.readings} onChanged={reload} />
+      </Section>
+      <Section title="Occupants">
+        <Occupants subs={sp.subscriptions} onChanged={reload} />
+      </Section>
+      <Section title="Dossiers">
+        {sp.cases.length === 0 ? (
+          <Empty>Aucun dossier sur ce point de desserte.</Empty>
+        ) : (
+          <table className="grid">
+            <thead>
+              <tr>
+                <th>Dossier</th>
+                <th>Type</th>
+                <th>Statut</th>
+                <th>Personne</th>
+                <th>Entité</th>
+                <th>Ouvert le</th>
+              </tr>
+            </thead>
+            <tbody>
+              {sp.cases.map((c) => (
+                <tr key={c.id}>
+                  <td>
+                    <Link to={`/dossiers/${encodeURIComponent(c.id)}`}>{c.id}</Link>
+                  </td>
+                  <td>{label(CASE_TYPE, c.type)}</td>
+                  <td>
+                    <Badge tone={c.status === "OPEN" ? "warn" : "muted"}>
+                      {label(CASE_STATUS, c.status)}
+                    </Badge>
+                  </td>
+                  <td>{c.party?.name ?? "—"}</td>
+                  <td>{c.entity}</td>
+                  <td>{frDate(c.createdAt)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </Section>
+    </>
+  );
+}
+
+/** The source document's table: date, usage, expected usage, expected index range, index, type, status. */
+function ReadingHistory({ readings, onChanged }: { readings: Reading[]; onChanged: () => void }) {
+  const mayCorrect = useMay("correctReading");
+  const mayConfirm = useMay("confirmReading");
+  const [open, setOpen] = useState<{ id: string; mode: "correct" | "confirm" } | null>(null);
+  if (readings.length === 0) return <Empty>Aucun relevé sur ce point de desserte.</Empty>;
+  return (
+    <table className="grid readings">
+      <thead>
+        <tr>
+          <th>Date du relevé</th>
+          <th className="num">Consommation</th>
+          <th>Consommation correcte</th>
+          <th>Relevés corrects</th>
+          <th className="num">Index (m3)</th>
+          <th>Type de relevé</th>
+          <th>Statut</th>
+          <th>
+            <span className="sr-only">Actions</span>
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {readings.map((r) => {
+          const suspect = r.status === "SUSPECT";
+          const isOpen = open?.id === r.id;
+          return (
+            <ReadingRow
+              key={r.id}
+              r={r}
+              suspect={suspect}
+              actions={
+                suspect && (mayCorrect || mayConfirm) ? (
+                  <div className="row-actions">
+                    {mayCorrect && (
+                      <button
+                        type="button"
+                        className={r.suggestedIndex !== null ? "primary small" : "small"}
+                        onClick={() =>
+                          setOpen(isOpen && open.mode === "correct" ? null : { id: r.id, mode: "correct" })
+                        }
+                      >
+                        {r.suggestedIndex !== null ? `Corriger en ${frNum(r.suggestedIndex)}` : "Corriger"}
+                      </button>
+                    )}
+                    {mayConfirm && (
+                      <button
+                        type="button"
+                        className="small ghost"
+                        onClick={() =>
+                          setOpen(isOpen && open.mode === "confirm" ? null : { id: r.id, mode: "confirm" })
+                        }
+                      >
+                        Confirmer
+                      </button>
+                    )}
+                  </div>
+                ) : null
+              }
+              form={
+                isOpen ? (
+                  <ReadingFix
+                    r={r}
+                    mode={open.mode}
+                    onDone={() => {
+                      setOpen(null);
+                      onChanged();
+                    }}
+                    onCancel={() => setOpen(null)}
+                  />
+                ) : null
+              }
+            />
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}
+
+function ReadingRow(props: { r: Reading; suspect: boolean; actions: ReactNode; form: ReactNode }) {
+  const { r } = props;
+  const cls = r.status === "SUSPECT" ? "suspect" : r.status === "REPLACED" ? "replaced" : "";
+  return (
+    <>
+      <tr className={cls} data-reading={r.id}>
+        <td>{frDate(r.date)}</td>
+        <td className="num">{r.usage === null ? "—" : frNum(r.usage)}</td>
+        <td>
+          {r.expected ? (
+            `${frNum(r.expected.usage[0])} – ${frNum(r.expected.usage[1])}`
+          ) : (
+            <span className="muted">sans valeurs hte/basse</span>
+          )}
+        </td>
+        <td>
+          {r.expected ? (
+            `${frNum(r.expected.index[0])} – ${frNum(r.expected.index[1])}`
+          ) : (
+            <span className="muted">—</span>
+          )}
+        </td>
+        <td className="num strong">{frNum(r.index)}</td>
+        <td>{label(READING_TYPE, r.type)}</td>
+        <td>
+          <Badge tone={r.status === "SUSPECT" ? "bad" : r.status === "REPLACED" ? "muted" : "ok"}>
+            {label(READING_STATUS, r.status)}
+          </Badge>
+          {r.warnings.includes("LOW_USAGE") && (
+            <Badge tone="info">
+              <span title="Consommation inférieure à l'attendu (absence, mois calme) : à titre indicatif">
+                conso. faible
+              </span>
+            </Badge>
+          )}
+          {r.suggestedIndex !== null && r.status === "SUSPECT" && (
+            <div className="hint">
+              Index probable : <strong>{frNum(r.suggestedIndex)}</strong>
+            </div>
+          )}
+          {r.replacedBy && (
+            <div className="hint">
+              remplacé par {r.replacedBy.reading} ({r.replacedBy.by})
+              {r.replacedBy.reason ? ` : ${r.replacedBy.reason}` : ""}
+            </div>
+          )}
+          {r.replaces && <div className="hint">correction{r.reason ? ` : ${r.reason}` : ""}</div>}
+          {r.confirmation && (
+            <div className="hint">
+              confirmé par {r.confirmation.by} : {r.confirmation.reason}
+            </div>
+          )}
+        </td>
+        <td>{props.actions}</td>
+      </tr>
+      {props.form && (
+        <tr className="inline-form-row">
+          <td colSpan={8}>{props.form}</td>
+        </tr>
+      )}
+    </>
+  );
+}
+
+function ReadingFix(props: {
+  r: Reading;
+  mode: "correct" | "confirm";
+  onDone: () => void;
+  onCancel: () => void;
+}) {
+  const { r, mode } = props;
+  const [index, setIndex] = useState(r.suggestedIndex !== null ? String(r.suggestedIndex) : "");
+  const [reason, setReason] = useState(
+    mode === "correct"
+      ? r.suggestedIndex !== null
+        ? `Saisie incohérente : ${r.index} saisi au lieu de ${r.suggestedIndex} (seuls les m3 doivent être saisis)`
+        : ""
+      : "",
+  );
+  const [error, setError] = useState<ApiError>();
+  const [busy, setBusy] = useState(false);
+  const [key] = useState(newIdempotencyKey);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      if (mode === "correct") {
+        await api.post<CommandResult>(
+          `/api/readings/${encodeURIComponent(r.id)}/corrections`,
+          { index, reason },
+          { idempotencyKey: key },
+        );
+      } else {
+        await api.post<CommandResult>(
+          `/api/readings/${encodeURIComponent(r.id)}/confirmations`,
+          { reason },
+          { idempotencyKey: key },
+        );
+      }
+      props.onDone();
+    } catch (err) {
+      setError(err as ApiError);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const general = formLevelError(error, ["index", "reason"]);
+  return (
+    <form
+      className="inline-form"
+      onSubmit={submit}
+      aria-label={mode === "correct" ? "Corriger le relevé" : "Confirmer le relevé"}
+    >
+      <p className="muted">
+        {mode === "correct"
+          ? `Le relevé du ${frDate(r.date)} (${frNum(r.index)} m3) reste dans l'historique, marqué « remplacé ».`
+          : `Le relevé du ${frDate(r.date)} (${frNum(r.index)} m3) est réel (fuite, piscine…) : il devient valide.`}
+      </p>
+      <div className="row">
+        {mode === "correct" && (
+          <Field label="Index corrigé (m3)" error={fieldError(error, "index")}>
+            {(id, d) => (
+              <input
+                id={id}
+                aria-describedby={d}
+                inputMode="numeric"
+                value={index}
+                onChange={(e) => setIndex(e.target.value)}
+                ref={focusOnMount}
+              />
+            )}
+          </Field>
+        )}
+        <Field label="Motif" error={fieldError(error, "reason")} className="grow">
+          {(id, d) => (
+            <input
+              id={id}
+              aria-describedby={d}
+              value={reason}
+              onChange={(e) => setReason(e.target.value)}
+              ref={mode === "confirm" ? focusOnMount : undefined}
+            />
+          )}
+        </Field>
+        <div className="row-buttons">
+          <button type="submit" className="primary" disabled={busy}>
+            {busy
+              ? "Enregistrement…"
+              : mode === "correct"
+                ? "Enregistrer la correction"
+                : "Confirmer le relevé"}
+          </button>
+          <button type="button" className="ghost" onClick={props.onCancel}>
+            Annuler
+          </button>
+        </div>
+      </div>
+      {general && (
+        <div className="banner error" role="alert">
+          {general.message}
+        </div>
+      )}
+    </form>
+  );
+}
+
+function RecordReadingForm(props: { sp: ServicePointView; onDone: () => void; onCancel: () => void }) {
+  const [draft, update, clear] = useDraft(`reading.${props.sp.id}`, {
+    date: todayParis(),
+    index: "",
+    type: "CUSTOMER",
+  });
+  const [error, setError] = useState<ApiError>();
+  const [busy, setBusy] = useState(false);
+  const [key, setKey] = useState(newIdempotencyKey);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      await api.post<CommandResult>(
+        `/api/service-points/${encodeURIComponent(props.sp.id)}/readings`,
+        draft,
+        { idempotencyKey: key },
+      );
+      clear();
+      setKey(newIdempotencyKey());
+      props.onDone();
+    } catch (err) {
+      setError(err as ApiError);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const general = formLevelError(error, ["date", "index", "type"]);
+  return (
+    <Section title="Saisir un relevé">
+      <form className="inline-form" onSubmit={submit}>
+        <div className="row">
+          <Field label="Date du relevé" error={fieldError(error, "date")}>
+            {(id, d) => (
+              <input
+                id={id}
+                aria-describedby={d}
+                type="date"
+                value={draft.date}
+                max={todayParis()}
+                onChange={(e) => update({ date: e.target.value })}
+              />
+            )}
+          </Field>
+          <Field label="Index (m3 entiers)" error={fieldError(error, "index")}>
+            {(id, d) => (
+              <input
+                id={id}
+                aria-describedby={d}
+                inputMode="numeric"
+                value={draft.index}
+                onChange={(e) => update({ index: e.target.value })}
+                ref={focusOnMount}
+              />
+            )}
+          </Field>
+          <Field label="Type de relevé" error={fieldError(error, "type")}>
+            {(id, d) => (
+              <select
+                id={id}
+                aria-describedby={d}
+                value={draft.type}
+                onChange={(e) => update({ type: e.target.value })}
+              >
+                <option value="CUSTOMER">Relevé client</option>
+                <option value="NORMAL">Normal (agent)</option>
+                <option value="ESTIMATE">Estimation</option>
+                <option value="REMOTE">Télérelève</option>
+              </select>
+            )}
+          </Field>
+          <div className="row-buttons">
+            <button type="submit" className="primary" disabled={busy}>
+              {busy ? "Enregistrement…" : "Enregistrer"}
+            </button>
+            <button type="button" className="ghost" onClick={props.onCancel}>
+              Annuler
+            </button>
+          </div>
+        </div>
+        {general && (
+          <div className="banner error" role="alert">
+            {general.message}
+          </div>
+        )}
+      </form>
+    </Section>
+  );
+}
+
+function Occupants({ subs, onChanged }: { subs: Subscription[]; onChanged: () => void }) {
+  const mayMoveOut = useMay("moveOut");
+  const mayContest = useMay("contest");
+  const [open, setOpen] = useState<{ id: string; mode: "moveOut" | "contest" } | null>(null);
+  if (subs.length === 0) return <Empty>Aucun abonnement connu sur ce point de desserte.</Empty>;
+  return (
+    <table className="grid">
+      <thead>
+        <tr>
+          <th>Abonnement</th>
+          <th>Abonné</th>
+          <th>Début</th>
+          <th className="num">Index début</th>
+          <th>Origine</th>
+          <th>Fin</th>
+          <th className="num">Index fin</th>
+          <th>Caractéristiques</th>
+          <th>
+            <span className="sr-only">Actions</span>
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {subs.map((s) => (
+          <OccupantRow
+            key={s.id}
+            s={s}
+            actions={
+              <div className="row-actions">
+                {mayMoveOut && s.end === null && (
+                  <button
+                    type="button"
+                    className="small"
+                    onClick={() => setOpen({ id: s.id, mode: "moveOut" })}
+                  >
+                    Résilier
+                  </button>
+                )}
+                {mayContest && (
+                  <button
+                    type="button"
+                    className="small ghost"
+                    onClick={() => setOpen({ id: s.id, mode: "contest" })}
+                  >
+                    Contestation
+                  </button>
+                )}
+              </div>
+            }
+            form={
+              open?.id === s.id ? (
+                <SubscriptionAction
+                  s={s}
+                  mode={open.mode}
+                  onDone={() => {
+                    setOpen(null);
+                    onChanged();
+                  }}
+                  onCancel={() => setOpen(null)}
+                />
+              ) : null
+            }
+          />
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function OccupantRow({ s, actions, form }: { s: Subscription; actions: ReactNode; form: ReactNode }) {
+  return (
+    <>
+      <tr>
+        <td className="mono">{s.id}</td>
+        <td>{s.party.name}</td>
+        <td>{frDate(s.start.date)}</td>
+        <td className="num">{frNum(s.start.index)}</td>
+        <td>
+          {label(START_SOURCE, s.start.source)}
+          {s.case && (
+            <>
+              {" "}
+              · <Link to={`/dossiers/${encodeURIComponent(s.case)}`}>{s.case}</Link>
+            </>
+          )}
+        </td>
+        <td>{s.end ? frDate(s.end.date) : <Badge tone="ok">en cours</Badge>}</td>
+        <td className="num">{s.end ? frNum(s.end.index) : "—"}</td>
+        <td>
+          {s.tags.length
+            ? s.tags.map((t) => (
+                <Badge key={t} tone="info">
+                  {t}
+                </Badge>
+              ))
+            : "—"}
+        </td>
+        <td>{actions}</td>
+      </tr>
+      {form && (
+        <tr className="inline-form-row">
+          <td colSpan={9}>{form}</td>
+        </tr>
+      )}
+    </>
+  );
+}
+
+function SubscriptionAction(props: {
+  s: Subscription;
+  mode: "moveOut" | "contest";
+  onDone: () => void;
+  onCancel: () => void;
+}) {
+  const { s, mode } = props;
+  const [draft, update, clear] = useDraft(`sub.${mode}.${s.id}`, {
+    date: todayParis(),
+    index: "",
+    reason: "",
+    proofDate: "",
+    proofIndex: "",
+  });
+  const [error, setError] = useState<ApiError>();
+  const [busy, setBusy] = useState(false);
+  const [key] = useState(newIdempotencyKey);
+  const [done, setDone] = useState<CommandResult>();
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      const path = `/api/subscriptions/${encodeURIComponent(s.id)}/${mode === "moveOut" ? "move-out" : "contests"}`;
+      const body =
+        mode === "moveOut"
+          ? { date: draft.date, index: draft.index }
+          : {
+              reason: draft.reason,
+              ...(draft.proofDate
+                ? { proof: { date: draft.proofDate, index: draft.proofIndex || null } }
+                : {}),
+            };
+      const r = await api.post<CommandResult>(path, body, { idempotencyKey: key });
+      clear();
+      setDone(r);
+      if (mode === "moveOut") props.onDone();
+    } catch (err) {
+      setError(err as ApiError);
+    } finally {
+      setBusy(false);
+    }
+  };
+  if (done) {
+    return (
+      <div className="banner ok" role="status">
+        Contestation enregistrée ({done.contest}). <Link to="/contestations">Voir les contestations</Link>{" "}
+        <button type="button" className="link" onClick={props.onDone}>
+          Fermer
+        </button>
+      </div>
+    );
+  }
+  const general = formLevelError(error, ["date", "index", "reason", "proof"]);
+  return (
+    <form
+      className="inline-form"
+      onSubmit={submit}
+      aria-label={mode === "moveOut" ? "Résilier l'abonnement" : "Enregistrer une contestation"}
+    >
+      {mode === "contest" && s.tags.includes("euros") && (
+        <p className="banner info">
+          Abonnement réalisé par le service des Euros : analysez et répondez au client vous-même, sans
+          transfert. Un dossier INT vers EUROS ne s'ouvre que si une régularisation est nécessaire ou si le
+          client conteste toujours.
+        </p>
+      )}
+      <div className="row">
+        {mode === "moveOut" ? (
+          <>
+            <Field label="Date de départ" error={fieldError(error, "date")}>
+              {(id, d) => (
+                <input
+                  id={id}
+                  aria-describedby={d}
+                  type="date"
+                  value={draft.date}
+                  max={todayParis()}
+                  onChange={(e) => update({ date: e.target.value })}
+                />
+              )}
+            </Field>
+            <Field label="Index de résiliation (m3)" error={fieldError(error, "index")}>
+              {(id, d) => (
+                <input
+                  id={id}
+                  aria-describedby={d}
+                  inputMode="numeric"
+                  value={draft.index}
+                  onChange={(e) => update({ index: e.target.value })}
+                  ref={focusOnMount}
+                />
+              )}
+            </Field>
+          </>
+        ) : (
+          <>
+            <Field label="Motif de la contestation" error={fieldError(error, "reason")} className="grow">
+              {(id, d) => (
+                <input
+                  id={id}
+                  aria-describedby={d}
+                  value={draft.reason}
+                  onChange={(e) => update({ reason: e.target.value })}
+                  ref={focusOnMount}
+                />
+              )}
+            </Field>
+            <Field label="Date du justificatif (facultatif)" error={fieldError(error, "proof.date")}>
+              {(id, d) => (
+                <input
+                  id={id}
+                  aria-describedby={d}
+                  type="date"
+                  value={draft.proofDate}
+                  onChange={(e) => update({ proofDate: e.target.value })}
+                />
+              )}
+            </Field>
+            <Field label="Index du justificatif" error={fieldError(error, "proof.index")}>
+              {(id, d) => (
+                <input
+                  id={id}
+                  aria-describedby={d}
+                  inputMode="numeric"
+                  value={draft.proofIndex}
+                  onChange={(e) => update({ proofIndex: e.target.value })}
+                />
+              )}
+            </Field>
+          </>
+        )}
+        <div className="row-buttons">
+          <button type="submit" className="primary" disabled={busy}>
+            {busy
+              ? "Enregistrement…"
+              : mode === "moveOut"
+                ? "Enregistrer le départ"
+                : "Enregistrer la contestation"}
+          </button>
+          <button type="button" className="ghost" onClick={props.onCancel}>
+            Annuler
+          </button>
+        </div>
+      </div>
+      {general && (
+        <div className="banner error" role="alert">
+          {general.message}
+        </div>
+      )}
+    </form>
+  );
+}

@@ -1,0 +1,274 @@
+/** The shapes the console reads from the API (docs/api.md). Only what the screens use. */
+
+export interface SearchResult {
+  servicePoints: Array<{ id: string; address: string; meterSerial: string | null; owner: string | null }>;
+  people: Array<{
+    id: string;
+    name: string;
+    email: string | null;
+    role: string;
+    servicePoint: string | null;
+  }>;
+  cases: Array<{
+    id: string;
+    type: string;
+    status: string;
+    servicePoint: string;
+    entity: string;
+    party: string | null;
+    createdAt: string;
+  }>;
+}
+
+export interface Reading {
+  id: string;
+  date: string;
+  index: number;
+  type: string;
+  /** What the reading is now: VALID, SUSPECT or REPLACED. */
+  status: string;
+  statusAtEntry: string;
+  usage: number | null;
+  expected: { usage: [number, number]; index: [number, number] } | null;
+  suggestedIndex: number | null;
+  warnings: string[];
+  replaces: string | null;
+  reason: string | null;
+  replacedBy: { reading: string; by: string; reason: string | null } | null;
+  confirmation: { by: string; at: string | null; reason: string } | null;
+  recordedAt: string;
+  recordedBy: string;
+  entity: string;
+}
+
+export interface Subscription {
+  id: string;
+  party: { id: string; name: string; email: string | null };
+  start: { date: string; index: number; source: string };
+  end: { date: string; index: number } | null;
+  tags: string[];
+  case: string | null;
+  createdAt: string;
+  createdBy: string;
+  entity: string;
+}
+
+export interface Termination {
+  date: string;
+  index: number;
+  source: "SUBSCRIPTION" | "READING";
+  subscription: string | null;
+}
+
+export interface CaseListItem {
+  id: string;
+  type: string;
+  status: string;
+  entity: string;
+  servicePoint: { id: string; address: string };
+  party: { id: string; name: string | null } | null;
+  subscription: string | null;
+  nextTask: { kind: string; due: string } | null;
+  createdAt: string;
+  createdBy: string;
+  closedAt: string | null;
+}
+
+export interface Page<T> {
+  total: number;
+  items: T[];
+}
+
+export interface ServicePointView {
+  id: string;
+  address: string;
+  owner: string | null;
+  meter: { serial: string; remoteReading: boolean; digits: number | null; installedOn: string | null } | null;
+  termination: Termination | null;
+  currentSubscription: string | null;
+  readings: Reading[];
+  subscriptions: Subscription[];
+  cases: Array<{
+    id: string;
+    type: string;
+    status: string;
+    entity: string;
+    party: { id: string; name: string } | null;
+    subscription: string | null;
+    createdAt: string;
+    closedAt: string | null;
+  }>;
+}
+
+export interface Comment {
+  id: number;
+  body: string;
+  at: string;
+  author: string;
+  entity: string;
+}
+
+export interface Task {
+  id: string;
+  kind: string;
+  due: string;
+  status: string;
+  createdAt: string;
+  closedAt: string | null;
+  closedBy: string | null;
+}
+
+export interface Proof {
+  id: string;
+  kind: string;
+  date: string | null;
+  index: number | null;
+  meterSerial: string | null;
+  prescriptionInvoked: boolean;
+  status: string;
+  refusal: { code: string; reason: string | null } | null;
+  file: { name: string | null; contentType: string | null; size: number | null; sha256: string } | null;
+  receivedAt: string;
+  receivedBy: string;
+  entity: string;
+}
+
+export interface Intervention {
+  id: string;
+  kind: string;
+  status: string;
+  reported: { date: string; index: number | null; reading: string | null } | null;
+  createdAt: string;
+}
+
+export interface CaseMessage {
+  id: string;
+  template: string;
+  channel: string;
+  status: string;
+  attempts: number;
+  createdAt: string;
+  sentAt: string | null;
+}
+
+export interface MoveInFacts {
+  date: string;
+  index: number | null;
+  reconnection: boolean;
+  proof: "WILL_SEND" | "NONE";
+  termination: { date: string; index: number; source: string; subscription: string | null };
+  gap: number | null;
+  proofRequested: boolean;
+}
+
+export interface CaseView {
+  id: string;
+  type: string;
+  status: string;
+  entity: string;
+  servicePoint: {
+    id: string;
+    address: string;
+    owner: string | null;
+    meterSerial: string | null;
+    remoteReading: boolean;
+  };
+  party: {
+    id: string;
+    name: string;
+    email: string | null;
+    phone: string | null;
+    address: string | null;
+    role: string;
+  } | null;
+  subscription: {
+    id: string;
+    start: { date: string; index: number; source: string };
+    end: { date: string; index: number } | null;
+    tags: string[];
+  } | null;
+  moveIn: MoveInFacts | null;
+  regularization: {
+    motive: string;
+    proof?: { id?: string; kind?: string; date: string | null; index: number | null };
+    contest?: string;
+  } | null;
+  contest: string | null;
+  relatedCases: Array<{ id: string; type: string; status: string }>;
+  createdAt: string;
+  createdBy: string;
+  closedAt: string | null;
+  closedBy: string | null;
+  comments: Comment[];
+  tasks: Task[];
+  proofs: Proof[];
+  interventions: Intervention[];
+  communications: CaseMessage[];
+}
+
+export interface Message {
+  id: string;
+  template: string;
+  channel: string;
+  recipient: string;
+  to: string;
+  case: string | null;
+  servicePoint: string | null;
+  contest: string | null;
+  status: string;
+  attempts: number;
+  nextAttemptAt: string | null;
+  lastError: string | null;
+  createdAt: string;
+  sentAt: string | null;
+}
+
+export interface Contest {
+  id: string;
+  subscription: string;
+  servicePoint: string;
+  euros: boolean;
+  party: string;
+  reason: string;
+  status: string;
+  answer: string | null;
+  regularizationCase: string | null;
+  proof: { date: string; index?: number | null; kind?: string | null } | null;
+  createdAt: string;
+  createdBy: string;
+  entity: string;
+  answeredAt: string | null;
+}
+
+export interface CommandResult {
+  outcome: string;
+  case?: string | null;
+  subscription?: string | null;
+  reading?: string | null;
+  contest?: string | null;
+  proof?: string | null;
+  duplicate?: boolean;
+}
+
+export type MoveInPath =
+  | "SUBSCRIBE_DECLARED"
+  | "SUBSCRIBE_PREDECESSOR"
+  | "CASE_AWAIT_PROOF"
+  | "CASE_AWAIT_VISIT"
+  | "CASE_NO_PROOF_BO";
+
+export interface MoveInCheck {
+  servicePoint: { id: string; address: string; meterSerial: string | null };
+  termination: (Termination & { status: string | null }) | null;
+  declared: { date: string; index: number | null };
+  gap: { value: number; direction: "ABOVE" | "BELOW" | "NONE"; withinTolerance: boolean } | null;
+  toleranceM3: number;
+  path: MoveInPath;
+  subscribesNow: boolean;
+  opensCase: string | null;
+  proofDueDate: string | null;
+  declaredPlausibility: { status: string; expected?: unknown; suggestedIndex?: number | null } | null;
+  warnings: string[];
+  duplicateOf: { subscription: string | null; case: string | null } | null;
+  tellCustomer: string[];
+}

@@ -1,0 +1,238 @@
+/** Small shared pieces: hash routing, async loading, form fields with their error beside them. */
+import { type ReactNode, useCallback, useEffect, useId, useRef, useState } from "react";
+import { ApiError } from "./api.ts";
+
+/* ---------- routing (hash based: the server only serves index.html) ---------- */
+
+export function currentPath(): string {
+  const h = window.location.hash.replace(/^#/, "");
+  return h || "/";
+}
+
+export function navigate(path: string): void {
+  if (currentPath() !== path) window.location.hash = path;
+}
+
+export function useRoute(): string {
+  const [path, setPath] = useState(currentPath);
+  useEffect(() => {
+    const f = () => setPath(currentPath());
+    window.addEventListener("hashchange", f);
+    return () => window.removeEventListener("hashchange", f);
+  }, []);
+  return path;
+}
+
+export function Link(props: { to: string; children: ReactNode; className?: string; title?: string }) {
+  return (
+    <a href={`#${props.to}`} className={props.className} title={props.title}>
+      {props.children}
+    </a>
+  );
+}
+
+/* ---------- loading data ---------- */
+
+export interface Async<T> {
+  data: T | undefined;
+  error: ApiError | undefined;
+  loading: boolean;
+  reload: () => void;
+}
+
+/** Loads on mount and whenever deps change; keeps the last data while reloading. */
+export function useAsync<T>(load: (signal: AbortSignal) => Promise<T>, deps: unknown[]): Async<T> {
+  const [data, setData] = useState<T>();
+  const [error, setError] = useState<ApiError>();
+  const [loading, setLoading] = useState(true);
+  const [tick, setTick] = useState(0);
+  const loadRef = useRef(load);
+  loadRef.current = load;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: deps are the caller's
+  useEffect(() => {
+    const ctrl = new AbortController();
+    setLoading(true);
+    setError(undefined);
+    loadRef.current(ctrl.signal).then(
+      (d) => {
+        if (ctrl.signal.aborted) return;
+        setData(d);
+        setLoading(false);
+      },
+      (e: unknown) => {
+        if (ctrl.signal.aborted) return;
+        setError(e instanceof ApiError ? e : new ApiError(0, "CLIENT", (e as Error).message));
+        setLoading(false);
+      },
+    );
+    return () => ctrl.abort();
+  }, [...deps, tick]);
+  const reload = useCallback(() => setTick((t) => t + 1), []);
+  return { data, error, loading, reload };
+}
+
+export function Loading({ what = "Chargement" }: { what?: string }) {
+  return (
+    <div className="loading" role="status" aria-live="polite">
+      <span className="spinner" aria-hidden="true" />
+      {what}…
+    </div>
+  );
+}
+
+export function Empty({ children }: { children: ReactNode }) {
+  return <div className="empty">{children}</div>;
+}
+
+export function ErrorBanner({ error, onRetry }: { error: ApiError | undefined; onRetry?: () => void }) {
+  if (!error) return null;
+  return (
+    <div className="banner error" role="alert">
+      <span>{error.message}</span>
+      {onRetry && (
+        <button type="button" className="link" onClick={onRetry}>
+          Réessayer
+        </button>
+      )}
+    </div>
+  );
+}
+
+/** Shows loading, error or the content; data stays visible while reloading. */
+export function AsyncView<T>(props: { state: Async<T>; what?: string; children: (data: T) => ReactNode }) {
+  const { state } = props;
+  if (state.data === undefined) {
+    if (state.error) return <ErrorBanner error={state.error} onRetry={state.reload} />;
+    return <Loading what={props.what} />;
+  }
+  return (
+    <>
+      {state.error && <ErrorBanner error={state.error} onRetry={state.reload} />}
+      {props.children(state.data)}
+    </>
+  );
+}
+
+/* ---------- forms ---------- */
+
+/** A ref that focuses its element once, when it appears (the form the advisor just opened). */
+export const focusOnMount = (el: HTMLElement | null): void => {
+  el?.focus();
+};
+
+/** Which field a server error belongs to, so it is shown there rather than in a banner. */
+export function fieldError(err: ApiError | undefined, ...names: string[]): string | undefined {
+  if (!err?.field) return undefined;
+  const f = err.field;
+  return names.some((n) => f === n || f.startsWith(`${n}.`) || f.endsWith(`.${n}`)) ? err.message : undefined;
+}
+
+/** The error that belongs to no field shown on the form. */
+export function formLevelError(err: ApiError | undefined, fields: string[]): ApiError | undefined {
+  if (!err) return undefined;
+  return fieldError(err, ...fields) ? undefined : err;
+}
+
+export function Field(props: {
+  label: string;
+  error?: string | undefined;
+  hint?: ReactNode;
+  children: (id: string, describedBy: string | undefined) => ReactNode;
+  className?: string;
+}) {
+  const id = useId();
+  const errId = `${id}-err`;
+  const hintId = `${id}-hint`;
+  const describedBy =
+    [props.error ? errId : "", props.hint ? hintId : ""].filter(Boolean).join(" ") || undefined;
+  return (
+    <div className={`field${props.error ? " has-error" : ""} ${props.className ?? ""}`}>
+      <label htmlFor={id}>{props.label}</label>
+      {props.children(id, describedBy)}
+      {props.hint && (
+        <div className="hint" id={hintId}>
+          {props.hint}
+        </div>
+      )}
+      {props.error && (
+        <div className="field-error" id={errId} role="alert">
+          {props.error}
+        </div>
+      )}
+    </div>
+  );
+}
+
+/**
+ * Form state kept in sessionStorage: what the advisor typed survives a refusal, a reload or a
+ * session that expired in the middle of a call.
+ */
+export function useDraft<T extends object>(
+  key: string,
+  initial: T,
+): [T, (patch: Partial<T>) => void, () => void] {
+  const storageKey = `ecart.draft.${key}`;
+  const [value, setValue] = useState<T>(() => {
+    try {
+      const raw = sessionStorage.getItem(storageKey);
+      return raw ? { ...initial, ...(JSON.parse(raw) as Partial<T>) } : initial;
+    } catch {
+      return initial;
+    }
+  });
+  const update = useCallback(
+    (patch: Partial<T>) =>
+      setValue((v) => {
+        const next = { ...v, ...patch };
+        try {
+          sessionStorage.setItem(storageKey, JSON.stringify(next));
+        } catch {
+          /* storage full or disabled: the form still works */
+        }
+        return next;
+      }),
+    [storageKey],
+  );
+  const initialRef = useRef(initial);
+  const clear = useCallback(() => {
+    sessionStorage.removeItem(storageKey);
+    setValue(initialRef.current);
+  }, [storageKey]);
+  return [value, update, clear];
+}
+
+export function Badge({
+  tone,
+  children,
+}: {
+  tone: "ok" | "warn" | "bad" | "info" | "muted";
+  children: ReactNode;
+}) {
+  return <span className={`badge ${tone}`}>{children}</span>;
+}
+
+export function Section(props: { title: ReactNode; actions?: ReactNode; children: ReactNode; id?: string }) {
+  return (
+    <section className="panel" aria-labelledby={props.id}>
+      <header className="panel-head">
+        <h2 id={props.id}>{props.title}</h2>
+        {props.actions && <div className="panel-actions">{props.actions}</div>}
+      </header>
+      <div className="panel-body">{props.children}</div>
+    </section>
+  );
+}
+
+/** A definition list of label → value pairs, dense. */
+export function Facts({ items }: { items: Array<[string, ReactNode]> }) {
+  return (
+    <dl className="facts">
+      {items.map(([k, v]) => (
+        <div key={k}>
+          <dt>{k}</dt>
+          <dd>{v}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
