@@ -8,6 +8,12 @@ const USAGE = `ecart — consumption gaps between occupants
   ecart scenario run FILE        replay a scenario (SPEC §7), print the JSON result
   ecart serve                    start the product (deadline sweep on a timer)
   ecart sweep                    process every expired deadline now
+  ecart outbox [--status S]      list the messages to customers and their delivery status
+  ecart outbox retry ID          retry a FAILED message (ecart outbox deliver: deliver now)
+  ecart user add NAME --role R --entity E   create an account (password: ECART_PASSWORD or prompt)
+  ecart user list | token NAME   list accounts; print a new API token
+  ecart import readings FILE.csv load readings in bulk (docs/readings-import.md)
+  ecart demo [--service-points N] [--seed S]   fill the database with a realistic data set
   ecart migrate                  bring the database schema up to date
   ecart help                     this text
 
@@ -57,6 +63,24 @@ const commands: Record<string, Handler> = {
       process.stdout.write(`${JSON.stringify(r)}\n`);
       return r.failed.length === 0 ? 0 : 1;
     });
+  },
+  async outbox(args) {
+    const { withDatabase } = await import("./database.js");
+    const { outboxCommand } = await import("../communications/cli.js");
+    return withDatabase((db, config) => outboxCommand(db, config, args));
+  },
+  async user(args) {
+    const { withDatabase } = await import("./database.js");
+    const { userCommand } = await import("../accounts/cli.js");
+    return withDatabase((db) => userCommand(db, args));
+  },
+  async import(args) {
+    const { importCommand } = await import("../readings/import-cli.js");
+    return importCommand(args);
+  },
+  async demo(args) {
+    const { demoCommand } = await import("../demo/cli.js");
+    return demoCommand(args);
   },
   async migrate() {
     const { withDatabase } = await import("./database.js");

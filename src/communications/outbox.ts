@@ -5,7 +5,9 @@
 import type { Transaction } from "kysely";
 import { audit } from "../platform/audit.js";
 import type { Context } from "../platform/context.js";
-import type { Channel, DB, Template } from "../platform/schema.js";
+import type { Database } from "../platform/db.js";
+import { EcartError, ErrorCode } from "../platform/errors.js";
+import type { Channel, DB, DeliveryStatus, Template } from "../platform/schema.js";
 
 export interface Recipient {
   id: string;
@@ -36,7 +38,8 @@ export async function enqueue(
   links: { caseId?: string | null; contestId?: string | null } = {},
 ): Promise<string> {
   const channel = channelFor(to);
-  const address = channel === "EMAIL" ? (to.email as string) : (to.postal_address ?? facts.servicePoint.address);
+  const address =
+    channel === "EMAIL" ? (to.email as string) : (to.postal_address ?? facts.servicePoint.address);
   const row = await trx
     .insertInto("communications")
     .values({
@@ -56,4 +59,94 @@ export async function enqueue(
     .executeTakeFirstOrThrow();
   await audit(trx, ctx, "communication.queued", "communication", row.id, { template, channel });
   return row.id;
+}
+
+/** The outbox as advisors see it, newest first; `status` filters. */
+export async function listCommunications(
+  db: Database,
+  opts: { status?: DeliveryStatus; limit?: number } = {},
+) {
+  let q = db.kysely
+    .selectFrom("communications")
+    .select([
+      "id",
+      "template",
+      "channel",
+      "recipient_name",
+      "to_address",
+      "case_id",
+      "contest_id",
+      "status",
+      "attempts",
+      "next_attempt_at",
+      "last_error",
+      "failure",
+      "message_id",
+      "artifact_path",
+      "created_at",
+      "sent_at",
+    ])
+    .orderBy("created_at", "desc")
+    .orderBy("id", "desc")
+    .limit(opts.limit ?? 200);
+  if (opts.status) q = q.where("status", "=", opts.status);
+  return q.execute();
+}
+
+/** French labels of the reasons a message failed, for the console. */
+export const FAILURE_LABEL = {
+  EXHAUSTED: "échec après toutes les tentatives",
+  INTERRUPTED: "envoi interrompu, issue inconnue : vérifier auprès du client avant de relancer",
+} as const;
+
+/**
+ * An advisor retries a FAILED message: back in the queue now, with a fresh retry budget.
+ * It keeps its Message-ID. Only a FAILED message can be retried: a PENDING or SENDING one is
+ * already on its way, a SENT one is not sent again.
+ */
+export async function retryCommunication(
+  trx: Transaction<DB>,
+  ctx: Context,
+  id: string,
+): Promise<{ id: string; status: "PENDING" }> {
+  const m = await trx
+    .selectFrom("communications")
+    .selectAll()
+    .where("id", "=", id)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!m)
+    throw new EcartError(
+      ErrorCode.UNKNOWN_REFERENCE,
+      `Message inconnu : ${id}.`,
+      `unknown communication ${id}`,
+      "communication",
+    );
+  if (m.status !== "FAILED") {
+    const why = m.status === "SENT" ? "il a déjà été envoyé" : "il est déjà en cours d'envoi";
+    throw new EcartError(
+      ErrorCode.INVALID_INPUT,
+      `Le message ${id} ne peut pas être relancé : ${why} (statut ${m.status}).`,
+      `communication ${id} is ${m.status}, only FAILED can be retried`,
+      "communication",
+    );
+  }
+  await trx
+    .updateTable("communications")
+    .set({
+      status: "PENDING",
+      next_attempt_at: ctx.now,
+      failure: null,
+      lease_until: null,
+      attempts_base: m.attempts,
+    })
+    .where("id", "=", id)
+    .execute();
+  await audit(trx, ctx, "communication.retried", "communication", id, {
+    attempts: m.attempts,
+    failure: m.failure,
+    lastError: m.last_error,
+    messageId: m.message_id,
+  });
+  return { id, status: "PENDING" };
 }

@@ -1,0 +1,45 @@
+/** How letters and emails write dates and figures, in French. */
+import { DEFAULT_TIME_ZONE, frenchDate, isIsoDate, localDate } from "../platform/dates.js";
+
+const MONTHS = [
+  "janvier",
+  "février",
+  "mars",
+  "avril",
+  "mai",
+  "juin",
+  "juillet",
+  "août",
+  "septembre",
+  "octobre",
+  "novembre",
+  "décembre",
+] as const;
+
+/** "2024-03-01" → "1er mars 2024", "2024-03-20" → "20 mars 2024" (French long form). */
+export function longDate(date: string): string {
+  const [y, m, d] = date.split("-").map(Number) as [number, number, number];
+  return `${d === 1 ? "1er" : d} ${MONTHS[m - 1]} ${y}`;
+}
+
+/** "2024-03-20" → "20/03/2024". */
+export const shortDate = frenchDate;
+
+/** The calendar date of an instant or ISO string in the utility's time zone; a YYYY-MM-DD passes through. */
+export function calendarDate(value: Date | string, timeZone = DEFAULT_TIME_ZONE): string {
+  if (typeof value === "string" && isIsoDate(value)) return value;
+  return localDate(typeof value === "string" ? new Date(value) : value, timeZone);
+}
+
+/** A meter index or volume in whole m3, as the console and the case comments write it. */
+export const m3 = (n: number): string => `${n} m3`;
+
+/** Escapes text for HTML element content and attribute values. */
+export function escapeHtml(s: string): string {
+  return s
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;")
+    .replace(/'/g, "&#39;");
+}

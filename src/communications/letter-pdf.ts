@@ -1,0 +1,94 @@
+/** Lays a letter's blocks out on an A4 page (pdfkit), the address placed for a window envelope. */
+import PDFDocument from "pdfkit";
+import type { LetterBlocks } from "./templates.js";
+
+const MM = 72 / 25.4;
+/** Left and right margins. */
+const MARGIN = 20 * MM;
+/**
+ * The address window of a DL window envelope (A4 folded in three): the recipient block
+ * starts 110 mm from the left edge and 50 mm from the top, 85 mm wide (NF Z 10-011 layout).
+ */
+const WINDOW = { x: 110 * MM, y: 50 * MM, width: 85 * MM };
+const BODY_TOP = 108 * MM;
+const FONT = "Helvetica";
+const BOLD = "Helvetica-Bold";
+
+/** Renders the letter to a PDF file's bytes. `created` is written as the PDF's creation date. */
+export function letterPdf(l: LetterBlocks, created: Date, title: string): Promise<Buffer> {
+  const doc = new PDFDocument({
+    size: "A4",
+    margins: { top: 20 * MM, bottom: 20 * MM, left: MARGIN, right: MARGIN },
+    info: {
+      Title: title,
+      Author: l.letterhead[0] ?? "",
+      Subject: l.subject,
+      CreationDate: created,
+      ModDate: created,
+    },
+    lang: "fr-FR",
+  });
+  const chunks: Buffer[] = [];
+  doc.on("data", (b: Buffer) => chunks.push(b));
+  const done = new Promise<Buffer>((resolve, reject) => {
+    doc.on("end", () => resolve(Buffer.concat(chunks)));
+    doc.on("error", reject);
+  });
+  const width = doc.page.width - 2 * MARGIN;
+
+  // Letterhead, top left.
+  const [name, ...rest] = l.letterhead;
+  doc
+    .font(BOLD)
+    .fontSize(13)
+    .fillColor("#0b4f8a")
+    .text(name ?? "", MARGIN, 15 * MM, { width: 85 * MM });
+  doc.font(FONT).fontSize(9).fillColor("#333333");
+  for (const line of rest) doc.text(line, { width: 85 * MM });
+
+  // Recipient, in the envelope's window.
+  doc.fillColor("#000000").font(FONT).fontSize(11);
+  doc.text(l.recipient[0] ?? "", WINDOW.x, WINDOW.y, { width: WINDOW.width });
+  for (const line of l.recipient.slice(1)) doc.text(line, { width: WINDOW.width });
+
+  // Place and date, under the window.
+  doc.fontSize(10.5).text(l.placeAndDate, WINDOW.x, 90 * MM, { width: WINDOW.width });
+
+  // References, left.
+  doc
+    .fontSize(9)
+    .fillColor("#333333")
+    .text(l.references.join("\n"), MARGIN, 90 * MM, { width: 80 * MM });
+
+  // Subject and body.
+  doc.fillColor("#000000").font(BOLD).fontSize(10.5).text(l.subject, MARGIN, BODY_TOP, { width });
+  doc.moveDown(1.2).font(FONT).fontSize(10.5);
+  doc.text(l.salutation, { width });
+  doc.moveDown(0.6);
+  for (const b of l.blocks) {
+    if (b.kind === "p") doc.text(b.text, { width, align: "justify" });
+    else
+      doc.list(b.items, MARGIN + 4 * MM, undefined, {
+        width: width - 4 * MM,
+        bulletRadius: 1.5,
+        textIndent: 4 * MM,
+      });
+    doc.moveDown(0.6);
+  }
+
+  // Summary of the figures.
+  doc.moveDown(0.2).font(BOLD).fontSize(9.5).text("Récapitulatif", MARGIN, undefined, { width });
+  doc.font(FONT).fontSize(9.5);
+  for (const [k, v] of l.facts) {
+    const y = doc.y;
+    doc.fillColor("#555555").text(k, MARGIN, y, { width: 70 * MM });
+    const afterLabel = doc.y;
+    doc.fillColor("#000000").text(v, MARGIN + 72 * MM, y, { width: width - 72 * MM });
+    doc.y = Math.max(afterLabel, doc.y);
+  }
+  doc.moveDown(1).fontSize(10.5).text(l.closing, MARGIN, undefined, { width, align: "justify" });
+  doc.moveDown(2);
+  for (const line of l.signature) doc.text(line, WINDOW.x, undefined, { width: WINDOW.width });
+  doc.end();
+  return done;
+}
