@@ -1,10 +1,10 @@
 /** Reading commands (SPEC §4): record, correct (replace, never overwrite), confirm a suspect reading. */
 import type { Transaction } from "kysely";
 import { z } from "zod";
-import { lockServicePoint, currentMeter } from "../move-in/store.js";
+import { currentMeter, lockServicePoint } from "../move-in/store.js";
 import { audit } from "../platform/audit.js";
 import { type Context, today } from "../platform/context.js";
-import { ErrorCode, EcartError, fail } from "../platform/errors.js";
+import { EcartError, ErrorCode, fail } from "../platform/errors.js";
 import type { DB } from "../platform/schema.js";
 import { isoDate, rawIndex, ref, text } from "../platform/validate.js";
 import type { CommandResult } from "../registry.js";
@@ -50,7 +50,11 @@ export async function recordReading(
     index,
     type: input.type,
   });
-  await audit(trx, ctx, "reading.recorded", "reading", r.id, { index, date: input.date, status: r.plausibility.status });
+  await audit(trx, ctx, "reading.recorded", "reading", r.id, {
+    index,
+    date: input.date,
+    status: r.plausibility.status,
+  });
   return { outcome: "READING_RECORDED", reading: r.id, plausibility: r.plausibility };
 }
 
@@ -81,7 +85,11 @@ export async function correctReading(
     replacesId: old.id,
     reason: input.reason,
   });
-  await audit(trx, ctx, "reading.corrected", "reading", old.id, { replacedBy: r.id, from: old.index_m3, to: index });
+  await audit(trx, ctx, "reading.corrected", "reading", old.id, {
+    replacedBy: r.id,
+    from: old.index_m3,
+    to: index,
+  });
   return { outcome: "READING_CORRECTED", reading: r.id, plausibility: r.plausibility };
 }
 
@@ -119,7 +127,12 @@ export async function confirmReading(
 async function loadReading(trx: Trx, id: string) {
   const r = await readingById(trx, id);
   if (!r) {
-    throw new EcartError(ErrorCode.UNKNOWN_REFERENCE, `Relevé inconnu : ${id}.`, `unknown reading ${id}`, "reading");
+    throw new EcartError(
+      ErrorCode.UNKNOWN_REFERENCE,
+      `Relevé inconnu : ${id}.`,
+      `unknown reading ${id}`,
+      "reading",
+    );
   }
   return r;
 }

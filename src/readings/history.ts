@@ -4,11 +4,13 @@
  * meter in memory and advances it row by row; appendReading builds one from the database.
  */
 import { daysBetween } from "../platform/dates.js";
-import type { DatedIndex, Plausibility, PlausibilityInput } from "./plausibility.js";
+import { type DatedIndex, meterUsage, type Plausibility, type PlausibilityInput } from "./plausibility.js";
 
 export interface MeterHistory {
   /** The meter (null for a service point without a known meter). */
   meterId: number | null;
+  /** The meter's serial (matricule), when known. */
+  serial?: string | null;
   digits: number | null;
   /** Installation of a replacement meter: its start index on that day opens its history. */
   installedOn: string | null;
@@ -30,7 +32,7 @@ export function installationReading(m: Pick<MeterHistory, "installedOn" | "start
 
 /** A history from the first/last VALID readings found in storage, with the installation in front when older. */
 export function meterHistory(
-  meter: Pick<MeterHistory, "meterId" | "digits" | "installedOn" | "startIndex" | "removedOn">,
+  meter: Pick<MeterHistory, "meterId" | "serial" | "digits" | "installedOn" | "startIndex" | "removedOn">,
   first: DatedIndex | null,
   previous: DatedIndex | null,
   validReadings: number,
@@ -51,7 +53,7 @@ export function meterHistory(
 export function historyDailyUse(h: MeterHistory): number | null {
   if (h.validCount < 2 || !h.first || !h.previous) return null;
   const days = daysBetween(h.first.date, h.previous.date);
-  return days > 0 ? (h.previous.index - h.first.index) / days : null;
+  return days > 0 ? meterUsage(h.first.index, h.previous.index, h.digits) / days : null;
 }
 
 /** The plausibility input for the meter's next reading; `replaced` is the meter it replaced, if any. */
@@ -87,4 +89,14 @@ export function replacedMeter(h: MeterHistory, others: MeterHistory[]): MeterHis
     if (!best || (best.removedOn as string) < o.removedOn) best = o;
   }
   return best;
+}
+
+/** The meter in place at a date among a service point's meters: installed by then, not removed before; else the current one. */
+export function meterInPlace(meters: MeterHistory[], date: string): MeterHistory | null {
+  let best: MeterHistory | null = null;
+  for (const m of meters) {
+    if ((m.installedOn && m.installedOn > date) || (m.removedOn && m.removedOn < date)) continue;
+    if (!best || (m.installedOn ?? "") > (best.installedOn ?? "")) best = m;
+  }
+  return best ?? meters.find((m) => !m.removedOn) ?? meters.at(-1) ?? null;
 }

@@ -1,5 +1,5 @@
 /** SPEC §4: an index is a whole number of m3. Anything else is refused with INDEX_NOT_M3. */
-import { ErrorCode, EcartError } from "../platform/errors.js";
+import { EcartError, ErrorCode } from "../platform/errors.js";
 
 /** Largest index accepted: 12 digits, more than any water meter shows. */
 export const MAX_INDEX_M3 = 999_999_999_999;

@@ -50,13 +50,17 @@ export interface Plausibility {
  * §4: average daily use from the first and last earlier VALID readings, floored; with fewer than two,
  * the replaced meter's average when there is one, else the household default.
  */
-export function averageDailyUse(h: PlausibilityInput, cfg: PlausibilityConfig = DEFAULT_PLAUSIBILITY): number {
+export function averageDailyUse(
+  h: PlausibilityInput,
+  cfg: PlausibilityConfig = DEFAULT_PLAUSIBILITY,
+): number {
   if (h.validCount < 2 || !h.first || !h.previous) {
-    if (h.carriedDailyUse !== undefined && h.carriedDailyUse !== null) return Math.max(h.carriedDailyUse, cfg.minDailyUseM3);
+    if (h.carriedDailyUse !== undefined && h.carriedDailyUse !== null)
+      return Math.max(h.carriedDailyUse, cfg.minDailyUseM3);
     return cfg.householdYearlyM3 / 365;
   }
   const days = daysBetween(h.first.date, h.previous.date);
-  const avg = days > 0 ? (h.previous.index - h.first.index) / days : 0;
+  const avg = days > 0 ? meterUsage(h.first.index, h.previous.index, h.digits) / days : 0;
   return Math.max(avg, cfg.minDailyUseM3);
 }
 
@@ -90,7 +94,11 @@ export function suggestSlip(index: number, range: [number, number]): number | nu
  * Rollover: a meter with N digits passes from 10^N − 1 to 0. The usage across the wrap, when the new index is
  * below the previous one and the previous one fits the meter's digits; null otherwise.
  */
-export function rolloverUsage(previous: number, index: number, digits: number | null | undefined): number | null {
+export function rolloverUsage(
+  previous: number,
+  index: number,
+  digits: number | null | undefined,
+): number | null {
   if (!digits || index >= previous) return null;
   const modulus = 10 ** digits;
   if (previous >= modulus || index >= modulus) return null;
@@ -98,7 +106,12 @@ export function rolloverUsage(previous: number, index: number, digits: number | 
 }
 
 /** The consumption between two indexes of one meter, across a rollover when the meter's digits make it one. */
-export function meterUsage(from: number, to: number, digits: number | null | undefined, maxPlausible = Number.POSITIVE_INFINITY): number {
+export function meterUsage(
+  from: number,
+  to: number,
+  digits: number | null | undefined,
+  maxPlausible = Number.POSITIVE_INFINITY,
+): number {
   const wrapped = rolloverUsage(from, to, digits);
   return wrapped !== null && wrapped <= maxPlausible ? wrapped : to - from;
 }
@@ -124,7 +137,13 @@ export function assessReading(
     warnings.push("ROLLOVER");
   }
   if (usage < 0 || usage > range[1]) {
-    return { status: "SUSPECT", warnings: [], usage, expected, suggestedIndex: suggestSlip(reading.index, indexRange) };
+    return {
+      status: "SUSPECT",
+      warnings: [],
+      usage,
+      expected,
+      suggestedIndex: suggestSlip(reading.index, indexRange),
+    };
   }
   if (usage < range[0]) warnings.push("LOW_USAGE");
   return { status: "VALID", warnings, usage, expected, suggestedIndex: null };

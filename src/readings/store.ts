@@ -2,8 +2,20 @@
 import { type Kysely, sql, type Transaction } from "kysely";
 import type { Context } from "../platform/context.js";
 import type { DB, ReadingType } from "../platform/schema.js";
-import { type MeterHistory, installationReading, meterHistory, plausibilityInput, replacedMeter } from "./history.js";
-import { type DatedIndex, type Plausibility, type PlausibilityInput, assessReading, meterUsage } from "./plausibility.js";
+import {
+  installationReading,
+  type MeterHistory,
+  meterHistory,
+  plausibilityInput,
+  replacedMeter,
+} from "./history.js";
+import {
+  assessReading,
+  type DatedIndex,
+  meterUsage,
+  type Plausibility,
+  type PlausibilityInput,
+} from "./plausibility.js";
 
 type Trx = Transaction<DB>;
 
@@ -17,6 +29,7 @@ const VALID_NOW = sql`(r.status = 'VALID' or exists (select 1 from reading_confi
 interface HistoryRow {
   service_point_id: string;
   meter_id: number | null;
+  serial: string | null;
   digits: number | null;
   installed_on: string | null;
   start_index: number;
@@ -46,15 +59,15 @@ export async function loadMeterHistories(
   const same = sql`r.service_point_id = m.service_point_id and r.meter_id is not distinct from m.id ${upTo} ${exclude}`;
   const res = await sql<HistoryRow>`
     with m as (
-      select id, service_point_id, digits, installed_on, start_index, removed_on
+      select id, service_point_id, serial, digits, installed_on, start_index, removed_on
         from meters where service_point_id = any(${servicePointIds}::text[])
       union all
-      select null::bigint, sp.id, null::int, null::date, 0::bigint, null::date
+      select null::bigint, sp.id, null::text, null::int, null::date, 0::bigint, null::date
         from service_points sp
        where sp.id = any(${servicePointIds}::text[])
          and not exists (select 1 from meters x where x.service_point_id = sp.id)
     )
-    select m.service_point_id, m.id as meter_id, m.digits, m.installed_on::text as installed_on,
+    select m.service_point_id, m.id as meter_id, m.serial, m.digits, m.installed_on::text as installed_on,
            m.start_index, m.removed_on::text as removed_on,
            f.reading_date::text as first_date, f.index_m3 as first_index,
            l.reading_date::text as last_date, l.index_m3 as last_index, (f.id = l.id) as single,
@@ -71,6 +84,7 @@ export async function loadMeterHistories(
     const h = meterHistory(
       {
         meterId: row.meter_id === null ? null : Number(row.meter_id),
+        serial: row.serial,
         digits: row.digits,
         installedOn: row.installed_on,
         startIndex: Number(row.start_index),
@@ -96,7 +110,8 @@ export async function validHistoryBefore(
   date: string,
   excludeId?: string,
 ): Promise<PlausibilityInput> {
-  const histories = (await loadMeterHistories(trx, [servicePointId], { upTo: date, excludeId })).get(servicePointId) ?? [];
+  const histories =
+    (await loadMeterHistories(trx, [servicePointId], { upTo: date, excludeId })).get(servicePointId) ?? [];
   const h = histories.find((x) => x.meterId === meterId);
   if (!h) return { first: null, previous: null, validCount: 0 };
   return plausibilityInput(h, replacedMeter(h, histories));
@@ -185,7 +200,11 @@ export async function lastValidReading(
   if (meterId !== undefined && meterId !== null) q = q.where("meter_id", "=", meterId);
   const r = await q.orderBy("reading_date", "desc").orderBy("id", "desc").limit(1).executeTakeFirst();
   if (meterId === undefined || meterId === null) return r ?? null;
-  const m = await trx.selectFrom("meters").select(["installed_on", "start_index"]).where("id", "=", meterId).executeTakeFirst();
+  const m = await trx
+    .selectFrom("meters")
+    .select(["installed_on", "start_index"])
+    .where("id", "=", meterId)
+    .executeTakeFirst();
   const install = m ? installationReading({ installedOn: m.installed_on, startIndex: m.start_index }) : null;
   if (install && (!r || r.date < install.date)) return { ...install, id: null };
   return r ?? null;
@@ -250,20 +269,47 @@ export async function indexAtDate(
     .executeTakeFirst();
   if (exact) return { index: exact.index, interpolated: false, meterId, basis: [exact] };
   const install =
-    meter && !opts.remoteOnly ? installationReading({ installedOn: meter.installed_on, startIndex: meter.start_index }) : null;
+    meter && !opts.remoteOnly
+      ? installationReading({ installedOn: meter.installed_on, startIndex: meter.start_index })
+      : null;
   if (install && install.date === date) {
-    return { index: install.index, interpolated: false, meterId, basis: [{ ...install, type: "INSTALLATION" }] };
+    return {
+      index: install.index,
+      interpolated: false,
+      meterId,
+      basis: [{ ...install, type: "INSTALLATION" }],
+    };
   }
   const before =
-    (await base().where("reading_date", "<", date).orderBy("reading_date", "desc").orderBy("id", "desc").limit(1).executeTakeFirst()) ??
+    (await base()
+      .where("reading_date", "<", date)
+      .orderBy("reading_date", "desc")
+      .orderBy("id", "desc")
+      .limit(1)
+      .executeTakeFirst()) ??
     (install && install.date < date ? { ...install, type: "INSTALLATION" as const } : undefined);
-  const after = await base().where("reading_date", ">", date).orderBy("reading_date", "asc").orderBy("id", "asc").limit(1).executeTakeFirst();
+  const after = await base()
+    .where("reading_date", ">", date)
+    .orderBy("reading_date", "asc")
+    .orderBy("id", "asc")
+    .limit(1)
+    .executeTakeFirst();
   if (!before || !after) return null;
-  return { index: interpolate(before, after, date, meter?.digits ?? null), interpolated: true, meterId, basis: [before, after] };
+  return {
+    index: interpolate(before, after, date, meter?.digits ?? null),
+    interpolated: true,
+    meterId,
+    basis: [before, after],
+  };
 }
 
 /** Linear interpolation between two dated indexes of one meter, rounded down to a whole m3 (R10); across a rollover when `digits` says so. */
-export function interpolate(a: DatedIndex, b: DatedIndex, date: string, digits: number | null = null): number {
+export function interpolate(
+  a: DatedIndex,
+  b: DatedIndex,
+  date: string,
+  digits: number | null = null,
+): number {
   const span = Date.parse(b.date) - Date.parse(a.date);
   if (span <= 0) return a.index;
   const t = (Date.parse(date) - Date.parse(a.date)) / span;

@@ -1,0 +1,122 @@
+/**
+ * The fastest load each engine offers for a batch of checked readings: COPY FROM STDIN on PostgreSQL
+ * (pg-copy-streams), COPY FROM '/dev/blob' on PGlite. One transaction per batch: a batch is in the
+ * database whole or not at all, so a killed import resumes cleanly (import keys are unique).
+ */
+
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { from as copyFrom } from "pg-copy-streams";
+import type { Database } from "../platform/db.js";
+
+/** The columns a batch fills, in the order of each COPY line. */
+export const COPY_COLUMNS = [
+  "service_point_id",
+  "meter_id",
+  "reading_date",
+  "index_m3",
+  "type",
+  "status",
+  "usage_m3",
+  "expected_usage_lo",
+  "expected_usage_hi",
+  "expected_index_lo",
+  "expected_index_hi",
+  "suggested_index",
+  "warnings",
+  "import_key",
+  "recorded_at",
+  "recorded_by",
+  "entity",
+] as const;
+
+const COPY_SQL = `copy readings (${COPY_COLUMNS.join(", ")}) from stdin with (format text)`;
+const COPY_BLOB_SQL = `copy readings (${COPY_COLUMNS.join(", ")}) from '/dev/blob' with (format text)`;
+
+/** One value in COPY's text format: \N for null, backslash, tab and line breaks escaped. */
+export function copyValue(v: string | number | null): string {
+  if (v === null) return "\\N";
+  if (typeof v === "number") return String(v);
+  return v.replace(/\\/g, "\\\\").replace(/\t/g, "\\t").replace(/\n/g, "\\n").replace(/\r/g, "\\r");
+}
+
+/** A COPY text line for one reading (values in COPY_COLUMNS order). */
+export function copyLine(values: Array<string | number | null>): string {
+  return `${values.map(copyValue).join("\t")}\n`;
+}
+
+export interface BatchAudit {
+  at: Date;
+  actor: string;
+  role: string;
+  entity: string;
+  details: Record<string, unknown>;
+}
+
+export interface BatchLoader {
+  /** Which of these import keys are already in the database. */
+  existingKeys(keys: string[]): Promise<Set<string>>;
+  /** Loads a batch (COPY text) and its audit entry in one transaction. */
+  load(copyText: string, rows: number, audit: BatchAudit): Promise<void>;
+}
+
+const AUDIT_SQL =
+  "insert into audit_log (at, actor, role, entity, action, object_type, object_id, details) values ($1, $2, $3, $4, 'readings.imported', 'import', $5, $6)";
+
+const auditParams = (a: BatchAudit) => [
+  a.at,
+  a.actor,
+  a.role,
+  a.entity,
+  String(a.details.file ?? "import"),
+  JSON.stringify(a.details),
+];
+
+/** The loader for the engine behind `db`. */
+export function batchLoader(db: Database): BatchLoader {
+  if (db.pool) {
+    const pool = db.pool;
+    return {
+      async existingKeys(keys) {
+        if (keys.length === 0) return new Set();
+        const r = await pool.query<{ import_key: string }>(
+          "select import_key from readings where import_key = any($1::text[])",
+          [keys],
+        );
+        return new Set(r.rows.map((x) => x.import_key));
+      },
+      async load(copyText, rows, audit) {
+        const client = await pool.connect();
+        try {
+          await client.query("begin");
+          if (rows > 0) await pipeline(Readable.from([copyText]), client.query(copyFrom(COPY_SQL)));
+          await client.query(AUDIT_SQL, auditParams(audit));
+          await client.query("commit");
+        } catch (e) {
+          await client.query("rollback").catch(() => {});
+          throw e;
+        } finally {
+          client.release();
+        }
+      },
+    };
+  }
+  const lite = db.pglite;
+  if (!lite) throw new Error("database has neither a pool nor an embedded engine");
+  return {
+    async existingKeys(keys) {
+      if (keys.length === 0) return new Set();
+      const r = await lite.query<{ import_key: string }>(
+        "select import_key from readings where import_key = any($1::text[])",
+        [keys],
+      );
+      return new Set(r.rows.map((x) => x.import_key));
+    },
+    async load(copyText, rows, audit) {
+      await lite.transaction(async (tx) => {
+        if (rows > 0) await tx.query(COPY_BLOB_SQL, [], { blob: new Blob([copyText]) });
+        await tx.query(AUDIT_SQL, auditParams(audit));
+      });
+    },
+  };
+}

@@ -1,0 +1,271 @@
+/**
+ * `ecart import readings FILE.csv` (docs/readings-import.md): streams the file, checks every row,
+ * computes each reading's plausibility in date order per meter from a history state carried in
+ * memory (one query per batch for the meters met for the first time, never one per row), loads
+ * batches by COPY, writes every refused row to a rejects file. Idempotent and resumable: a row
+ * already in the database (same import key) is skipped.
+ */
+
+import { once } from "node:events";
+import { createWriteStream } from "node:fs";
+import { type Readable, Transform } from "node:stream";
+import { parse } from "csv-parse";
+import { type Context, today } from "../platform/context.js";
+import type { Database } from "../platform/db.js";
+import { advance, type MeterHistory, meterInPlace, plausibilityInput, replacedMeter } from "./history.js";
+import { type BatchLoader, batchLoader, copyLine } from "./import-load.js";
+import {
+  type ImportRow,
+  isHeader,
+  type ParsedRow,
+  parseImportRecord,
+  REJECT_REASONS,
+  type RejectCode,
+} from "./import-rows.js";
+import { assessReading } from "./plausibility.js";
+import { loadMeterHistories } from "./store.js";
+
+/** Rows per batch (one transaction, one COPY): large enough for speed, small enough to keep memory flat. */
+export const DEFAULT_BATCH_ROWS = 5000;
+
+export interface ImportProgress {
+  bytes: number;
+  totalBytes: number | null;
+  lines: number;
+  inserted: number;
+  alreadyPresent: number;
+  rejected: number;
+  rowsPerSecond: number;
+}
+
+export interface ImportSummary extends Omit<ImportProgress, "bytes" | "totalBytes" | "rowsPerSecond"> {
+  suspect: number;
+  lowUsage: number;
+  rollovers: number;
+  batches: number;
+  seconds: number;
+  rowsPerSecond: number;
+  /** Highest heap use seen between batches, in MB (it stays flat as the file grows). */
+  peakHeapMb: number;
+}
+
+export interface ImportOptions {
+  /** Where refused rows go (CSV: line, code, reason). */
+  rejectsPath: string;
+  /** A name for the audit trail (the file's name). */
+  source: string;
+  totalBytes?: number | null;
+  batchRows?: number;
+  onProgress?: (p: ImportProgress) => void;
+}
+
+/** One refused row as a line of the rejects file: line;code;reason (CSV, quoted when needed). */
+export function rejectLine(line: number, code: RejectCode | string, reason: string): string {
+  const q = (s: string) => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+  return `${line},${q(code)},${q(reason)}\n`;
+}
+
+/** Per service point: its meters' histories, carried in memory across the file; null when unknown. */
+type Cache = Map<string, MeterHistory[] | null>;
+
+/** Imports a readings file; see the module comment. */
+export async function importReadings(
+  db: Database,
+  ctx: Context,
+  input: Readable,
+  opts: ImportOptions,
+): Promise<ImportSummary> {
+  const started = Date.now();
+  const loader = batchLoader(db);
+  const rejects = createWriteStream(opts.rejectsPath);
+  rejects.write("line,code,reason\n");
+  const batchRows = opts.batchRows ?? DEFAULT_BATCH_ROWS;
+  const day = today(ctx);
+  const cache: Cache = new Map();
+  const sum: ImportSummary = {
+    lines: 0,
+    inserted: 0,
+    alreadyPresent: 0,
+    rejected: 0,
+    suspect: 0,
+    lowUsage: 0,
+    rollovers: 0,
+    batches: 0,
+    seconds: 0,
+    rowsPerSecond: 0,
+    peakHeapMb: 0,
+  };
+  let bytes = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      bytes += chunk.length;
+      cb(null, chunk);
+    },
+  });
+  const parser = input
+    .pipe(counter)
+    .pipe(
+      parse({
+        delimiter: [",", ";"],
+        relax_column_count: true,
+        skip_empty_lines: true,
+        bom: true,
+        info: true,
+        trim: true,
+      }),
+    );
+  const progress = () =>
+    opts.onProgress?.({
+      bytes,
+      totalBytes: opts.totalBytes ?? null,
+      lines: sum.lines,
+      inserted: sum.inserted,
+      alreadyPresent: sum.alreadyPresent,
+      rejected: sum.rejected,
+      rowsPerSecond: Math.round(sum.lines / Math.max((Date.now() - started) / 1000, 0.001)),
+    });
+  const writeReject = async (r: { line: number; code: RejectCode; reason: string }) => {
+    sum.rejected++;
+    if (!rejects.write(rejectLine(r.line, r.code, r.reason))) await once(rejects, "drain");
+  };
+
+  let batch: ParsedRow[] = [];
+  let first = true;
+  const flush = async () => {
+    if (batch.length === 0) return;
+    await runBatch(db, loader, ctx, cache, batch, sum, writeReject, opts.source);
+    batch = [];
+    sum.batches++;
+    sum.peakHeapMb = Math.max(sum.peakHeapMb, Math.round(process.memoryUsage().heapUsed / 1048576));
+    progress();
+  };
+  try {
+    for await (const { record, info } of parser as AsyncIterable<{
+      record: string[];
+      info: { lines: number };
+    }>) {
+      if (first) {
+        first = false;
+        if (isHeader(record)) continue;
+      }
+      sum.lines++;
+      batch.push(parseImportRecord(record, info.lines, day));
+      if (batch.length >= batchRows) await flush();
+    }
+    await flush();
+  } finally {
+    rejects.end();
+    await once(rejects, "close").catch(() => {});
+  }
+  sum.seconds = (Date.now() - started) / 1000;
+  sum.rowsPerSecond = Math.round(sum.lines / Math.max(sum.seconds, 0.001));
+  progress();
+  return sum;
+}
+
+/** Checks a batch against the database and the carried histories, then loads what passes in one transaction. */
+async function runBatch(
+  db: Database,
+  loader: BatchLoader,
+  ctx: Context,
+  cache: Cache,
+  batch: ParsedRow[],
+  sum: ImportSummary,
+  writeReject: (r: { line: number; code: RejectCode; reason: string }) => Promise<void>,
+  source: string,
+): Promise<void> {
+  const rows = batch.filter((p): p is { ok: true; row: ImportRow } => p.ok).map((p) => p.row);
+  const unseen = [...new Set(rows.map((r) => r.servicePoint).filter((sp) => !cache.has(sp)))];
+  if (unseen.length > 0) {
+    const loaded = await loadMeterHistories(db.kysely, unseen);
+    for (const sp of unseen) cache.set(sp, loaded.get(sp) ?? null);
+  }
+  const present = await loader.existingKeys(rows.map((r) => r.key));
+  const inBatch = new Set<string>();
+  const recordedAt = ctx.now.toISOString();
+  let text = "";
+  let count = 0;
+  let firstLine = 0;
+  let lastLine = 0;
+  for (const p of batch) {
+    if (!p.ok) {
+      await writeReject(p);
+      continue;
+    }
+    const r = p.row;
+    if (present.has(r.key) || inBatch.has(r.key)) {
+      sum.alreadyPresent++;
+      continue;
+    }
+    const meters = cache.get(r.servicePoint);
+    if (!meters) {
+      await writeReject({
+        line: r.line,
+        code: "UNKNOWN_SERVICE_POINT",
+        reason: `${REJECT_REASONS.UNKNOWN_SERVICE_POINT} (${r.servicePoint})`,
+      });
+      continue;
+    }
+    const at =
+      r.meter === null
+        ? meterInPlace(meters, r.date)
+        : meters.find((m) => m.serial?.replace(/\s+/g, "").toUpperCase() === r.meter);
+    if (!at) {
+      await writeReject({
+        line: r.line,
+        code: "UNKNOWN_METER",
+        reason: `${REJECT_REASONS.UNKNOWN_METER} (${r.meter ?? "aucun compteur"})`,
+      });
+      continue;
+    }
+    if (at.lastDate && r.date < at.lastDate) {
+      await writeReject({
+        line: r.line,
+        code: "OUT_OF_ORDER",
+        reason: `${REJECT_REASONS.OUT_OF_ORDER} (dernier relevé au ${at.lastDate})`,
+      });
+      continue;
+    }
+    const v = assessReading(
+      plausibilityInput(at, replacedMeter(at, meters)),
+      { date: r.date, index: r.index },
+      ctx.config.plausibility,
+    );
+    meters[meters.indexOf(at)] = advance(at, { date: r.date, index: r.index }, v);
+    inBatch.add(r.key);
+    if (v.status === "SUSPECT") sum.suspect++;
+    if (v.warnings.includes("LOW_USAGE")) sum.lowUsage++;
+    if (v.warnings.includes("ROLLOVER")) sum.rollovers++;
+    text += copyLine([
+      r.servicePoint,
+      at.meterId,
+      r.date,
+      r.index,
+      r.type,
+      v.status,
+      v.usage,
+      v.expected?.usage[0] ?? null,
+      v.expected?.usage[1] ?? null,
+      v.expected?.index[0] ?? null,
+      v.expected?.index[1] ?? null,
+      v.suggestedIndex,
+      `{${v.warnings.join(",")}}`,
+      r.key,
+      recordedAt,
+      ctx.actor.user,
+      ctx.actor.entity,
+    ]);
+    count++;
+    if (!firstLine) firstLine = r.line;
+    lastLine = r.line;
+  }
+  if (count === 0) return;
+  await loader.load(text, count, {
+    at: ctx.now,
+    actor: ctx.actor.user,
+    role: ctx.actor.role,
+    entity: ctx.actor.entity,
+    details: { file: source, lines: [firstLine, lastLine], inserted: count },
+  });
+  sum.inserted += count;
+}
