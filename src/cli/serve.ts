@@ -30,15 +30,22 @@ export const DEMO_ACCOUNTS: ReadonlyArray<{ username: string; role: AccountRole;
 ];
 
 /** On a database without accounts: the demo accounts when asked for, else how to create the first admin. */
-export async function bootstrapAccounts(db: Database, demo: boolean, log: (m: string) => void): Promise<void> {
+export async function bootstrapAccounts(
+  db: Database,
+  demo: boolean,
+  log: (m: string) => void,
+): Promise<void> {
   if ((await countAccounts(db.kysely)) > 0) return;
   if (!demo) {
     log("no account yet: create the first administrator with");
     log("  ECART_PASSWORD=… npm run --silent ecart -- user add admin --role ADMIN --entity SIEGE");
     return;
   }
-  for (const a of DEMO_ACCOUNTS) await createAccount(db.kysely, { ...a, password: DEMO_PASSWORD }, new Date());
-  log(`demo accounts created, password "${DEMO_PASSWORD}": ${DEMO_ACCOUNTS.map((a) => `${a.username} (${a.role})`).join(", ")}`);
+  for (const a of DEMO_ACCOUNTS)
+    await createAccount(db.kysely, { ...a, password: DEMO_PASSWORD }, new Date());
+  log(
+    `demo accounts created, password "${DEMO_PASSWORD}": ${DEMO_ACCOUNTS.map((a) => `${a.username} (${a.role})`).join(", ")}`,
+  );
 }
 
 export async function serve(_args: string[]): Promise<number> {
@@ -65,7 +72,9 @@ export async function serve(_args: string[]): Promise<number> {
   const port = Number(process.env.PORT ?? DEFAULT_PORT);
   const host = process.env.HOST ?? DEFAULT_HOST;
   await app.listen({ port, host });
-  log(`ecart serve: http://${host}:${port}/ (API /api, docs /docs); database ${db.kind}; deadline sweep every ${SWEEP_EVERY_MS / 1000}s`);
+  log(
+    `ecart serve: http://${host}:${port}/ (API /api, docs /docs); database ${db.kind}; deadline sweep every ${SWEEP_EVERY_MS / 1000}s`,
+  );
   await sweep();
   const timer = setInterval(sweep, SWEEP_EVERY_MS);
   const stopOutbox = startOutboxWorker(db, { log });

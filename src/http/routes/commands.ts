@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { OUTBOX_RETRY_ROLES } from "../../accounts/access.js";
+import { retryCommunication } from "../../communications/outbox.js";
 import { EcartError, ErrorCode } from "../../platform/errors.js";
 import { COMMANDS, type CommandResult, type CommandVerb, execute } from "../../registry.js";
 import type { AppDeps } from "../app.js";
@@ -10,7 +11,6 @@ import { contextOf } from "../auth.js";
 import { body as errorBodyOf } from "../errors.js";
 import { commandOut, errors, idParam, proofRefusedOut } from "../schemas.js";
 import { acceptDocument } from "../uploads.js";
-import { resetToPending } from "../views/contests-outbox.js";
 
 /** Longest Idempotency-Key accepted. */
 export const MAX_IDEMPOTENCY_KEY = 200;
@@ -168,6 +168,9 @@ export async function commandRoutes(app: FastifyInstance, deps: AppDeps) {
         response: { 200: z.object({ id: z.string(), status: z.string() }), ...errors },
       },
     },
-    async (req) => resetToPending(deps.db, req.params.id, deps.clock()),
+    async (req) => {
+      const ctx = contextOf(req, deps.config, deps.clock);
+      return deps.db.kysely.transaction().execute((trx) => retryCommunication(trx, ctx, req.params.id));
+    },
   );
 }

@@ -1,6 +1,6 @@
 /** Contests and the outbox as advisors see them; the outbox retry. */
+import { FAILURE_LABEL } from "../../communications/outbox.js";
 import type { Database } from "../../platform/db.js";
-import { EcartError, ErrorCode } from "../../platform/errors.js";
 import type { DeliveryStatus, Template } from "../../platform/schema.js";
 import { iso, type PageQuery, pageOf, readOnly } from "./common.js";
 
@@ -92,6 +92,7 @@ export async function listOutbox(
       "attempts",
       "next_attempt_at",
       "last_error",
+      "failure",
       "created_at",
       "sent_at",
     ])
@@ -115,39 +116,10 @@ export async function listOutbox(
       attempts: m.attempts,
       nextAttemptAt: iso(m.next_attempt_at),
       lastError: m.last_error,
+      failure: m.failure,
+      failureLabel: m.failure ? FAILURE_LABEL[m.failure] : null,
       createdAt: iso(m.created_at) as string,
       sentAt: iso(m.sent_at),
     })),
   };
-}
-
-/** Puts a FAILED message back in the queue (PENDING, due now); a SENT message is never resent. */
-export async function resetToPending(db: Database, id: string, now: Date) {
-  const m = await db.kysely
-    .selectFrom("communications")
-    .select(["id", "status"])
-    .where("id", "=", id)
-    .executeTakeFirst();
-  if (!m)
-    throw new EcartError(
-      ErrorCode.UNKNOWN_REFERENCE,
-      `Message inconnu : ${id}.`,
-      `unknown communication ${id}`,
-      "communication",
-    );
-  if (m.status !== "FAILED") {
-    throw new EcartError(
-      ErrorCode.CONFLICT,
-      `Seul un message en échec peut être relancé (statut actuel : ${m.status}).`,
-      `communication ${id} is ${m.status}, not FAILED`,
-      "communication",
-    );
-  }
-  await db.kysely
-    .updateTable("communications")
-    .set({ status: "PENDING", next_attempt_at: now })
-    .where("id", "=", id)
-    .where("status", "=", "FAILED")
-    .execute();
-  return { id, status: "PENDING" as const };
 }

@@ -1,0 +1,90 @@
+/** `ecart user …`: create accounts (the first admin on a fresh install), list them, issue API tokens. */
+import { createInterface } from "node:readline";
+import type { Database } from "../platform/db.js";
+import { EcartError } from "../platform/errors.js";
+import type { AccountRole } from "../platform/schema.js";
+import { ACCOUNT_ROLES, accountByName, createAccount, createApiToken, listAccounts } from "./store.js";
+
+export const USER_USAGE = `usage: ecart user add USERNAME --role FO|BO|EUROS|SUPERVISOR|ADMIN --entity ENTITY
+         (password from ECART_PASSWORD, else asked for on the terminal)
+       ecart user list
+       ecart user token USERNAME [--label LABEL]   print a new API token (Authorization: Bearer …)`;
+
+const option = (args: string[], name: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+
+/** Asks for a password on the terminal without echoing it. */
+async function askPassword(prompt: string): Promise<string> {
+  if (!process.stdin.isTTY) throw new Error("no terminal to ask for a password: set ECART_PASSWORD");
+  const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: true });
+  const out = rl as unknown as { _writeToOutput: (s: string) => void; output: NodeJS.WriteStream };
+  let asked = false;
+  out._writeToOutput = (s: string) => {
+    if (!asked) {
+      process.stdout.write(s);
+      asked = true;
+    }
+  };
+  try {
+    return await new Promise<string>((resolve) => rl.question(prompt, resolve));
+  } finally {
+    rl.close();
+    process.stdout.write("\n");
+  }
+}
+
+export async function userCommand(
+  db: Database,
+  args: string[],
+  out = process.stdout,
+  err = process.stderr,
+): Promise<number> {
+  const [sub, name] = args;
+  try {
+    if (sub === "add" && name) {
+      const role = option(args, "--role")?.toUpperCase() as AccountRole | undefined;
+      const entity = option(args, "--entity");
+      if (!role || !ACCOUNT_ROLES.includes(role) || !entity) {
+        err.write(`${USER_USAGE}\n`);
+        return 2;
+      }
+      let password = process.env.ECART_PASSWORD;
+      if (!password) {
+        password = await askPassword(`password for ${name}: `);
+        const again = await askPassword("again: ");
+        if (again !== password) {
+          err.write("passwords differ\n");
+          return 1;
+        }
+      }
+      const a = await createAccount(db.kysely, { username: name, role, entity, password }, new Date());
+      out.write(`account ${a.username} created (role ${a.role}, entity ${a.entity})\n`);
+      return 0;
+    }
+    if (sub === "list") {
+      for (const a of await listAccounts(db.kysely)) {
+        out.write(`${a.username}\t${a.role}\t${a.entity}\t${a.active ? "active" : "disabled"}\n`);
+      }
+      return 0;
+    }
+    if (sub === "token" && name) {
+      const a = await accountByName(db.kysely, name);
+      if (!a) {
+        err.write(`unknown account ${name}\n`);
+        return 1;
+      }
+      out.write(`${await createApiToken(db.kysely, a.id, option(args, "--label") ?? "cli", new Date())}\n`);
+      return 0;
+    }
+  } catch (e) {
+    if (e instanceof EcartError) {
+      err.write(`${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+  err.write(`${USER_USAGE}\n`);
+  return 2;
+}
