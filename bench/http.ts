@@ -1,0 +1,190 @@
+/**
+ * Figure 3: move-in decisions over HTTP on PostgreSQL: `POST /api/move-ins/check` (the read-only move-in
+ * check, bearer token of an FO account) with N service points loaded, under autocannon (keep-alive,
+ * 16 connections), against a bare Fastify route doing one indexed SELECT (the service point by primary key)
+ * on the same database. Each server runs in its own process (bench/http-server.ts); the load generator
+ * runs here. Rounds alternate bare / app; medians are reported.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import autocannon, { type Result } from "autocannon";
+import { createAccount, createApiToken } from "../src/accounts/store.js";
+import { benchDatabase, client, figure, interleave, log, median, peakRssOfPid, round, type Section, timed } from "./lib.js";
+import { givenTemplate } from "./sweep.js";
+import { cloneWorld } from "./worlds.js";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const CONNECTIONS = 16;
+
+interface Server {
+  proc: ChildProcess;
+  port: number;
+}
+
+async function startServer(mode: "app" | "bare", url: string): Promise<Server> {
+  const profile = process.env.BENCH_PROFILE_DIR;
+  const args = [
+    ...(profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`] : []),
+    "--import",
+    "tsx",
+    join(here, "http-server.ts"),
+    mode,
+    url,
+  ];
+  const proc = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = "";
+    proc.stdout?.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = /PORT (\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    proc.on("exit", (code) => reject(new Error(`${mode} server exited with ${code}`)));
+  });
+  return { proc, port };
+}
+
+async function stop(s: Server): Promise<void> {
+  await new Promise<void>((resolve) => {
+    s.proc.once("exit", () => resolve());
+    s.proc.kill("SIGTERM");
+  });
+}
+
+/** Random service point ids among the loaded ones (the template and its copies). */
+function pickId(n: number): string {
+  const g = Math.floor(Math.random() * n);
+  return g === 0 ? "PDS-TPL" : `PDS-TPL-${g}`;
+}
+
+function moveInBody(servicePoint: string): string {
+  return JSON.stringify({
+    servicePoint,
+    customer: { name: "Jeanne Martin", email: "jeanne@example.fr", address: "12 rue des Lilas, 69003 Lyon" },
+    date: "2024-03-02",
+    // Half within tolerance (subscribed at once), half beyond (a case awaiting a proof).
+    index: Math.random() < 0.5 ? 1004 : 1012,
+    reconnection: false,
+    proof: "WILL_SEND",
+  });
+}
+
+async function load(port: number, path: string, headers: Record<string, string>, n: number, seconds: number): Promise<Result> {
+  const r = await autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections: CONNECTIONS,
+    duration: seconds,
+    requests: [
+      {
+        method: "POST",
+        path,
+        headers: { "content-type": "application/json", ...headers },
+        setupRequest: (req) => ({ ...req, body: moveInBody(pickId(n)) }),
+      },
+    ],
+  });
+  if (r.non2xx > 0 || r.errors > 0) throw new Error(`${path}: ${r.non2xx} non-2xx answers, ${r.errors} errors`);
+  return r;
+}
+
+export async function benchHttp(quick: boolean): Promise<Section> {
+  const n = Number(process.env.BENCH_HTTP_SERVICE_POINTS ?? (quick ? 50_000 : 1_000_000));
+  const seconds = quick ? 4 : 10;
+  const rounds = quick ? 2 : 3;
+  const bench = await benchDatabase("http", 4);
+  const notes: string[] = [];
+  try {
+    await givenTemplate(bench.db, "TPL");
+    const c = await client(bench.url);
+    let gen: Awaited<ReturnType<typeof timed>>;
+    try {
+      gen = await timed(() => cloneWorld(c, n - 1));
+      await c.query("vacuum analyze");
+    } finally {
+      await c.end();
+    }
+    log(`http: ${n} service points loaded in ${gen.seconds.toFixed(0)} s`);
+    const now = new Date("2024-03-05T10:00:00+01:00");
+    const account = await createAccount(bench.db.kysely, { username: "fo.bench", role: "FO", entity: "FO-LYON", password: null }, now);
+    const token = await createApiToken(bench.db.kysely, account.id, "bench", now);
+    const auth = { authorization: `Bearer ${token}` };
+
+    const app = await startServer("app", bench.url);
+    const bare = await startServer("bare", bench.url);
+    try {
+      // Warm-up: JIT, pools, plans, caches.
+      await load(app.port, "/api/move-ins/check", auth, n, 2);
+      await load(bare.port, "/bare", {}, n, 2);
+      const appRuns: Result[] = [];
+      const bareRuns: Result[] = [];
+      await interleave(
+        rounds,
+        async () => {
+          const r = await load(bare.port, "/bare", {}, n, seconds);
+          bareRuns.push(r);
+          return r.requests.average;
+        },
+        async () => {
+          const r = await load(app.port, "/api/move-ins/check", auth, n, seconds);
+          appRuns.push(r);
+          return r.requests.average;
+        },
+      );
+      const rps = median(appRuns.map((r) => r.requests.average));
+      const bareRps = median(bareRuns.map((r) => r.requests.average));
+      const p50 = median(appRuns.map((r) => r.latency.p50));
+      const p99 = median(appRuns.map((r) => r.latency.p99));
+      const bareP50 = median(bareRuns.map((r) => r.latency.p50));
+      const bareP99 = median(bareRuns.map((r) => r.latency.p99));
+      const appRss = app.proc.pid ? peakRssOfPid(app.proc.pid) : null;
+      notes.push(
+        `${quick ? "QUICK MODE (fewer service points than the 1,000,000 target): " : ""}${n.toLocaleString("en")} service points (each with meter, 3 readings, an ended subscription; ${gen.seconds.toFixed(0)} s to load), autocannon ${CONNECTIONS} connections keep-alive, ${rounds} × ${seconds} s per side, interleaved; app server peak RSS ${appRss ? round(appRss) : "?"} MB; pool ${10} connections each`,
+      );
+      return {
+        name: "move-in check over HTTP (PostgreSQL)",
+        figures: [
+          figure({
+            id: "http.check_rps",
+            label: "POST /api/move-ins/check, requests/s",
+            value: Math.round(rps),
+            unit: "req/s",
+            baseline: { label: "bare Fastify route, one indexed SELECT", value: Math.round(bareRps) },
+            ratio: round(rps / bareRps, 4),
+            target: "≥ 3,000/s, ratio ≥ 0.4",
+            ok: rps >= 3000 && rps / bareRps >= 0.4,
+          }),
+          figure({
+            id: "http.check_p50_ms",
+            label: "POST /api/move-ins/check, p50 latency",
+            value: p50,
+            unit: "ms",
+            baseline: { label: "bare route p50", value: bareP50 },
+            ratio: round(bareP50 / Math.max(p50, 0.001), 4),
+            target: null,
+          }),
+          figure({
+            id: "http.check_p99_ms",
+            label: "POST /api/move-ins/check, p99 latency",
+            value: p99,
+            unit: "ms",
+            baseline: { label: "bare route p99", value: bareP99 },
+            ratio: round(bareP99 / Math.max(p99, 0.001), 4),
+            target: "< 25 ms",
+            ok: p99 < 25,
+          }),
+        ],
+        notes,
+        details: {
+          app: appRuns.map((r) => ({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, total: r.requests.total })),
+          bare: bareRuns.map((r) => ({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, total: r.requests.total })),
+        },
+      };
+    } finally {
+      await stop(app);
+      await stop(bare);
+    }
+  } finally {
+    await bench.drop();
+  }
+}

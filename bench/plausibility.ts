@@ -1,0 +1,168 @@
+/**
+ * Figure 2: the plausibility check alone (SPEC §4), in memory, on one core (one JS thread).
+ * Subject: `assessReading` over prepared histories. Baselines, same loop, same data, interleaved:
+ * the bare subtraction (index − previous index), and the same arithmetic written inline with the
+ * dates already turned into day numbers (what the check costs without its date parsing and objects).
+ */
+import { type DatedIndex, type PlausibilityInput, assessReading, DEFAULT_PLAUSIBILITY } from "../src/readings/plausibility.js";
+import { figure, interleave, log, median, round, type Section } from "./lib.js";
+
+interface Case {
+  h: PlausibilityInput;
+  r: DatedIndex;
+  /** The same dates as day numbers, for the inline baseline. */
+  firstDay: number;
+  prevDay: number;
+  day: number;
+}
+
+const dayNumber = (d: string) => Date.parse(`${d}T00:00:00Z`) / 86_400_000;
+const iso = (day: number) => new Date(day * 86_400_000).toISOString().slice(0, 10);
+
+/** Deterministic pseudo-random numbers (mulberry32), so every run checks the same readings. */
+function rng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Readings as an import meets them: mostly plausible, some low, some slips, a few first readings. */
+function makeCases(n: number): Case[] {
+  const rand = rng(42);
+  const base = dayNumber("2020-01-01");
+  const out: Case[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const firstDay = base + Math.floor(rand() * 400);
+    const prevDay = firstDay + 180 + Math.floor(rand() * 600);
+    const day = prevDay + 30 + Math.floor(rand() * 300);
+    const firstIndex = Math.floor(rand() * 5000);
+    const daily = 0.1 + rand() * 0.6;
+    const prevIndex = firstIndex + Math.floor(daily * (prevDay - firstDay));
+    const k = rand();
+    let index = prevIndex + Math.floor(daily * (day - prevDay));
+    if (k < 0.03) index = index * 100 + 37; // a slip: decimals typed as digits
+    else if (k < 0.06) index = prevIndex - 3; // backwards
+    const noHistory = k > 0.98;
+    out[i] = {
+      h: noHistory
+        ? { first: null, previous: null, validCount: 0 }
+        : {
+            first: { date: iso(firstDay), index: firstIndex },
+            previous: { date: iso(prevDay), index: prevIndex },
+            validCount: 2,
+            digits: 6,
+          },
+      r: { date: iso(day), index },
+      firstDay,
+      prevDay,
+      day,
+    };
+  }
+  return out;
+}
+
+/** Runs `loop` over the cases and returns items per second. */
+function rate(cases: Case[], loop: (cs: Case[]) => number): number {
+  const t0 = process.hrtime.bigint();
+  const sink = loop(cases);
+  const s = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (sink === -1) log("impossible"); // keeps the result alive
+  return cases.length / s;
+}
+
+const subject = (cs: Case[]) => {
+  let suspect = 0;
+  const cfg = DEFAULT_PLAUSIBILITY;
+  for (let i = 0; i < cs.length; i++) {
+    const c = cs[i] as Case;
+    if (assessReading(c.h, c.r, cfg).status === "SUSPECT") suspect++;
+  }
+  return suspect;
+};
+
+const bareSubtraction = (cs: Case[]) => {
+  let sum = 0;
+  for (let i = 0; i < cs.length; i++) {
+    const c = cs[i] as Case;
+    sum += c.r.index - (c.h.previous?.index ?? 0);
+  }
+  return sum;
+};
+
+/** §4's arithmetic inline, dates as day numbers, no result objects. */
+const inlineArithmetic = (cs: Case[]) => {
+  let suspect = 0;
+  const cfg = DEFAULT_PLAUSIBILITY;
+  for (let i = 0; i < cs.length; i++) {
+    const c = cs[i] as Case;
+    const p = c.h.previous;
+    const f = c.h.first;
+    if (!p || !f) continue;
+    const span = c.prevDay - c.firstDay;
+    const avg = Math.max(span > 0 ? (p.index - f.index) / span : 0, cfg.minDailyUseM3);
+    const e = avg * Math.max(1, c.day - c.prevDay);
+    const hi = Math.ceil(Math.round(cfg.highFactor * e * 1e9) / 1e9);
+    const usage = c.r.index - p.index;
+    if (usage < 0 || usage > hi) suspect++;
+  }
+  return suspect;
+};
+
+export async function benchPlausibility(quick: boolean): Promise<Section> {
+  const n = quick ? 500_000 : 2_000_000;
+  const rounds = quick ? 5 : 9;
+  const cases = makeCases(n);
+  log(`plausibility: ${n} readings, ${rounds} interleaved rounds`);
+  // Warm-up: let the JIT compile all three loops before measuring.
+  for (let i = 0; i < 2; i++) {
+    subject(cases.slice(0, 100_000));
+    bareSubtraction(cases.slice(0, 100_000));
+    inlineArithmetic(cases.slice(0, 100_000));
+  }
+  const inline: number[] = [];
+  const r = await interleave(
+    rounds,
+    async () => {
+      inline.push(rate(cases, inlineArithmetic));
+      return rate(cases, bareSubtraction);
+    },
+    async () => rate(cases, subject),
+  );
+  const subj = median(r.subject);
+  const bare = median(r.baseline);
+  const inl = median(inline);
+  const target = 5_000_000;
+  return {
+    name: "plausibility (in memory, one core)",
+    figures: [
+      figure({
+        id: "plausibility.readings_per_s",
+        label: "assessReading, readings/s",
+        value: Math.round(subj),
+        unit: "readings/s",
+        baseline: { label: "bare subtraction loop", value: Math.round(bare) },
+        ratio: round(subj / bare, 4),
+        target: "≥ 5,000,000/s",
+        ok: subj >= target,
+      }),
+      figure({
+        id: "plausibility.vs_inline",
+        label: "assessReading vs the same arithmetic inline",
+        value: Math.round(subj),
+        unit: "readings/s",
+        baseline: { label: "inline arithmetic, dates as day numbers", value: Math.round(inl) },
+        ratio: round(subj / inl, 4),
+        target: null,
+      }),
+    ],
+    notes: [
+      `${n.toLocaleString("en")} readings (3% slips, 3% backwards, 2% without history), median of ${rounds} interleaved rounds`,
+    ],
+    details: { samples: { subject: r.subject.map(Math.round), bare: r.baseline.map(Math.round), inline: inline.map(Math.round) } },
+  };
+}

@@ -1,0 +1,262 @@
+/**
+ * Figure 4: the deadline sweep (R8) over N expired proof tasks on PostgreSQL. One template move-in is
+ * made by the application (loadGiven + `execute(moveIn)`: party, CUSTOMER reading, ARR_SPECIAL case,
+ * comments, AWAIT_PROOF task, PROOF_REQUEST outbox row, audit); `cloneWorld` copies it N − 1 times
+ * with set-based SQL. Baseline, same database, same run: one set-based SQL statement doing the sweep's
+ * inserts and updates (subscription, MOVE_IN reading, comment, outbox row, audit, task and case
+ * closed), run in a transaction that is rolled back, before the real sweep.
+ */
+import pg from "pg";
+import { sweepDeadlines } from "../src/move-in/sweep.js";
+import { makeConfig } from "../src/platform/config.js";
+import { openDatabase } from "../src/platform/db.js";
+import type { Context } from "../src/platform/context.js";
+import { execute } from "../src/registry.js";
+import { loadGiven } from "../src/scenarios/given.js";
+import { benchDatabase, client, explain, figure, log, median, round, type Section, timed } from "./lib.js";
+import { cloneWorld } from "./worlds.js";
+
+const GIVEN_CTX: Context = {
+  actor: { user: "given", role: "SYSTEM", entity: "GIVEN" },
+  now: new Date("2024-03-01T09:00:00+01:00"),
+  config: makeConfig(),
+};
+const FO_CTX: Context = {
+  actor: { user: "fo.bench", role: "FO", entity: "FO-LYON" },
+  now: new Date("2024-03-05T10:00:00+01:00"),
+  config: makeConfig(),
+};
+/** After the first half's deadline (due 2024-03-20, expired from 2024-03-21 00:00 Paris), before the second's. */
+const FIRST_SWEEP = new Date("2024-03-25T09:00:00+01:00");
+/** After the second half's deadline (due 2024-03-27). */
+const SWEEP_AT = new Date("2024-04-01T09:00:00+02:00");
+
+/** The template service point: its predecessor left on 2024-01-15 at 1000 m3 (the shared scenarios' world). */
+export async function givenTemplate(db: Parameters<typeof loadGiven>[0], tag = "TPL"): Promise<string> {
+  const id = `PDS-${tag}`;
+  await loadGiven(db, GIVEN_CTX, [
+    {
+      id,
+      address: "12 rue des Lilas, 69003 Lyon",
+      owner: { name: "SCI Les Lilas" },
+      meter: { serial: "A12345", remoteReading: false },
+      readings: [{ date: "2023-06-01", index: 950, type: "NORMAL" }],
+      subscriptions: [
+        {
+          id: `AB-${tag}`,
+          tags: [],
+          customer: { id: `C-${tag}`, name: "Paul Durand", email: "paul@example.fr" },
+          start: { date: "2019-01-01", index: 500 },
+          end: { date: "2024-01-15", index: 1000 },
+        },
+      ],
+    },
+  ]);
+  return id;
+}
+
+/** The template move-in: 1012 m3 declared against 1000 (gap 12 > 5): a case awaiting a proof. */
+export async function templateMoveIn(db: Parameters<typeof loadGiven>[0], tag: string, ctx: Context): Promise<string> {
+  const id = await givenTemplate(db, tag);
+  const r = await execute(db, ctx, "moveIn", {
+    servicePoint: id,
+    customer: { name: "Jeanne Martin", email: "jeanne@example.fr", address: "12 rue des Lilas, 69003 Lyon" },
+    date: "2024-03-02",
+    index: 1012,
+    reconnection: false,
+    proof: "WILL_SEND",
+  });
+  if (r.outcome !== "CASE_OPENED") throw new Error(`template move-in: ${r.outcome}`);
+  return r.case as string;
+}
+
+/** The sweep's writes as one set-based statement (the baseline). */
+const SET_BASED_SWEEP = `
+with due as (
+  select t.id as task_id, c.id as case_id, c.service_point_id, c.party_id, c.move_in
+    from tasks t join cases c on c.id = t.case_id
+   where t.status = 'OPEN' and t.due_at <= $1 and c.status = 'OPEN'
+   for update of t, c skip locked
+), subs as (
+  insert into subscriptions (service_point_id, party_id, start_date, start_index, start_source, case_id,
+                             created_at, created_by, entity)
+  select service_point_id, party_id, (move_in->'termination'->>'date')::date,
+         (move_in->'termination'->>'index')::bigint, 'PREDECESSOR', case_id, $1, 'system', 'SYSTEM'
+    from due
+  returning id, case_id, service_point_id, party_id, start_date, start_index
+), rd as (
+  insert into readings (service_point_id, meter_id, reading_date, index_m3, type, status, usage_m3,
+                        recorded_at, recorded_by, entity)
+  select s.service_point_id, m.id, s.start_date, s.start_index, 'MOVE_IN', 'VALID', 0, $1, 'system', 'SYSTEM'
+    from subs s left join meters m on m.service_point_id = s.service_point_id and m.removed_on is null
+  returning id
+), cm as (
+  insert into case_comments (case_id, body, created_at, author, entity)
+  select case_id, 'Délai dépassé sans justificatif reçu : abonnement mis en place avec l''index (' || start_index ||
+         ' m3) et la date de résiliation (' || to_char(start_date, 'DD/MM/YYYY') || ') du prédécesseur.',
+         $1, 'system', 'SYSTEM'
+    from subs
+), ob as (
+  insert into communications (template, channel, recipient_name, to_address, party_id, case_id, service_point_id,
+                              payload, next_attempt_at, created_at)
+  select 'CONFIRMATION_PREDECESSOR_INDEX', case when p.email is null then 'LETTER' else 'EMAIL' end, p.name,
+         coalesce(p.email, p.postal_address), p.id, s.case_id, s.service_point_id,
+         jsonb_build_object('servicePoint', jsonb_build_object('id', sp.id, 'address', sp.address),
+                            'caseId', s.case_id, 'start', jsonb_build_object('date', s.start_date, 'index', s.start_index)),
+         $1, $1
+    from subs s join parties p on p.id = s.party_id join service_points sp on sp.id = s.service_point_id
+  returning id
+), tk as (
+  update tasks set status = 'EXPIRED', closed_at = $1, closed_by = 'system' where id in (select task_id from due)
+  returning id
+), cs as (
+  update cases c set subscription_id = s.id, status = 'CLOSED', closed_at = $1, closed_by = 'system'
+    from subs s where c.id = s.case_id
+  returning c.id
+), pr as (
+  update parties p set role = 'SUBSCRIBER' from subs s where p.id = s.party_id returning p.id
+), au as (
+  insert into audit_log (at, actor, role, entity, action, object_type, object_id, details)
+  select $1, 'system', 'SYSTEM', 'SYSTEM', a.action, a.type, a.id, null
+    from (select 'subscription.created' as action, 'subscription' as type, id from subs
+          union all select 'task.expired', 'task', id from tk
+          union all select 'communication.queued', 'communication', id from ob
+          union all select 'case.closed', 'case', id from cs) a
+)
+select (select count(*) from subs)::int as subscribed, (select count(*) from rd)::int as readings,
+       (select count(*) from pr)::int as parties`;
+
+/** Counts the SQL statements sent through `pg` while `fn` runs (round trips). */
+async function countQueries<T>(fn: () => Promise<T>): Promise<{ value: T; queries: number }> {
+  const proto = pg.Client.prototype as unknown as { query: (...a: unknown[]) => unknown };
+  const original = proto.query;
+  let queries = 0;
+  proto.query = function (this: unknown, ...a: unknown[]) {
+    queries++;
+    return original.apply(this, a);
+  };
+  try {
+    return { value: await fn(), queries };
+  } finally {
+    proto.query = original;
+  }
+}
+
+/** Sweepers running at once in the second half (as several app instances would). */
+const SWEEPERS = 4;
+
+export async function benchSweep(quick: boolean): Promise<Section> {
+  // Two template move-ins a week apart, so that two equal halves expire at different instants:
+  // the first half is swept by one sweeper, the second by SWEEPERS at once.
+  const total = Number(process.env.BENCH_SWEEP_CASES ?? (quick ? 1_000 : 100_000));
+  const copies = Math.max(1, Math.round(total / 2) - 1);
+  const n = copies + 1;
+  const bench = await benchDatabase("sweep", 10);
+  const notes: string[] = [];
+  try {
+    const templateCase = await templateMoveIn(bench.db, "TPL", FO_CTX);
+    await templateMoveIn(bench.db, "TPM", { ...FO_CTX, now: new Date("2024-03-12T10:00:00+01:00") });
+    const c = await client(bench.url);
+    try {
+      const gen = await timed(() => cloneWorld(c, copies));
+      log(`sweep: ${2 * n} expired cases generated in ${gen.seconds.toFixed(1)} s`);
+      const dueBy = async (at: Date) =>
+        (await c.query("select count(*)::int as n from tasks where status = 'OPEN' and due_at <= $1", [at])).rows[0].n;
+      if ((await dueBy(FIRST_SWEEP)) !== n || (await dueBy(SWEEP_AT)) !== 2 * n)
+        throw new Error(`expected ${n} then ${2 * n} expired open tasks`);
+
+      // Baseline, twice, rolled back: the first half's writes, set-based.
+      const baseline: number[] = [];
+      for (let i = 0; i < 2; i++) {
+        await c.query("begin");
+        const t = await timed(() => c.query(SET_BASED_SWEEP, [FIRST_SWEEP]));
+        const done = t.value.rows[0].subscribed;
+        await c.query("rollback");
+        if (done !== n) throw new Error(`baseline subscribed ${done}, expected ${n}`);
+        baseline.push(n / t.seconds);
+      }
+      await c.query("vacuum analyze");
+      const plan = await explain(
+        c,
+        `select c.*, t.id from tasks t join cases c on c.id = t.case_id where t.status = 'OPEN' and t.due_at <= $1
+           and c.status = 'OPEN' order by t.due_at limit 200`,
+        [FIRST_SWEEP],
+      );
+
+      const one = await countQueries(() => timed(() => sweepDeadlines(bench.db, FIRST_SWEEP, makeConfig())));
+      const others = await Promise.all(
+        Array.from({ length: SWEEPERS - 1 }, () => openDatabase({ url: bench.url, poolSize: 2 })),
+      );
+      const many = await timed(() =>
+        Promise.all([bench.db, ...others].map((db) => sweepDeadlines(db, SWEEP_AT, makeConfig()))),
+      );
+      for (const db of others) await db.close();
+      const results = [one.value.value, ...many.value];
+      const failed = results.flatMap((r) => r.failed);
+      if (failed.length) throw new Error(`sweep failed on ${failed.length}: ${failed[0]?.error}`);
+      if (one.value.value.subscribed !== n) throw new Error(`one sweeper subscribed ${one.value.value.subscribed}, expected ${n}`);
+      const manySubscribed = many.value.reduce((a, r) => a + r.subscribed, 0);
+      if (manySubscribed !== n) throw new Error(`${SWEEPERS} sweepers subscribed ${manySubscribed}, expected ${n}`);
+      const check = (
+        await c.query(`select
+          (select count(*) from subscriptions where start_source = 'PREDECESSOR')::int as subs,
+          (select count(distinct case_id) from subscriptions where start_source = 'PREDECESSOR')::int as cases,
+          (select count(*) from communications where template = 'CONFIRMATION_PREDECESSOR_INDEX')::int as msgs,
+          (select count(*) from case_comments where body like 'Délai dépassé%')::int as comments,
+          (select count(*) from tasks where status = 'OPEN')::int as open_tasks,
+          (select count(*) from cases where status = 'OPEN')::int as open_cases`)
+      ).rows[0];
+      const all = 2 * n;
+      if (check.subs !== all || check.cases !== all || check.msgs !== all || check.comments !== all || check.open_tasks || check.open_cases)
+        throw new Error(`sweep left an inconsistent state: ${JSON.stringify(check)}`);
+      const templateSub = (
+        await c.query("select start_date::text, start_index, start_source from subscriptions where case_id = $1", [templateCase])
+      ).rows[0];
+      notes.push(
+        `${quick ? "QUICK MODE (fewer cases than the 100,000 target): " : ""}${all.toLocaleString("en")} expired AWAIT_PROOF tasks (2 real move-ins + ${(all - 2).toLocaleString("en")} SQL copies, ${gen.seconds.toFixed(0)} s to generate), two halves a week apart; every case subscribed exactly once (e.g. ${templateSub.start_date} @ ${templateSub.start_index}, ${templateSub.start_source}), ${check.msgs} confirmations, ${check.comments} comments, no task or case left open`,
+      );
+      notes.push(`one sweeper: ${one.queries.toLocaleString("en")} SQL round trips, ${round(one.queries / n, 1)} per case`);
+      const rate = n / one.value.seconds;
+      const rateMany = n / many.seconds;
+      const base = median(baseline);
+      return {
+        name: "deadline sweep (PostgreSQL)",
+        figures: [
+          figure({
+            id: "sweep.cases_per_s",
+            label: `sweepDeadlines, one sweeper, ${n.toLocaleString("en")} expired cases`,
+            value: Math.round(rate),
+            unit: "cases/s",
+            baseline: { label: "set-based SQL, same writes", value: Math.round(base) },
+            ratio: round(rate / base, 4),
+            target: "≥ 5,000/s",
+            ok: rate >= 5000,
+          }),
+          figure({
+            id: "sweep.cases_per_s_4_sweepers",
+            label: `sweepDeadlines, ${SWEEPERS} sweepers at once, ${n.toLocaleString("en")} expired cases`,
+            value: Math.round(rateMany),
+            unit: "cases/s",
+            baseline: { label: "set-based SQL, same writes", value: Math.round(base) },
+            ratio: round(rateMany / base, 4),
+            target: "≥ 5,000/s",
+            ok: rateMany >= 5000,
+          }),
+        ],
+        notes,
+        details: {
+          generation: gen.value.tables,
+          baselineSamples: baseline,
+          oneSweeperSeconds: one.value.seconds,
+          manySweepersSeconds: many.seconds,
+          claimPlan: plan,
+          roundTrips: one.queries,
+        },
+      };
+    } finally {
+      await c.end();
+    }
+  } finally {
+    await bench.drop();
+  }
+}
