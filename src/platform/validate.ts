@@ -12,8 +12,32 @@ export const ref = z.string().min(1).max(100);
 /** A free text of reasonable length. */
 export const text = (max = 2000) => z.string().trim().min(1).max(max);
 
+/**
+ * The path of the first string holding a NUL character (PostgreSQL cannot store it in text:
+ * left alone, it fails deep in the transaction as an internal error), or null.
+ */
+export function nulCharPath(v: unknown, path: string[] = [], depth = 0): string[] | null {
+  if (typeof v === "string") return v.includes("\u0000") ? path : null;
+  if (depth > 8 || v === null || typeof v !== "object" || ArrayBuffer.isView(v)) return null;
+  for (const [k, x] of Object.entries(v)) {
+    const hit = nulCharPath(x, [...path, k], depth + 1);
+    if (hit) return hit;
+  }
+  return null;
+}
+
 /** Parses input or throws INVALID_INPUT naming the first field at fault. */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
+  const nul = nulCharPath(input);
+  if (nul) {
+    const field = nul.join(".") || undefined;
+    throw new EcartError(
+      ErrorCode.INVALID_INPUT,
+      field ? `Champ « ${field} » invalide : caractère nul interdit.` : "Données invalides.",
+      `invalid input${field ? ` at ${field}` : ""}: NUL character`,
+      field,
+    );
+  }
   const r = schema.safeParse(input);
   if (r.success) return r.data;
   const issue = r.error.issues[0];
