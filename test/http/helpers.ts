@@ -1,5 +1,5 @@
 /** An API over a fresh database, with one account and one bearer token per role. */
-import type { FastifyInstance, InjectOptions } from "fastify";
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from "fastify";
 import { createAccount, createApiToken } from "../../src/accounts/store.js";
 import { buildApp } from "../../src/http/app.js";
 import type { AccountRole } from "../../src/platform/schema.js";
@@ -13,7 +13,7 @@ export interface TestApi {
   tdb: TestDatabase;
   tokens: Record<AccountRole, string>;
   /** A request as a role (bearer token). */
-  as(role: AccountRole, opts: InjectOptions): ReturnType<FastifyInstance["inject"]>;
+  as(role: AccountRole, opts: InjectOptions): Promise<LightMyRequestResponse>;
   close(): Promise<void>;
 }
 

@@ -1,0 +1,392 @@
+/** The API end to end on both engines: commands through execute(), reads, uploads, idempotency, errors, reports. */
+import { createHash } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ENGINES } from "../support/databases.js";
+import { givenServicePoints, moveInRequest, servicePointFixture } from "../support/factories.js";
+import { type TestApi, testApi } from "./helpers.js";
+import { multipart, PDF, PNG } from "./multipart.js";
+
+describe.each(ENGINES)("HTTP API (%s)", (engine) => {
+  let t: TestApi;
+  const count = async (
+    table: "cases" | "parties" | "readings" | "subscriptions" | "communications" | "audit_log",
+  ) =>
+    Number(
+      (
+        await t.tdb.db.kysely
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll<number>().as("n"))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+
+  beforeAll(async () => {
+    t = await testApi(engine);
+    await givenServicePoints(
+      t.tdb.db,
+      servicePointFixture({ id: "PDS-1" }),
+      servicePointFixture({ id: "PDS-2", meter: { serial: "B777", remoteReading: false } }),
+      servicePointFixture({ id: "PDS-3", meter: { serial: "C333", remoteReading: false } }),
+    );
+  });
+  afterAll(() => t.close());
+
+  it("answers health without login and never a stack trace", async () => {
+    expect((await t.app.inject({ url: "/api/health" })).json()).toEqual({ ok: true });
+    const nf = await t.as("FO", { url: "/api/nothing-here" });
+    expect(nf.statusCode).toBe(404);
+    expect(nf.json()).toEqual({ error: { code: "NOT_FOUND", message: "Adresse inconnue.", field: null } });
+  });
+
+  it("searches service points by address and meter serial, people by name, cases by id", async () => {
+    const bySerial = (await t.as("BO", { url: "/api/search?q=b777" })).json();
+    expect(bySerial.servicePoints.map((s: { id: string }) => s.id)).toEqual(["PDS-2"]);
+    const byName = (await t.as("BO", { url: "/api/search?q=durand" })).json();
+    expect(byName.people.length).toBe(3);
+    expect(byName.people[0].servicePoint).toMatch(/^PDS-/);
+    const short = await t.as("BO", { url: "/api/search?q=a" });
+    expect(short.statusCode).toBe(400);
+    expect(short.json().error).toMatchObject({ code: "INVALID_INPUT", field: "q" });
+  });
+
+  it("shows a service point with its meter, readings and their plausibility, subscriptions", async () => {
+    const sp = (await t.as("EUROS", { url: "/api/service-points/PDS-1" })).json();
+    expect(sp.meter.serial).toBe("A12345");
+    expect(sp.termination).toMatchObject({ date: "2024-01-15", index: 1000 });
+    const moveOut = sp.readings.find((r: { type: string }) => r.type === "MOVE_OUT");
+    expect(moveOut).toMatchObject({ index: 1000, status: "VALID", usage: 50, warnings: [] });
+    expect(moveOut.expected.index[0]).toBeLessThanOrEqual(1000);
+    expect(sp.subscriptions[0]).toMatchObject({
+      party: { name: "Paul Durand" },
+      end: { date: "2024-01-15", index: 1000 },
+    });
+    const missing = await t.as("FO", { url: "/api/service-points/NOPE" });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json().error.code).toBe("UNKNOWN_SERVICE_POINT");
+  });
+
+  it("checks a move-in without writing anything", async () => {
+    const before = await Promise.all([
+      count("cases"),
+      count("parties"),
+      count("readings"),
+      count("communications"),
+      count("audit_log"),
+    ]);
+    const res = await t.as("FO", {
+      method: "POST",
+      url: "/api/move-ins/check",
+      payload: moveInRequest("PDS-1", { index: 1012 }),
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    const c = res.json();
+    expect(c).toMatchObject({
+      path: "CASE_AWAIT_PROOF",
+      subscribesNow: false,
+      opensCase: "ARR_SPECIAL",
+      gap: { value: 12, direction: "ABOVE", withinTolerance: false },
+      proofDueDate: "2024-03-20",
+      termination: { date: "2024-01-15", index: 1000 },
+    });
+    expect(c.tellCustomer.join(" ")).toContain("20/03/2024");
+    const within = (
+      await t.as("FO", {
+        method: "POST",
+        url: "/api/move-ins/check",
+        payload: moveInRequest("PDS-1", { index: 1005 }),
+      })
+    ).json();
+    expect(within.path).toBe("SUBSCRIBE_DECLARED");
+    const none = (
+      await t.as("FO", {
+        method: "POST",
+        url: "/api/move-ins/check",
+        payload: moveInRequest("PDS-1", { index: 1012, proof: "NONE" }),
+      })
+    ).json();
+    expect(none.path).toBe("SUBSCRIBE_PREDECESSOR");
+    const after = await Promise.all([
+      count("cases"),
+      count("parties"),
+      count("readings"),
+      count("communications"),
+      count("audit_log"),
+    ]);
+    expect(after).toEqual(before);
+    const future = await t.as("FO", {
+      method: "POST",
+      url: "/api/move-ins/check",
+      payload: moveInRequest("PDS-1", { date: "2024-03-06" }),
+    });
+    expect(future.statusCode).toBe(422);
+    expect(future.json().error).toMatchObject({ code: "DATE_IN_FUTURE", field: "date" });
+  });
+
+  let caseId = "";
+  it("runs a move-in through execute(), once per Idempotency-Key, and records who and which entity", async () => {
+    const req = {
+      method: "POST" as const,
+      url: "/api/move-ins",
+      payload: moveInRequest("PDS-1", { index: 1012 }),
+      headers: { "idempotency-key": "mi-1" },
+    };
+    const first = await t.as("FO", req);
+    expect(first.statusCode, first.body).toBe(200);
+    expect(first.json()).toMatchObject({ outcome: "CASE_OPENED", subscription: null });
+    caseId = first.json().case;
+    const again = await t.as("FO", req);
+    expect(again.json()).toMatchObject({ outcome: "CASE_OPENED", case: caseId, duplicate: true });
+    expect(await count("cases")).toBe(1);
+    const other = await t.as("FO", { ...req, payload: moveInRequest("PDS-1", { index: 1013 }) });
+    expect(other.statusCode).toBe(422);
+    expect(other.json().error.code).toBe("IDEMPOTENCY_KEY_REUSED");
+    // Keys are per account: BO's "mi-1" is another key.
+    const bo = await t.as("BO", { ...req, payload: moveInRequest("PDS-3", { index: 1001 }) });
+    expect(bo.json()).toMatchObject({ outcome: "SUBSCRIBED" });
+    const audit = await t.tdb.db.kysely
+      .selectFrom("audit_log")
+      .selectAll()
+      .where("object_id", "=", caseId)
+      .execute();
+    expect(audit[0]).toMatchObject({
+      actor: "fo.test",
+      role: "FO",
+      entity: "FO-LYON",
+      action: "case.opened",
+    });
+  });
+
+  it("names the field of a validation error and keeps INDEX_NOT_M3", async () => {
+    const bad = await t.as("FO", {
+      method: "POST",
+      url: "/api/move-ins",
+      payload: { ...moveInRequest("PDS-2"), customer: { email: "x@y.fr" } },
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error).toMatchObject({ code: "INVALID_INPUT", field: "customer.name" });
+    const dec = await t.as("FO", {
+      method: "POST",
+      url: "/api/move-ins",
+      payload: moveInRequest("PDS-2", { index: "1004,5" }),
+    });
+    expect(dec.statusCode).toBe(400);
+    expect(dec.json().error.code).toBe("INDEX_NOT_M3");
+  });
+
+  it("lists the work queue and shows a case with comments, tasks and communications", async () => {
+    const q = (await t.as("BO", { url: "/api/cases?queue=1" })).json();
+    expect(q.items[0]).toMatchObject({ id: caseId, nextTask: { kind: "AWAIT_PROOF", due: "2024-03-20" } });
+    const c = (await t.as("BO", { url: `/api/cases/${caseId}` })).json();
+    expect(c.status).toBe("OPEN");
+    expect(c.comments.length).toBeGreaterThanOrEqual(2);
+    expect(c.tasks[0]).toMatchObject({ kind: "AWAIT_PROOF", status: "OPEN" });
+    expect(c.communications[0]).toMatchObject({ template: "PROOF_REQUEST", channel: "EMAIL" });
+  });
+
+  it("refuses a proof upload that is not PDF, JPEG or PNG by its bytes, or too large", async () => {
+    const fake = multipart(
+      { kind: "SALE_DEED", date: "2024-03-02", index: "1012" },
+      { name: "a.pdf", type: "application/pdf", bytes: Buffer.from("MZ not a pdf") },
+    );
+    const r1 = await t.as("BO", { method: "POST", url: `/api/cases/${caseId}/proofs`, ...fake });
+    expect(r1.statusCode).toBe(415);
+    expect(r1.json().error.code).toBe("UNSUPPORTED_MEDIA_TYPE");
+    const big = multipart(
+      { kind: "SALE_DEED", date: "2024-03-02" },
+      { name: "a.png", type: "image/png", bytes: Buffer.concat([PNG, Buffer.alloc(10 * 1024 * 1024)]) },
+    );
+    const r2 = await t.as("BO", { method: "POST", url: `/api/cases/${caseId}/proofs`, ...big });
+    expect(r2.statusCode).toBe(413);
+    expect(r2.json().error.code).toBe("PAYLOAD_TOO_LARGE");
+    const c = (await t.as("BO", { url: `/api/cases/${caseId}` })).json();
+    expect(c.proofs).toEqual([]);
+  });
+
+  it("keeps a refused proof and answers 422 with its id (R7)", async () => {
+    const body = multipart(
+      { kind: "SALE_DEED", date: "2024-03-02", index: "1012", meterSerial: "ZZ999" },
+      { name: "acte.pdf", type: "application/pdf", bytes: PDF },
+    );
+    const r = await t.as("BO", { method: "POST", url: `/api/cases/${caseId}/proofs`, ...body });
+    expect(r.statusCode, r.body).toBe(422);
+    expect(r.json()).toMatchObject({
+      outcome: "PROOF_REFUSED",
+      case: caseId,
+      error: { code: "METER_SERIAL_MISMATCH", field: "meterSerial" },
+    });
+    expect(r.json().proof).toMatch(/^PRF-/);
+  });
+
+  it("accepts a PDF proof, keeps it with its checksum, subscribes and feeds the R13 report", async () => {
+    const body = multipart(
+      { kind: "SALE_DEED", date: "2024-03-02", index: "1012", meterSerial: "A12345" },
+      { name: "acte.pdf", type: "application/octet-stream", bytes: PDF },
+    );
+    const r = await t.as("BO", {
+      method: "POST",
+      url: `/api/cases/${caseId}/proofs`,
+      ...body,
+      headers: { ...body.headers, "idempotency-key": "proof-1" },
+    });
+    expect(r.statusCode, r.body).toBe(200);
+    expect(r.json()).toMatchObject({ outcome: "SUBSCRIBED", case: caseId });
+    const again = await t.as("BO", {
+      method: "POST",
+      url: `/api/cases/${caseId}/proofs`,
+      ...body,
+      headers: { ...body.headers, "idempotency-key": "proof-1" },
+    });
+    expect(again.json()).toMatchObject({ outcome: "SUBSCRIBED", duplicate: true });
+    const proofId = r.json().proof as string;
+    const row = await t.tdb.db.kysely
+      .selectFrom("proofs")
+      .selectAll()
+      .where("id", "=", proofId)
+      .executeTakeFirstOrThrow();
+    expect(row.sha256).toBe(createHash("sha256").update(PDF).digest("hex"));
+    expect(row.content_type).toBe("application/pdf");
+    expect(Buffer.from(row.content as Uint8Array).equals(PDF)).toBe(true);
+    const file = await t.as("SUPERVISOR", { url: `/api/proofs/${proofId}/file` });
+    expect(file.statusCode).toBe(200);
+    expect(file.headers["content-type"]).toBe("application/pdf");
+    expect(file.rawPayload.equals(PDF)).toBe(true);
+
+    const rep = (
+      await t.as("SUPERVISOR", { url: "/api/reports/intermediate-consumption?owner=lilas" })
+    ).json();
+    expect(rep.total).toBe(1);
+    expect(rep.items[0]).toMatchObject({
+      servicePoint: "PDS-1",
+      predecessorTermination: { date: "2024-01-15", index: 1000 },
+      newStart: { date: "2024-03-02", index: 1012 },
+      volume: 12,
+      owner: "SCI Les Lilas",
+    });
+    const none = (
+      await t.as("SUPERVISOR", { url: "/api/reports/intermediate-consumption?owner=nobody" })
+    ).json();
+    expect(none).toEqual({ total: 0, items: [] });
+    const csv = await t.as("SUPERVISOR", { url: "/api/reports/intermediate-consumption.csv" });
+    expect(csv.headers["content-type"]).toBe("text/csv; charset=utf-8");
+    expect(csv.rawPayload.subarray(0, 3).equals(Buffer.from([0xef, 0xbb, 0xbf]))).toBe(true);
+    const lines = csv.body
+      .replace(/^\uFEFF/, "")
+      .trimEnd()
+      .split("\r\n");
+    expect(lines).toHaveLength(2);
+    expect(lines[0]?.split(";")[0]).toBe("Point de desserte");
+    expect(lines[1]).toContain(
+      "PDS-1;12 rue des Lilas, 69003 Lyon;SCI Les Lilas;2024-01-15;1000;2024-03-02;1012;12;",
+    );
+  });
+
+  it("records, corrects and confirms readings; suspect readings show their suggestion", async () => {
+    const rec = await t.as("FO", {
+      method: "POST",
+      url: "/api/service-points/PDS-2/readings",
+      payload: { date: "2024-03-01", index: 10300, type: "CUSTOMER" },
+    });
+    expect(rec.json()).toMatchObject({ outcome: "READING_RECORDED" });
+    const readingId = rec.json().reading as string;
+    const sp = (await t.as("FO", { url: "/api/service-points/PDS-2" })).json();
+    const r = sp.readings.find((x: { id: string }) => x.id === readingId);
+    expect(r).toMatchObject({ status: "SUSPECT", suggestedIndex: 1030 });
+    const fo = await t.as("FO", {
+      method: "POST",
+      url: `/api/readings/${readingId}/corrections`,
+      payload: { index: 1030, reason: "virgule" },
+    });
+    expect(fo.statusCode).toBe(403);
+    const cor = await t.as("BO", {
+      method: "POST",
+      url: `/api/readings/${readingId}/corrections`,
+      payload: { index: 1030, reason: "virgule oubliée" },
+    });
+    expect(cor.json()).toMatchObject({ outcome: "READING_CORRECTED" });
+    const after = (await t.as("FO", { url: "/api/service-points/PDS-2" })).json();
+    expect(after.readings.find((x: { id: string }) => x.id === readingId)).toMatchObject({
+      status: "REPLACED",
+      replacedBy: { by: "bo.test", reason: "virgule oubliée" },
+    });
+  });
+
+  it("records a contest, answers it, escalates to EUROS who closes the INT_EUROS case", async () => {
+    const sub = (await t.as("FO", { url: "/api/service-points/PDS-3" })).json().currentSubscription as string;
+    const ct = await t.as("FO", {
+      method: "POST",
+      url: `/api/subscriptions/${sub}/contests`,
+      payload: { reason: "Index contesté" },
+    });
+    expect(ct.json()).toMatchObject({ outcome: "CONTEST_RECORDED" });
+    const contestId = ct.json().contest as string;
+    const ans = await t.as("BO", {
+      method: "POST",
+      url: `/api/contests/${contestId}/answer`,
+      payload: { answer: "Explication", regularizationNeeded: true },
+    });
+    expect(ans.json()).toMatchObject({ outcome: "REGULARIZATION_OPENED" });
+    const intCase = ans.json().case as string;
+    expect((await t.as("FO", { url: "/api/contests?status=ESCALATED" })).json().items[0]).toMatchObject({
+      id: contestId,
+      regularizationCase: intCase,
+    });
+    const euros = await t.as("EUROS", {
+      method: "POST",
+      url: `/api/cases/${intCase}/close-regularization`,
+      payload: { comment: "Régularisé" },
+    });
+    expect(euros.json()).toMatchObject({ outcome: "REGULARIZATION_CLOSED", case: intCase });
+    const closed = await t.as("EUROS", {
+      method: "POST",
+      url: `/api/cases/${intCase}/close-regularization`,
+      payload: { comment: "encore" },
+    });
+    expect(closed.statusCode).toBe(409);
+    expect(closed.json().error.code).toBe("CASE_CLOSED");
+    const euros403 = await t.as("EUROS", {
+      method: "POST",
+      url: `/api/cases/${caseId}/close-regularization`,
+      payload: { comment: "x" },
+    });
+    expect(euros403.statusCode).toBe(403);
+  });
+
+  it("lists the outbox and retries a failed message only", async () => {
+    const list = (await t.as("FO", { url: "/api/outbox" })).json();
+    expect(list.total).toBeGreaterThanOrEqual(2);
+    const id = list.items[0].id as string;
+    const notFailed = await t.as("BO", { method: "POST", url: `/api/outbox/${id}/retry` });
+    expect(notFailed.statusCode).toBe(400);
+    await t.tdb.db.kysely
+      .updateTable("communications")
+      .set({ status: "FAILED", last_error: "smtp down" })
+      .where("id", "=", id)
+      .execute();
+    const ok = await t.as("BO", { method: "POST", url: `/api/outbox/${id}/retry` });
+    expect(ok.json()).toEqual({ id, status: "PENDING" });
+  });
+
+  it("reports cases by entity and new customers, with CSV", async () => {
+    const byEntity = (
+      await t.as("SUPERVISOR", { url: "/api/reports/cases-by-entity?from=2024-03-05&to=2024-03-05" })
+    ).json();
+    expect(byEntity.items).toContainEqual({
+      entity: "FO-LYON",
+      type: "ARR_SPECIAL",
+      status: "CLOSED",
+      count: 1,
+    });
+    const earlier = (await t.as("SUPERVISOR", { url: "/api/reports/cases-by-entity?to=2024-03-04" })).json();
+    expect(earlier.items).toEqual([]);
+    const nc = (await t.as("ADMIN", { url: "/api/reports/new-customers?limit=1" })).json();
+    expect(nc.total).toBe(2);
+    expect(nc.items).toHaveLength(1);
+    const csv = await t.as("SUPERVISOR", { url: "/api/reports/new-customers.csv?entity=BO-LYON" });
+    const lines = csv.body
+      .replace(/^\uFEFF/, "")
+      .trimEnd()
+      .split("\r\n");
+    expect(lines).toHaveLength(3);
+    expect(lines.slice(1).every((l) => l.includes(";BO-LYON;"))).toBe(true);
+  });
+});
