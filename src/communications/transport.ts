@@ -145,12 +145,17 @@ async function sendSmtp(s: SmtpSettings, mail: RenderedEmail, heloName: string):
   });
   // Until the server has started reading the message's content, nothing can have been delivered.
   let dataStarted = false;
-  let failed: Error | null = null;
-  conn.on("error", (e: Error) => {
-    failed = e;
+  // connect() reports a failure only as an "error" event, and a dropped connection as "end".
+  const broken = new Promise<never>((_, reject) => {
+    conn.once("error", reject);
+    conn.once("end", () => reject(new Error("connection closed by the server")));
   });
+  broken.catch(() => {});
   const step = <T>(run: (cb: (err: Error | null | undefined, v?: T) => void) => void) =>
-    new Promise<T>((resolve, reject) => run((err, v) => (err ? reject(err) : resolve(v as T))));
+    Promise.race([
+      new Promise<T>((resolve, reject) => run((err, v) => (err ? reject(err) : resolve(v as T)))),
+      broken,
+    ]);
   try {
     await step<void>((cb) => conn.connect((err) => cb(err)));
     if (s.user) await step<boolean>((cb) => conn.login({ user: s.user, pass: s.pass ?? "" }, cb));
@@ -169,7 +174,7 @@ async function sendSmtp(s: SmtpSettings, mail: RenderedEmail, heloName: string):
       throw Object.assign(new Error(`recipient refused: ${info.rejected.join(", ")}`), { responseCode: 550 });
     return info.response;
   } catch (e) {
-    const err = (failed ?? e) as Error & { responseCode?: number; code?: string };
+    const err = e as Error & { responseCode?: number; code?: string };
     // A reply code is the server's own refusal; an error before the content was read happened
     // before the server could accept anything. Otherwise the server may have taken the message.
     const certain = typeof err.responseCode === "number" || !dataStarted;
