@@ -134,7 +134,9 @@ export function* generateReadings(o: GenerateOptions, points = generatePoints(o)
 }
 
 /** The CSV of docs/readings-import.md for generated rows (header first). */
-export function* readingsCsv(rows: Iterable<GeneratedRow>): Generator<string> {
+export function* readingsCsv(
+  rows: Iterable<Pick<GeneratedRow, "servicePoint" | "date" | "index"> & { type: string }>,
+): Generator<string> {
   yield "service_point,meter,date,index,type\n";
   let chunk = "";
   let n = 0;

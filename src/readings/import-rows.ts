@@ -86,8 +86,16 @@ export function isHeader(record: string[]): boolean {
   );
 }
 
-/** Checks one record on its own; `today` is the day of the import (a later date is refused). */
-export function parseImportRecord(record: string[], line: number, today: string): ParsedRow {
+/**
+ * Checks one record on its own; `today` is the day of the import (a later date is refused). `types`: the
+ * reading types accepted (the file format allows the advisor-entered ones; the demo loader adds moves).
+ */
+export function parseImportRecord(
+  record: string[],
+  line: number,
+  today: string,
+  types: ReadonlySet<string> = TYPES,
+): ParsedRow {
   if (record.length !== IMPORT_COLUMNS.length) return reject(line, "COLUMNS", `${record.length} colonne(s)`);
   const [spRaw, meterRaw, dateRaw, indexRaw, typeRaw] = record.map((v) => v.trim()) as [
     string,
@@ -109,7 +117,7 @@ export function parseImportRecord(record: string[], line: number, today: string)
     throw e;
   }
   const type = typeRaw.toUpperCase();
-  if (!TYPES.has(type)) return reject(line, "INVALID_TYPE", typeRaw.slice(0, 20));
+  if (!types.has(type)) return reject(line, "INVALID_TYPE", typeRaw.slice(0, 20));
   const meter = meterRaw ? meterRaw.replace(/\s+/g, "").toUpperCase() : null;
   if (meter !== null && !SAFE_ID.test(meter)) return reject(line, "UNKNOWN_METER", meterRaw.slice(0, 40));
   return {

@@ -12,6 +12,8 @@ import { type Readable, Transform } from "node:stream";
 import { parse } from "csv-parse";
 import { type Context, today } from "../platform/context.js";
 import type { Database } from "../platform/db.js";
+import type { ReadingType } from "../platform/schema.js";
+import { ENTERED_TYPES } from "./commands.js";
 import { advance, type MeterHistory, meterInPlace, plausibilityInput, replacedMeter } from "./history.js";
 import { type BatchLoader, batchLoader, copyLine } from "./import-load.js";
 import {
@@ -57,6 +59,8 @@ export interface ImportOptions {
   totalBytes?: number | null;
   batchRows?: number;
   onProgress?: (p: ImportProgress) => void;
+  /** Reading types accepted besides the file format's (the demo loads MOVE_IN / MOVE_OUT this way). */
+  extraTypes?: readonly ReadingType[];
 }
 
 /** One refused row as a line of the rejects file: line;code;reason (CSV, quoted when needed). */
@@ -81,6 +85,7 @@ export async function importReadings(
   rejects.write("line,code,reason\n");
   const batchRows = opts.batchRows ?? DEFAULT_BATCH_ROWS;
   const day = today(ctx);
+  const types = new Set<string>([...ENTERED_TYPES, ...(opts.extraTypes ?? [])]);
   const cache: Cache = new Map();
   const sum: ImportSummary = {
     lines: 0,
@@ -102,18 +107,16 @@ export async function importReadings(
       cb(null, chunk);
     },
   });
-  const parser = input
-    .pipe(counter)
-    .pipe(
-      parse({
-        delimiter: [",", ";"],
-        relax_column_count: true,
-        skip_empty_lines: true,
-        bom: true,
-        info: true,
-        trim: true,
-      }),
-    );
+  const parser = input.pipe(counter).pipe(
+    parse({
+      delimiter: [",", ";"],
+      relax_column_count: true,
+      skip_empty_lines: true,
+      bom: true,
+      info: true,
+      trim: true,
+    }),
+  );
   const progress = () =>
     opts.onProgress?.({
       bytes,
@@ -149,7 +152,7 @@ export async function importReadings(
         if (isHeader(record)) continue;
       }
       sum.lines++;
-      batch.push(parseImportRecord(record, info.lines, day));
+      batch.push(parseImportRecord(record, info.lines, day, types));
       if (batch.length >= batchRows) await flush();
     }
     await flush();
