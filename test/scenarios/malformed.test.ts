@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 
+// One replay process per file; generous limits because the machine may be busy.
 const ROOT = join(import.meta.dirname, "..", "..");
 const DIR = join(ROOT, "scenarios", "malformed");
 const files = readdirSync(DIR)
@@ -19,18 +20,22 @@ describe("malformed scenario files", () => {
     expect(files.length).toBeGreaterThanOrEqual(3);
   });
 
-  it.each(files)("%s is refused with exit status 2, naming the place", (file) => {
-    const path = join(DIR, file);
-    const place = JSON.parse(readFileSync(path, "utf8")).expectMalformed?.place;
-    expect(typeof place).toBe("string");
-    const run = spawnSync("npm", ["run", "--silent", "ecart", "--", "scenario", "run", path], {
-      cwd: ROOT,
-      encoding: "utf8",
-      timeout: 60_000,
-    });
-    expect(run.status).toBe(2);
-    expect(run.stderr).toContain(place);
-    // refused as a whole: no step was run, so no replay document on stdout
-    expect(run.stdout).not.toContain('"steps"');
-  });
+  it.each(files)(
+    "%s is refused with exit status 2, naming the place",
+    (file) => {
+      const path = join(DIR, file);
+      const place = JSON.parse(readFileSync(path, "utf8")).expectMalformed?.place;
+      expect(typeof place).toBe("string");
+      const run = spawnSync("npm", ["run", "--silent", "ecart", "--", "scenario", "run", path], {
+        cwd: ROOT,
+        encoding: "utf8",
+        timeout: 240_000,
+      });
+      expect(run.status).toBe(2);
+      expect(run.stderr).toContain(place);
+      // refused as a whole: no step was run, so no replay document on stdout
+      expect(run.stdout).not.toContain('"steps"');
+    },
+    300_000,
+  );
 });
