@@ -26,6 +26,16 @@ import {
 
 const ENTITIES = 12;
 
+/** The indexes migration 500_report_indexes.sql adds. */
+const REPORT_INDEXES = [
+  "cases_paris_day_entity_type_status",
+  "cases_entity_type_status",
+  "subscriptions_created_desc",
+  "subscriptions_entity_created_desc",
+  "subscriptions_paris_day",
+  "intermediate_consumptions_to_date",
+];
+
 /** Set-based generation; `n` cases, `perSp` readings per service point. */
 function generation(n: number, perSp: number): string[] {
   return [
@@ -122,6 +132,28 @@ export async function benchReports(quick: boolean): Promise<Section> {
         const t = await timed(() => k.selectFrom("cases").selectAll().where("id", "=", `CASE-${String(1 + Math.floor(Math.random() * n)).padStart(8, "0")}`).execute());
         return t.seconds * 1000;
       };
+      // Without the report indexes of migration 500 (dropped, timed, recreated): what they buy.
+      const withoutIndexes: Record<string, number> = {};
+      const indexDefs = (
+        await c.query<{ name: string; def: string }>(
+          `select indexname as name, indexdef as def from pg_indexes where indexname = any($1::text[])`,
+          [REPORT_INDEXES],
+        )
+      ).rows;
+      for (const ix of indexDefs) await c.query(`drop index ${ix.name}`);
+      for (const p of pages) {
+        await p.run();
+        const ms: number[] = [];
+        for (let i = 0; i < 3; i++) ms.push((await timed(p.run)).seconds * 1000);
+        withoutIndexes[p.id] = round(median(ms), 1);
+      }
+      for (const ix of indexDefs) await c.query(ix.def);
+      await c.query("vacuum analyze");
+      notes.push(
+        `without migration 500's indexes (ms, median of 3): ${Object.entries(withoutIndexes)
+          .map(([id, ms]) => `${id} ${ms}`)
+          .join(", ")}`,
+      );
       for (const p of pages) {
         await p.run(); // warm the cache and the plan
         const r = await interleave(quick ? 5 : 9, baseline, async () => (await timed(p.run)).seconds * 1000);
@@ -211,7 +243,7 @@ export async function benchReports(quick: boolean): Promise<Section> {
       notes.push(
         `CSV: ${csv.value.lines.toLocaleString("en")} lines, ${round(csv.value.bytes / 2 ** 20, 1)} MB, RSS start ${round(csv.startMb)} → peak ${round(csv.peakMb)} → end ${round(csv.endMb)} MB (growth ${round(growth, 1)} MB); ms per 5,000 lines, first → last: ${msPer.slice(0, 2).join(", ")} … ${msPer.slice(-2).join(", ")} (offset paging: each batch re-reads the rows before it)`,
       );
-      return { name: "R13 reports (PostgreSQL)", figures, notes, details: { plans } };
+      return { name: "R13 reports (PostgreSQL)", figures, notes, details: { plans, withoutIndexes } };
     } finally {
       await c.end();
     }

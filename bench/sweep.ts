@@ -126,17 +126,38 @@ with due as (
 select (select count(*) from subs)::int as subscribed, (select count(*) from rd)::int as readings,
        (select count(*) from pr)::int as parties`;
 
-/** Counts the SQL statements sent through `pg` while `fn` runs (round trips). */
-async function countQueries<T>(fn: () => Promise<T>): Promise<{ value: T; queries: number }> {
+/** Counts the SQL statements sent through `pg` while `fn` runs (round trips), with the time spent per statement kind. */
+async function countQueries<T>(fn: () => Promise<T>): Promise<{ value: T; queries: number; byKind: Array<[string, number, number]> }> {
   const proto = pg.Client.prototype as unknown as { query: (...a: unknown[]) => unknown };
   const original = proto.query;
   let queries = 0;
+  const kinds = new Map<string, { n: number; ms: number }>();
   proto.query = function (this: unknown, ...a: unknown[]) {
     queries++;
-    return original.apply(this, a);
+    const q = a[0] as string | { text?: string };
+    const text = (typeof q === "string" ? q : (q?.text ?? "")).replace(/\s+/g, " ");
+    const kind = text.startsWith("with m as") ? "plausibility history (loadMeterHistories)" : text.slice(0, 60);
+    const t0 = process.hrtime.bigint();
+    const out = original.apply(this, a);
+    if (out && typeof (out as Promise<unknown>).then === "function") {
+      (out as Promise<unknown>).then(
+        () => {
+          const k = kinds.get(kind) ?? { n: 0, ms: 0 };
+          k.n++;
+          k.ms += Number(process.hrtime.bigint() - t0) / 1e6;
+          kinds.set(kind, k);
+        },
+        () => {},
+      );
+    }
+    return out;
   };
   try {
-    return { value: await fn(), queries };
+    const value = await fn();
+    const byKind = [...kinds.entries()]
+      .map(([k, v]) => [k, v.n, round(v.ms, 0)] as [string, number, number])
+      .sort((x, y) => y[2] - x[2]);
+    return { value, queries, byKind };
   } finally {
     proto.query = original;
   }
@@ -216,6 +237,13 @@ export async function benchSweep(quick: boolean): Promise<Section> {
         `${quick ? "QUICK MODE (fewer cases than the 100,000 target): " : ""}${all.toLocaleString("en")} expired AWAIT_PROOF tasks (2 real move-ins + ${(all - 2).toLocaleString("en")} SQL copies, ${gen.seconds.toFixed(0)} s to generate), two halves a week apart; every case subscribed exactly once (e.g. ${templateSub.start_date} @ ${templateSub.start_index}, ${templateSub.start_source}), ${check.msgs} confirmations, ${check.comments} comments, no task or case left open`,
       );
       notes.push(`one sweeper: ${one.queries.toLocaleString("en")} SQL round trips, ${round(one.queries / n, 1)} per case`);
+      const spent = one.byKind.reduce((a, k) => a + k[2], 0);
+      notes.push(
+        `one sweeper, time per statement kind (share of ${spent} ms in SQL): ${one.byKind
+          .slice(0, 6)
+          .map(([k, count, ms]) => `${k.trim()} ×${count} ${round((100 * ms) / spent, 0)}%`)
+          .join("; ")}`,
+      );
       const rate = n / one.value.seconds;
       const rateMany = n / many.seconds;
       const base = median(baseline);
@@ -251,6 +279,7 @@ export async function benchSweep(quick: boolean): Promise<Section> {
           manySweepersSeconds: many.seconds,
           claimPlan: plan,
           roundTrips: one.queries,
+          statementKinds: one.byKind,
         },
       };
     } finally {
