@@ -38,8 +38,8 @@ async function askPassword(prompt: string): Promise<string> {
 export async function userCommand(
   db: Database,
   args: string[],
-  out = process.stdout,
-  err = process.stderr,
+  out: { write(s: string): unknown } = process.stdout,
+  err: { write(s: string): unknown } = process.stderr,
 ): Promise<number> {
   const [sub, name] = args;
   try {
