@@ -29,7 +29,7 @@ const NAV: NavItem[] = [
 ];
 
 function Page({ path, me }: { path: string; me: Me }) {
-  const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
+  const parts = (path.split("?")[0] ?? "").split("/").filter(Boolean).map(decodeURIComponent);
   const [head, id, sub] = parts;
   if (!head) return <SearchPage />;
   if (head === "pds" && id && sub === "arrivee") return <MoveInPage servicePointId={id} />;
@@ -88,7 +88,7 @@ export function App() {
       navigate("/");
     }
   };
-  const current = `/${path.split("/").filter(Boolean)[0] ?? ""}`;
+  const current = `/${(path.split("?")[0] ?? "").split("/").filter(Boolean)[0] ?? ""}`;
   return (
     <SessionContext.Provider value={me}>
       <a className="skip" href="#contenu">

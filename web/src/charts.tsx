@@ -192,10 +192,10 @@ export function BarChart(props: {
   );
   const rowH = 24;
   const W = 560;
-  const lw = 150;
+  const lw = 190;
   const H = props.rows.length * rowH + 8;
   return (
-    <figure className="chart">
+    <figure className="chart bars">
       <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={props.title}>
         {props.rows.map((r, i) => {
           let acc = 0;

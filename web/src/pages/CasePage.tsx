@@ -801,6 +801,17 @@ function Timeline({ c }: { c: CaseView }) {
       ),
     });
   }
+  if (c.closedAt) {
+    entries.push({
+      at: c.closedAt,
+      kind: "task",
+      title: "Dossier clôturé",
+      tone: "muted",
+      who: c.closedBy ?? undefined,
+      body: "",
+    });
+  }
+  // Stable sort: entries of the same instant keep the order above (comments, proofs, messages…).
   entries.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
   if (entries.length === 0) return <Empty>Rien encore dans ce dossier.</Empty>;
   return (

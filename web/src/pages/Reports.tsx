@@ -224,7 +224,7 @@ export function ReportsPage() {
                   <BarChart
                     title="Nouveaux clients selon l'origine du début d'abonnement"
                     rows={[...bySource].map(([s, n]) => ({
-                      label: label(START_SOURCE, s).slice(0, 24),
+                      label: label(START_SOURCE, s).slice(0, 30),
                       values: { n },
                     }))}
                     series={[{ key: "n", label: "abonnements", color: "#5c8a4a" }]}

@@ -1,0 +1,259 @@
+/**
+ * The console's main journeys, in real headless Chromium against the real server and database:
+ * a move-in within tolerance; a gap → case → proof → subscription with the R9 comment; a suspect
+ * reading corrected; a report exported. Each main page is saved under docs/screenshots/.
+ */
+import { readFileSync } from "node:fs";
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Harness, loginAs, screenshot, startHarness } from "./support.js";
+
+const R9 = "écart de consommation avec ancien occupant";
+const flat = (s: string | null) => (s ?? "").replace(/\s+/g, " ").trim();
+const nospace = (s: string | null) => (s ?? "").replace(/\s+/g, "");
+
+let h: Harness;
+
+beforeAll(async () => {
+  h = await startHarness();
+});
+
+afterAll(async () => {
+  await h?.close();
+});
+
+async function openServicePoint(page: Page, query: string, id: string) {
+  await page.getByRole("link", { name: "Recherche" }).click();
+  await page.getByLabel("Rechercher").fill(query);
+  await page.getByLabel("Rechercher").press("Enter");
+  await page.getByRole("link", { name: id, exact: true }).click();
+  await page.getByRole("heading", { name: "Historique des relevés" }).waitFor();
+}
+
+describe("console journeys", () => {
+  it("logs in, and a wrong password is refused in French", async () => {
+    const ctx = await h.browser.newContext({ viewport: { width: 1360, height: 900 }, locale: "fr-FR" });
+    const page = await ctx.newPage();
+    await page.goto(`${h.url}/`);
+    await page.getByLabel("Identifiant").fill("fo.lyon");
+    await page.getByLabel("Mot de passe").fill("mauvais-mot-de-passe");
+    await screenshot(page, "01-connexion");
+    await page.getByLabel("Mot de passe").press("Enter");
+    await expect
+      .poll(() => page.getByRole("alert").textContent())
+      .toContain("Identifiant ou mot de passe incorrect");
+    // The username typed is kept.
+    expect(await page.getByLabel("Identifiant").inputValue()).toBe("fo.lyon");
+    await ctx.close();
+  });
+
+  it("FO: a move-in within tolerance is subscribed at the declared date and index; a refusal keeps what was typed", async () => {
+    const page = await loginAs(h, "fo.lyon");
+    await page.getByLabel("Rechercher").fill("A12345");
+    await page.getByLabel("Rechercher").press("Enter");
+    await page.getByRole("link", { name: "PDS-LILAS", exact: true }).waitFor();
+    await screenshot(page, "02-recherche");
+    await page.getByRole("link", { name: "PDS-LILAS", exact: true }).click();
+    // FO may not correct readings: no such action offered.
+    await page.getByRole("heading", { name: "Historique des relevés" }).waitFor();
+    expect(await page.getByRole("button", { name: /^Corriger/ }).count()).toBe(0);
+    await page.getByRole("link", { name: "Nouvelle arrivée" }).click();
+
+    // The predecessor's termination is on screen before anything is typed.
+    await page.getByRole("heading", { name: "Demande d'arrivée" }).waitFor();
+    expect(flat(await page.getByTestId("termination-date").textContent())).toBe("15/01/2024");
+    expect(nospace(await page.getByTestId("termination-index").textContent())).toBe("1000m3");
+
+    // Keyboard only: the name field has focus; Tab moves through the form.
+    await page.keyboard.type("Jeanne Martin");
+    await page.keyboard.press("Tab");
+    await page.keyboard.type("jeanne@example.fr");
+    await page.getByLabel("Date d'entrée dans les lieux").fill("2099-01-01");
+    await page.getByLabel("Index déclaré (m3)").fill("1003");
+    // The gap is computed as the advisor types.
+    expect(flat(await page.getByTestId("gap").textContent())).toContain("+3 m3 — dans la tolérance");
+    // The server refuses the date beside the field; nothing typed is lost.
+    await expect.poll(() => page.locator(".field.has-error").textContent()).toMatch(/date/i);
+    expect(await page.getByLabel("Nom et prénom").inputValue()).toBe("Jeanne Martin");
+    expect(await page.getByLabel("Index déclaré (m3)").inputValue()).toBe("1003");
+
+    await page.getByLabel("Date d'entrée dans les lieux").fill("2024-03-02");
+    await page.locator('[data-path="SUBSCRIBE_DECLARED"]').waitFor();
+    expect(await page.locator(".field.has-error").count()).toBe(0);
+    // Enter submits.
+    await page.getByLabel("Index déclaré (m3)").press("Enter");
+    await page.getByTestId("movein-done").waitFor();
+    expect(await page.getByTestId("movein-done").textContent()).toContain("Abonnement mis en place");
+
+    const sub = await h.db.kysely
+      .selectFrom("subscriptions")
+      .selectAll()
+      .where("service_point_id", "=", "PDS-LILAS")
+      .where("end_date", "is", null)
+      .executeTakeFirstOrThrow();
+    expect({ date: sub.start_date, index: sub.start_index, source: sub.start_source }).toEqual({
+      date: "2024-03-02",
+      index: 1003,
+      source: "DECLARED",
+    });
+    await page.context().close();
+  });
+
+  let caseId = "";
+
+  it("FO: a gap beyond tolerance shows the path and the 15-day warning, then opens a case", async () => {
+    const page = await loginAs(h, "fo.lyon");
+    await openServicePoint(page, "Roses", "PDS-ROSES");
+    await page.getByRole("link", { name: "Nouvelle arrivée" }).click();
+    await page.getByLabel("Nom et prénom").fill("Luc Moreau");
+    await page.getByLabel("Courriel").fill("luc@example.fr");
+    await page.getByLabel("Date d'entrée dans les lieux").fill("2024-03-02");
+    await page.getByLabel("Index déclaré (m3)").fill("1020");
+    expect(flat(await page.getByTestId("gap").textContent())).toContain(
+      "+20 m3 — au-delà de la tolérance de 5 m3",
+    );
+    await page.locator('[data-path="CASE_AWAIT_PROOF"]').waitFor();
+    const tell = flat(await page.getByTestId("tell-customer").textContent());
+    expect(tell).toContain("justificatif d'entrée");
+    expect(tell).toContain("Sans justificatif dans ce délai");
+    // The advisor cannot confirm before saying it to the customer.
+    const confirm = page.getByRole("button", { name: "Confirmer et ouvrir le dossier" });
+    expect(await confirm.isDisabled()).toBe(true);
+    await screenshot(page, "03-arrivee-ecart");
+    await page.getByLabel("J'ai lu au client le message ci-contre").check();
+    await confirm.click();
+    await page.getByTestId("movein-done").waitFor();
+    expect(await page.getByTestId("movein-done").textContent()).toContain("Dossier ouvert");
+    caseId = flat(await page.getByTestId("movein-done").getByRole("link").first().textContent());
+    expect(caseId).toMatch(/^CASE-/);
+    const subs = await h.db.kysely
+      .selectFrom("subscriptions")
+      .select("id")
+      .where("service_point_id", "=", "PDS-ROSES")
+      .where("end_date", "is", null)
+      .execute();
+    expect(subs).toEqual([]);
+    await page.context().close();
+  });
+
+  it("BO: the case is in the work queue; a proof with its document subscribes and writes the R9 comment", async () => {
+    expect(caseId).not.toBe("");
+    const page = await loginAs(h, "bo.lyon");
+    await page.getByRole("link", { name: "File de travail" }).click();
+    const row = page.locator("tr", { has: page.getByRole("link", { name: caseId }) });
+    await row.waitFor();
+    expect(flat(await row.textContent())).toContain("Attente justificatif");
+    // Overdue first: the case seeded three weeks ago comes before today's.
+    const first = page.locator("table.queue tbody tr").first();
+    expect(flat(await first.textContent())).toContain("Camille Petit");
+    expect(flat(await first.textContent())).toContain("en retard");
+    await screenshot(page, "04-file-de-travail");
+    await page.getByRole("link", { name: caseId }).click();
+    await page.getByRole("heading", { name: "Historique du dossier" }).waitFor();
+
+    await page.getByRole("button", { name: "Saisir un justificatif" }).click();
+    await page.getByLabel("Type de document").selectOption("ENTRY_INVENTORY");
+    await page.getByLabel("Date d'entrée sur le document").fill("2024-03-01");
+    await page.getByLabel("Index sur le document (m3)").fill("1012");
+    await page.getByLabel(/^Document/).setInputFiles({
+      name: "etat-des-lieux.pdf",
+      mimeType: "application/pdf",
+      buffer: Buffer.from("%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"),
+    });
+    // The outcome is previewed before confirming: date, index, source, R9.
+    const preview = flat(await page.getByTestId("proof-preview").textContent());
+    expect(preview).toContain("Abonnement au 01/03/2024");
+    expect(preview).toContain("Justificatif (date et index)");
+    expect(preview).toContain(R9);
+    await screenshot(page, "05-dossier-justificatif");
+    await page.getByRole("button", { name: "Confirmer le justificatif" }).click();
+    await expect.poll(() => page.getByTestId("flash").textContent()).toContain("Abonnement mis en place");
+    const timeline = flat(await page.getByTestId("timeline").textContent());
+    expect(timeline).toContain(R9);
+    expect(timeline).toContain("etat-des-lieux.pdf");
+    await screenshot(page, "06-dossier");
+
+    const sub = await h.db.kysely
+      .selectFrom("subscriptions")
+      .selectAll()
+      .where("service_point_id", "=", "PDS-ROSES")
+      .where("end_date", "is", null)
+      .executeTakeFirstOrThrow();
+    expect({ date: sub.start_date, index: sub.start_index, source: sub.start_source }).toEqual({
+      date: "2024-03-01",
+      index: 1012,
+      source: "PROOF",
+    });
+    const comments = await h.db.kysely
+      .selectFrom("case_comments")
+      .select("body")
+      .where("case_id", "=", caseId)
+      .execute();
+    expect(comments.map((c) => c.body)).toContain(R9);
+    // The service point now shows both occupants and the vacancy between them.
+    await page.getByRole("link", { name: "PDS-ROSES" }).first().click();
+    await page.getByRole("heading", { name: "Occupants" }).waitFor();
+    expect(await page.locator("svg text", { hasText: "vacance" }).count()).toBe(1);
+    await screenshot(page, "12-point-de-desserte-occupants");
+    await page.context().close();
+  });
+
+  it("BO: a suspect reading is highlighted, with its suggested correction one click away", async () => {
+    const page = await loginAs(h, "bo.lyon");
+    await openServicePoint(page, "B77001", "PDS-TILLEULS");
+    const suspect = page.locator("tr.suspect");
+    expect(await suspect.count()).toBe(1);
+    const text = nospace(await suspect.textContent());
+    expect(text).toContain("02/04/2024");
+    expect(text).toContain("89954");
+    expect(text).toContain("895–1259"); // expected index range, as the source's table
+    expect(text).toContain("13–377");
+    await screenshot(page, "07-point-de-desserte");
+    await suspect.getByRole("button", { name: "Corriger en 899" }).click();
+    expect(await page.getByLabel("Index corrigé (m3)").inputValue()).toBe("899");
+    await page.getByLabel("Index corrigé (m3)").press("Enter");
+    await page.locator("tr.replaced").waitFor();
+    expect(await page.locator("tr.suspect").count()).toBe(0);
+    const rows = await h.db.kysely
+      .selectFrom("reading_states")
+      .select(["index_m3", "effective_status", "replaces_id"])
+      .where("service_point_id", "=", "PDS-TILLEULS")
+      .where("reading_date", "=", "2024-04-02")
+      .orderBy("id")
+      .execute();
+    expect(rows.map((r) => [r.index_m3, r.effective_status])).toEqual([
+      [89954, "REPLACED"],
+      [899, "VALID"],
+    ]);
+    await screenshot(page, "08-releve-corrige");
+    await page.getByRole("link", { name: "Courriers" }).click();
+    await page.getByRole("button", { name: "Demande de justificatif" }).first().click();
+    await screenshot(page, "09-courriers");
+    await page.getByRole("link", { name: "Contestations" }).click();
+    await page.getByRole("heading", { name: "Dossiers INT vers EUROS", exact: true }).waitFor();
+    await screenshot(page, "10-contestations");
+    await page.context().close();
+  });
+
+  it("SUPERVISOR: the intermediate consumption report shows the R9 case and exports as CSV", async () => {
+    const page = await loginAs(h, "pilotage");
+    // Supervisors read; they are offered no move-in.
+    expect(await page.getByRole("link", { name: "File de travail" }).count()).toBe(0);
+    await page.getByRole("link", { name: "Pilotage" }).click();
+    const row = page.locator("tr", { hasText: "PDS-ROSES" }).first();
+    await row.waitFor();
+    expect(nospace(await row.textContent())).toContain("12m3");
+    await screenshot(page, "11-pilotage");
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByTestId("csv-intermediate-consumption").click(),
+    ]);
+    const path = await download.path();
+    const csv = readFileSync(path, "utf8");
+    expect(csv).toContain("Volume non facturé (m3)");
+    const line = csv.split(/\r?\n/).find((l) => l.startsWith("PDS-ROSES"));
+    expect(line).toBeDefined();
+    expect(line?.split(";")).toContain("12");
+    await page.context().close();
+  });
+});
