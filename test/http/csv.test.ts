@@ -44,10 +44,10 @@ describe("CSV", () => {
     expect(chunks[0]).toBe(`${BOM}N°\r\n`);
     expect(chunks.join("")).toBe(`${BOM}N°\r\n0\r\n1\r\n2\r\n3\r\n4\r\n`);
     const exact: Array<[number, number]> = [];
-    for await (const _ of batches(
-      async (l, o) => (exact.push([l, o]), data.slice(0, 4).slice(o, o + l)),
-      2,
-    )) {
+    for await (const _ of batches(async (l, o) => {
+      exact.push([l, o]);
+      return data.slice(0, 4).slice(o, o + l);
+    }, 2)) {
       /* drain */
     }
     expect(exact).toEqual([
