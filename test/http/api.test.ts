@@ -389,4 +389,64 @@ describe.each(ENGINES)("HTTP API (%s)", (engine) => {
     expect(lines).toHaveLength(3);
     expect(lines.slice(1).every((l) => l.includes(";BO-LYON;"))).toBe(true);
   });
+
+  it("maps each command route's :id to its field: reconnection, visit, no-proof, proof request, move-out, confirmation", async () => {
+    await givenServicePoints(
+      t.tdb.db,
+      servicePointFixture({ id: "PDS-R1" }),
+      servicePointFixture({ id: "PDS-R2" }),
+    );
+    const visit = await t.as("FO", {
+      method: "POST",
+      url: "/api/move-ins",
+      payload: moveInRequest("PDS-R1", { index: null, reconnection: true, customer: { name: "Ana Silva" } }),
+    });
+    expect(visit.json()).toMatchObject({ outcome: "CASE_OPENED" });
+    const report = await t.as("BO", {
+      method: "POST",
+      url: `/api/cases/${visit.json().case}/intervention-report`,
+      payload: { date: "2024-03-04", index: 1003 },
+    });
+    expect(report.json()).toMatchObject({ outcome: "SUBSCRIBED", case: visit.json().case });
+    const sub = report.json().subscription as string;
+    const out = await t.as("FO", {
+      method: "POST",
+      url: `/api/subscriptions/${sub}/move-out`,
+      payload: { date: "2024-03-05", index: 1004 },
+    });
+    expect(out.json()).toMatchObject({ outcome: "TERMINATED", subscription: sub });
+
+    const gap = await t.as("FO", {
+      method: "POST",
+      url: "/api/move-ins",
+      payload: moveInRequest("PDS-R2", { index: 1050, customer: { name: "Léo Petit" } }),
+    });
+    const gapCase = gap.json().case as string;
+    const again = await t.as("BO", {
+      method: "POST",
+      url: `/api/cases/${gapCase}/proof-requests`,
+      payload: {},
+    });
+    expect(again.json()).toMatchObject({ outcome: "PROOF_REQUESTED", case: gapCase });
+    const noProof = await t.as("FO", { method: "POST", url: `/api/cases/${gapCase}/no-proof` });
+    expect(noProof.json()).toMatchObject({ outcome: "SUBSCRIBED", case: gapCase });
+    const closed = await t.as("FO", { method: "POST", url: `/api/cases/${gapCase}/no-proof`, payload: {} });
+    expect(closed.statusCode).toBe(409);
+    expect(closed.json().error.code).toBe("CASE_CLOSED");
+
+    const suspect = await t.as("FO", {
+      method: "POST",
+      url: "/api/service-points/PDS-R2/readings",
+      payload: { date: "2024-03-05", index: 99999, type: "NORMAL" },
+    });
+    const conf = await t.as("BO", {
+      method: "POST",
+      url: `/api/readings/${suspect.json().reading}/confirmations`,
+      payload: { reason: "fuite constatée" },
+    });
+    expect(conf.json()).toMatchObject({ outcome: "READING_CONFIRMED", reading: suspect.json().reading });
+    const persists = await t.as("BO", { method: "POST", url: "/api/contests/CTS-404/persists", payload: {} });
+    expect(persists.statusCode).toBe(404);
+    expect(persists.json().error).toMatchObject({ code: "UNKNOWN_REFERENCE", field: "contest" });
+  });
 });
