@@ -29,12 +29,17 @@ function cliContext(config: EcartConfig): Context {
   };
 }
 
+/** Where the command writes (process.stdout and process.stderr, or a test's sink). */
+export interface Output {
+  write(text: string): unknown;
+}
+
 export async function outboxCommand(
   db: Database,
   config: EcartConfig,
   args: string[],
-  out = process.stdout,
-  err = process.stderr,
+  out: Output = process.stdout,
+  err: Output = process.stderr,
 ): Promise<number> {
   const [sub, ...rest] = args;
   if (sub === "retry") {
@@ -102,7 +107,7 @@ export async function outboxCommand(
   );
   const line = (r: string[]) =>
     r
-      .map((c, i) => (i === r.length - 1 ? c : c.slice(0, widths[i]).padEnd(widths[i] ?? 0)))
+      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
       .join("  ")
       .trimEnd();
   out.write(`${[line(head), ...table.map(line)].join("\n")}\n`);
