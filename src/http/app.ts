@@ -95,6 +95,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     trustProxy: opts.trustProxy ?? false,
     // Never reflect a stack or a Fastify default error body: the error handler answers everything.
     return503OnClosing: true,
+    // A malformed URL (bad percent-encoding) is refused before routing: answer it in the same coded shape.
+    frameworkErrors: (err, req, reply) => replyError(err, req, reply),
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
