@@ -10,7 +10,18 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon, { type Result } from "autocannon";
 import { createAccount, createApiToken } from "../src/accounts/store.js";
-import { benchDatabase, client, figure, interleave, log, median, peakRssOfPid, round, type Section, timed } from "./lib.js";
+import {
+  benchDatabase,
+  client,
+  figure,
+  interleave,
+  log,
+  median,
+  peakRssOfPid,
+  round,
+  type Section,
+  timed,
+} from "./lib.js";
 import { givenTemplate } from "./sweep.js";
 import { cloneWorld } from "./worlds.js";
 
@@ -70,7 +81,13 @@ function moveInBody(servicePoint: string): string {
   });
 }
 
-async function load(port: number, path: string, headers: Record<string, string>, n: number, seconds: number): Promise<Result> {
+async function load(
+  port: number,
+  path: string,
+  headers: Record<string, string>,
+  n: number,
+  seconds: number,
+): Promise<Result> {
   const r = await autocannon({
     url: `http://127.0.0.1:${port}`,
     connections: CONNECTIONS,
@@ -84,13 +101,14 @@ async function load(port: number, path: string, headers: Record<string, string>,
       },
     ],
   });
-  if (r.non2xx > 0 || r.errors > 0) throw new Error(`${path}: ${r.non2xx} non-2xx answers, ${r.errors} errors`);
+  if (r.non2xx > 0 || r.errors > 0)
+    throw new Error(`${path}: ${r.non2xx} non-2xx answers, ${r.errors} errors`);
   return r;
 }
 
 export async function benchHttp(quick: boolean): Promise<Section> {
-  const n = Number(process.env.BENCH_HTTP_SERVICE_POINTS ?? (quick ? 50_000 : 1_000_000));
-  const seconds = quick ? 4 : 10;
+  const n = Number(process.env.BENCH_HTTP_SERVICE_POINTS ?? (quick ? 20_000 : 1_000_000));
+  const seconds = quick ? 3 : 10;
   const rounds = quick ? 2 : 3;
   const bench = await benchDatabase("http", 4);
   const notes: string[] = [];
@@ -106,7 +124,11 @@ export async function benchHttp(quick: boolean): Promise<Section> {
     }
     log(`http: ${n} service points loaded in ${gen.seconds.toFixed(0)} s`);
     const now = new Date("2024-03-05T10:00:00+01:00");
-    const account = await createAccount(bench.db.kysely, { username: "fo.bench", role: "FO", entity: "FO-LYON", password: null }, now);
+    const account = await createAccount(
+      bench.db.kysely,
+      { username: "fo.bench", role: "FO", entity: "FO-LYON", password: null },
+      now,
+    );
     const token = await createApiToken(bench.db.kysely, account.id, "bench", now);
     const auth = { authorization: `Bearer ${token}` };
 
@@ -176,8 +198,18 @@ export async function benchHttp(quick: boolean): Promise<Section> {
         ],
         notes,
         details: {
-          app: appRuns.map((r) => ({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, total: r.requests.total })),
-          bare: bareRuns.map((r) => ({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, total: r.requests.total })),
+          app: appRuns.map((r) => ({
+            rps: r.requests.average,
+            p50: r.latency.p50,
+            p99: r.latency.p99,
+            total: r.requests.total,
+          })),
+          bare: bareRuns.map((r) => ({
+            rps: r.requests.average,
+            p50: r.latency.p50,
+            p99: r.latency.p99,
+            total: r.requests.total,
+          })),
         },
       };
     } finally {

@@ -31,7 +31,8 @@ async function run(db: Database, file: string) {
 
 async function main() {
   const [engine, target, file, baselineFile, roundsArg] = process.argv.slice(2);
-  if (!engine || !target || !file) throw new Error("usage: import-child pg URL FILE | pglite N FILE BASELINE ROUNDS");
+  if (!engine || !target || !file)
+    throw new Error("usage: import-child pg URL FILE | pglite N FILE BASELINE ROUNDS");
   if (engine === "pg") {
     const db = await openDatabase({ url: target, poolSize: 4 });
     const t0 = Date.now();
@@ -53,7 +54,11 @@ async function main() {
   const copy = async () => {
     await lite.exec("truncate readings_plain");
     const t0 = Date.now();
-    await lite.query(`copy readings_plain (${COPY_COLUMNS.join(", ")}) from '/dev/blob' with (format text)`, [], { blob });
+    await lite.query(
+      `copy readings_plain (${COPY_COLUMNS.join(", ")}) from '/dev/blob' with (format text)`,
+      [],
+      { blob },
+    );
     baseline.push((Date.now() - t0) / 1000);
   };
   const rounds = Number(roundsArg ?? 1);

@@ -25,7 +25,12 @@ const DAY = 86_400_000;
 const START = Date.parse("2024-01-01T00:00:00Z");
 
 /** Writes `rows` readings over `servicePoints` (rows / servicePoints monthly campaigns) as the import CSV and as COPY text. */
-export async function writeImportFiles(rows: number, servicePoints: number, csvPath: string, copyPath: string): Promise<void> {
+export async function writeImportFiles(
+  rows: number,
+  servicePoints: number,
+  csvPath: string,
+  copyPath: string,
+): Promise<void> {
   const periods = Math.ceil(rows / servicePoints);
   const csv = createWriteStream(csvPath);
   const copy = createWriteStream(copyPath);

@@ -13,12 +13,29 @@ import { fileURLToPath } from "node:url";
 import { from as copyFrom } from "pg-copy-streams";
 import { COPY_COLUMNS } from "../src/readings/import-load.js";
 import { PLAIN_TABLE_SQL, SERVICE_POINTS_SQL, writeImportFiles } from "./import-data.js";
-import { benchDatabase, client, type Figure, figure, log, median, round, type Section, timed } from "./lib.js";
+import {
+  benchDatabase,
+  client,
+  type Figure,
+  figure,
+  log,
+  median,
+  round,
+  type Section,
+  timed,
+} from "./lib.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
 interface ChildResult {
-  summary: { lines: number; inserted: number; rejected: number; suspect: number; alreadyPresent: number; peakHeapMb: number };
+  summary: {
+    lines: number;
+    inserted: number;
+    rejected: number;
+    suspect: number;
+    alreadyPresent: number;
+    peakHeapMb: number;
+  };
   seconds: number;
   maxRssMb: number;
   baseline?: number[];
@@ -55,7 +72,10 @@ async function plainCopy(url: string, copyFile: string): Promise<number> {
   }
 }
 
-async function postgresRun(rows: number, servicePoints: number): Promise<{ figures: Figure[]; notes: string[]; details: unknown }> {
+async function postgresRun(
+  rows: number,
+  servicePoints: number,
+): Promise<{ figures: Figure[]; notes: string[]; details: unknown }> {
   const csv = `/tmp/ecart-bench-import-${rows}.csv`;
   const copy = `/tmp/ecart-bench-import-${rows}.copy`;
   const bench = await benchDatabase(`import${rows >= 1e6 ? `${rows / 1e6}m` : rows}`, 2);
@@ -65,7 +85,9 @@ async function postgresRun(rows: number, servicePoints: number): Promise<{ figur
     for (const s of SERVICE_POINTS_SQL(servicePoints)) await c.query(s);
     await c.query("vacuum analyze");
     await c.end();
-    log(`import: ${rows} rows written (${round(statSync(csv).size / 2 ** 20)} MB) in ${gen.seconds.toFixed(0)} s; baseline COPY…`);
+    log(
+      `import: ${rows} rows written (${round(statSync(csv).size / 2 ** 20)} MB) in ${gen.seconds.toFixed(0)} s; baseline COPY…`,
+    );
     const base1 = await plainCopy(bench.url, copy);
     log(`import: baseline ${round(rows / base1)} rows/s; import…`);
     const r = await child(["pg", bench.url, csv]);
@@ -74,9 +96,14 @@ async function postgresRun(rows: number, servicePoints: number): Promise<{ figur
     if (r.summary.inserted + r.summary.rejected !== rows)
       throw new Error(`import: ${r.summary.inserted} inserted + ${r.summary.rejected} rejected ≠ ${rows}`);
     const c2 = await client(bench.url);
-    const inDb = (await c2.query("select count(*)::int as n, count(*) filter (where status = 'SUSPECT')::int as s from readings")).rows[0];
+    const inDb = (
+      await c2.query(
+        "select count(*)::int as n, count(*) filter (where status = 'SUSPECT')::int as s from readings",
+      )
+    ).rows[0];
     await c2.end();
-    if (inDb.n !== r.summary.inserted) throw new Error(`import: ${inDb.n} rows in the database, ${r.summary.inserted} reported`);
+    if (inDb.n !== r.summary.inserted)
+      throw new Error(`import: ${inDb.n} rows in the database, ${r.summary.inserted} reported`);
     const rate = r.summary.lines / r.seconds;
     const baseRate = rows / median([base1, base2]);
     const label = rows >= 1e6 ? `${rows / 1e6}M` : rows.toLocaleString("en");
@@ -105,7 +132,15 @@ async function postgresRun(rows: number, servicePoints: number): Promise<{ figur
       notes: [
         `PostgreSQL ${label}: ${servicePoints.toLocaleString("en")} service points × ${Math.ceil(rows / servicePoints)} monthly readings, ${r.summary.suspect.toLocaleString("en")} SUSPECT (slips), ${r.summary.rejected} rejected; import ${round(r.seconds, 1)} s, baseline COPY ${round(base1, 1)} / ${round(base2, 1)} s; peak heap ${r.summary.peakHeapMb} MB`,
       ],
-      details: { rows, servicePoints, importSeconds: r.seconds, baselineSeconds: [base1, base2], summary: r.summary, maxRssMb: r.maxRssMb, readingsInDb: inDb },
+      details: {
+        rows,
+        servicePoints,
+        importSeconds: r.seconds,
+        baselineSeconds: [base1, base2],
+        summary: r.summary,
+        maxRssMb: r.maxRssMb,
+        readingsInDb: inDb,
+      },
     };
   } finally {
     await bench.drop();
@@ -115,13 +150,17 @@ async function postgresRun(rows: number, servicePoints: number): Promise<{ figur
   }
 }
 
-async function pgliteRun(rows: number, servicePoints: number): Promise<{ figures: Figure[]; notes: string[]; details: unknown }> {
+async function pgliteRun(
+  rows: number,
+  servicePoints: number,
+): Promise<{ figures: Figure[]; notes: string[]; details: unknown }> {
   const csv = `/tmp/ecart-bench-import-lite-${rows}.csv`;
   const copy = `/tmp/ecart-bench-import-lite-${rows}.copy`;
   try {
     await writeImportFiles(rows, servicePoints, csv, copy);
     const r = await child(["pglite", String(servicePoints), csv, copy, "1"]);
-    if (r.summary.inserted + r.summary.rejected !== rows) throw new Error(`pglite import: ${r.summary.inserted} inserted of ${rows}`);
+    if (r.summary.inserted + r.summary.rejected !== rows)
+      throw new Error(`pglite import: ${r.summary.inserted} inserted of ${rows}`);
     const rate = r.summary.lines / r.seconds;
     const baseRate = rows / median(r.baseline ?? []);
     return {
@@ -139,7 +178,13 @@ async function pgliteRun(rows: number, servicePoints: number): Promise<{ figures
       notes: [
         `PGlite (in memory) ${rows.toLocaleString("en")} rows: import ${round(r.seconds, 1)} s, baseline COPY ${(r.baseline ?? []).map((x) => round(x, 1)).join(" / ")} s, process peak RSS ${round(r.maxRssMb)} MB (includes the in-memory database)`,
       ],
-      details: { rows, importSeconds: r.seconds, baselineSeconds: r.baseline, summary: r.summary, maxRssMb: r.maxRssMb },
+      details: {
+        rows,
+        importSeconds: r.seconds,
+        baselineSeconds: r.baseline,
+        summary: r.summary,
+        maxRssMb: r.maxRssMb,
+      },
     };
   } finally {
     rmSync(csv, { force: true });
@@ -167,7 +212,9 @@ export async function benchImport(quick: boolean): Promise<Section> {
   details.pglite = lite.details;
   if (sizes.length === 2) {
     const [a, b] = sizes.map((n) => (details[`pg_${n}`] as { maxRssMb: number }).maxRssMb);
-    notes.push(`peak RSS 1M → 10M rows: ${round(a as number)} → ${round(b as number)} MB (same ${servicePoints.toLocaleString("en")} service points: the carried histories are per meter, not per row)`);
+    notes.push(
+      `peak RSS 1M → 10M rows: ${round(a as number)} → ${round(b as number)} MB (same ${servicePoints.toLocaleString("en")} service points: the carried histories are per meter, not per row)`,
+    );
   } else notes.push("QUICK MODE: 1M rows on PostgreSQL only (10M in full mode), 100,000 on PGlite");
   return { name: "readings import", figures, notes, details };
 }

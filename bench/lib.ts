@@ -160,7 +160,9 @@ export function load(): number[] {
   return loadavg().map((x) => round(x, 2));
 }
 
-export function figure(f: Omit<Figure, "ratio" | "ok"> & { ratio?: number | null; ok?: boolean | null }): Figure {
+export function figure(
+  f: Omit<Figure, "ratio" | "ok"> & { ratio?: number | null; ok?: boolean | null },
+): Figure {
   return { ratio: null, ok: null, ...f };
 }
 

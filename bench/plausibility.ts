@@ -4,7 +4,12 @@
  * the bare subtraction (index − previous index), and the same arithmetic written inline with the
  * dates already turned into day numbers (what the check costs without its date parsing and objects).
  */
-import { type DatedIndex, type PlausibilityInput, assessReading, DEFAULT_PLAUSIBILITY } from "../src/readings/plausibility.js";
+import {
+  assessReading,
+  type DatedIndex,
+  DEFAULT_PLAUSIBILITY,
+  type PlausibilityInput,
+} from "../src/readings/plausibility.js";
 import { figure, interleave, log, median, round, type Section } from "./lib.js";
 
 interface Case {
@@ -45,7 +50,8 @@ function makeCases(n: number): Case[] {
     const prevIndex = firstIndex + Math.floor(daily * (prevDay - firstDay));
     const k = rand();
     let index = prevIndex + Math.floor(daily * (day - prevDay));
-    if (k < 0.03) index = index * 100 + 37; // a slip: decimals typed as digits
+    if (k < 0.03)
+      index = index * 100 + 37; // a slip: decimals typed as digits
     else if (k < 0.06) index = prevIndex - 3; // backwards
     const noHistory = k > 0.98;
     out[i] = {
@@ -114,7 +120,7 @@ const inlineArithmetic = (cs: Case[]) => {
 };
 
 export async function benchPlausibility(quick: boolean): Promise<Section> {
-  const n = quick ? 500_000 : 2_000_000;
+  const n = quick ? 300_000 : 2_000_000;
   const rounds = quick ? 5 : 9;
   const cases = makeCases(n);
   log(`plausibility: ${n} readings, ${rounds} interleaved rounds`);
@@ -163,6 +169,12 @@ export async function benchPlausibility(quick: boolean): Promise<Section> {
     notes: [
       `${n.toLocaleString("en")} readings (3% slips, 3% backwards, 2% without history), median of ${rounds} interleaved rounds`,
     ],
-    details: { samples: { subject: r.subject.map(Math.round), bare: r.baseline.map(Math.round), inline: inline.map(Math.round) } },
+    details: {
+      samples: {
+        subject: r.subject.map(Math.round),
+        bare: r.baseline.map(Math.round),
+        inline: inline.map(Math.round),
+      },
+    },
   };
 }

@@ -98,7 +98,7 @@ interface PageQuery {
 }
 
 export async function benchReports(quick: boolean): Promise<Section> {
-  const n = quick ? 100_000 : 1_000_000;
+  const n = Number(process.env.BENCH_REPORT_CASES ?? (quick ? 50_000 : 1_000_000));
   const perSp = 10;
   const bench = await benchDatabase("reports", 4);
   const notes: string[] = [];
@@ -113,7 +113,8 @@ export async function benchReports(quick: boolean): Promise<Section> {
           log(`reports: ${s.trim().split("\n")[0]?.slice(0, 60)}… ${t.seconds.toFixed(1)} s`);
         }
       });
-      const size = (await c.query("select pg_size_pretty(pg_database_size(current_database())) as s")).rows[0].s;
+      const size = (await c.query("select pg_size_pretty(pg_database_size(current_database())) as s")).rows[0]
+        .s;
       notes.push(
         `${quick ? "QUICK MODE (smaller than the target scale): " : ""}${n.toLocaleString("en")} cases, subscriptions and service points, ${(2 * n).toLocaleString("en")} comments, ${(n / 20).toLocaleString("en")} R9 findings, ${(n * perSp).toLocaleString("en")} readings; database ${size}, generated in ${gen.seconds.toFixed(0)} s`,
       );
@@ -121,15 +122,45 @@ export async function benchReports(quick: boolean): Promise<Section> {
       const month = { from: "2024-06-01", to: "2024-06-30" };
       const pages: PageQuery[] = [
         { id: "cases_by_entity.all", label: "cases by entity, whole history", run: () => casesByEntity(k) },
-        { id: "cases_by_entity.month", label: "cases by entity, one month", run: () => casesByEntity(k, month) },
-        { id: "new_customers.first", label: "new customers, first page", run: () => newCustomers(k, { limit: 50 }) },
-        { id: "new_customers.month", label: "new customers, one month, first page", run: () => newCustomers(k, { ...month, limit: 50 }) },
-        { id: "new_customers.entity", label: "new customers, one entity, first page", run: () => newCustomers(k, { entity: "FO-3", limit: 50 }) },
-        { id: "intermediate.first", label: "intermediate consumption, first page", run: () => intermediateConsumption(k, { limit: 50 }) },
-        { id: "intermediate.month", label: "intermediate consumption, one month", run: () => intermediateConsumption(k, { ...month, limit: 50 }) },
+        {
+          id: "cases_by_entity.month",
+          label: "cases by entity, one month",
+          run: () => casesByEntity(k, month),
+        },
+        {
+          id: "new_customers.first",
+          label: "new customers, first page",
+          run: () => newCustomers(k, { limit: 50 }),
+        },
+        {
+          id: "new_customers.month",
+          label: "new customers, one month, first page",
+          run: () => newCustomers(k, { ...month, limit: 50 }),
+        },
+        {
+          id: "new_customers.entity",
+          label: "new customers, one entity, first page",
+          run: () => newCustomers(k, { entity: "FO-3", limit: 50 }),
+        },
+        {
+          id: "intermediate.first",
+          label: "intermediate consumption, first page",
+          run: () => intermediateConsumption(k, { limit: 50 }),
+        },
+        {
+          id: "intermediate.month",
+          label: "intermediate consumption, one month",
+          run: () => intermediateConsumption(k, { ...month, limit: 50 }),
+        },
       ];
       const baseline = async () => {
-        const t = await timed(() => k.selectFrom("cases").selectAll().where("id", "=", `CASE-${String(1 + Math.floor(Math.random() * n)).padStart(8, "0")}`).execute());
+        const t = await timed(() =>
+          k
+            .selectFrom("cases")
+            .selectAll()
+            .where("id", "=", `CASE-${String(1 + Math.floor(Math.random() * n)).padStart(8, "0")}`)
+            .execute(),
+        );
         return t.seconds * 1000;
       };
       // Without the report indexes of migration 500 (dropped, timed, recreated): what they buy.
@@ -181,7 +212,9 @@ export async function benchReports(quick: boolean): Promise<Section> {
       // CSV export: the new customers report, streamed in batches, written to nowhere; RSS growth.
       const csvRows = quick ? 20_000 : 100_000;
       const csvFrom = "2024-01-01";
-      const csvTo = new Date(Date.parse("2024-01-01") + Math.ceil((csvRows / n) * 730) * 86_400_000).toISOString().slice(0, 10);
+      const csvTo = new Date(Date.parse("2024-01-01") + Math.ceil((csvRows / n) * 730) * 86_400_000)
+        .toISOString()
+        .slice(0, 10);
       global.gc?.();
       const csv = await withRss(async () => {
         let bytes = 0;
@@ -210,12 +243,14 @@ export async function benchReports(quick: boolean): Promise<Section> {
         ));
       });
       const copy = await timed(() =>
-        c.query(
-          `copy (select s.id, p.id, p.name, s.service_point_id, sp.address, s.start_date, s.start_index, s.start_source, s.entity, s.case_id, s.created_at
+        c
+          .query(
+            `copy (select s.id, p.id, p.name, s.service_point_id, sp.address, s.start_date, s.start_index, s.start_source, s.entity, s.case_id, s.created_at
                    from subscriptions s join parties p on p.id = s.party_id join service_points sp on sp.id = s.service_point_id
                   where s.created_by <> 'given' and (s.created_at at time zone 'Europe/Paris')::date between '${csvFrom}' and '${csvTo}'
                   order by s.created_at desc, s.id) to '/dev/null' with (format csv, delimiter ';')`,
-        ).catch(() => null),
+          )
+          .catch(() => null),
       );
       const growth = csv.endMb - csv.startMb;
       const msPer = csv.value.msPer5000;
@@ -235,7 +270,12 @@ export async function benchReports(quick: boolean): Promise<Section> {
           label: "CSV export, new customers, rows/s",
           value: Math.round((csv.value.lines - 1) / exportSeconds.seconds),
           unit: "rows/s",
-          baseline: copy.value ? { label: "COPY (same query) TO /dev/null in the server", value: Math.round((csv.value.lines - 1) / copy.seconds) } : null,
+          baseline: copy.value
+            ? {
+                label: "COPY (same query) TO /dev/null in the server",
+                value: Math.round((csv.value.lines - 1) / copy.seconds),
+              }
+            : null,
           ratio: copy.value ? round(copy.seconds / exportSeconds.seconds, 4) : null,
           target: null,
         }),
@@ -253,9 +293,13 @@ export async function benchReports(quick: boolean): Promise<Section> {
 }
 
 /** The SQL and parameters of the first query a report runs (to EXPLAIN it). */
-async function captureSql(run: () => Promise<unknown>): Promise<{ sql: string; parameters: readonly unknown[] } | null> {
+async function captureSql(
+  run: () => Promise<unknown>,
+): Promise<{ sql: string; parameters: readonly unknown[] } | null> {
   let captured: { sql: string; parameters: readonly unknown[] } | null = null;
-  const proto = (await import("pg")).default.Client.prototype as unknown as { query: (...a: unknown[]) => unknown };
+  const proto = (await import("pg")).default.Client.prototype as unknown as {
+    query: (...a: unknown[]) => unknown;
+  };
   const original = proto.query;
   proto.query = function (this: unknown, ...a: unknown[]) {
     const q = a[0] as { text?: string; values?: unknown[] } | string;

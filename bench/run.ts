@@ -87,7 +87,9 @@ async function main() {
     cpu: cpus()[0]?.model ?? "",
     memoryMb: Math.round(totalmem() / 2 ** 20),
     node: process.version,
-    postgres: sh(`psql "${process.env.ECART_BENCH_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres"}" -Atc "show server_version"`),
+    postgres: sh(
+      `psql "${process.env.ECART_BENCH_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres"}" -Atc "show server_version"`,
+    ),
     loadBefore,
     loadAfter: load(),
   };

@@ -9,8 +9,8 @@
 import pg from "pg";
 import { sweepDeadlines } from "../src/move-in/sweep.js";
 import { makeConfig } from "../src/platform/config.js";
-import { openDatabase } from "../src/platform/db.js";
 import type { Context } from "../src/platform/context.js";
+import { openDatabase } from "../src/platform/db.js";
 import { execute } from "../src/registry.js";
 import { loadGiven } from "../src/scenarios/given.js";
 import { benchDatabase, client, explain, figure, log, median, round, type Section, timed } from "./lib.js";
@@ -56,7 +56,11 @@ export async function givenTemplate(db: Parameters<typeof loadGiven>[0], tag = "
 }
 
 /** The template move-in: 1012 m3 declared against 1000 (gap 12 > 5): a case awaiting a proof. */
-export async function templateMoveIn(db: Parameters<typeof loadGiven>[0], tag: string, ctx: Context): Promise<string> {
+export async function templateMoveIn(
+  db: Parameters<typeof loadGiven>[0],
+  tag: string,
+  ctx: Context,
+): Promise<string> {
   const id = await givenTemplate(db, tag);
   const r = await execute(db, ctx, "moveIn", {
     servicePoint: id,
@@ -127,7 +131,9 @@ select (select count(*) from subs)::int as subscribed, (select count(*) from rd)
        (select count(*) from pr)::int as parties`;
 
 /** Counts the SQL statements sent through `pg` while `fn` runs (round trips), with the time spent per statement kind. */
-async function countQueries<T>(fn: () => Promise<T>): Promise<{ value: T; queries: number; byKind: Array<[string, number, number]> }> {
+async function countQueries<T>(
+  fn: () => Promise<T>,
+): Promise<{ value: T; queries: number; byKind: Array<[string, number, number]> }> {
   const proto = pg.Client.prototype as unknown as { query: (...a: unknown[]) => unknown };
   const original = proto.query;
   let queries = 0;
@@ -136,7 +142,9 @@ async function countQueries<T>(fn: () => Promise<T>): Promise<{ value: T; querie
     queries++;
     const q = a[0] as string | { text?: string };
     const text = (typeof q === "string" ? q : (q?.text ?? "")).replace(/\s+/g, " ");
-    const kind = text.startsWith("with m as") ? "plausibility history (loadMeterHistories)" : text.slice(0, 60);
+    const kind = text.startsWith("with m as")
+      ? "plausibility history (loadMeterHistories)"
+      : text.slice(0, 60);
     const t0 = process.hrtime.bigint();
     const out = original.apply(this, a);
     if (out && typeof (out as Promise<unknown>).then === "function") {
@@ -169,7 +177,7 @@ const SWEEPERS = 4;
 export async function benchSweep(quick: boolean): Promise<Section> {
   // Two template move-ins a week apart, so that two equal halves expire at different instants:
   // the first half is swept by one sweeper, the second by SWEEPERS at once.
-  const total = Number(process.env.BENCH_SWEEP_CASES ?? (quick ? 1_000 : 100_000));
+  const total = Number(process.env.BENCH_SWEEP_CASES ?? (quick ? 400 : 100_000));
   const copies = Math.max(1, Math.round(total / 2) - 1);
   const n = copies + 1;
   const bench = await benchDatabase("sweep", 10);
@@ -182,7 +190,8 @@ export async function benchSweep(quick: boolean): Promise<Section> {
       const gen = await timed(() => cloneWorld(c, copies));
       log(`sweep: ${2 * n} expired cases generated in ${gen.seconds.toFixed(1)} s`);
       const dueBy = async (at: Date) =>
-        (await c.query("select count(*)::int as n from tasks where status = 'OPEN' and due_at <= $1", [at])).rows[0].n;
+        (await c.query("select count(*)::int as n from tasks where status = 'OPEN' and due_at <= $1", [at]))
+          .rows[0].n;
       if ((await dueBy(FIRST_SWEEP)) !== n || (await dueBy(SWEEP_AT)) !== 2 * n)
         throw new Error(`expected ${n} then ${2 * n} expired open tasks`);
 
@@ -215,9 +224,11 @@ export async function benchSweep(quick: boolean): Promise<Section> {
       const results = [one.value.value, ...many.value];
       const failed = results.flatMap((r) => r.failed);
       if (failed.length) throw new Error(`sweep failed on ${failed.length}: ${failed[0]?.error}`);
-      if (one.value.value.subscribed !== n) throw new Error(`one sweeper subscribed ${one.value.value.subscribed}, expected ${n}`);
+      if (one.value.value.subscribed !== n)
+        throw new Error(`one sweeper subscribed ${one.value.value.subscribed}, expected ${n}`);
       const manySubscribed = many.value.reduce((a, r) => a + r.subscribed, 0);
-      if (manySubscribed !== n) throw new Error(`${SWEEPERS} sweepers subscribed ${manySubscribed}, expected ${n}`);
+      if (manySubscribed !== n)
+        throw new Error(`${SWEEPERS} sweepers subscribed ${manySubscribed}, expected ${n}`);
       const check = (
         await c.query(`select
           (select count(*) from subscriptions where start_source = 'PREDECESSOR')::int as subs,
@@ -228,15 +239,27 @@ export async function benchSweep(quick: boolean): Promise<Section> {
           (select count(*) from cases where status = 'OPEN')::int as open_cases`)
       ).rows[0];
       const all = 2 * n;
-      if (check.subs !== all || check.cases !== all || check.msgs !== all || check.comments !== all || check.open_tasks || check.open_cases)
+      if (
+        check.subs !== all ||
+        check.cases !== all ||
+        check.msgs !== all ||
+        check.comments !== all ||
+        check.open_tasks ||
+        check.open_cases
+      )
         throw new Error(`sweep left an inconsistent state: ${JSON.stringify(check)}`);
       const templateSub = (
-        await c.query("select start_date::text, start_index, start_source from subscriptions where case_id = $1", [templateCase])
+        await c.query(
+          "select start_date::text, start_index, start_source from subscriptions where case_id = $1",
+          [templateCase],
+        )
       ).rows[0];
       notes.push(
         `${quick ? "QUICK MODE (fewer cases than the 100,000 target): " : ""}${all.toLocaleString("en")} expired AWAIT_PROOF tasks (2 real move-ins + ${(all - 2).toLocaleString("en")} SQL copies, ${gen.seconds.toFixed(0)} s to generate), two halves a week apart; every case subscribed exactly once (e.g. ${templateSub.start_date} @ ${templateSub.start_index}, ${templateSub.start_source}), ${check.msgs} confirmations, ${check.comments} comments, no task or case left open`,
       );
-      notes.push(`one sweeper: ${one.queries.toLocaleString("en")} SQL round trips, ${round(one.queries / n, 1)} per case`);
+      notes.push(
+        `one sweeper: ${one.queries.toLocaleString("en")} SQL round trips, ${round(one.queries / n, 1)} per case`,
+      );
       const spent = one.byKind.reduce((a, k) => a + k[2], 0);
       notes.push(
         `one sweeper, time per statement kind (share of ${spent} ms in SQL): ${one.byKind

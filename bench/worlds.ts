@@ -93,7 +93,10 @@ export async function cloneWorld(c: pg.Client, copies: number): Promise<CloneRep
   // Template rows, to find which columns hold ids and which foreign keys are used.
   const rows = new Map<string, Array<Record<string, unknown>>>();
   for (const t of tables)
-    rows.set(t, (await c.query(`select to_jsonb(x) as j from ${ident(t)} x`)).rows.map((r) => r.j));
+    rows.set(
+      t,
+      (await c.query(`select to_jsonb(x) as j from ${ident(t)} x`)).rows.map((r) => r.j),
+    );
 
   // Text primary keys → their copies' ids; identity columns → their shift.
   const ids = new Map<string, IdInfo>();
@@ -129,7 +132,10 @@ export async function cloneWorld(c: pg.Client, copies: number): Promise<CloneRep
       if (seq && m && width && String(Number(m[2])).length <= width) {
         if (String(Number(m[2]) + max * copies).length > width)
           throw new Error(`${t}: ${copies} copies overflow the ${width}-digit ids`);
-        ids.set(v, { table: t, expr: `${lit(`${m[1]}-`)} || lpad((${Number(m[2])} + ${max} * g)::text, ${width}, '0')` });
+        ids.set(v, {
+          table: t,
+          expr: `${lit(`${m[1]}-`)} || lpad((${Number(m[2])} + ${max} * g)::text, ${width}, '0')`,
+        });
       } else {
         ids.set(v, { table: t, expr: `${lit(`${v}-`)} || g::text` });
       }
@@ -164,7 +170,9 @@ export async function cloneWorld(c: pg.Client, copies: number): Promise<CloneRep
       }
       const values = (rows.get(t) ?? []).map((r) => r[col.name]).filter((v) => v !== null && v !== undefined);
       if (col.type === "text" && values.some((v) => ids.has(v as string))) {
-        const whens = idList.filter((id) => values.includes(id)).map((id) => `when ${lit(id)} then ${ids.get(id)?.expr}`);
+        const whens = idList
+          .filter((id) => values.includes(id))
+          .map((id) => `when ${lit(id)} then ${ids.get(id)?.expr}`);
         exprs.push(`case ${ref} ${whens.join(" ")} else ${ref} end`);
         continue;
       }
@@ -193,7 +201,12 @@ export async function cloneWorld(c: pg.Client, copies: number): Promise<CloneRep
       `insert into ${ident(t)} (${names.join(", ")}) ${overriding}
        select ${exprs.join(", ")} from ${ident(t)} x cross join generate_series(1, ${copies}) g`,
     );
-    report.tables.push({ table: t, templateRows: counts.get(t) ?? 0, inserted: r.rowCount ?? 0, seconds: (Date.now() - t0) / 1000 });
+    report.tables.push({
+      table: t,
+      templateRows: counts.get(t) ?? 0,
+      inserted: r.rowCount ?? 0,
+      seconds: (Date.now() - t0) / 1000,
+    });
     log(`  cloned ${t}: ${r.rowCount} rows in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   }
   for (const s of sequenceMoves) await c.query(s);
@@ -205,7 +218,8 @@ export async function cloneWorld(c: pg.Client, copies: number): Promise<CloneRep
       `select count(*)::int as n from (select to_jsonb(x)::text as j from ${ident(t)} x offset $1 limit 20000) s where j ~ $2`,
       [counts.get(t), pattern],
     );
-    if (r.rows[0].n > 0) throw new Error(`cloneWorld: ${r.rows[0].n} copied rows of ${t} still name a template id`);
+    if (r.rows[0].n > 0)
+      throw new Error(`cloneWorld: ${r.rows[0].n} copied rows of ${t} still name a template id`);
   }
   return report;
 }
