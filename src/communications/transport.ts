@@ -87,7 +87,7 @@ export function deliveryConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Del
     identity: identityFromEnv(env),
     emailDir: join(dir, "email"),
     letterDir: env.ECART_PRINT_DIR || join(dir, "letters"),
-    timeZone: env.TZ_ECART || DEFAULT_TIME_ZONE,
+    timeZone: DEFAULT_TIME_ZONE,
   };
 }
 
@@ -143,7 +143,7 @@ async function sendSmtp(s: SmtpSettings, mail: RenderedEmail, heloName: string):
     socketTimeout: s.timeoutMs,
     name: heloName,
   });
-  // Until the server has started reading the message's content, nothing can have been delivered.
+  // Until the content starts to stream (right after the envelope is accepted), nothing can have been delivered.
   let dataStarted = false;
   // connect() reports a failure only as an "error" event, and a dropped connection as "end".
   const broken = new Promise<never>((_, reject) => {
