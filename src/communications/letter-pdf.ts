@@ -10,7 +10,9 @@ const MARGIN = 20 * MM;
  * starts 110 mm from the left edge and 50 mm from the top, 85 mm wide (NF Z 10-011 layout).
  */
 const WINDOW = { x: 110 * MM, y: 50 * MM, width: 85 * MM };
-const BODY_TOP = 108 * MM;
+const BODY_TOP = 100 * MM;
+/** Body text size, in points. */
+const BODY_PT = 10;
 const FONT = "Helvetica";
 const BOLD = "Helvetica-Bold";
 
@@ -52,33 +54,33 @@ export function letterPdf(l: LetterBlocks, created: Date, title: string): Promis
   for (const line of l.recipient.slice(1)) doc.text(line, { width: WINDOW.width });
 
   // Place and date, under the window.
-  doc.fontSize(10.5).text(l.placeAndDate, WINDOW.x, 90 * MM, { width: WINDOW.width });
+  doc.fontSize(BODY_PT).text(l.placeAndDate, WINDOW.x, 85 * MM, { width: WINDOW.width });
 
   // References, left.
   doc
-    .fontSize(9)
+    .fontSize(8.5)
     .fillColor("#333333")
-    .text(l.references.join("\n"), MARGIN, 90 * MM, { width: 80 * MM });
+    .text(l.references.join("\n"), MARGIN, 85 * MM, { width: 80 * MM });
 
   // Subject and body.
-  doc.fillColor("#000000").font(BOLD).fontSize(10.5).text(l.subject, MARGIN, BODY_TOP, { width });
-  doc.moveDown(1.2).font(FONT).fontSize(10.5);
-  doc.text(l.salutation, { width });
-  doc.moveDown(0.6);
+  doc.fillColor("#000000").font(BOLD).fontSize(BODY_PT).text(l.subject, MARGIN, BODY_TOP, { width });
+  doc.moveDown(1).font(FONT).fontSize(BODY_PT);
+  doc.text(l.salutation, MARGIN, doc.y, { width });
+  doc.moveDown(0.5);
   for (const b of l.blocks) {
-    if (b.kind === "p") doc.text(b.text, { width, align: "justify" });
+    if (b.kind === "p") doc.text(b.text, MARGIN, doc.y, { width, align: "justify" });
     else
-      doc.list(b.items, MARGIN + 4 * MM, undefined, {
+      doc.list(b.items, MARGIN + 4 * MM, doc.y, {
         width: width - 4 * MM,
         bulletRadius: 1.5,
         textIndent: 4 * MM,
       });
-    doc.moveDown(0.6);
+    doc.moveDown(0.5);
   }
 
   // Summary of the figures.
-  doc.moveDown(0.2).font(BOLD).fontSize(9.5).text("Récapitulatif", MARGIN, undefined, { width });
-  doc.font(FONT).fontSize(9.5);
+  doc.moveDown(0.2).font(BOLD).fontSize(9).text("Récapitulatif", MARGIN, doc.y, { width });
+  doc.font(FONT).fontSize(9);
   for (const [k, v] of l.facts) {
     const y = doc.y;
     doc.fillColor("#555555").text(k, MARGIN, y, { width: 70 * MM });
@@ -86,9 +88,16 @@ export function letterPdf(l: LetterBlocks, created: Date, title: string): Promis
     doc.fillColor("#000000").text(v, MARGIN + 72 * MM, y, { width: width - 72 * MM });
     doc.y = Math.max(afterLabel, doc.y);
   }
-  doc.moveDown(1).fontSize(10.5).text(l.closing, MARGIN, undefined, { width, align: "justify" });
-  doc.moveDown(2);
-  for (const line of l.signature) doc.text(line, WINDOW.x, undefined, { width: WINDOW.width });
+
+  // The closing and the signature stay together, on a new page if need be.
+  doc.fontSize(BODY_PT);
+  const closingHeight =
+    doc.heightOfString(l.closing, { width }) + (l.signature.length + 3) * doc.currentLineHeight(true);
+  if (doc.y + closingHeight > doc.page.height - doc.page.margins.bottom) doc.addPage();
+  else doc.moveDown(0.8);
+  doc.text(l.closing, MARGIN, doc.y, { width, align: "justify" });
+  doc.moveDown(1.5);
+  for (const line of l.signature) doc.text(line, WINDOW.x, doc.y, { width: WINDOW.width });
   doc.end();
   return done;
 }
