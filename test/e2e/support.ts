@@ -62,6 +62,21 @@ export function givenWorld(): GivenServicePoint[] {
     }),
     sourceDocumentServicePoint("PDS-TILLEULS"),
     servicePointFixture({
+      id: "PDS-ERABLES",
+      address: "5 allée des Érables, 69009 Lyon",
+      owner: null,
+      meter: { serial: "E31337", remoteReading: false },
+      readings: [{ date: "2023-06-01", index: 300, type: "NORMAL" }],
+      subscriptions: [
+        {
+          id: "AB-EUROS",
+          tags: ["euros"],
+          customer: { id: "C-EUROS", name: "Nadia Haddad", email: "nadia@example.fr" },
+          start: { date: "2022-01-10", index: 120 },
+        },
+      ],
+    }),
+    servicePointFixture({
       id: "PDS-CHENES",
       address: "21 rue des Chênes, 69008 Lyon",
       meter: { serial: "D90210", remoteReading: false },

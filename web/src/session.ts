@@ -5,7 +5,7 @@ export interface Me {
   username: string;
   role: string;
   entity: string;
-  permissions: { commands: string[]; reports: boolean; admin: boolean };
+  permissions: { commands: string[]; reports: boolean; admin: boolean; outboxRetry?: boolean };
 }
 
 export const SessionContext = createContext<Me | null>(null);

@@ -156,7 +156,7 @@ function MessagePanel({ m, onChanged }: { m: Message | null; onChanged: () => vo
           </div>
         )}
       </dl>
-      {m.status === "FAILED" && (me.role === "BO" || me.role === "ADMIN") && (
+      {m.status === "FAILED" && me.permissions.outboxRetry && (
         <button type="button" onClick={retry}>
           Relancer l'envoi
         </button>
