@@ -26,6 +26,7 @@ import type { DB, MoveInFacts, ProofKind, StartSource } from "../platform/schema
 import { isoDate, rawIndex, ref, text } from "../platform/validate.js";
 import { assertNotFuture } from "../readings/commands.js";
 import { parseIndexM3 } from "../readings/index-m3.js";
+import { indexAcrossRollover } from "../readings/plausibility.js";
 import { appendReading, indexAtDate, readingStatusAt } from "../readings/store.js";
 import type { CommandResult } from "../registry.js";
 import { proofDeadline } from "./deadline.js";
@@ -200,7 +201,13 @@ export async function assessMoveIn(
   const termination = await terminationOf(trx, sp.id);
   if (termination && input.date < termination.date) beforeTermination(input.date, termination, "date");
   const gap =
-    index !== null && termination ? checkGap(termination.index, index, ctx.config.toleranceM3) : null;
+    index !== null && termination
+      ? checkGap(
+          termination.index,
+          indexAcrossRollover(termination.index, index, meter?.digits),
+          ctx.config.toleranceM3,
+        )
+      : null;
   const path = moveInPath(gap ? gap.withinTolerance : null, index !== null, input.reconnection, input.proof);
   const termStatus = termination
     ? await readingStatusAt(trx, sp.id, termination.date, termination.index)
@@ -538,7 +545,7 @@ export async function interventionReport(
     if ((await openTasks(trx, c.id)).length === 0) await closeUnlessVisitPending(trx, ctx, c.id);
     return { outcome: "SUBSCRIBED", case: c.id, subscription: c.subscription_id, reading: reading.id };
   }
-  const gap = checkGap(t.index, index, ctx.config.toleranceM3);
+  const gap = checkGap(t.index, indexAcrossRollover(t.index, index, meter?.digits), ctx.config.toleranceM3);
   if (gap.withinTolerance || t.source === "NONE") {
     const sub = await insertSubscription(trx, ctx, {
       servicePointId: c.service_point_id,

@@ -5,6 +5,7 @@ import {
   assessReading,
   averageDailyUse,
   expectedUsageRange,
+  indexAcrossRollover,
   meterUsage,
   type PlausibilityInput,
   rolloverUsage,
@@ -66,7 +67,7 @@ describe("slips: the smallest k in {1,2,3} whose ⌊index/10^k⌋ lands in the e
     [12590, 1259, "×10, upper end"],
     [12600, null, "nothing lands"],
     [5000000, null, "too far"],
-  ])("%i → %s (%s)", (index, suggested) => {
+  ])("%i → %s (%s)", (index, suggested, _why) => {
     const p = assessReading(SEED, { date: "2024-04-02", index });
     expect(p.status).toBe("SUSPECT");
     expect(p.suggestedIndex).toBe(suggested);
@@ -179,7 +180,7 @@ describe("meter replacement: a new serial with a new start index", () => {
     "2024-01-31",
   );
   const fresh = meterHistory(
-    { meterId: 2, digits: null, installedOn: "2024-02-01", startIndex: 3 },
+    { meterId: 2, digits: null, installedOn: "2024-02-01", startIndex: 3, removedOn: null },
     null,
     null,
     0,
@@ -206,5 +207,16 @@ describe("meter replacement: a new serial with a new start index", () => {
     });
     const b = advance(a, { date: "2024-04-02", index: 3300 }, { status: "SUSPECT" });
     expect(b).toMatchObject({ previous: { date: "2024-03-02", index: 33 }, lastDate: "2024-04-02" });
+  });
+});
+
+describe("a gap read across a rollover (move-in against the termination index)", () => {
+  it.each([
+    [99_998, 3, 5, 100_003],
+    [99_998, 3, null, 3],
+    [99_998, 99_999, 5, 99_999],
+    [60_000, 3, 5, 3],
+  ])("indexAcrossRollover(%i, %i, %s digits) = %i", (reference, index, digits, expected) => {
+    expect(indexAcrossRollover(reference, index, digits)).toBe(expected);
   });
 });

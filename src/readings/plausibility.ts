@@ -148,3 +148,16 @@ export function assessReading(
   if (usage < range[0]) warnings.push("LOW_USAGE");
   return { status: "VALID", warnings, usage, expected, suggestedIndex: null };
 }
+
+/**
+ * A gap read across a rollover: the index as if the meter had not wrapped, when it passed 99…9 → 0 since
+ * the reference (by less than half a turn); the index itself otherwise. The move-in's gap check uses it.
+ */
+export function indexAcrossRollover(
+  reference: number,
+  index: number,
+  digits: number | null | undefined,
+): number {
+  const wrapped = rolloverUsage(reference, index, digits);
+  return wrapped !== null && wrapped < 10 ** (digits as number) / 2 ? reference + wrapped : index;
+}
