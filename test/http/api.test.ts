@@ -237,6 +237,19 @@ describe.each(ENGINES)("HTTP API (%s)", (engine) => {
       headers: { ...body.headers, "idempotency-key": "proof-1" },
     });
     expect(again.json()).toMatchObject({ outcome: "SUBSCRIBED", duplicate: true });
+    // The same key with another document is another request: refused, nothing written.
+    const other = multipart(
+      { kind: "SALE_DEED", date: "2024-03-02", index: "1012", meterSerial: "A12345" },
+      { name: "acte.png", type: "image/png", bytes: PNG },
+    );
+    const reused = await t.as("BO", {
+      method: "POST",
+      url: `/api/cases/${caseId}/proofs`,
+      ...other,
+      headers: { ...other.headers, "idempotency-key": "proof-1" },
+    });
+    expect(reused.statusCode).toBe(422);
+    expect(reused.json().error.code).toBe("IDEMPOTENCY_KEY_REUSED");
     const proofId = r.json().proof as string;
     const row = await t.tdb.db.kysely
       .selectFrom("proofs")
