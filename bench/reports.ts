@@ -99,7 +99,7 @@ interface PageQuery {
 
 export async function benchReports(quick: boolean): Promise<Section> {
   const n = Number(process.env.BENCH_REPORT_CASES ?? (quick ? 50_000 : 1_000_000));
-  const perSp = 10;
+  const perSp = Number(process.env.BENCH_REPORT_READINGS_PER_SP ?? 10);
   const bench = await benchDatabase("reports", 4);
   const notes: string[] = [];
   const figures: Figure[] = [];
@@ -210,7 +210,7 @@ export async function benchReports(quick: boolean): Promise<Section> {
       }
 
       // CSV export: the new customers report, streamed in batches, written to nowhere; RSS growth.
-      const csvRows = quick ? 20_000 : 100_000;
+      const csvRows = Number(process.env.BENCH_CSV_ROWS ?? (quick ? 20_000 : 100_000));
       const csvFrom = "2024-01-01";
       const csvTo = new Date(Date.parse("2024-01-01") + Math.ceil((csvRows / n) * 730) * 86_400_000)
         .toISOString()
