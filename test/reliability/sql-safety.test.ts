@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: the probes and justifications quote source code with ${…} on purpose.
 /**
  * Promise 4 (SQL) — SQL is built with parameters only. Kysely's builder and its `sql` template
  * bind every `${value}` as a parameter; what could splice text into SQL is listed here, each with
