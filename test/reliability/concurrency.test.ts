@@ -14,7 +14,7 @@ import { ctxAs, givenServicePoints, moveInRequest, servicePointFixture } from ".
 import { brokenInvariants, recordFigures, SOAK, scale, settle } from "./support.js";
 
 const N = 50;
-const ROUNDS = scale(1, 8);
+const ROUNDS = scale(1, 5);
 const NOW = "2024-04-01T09:00:00+02:00";
 
 describe.runIf(ENGINES.includes("postgres"))("50 parallel commands on one service point (PostgreSQL)", () => {

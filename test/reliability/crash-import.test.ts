@@ -42,72 +42,79 @@ describe.runIf(ENGINES.includes("postgres"))("a readings import killed with SIGK
     await t?.drop();
   });
 
-  it(`${KILLS} kills at random moments, each followed by a new run: every row exactly once`, async () => {
-    const rand = prng(SEED + 1);
-    await insertPoints(t.db, generatePoints(o));
-    const file = join(mkdtempSync(join(tmpdir(), "ecart-rel-import-")), "readings.csv");
-    let rows = 0;
-    const counted = (function* () {
-      for (const r of generateReadings(o)) {
-        rows++;
-        yield r;
+  it(
+    `${KILLS} kills at random moments, each followed by a new run: every row exactly once`,
+    async () => {
+      const rand = prng(SEED + 1);
+      await insertPoints(t.db, generatePoints(o));
+      const file = join(mkdtempSync(join(tmpdir(), "ecart-rel-import-")), "readings.csv");
+      let rows = 0;
+      const counted = (function* () {
+        for (const r of generateReadings(o)) {
+          rows++;
+          yield r;
+        }
+      })();
+      await pipeline(Readable.from(readingsCsv(counted)), createWriteStream(file));
+      const count = async () =>
+        Number(
+          (
+            await t.db.kysely
+              .selectFrom("readings")
+              .select((eb) => eb.fn.countAll<number>().as("n"))
+              .executeTakeFirstOrThrow()
+          ).n,
+        );
+      const outcomes: Array<{ killed: boolean; afterMs: number; rowsIn: number }> = [];
+      for (let i = 0; i < KILLS; i++) {
+        const r = await runAndKill(
+          "import-child.ts",
+          [t.url as string, file, "150"],
+          Math.floor(rand() * 1500),
+        );
+        outcomes.push({ killed: r.killed, afterMs: r.afterMs, rowsIn: await count() });
       }
-    })();
-    await pipeline(Readable.from(readingsCsv(counted)), createWriteStream(file));
-    const count = async () =>
-      Number(
-        (
-          await t.db.kysely
-            .selectFrom("readings")
-            .select((eb) => eb.fn.countAll<number>().as("n"))
-            .executeTakeFirstOrThrow()
-        ).n,
+      const last = await importReadings(t.db, ctxAs("ADMIN", new Date()), createReadStream(file), {
+        rejectsPath: `${file}.last.rej`,
+        source: "crash.csv",
+        batchRows: 500,
+      });
+      expect(last.rejected).toBe(0);
+      expect(last.inserted + last.alreadyPresent).toBe(rows);
+      expect(await count()).toBe(rows);
+      const dupKeys = await t.db.kysely
+        .selectFrom("readings")
+        .select("import_key")
+        .groupBy("import_key")
+        .having((eb) => eb.fn.countAll(), ">", 1)
+        .execute();
+      expect(dupKeys).toEqual([]);
+      // No half batch: the audit entries of the batches account for exactly the rows loaded.
+      const audited = await t.db.kysely
+        .selectFrom("audit_log")
+        .select("details")
+        .where("action", "=", "readings.imported")
+        .execute();
+      const auditedRows = audited.reduce(
+        (n, a) => n + Number((a.details as { inserted: number }).inserted),
+        0,
       );
-    const outcomes: Array<{ killed: boolean; afterMs: number; rowsIn: number }> = [];
-    for (let i = 0; i < KILLS; i++) {
-      const r = await runAndKill(
-        "import-child.ts",
-        [t.url as string, file, "150"],
-        Math.floor(rand() * 1500),
-      );
-      outcomes.push({ killed: r.killed, afterMs: r.afterMs, rowsIn: await count() });
-    }
-    const last = await importReadings(t.db, ctxAs("ADMIN", new Date()), createReadStream(file), {
-      rejectsPath: `${file}.last.rej`,
-      source: "crash.csv",
-      batchRows: 500,
-    });
-    expect(last.rejected).toBe(0);
-    expect(last.inserted + last.alreadyPresent).toBe(rows);
-    expect(await count()).toBe(rows);
-    const dupKeys = await t.db.kysely
-      .selectFrom("readings")
-      .select("import_key")
-      .groupBy("import_key")
-      .having((eb) => eb.fn.countAll(), ">", 1)
-      .execute();
-    expect(dupKeys).toEqual([]);
-    // No half batch: the audit entries of the batches account for exactly the rows loaded.
-    const audited = await t.db.kysely
-      .selectFrom("audit_log")
-      .select("details")
-      .where("action", "=", "readings.imported")
-      .execute();
-    const auditedRows = audited.reduce((n, a) => n + Number((a.details as { inserted: number }).inserted), 0);
-    expect(auditedRows).toBe(rows);
-    const again = await importReadings(t.db, ctxAs("ADMIN", new Date()), createReadStream(file), {
-      rejectsPath: `${file}.again.rej`,
-      source: "crash.csv",
-    });
-    expect(again).toMatchObject({ inserted: 0, alreadyPresent: rows, rejected: 0 });
-    const killedMidway = outcomes.filter((x) => x.killed && x.rowsIn < rows).length;
-    expect(killedMidway).toBeGreaterThan(0);
-    recordFigures("crash-import", {
-      kills: KILLS,
-      killedBeforeFinishing: killedMidway,
-      rows,
-      auditedBatches: audited.length,
-      outcomes,
-    });
-  }, 120_000);
+      expect(auditedRows).toBe(rows);
+      const again = await importReadings(t.db, ctxAs("ADMIN", new Date()), createReadStream(file), {
+        rejectsPath: `${file}.again.rej`,
+        source: "crash.csv",
+      });
+      expect(again).toMatchObject({ inserted: 0, alreadyPresent: rows, rejected: 0 });
+      const killedMidway = outcomes.filter((x) => x.killed && x.rowsIn < rows).length;
+      expect(killedMidway).toBeGreaterThan(0);
+      recordFigures("crash-import", {
+        kills: KILLS,
+        killedBeforeFinishing: killedMidway,
+        rows,
+        auditedBatches: audited.length,
+        outcomes,
+      });
+    },
+    scale(120_000, 900_000),
+  );
 });

@@ -33,80 +33,84 @@ describe.runIf(ENGINES.includes("postgres"))("an outbox worker killed with SIGKI
     await t?.drop();
   });
 
-  it(`${KILLS} kills at random moments: no message twice, every message accounted for`, async () => {
-    const rand = prng(SEED + 2);
-    const dir = mkdtempSync(join(tmpdir(), "ecart-rel-outbox-"));
-    const outcomes: Array<{ killed: boolean; afterMs: number; sentSoFar: number }> = [];
-    const k = t.db.kysely;
-    for (let round = 0; round < KILLS; round++) {
-      for (let i = 0; i < SEEDS_PER_ROUND; i++) await seedMessages(t.db);
-      const o = await runAndKill(
-        "deliver-child.ts",
-        [t.url as string, String(smtp.port), dir, String(LEASE_MS)],
-        Math.floor(rand() * 1200),
-      );
-      const sent = await k.selectFrom("communications").select("id").where("status", "=", "SENT").execute();
-      outcomes.push({ killed: o.killed, afterMs: o.afterMs, sentSoFar: sent.length });
-    }
-    // A surviving worker, after the dead ones' leases ran out, finishes and decides what they left.
-    await sleep(LEASE_MS + 50);
-    const config = {
-      smtp: {
-        host: "127.0.0.1",
-        port: smtp.port,
-        secure: false,
-        requireTLS: false,
-        ignoreTLS: true,
-        rejectUnauthorized: true,
-        timeoutMs: 5_000,
-      },
-      identity: DEFAULT_IDENTITY,
-      emailDir: join(dir, "email"),
-      letterDir: join(dir, "letters"),
-      timeZone: "Europe/Paris",
-    };
-    for (;;) {
-      const r = await deliverDue(t.db, { config, leaseMs: LEASE_MS, batchSize: 50, workerId: "survivor" });
-      if (r.sent.length + r.retrying.length + r.requeued.length === 0) break;
-    }
-
-    const rows = await k
-      .selectFrom("communications")
-      .select(["id", "status", "failure", "message_id", "channel"])
-      .execute();
-    expect(rows.length).toBe(KILLS * SEEDS_PER_ROUND * 2);
-    expect(rows.filter((r) => r.status === "PENDING" || r.status === "SENDING")).toEqual([]);
-    // Never twice at the SMTP server.
-    for (const [id, n] of smtp.deliveries) expect(n, id).toBe(1);
-    for (const r of rows) {
-      const received =
-        smtp.deliveries.get(`<${r.message_id}>`) ?? smtp.deliveries.get(r.message_id ?? "") ?? 0;
-      if (r.channel === "EMAIL" && r.status === "SENT") expect(received, r.id).toBe(1);
-      if (r.status === "FAILED") {
-        // Only an email cut off while being handed to SMTP; at most one copy may have reached the relay.
-        expect(r).toMatchObject({ channel: "EMAIL", failure: "INTERRUPTED" });
-        expect(received).toBeLessThanOrEqual(1);
+  it(
+    `${KILLS} kills at random moments: no message twice, every message accounted for`,
+    async () => {
+      const rand = prng(SEED + 2);
+      const dir = mkdtempSync(join(tmpdir(), "ecart-rel-outbox-"));
+      const outcomes: Array<{ killed: boolean; afterMs: number; sentSoFar: number }> = [];
+      const k = t.db.kysely;
+      for (let round = 0; round < KILLS; round++) {
+        for (let i = 0; i < SEEDS_PER_ROUND; i++) await seedMessages(t.db);
+        const o = await runAndKill(
+          "deliver-child.ts",
+          [t.url as string, String(smtp.port), dir, String(LEASE_MS)],
+          Math.floor(rand() * 1200),
+        );
+        const sent = await k.selectFrom("communications").select("id").where("status", "=", "SENT").execute();
+        outcomes.push({ killed: o.killed, afterMs: o.afterMs, sentSoFar: sent.length });
       }
-      if (r.channel === "LETTER") expect(r.status).toBe("SENT");
-    }
-    // Every SMTP delivery is one of ours.
-    const ids = new Set(rows.flatMap((r) => [`<${r.message_id}>`, r.message_id]));
-    for (const id of smtp.deliveries.keys()) expect(ids.has(id), id).toBe(true);
-    expect(await brokenInvariants(t.db)).toEqual({});
+      // A surviving worker, after the dead ones' leases ran out, finishes and decides what they left.
+      await sleep(LEASE_MS + 50);
+      const config = {
+        smtp: {
+          host: "127.0.0.1",
+          port: smtp.port,
+          secure: false,
+          requireTLS: false,
+          ignoreTLS: true,
+          rejectUnauthorized: true,
+          timeoutMs: 5_000,
+        },
+        identity: DEFAULT_IDENTITY,
+        emailDir: join(dir, "email"),
+        letterDir: join(dir, "letters"),
+        timeZone: "Europe/Paris",
+      };
+      for (;;) {
+        const r = await deliverDue(t.db, { config, leaseMs: LEASE_MS, batchSize: 50, workerId: "survivor" });
+        if (r.sent.length + r.retrying.length + r.requeued.length === 0) break;
+      }
 
-    const interrupted = rows.filter((r) => r.status === "FAILED");
-    const killed = outcomes.filter((o) => o.killed).length;
-    expect(killed).toBeGreaterThan(0);
-    recordFigures("crash-outbox", {
-      kills: KILLS,
-      killedBeforeFinishing: killed,
-      messages: rows.length,
-      sent: rows.filter((r) => r.status === "SENT").length,
-      interruptedForAdvisor: interrupted.length,
-      interruptedButReceived: interrupted.filter((r) => (smtp.deliveries.get(`<${r.message_id}>`) ?? 0) > 0)
-        .length,
-      smtpDeliveries: smtp.deliveries.size,
-      outcomes,
-    });
-  }, 120_000);
+      const rows = await k
+        .selectFrom("communications")
+        .select(["id", "status", "failure", "message_id", "channel"])
+        .execute();
+      expect(rows.length).toBe(KILLS * SEEDS_PER_ROUND * 2);
+      expect(rows.filter((r) => r.status === "PENDING" || r.status === "SENDING")).toEqual([]);
+      // Never twice at the SMTP server.
+      for (const [id, n] of smtp.deliveries) expect(n, id).toBe(1);
+      for (const r of rows) {
+        const received =
+          smtp.deliveries.get(`<${r.message_id}>`) ?? smtp.deliveries.get(r.message_id ?? "") ?? 0;
+        if (r.channel === "EMAIL" && r.status === "SENT") expect(received, r.id).toBe(1);
+        if (r.status === "FAILED") {
+          // Only an email cut off while being handed to SMTP; at most one copy may have reached the relay.
+          expect(r).toMatchObject({ channel: "EMAIL", failure: "INTERRUPTED" });
+          expect(received).toBeLessThanOrEqual(1);
+        }
+        if (r.channel === "LETTER") expect(r.status).toBe("SENT");
+      }
+      // Every SMTP delivery is one of ours.
+      const ids = new Set(rows.flatMap((r) => [`<${r.message_id}>`, r.message_id]));
+      for (const id of smtp.deliveries.keys()) expect(ids.has(id), id).toBe(true);
+      expect(await brokenInvariants(t.db)).toEqual({});
+
+      const interrupted = rows.filter((r) => r.status === "FAILED");
+      const killed = outcomes.filter((o) => o.killed).length;
+      expect(killed).toBeGreaterThan(0);
+      recordFigures("crash-outbox", {
+        kills: KILLS,
+        killedBeforeFinishing: killed,
+        messages: rows.length,
+        sent: rows.filter((r) => r.status === "SENT").length,
+        interruptedForAdvisor: interrupted.length,
+        interruptedButReceived: interrupted.filter((r) => (smtp.deliveries.get(`<${r.message_id}>`) ?? 0) > 0)
+          .length,
+        smtpDeliveries: smtp.deliveries.size,
+        outcomes,
+      });
+    },
+    scale(120_000, 900_000),
+  );
 });

@@ -13,7 +13,7 @@ import { runAndKill } from "./crash.js";
 import { brokenInvariants, prng, recordFigures, SEED, scale } from "./support.js";
 
 const KILLS = scale(5, 20);
-const CASES_PER_ROUND = scale(8, 25);
+const CASES_PER_ROUND = scale(8, 15);
 const AT = "2024-04-01T09:00:00+02:00";
 
 describe.runIf(ENGINES.includes("postgres"))("a sweeper killed with SIGKILL (PostgreSQL)", () => {

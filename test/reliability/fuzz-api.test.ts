@@ -19,7 +19,7 @@ import { roleFor, seedWorld, validInputs, type World } from "./world.js";
 
 const NOW = new Date("2024-03-05T10:00:00+01:00");
 const ROLES: AccountRole[] = ["FO", "BO", "EUROS", "SUPERVISOR", "ADMIN"];
-const FUZZ_RUNS = scale(120, 3000);
+const FUZZ_RUNS = scale(120, 1000);
 
 /** encodeURIComponent, or the raw UTF-8 bytes of a lone surrogate (a URL a client can still send). */
 const safeEncode = (s: string) => {

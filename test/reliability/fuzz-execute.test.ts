@@ -14,7 +14,7 @@ import { nastyValue } from "./nasty.js";
 import { fingerprint, isCoded4xx, recordFigures, SEED, SOAK, scale } from "./support.js";
 import { roleFor, seedWorld, validInputs, type World } from "./world.js";
 
-const RUNS = scale(150, 3000);
+const RUNS = scale(150, 1000);
 const VERBS = Object.keys(COMMANDS) as CommandVerb[];
 const NOW = "2024-03-05T10:00:00+01:00";
 

@@ -17,7 +17,7 @@ import { ctxAs, givenServicePoints, servicePointFixture } from "../support/facto
 import { NASTY_STRINGS } from "./nasty.js";
 import { fingerprint, isCoded4xx, recordFigures, SEED, scale } from "./support.js";
 
-const RUNS = scale(60, 800);
+const RUNS = scale(60, 300);
 const NOW = "2024-03-05T10:00:00+01:00";
 const dir = mkdtempSync(join(tmpdir(), "ecart-rel-fuzz-import-"));
 
