@@ -2,6 +2,8 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
+    // Fast password hashing in tests only; production keeps scrypt N=2^17 (src/accounts/passwords.ts).
+    env: { ECART_SCRYPT_COST: "12" },
     include: ["src/**/*.test.ts", "test/**/*.test.ts"],
     exclude: ["**/node_modules/**", "test/e2e/**"],
     testTimeout: 60_000,

@@ -91,9 +91,14 @@ export interface ExecuteOptions {
   idempotencyKey?: string | undefined;
 }
 
+/** A request's fingerprint; binary content (an uploaded document) counts by its own checksum, not as text. */
 const hashOf = (verb: string, input: unknown) =>
   createHash("sha256")
-    .update(`${verb}\n${JSON.stringify(input)}`)
+    .update(
+      `${verb}\n${JSON.stringify(input, (_k, v) =>
+        v instanceof Uint8Array ? `sha256:${createHash("sha256").update(v).digest("hex")}` : v,
+      )}`,
+    )
     .digest("hex");
 
 /** What the idempotency table keeps of a result: JSON, with a refusal flattened. */

@@ -1,8 +1,10 @@
 /** Password hashing with scrypt (node:crypto), in a self-describing string: scrypt$N$r$p$salt$hash. */
 import { randomBytes, scrypt as scryptCb, timingSafeEqual } from "node:crypto";
 
+/** log2 of scrypt's cost N: OWASP's minimum is 17. ECART_SCRYPT_COST lowers it for test runs only (10–20). */
+export const SCRYPT_COST_LOG2 = Math.min(20, Math.max(10, Number(process.env.ECART_SCRYPT_COST ?? 17) || 17));
 /** scrypt cost (N), block size (r), parallelism (p): OWASP's minimum for scrypt is N=2^17, r=8, p=1. */
-export const SCRYPT_PARAMS = { N: 2 ** 17, r: 8, p: 1 } as const;
+export const SCRYPT_PARAMS = { N: 2 ** SCRYPT_COST_LOG2, r: 8, p: 1 } as const;
 /** Length in bytes of the derived key and of the salt. */
 export const KEY_LENGTH = 32;
 /** Shortest password accepted for an account. */

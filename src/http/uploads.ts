@@ -26,8 +26,8 @@ export interface StoredFile {
 }
 
 /**
- * Checks an uploaded document and prepares it for proofs.content. The bytes serialise to their
- * checksum (toJSON), so that the idempotency hash of the command stays small and still tells files apart.
+ * Checks an uploaded document (type by its first bytes) and prepares it for proofs.content.
+ * The idempotency fingerprint counts binary content by its checksum (src/registry.ts).
  */
 export function acceptDocument(name: string, declaredType: string, bytes: Buffer): StoredFile {
   if (bytes.length === 0) {
@@ -44,7 +44,6 @@ export function acceptDocument(name: string, declaredType: string, bytes: Buffer
   }
   const sha256 = createHash("sha256").update(bytes).digest("hex");
   const content = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
-  Object.defineProperty(content, "toJSON", { value: () => `sha256:${sha256}`, enumerable: false });
   const safeName = name.replace(/[\\/\0]/g, "_").slice(0, 200) || `justificatif.${type.split("/")[1]}`;
   return { name: safeName, contentType: type, size: bytes.length, sha256, content };
 }

@@ -2,6 +2,7 @@
  * The move-in procedure (R1–R10, R12): each function runs inside the caller's transaction,
  * applies the rules and writes everything it decides, or throws and writes nothing.
  */
+import { createHash } from "node:crypto";
 import type { Transaction } from "kysely";
 import { z } from "zod";
 import {
@@ -585,13 +586,12 @@ export const receiveProofInput = z.object({
   index: rawIndex.nullish(),
   meterSerial: z.string().max(40).nullish(),
   prescriptionInvoked: z.boolean().nullish(),
+  /** The document itself: its size and checksum are computed here, never taken from the client. */
   file: z
     .object({
       name: z.string().max(200),
-      contentType: z.string().max(100),
-      size: z.number().int(),
-      sha256: z.string().max(64),
-      content: z.instanceof(Uint8Array).optional(),
+      contentType: z.enum(["application/pdf", "image/jpeg", "image/png"]),
+      content: z.instanceof(Uint8Array),
     })
     .nullish(),
 });
@@ -640,8 +640,8 @@ export async function receiveProof(trx: Trx, ctx: Context, input: ReceiveProofIn
         refusal_reason: refusal?.messageFr ?? null,
         file_name: input.file?.name ?? null,
         content_type: input.file?.contentType ?? null,
-        size_bytes: input.file?.size ?? null,
-        sha256: input.file?.sha256 ?? null,
+        size_bytes: input.file ? input.file.content.length : null,
+        sha256: input.file ? createHash("sha256").update(input.file.content).digest("hex") : null,
         content: input.file?.content ?? null,
         received_at: ctx.now,
         received_by: ctx.actor.user,

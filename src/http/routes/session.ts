@@ -3,7 +3,7 @@ import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { OUTBOX_RETRY_ROLES, READ_ROLES, REPORT_ROLES } from "../../accounts/access.js";
-import { verifyPassword } from "../../accounts/passwords.js";
+import { SCRYPT_PARAMS, verifyPassword } from "../../accounts/passwords.js";
 import { PERMISSIONS } from "../../accounts/roles.js";
 import { accountForLogin, closeSession, openSession } from "../../accounts/store.js";
 import { EcartError, ErrorCode } from "../../platform/errors.js";
@@ -13,8 +13,7 @@ import { errorBody } from "../errors.js";
 import { accountOut, errors, loginIn, meOut } from "../schemas.js";
 
 /** A fixed scrypt hash checked when the account does not exist, so timing does not reveal names. */
-const DUMMY_HASH =
-  "scrypt$131072$8$1$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+const DUMMY_HASH = `scrypt$${SCRYPT_PARAMS.N}$${SCRYPT_PARAMS.r}$${SCRYPT_PARAMS.p}$${"A".repeat(43)}=$${"A".repeat(43)}=`;
 
 export async function sessionRoutes(app: FastifyInstance, deps: AppDeps) {
   const api = app.withTypeProvider<ZodTypeProvider>();
