@@ -35,6 +35,8 @@ export interface DemoOptions {
   years: number;
   /** The last day of the data set (the demo's "today"). */
   until: string;
+  /** Share of occupied service points whose occupant moves out in the last weeks (default 6 %). */
+  moveShare?: number;
   onProgress?: (message: string) => void;
 }
 
@@ -260,7 +262,7 @@ export async function runDemo(db: Database, config: EcartConfig, o: DemoOptions)
       return null;
     }
   };
-  const movers = points.filter((p) => openSubs.has(p.id) && rnd() < 0.06);
+  const movers = points.filter((p) => openSubs.has(p.id) && rnd() < (o.moveShare ?? 0.06));
   for (const p of movers) {
     const prev = last.get(p.id);
     if (!prev) continue;
