@@ -96,7 +96,13 @@ export function parseScenario(raw: unknown): Scenario {
       need(isObj(sp.meter) && typeof sp.meter.serial === "string", `${at}.meter.serial`, "must be a string");
     }
     if (sp.meter !== undefined && sp.meter !== null && isObj(sp.meter) && sp.meter.digits !== undefined) {
-      need(Number.isInteger(sp.meter.digits) && (sp.meter.digits as number) >= 3 && (sp.meter.digits as number) <= 12, `${at}.meter.digits`, "must be a whole number from 3 to 12");
+      need(
+        Number.isInteger(sp.meter.digits) &&
+          (sp.meter.digits as number) >= 3 &&
+          (sp.meter.digits as number) <= 12,
+        `${at}.meter.digits`,
+        "must be a whole number from 3 to 12",
+      );
     }
     if (sp.meters !== undefined) {
       need(Array.isArray(sp.meters), `${at}.meters`, "must be an array");
@@ -105,10 +111,21 @@ export function parseScenario(raw: unknown): Scenario {
       sp.meters.forEach((m, j) => {
         const ma = `${at}.meters[${j}]`;
         need(isObj(m) && typeof m.serial === "string", `${ma}.serial`, "must be a string");
-        if (m.digits !== undefined) need(Number.isInteger(m.digits) && (m.digits as number) >= 3 && (m.digits as number) <= 12, `${ma}.digits`, "must be a whole number from 3 to 12");
-        if (m.startIndex !== undefined) need(Number.isInteger(m.startIndex) && (m.startIndex as number) >= 0, `${ma}.startIndex`, "must be a whole number of m3");
+        if (m.digits !== undefined)
+          need(
+            Number.isInteger(m.digits) && (m.digits as number) >= 3 && (m.digits as number) <= 12,
+            `${ma}.digits`,
+            "must be a whole number from 3 to 12",
+          );
+        if (m.startIndex !== undefined)
+          need(
+            Number.isInteger(m.startIndex) && (m.startIndex as number) >= 0,
+            `${ma}.startIndex`,
+            "must be a whole number of m3",
+          );
         for (const k of ["installedOn", "removedOn"] as const) {
-          if (m[k] !== undefined && m[k] !== null) need(isIsoDate(m[k]), `${ma}.${k}`, "must be a date YYYY-MM-DD");
+          if (m[k] !== undefined && m[k] !== null)
+            need(isIsoDate(m[k]), `${ma}.${k}`, "must be a date YYYY-MM-DD");
         }
         if (m.removedOn === undefined || m.removedOn === null) open++;
       });
@@ -124,7 +141,8 @@ export function parseScenario(raw: unknown): Scenario {
         "must be a whole number of m3",
       );
       need(typeof r.type === "string", `${at}.readings[${j}].type`, "must be a reading type");
-      if (r.meter !== undefined) need(typeof r.meter === "string", `${at}.readings[${j}].meter`, "must be a meter serial");
+      if (r.meter !== undefined)
+        need(typeof r.meter === "string", `${at}.readings[${j}].meter`, "must be a meter serial");
     });
     const subs = sp.subscriptions ?? [];
     need(Array.isArray(subs), `${at}.subscriptions`, "must be an array");

@@ -23,8 +23,14 @@ export async function loadGiven(db: Database, ctx: Context, sps: GivenServicePoi
         .insertInto("service_points")
         .values({ id: sp.id, address: sp.address, owner_name: sp.owner?.name ?? null })
         .execute();
-      const meters: Array<{ id: number; serial: string; installedOn: string | null; removedOn: string | null }> = [];
-      const givenMeters = sp.meters ?? (sp.meter ? [{ ...sp.meter, startIndex: 0, installedOn: null, removedOn: null }] : []);
+      const meters: Array<{
+        id: number;
+        serial: string;
+        installedOn: string | null;
+        removedOn: string | null;
+      }> = [];
+      const givenMeters =
+        sp.meters ?? (sp.meter ? [{ ...sp.meter, startIndex: 0, installedOn: null, removedOn: null }] : []);
       for (const gm of givenMeters) {
         const m = await trx
           .insertInto("meters")
@@ -39,7 +45,12 @@ export async function loadGiven(db: Database, ctx: Context, sps: GivenServicePoi
           })
           .returning("id")
           .executeTakeFirstOrThrow();
-        meters.push({ id: m.id, serial: gm.serial, installedOn: gm.installedOn ?? null, removedOn: gm.removedOn ?? null });
+        meters.push({
+          id: m.id,
+          serial: gm.serial,
+          installedOn: gm.installedOn ?? null,
+          removedOn: gm.removedOn ?? null,
+        });
       }
       // A reading belongs to the meter it names, else to the meter in place that day (the last one otherwise).
       const meterOf = (date: string, serial?: string, leaving = false): number | null => {
@@ -47,17 +58,33 @@ export async function loadGiven(db: Database, ctx: Context, sps: GivenServicePoi
           const named = meters.find((m) => m.serial === serial);
           if (named) return named.id;
         }
-        const inPlace = meters.filter((m) => (!m.installedOn || m.installedOn <= date) && (!m.removedOn || m.removedOn >= date));
+        const inPlace = meters.filter(
+          (m) => (!m.installedOn || m.installedOn <= date) && (!m.removedOn || m.removedOn >= date),
+        );
         const pick =
-          (leaving ? inPlace.find((m) => m.removedOn === date) : inPlace.find((m) => m.installedOn === date)) ??
+          (leaving
+            ? inPlace.find((m) => m.removedOn === date)
+            : inPlace.find((m) => m.installedOn === date)) ??
           inPlace.at(-1) ??
           meters.at(-1);
         return pick?.id ?? null;
       };
-      const history: Array<{ date: string; index: number; type: ReadingType; order: number; meter?: string }> = [];
+      const history: Array<{
+        date: string;
+        index: number;
+        type: ReadingType;
+        order: number;
+        meter?: string;
+      }> = [];
       for (const r of sp.readings ?? []) {
         const type = (READING_TYPES.has(r.type) ? r.type : "NORMAL") as ReadingType;
-        history.push({ date: r.date, index: r.index, type, order: 1, ...(r.meter ? { meter: r.meter } : {}) });
+        history.push({
+          date: r.date,
+          index: r.index,
+          type,
+          order: 1,
+          ...(r.meter ? { meter: r.meter } : {}),
+        });
       }
       for (const s of sp.subscriptions ?? []) {
         await trx
