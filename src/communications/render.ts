@@ -87,3 +87,21 @@ export async function renderStored(
     raw,
   };
 }
+
+/** What the console shows of a message: the email's subject and parts, or the letter as a PDF. */
+export async function previewStored(m: StoredMessage, identity: SenderIdentity, timeZone?: string) {
+  if (m.channel === "LETTER") {
+    const r = (await renderStored(m, identity, timeZone)) as RenderedLetter;
+    return { kind: "LETTER" as const, pdf: r.pdf };
+  }
+  const meta = { id: m.id, createdAt: m.created_at, identity, timeZone, channel: m.channel };
+  const content = renderEmail(m.template, m.payload, meta);
+  return {
+    kind: "EMAIL" as const,
+    from: identity.from,
+    to: m.to_address,
+    subject: content.subject,
+    text: content.text,
+    html: content.html,
+  };
+}

@@ -379,6 +379,27 @@ describe.each(ENGINES)("HTTP API (%s)", (engine) => {
     expect(ok.json()).toEqual({ id, status: "PENDING" });
   });
 
+  it("previews an email as subject and parts, and a letter as a PDF", async () => {
+    const list = (await t.as("FO", { url: "/api/outbox?limit=200" })).json();
+    const email = list.items.find((m: { channel: string }) => m.channel === "EMAIL");
+    expect(email).toBeDefined();
+    const p = await t.as("FO", { url: `/api/outbox/${email.id}/preview` });
+    expect(p.statusCode).toBe(200);
+    const body = p.json();
+    expect(body.kind).toBe("EMAIL");
+    expect(body.to).toBe(email.to);
+    expect(body.subject.length).toBeGreaterThan(5);
+    expect(body.text).toContain("m3");
+    const missing = await t.as("FO", { url: "/api/outbox/MSG-999999/preview" });
+    expect(missing.statusCode).toBe(404);
+    const letter = list.items.find((m: { channel: string }) => m.channel === "LETTER");
+    if (letter) {
+      const pdf = await t.as("FO", { url: `/api/outbox/${letter.id}/preview` });
+      expect(pdf.headers["content-type"]).toContain("application/pdf");
+      expect(pdf.rawPayload.subarray(0, 5).toString()).toBe("%PDF-");
+    }
+  });
+
   it("reports cases by entity and new customers, with CSV", async () => {
     const byEntity = (
       await t.as("SUPERVISOR", { url: "/api/reports/cases-by-entity?from=2024-03-05&to=2024-03-05" })

@@ -20,6 +20,7 @@ const MATRIX: Array<{ method: Method; url: string; body?: unknown; allowed: read
   { method: "GET", url: "/api/proofs/X-404/file", allowed: ALL },
   { method: "GET", url: "/api/contests", allowed: ALL },
   { method: "GET", url: "/api/outbox", allowed: ALL },
+  { method: "GET", url: "/api/outbox/X-404/preview", allowed: ALL },
   { method: "POST", url: "/api/move-ins/check", body: {}, allowed: FO },
   { method: "POST", url: "/api/move-ins", body: {}, allowed: FO },
   { method: "POST", url: "/api/subscriptions/X-404/move-out", body: {}, allowed: FO },

@@ -7,7 +7,7 @@ import type { AppDeps } from "../app.js";
 import { contextOf } from "../auth.js";
 import { errors, idParam, pageIn } from "../schemas.js";
 import { caseDetail, listCases, proofFile } from "../views/cases.js";
-import { listContests, listOutbox } from "../views/contests-outbox.js";
+import { listContests, listOutbox, outboxPreview } from "../views/contests-outbox.js";
 import { checkMoveIn } from "../views/move-in-check.js";
 import { search } from "../views/search.js";
 import { servicePointDetail } from "../views/service-points.js";
@@ -264,6 +264,21 @@ export async function readRoutes(app: FastifyInstance, deps: AppDeps) {
       },
     },
     async (req) => listContests(deps.db, req.query),
+  );
+
+  api.get(
+    "/outbox/:id/preview",
+    { config: read, schema: { tags: ["outbox"], params: idParam } },
+    async (req, reply) => {
+      const p = await outboxPreview(deps.db, req.params.id, deps.config.timeZone);
+      if (p.kind === "EMAIL") return reply.header("cache-control", "no-store").send(p);
+      return reply
+        .type("application/pdf")
+        .header("content-disposition", `inline; filename="${req.params.id.replace(/[^\w.-]+/g, "_")}.pdf"`)
+        .header("x-content-type-options", "nosniff")
+        .header("cache-control", "no-store")
+        .send(p.pdf);
+    },
   );
 
   api.get(

@@ -1,6 +1,9 @@
 /** Contests and the outbox as advisors see them; the outbox retry. */
+import { identityFromEnv } from "../../communications/identity.js";
 import { FAILURE_LABEL } from "../../communications/outbox.js";
+import { previewStored } from "../../communications/render.js";
 import type { Database } from "../../platform/db.js";
+import { EcartError, ErrorCode } from "../../platform/errors.js";
 import type { DeliveryStatus, Template } from "../../platform/schema.js";
 import { iso, type PageQuery, pageOf, readOnly } from "./common.js";
 
@@ -122,4 +125,18 @@ export async function listOutbox(
       sentAt: iso(m.sent_at),
     })),
   };
+}
+
+/** One message of the outbox, rendered as it is (or was) delivered. */
+export async function outboxPreview(db: Database, id: string, timeZone: string) {
+  const m = await db.kysely.selectFrom("communications").selectAll().where("id", "=", id).executeTakeFirst();
+  if (!m) {
+    throw new EcartError(
+      ErrorCode.NOT_FOUND,
+      `Courrier inconnu : ${id}.`,
+      `unknown communication ${id}`,
+      "id",
+    );
+  }
+  return previewStored(m, identityFromEnv(), timeZone);
 }
