@@ -1,21 +1,32 @@
 /**
  * `npm run soak`: the long versions of the reliability tests (test/reliability/**), bounded in
  * time, on loopback only. Each test scales itself up when ECART_SOAK=1 and writes its figures
- * to soak/results/<name>.json; this runner collects them into soak/last-run.json.
+ * to a temporary folder; this runner collects them into soak/last-run.json (see docs/reliability.md).
  */
 import { spawn } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 const MAX_MINUTES = Number(process.env.ECART_SOAK_MAX_MINUTES ?? 25);
-const resultsDir = join("soak", "results");
+const resultsDir = join(tmpdir(), `ecart-soak-results-${process.pid}`);
 rmSync(resultsDir, { recursive: true, force: true });
 mkdirSync(resultsDir, { recursive: true });
 
 const started = Date.now();
 const child = spawn(
   "npx",
-  ["vitest", "run", "test/reliability", "--testTimeout=900000", "--hookTimeout=300000", "--maxWorkers=1"],
+  [
+    "vitest",
+    "run",
+    "test/reliability",
+    "--testTimeout=900000",
+    "--hookTimeout=300000",
+    "--maxWorkers=1",
+    "--reporter=default",
+    "--reporter=json",
+    `--outputFile.json=${join(resultsDir, "vitest.out")}`,
+  ],
   {
     stdio: "inherit",
     env: { ...process.env, ECART_SOAK: "1", ECART_SOAK_RESULTS: resultsDir },
@@ -35,10 +46,32 @@ child.on("exit", (code) => {
   for (const f of readdirSync(resultsDir).filter((n) => n.endsWith(".json")).sort()) {
     figures[f.replace(/\.json$/, "")] = JSON.parse(readFileSync(join(resultsDir, f), "utf8"));
   }
+  let tests: unknown = "not reported (stopped by the time bound?)";
+  try {
+    const v = JSON.parse(readFileSync(join(resultsDir, "vitest.out"), "utf8")) as {
+      numPassedTests: number;
+      numFailedTests: number;
+      numPendingTests: number;
+      testResults: Array<{ name: string; status: string; assertionResults: Array<{ title: string; status: string; duration?: number }> }>;
+    };
+    tests = {
+      passed: v.numPassedTests,
+      failed: v.numFailedTests,
+      skipped: v.numPendingTests,
+      files: v.testResults.map((f) => ({
+        file: f.name.replace(/^.*test\/reliability\//, ""),
+        status: f.status,
+        tests: f.assertionResults.map((a) => `${a.status} ${Math.round((a.duration ?? 0) / 1000)}s ${a.title}`),
+      })),
+    };
+  } catch {
+    /* keep the note */
+  }
   const report = {
     finishedAt: new Date().toISOString(),
     durationSeconds: Math.round((Date.now() - started) / 1000),
     exitCode: code,
+    tests,
     figures,
   };
   writeFileSync(join("soak", "last-run.json"), `${JSON.stringify(report, null, 2)}\n`);
