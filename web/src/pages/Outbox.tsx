@@ -166,6 +166,48 @@ function MessagePanel({ m, onChanged }: { m: Message | null; onChanged: () => vo
           {err.message}
         </div>
       )}
+      <Preview m={m} />
     </Section>
+  );
+}
+
+interface EmailPreview {
+  kind: "EMAIL";
+  from: string;
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+}
+
+/** The message as the customer receives it: the email's HTML part (sandboxed), or the PDF letter. */
+function Preview({ m }: { m: Message }) {
+  const url = `/api/outbox/${encodeURIComponent(m.id)}/preview`;
+  if (m.channel === "LETTER") {
+    return (
+      <div className="preview">
+        <iframe title={`Courrier ${m.id}`} src={url} className="preview-frame" />
+        <a href={url} target="_blank" rel="noreferrer">
+          Ouvrir le PDF
+        </a>
+      </div>
+    );
+  }
+  return <EmailPreviewView url={url} />;
+}
+
+function EmailPreviewView({ url }: { url: string }) {
+  const state = useAsync((signal) => api.get<EmailPreview>(url, { signal }), [url]);
+  return (
+    <AsyncView state={state} what="Chargement de l'aperçu">
+      {(e) => (
+        <div className="preview">
+          <p>
+            <strong>Objet :</strong> {e.subject}
+          </p>
+          <iframe title={`Courriel : ${e.subject}`} sandbox="" srcDoc={e.html} className="preview-frame" />
+        </div>
+      )}
+    </AsyncView>
   );
 }
