@@ -75,9 +75,22 @@ export function subtractYears(date: string, years: number): string {
   return target.toISOString().slice(0, 10);
 }
 
+/** Days since 1970-01-01 of a YYYY-MM-DD date, read digit by digit (hot in plausibility checks). */
+function epochDay(d: string): number {
+  const y =
+    (d.charCodeAt(0) - 48) * 1000 +
+    (d.charCodeAt(1) - 48) * 100 +
+    (d.charCodeAt(2) - 48) * 10 +
+    d.charCodeAt(3) -
+    48;
+  const m = (d.charCodeAt(5) - 48) * 10 + d.charCodeAt(6) - 48;
+  const day = (d.charCodeAt(8) - 48) * 10 + d.charCodeAt(9) - 48;
+  return Date.UTC(y, m - 1, day) / 86_400_000;
+}
+
 /** Whole days from a to b (b − a). */
 export function daysBetween(a: string, b: string): number {
-  return Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / 86_400_000);
+  return epochDay(b) - epochDay(a);
 }
 
 /** DD/MM/YYYY, as letters and the console write dates. */
