@@ -1,7 +1,7 @@
 /** Generated ids stay unique past their padding width (lpad would truncate the millionth). */
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ENGINES, createTestDatabase, type TestDatabase } from "../support/databases.js";
+import { createTestDatabase, ENGINES, type TestDatabase } from "../support/databases.js";
 
 describe.each(ENGINES)("ids on %s", (engine) => {
   let t: TestDatabase;
