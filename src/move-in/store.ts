@@ -85,7 +85,8 @@ export async function terminationOf(
     // Compared with the same meter (issue 3): a meter installed since the termination opens at its start index.
     const replacedSince = await meterReplacedSince(trx, servicePointId, meter, pred.end_date);
     if (replacedSince && meter?.installed_on) {
-      const date = Math.max(meter.installed_on, pred.end_date);
+      // ISO dates compare as text; the later of the two.
+      const date = [meter.installed_on, pred.end_date].sort()[1] as string;
       return { date, index: meter.start_index, source: "SUBSCRIPTION", subscription: pred.id };
     }
     return { date: pred.end_date, index: pred.end_index, source: "SUBSCRIPTION", subscription: pred.id };
