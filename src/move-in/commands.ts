@@ -39,6 +39,7 @@ import {
   findServicePoint,
   insertSubscription,
   lockServicePoint,
+  occupantSince,
   openSubscription,
   partyById,
   samePerson,
@@ -893,14 +894,14 @@ export async function expireCase(trx: Trx, ctx: Context, c: CaseRow): Promise<"S
     await closeTasks(trx, ctx, c.id, "EXPIRED");
     return "SKIPPED";
   }
-  const occupied = await openSubscription(trx, c.service_point_id);
+  const occupied = await occupantSince(trx, c.service_point_id, c.move_in.termination.date);
   if (occupied) {
     await closeTasks(trx, ctx, c.id, "EXPIRED");
     await addComment(
       trx,
       ctx,
       c.id,
-      `Délai de ${ctx.config.proofDeadlineDays} jours dépassé, mais un autre abonnement (${occupied.id}) est en cours sur ce point de desserte : abonnement non mis en place, à traiter par le back office.`,
+      `Délai de ${ctx.config.proofDeadlineDays} jours dépassé, mais un autre occupant (abonnement ${occupied.id}) a été abonné sur ce point de desserte depuis la résiliation : abonnement non mis en place, à traiter par le back office.`,
     );
     return "SKIPPED";
   }

@@ -2,6 +2,7 @@
 import type { Transaction } from "kysely";
 import { audit } from "../platform/audit.js";
 import type { Context } from "../platform/context.js";
+import { frenchDate } from "../platform/dates.js";
 import { EcartError, ErrorCode } from "../platform/errors.js";
 import type { DB, MoveInFacts, StartSource } from "../platform/schema.js";
 import { appendReading, lastValidReading } from "../readings/store.js";
@@ -164,8 +165,36 @@ export interface NewSubscription {
   tags?: string[];
 }
 
+/**
+ * Another occupant whose subscription covers days from `date` on (open, or ended after it):
+ * a subscription starting at `date` would bill the same days twice.
+ */
+export async function occupantSince(trx: Trx, servicePointId: string, date: string) {
+  return (
+    (await trx
+      .selectFrom("subscriptions")
+      .select(["id", "start_date", "end_date"])
+      .where("service_point_id", "=", servicePointId)
+      .where((eb) => eb.or([eb("end_date", "is", null), eb("end_date", ">", date)]))
+      .orderBy("start_date", "desc")
+      .limit(1)
+      .executeTakeFirst()) ?? null
+  );
+}
+
 /** Sets up a subscription: the row, the party becomes a subscriber, the start enters the history (MOVE_IN). */
 export async function insertSubscription(trx: Trx, ctx: Context, s: NewSubscription) {
+  const other = await occupantSince(trx, s.servicePointId, s.date);
+  if (other) {
+    throw new EcartError(
+      other.end_date ? ErrorCode.DATE_BEFORE_TERMINATION : ErrorCode.PREDECESSOR_NOT_TERMINATED,
+      other.end_date
+        ? `Un autre occupant (abonnement ${other.id}, du ${frenchDate(other.start_date)} au ${frenchDate(other.end_date)}) a été abonné depuis le ${frenchDate(s.date)} : l'abonnement ne peut pas commencer avant sa résiliation. À traiter par le back office.`
+        : `Un autre abonnement (${other.id}) est en cours sur ce point de desserte : enregistrez d'abord son départ.`,
+      `subscription from ${s.date} at ${s.servicePointId} would overlap ${other.id}`,
+      "date",
+    );
+  }
   const row = await trx
     .insertInto("subscriptions")
     .values({

@@ -44,10 +44,10 @@ describe("subscription periods at one service point (PGlite)", () => {
     await sql`delete from subscriptions where created_by = 'probe'`.execute(t.db.kysely);
   });
 
-  // KNOWN BUG (reported): Jeanne's gap case waits for her proof; meanwhile Paul moves in (within
-  // tolerance, subscribed from 2 March) and leaves on 10 March. On day 16 the sweep subscribes Jeanne
-  // at the predecessor's date, 15 January, over Paul's period. `it.fails` turns red once it is refused.
-  it.fails("a late decision never starts a subscription over another occupant's period (KNOWN BUG)", async () => {
+  // Jeanne's gap case waits for her proof; meanwhile Paul moves in (within tolerance, subscribed
+  // from 2 March) and leaves on 10 March. On day 16 the sweep must not subscribe Jeanne at the
+  // predecessor's date, 15 January, over Paul's period: it leaves the case to the back office.
+  it("a late decision never starts a subscription over another occupant's period", async () => {
     const sp = servicePointFixture();
     await givenServicePoints(t.db, sp);
     await execute(t.db, ctxAs("FO"), "moveIn", moveInRequest(sp.id, { index: 1012 }));
