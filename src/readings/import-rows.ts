@@ -14,6 +14,7 @@ export const IMPORT_COLUMNS = ["service_point", "meter", "date", "index", "type"
 
 /** Why a row is refused: a code for machines and a French reason for people (written in the rejects file). */
 export const REJECT_REASONS = {
+  MALFORMED: "ligne CSV mal formée (guillemet non fermé ou mal placé) : ligne ignorée",
   COLUMNS: "nombre de colonnes incorrect (attendu : service_point, meter, date, index, type)",
   SERVICE_POINT_MISSING: "point de desserte absent",
   UNKNOWN_SERVICE_POINT: "point de desserte inconnu",

@@ -115,8 +115,14 @@ export async function importReadings(
       bom: true,
       info: true,
       trim: true,
+      // A malformed line (an unbalanced quote) is refused with a code, not a crash of the whole import.
+      skip_records_with_error: true,
     }),
   );
+  const malformed: Array<{ line: number; message: string }> = [];
+  parser.on("skip", (err: Error & { lines?: number }) => {
+    malformed.push({ line: err.lines ?? 0, message: err.message });
+  });
   const progress = () =>
     opts.onProgress?.({
       bytes,
@@ -147,6 +153,11 @@ export async function importReadings(
       record: string[];
       info: { lines: number };
     }>) {
+      while (malformed.length > 0) {
+        const m = malformed.shift() as { line: number; message: string };
+        sum.lines++;
+        await writeReject({ line: m.line, code: "MALFORMED", reason: REJECT_REASONS.MALFORMED });
+      }
       if (first) {
         first = false;
         if (isHeader(record)) continue;
@@ -154,6 +165,10 @@ export async function importReadings(
       sum.lines++;
       batch.push(parseImportRecord(record, info.lines, day, types));
       if (batch.length >= batchRows) await flush();
+    }
+    for (const m of malformed.splice(0)) {
+      sum.lines++;
+      await writeReject({ line: m.line, code: "MALFORMED", reason: REJECT_REASONS.MALFORMED });
     }
     await flush();
   } finally {

@@ -95,10 +95,8 @@ describe("fuzzing the readings import (PGlite)", () => {
     recordFigures("fuzz-import", { runs: RUNS, ...tally });
   });
 
-  // KNOWN BUG (reported): csv-parse's error on an unbalanced quote escapes importReadings as an uncoded
-  // CsvError ("Invalid Closing Quote…"): the rest of the file unread, no reject line written. This test
-  // states the promise; `it.fails` turns red the day the import refuses such a line with a code.
-  it.fails("refuses a malformed CSV line with a code instead of crashing (KNOWN BUG)", async () => {
+  // An unbalanced quote is refused with the code MALFORMED in the rejects file; the import goes on.
+  it("refuses a malformed CSV line with a code instead of crashing", async () => {
     for (const bad of MALFORMED) {
       const text = `${sp},A12345,2024-02-20,1010,NORMAL\n${bad}\n${sp},A12345,2024-02-25,1011,NORMAL\n`;
       const s = await run(text, join(dir, `malformed-${MALFORMED.indexOf(bad)}.csv`)).catch((e) => {
