@@ -2,7 +2,7 @@
 import type { Transaction } from "kysely";
 import { z } from "zod";
 import { enqueue } from "../communications/outbox.js";
-import { currentMeter, lockServicePoint, partyById } from "../move-in/store.js";
+import { currentMeter, loadSubscriptionForUpdate, partyById } from "../move-in/store.js";
 import { audit } from "../platform/audit.js";
 import type { Context } from "../platform/context.js";
 import { frenchDate } from "../platform/dates.js";
@@ -36,7 +36,7 @@ export async function contest(
   ctx: Context,
   input: z.infer<typeof contestInput>,
 ): Promise<CommandResult> {
-  const sub = await loadSubscription(trx, input.subscription);
+  const sub = await loadSubscriptionForUpdate(trx, input.subscription);
   const proof = input.proof
     ? {
         kind: input.proof.kind ?? undefined,
@@ -85,7 +85,7 @@ export async function answerContest(
       "contest",
     );
   }
-  const sub = await loadSubscription(trx, ct.subscription_id);
+  const sub = await loadSubscriptionForUpdate(trx, ct.subscription_id);
   const party = await partyById(trx, sub.party_id);
   const sp = await trx
     .selectFrom("service_points")
@@ -158,7 +158,7 @@ export async function contestPersists(
       "contest",
     );
   }
-  const sub = await loadSubscription(trx, ct.subscription_id);
+  const sub = await loadSubscriptionForUpdate(trx, ct.subscription_id);
   const caseId = await openRegularization(
     trx,
     ctx,
@@ -197,7 +197,7 @@ async function openRegularization(
   trx: Trx,
   ctx: Context,
   contestId: string,
-  sub: Awaited<ReturnType<typeof loadSubscription>>,
+  sub: Awaited<ReturnType<typeof loadSubscriptionForUpdate>>,
   motive: RegularizationFacts["motive"],
   proof: RegularizationFacts["proof"] | null,
 ): Promise<string> {
@@ -225,23 +225,6 @@ async function openRegularization(
   return caseId;
 }
 
-async function loadSubscription(trx: Trx, id: string) {
-  const head = await trx
-    .selectFrom("subscriptions")
-    .select("service_point_id")
-    .where("id", "=", id)
-    .executeTakeFirst();
-  if (!head)
-    throw new EcartError(
-      ErrorCode.UNKNOWN_REFERENCE,
-      `Abonnement inconnu : ${id}.`,
-      `unknown subscription ${id}`,
-      "subscription",
-    );
-  await lockServicePoint(trx, head.service_point_id);
-  return trx.selectFrom("subscriptions").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
-}
-
 async function loadContest(trx: Trx, id: string) {
   const ct = await trx.selectFrom("contests").selectAll().where("id", "=", id).executeTakeFirst();
   if (!ct)
@@ -251,6 +234,6 @@ async function loadContest(trx: Trx, id: string) {
       `unknown contest ${id}`,
       "contest",
     );
-  await loadSubscription(trx, ct.subscription_id);
+  await loadSubscriptionForUpdate(trx, ct.subscription_id);
   return trx.selectFrom("contests").selectAll().where("id", "=", id).forUpdate().executeTakeFirstOrThrow();
 }

@@ -38,6 +38,7 @@ import {
   currentMeter,
   findServicePoint,
   insertSubscription,
+  loadSubscriptionForUpdate,
   lockServicePoint,
   occupantSince,
   openSubscription,
@@ -824,25 +825,7 @@ export async function moveOut(
 ): Promise<CommandResult> {
   const index = parseIndexM3(input.index);
   assertNotFuture(ctx, input.date);
-  const head = await trx
-    .selectFrom("subscriptions")
-    .select("service_point_id")
-    .where("id", "=", input.subscription)
-    .executeTakeFirst();
-  if (!head) {
-    fail(
-      ErrorCode.UNKNOWN_REFERENCE,
-      `Abonnement inconnu : ${input.subscription}.`,
-      `unknown subscription ${input.subscription}`,
-      "subscription",
-    );
-  }
-  await lockServicePoint(trx, head?.service_point_id as string);
-  const sub = await trx
-    .selectFrom("subscriptions")
-    .selectAll()
-    .where("id", "=", input.subscription)
-    .executeTakeFirstOrThrow();
+  const sub = await loadSubscriptionForUpdate(trx, input.subscription);
   if (sub.end_date) {
     fail(
       ErrorCode.INVALID_INPUT,

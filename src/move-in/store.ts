@@ -42,6 +42,25 @@ export async function findServicePoint(trx: Trx, id: string) {
   return sp;
 }
 
+/** Loads a subscription for a command: its service point is locked first, then the row is read. */
+export async function loadSubscriptionForUpdate(trx: Trx, id: string) {
+  const head = await trx
+    .selectFrom("subscriptions")
+    .select("service_point_id")
+    .where("id", "=", id)
+    .executeTakeFirst();
+  if (!head) {
+    throw new EcartError(
+      ErrorCode.UNKNOWN_REFERENCE,
+      `Abonnement inconnu : ${id}.`,
+      `unknown subscription ${id}`,
+      "subscription",
+    );
+  }
+  await lockServicePoint(trx, head.service_point_id);
+  return trx.selectFrom("subscriptions").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
+}
+
 export async function currentMeter(trx: Trx, servicePointId: string) {
   return (
     (await trx
