@@ -168,8 +168,9 @@ describe("console journeys", () => {
     await screenshot(page, "05-dossier-justificatif");
     await page.getByRole("button", { name: "Confirmer le justificatif" }).click();
     await expect.poll(() => page.getByTestId("flash").textContent()).toContain("Abonnement mis en place");
+    // The timeline reloads after the flash: wait for the new comment rather than read it at once.
+    await expect.poll(async () => flat(await page.getByTestId("timeline").textContent())).toContain(R9);
     const timeline = flat(await page.getByTestId("timeline").textContent());
-    expect(timeline).toContain(R9);
     expect(timeline).toContain("etat-des-lieux.pdf");
     await screenshot(page, "06-dossier");
 
