@@ -2,7 +2,7 @@
 import type { Transaction } from "kysely";
 import { z } from "zod";
 import { enqueue } from "../communications/outbox.js";
-import { currentMeter, loadSubscriptionForUpdate, partyById } from "../move-in/store.js";
+import { loadSubscriptionForUpdate, messageFacts, partyById } from "../move-in/store.js";
 import { audit } from "../platform/audit.js";
 import type { Context } from "../platform/context.js";
 import { frenchDate } from "../platform/dates.js";
@@ -76,7 +76,7 @@ export async function answerContest(
   ctx: Context,
   input: z.infer<typeof answerContestInput>,
 ): Promise<CommandResult> {
-  const ct = await loadContest(trx, input.contest);
+  const { ct, sub } = await loadContest(trx, input.contest);
   if (ct.status !== "OPEN") {
     fail(
       ErrorCode.INVALID_INPUT,
@@ -85,23 +85,14 @@ export async function answerContest(
       "contest",
     );
   }
-  const sub = await loadSubscriptionForUpdate(trx, ct.subscription_id);
   const party = await partyById(trx, sub.party_id);
-  const sp = await trx
-    .selectFrom("service_points")
-    .select(["id", "address"])
-    .where("id", "=", sub.service_point_id)
-    .executeTakeFirstOrThrow();
-  const meter = await currentMeter(trx, sp.id);
   await enqueue(
     trx,
     ctx,
     "CONTEST_ANSWER",
     party,
     {
-      servicePoint: { id: sp.id, address: sp.address },
-      meterSerial: meter?.serial ?? null,
-      caseId: null,
+      ...(await messageFacts(trx, sub.service_point_id, null)),
       contest: { id: ct.id, reason: ct.reason, createdAt: ct.created_at },
       answer: input.answer,
       subscription: {
@@ -141,7 +132,7 @@ export async function contestPersists(
   ctx: Context,
   input: z.infer<typeof contestPersistsInput>,
 ): Promise<CommandResult> {
-  const ct = await loadContest(trx, input.contest);
+  const { ct, sub } = await loadContest(trx, input.contest);
   if (ct.regularization_case_id) {
     return {
       outcome: "REGULARIZATION_OPENED",
@@ -158,7 +149,6 @@ export async function contestPersists(
       "contest",
     );
   }
-  const sub = await loadSubscriptionForUpdate(trx, ct.subscription_id);
   const caseId = await openRegularization(
     trx,
     ctx,
@@ -234,6 +224,12 @@ async function loadContest(trx: Trx, id: string) {
       `unknown contest ${id}`,
       "contest",
     );
-  await loadSubscriptionForUpdate(trx, ct.subscription_id);
-  return trx.selectFrom("contests").selectAll().where("id", "=", id).forUpdate().executeTakeFirstOrThrow();
+  const sub = await loadSubscriptionForUpdate(trx, ct.subscription_id);
+  const locked = await trx
+    .selectFrom("contests")
+    .selectAll()
+    .where("id", "=", id)
+    .forUpdate()
+    .executeTakeFirstOrThrow();
+  return { ct: locked, sub };
 }

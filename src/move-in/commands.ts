@@ -18,7 +18,7 @@ import {
   setCaseSubscription,
   updateMoveIn,
 } from "../cases/store.js";
-import { enqueue, type MessageFacts } from "../communications/outbox.js";
+import { enqueue } from "../communications/outbox.js";
 import { audit } from "../platform/audit.js";
 import { type Context, today } from "../platform/context.js";
 import { frenchDate } from "../platform/dates.js";
@@ -40,6 +40,7 @@ import {
   insertSubscription,
   loadSubscriptionForUpdate,
   lockServicePoint,
+  messageFacts,
   occupantSince,
   openSubscription,
   partyById,
@@ -74,17 +75,6 @@ export const moveInInput = z.object({
   proof: z.enum(["WILL_SEND", "NONE"]),
 });
 export type MoveInInput = z.infer<typeof moveInInput>;
-
-/** Facts every letter and email about a case names (SPEC §5). */
-async function messageFacts(trx: Trx, spId: string, caseId: string | null): Promise<MessageFacts> {
-  const sp = await trx
-    .selectFrom("service_points")
-    .select(["id", "address"])
-    .where("id", "=", spId)
-    .executeTakeFirstOrThrow();
-  const meter = await currentMeter(trx, spId);
-  return { servicePoint: { id: sp.id, address: sp.address }, meterSerial: meter?.serial ?? null, caseId };
-}
 
 function beforeTermination(date: string, t: MoveInFacts["termination"], field: string): never {
   throw new EcartError(

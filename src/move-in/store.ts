@@ -1,5 +1,6 @@
 /** Storage for move-ins: service points, meters, parties, subscriptions. Queries only. */
 import type { Transaction } from "kysely";
+import type { MessageFacts } from "../communications/outbox.js";
 import { audit } from "../platform/audit.js";
 import type { Context } from "../platform/context.js";
 import { frenchDate } from "../platform/dates.js";
@@ -59,6 +60,17 @@ export async function loadSubscriptionForUpdate(trx: Trx, id: string) {
   }
   await lockServicePoint(trx, head.service_point_id);
   return trx.selectFrom("subscriptions").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
+}
+
+/** Facts every letter and email about a case names (SPEC §5). */
+export async function messageFacts(trx: Trx, spId: string, caseId: string | null): Promise<MessageFacts> {
+  const sp = await trx
+    .selectFrom("service_points")
+    .select(["id", "address"])
+    .where("id", "=", spId)
+    .executeTakeFirstOrThrow();
+  const meter = await currentMeter(trx, spId);
+  return { servicePoint: { id: sp.id, address: sp.address }, meterSerial: meter?.serial ?? null, caseId };
 }
 
 export async function currentMeter(trx: Trx, servicePointId: string) {
