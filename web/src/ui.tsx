@@ -236,3 +236,56 @@ export function Facts({ items }: { items: Array<[string, ReactNode]> }) {
     </dl>
   );
 }
+
+/** A calendar-date field (the browser's date picker, YYYY-MM-DD), its server error beside it. */
+export function DateField(props: {
+  label: string;
+  error?: string | undefined;
+  value: string;
+  onChange: (value: string) => void;
+  /** The latest date allowed (e.g. today: no move-in in the future). */
+  max?: string;
+  autoFocus?: boolean;
+}) {
+  return (
+    <Field label={props.label} error={props.error}>
+      {(id, describedBy) => (
+        <input
+          id={id}
+          aria-describedby={describedBy}
+          type="date"
+          value={props.value}
+          max={props.max}
+          onChange={(e) => props.onChange(e.target.value)}
+          ref={props.autoFocus ? focusOnMount : undefined}
+        />
+      )}
+    </Field>
+  );
+}
+
+/** A meter-index field in whole m3 (numeric keypad on tablets), its hint and server error beside it. */
+export function IndexField(props: {
+  label: string;
+  error?: string | undefined;
+  hint?: ReactNode;
+  value: string;
+  onChange: (value: string) => void;
+  autoFocus?: boolean;
+}) {
+  return (
+    <Field label={props.label} error={props.error} hint={props.hint}>
+      {(id, describedBy) => (
+        <input
+          id={id}
+          aria-describedby={describedBy}
+          inputMode="numeric"
+          autoComplete="off"
+          value={props.value}
+          onChange={(e) => props.onChange(e.target.value)}
+          ref={props.autoFocus ? focusOnMount : undefined}
+        />
+      )}
+    </Field>
+  );
+}

@@ -3,10 +3,9 @@
  * dead (the parent SIGKILLs it) just before or just after handing message TARGET over.
  * Usage: deliver-child DB_URL SMTP_PORT OUTBOX_DIR TARGET before|after LEASE_MS
  */
-import { join } from "node:path";
-import { DEFAULT_IDENTITY } from "../../../src/communications/identity.js";
 import { deliverDue } from "../../../src/communications/worker.js";
 import { openDatabase } from "../../../src/platform/db.js";
+import { childDeliveryConfig } from "../../support/child-delivery.js";
 
 const [url, port, dir, target, phase, lease] = process.argv.slice(2) as [
   string,
@@ -27,21 +26,7 @@ function stopHere(what: string): Promise<void> {
 const db = await openDatabase({ url });
 process.stdout.write("READY\n");
 const r = await deliverDue(db, {
-  config: {
-    smtp: {
-      host: "127.0.0.1",
-      port: Number(port),
-      secure: false,
-      requireTLS: false,
-      ignoreTLS: true,
-      rejectUnauthorized: true,
-      timeoutMs: 5_000,
-    },
-    identity: DEFAULT_IDENTITY,
-    emailDir: join(dir, "email"),
-    letterDir: join(dir, "letters"),
-    timeZone: "Europe/Paris",
-  },
+  config: childDeliveryConfig(port, dir),
   leaseMs: Number(lease),
   workerId: `child-${process.pid}`,
   hooks: {

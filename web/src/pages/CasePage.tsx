@@ -30,12 +30,14 @@ import type { CaseView, CommandResult } from "../types.ts";
 import {
   AsyncView,
   Badge,
+  DateField,
   Empty,
   Facts,
   Field,
   fieldError,
   focusOnMount,
   formLevelError,
+  IndexField,
   Link,
   Section,
   useAsync,
@@ -508,36 +510,20 @@ function ProofForm({
                 </select>
               )}
             </Field>
-            <Field
+            <DateField
               label={d.kind === "METER_PHOTO" ? "Date de la photo" : "Date d'entrée sur le document"}
               error={fieldError(err, "date")}
-            >
-              {(id, dd) => (
-                <input
-                  id={id}
-                  aria-describedby={dd}
-                  type="date"
-                  max={todayParis()}
-                  value={d.date}
-                  onChange={(e) => update({ date: e.target.value })}
-                />
-              )}
-            </Field>
-            <Field
+              max={todayParis()}
+              value={d.date}
+              onChange={(date) => update({ date })}
+            />
+            <IndexField
               label="Index sur le document (m3)"
               error={fieldError(err, "index")}
               hint="Laisser vide si le document n'indique pas d'index."
-            >
-              {(id, dd) => (
-                <input
-                  id={id}
-                  aria-describedby={dd}
-                  inputMode="numeric"
-                  value={d.index}
-                  onChange={(e) => update({ index: e.target.value })}
-                />
-              )}
-            </Field>
+              value={d.index}
+              onChange={(index) => update({ index })}
+            />
             <Field label="Matricule du compteur sur le document" error={fieldError(err, "meterSerial")}>
               {(id, dd) => (
                 <input
@@ -620,30 +606,20 @@ function VisitForm({ c, onDone }: { c: CaseView; onDone: (r: CommandResult) => v
   return (
     <form className="inline-form" onSubmit={submit} aria-label="Compte rendu d'intervention">
       <div className="row">
-        <Field label="Date de la remise en eau" error={fieldError(err, "date")}>
-          {(id, dd) => (
-            <input
-              id={id}
-              aria-describedby={dd}
-              type="date"
-              max={todayParis()}
-              value={d.date}
-              onChange={(e) => update({ date: e.target.value })}
-            />
-          )}
-        </Field>
-        <Field label="Index relevé par le technicien (m3)" error={fieldError(err, "index")}>
-          {(id, dd) => (
-            <input
-              id={id}
-              aria-describedby={dd}
-              inputMode="numeric"
-              value={d.index}
-              onChange={(e) => update({ index: e.target.value })}
-              ref={focusOnMount}
-            />
-          )}
-        </Field>
+        <DateField
+          label="Date de la remise en eau"
+          error={fieldError(err, "date")}
+          max={todayParis()}
+          value={d.date}
+          onChange={(date) => update({ date })}
+        />
+        <IndexField
+          label="Index relevé par le technicien (m3)"
+          error={fieldError(err, "index")}
+          value={d.index}
+          onChange={(index) => update({ index })}
+          autoFocus
+        />
         <div className="row-buttons">
           <button type="submit" className="primary" disabled={busy}>
             Enregistrer le relevé

@@ -11,11 +11,13 @@ import type { CommandResult, MoveInCheck, MoveInPath, ServicePointView } from ".
 import {
   AsyncView,
   Badge,
+  DateField,
   Facts,
   Field,
   fieldError,
   focusOnMount,
   formLevelError,
+  IndexField,
   Link,
   Section,
   useAsync,
@@ -284,19 +286,14 @@ function MoveInForm({ sp }: { sp: ServicePointView }) {
             <label htmlFor="reconnection">Remise en eau nécessaire (l'eau est coupée)</label>
           </div>
           <div className="grid2">
-            <Field label="Date d'entrée dans les lieux" error={fe("date")}>
-              {(id, d) => (
-                <input
-                  id={id}
-                  aria-describedby={d}
-                  type="date"
-                  value={draft.date}
-                  max={todayParis()}
-                  onChange={(e) => update({ date: e.target.value })}
-                />
-              )}
-            </Field>
-            <Field
+            <DateField
+              label="Date d'entrée dans les lieux"
+              error={fe("date")}
+              value={draft.date}
+              max={todayParis()}
+              onChange={(date) => update({ date })}
+            />
+            <IndexField
               label={draft.reconnection ? "Index déclaré (m3, facultatif)" : "Index déclaré (m3)"}
               error={fe("index")}
               hint={
@@ -313,18 +310,9 @@ function MoveInForm({ sp }: { sp: ServicePointView }) {
                   "Index lu par le client sur le compteur, en m3 entiers."
                 )
               }
-            >
-              {(id, d) => (
-                <input
-                  id={id}
-                  aria-describedby={d}
-                  inputMode="numeric"
-                  value={draft.index}
-                  onChange={(e) => update({ index: e.target.value })}
-                  autoComplete="off"
-                />
-              )}
-            </Field>
+              value={draft.index}
+              onChange={(index) => update({ index })}
+            />
           </div>
           <div className="radios" role="radiogroup" aria-label="Justificatif d'entrée">
             <span className="radios-label">Justificatif d'entrée (acte de vente, état des lieux)</span>

@@ -19,12 +19,14 @@ import type { CommandResult, Reading, ServicePointView, Subscription } from "../
 import {
   AsyncView,
   Badge,
+  DateField,
   Empty,
   Facts,
   Field,
   fieldError,
   focusOnMount,
   formLevelError,
+  IndexField,
   Link,
   Section,
   useAsync,
@@ -398,18 +400,13 @@ function ReadingFix(props: {
       </p>
       <div className="row">
         {mode === "correct" && (
-          <Field label="Index corrigé (m3)" error={fieldError(error, "index")}>
-            {(id, d) => (
-              <input
-                id={id}
-                aria-describedby={d}
-                inputMode="numeric"
-                value={index}
-                onChange={(e) => setIndex(e.target.value)}
-                ref={focusOnMount}
-              />
-            )}
-          </Field>
+          <IndexField
+            label="Index corrigé (m3)"
+            error={fieldError(error, "index")}
+            value={index}
+            onChange={setIndex}
+            autoFocus
+          />
         )}
         <Field label="Motif" error={fieldError(error, "reason")} className="grow">
           {(id, d) => (
@@ -477,30 +474,20 @@ function RecordReadingForm(props: { sp: ServicePointView; onDone: () => void; on
     <Section title="Saisir un relevé">
       <form className="inline-form" onSubmit={submit}>
         <div className="row">
-          <Field label="Date du relevé" error={fieldError(error, "date")}>
-            {(id, d) => (
-              <input
-                id={id}
-                aria-describedby={d}
-                type="date"
-                value={draft.date}
-                max={todayParis()}
-                onChange={(e) => update({ date: e.target.value })}
-              />
-            )}
-          </Field>
-          <Field label="Index (m3 entiers)" error={fieldError(error, "index")}>
-            {(id, d) => (
-              <input
-                id={id}
-                aria-describedby={d}
-                inputMode="numeric"
-                value={draft.index}
-                onChange={(e) => update({ index: e.target.value })}
-                ref={focusOnMount}
-              />
-            )}
-          </Field>
+          <DateField
+            label="Date du relevé"
+            error={fieldError(error, "date")}
+            value={draft.date}
+            max={todayParis()}
+            onChange={(date) => update({ date })}
+          />
+          <IndexField
+            label="Index (m3 entiers)"
+            error={fieldError(error, "index")}
+            value={draft.index}
+            onChange={(index) => update({ index })}
+            autoFocus
+          />
           <Field label="Type de relevé" error={fieldError(error, "type")}>
             {(id, d) => (
               <select
@@ -713,30 +700,20 @@ function SubscriptionAction(props: {
       <div className="row">
         {mode === "moveOut" ? (
           <>
-            <Field label="Date de départ" error={fieldError(error, "date")}>
-              {(id, d) => (
-                <input
-                  id={id}
-                  aria-describedby={d}
-                  type="date"
-                  value={draft.date}
-                  max={todayParis()}
-                  onChange={(e) => update({ date: e.target.value })}
-                />
-              )}
-            </Field>
-            <Field label="Index de résiliation (m3)" error={fieldError(error, "index")}>
-              {(id, d) => (
-                <input
-                  id={id}
-                  aria-describedby={d}
-                  inputMode="numeric"
-                  value={draft.index}
-                  onChange={(e) => update({ index: e.target.value })}
-                  ref={focusOnMount}
-                />
-              )}
-            </Field>
+            <DateField
+              label="Date de départ"
+              error={fieldError(error, "date")}
+              value={draft.date}
+              max={todayParis()}
+              onChange={(date) => update({ date })}
+            />
+            <IndexField
+              label="Index de résiliation (m3)"
+              error={fieldError(error, "index")}
+              value={draft.index}
+              onChange={(index) => update({ index })}
+              autoFocus
+            />
           </>
         ) : (
           <>
@@ -751,28 +728,18 @@ function SubscriptionAction(props: {
                 />
               )}
             </Field>
-            <Field label="Date du justificatif (facultatif)" error={fieldError(error, "proof.date")}>
-              {(id, d) => (
-                <input
-                  id={id}
-                  aria-describedby={d}
-                  type="date"
-                  value={draft.proofDate}
-                  onChange={(e) => update({ proofDate: e.target.value })}
-                />
-              )}
-            </Field>
-            <Field label="Index du justificatif" error={fieldError(error, "proof.index")}>
-              {(id, d) => (
-                <input
-                  id={id}
-                  aria-describedby={d}
-                  inputMode="numeric"
-                  value={draft.proofIndex}
-                  onChange={(e) => update({ proofIndex: e.target.value })}
-                />
-              )}
-            </Field>
+            <DateField
+              label="Date du justificatif (facultatif)"
+              error={fieldError(error, "proof.date")}
+              value={draft.proofDate}
+              onChange={(proofDate) => update({ proofDate })}
+            />
+            <IndexField
+              label="Index du justificatif"
+              error={fieldError(error, "proof.index")}
+              value={draft.proofIndex}
+              onChange={(proofIndex) => update({ proofIndex })}
+            />
           </>
         )}
         <div className="row-buttons">
