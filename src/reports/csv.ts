@@ -1,10 +1,10 @@
 /**
  * CSV export of the reports (R13) for a French spreadsheet: UTF-8 with a BOM, `;` between fields,
- * CRLF between lines; rows come from batched queries and are streamed, never held all at once.
+ * CRLF between lines; rows come from keyset-batched queries and are streamed, never held all at once.
  */
 
 /** Rows fetched per query while exporting. */
-export const CSV_BATCH = 500;
+export const CSV_BATCH = 1000;
 /** Byte-order mark: tells spreadsheets the file is UTF-8. */
 export const BOM = "\uFEFF";
 export const SEPARATOR = ";";
@@ -25,15 +25,23 @@ export function csvField(v: string | number | boolean | null | undefined): strin
 export const csvLine = (fields: Array<string | number | boolean | null | undefined>) =>
   `${fields.map(csvField).join(SEPARATOR)}\r\n`;
 
-/** Pages through a query until it runs dry: `fetch(limit, offset)` must keep a stable order. */
-export async function* batches<T>(
-  fetch: (limit: number, offset: number) => Promise<T[]>,
+/**
+ * Reads a query batch after batch, each from where the last one ended (keyset): `fetch(after, limit)`
+ * returns up to `limit` rows that come after the key `after` (the first rows when undefined) in a fixed,
+ * total order, and `keyOf` gives a row's key. Each batch costs the same however far the export has gone.
+ */
+export async function* keysetBatches<T, K>(
+  fetch: (after: K | undefined, limit: number) => Promise<T[]>,
+  keyOf: (row: T) => K,
   size = CSV_BATCH,
 ): AsyncGenerator<T[]> {
-  for (let offset = 0; ; offset += size) {
-    const rows = await fetch(size, offset);
+  let after: K | undefined;
+  for (;;) {
+    const rows = await fetch(after, size);
     if (rows.length > 0) yield rows;
-    if (rows.length < size) return;
+    const last = rows.at(-1);
+    if (rows.length < size || last === undefined) return;
+    after = keyOf(last);
   }
 }
 

@@ -2,7 +2,10 @@
 import type { Kysely } from "kysely";
 import { sql } from "kysely";
 import { R9_COMMENT } from "../move-in/wording.js";
+import { addDays, startOfDay } from "../platform/dates.js";
 import type { CaseStatus, CaseType, DB } from "../platform/schema.js";
+import { caseCounts, foldCaseCounts, foldSubscriptionCounts, subscriptionCount } from "./counts.js";
+import { CSV_BATCH, keysetBatches } from "./csv.js";
 
 export interface Period {
   /** First calendar day included (YYYY-MM-DD). */
@@ -19,8 +22,16 @@ export interface Page {
 /** Rows a report returns when no limit is given (the scenario dump relies on "all of a small run"). */
 export const DEFAULT_REPORT_LIMIT = 1000;
 
-/** A timestamp's calendar day in Europe/Paris, as the reports' periods count days. */
-const parisDay = (column: string) => sql<string>`(${sql.ref(column)} at time zone 'Europe/Paris')::date`;
+/**
+ * The instants that bound a period of Europe/Paris days: from the start of its first day (included) to the
+ * start of the day after its last (excluded). A range on the timestamp itself, which its index serves.
+ */
+export function periodInstants(p: Period): { since?: Date; before?: Date } {
+  return {
+    ...(p.from ? { since: startOfDay(p.from) } : {}),
+    ...(p.to ? { before: startOfDay(addDays(p.to, 1)) } : {}),
+  };
+}
 
 export interface IntermediateFilter extends Period, Page {
   servicePoint?: string | undefined;
@@ -29,17 +40,18 @@ export interface IntermediateFilter extends Period, Page {
   entity?: string | undefined;
 }
 
-function intermediateQuery(db: Kysely<DB>, p: IntermediateFilter) {
+/**
+ * The findings the report lists, filtered on their own columns or through EXISTS, so that the total reads
+ * only what its filters need (the rows' joins follow not-null foreign keys: they never drop a finding).
+ */
+function intermediateFindings(db: Kysely<DB>, p: IntermediateFilter) {
   let q = db
     .selectFrom("intermediate_consumptions as ic")
-    .innerJoin("service_points as sp", "sp.id", "ic.service_point_id")
-    .innerJoin("subscriptions as s", "s.id", "ic.subscription_id")
-    .innerJoin("cases as c", "c.id", "ic.case_id")
     // The report finds the cases by their R9 comment, as the procedure's Pilotage query does.
     .where(({ exists, selectFrom }) =>
       exists(
         selectFrom("case_comments as cc")
-          .select("cc.id")
+          .select("cc.case_id")
           .whereRef("cc.case_id", "=", "ic.case_id")
           .where("cc.body", "=", R9_COMMENT),
       ),
@@ -47,14 +59,33 @@ function intermediateQuery(db: Kysely<DB>, p: IntermediateFilter) {
   if (p.from) q = q.where("ic.to_date", ">=", p.from);
   if (p.to) q = q.where("ic.to_date", "<=", p.to);
   if (p.servicePoint) q = q.where("ic.service_point_id", "=", p.servicePoint);
-  if (p.entity) q = q.where("c.entity", "=", p.entity);
-  if (p.owner) q = q.where("sp.owner_name", "ilike", `%${p.owner.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+  const { entity, owner } = p;
+  if (entity)
+    q = q.where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom("cases as fc")
+          .select("fc.id")
+          .whereRef("fc.id", "=", "ic.case_id")
+          .where("fc.entity", "=", entity),
+      ),
+    );
+  if (owner)
+    q = q.where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom("service_points as fsp")
+          .select("fsp.id")
+          .whereRef("fsp.id", "=", "ic.service_point_id")
+          .where("fsp.owner_name", "ilike", `%${owner.replace(/[\\%_]/g, (c) => `\\${c}`)}%`),
+      ),
+    );
   return q;
 }
 
-/** R13/R9: every service point where the proof showed consumption between two occupants. */
-export async function intermediateConsumption(db: Kysely<DB>, p: IntermediateFilter = {}) {
-  const rows = await intermediateQuery(db, p)
+function intermediateRows(db: Kysely<DB>, p: IntermediateFilter) {
+  return intermediateFindings(db, p)
+    .innerJoin("service_points as sp", "sp.id", "ic.service_point_id")
+    .innerJoin("subscriptions as s", "s.id", "ic.subscription_id")
+    .innerJoin("cases as c", "c.id", "ic.case_id")
     .select([
       "ic.service_point_id as servicePoint",
       "sp.address",
@@ -71,30 +102,63 @@ export async function intermediateConsumption(db: Kysely<DB>, p: IntermediateFil
       "s.start_index as startIndex",
     ])
     .orderBy("ic.to_date", "desc")
-    .orderBy("ic.case_id")
+    .orderBy("ic.case_id");
+}
+
+type IntermediateRow = Awaited<ReturnType<ReturnType<typeof intermediateRows>["execute"]>>[number];
+
+const intermediateView = (r: IntermediateRow) => ({
+  servicePoint: r.servicePoint,
+  address: r.address,
+  owner: r.owner,
+  case: r.case,
+  entity: r.entity,
+  predecessorTermination: { date: r.from, index: r.fromIndex },
+  newStart: { date: r.startDate, index: r.startIndex },
+  subscription: r.subscription,
+  volume: r.volume,
+  from: r.from,
+  to: r.to,
+});
+
+/** R13/R9: every service point where the proof showed consumption between two occupants. */
+export async function intermediateConsumption(db: Kysely<DB>, p: IntermediateFilter = {}) {
+  const rows = await intermediateRows(db, p)
     .limit(p.limit ?? DEFAULT_REPORT_LIMIT)
     .offset(p.offset ?? 0)
     .execute();
-  return rows.map((r) => ({
-    servicePoint: r.servicePoint,
-    address: r.address,
-    owner: r.owner,
-    case: r.case,
-    entity: r.entity,
-    predecessorTermination: { date: r.from, index: r.fromIndex },
-    newStart: { date: r.startDate, index: r.startIndex },
-    subscription: r.subscription,
-    volume: r.volume,
-    from: r.from,
-    to: r.to,
-  }));
+  return rows.map(intermediateView);
+}
+
+/** The whole report in the same order, batch after batch, each batch read from where the last one ended (CSV). */
+export function intermediateConsumptionBatches(db: Kysely<DB>, p: IntermediateFilter = {}, size = CSV_BATCH) {
+  return keysetBatches(
+    async (after: { to: string; case: string } | undefined, limit) => {
+      let q = intermediateRows(db, p);
+      if (after)
+        q = q.where((eb) =>
+          eb.and([
+            eb("ic.to_date", "<=", after.to),
+            eb.or([eb("ic.to_date", "<", after.to), eb("ic.case_id", ">", after.case)]),
+          ]),
+        );
+      return (await q.limit(limit).execute()).map(intermediateView);
+    },
+    (r) => ({ to: r.to, case: r.case }),
+    size,
+  );
+}
+
+/** One page of the report as the API serves it: the page's rows and how many rows the report has. */
+export async function intermediateConsumptionPage(db: Kysely<DB>, p: IntermediateFilter) {
+  return { total: await countIntermediateConsumption(db, p), items: await intermediateConsumption(db, p) };
 }
 
 export async function countIntermediateConsumption(
   db: Kysely<DB>,
   p: IntermediateFilter = {},
 ): Promise<number> {
-  const r = await intermediateQuery(db, p)
+  const r = await intermediateFindings(db, p)
     .select((eb) => eb.fn.countAll<number>().as("n"))
     .executeTakeFirstOrThrow();
   return Number(r.n);
@@ -106,18 +170,10 @@ export interface CasesFilter extends Period {
   status?: CaseStatus | undefined;
 }
 
-/** R13: cases created per entity, type and status over a period (Europe/Paris days). */
+/** R13: cases created per entity, type and status over a period (Europe/Paris days), from the kept counts. */
 export async function casesByEntity(db: Kysely<DB>, p: CasesFilter = {}) {
-  let q = db
-    .selectFrom("cases")
-    .select(["entity", "type", "status", sql<number>`count(*)::int`.as("count")])
-    .groupBy(["entity", "type", "status"]);
-  if (p.from) q = q.where(sql<boolean>`${parisDay("created_at")} >= ${p.from}::date`);
-  if (p.to) q = q.where(sql<boolean>`${parisDay("created_at")} <= ${p.to}::date`);
-  if (p.entity) q = q.where("entity", "=", p.entity);
-  if (p.type) q = q.where("type", "=", p.type);
-  if (p.status) q = q.where("status", "=", p.status);
-  return q.orderBy("entity").orderBy("type").orderBy("status").execute();
+  await foldCaseCounts(db);
+  return caseCounts(db, p);
 }
 
 export interface NewCustomersFilter extends Period, Page {
@@ -125,22 +181,21 @@ export interface NewCustomersFilter extends Period, Page {
   source?: string | undefined;
 }
 
-function newCustomersQuery(db: Kysely<DB>, p: NewCustomersFilter) {
+/** Who set a subscription up for the scenario's initial state (`given`): not a new customer. */
+const GIVEN_BY = "given";
+
+function newCustomersRows(db: Kysely<DB>, p: NewCustomersFilter) {
+  const { since, before } = periodInstants(p);
   let q = db
     .selectFrom("subscriptions as s")
     .innerJoin("parties as p", "p.id", "s.party_id")
     .innerJoin("service_points as sp", "sp.id", "s.service_point_id")
-    .where("s.created_by", "!=", "given");
-  if (p.from) q = q.where(sql<boolean>`${parisDay("s.created_at")} >= ${p.from}::date`);
-  if (p.to) q = q.where(sql<boolean>`${parisDay("s.created_at")} <= ${p.to}::date`);
+    .where("s.created_by", "!=", GIVEN_BY);
+  if (since) q = q.where("s.created_at", ">=", since);
+  if (before) q = q.where("s.created_at", "<", before);
   if (p.entity) q = q.where("s.entity", "=", p.entity);
   if (p.source) q = q.where("s.start_source", "=", p.source as never);
-  return q;
-}
-
-/** R13: new customers: subscriptions set up over a period, with how their start was decided. */
-export async function newCustomers(db: Kysely<DB>, p: NewCustomersFilter = {}) {
-  return newCustomersQuery(db, p)
+  return q
     .select([
       "s.id as subscription",
       "p.id as party",
@@ -155,15 +210,46 @@ export async function newCustomers(db: Kysely<DB>, p: NewCustomersFilter = {}) {
       "s.created_at as createdAt",
     ])
     .orderBy("s.created_at", "desc")
-    .orderBy("s.id")
+    .orderBy("s.id");
+}
+
+/** R13: new customers: subscriptions set up over a period, with how their start was decided. */
+export async function newCustomers(db: Kysely<DB>, p: NewCustomersFilter = {}) {
+  return newCustomersRows(db, p)
     .limit(p.limit ?? DEFAULT_REPORT_LIMIT)
     .offset(p.offset ?? 0)
     .execute();
 }
 
+/** The whole report in the same order, batch after batch, each batch read from where the last one ended (CSV). */
+export function newCustomersBatches(db: Kysely<DB>, p: NewCustomersFilter = {}, size = CSV_BATCH) {
+  return keysetBatches(
+    async (after: { at: string; subscription: string } | undefined, limit) => {
+      // The key carries the timestamp as PostgreSQL writes it: microseconds, which a Date would round.
+      let q = newCustomersRows(db, p).select(sql<string>`s.created_at::text`.as("key"));
+      if (after) {
+        const at = sql<Date>`${after.at}::timestamptz`;
+        q = q.where((eb) =>
+          eb.and([
+            eb("s.created_at", "<=", at),
+            eb.or([eb("s.created_at", "<", at), eb("s.id", ">", after.subscription)]),
+          ]),
+        );
+      }
+      return q.limit(limit).execute();
+    },
+    (r) => ({ at: r.key, subscription: r.subscription }),
+    size,
+  );
+}
+
+/** How many rows the new customers report has (its total), from the kept counts. */
 export async function countNewCustomers(db: Kysely<DB>, p: NewCustomersFilter = {}): Promise<number> {
-  const r = await newCustomersQuery(db, p)
-    .select((eb) => eb.fn.countAll<number>().as("n"))
-    .executeTakeFirstOrThrow();
-  return Number(r.n);
+  await foldSubscriptionCounts(db);
+  return subscriptionCount(db, { from: p.from, to: p.to, entity: p.entity, source: p.source, given: false });
+}
+
+/** One page of the report as the API serves it: the page's rows and how many rows the report has. */
+export async function newCustomersPage(db: Kysely<DB>, p: NewCustomersFilter) {
+  return { items: await newCustomers(db, p), total: await countNewCustomers(db, p) };
 }

@@ -1,10 +1,10 @@
-/** CSV for French spreadsheets, batches, upload sniffing and the error mapping (unit). */
+/** CSV for French spreadsheets, keyset batches, upload sniffing and the error mapping (unit). */
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { toEcartError } from "../../src/http/errors.js";
 import { acceptDocument, sniffType } from "../../src/http/uploads.js";
 import { EcartError, ErrorCode, HTTP_STATUS } from "../../src/platform/errors.js";
-import { BOM, batches, csvField, csvLine, toCsv } from "../../src/reports/csv.js";
+import { BOM, csvField, csvLine, keysetBatches, toCsv } from "../../src/reports/csv.js";
 
 describe("CSV", () => {
   it.each([
@@ -27,35 +27,45 @@ describe("CSV", () => {
     expect(csvLine(["PDS-1", 12, null, "é"])).toBe("PDS-1;12;;é\r\n");
   });
 
-  it("streams the BOM and header first, then each batch, fetching until a short page", async () => {
-    const calls: Array<[number, number]> = [];
-    const data = Array.from({ length: 5 }, (_, i) => ({ n: i }));
-    const fetch = async (limit: number, offset: number) => {
-      calls.push([limit, offset]);
-      return data.slice(offset, offset + limit);
+  it("streams the BOM and header first, then each batch, each fetched after the last key, until a short batch", async () => {
+    const calls: Array<[number | undefined, number]> = [];
+    const data = Array.from({ length: 5 }, (_, i) => ({ n: i * 10 }));
+    const fetch = async (after: number | undefined, limit: number) => {
+      calls.push([after, limit]);
+      return data.filter((r) => after === undefined || r.n > after).slice(0, limit);
     };
     const chunks: string[] = [];
-    for await (const c of toCsv([{ header: "N°", value: (r: { n: number }) => r.n }], batches(fetch, 2)))
-      chunks.push(c);
+    const rows = keysetBatches(fetch, (r) => r.n, 2);
+    for await (const c of toCsv([{ header: "N°", value: (r: { n: number }) => r.n }], rows)) chunks.push(c);
     expect(calls).toEqual([
-      [2, 0],
-      [2, 2],
-      [2, 4],
+      [undefined, 2],
+      [10, 2],
+      [30, 2],
     ]);
     expect(chunks[0]).toBe(`${BOM}N°\r\n`);
-    expect(chunks.join("")).toBe(`${BOM}N°\r\n0\r\n1\r\n2\r\n3\r\n4\r\n`);
-    const exact: Array<[number, number]> = [];
-    for await (const _ of batches(async (l, o) => {
-      exact.push([l, o]);
-      return data.slice(0, 4).slice(o, o + l);
-    }, 2)) {
-      /* drain */
-    }
+    expect(chunks).toHaveLength(4);
+    expect(chunks.join("")).toBe(`${BOM}N°\r\n0\r\n10\r\n20\r\n30\r\n40\r\n`);
+    // A last batch that is exactly full needs one more (empty) fetch to know it was the last.
+    const exact: Array<[number | undefined, number]> = [];
+    const seen: number[] = [];
+    for await (const batch of keysetBatches(
+      async (after: number | undefined, limit: number) => {
+        exact.push([after, limit]);
+        return data
+          .slice(0, 4)
+          .filter((r) => after === undefined || r.n > after)
+          .slice(0, limit);
+      },
+      (r) => r.n,
+      2,
+    ))
+      seen.push(...batch.map((r) => r.n));
     expect(exact).toEqual([
-      [2, 0],
-      [2, 2],
-      [2, 4],
+      [undefined, 2],
+      [10, 2],
+      [30, 2],
     ]);
+    expect(seen).toEqual([0, 10, 20, 30]);
   });
 });
 

@@ -9,13 +9,13 @@ import {
   INTERMEDIATE_COLUMNS,
   NEW_CUSTOMERS_COLUMNS,
 } from "../../reports/columns.js";
-import { batches, type Column, toCsv } from "../../reports/csv.js";
+import { type Column, toCsv } from "../../reports/csv.js";
 import {
   casesByEntity,
-  countIntermediateConsumption,
-  countNewCustomers,
-  intermediateConsumption,
-  newCustomers,
+  intermediateConsumptionBatches,
+  intermediateConsumptionPage,
+  newCustomersBatches,
+  newCustomersPage,
 } from "../../reports/queries.js";
 import type { AppDeps } from "../app.js";
 import { errors, pageIn } from "../schemas.js";
@@ -118,7 +118,9 @@ export async function reportRoutes(app: FastifyInstance, deps: AppDeps) {
         reply,
         "dossiers-par-entite",
         CASES_BY_ENTITY_COLUMNS,
-        batches(async (_l, offset) => (offset === 0 ? casesByEntity(k, req.query) : [])),
+        (async function* () {
+          yield await casesByEntity(k, req.query); // one row per entity, type and status: a single batch
+        })(),
       ),
   );
 
@@ -133,10 +135,10 @@ export async function reportRoutes(app: FastifyInstance, deps: AppDeps) {
       },
     },
     async (req) => {
-      const rows = await newCustomers(k, { ...req.query, limit: req.query.limit ?? 50 });
+      const page = await newCustomersPage(k, { ...req.query, limit: req.query.limit ?? 50 });
       return {
-        total: await countNewCustomers(k, req.query),
-        items: rows.map((r) => ({ ...r, createdAt: iso(r.createdAt) as string })),
+        total: page.total,
+        items: page.items.map((r) => ({ ...r, createdAt: iso(r.createdAt) as string })),
       };
     },
   );
@@ -144,12 +146,7 @@ export async function reportRoutes(app: FastifyInstance, deps: AppDeps) {
     "/reports/new-customers.csv",
     { config, schema: { tags: ["reports"], querystring: newCustomersQuery } },
     async (req, reply) =>
-      sendCsv(
-        reply,
-        "nouveaux-clients",
-        NEW_CUSTOMERS_COLUMNS,
-        batches((limit, offset) => newCustomers(k, { ...req.query, limit, offset })),
-      ),
+      sendCsv(reply, "nouveaux-clients", NEW_CUSTOMERS_COLUMNS, newCustomersBatches(k, req.query)),
   );
 
   api.get(
@@ -162,10 +159,7 @@ export async function reportRoutes(app: FastifyInstance, deps: AppDeps) {
         response: { 200: z.object({ total: z.number(), items: z.array(intermediateRow) }), ...errors },
       },
     },
-    async (req) => ({
-      total: await countIntermediateConsumption(k, req.query),
-      items: await intermediateConsumption(k, { ...req.query, limit: req.query.limit ?? 50 }),
-    }),
+    async (req) => intermediateConsumptionPage(k, { ...req.query, limit: req.query.limit ?? 50 }),
   );
   api.get(
     "/reports/intermediate-consumption.csv",
@@ -175,7 +169,7 @@ export async function reportRoutes(app: FastifyInstance, deps: AppDeps) {
         reply,
         "consommation-intermediaire",
         INTERMEDIATE_COLUMNS,
-        batches((limit, offset) => intermediateConsumption(k, { ...req.query, limit, offset })),
+        intermediateConsumptionBatches(k, req.query),
       ),
   );
 }
