@@ -1,14 +1,21 @@
 /**
- * Figure 5: R13's reports over a large history on PostgreSQL: one page of each report (the API's
- * first page, 50 rows) and the CSV export. Data: N cases over two years, their parties, service points,
- * subscriptions, two comments each, R9 findings on 5% of them, and 10 readings per service point,
- * generated set-based. Baseline of each page, interleaved: a primary-key lookup of one case on the
- * same database through the same Kysely pool (the floor of any request).
+ * Figure 5: R13's reports over a large history on PostgreSQL: one page of each report as the API serves
+ * it (the first 50 rows and the report's total) and the CSV export. Data: N cases over two years, their
+ * parties, service points, subscriptions, two comments each, R9 findings on 5% of them, and 10 readings
+ * per service point, generated set-based. Baseline of each page, interleaved: a primary-key lookup of one
+ * case on the same database through the same Kysely pool (the floor of any request).
  */
+import { sql } from "kysely";
 import { R9_COMMENT } from "../src/move-in/wording.js";
 import { NEW_CUSTOMERS_COLUMNS } from "../src/reports/columns.js";
-import { batches, toCsv } from "../src/reports/csv.js";
-import { casesByEntity, intermediateConsumption, newCustomers } from "../src/reports/queries.js";
+import { toCsv } from "../src/reports/csv.js";
+import {
+  casesByEntity,
+  intermediateConsumptionPage,
+  newCustomersBatches,
+  newCustomersPage,
+  periodInstants,
+} from "../src/reports/queries.js";
 import {
   benchDatabase,
   client,
@@ -26,18 +33,8 @@ import {
 
 const ENTITIES = 12;
 
-/** The indexes migration 500_report_indexes.sql adds. */
-const REPORT_INDEXES = [
-  "cases_paris_day_entity_type_status",
-  "cases_entity_type_status",
-  "subscriptions_created_desc",
-  "subscriptions_entity_created_desc",
-  "subscriptions_paris_day",
-  "intermediate_consumptions_to_date",
-];
-
 /** Set-based generation; `n` cases, `perSp` readings per service point. */
-function generation(n: number, perSp: number): string[] {
+export function generation(n: number, perSp: number): string[] {
   return [
     `insert into service_points (id, address, owner_name, created_at)
      select 'PDS-' || lpad(g::text, 8, '0'), g || ' rue de la Source, 69003 Lyon',
@@ -93,8 +90,7 @@ function generation(n: number, perSp: number): string[] {
 interface PageQuery {
   id: string;
   label: string;
-  run: () => Promise<unknown[]>;
-  explainSql?: string;
+  run: () => Promise<unknown>;
 }
 
 export async function benchReports(quick: boolean): Promise<Section> {
@@ -129,28 +125,28 @@ export async function benchReports(quick: boolean): Promise<Section> {
         },
         {
           id: "new_customers.first",
-          label: "new customers, first page",
-          run: () => newCustomers(k, { limit: 50 }),
+          label: "new customers, first page + total",
+          run: () => newCustomersPage(k, { limit: 50 }),
         },
         {
           id: "new_customers.month",
-          label: "new customers, one month, first page",
-          run: () => newCustomers(k, { ...month, limit: 50 }),
+          label: "new customers, one month, first page + total",
+          run: () => newCustomersPage(k, { ...month, limit: 50 }),
         },
         {
           id: "new_customers.entity",
-          label: "new customers, one entity, first page",
-          run: () => newCustomers(k, { entity: "FO-3", limit: 50 }),
+          label: "new customers, one entity, first page + total",
+          run: () => newCustomersPage(k, { entity: "FO-3", limit: 50 }),
         },
         {
           id: "intermediate.first",
-          label: "intermediate consumption, first page",
-          run: () => intermediateConsumption(k, { limit: 50 }),
+          label: "intermediate consumption, first page + total",
+          run: () => intermediateConsumptionPage(k, { limit: 50 }),
         },
         {
           id: "intermediate.month",
-          label: "intermediate consumption, one month",
-          run: () => intermediateConsumption(k, { ...month, limit: 50 }),
+          label: "intermediate consumption, one month, first page + total",
+          run: () => intermediateConsumptionPage(k, { ...month, limit: 50 }),
         },
       ];
       const baseline = async () => {
@@ -163,30 +159,8 @@ export async function benchReports(quick: boolean): Promise<Section> {
         );
         return t.seconds * 1000;
       };
-      // Without the report indexes of migration 500 (dropped, timed, recreated): what they buy.
-      const withoutIndexes: Record<string, number> = {};
-      const indexDefs = (
-        await c.query<{ name: string; def: string }>(
-          `select indexname as name, indexdef as def from pg_indexes where indexname = any($1::text[])`,
-          [REPORT_INDEXES],
-        )
-      ).rows;
-      for (const ix of indexDefs) await c.query(`drop index ${ix.name}`);
       for (const p of pages) {
-        await p.run();
-        const ms: number[] = [];
-        for (let i = 0; i < 3; i++) ms.push((await timed(p.run)).seconds * 1000);
-        withoutIndexes[p.id] = round(median(ms), 1);
-      }
-      for (const ix of indexDefs) await c.query(ix.def);
-      await c.query("vacuum analyze");
-      notes.push(
-        `without migration 500's indexes (ms, median of 3): ${Object.entries(withoutIndexes)
-          .map(([id, ms]) => `${id} ${ms}`)
-          .join(", ")}`,
-      );
-      for (const p of pages) {
-        await p.run(); // warm the cache and the plan
+        await p.run(); // warm the cache and the plan (and fold the generation's count changes)
         const r = await interleave(quick ? 5 : 9, baseline, async () => (await timed(p.run)).seconds * 1000);
         const ms = median(r.subject);
         const base = median(r.baseline);
@@ -203,18 +177,54 @@ export async function benchReports(quick: boolean): Promise<Section> {
           }),
         );
       }
-      // Plans of the SQL behind each page (EXPLAIN ANALYZE), compiled by Kysely.
+      // Plans of every SELECT behind each page (EXPLAIN (ANALYZE, BUFFERS)), compiled by Kysely.
       for (const p of pages) {
-        const compiled = await captureSql(p.run);
-        if (compiled) plans[p.id] = await explain(c, compiled.sql, compiled.parameters as unknown[]);
+        const statements = (await captureSql(p.run)).filter((q) => /^\s*select\b/i.test(q.sql));
+        for (const [i, q] of statements.entries())
+          plans[`${p.id}#${i + 1}`] = await explain(c, q.sql, q.parameters as unknown[]);
       }
 
-      // CSV export: the new customers report, streamed in batches, written to nowhere; RSS growth.
+      // The same answers by the query shapes used before migrations 510 and 511 (median of 3, same run).
+      const before: Record<string, number> = {};
+      const previous: Record<string, string> = {
+        "cases_by_entity.all (group-by of every case)":
+          "select entity, type, status, count(*)::int from cases group by entity, type, status order by 1, 2, 3",
+        "new_customers.month rows (Paris day of each row)": `select s.id from subscriptions s join parties p on p.id = s.party_id join service_points sp on sp.id = s.service_point_id
+           where s.created_by <> 'given' and (s.created_at at time zone 'Europe/Paris')::date between '${month.from}' and '${month.to}'
+           order by s.created_at desc, s.id limit 50`,
+        "new_customers total (count of the joined rows)": `select count(*) from subscriptions s join parties p on p.id = s.party_id join service_points sp on sp.id = s.service_point_id
+           where s.created_by <> 'given'`,
+        "intermediate total (joined rows, R9 comment probed per finding)": `select count(*) from intermediate_consumptions ic join service_points sp on sp.id = ic.service_point_id
+           join subscriptions s on s.id = ic.subscription_id join cases c on c.id = ic.case_id
+           where exists (select 1 from case_comments cc where cc.case_id = ic.case_id and cc.body = '${R9_COMMENT}')`,
+      };
+      for (const [label, text] of Object.entries(previous)) {
+        // Without migration 511's index (dropped in a transaction that is rolled back).
+        await c.query("begin");
+        try {
+          await c.query("drop index case_comments_r9");
+          await c.query(text);
+          const ms: number[] = [];
+          for (let i = 0; i < 3; i++) ms.push((await timed(() => c.query(text))).seconds * 1000);
+          before[label] = round(median(ms), 1);
+        } finally {
+          await c.query("rollback");
+        }
+      }
+      notes.push(
+        `previous query shapes, same data (ms, median of 3): ${Object.entries(before)
+          .map(([id, ms]) => `${id} ${ms}`)
+          .join("; ")}`,
+      );
+
+      // CSV export: the new customers report, streamed in keyset batches, written to nowhere; RSS growth.
       const csvRows = Number(process.env.BENCH_CSV_ROWS ?? (quick ? 20_000 : 100_000));
       const csvFrom = "2024-01-01";
       const csvTo = new Date(Date.parse("2024-01-01") + Math.ceil((csvRows / n) * 730) * 86_400_000)
         .toISOString()
         .slice(0, 10);
+      const exportCsv = () =>
+        toCsv(NEW_CUSTOMERS_COLUMNS, newCustomersBatches(k, { from: csvFrom, to: csvTo }));
       global.gc?.();
       const csv = await withRss(async () => {
         let bytes = 0;
@@ -222,10 +232,7 @@ export async function benchReports(quick: boolean): Promise<Section> {
         const firstLast: number[] = [];
         let t = Date.now();
         let at = 0;
-        for await (const chunk of toCsv(
-          NEW_CUSTOMERS_COLUMNS,
-          batches((limit, offset) => newCustomers(k, { from: csvFrom, to: csvTo, limit, offset })),
-        )) {
+        for await (const chunk of exportCsv()) {
           bytes += Buffer.byteLength(chunk);
           lines += chunk.split("\r\n").length - 1;
           if (lines - at >= 5000) {
@@ -237,20 +244,19 @@ export async function benchReports(quick: boolean): Promise<Section> {
         return { bytes, lines, msPer5000: firstLast };
       });
       const exportSeconds = await timed(async () => {
-        for await (const _ of toCsv(
-          NEW_CUSTOMERS_COLUMNS,
-          batches((limit, offset) => newCustomers(k, { from: csvFrom, to: csvTo, limit, offset })),
-        ));
+        for await (const _ of exportCsv());
       });
-      const copy = await timed(() =>
-        c
-          .query(
-            `copy (select s.id, p.id, p.name, s.service_point_id, sp.address, s.start_date, s.start_index, s.start_source, s.entity, s.case_id, s.created_at
+      const { since, before: until } = periodInstants({ from: csvFrom, to: csvTo });
+      const csvSql = `select s.id, p.id, p.name, s.service_point_id, sp.address, s.start_date, s.start_index, s.start_source, s.entity, s.case_id, s.created_at
                    from subscriptions s join parties p on p.id = s.party_id join service_points sp on sp.id = s.service_point_id
-                  where s.created_by <> 'given' and (s.created_at at time zone 'Europe/Paris')::date between '${csvFrom}' and '${csvTo}'
-                  order by s.created_at desc, s.id) to '/dev/null' with (format csv, delimiter ';')`,
-          )
-          .catch(() => null),
+                  where s.created_by <> 'given' and s.created_at >= '${since?.toISOString()}' and s.created_at < '${until?.toISOString()}'
+                  order by s.created_at desc, s.id`;
+      const copy = await timed(() =>
+        c.query(`copy (${csvSql}) to '/dev/null' with (format csv, delimiter ';')`).catch(() => null),
+      );
+      // What one batch cost at the end of the export when it paged by OFFSET (before keyset batches).
+      const lastOffsetBatch = await timed(() =>
+        c.query(`${csvSql} limit 1000 offset ${Math.max(0, csv.value.lines - 1001)}`),
       );
       const growth = csv.endMb - csv.startMb;
       const msPer = csv.value.msPer5000;
@@ -281,9 +287,25 @@ export async function benchReports(quick: boolean): Promise<Section> {
         }),
       );
       notes.push(
-        `CSV: ${csv.value.lines.toLocaleString("en")} lines, ${round(csv.value.bytes / 2 ** 20, 1)} MB, RSS start ${round(csv.startMb)} → peak ${round(csv.peakMb)} → end ${round(csv.endMb)} MB (growth ${round(growth, 1)} MB); ms per 5,000 lines, first → last: ${msPer.slice(0, 2).join(", ")} … ${msPer.slice(-2).join(", ")} (offset paging: each batch re-reads the rows before it)`,
+        `CSV: ${csv.value.lines.toLocaleString("en")} lines, ${round(csv.value.bytes / 2 ** 20, 1)} MB, RSS start ${round(csv.startMb)} → peak ${round(csv.peakMb)} → end ${round(csv.endMb)} MB (growth ${round(growth, 1)} MB); ms per 5,000 lines, first → last: ${msPer.slice(0, 2).join(", ")} … ${msPer.slice(-2).join(", ")} (keyset batches of 1,000: each starts where the last ended); the last 1,000 rows by OFFSET paging (before) took ${round(lastOffsetBatch.seconds * 1000)} ms`,
       );
-      return { name: "R13 reports (PostgreSQL)", figures, notes, details: { plans, withoutIndexes } };
+
+      // Steady state of the kept counts: 1,000 commands each close or reopen one case (one statement
+      // each, as commands write), then the report folds their changes and reads.
+      const writes = await timed(async () => {
+        for (let i = 0; i < 1000; i++)
+          await sql`update cases set status = case status when 'OPEN' then 'CLOSED' else 'OPEN' end
+                     where id = ${`CASE-${String(1 + Math.floor(Math.random() * n)).padStart(8, "0")}`}`.execute(
+            k,
+          );
+      });
+      const pending = Number((await c.query("select count(*)::int as n from case_count_changes")).rows[0].n);
+      const fold = await timed(() => casesByEntity(k));
+      const after = await timed(() => casesByEntity(k));
+      notes.push(
+        `kept counts: 1,000 single-case updates took ${round(writes.seconds, 2)} s (triggers included) and left ${pending} pending changes; the next whole-history report (fold + read) took ${round(fold.seconds * 1000, 1)} ms, the one after ${round(after.seconds * 1000, 1)} ms`,
+      );
+      return { name: "R13 reports (PostgreSQL)", figures, notes, details: { plans, before } };
     } finally {
       await c.end();
     }
@@ -292,21 +314,19 @@ export async function benchReports(quick: boolean): Promise<Section> {
   }
 }
 
-/** The SQL and parameters of the first query a report runs (to EXPLAIN it). */
+/** The SQL and parameters of every query a report runs (to EXPLAIN them). */
 async function captureSql(
   run: () => Promise<unknown>,
-): Promise<{ sql: string; parameters: readonly unknown[] } | null> {
-  let captured: { sql: string; parameters: readonly unknown[] } | null = null;
+): Promise<Array<{ sql: string; parameters: readonly unknown[] }>> {
+  const captured: Array<{ sql: string; parameters: readonly unknown[] }> = [];
   const proto = (await import("pg")).default.Client.prototype as unknown as {
     query: (...a: unknown[]) => unknown;
   };
   const original = proto.query;
   proto.query = function (this: unknown, ...a: unknown[]) {
     const q = a[0] as { text?: string; values?: unknown[] } | string;
-    if (!captured) {
-      if (typeof q === "string") captured = { sql: q, parameters: (a[1] as unknown[]) ?? [] };
-      else if (q?.text) captured = { sql: q.text, parameters: q.values ?? [] };
-    }
+    if (typeof q === "string") captured.push({ sql: q, parameters: (a[1] as unknown[]) ?? [] });
+    else if (q?.text) captured.push({ sql: q.text, parameters: q.values ?? [] });
     return original.apply(this, a);
   };
   try {
