@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { addDays, daysBetween, isIsoDate, localDate, startOfDay, subtractYears } from "./dates.js";
+import { addDays, dayNumber, daysBetween, isIsoDate, localDate, startOfDay, subtractYears } from "./dates.js";
 
 describe("calendar dates in Europe/Paris", () => {
   it.each(["2024-02-29", "2023-12-31"])("%s is a date", (d) => expect(isIsoDate(d)).toBe(true));
@@ -21,4 +21,20 @@ describe("calendar dates in Europe/Paris", () => {
     expect(daysBetween("2021-10-26", "2022-11-18")).toBe(388);
     expect(subtractYears("2026-03-10", 2)).toBe("2024-03-10");
   });
+  it("day numbers agree with Date.UTC, leap years and centuries included", () => {
+    for (let t = Date.UTC(1899, 0, 1); t <= Date.UTC(2101, 11, 31); t += 86_400_000 * 3) {
+      const iso = new Date(t).toISOString().slice(0, 10);
+      expect(dayNumber(iso)).toBe(t / 86_400_000);
+      expect(isIsoDate(iso)).toBe(true);
+    }
+    expect(dayNumber("1970-01-01")).toBe(0);
+    expect(dayNumber("2023-02-30")).toBe(dayNumber("2023-03-02"));
+  });
+  it.each(["1900-02-29", "2100-02-29", "2023-04-31", "2024-00-10", "2024-01-00", "0099-01-01", "2024-01-1x"])(
+    "%s is not a date",
+    (d) => expect(isIsoDate(d)).toBe(false),
+  );
+  it.each(["2000-02-29", "2024-04-30", "0100-01-01", "9999-12-31"])("%s is a date", (d) =>
+    expect(isIsoDate(d)).toBe(true),
+  );
 });

@@ -4,16 +4,28 @@
  */
 export const DEFAULT_TIME_ZONE = "Europe/Paris";
 
-const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
-/** True for a real calendar date written YYYY-MM-DD. */
+/** True for a real calendar date written YYYY-MM-DD (years before 0100 are refused, as Date.UTC reads them as 19xx). */
 export function isIsoDate(s: unknown): s is string {
-  if (typeof s !== "string") return false;
-  const m = ISO_DATE.exec(s);
-  if (!m) return false;
-  const [, y, mo, day] = m.map(Number) as [number, number, number, number];
-  const d = new Date(Date.UTC(y, mo - 1, day));
-  return d.toISOString().slice(0, 10) === s;
+  if (typeof s !== "string" || !ISO_DATE.test(s)) return false;
+  const y = digits(s, 0, 4);
+  const m = digits(s, 5, 2);
+  const d = digits(s, 8, 2);
+  return y >= 100 && m >= 1 && m <= 12 && d >= 1 && d <= daysInMonth(y, m);
+}
+
+/** The number written by `n` ASCII digits of `s` from `at` (the caller checked they are digits). */
+function digits(s: string, at: number, n: number): number {
+  let v = 0;
+  for (let i = at; i < at + n; i++) v = v * 10 + s.charCodeAt(i) - 48;
+  return v;
+}
+
+/** Days in month `m` (1–12) of year `y`, leap years included. */
+function daysInMonth(y: number, m: number): number {
+  if (m !== 2) return m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
+  return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
 }
 
 const fmtCache = new Map<string, Intl.DateTimeFormat>();
@@ -75,22 +87,25 @@ export function subtractYears(date: string, years: number): string {
   return target.toISOString().slice(0, 10);
 }
 
-/** Days since 1970-01-01 of a YYYY-MM-DD date, read digit by digit (hot in plausibility checks). */
-function epochDay(d: string): number {
-  const y =
-    (d.charCodeAt(0) - 48) * 1000 +
-    (d.charCodeAt(1) - 48) * 100 +
-    (d.charCodeAt(2) - 48) * 10 +
-    d.charCodeAt(3) -
-    48;
-  const m = (d.charCodeAt(5) - 48) * 10 + d.charCodeAt(6) - 48;
-  const day = (d.charCodeAt(8) - 48) * 10 + d.charCodeAt(9) - 48;
-  return Date.UTC(y, m - 1, day) / 86_400_000;
+/**
+ * Day number of a YYYY-MM-DD date: days since 1970-01-01, by integer arithmetic on its digits (no Date;
+ * hot in plausibility checks and the bulk import). A day past the month's end counts on into the next.
+ */
+export function dayNumber(d: string): number {
+  const y = digits(d, 0, 4);
+  const m = digits(d, 5, 2);
+  const day = digits(d, 8, 2);
+  // Days from the civil date (H. Hinnant's algorithm): years start in March, eras of 400 years.
+  const yy = m <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5) + day - 1;
+  return era * 146_097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719_468;
 }
 
 /** Whole days from a to b (b − a). */
 export function daysBetween(a: string, b: string): number {
-  return epochDay(b) - epochDay(a);
+  return dayNumber(b) - dayNumber(a);
 }
 
 /** DD/MM/YYYY, as letters and the console write dates. */

@@ -3,7 +3,7 @@
  * state: first and last VALID index, how many, the last date seen. Pure: the import carries one per
  * meter in memory and advances it row by row; appendReading builds one from the database.
  */
-import { daysBetween } from "../platform/dates.js";
+import { dayNumber, daysBetween } from "../platform/dates.js";
 import { type DatedIndex, meterUsage, type Plausibility, type PlausibilityInput } from "./plausibility.js";
 
 export interface MeterHistory {
@@ -69,15 +69,28 @@ export function plausibilityInput(h: MeterHistory, replaced?: MeterHistory | nul
 
 /** The history after one more reading, checked in date order: a VALID one becomes the "previous valid". */
 export function advance(h: MeterHistory, r: DatedIndex, p: Pick<Plausibility, "status">): MeterHistory {
-  const lastDate = h.lastDate && h.lastDate > r.date ? h.lastDate : r.date;
-  if (p.status !== "VALID") return { ...h, lastDate };
-  return {
-    ...h,
-    first: h.first ?? r,
-    previous: r,
-    validCount: Math.min(h.validCount + 1, 2),
-    lastDate,
-  };
+  const next = { ...h };
+  applyReading(next, r, p.status === "VALID");
+  return next;
+}
+
+/** advance, in place (the import's carried state: no copy per row). */
+export function applyReading(h: MeterHistory, r: DatedIndex, valid: boolean): void {
+  if (!h.lastDate || h.lastDate < r.date) h.lastDate = r.date;
+  if (!valid) return;
+  if (!h.first) h.first = r;
+  h.previous = r;
+  h.validCount = Math.min(h.validCount + 1, 2);
+}
+
+/** A dated index carrying its day number (computed once here, never again by the plausibility check). */
+export function withDay(d: DatedIndex): DatedIndex {
+  return { date: d.date, index: d.index, day: d.day ?? dayNumber(d.date) };
+}
+
+/** The history with its first and previous VALID readings carrying their day numbers (see withDay). */
+export function withDays(h: MeterHistory): MeterHistory {
+  return { ...h, first: h.first && withDay(h.first), previous: h.previous && withDay(h.previous) };
 }
 
 /** The meter a replacement took over from: among the service point's others, the last one removed on or before its installation. */

@@ -3,7 +3,7 @@
  * Pure: the caller gives the earlier VALID readings; nothing here reads or writes storage.
  */
 import type { PlausibilityConfig } from "../platform/config.js";
-import { daysBetween } from "../platform/dates.js";
+import { dayNumber } from "../platform/dates.js";
 
 export const DEFAULT_PLAUSIBILITY: PlausibilityConfig = {
   lowFactor: 0.2,
@@ -18,7 +18,12 @@ export const SLIP_DIVISORS = [10, 100, 1000] as const;
 export interface DatedIndex {
   date: string;
   index: number;
+  /** The date as a day number (dayNumber), when the caller computed it once already (the import does). */
+  day?: number;
 }
+
+/** The day number of a dated index: the one it carries, else computed from its date. */
+const dayOf = (d: DatedIndex): number => d.day ?? dayNumber(d.date);
 
 export interface PlausibilityInput {
   /** The first earlier VALID reading of the history (null when none). */
@@ -59,7 +64,7 @@ export function averageDailyUse(
       return Math.max(h.carriedDailyUse, cfg.minDailyUseM3);
     return cfg.householdYearlyM3 / 365;
   }
-  const days = daysBetween(h.first.date, h.previous.date);
+  const days = dayOf(h.previous) - dayOf(h.first);
   const avg = days > 0 ? meterUsage(h.first.index, h.previous.index, h.digits) / days : 0;
   return Math.max(avg, cfg.minDailyUseM3);
 }
@@ -71,21 +76,29 @@ export function expectedUsageRange(
   cfg: PlausibilityConfig = DEFAULT_PLAUSIBILITY,
 ): [number, number] | null {
   if (!h.previous) return null;
-  const days = Math.max(1, daysBetween(h.previous.date, date));
-  const e = averageDailyUse(h, cfg) * days;
-  // Guard the floating-point edge (0.2 × 65 = 13.000000000000002) before rounding.
-  const lo = Math.floor(roundTiny(cfg.lowFactor * e));
-  const hi = Math.ceil(roundTiny(cfg.highFactor * e));
-  return [lo, hi];
+  const e = expectedUsage(h, h.previous, dayNumber(date), cfg);
+  return [lowBound(e, cfg), highBound(e, cfg)];
 }
+
+/** e = average daily use × days since the previous valid reading (at least one day). */
+const expectedUsage = (h: PlausibilityInput, previous: DatedIndex, day: number, cfg: PlausibilityConfig) =>
+  averageDailyUse(h, cfg) * Math.max(1, day - dayOf(previous));
+
+// Guard the floating-point edge (0.2 × 65 = 13.000000000000002) before rounding.
+const lowBound = (e: number, cfg: PlausibilityConfig) => Math.floor(roundTiny(cfg.lowFactor * e));
+const highBound = (e: number, cfg: PlausibilityConfig) => Math.ceil(roundTiny(cfg.highFactor * e));
 
 const roundTiny = (x: number) => Math.round(x * 1e9) / 1e9;
 
 /** §4: the slip correction: ⌊index / 10^k⌋ for the smallest k in {1,2,3} inside the expected index range. */
 export function suggestSlip(index: number, range: [number, number]): number | null {
+  return suggestSlipBetween(index, range[0], range[1]);
+}
+
+function suggestSlipBetween(index: number, lo: number, hi: number): number | null {
   for (const d of SLIP_DIVISORS) {
     const candidate = Math.floor(index / d);
-    if (candidate >= range[0] && candidate <= range[1]) return candidate;
+    if (candidate >= lo && candidate <= hi) return candidate;
   }
   return null;
 }
@@ -116,37 +129,120 @@ export function meterUsage(
   return wrapped !== null && wrapped <= maxPlausible ? wrapped : to - from;
 }
 
+/**
+ * The verdict of checkReading, as flat fields written into an object the caller reuses: the check
+ * allocates nothing. `hasPrevious` false (a first reading): usage and ranges are meaningless.
+ */
+export interface Verdict {
+  status: "VALID" | "SUSPECT";
+  lowUsage: boolean;
+  rollover: boolean;
+  hasPrevious: boolean;
+  usage: number;
+  usageLo: number;
+  usageHi: number;
+  indexLo: number;
+  indexHi: number;
+  suggestedIndex: number | null;
+}
+
+/** A verdict to pass to checkReading (and reuse from reading to reading). */
+export function newVerdict(): Verdict {
+  return {
+    status: "VALID",
+    lowUsage: false,
+    rollover: false,
+    hasPrevious: false,
+    usage: 0,
+    usageLo: 0,
+    usageHi: 0,
+    indexLo: 0,
+    indexHi: 0,
+    suggestedIndex: null,
+  };
+}
+
+/**
+ * §4, the check itself, on day numbers: a usage above the range or below zero is SUSPECT (with the slip
+ * suggestion); below the range is VALID with LOW_USAGE; across a rollover is VALID with ROLLOVER; a first
+ * reading is VALID. `day` is the reading's day number; history entries carrying `day` are not re-parsed.
+ * Writes into `out` and returns it. assessReading and the bulk import both run this function.
+ */
+export function checkReading(
+  h: PlausibilityInput,
+  day: number,
+  index: number,
+  cfg: PlausibilityConfig,
+  out: Verdict,
+): Verdict {
+  out.lowUsage = false;
+  out.rollover = false;
+  out.suggestedIndex = null;
+  const previous = h.previous;
+  if (!previous) {
+    out.status = "VALID";
+    out.hasPrevious = false;
+    out.usage = 0;
+    out.usageLo = out.usageHi = out.indexLo = out.indexHi = 0;
+    return out;
+  }
+  const e = expectedUsage(h, previous, day, cfg);
+  const lo = lowBound(e, cfg);
+  const hi = highBound(e, cfg);
+  out.hasPrevious = true;
+  out.usageLo = lo;
+  out.usageHi = hi;
+  out.indexLo = previous.index + lo;
+  out.indexHi = previous.index + hi;
+  let usage = index - previous.index;
+  if (usage < 0) {
+    const wrapped = rolloverUsage(previous.index, index, h.digits);
+    // The meter passed 99…9 → 0: neither a backwards reading nor a slip.
+    if (wrapped !== null && wrapped <= hi) {
+      usage = wrapped;
+      out.rollover = true;
+    }
+  }
+  out.usage = usage;
+  if (usage < 0 || usage > hi) {
+    out.status = "SUSPECT";
+    out.rollover = false;
+    out.suggestedIndex = suggestSlipBetween(index, out.indexLo, out.indexHi);
+    return out;
+  }
+  out.status = "VALID";
+  out.lowUsage = usage < lo;
+  return out;
+}
+
+/** The warnings of a verdict, in the order §4 lists them (a rollover, then a low usage). */
+export function warningsOf(v: Verdict): PlausibilityWarning[] {
+  const w: PlausibilityWarning[] = [];
+  if (v.rollover) w.push("ROLLOVER");
+  if (v.lowUsage) w.push("LOW_USAGE");
+  return w;
+}
+
+/** A verdict as the commands and the API show it. */
+export function plausibilityOf(v: Verdict): Plausibility {
+  if (!v.hasPrevious)
+    return { status: "VALID", warnings: [], usage: null, expected: null, suggestedIndex: null };
+  return {
+    status: v.status,
+    warnings: warningsOf(v),
+    usage: v.usage,
+    expected: { usage: [v.usageLo, v.usageHi], index: [v.indexLo, v.indexHi] },
+    suggestedIndex: v.suggestedIndex,
+  };
+}
+
 /** §4: a usage above the range or below zero is SUSPECT; below the range is VALID with LOW_USAGE; a first reading is VALID. */
 export function assessReading(
   h: PlausibilityInput,
   reading: DatedIndex,
   cfg: PlausibilityConfig = DEFAULT_PLAUSIBILITY,
 ): Plausibility {
-  const range = expectedUsageRange(h, reading.date, cfg);
-  if (!h.previous || !range) {
-    return { status: "VALID", warnings: [], usage: null, expected: null, suggestedIndex: null };
-  }
-  const indexRange: [number, number] = [h.previous.index + range[0], h.previous.index + range[1]];
-  const expected = { usage: range, index: indexRange };
-  const warnings: PlausibilityWarning[] = [];
-  let usage = reading.index - h.previous.index;
-  const wrapped = rolloverUsage(h.previous.index, reading.index, h.digits);
-  if (usage < 0 && wrapped !== null && wrapped <= range[1]) {
-    // The meter passed 99…9 → 0: neither a backwards reading nor a slip.
-    usage = wrapped;
-    warnings.push("ROLLOVER");
-  }
-  if (usage < 0 || usage > range[1]) {
-    return {
-      status: "SUSPECT",
-      warnings: [],
-      usage,
-      expected,
-      suggestedIndex: suggestSlip(reading.index, indexRange),
-    };
-  }
-  if (usage < range[0]) warnings.push("LOW_USAGE");
-  return { status: "VALID", warnings, usage, expected, suggestedIndex: null };
+  return plausibilityOf(checkReading(h, dayOf(reading), reading.index, cfg, newVerdict()));
 }
 
 /**
