@@ -33,16 +33,26 @@ export const COPY_COLUMNS = [
 const COPY_SQL = `copy readings (${COPY_COLUMNS.join(", ")}) from stdin with (format text)`;
 const COPY_BLOB_SQL = `copy readings (${COPY_COLUMNS.join(", ")}) from '/dev/blob' with (format text)`;
 
+const COPY_SPECIAL = /[\\\t\n\r]/;
+
 /** One value in COPY's text format: \N for null, backslash, tab and line breaks escaped. */
 export function copyValue(v: string | number | null): string {
   if (v === null) return "\\N";
   if (typeof v === "number") return String(v);
+  if (!COPY_SPECIAL.test(v)) return v;
   return v.replace(/\\/g, "\\\\").replace(/\t/g, "\\t").replace(/\n/g, "\\n").replace(/\r/g, "\\r");
+}
+
+/** Values as tab-separated COPY text fields, without the line's end. */
+export function copyFields(values: Array<string | number | null>): string {
+  let s = copyValue(values[0] ?? null);
+  for (let i = 1; i < values.length; i++) s += `\t${copyValue(values[i] ?? null)}`;
+  return s;
 }
 
 /** A COPY text line for one reading (values in COPY_COLUMNS order). */
 export function copyLine(values: Array<string | number | null>): string {
-  return `${values.map(copyValue).join("\t")}\n`;
+  return `${copyFields(values)}\n`;
 }
 
 export interface BatchAudit {

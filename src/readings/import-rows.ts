@@ -3,7 +3,7 @@
  * checks against the database (service point, meter, date order) happen in import.ts.
  */
 import { createHash } from "node:crypto";
-import { isIsoDate } from "../platform/dates.js";
+import { dayNumber, isIsoDate } from "../platform/dates.js";
 import { EcartError } from "../platform/errors.js";
 import type { ReadingType } from "../platform/schema.js";
 import { ENTERED_TYPES } from "./commands.js";
@@ -35,6 +35,8 @@ export interface ImportRow {
   /** The meter serial as written, or null: the meter in place at that date. */
   meter: string | null;
   date: string;
+  /** The date as a day number (dayNumber), computed once for the plausibility check. */
+  day: number;
   index: number;
   type: ReadingType;
   /** Content key: the same reading imported twice is the same key (readings.import_key is unique). */
@@ -128,6 +130,7 @@ export function parseImportRecord(
       servicePoint: spRaw,
       meter,
       date,
+      day: dayNumber(date),
       index,
       type: type as ReadingType,
       key: importKey(spRaw, meter, date, index, type),

@@ -10,12 +10,20 @@ import { once } from "node:events";
 import { createWriteStream } from "node:fs";
 import { type Readable, Transform } from "node:stream";
 import { parse } from "csv-parse";
+import { sql } from "kysely";
 import { type Context, today } from "../platform/context.js";
 import type { Database } from "../platform/db.js";
 import type { ReadingType } from "../platform/schema.js";
 import { ENTERED_TYPES } from "./commands.js";
-import { advance, type MeterHistory, meterInPlace, plausibilityInput, replacedMeter } from "./history.js";
-import { type BatchLoader, batchLoader, copyLine } from "./import-load.js";
+import {
+  applyReading,
+  type MeterHistory,
+  meterInPlace,
+  plausibilityInput,
+  replacedMeter,
+  withDays,
+} from "./history.js";
+import { type BatchLoader, batchLoader, copyFields, copyLine } from "./import-load.js";
 import {
   type ImportRow,
   isHeader,
@@ -24,7 +32,7 @@ import {
   REJECT_REASONS,
   type RejectCode,
 } from "./import-rows.js";
-import { assessReading } from "./plausibility.js";
+import { checkReading, newVerdict, type Verdict, warningsOf } from "./plausibility.js";
 import { loadMeterHistories } from "./store.js";
 
 /** Rows per batch (one transaction, one COPY): large enough for speed, small enough to keep memory flat. */
@@ -140,13 +148,43 @@ export async function importReadings(
 
   let batch: ParsedRow[] = [];
   let first = true;
+  const verdict = newVerdict();
+  // The last batch's load (COPY and commit) runs while the next batch is read and parsed.
+  let loading = null as Promise<void> | null;
+  const settle = async () => {
+    const l = loading;
+    loading = null;
+    await l;
+  };
   const flush = async () => {
     if (batch.length === 0) return;
-    await runBatch(db, loader, ctx, cache, batch, sum, writeReject, opts.source);
+    const rows = batch;
     batch = [];
+    // Checks run against committed data only: the batch before is in the database (its keys, its histories).
+    await settle();
+    const checked = await checkBatch(db, loader, ctx, cache, rows, sum, writeReject, verdict);
     sum.batches++;
+    if (checked) {
+      const l = loader
+        .load(checked.text, checked.count, {
+          at: ctx.now,
+          actor: ctx.actor.user,
+          role: ctx.actor.role,
+          entity: ctx.actor.entity,
+          details: {
+            file: opts.source,
+            lines: [checked.firstLine, checked.lastLine],
+            inserted: checked.count,
+          },
+        })
+        .then(() => {
+          sum.inserted += checked.count;
+          progress();
+        });
+      l.catch(() => {}); // awaited by settle(); this only marks it handled while the next batch is read
+      loading = l;
+    } else progress();
     sum.peakHeapMb = Math.max(sum.peakHeapMb, Math.round(process.memoryUsage().heapUsed / 1048576));
-    progress();
   };
   try {
     for await (const { record, info } of parser as AsyncIterable<{
@@ -171,7 +209,9 @@ export async function importReadings(
       await writeReject({ line: m.line, code: "MALFORMED", reason: REJECT_REASONS.MALFORMED });
     }
     await flush();
+    await settle();
   } finally {
+    await loading?.catch(() => {});
     rejects.end();
     await once(rejects, "close").catch(() => {});
   }
@@ -181,8 +221,24 @@ export async function importReadings(
   return sum;
 }
 
-/** Checks a batch against the database and the carried histories, then loads what passes in one transaction. */
-async function runBatch(
+/** The histories of service points met for the first time, in one query (without JIT: its compilation cost more than the query). */
+async function loadHistories(db: Database, servicePoints: string[]): Promise<Map<string, MeterHistory[]>> {
+  return db.kysely.transaction().execute(async (trx) => {
+    await sql`set local jit = off`.execute(trx);
+    return loadMeterHistories(trx, servicePoints);
+  });
+}
+
+/** A checked batch: its readings as COPY text, how many, and the file lines they span. */
+interface CheckedBatch {
+  text: string;
+  count: number;
+  firstLine: number;
+  lastLine: number;
+}
+
+/** Checks a batch against the database and the carried histories; returns what passes, to be loaded in one transaction. */
+async function checkBatch(
   db: Database,
   loader: BatchLoader,
   ctx: Context,
@@ -190,17 +246,19 @@ async function runBatch(
   batch: ParsedRow[],
   sum: ImportSummary,
   writeReject: (r: { line: number; code: RejectCode; reason: string }) => Promise<void>,
-  source: string,
-): Promise<void> {
+  v: Verdict,
+): Promise<CheckedBatch | null> {
   const rows = batch.filter((p): p is { ok: true; row: ImportRow } => p.ok).map((p) => p.row);
   const unseen = [...new Set(rows.map((r) => r.servicePoint).filter((sp) => !cache.has(sp)))];
   if (unseen.length > 0) {
-    const loaded = await loadMeterHistories(db.kysely, unseen);
-    for (const sp of unseen) cache.set(sp, loaded.get(sp) ?? null);
+    const loaded = await loadHistories(db, unseen);
+    for (const sp of unseen) cache.set(sp, loaded.get(sp)?.map(withDays) ?? null);
   }
   const present = await loader.existingKeys(rows.map((r) => r.key));
   const inBatch = new Set<string>();
-  const recordedAt = ctx.now.toISOString();
+  // The same last three columns on every line of the batch.
+  const tail = copyLine([ctx.now.toISOString(), ctx.actor.user, ctx.actor.entity]);
+  const cfg = ctx.config.plausibility;
   let text = "";
   let count = 0;
   let firstLine = 0;
@@ -244,46 +302,34 @@ async function runBatch(
       });
       continue;
     }
-    const v = assessReading(
-      plausibilityInput(at, replacedMeter(at, meters)),
-      { date: r.date, index: r.index },
-      ctx.config.plausibility,
-    );
-    meters[meters.indexOf(at)] = advance(at, { date: r.date, index: r.index }, v);
+    const replaced = replacedMeter(at, meters);
+    checkReading(replaced ? plausibilityInput(at, replaced) : at, r.day, r.index, cfg, v);
+    applyReading(at, { date: r.date, index: r.index, day: r.day }, v.status === "VALID");
     inBatch.add(r.key);
     if (v.status === "SUSPECT") sum.suspect++;
-    if (v.warnings.includes("LOW_USAGE")) sum.lowUsage++;
-    if (v.warnings.includes("ROLLOVER")) sum.rollovers++;
-    text += copyLine([
+    if (v.lowUsage) sum.lowUsage++;
+    if (v.rollover) sum.rollovers++;
+    const expected = v.hasPrevious;
+    text += copyFields([
       r.servicePoint,
       at.meterId,
       r.date,
       r.index,
       r.type,
       v.status,
-      v.usage,
-      v.expected?.usage[0] ?? null,
-      v.expected?.usage[1] ?? null,
-      v.expected?.index[0] ?? null,
-      v.expected?.index[1] ?? null,
+      expected ? v.usage : null,
+      expected ? v.usageLo : null,
+      expected ? v.usageHi : null,
+      expected ? v.indexLo : null,
+      expected ? v.indexHi : null,
       v.suggestedIndex,
-      `{${v.warnings.join(",")}}`,
+      v.lowUsage || v.rollover ? `{${warningsOf(v).join(",")}}` : "{}",
       r.key,
-      recordedAt,
-      ctx.actor.user,
-      ctx.actor.entity,
     ]);
+    text += `\t${tail}`;
     count++;
     if (!firstLine) firstLine = r.line;
     lastLine = r.line;
   }
-  if (count === 0) return;
-  await loader.load(text, count, {
-    at: ctx.now,
-    actor: ctx.actor.user,
-    role: ctx.actor.role,
-    entity: ctx.actor.entity,
-    details: { file: source, lines: [firstLine, lastLine], inserted: count },
-  });
-  sum.inserted += count;
+  return count === 0 ? null : { text, count, firstLine, lastLine };
 }

@@ -58,14 +58,14 @@ export async function loadMeterHistories(
   const exclude = opts.excludeId ? sql`and r.id <> ${opts.excludeId}` : sql``;
   const same = sql`r.service_point_id = m.service_point_id and r.meter_id is not distinct from m.id ${upTo} ${exclude}`;
   const res = await sql<HistoryRow>`
-    with m as (
-      select id, service_point_id, serial, digits, installed_on, start_index, removed_on
-        from meters where service_point_id = any(${servicePointIds}::text[])
+    with s as (select distinct u.id from unnest(${servicePointIds}::text[]) as u(id)),
+    m as (
+      select x.id, x.service_point_id, x.serial, x.digits, x.installed_on, x.start_index, x.removed_on
+        from s join meters x on x.service_point_id = s.id
       union all
       select null::bigint, sp.id, null::text, null::int, null::date, 0::bigint, null::date
-        from service_points sp
-       where sp.id = any(${servicePointIds}::text[])
-         and not exists (select 1 from meters x where x.service_point_id = sp.id)
+        from s join service_points sp on sp.id = s.id
+       where not exists (select 1 from meters x where x.service_point_id = sp.id)
     )
     select m.service_point_id, m.id as meter_id, m.serial, m.digits, m.installed_on::text as installed_on,
            m.start_index, m.removed_on::text as removed_on,
