@@ -134,6 +134,11 @@ export async function benchReports(quick: boolean): Promise<Section> {
           run: () => newCustomersPage(k, { ...month, limit: 50 }),
         },
         {
+          id: "new_customers.early_month",
+          label: "new customers, an early month, first page + total",
+          run: () => newCustomersPage(k, { from: "2023-02-01", to: "2023-02-28", limit: 50 }),
+        },
+        {
           id: "new_customers.entity",
           label: "new customers, one entity, first page + total",
           run: () => newCustomersPage(k, { entity: "FO-3", limit: 50 }),
@@ -230,6 +235,7 @@ export async function benchReports(quick: boolean): Promise<Section> {
         let bytes = 0;
         let lines = 0;
         const firstLast: number[] = [];
+        const rssMb: number[] = [];
         let t = Date.now();
         let at = 0;
         for await (const chunk of exportCsv()) {
@@ -237,11 +243,12 @@ export async function benchReports(quick: boolean): Promise<Section> {
           lines += chunk.split("\r\n").length - 1;
           if (lines - at >= 5000) {
             firstLast.push(Date.now() - t);
+            rssMb.push(round(process.memoryUsage.rss() / 2 ** 20));
             t = Date.now();
             at = lines;
           }
         }
-        return { bytes, lines, msPer5000: firstLast };
+        return { bytes, lines, msPer5000: firstLast, rssMb };
       });
       const exportSeconds = await timed(async () => {
         for await (const _ of exportCsv());
@@ -287,7 +294,7 @@ export async function benchReports(quick: boolean): Promise<Section> {
         }),
       );
       notes.push(
-        `CSV: ${csv.value.lines.toLocaleString("en")} lines, ${round(csv.value.bytes / 2 ** 20, 1)} MB, RSS start ${round(csv.startMb)} → peak ${round(csv.peakMb)} → end ${round(csv.endMb)} MB (growth ${round(growth, 1)} MB); ms per 5,000 lines, first → last: ${msPer.slice(0, 2).join(", ")} … ${msPer.slice(-2).join(", ")} (keyset batches of 1,000: each starts where the last ended); the last 1,000 rows by OFFSET paging (before) took ${round(lastOffsetBatch.seconds * 1000)} ms`,
+        `CSV: ${csv.value.lines.toLocaleString("en")} lines, ${round(csv.value.bytes / 2 ** 20, 1)} MB, RSS start ${round(csv.startMb)} → peak ${round(csv.peakMb)} → end ${round(csv.endMb)} MB (growth ${round(growth, 1)} MB); ms per 5,000 lines, first → last: ${msPer.slice(0, 2).join(", ")} … ${msPer.slice(-2).join(", ")} (keyset batches of 1,000: each starts where the last ended); RSS every 5,000 lines (MB): ${csv.value.rssMb.join(", ")}; the last 1,000 rows by OFFSET paging (before) took ${round(lastOffsetBatch.seconds * 1000)} ms`,
       );
 
       // Steady state of the kept counts: 1,000 commands each close or reopen one case (one statement

@@ -29,19 +29,26 @@ export const csvLine = (fields: Array<string | number | boolean | null | undefin
  * Reads a query batch after batch, each from where the last one ended (keyset): `fetch(after, limit)`
  * returns up to `limit` rows that come after the key `after` (the first rows when undefined) in a fixed,
  * total order, and `keyOf` gives a row's key. Each batch costs the same however far the export has gone.
+ * The next batch is read while the current one is written out: at most two batches are held.
  */
 export async function* keysetBatches<T, K>(
   fetch: (after: K | undefined, limit: number) => Promise<T[]>,
   keyOf: (row: T) => K,
   size = CSV_BATCH,
 ): AsyncGenerator<T[]> {
-  let after: K | undefined;
+  const read = (after: K | undefined) => {
+    const p = fetch(after, size);
+    p.catch(() => {}); // an export stopped early leaves its read-ahead unawaited: not an unhandled rejection
+    return p;
+  };
+  let next = read(undefined);
   for (;;) {
-    const rows = await fetch(after, size);
-    if (rows.length > 0) yield rows;
+    const rows = await next;
     const last = rows.at(-1);
-    if (rows.length < size || last === undefined) return;
-    after = keyOf(last);
+    const more = rows.length === size && last !== undefined;
+    if (more) next = read(keyOf(last));
+    if (rows.length > 0) yield rows;
+    if (!more) return;
   }
 }
 

@@ -69,6 +69,34 @@ describe("CSV", () => {
   });
 });
 
+describe("keyset batches, read ahead", () => {
+  const failingAfterFirst = (calls: number[]) => async (after: number | undefined, limit: number) => {
+    calls.push(after ?? -1);
+    if (after !== undefined) throw new Error("connection closed");
+    return Array.from({ length: limit }, (_, i) => i);
+  };
+
+  it("reads the next batch while the current one is written, and reports its failure to the reader", async () => {
+    const calls: number[] = [];
+    const seen: number[][] = [];
+    await expect(async () => {
+      for await (const b of keysetBatches(failingAfterFirst(calls), (r) => r, 2)) seen.push(b);
+    }).rejects.toThrow("connection closed");
+    expect(seen).toEqual([[0, 1]]);
+    expect(calls).toEqual([-1, 1]);
+  });
+
+  it("lets a reader stop early (a client gone) without an unhandled rejection from the read-ahead", async () => {
+    const calls: number[] = [];
+    for await (const b of keysetBatches(failingAfterFirst(calls), (r) => r, 2)) {
+      expect(b).toEqual([0, 1]);
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 20));
+    expect(calls).toEqual([-1, 1]); // the read-ahead ran, failed, and nobody awaited it
+  });
+});
+
 describe("uploads", () => {
   it("recognises PDF, JPEG and PNG by their first bytes only", () => {
     expect(sniffType(Buffer.from("%PDF-1.7"))).toBe("application/pdf");
