@@ -153,6 +153,16 @@ export async function benchReports(quick: boolean): Promise<Section> {
           label: "intermediate consumption, one month, first page + total",
           run: () => intermediateConsumptionPage(k, { ...month, limit: 50 }),
         },
+        {
+          id: "intermediate.entity",
+          label: "intermediate consumption, one entity, first page + total",
+          run: () => intermediateConsumptionPage(k, { entity: "FO-4", limit: 50 }),
+        },
+        {
+          id: "intermediate.owner",
+          label: "intermediate consumption, part of an owner's name, first page + total",
+          run: () => intermediateConsumptionPage(k, { owner: "sci 99", limit: 50 }),
+        },
       ];
       const baseline = async () => {
         const t = await timed(() =>
