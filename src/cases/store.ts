@@ -1,8 +1,8 @@
 /** Storage for cases, their comments and tasks. Queries only. */
-import type { Transaction } from "kysely";
+import { sql, type Transaction } from "kysely";
 import type { Deadline } from "../move-in/deadline.js";
 import { lockServicePoint } from "../move-in/store.js";
-import { audit } from "../platform/audit.js";
+import { audit, auditAll } from "../platform/audit.js";
 import type { Context } from "../platform/context.js";
 import { EcartError, ErrorCode } from "../platform/errors.js";
 import type { CaseType, DB, MoveInFacts, RegularizationFacts, TaskKind } from "../platform/schema.js";
@@ -64,11 +64,25 @@ export async function loadCaseForUpdate(trx: Trx, id: string) {
 export type CaseRow = Awaited<ReturnType<typeof loadCaseForUpdate>>;
 
 export async function addComment(trx: Trx, ctx: Context, caseId: string, body: string): Promise<void> {
-  await trx
-    .insertInto("case_comments")
-    .values({ case_id: caseId, body, created_at: ctx.now, author: ctx.actor.user, entity: ctx.actor.entity })
-    .execute();
+  await addComments(trx, ctx, [{ caseId, body }]);
 }
+
+/** Adds many comments, in their order, in one statement whatever their number (one array per column). */
+export async function addComments(
+  trx: Trx,
+  ctx: Context,
+  comments: Array<{ caseId: string; body: string }>,
+): Promise<void> {
+  if (comments.length === 0) return;
+  await sql`
+    insert into case_comments (case_id, body, created_at, author, entity)
+    select c.case_id, c.body, ${ctx.now}::timestamptz, ${ctx.actor.user}::text, ${ctx.actor.entity}::text
+      from unnest(${comments.map((c) => c.caseId)}::text[], ${comments.map((c) => c.body)}::text[])
+           as c(case_id, body)`.execute(trx);
+}
+
+/** `column = any(ids)`: one bind parameter for a whole list of ids. */
+const anyOf = (ids: string[]) => sql<string>`any(${ids}::text[])`;
 
 export async function addTask(trx: Trx, ctx: Context, caseId: string, kind: TaskKind, d: Deadline) {
   const row = await trx
@@ -98,25 +112,47 @@ export async function openTasks(trx: Trx, caseId: string) {
 
 /** Closes the case's open tasks as DONE (worked) or EXPIRED (deadline passed). */
 export async function closeTasks(trx: Trx, ctx: Context, caseId: string, status: "DONE" | "EXPIRED") {
+  await closeTasksOf(trx, ctx, [caseId], status);
+}
+
+/** Closes the open tasks of many cases in one statement; audited case after case, in the order given. */
+export async function closeTasksOf(trx: Trx, ctx: Context, caseIds: string[], status: "DONE" | "EXPIRED") {
+  if (caseIds.length === 0) return;
   const closed = await trx
     .updateTable("tasks")
     .set({ status, closed_at: ctx.now, closed_by: ctx.actor.user })
-    .where("case_id", "=", caseId)
+    .where("case_id", "=", anyOf(caseIds))
     .where("status", "=", "OPEN")
-    .returning("id")
+    .returning(["id", "case_id"])
     .execute();
-  for (const t of closed)
-    await audit(trx, ctx, `task.${status.toLowerCase()}`, "task", t.id, { case: caseId });
+  const order = new Map(caseIds.map((id, i) => [id, i]));
+  closed.sort((a, b) => (order.get(a.case_id) as number) - (order.get(b.case_id) as number));
+  await auditAll(
+    trx,
+    ctx,
+    closed.map((t) => ({
+      action: `task.${status.toLowerCase()}`,
+      objectType: "task",
+      objectId: t.id,
+      details: { case: t.case_id },
+    })),
+  );
 }
 
 export async function hasPlannedIntervention(trx: Trx, caseId: string): Promise<boolean> {
-  const r = await trx
+  return (await withPlannedIntervention(trx, [caseId])).has(caseId);
+}
+
+/** Those of the cases whose reconnection visit is still planned. */
+export async function withPlannedIntervention(trx: Trx, caseIds: string[]): Promise<Set<string>> {
+  if (caseIds.length === 0) return new Set();
+  const rows = await trx
     .selectFrom("interventions")
-    .select("id")
-    .where("case_id", "=", caseId)
+    .select("case_id")
+    .where("case_id", "=", anyOf(caseIds))
     .where("status", "=", "PLANNED")
-    .executeTakeFirst();
-  return !!r;
+    .execute();
+  return new Set(rows.map((r) => r.case_id));
 }
 
 export async function closeCase(trx: Trx, ctx: Context, caseId: string): Promise<void> {
@@ -137,6 +173,40 @@ export async function closeUnlessVisitPending(trx: Trx, ctx: Context, caseId: st
 
 export async function setCaseSubscription(trx: Trx, caseId: string, subscriptionId: string) {
   await trx.updateTable("cases").set({ subscription_id: subscriptionId }).where("id", "=", caseId).execute();
+}
+
+/**
+ * setCaseSubscription then closeUnlessVisitPending for many cases, in one update (one new row
+ * version per case): each case linked to its new subscription, and closed unless its reconnection
+ * visit is pending. Closings audited in the order given; the cases closed.
+ */
+export async function setSubscriptionsAndClose(
+  trx: Trx,
+  ctx: Context,
+  links: Array<{ caseId: string; subscriptionId: string }>,
+): Promise<Set<string>> {
+  if (links.length === 0) return new Set();
+  const pending = await withPlannedIntervention(
+    trx,
+    links.map((l) => l.caseId),
+  );
+  const closing = links.map((l) => !pending.has(l.caseId));
+  await sql`
+    update cases c
+       set subscription_id = v.sub,
+           status = case when v.close then 'CLOSED' else c.status end,
+           closed_at = case when v.close then ${ctx.now}::timestamptz else c.closed_at end,
+           closed_by = case when v.close then ${ctx.actor.user}::text else c.closed_by end
+      from unnest(${links.map((l) => l.caseId)}::text[], ${links.map((l) => l.subscriptionId)}::text[],
+                  ${closing}::boolean[]) as v(id, sub, close)
+     where c.id = v.id`.execute(trx);
+  const closed = links.filter((_, i) => closing[i]).map((l) => l.caseId);
+  await auditAll(
+    trx,
+    ctx,
+    closed.map((id) => ({ action: "case.closed", objectType: "case", objectId: id })),
+  );
+  return new Set(closed);
 }
 
 export async function updateMoveIn(trx: Trx, caseId: string, facts: MoveInFacts) {

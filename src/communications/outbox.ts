@@ -2,8 +2,8 @@
  * The transactional outbox (SPEC §5): a command that decides to write to a customer
  * inserts the message in its own transaction; a worker delivers it later, once.
  */
-import type { Transaction } from "kysely";
-import { audit } from "../platform/audit.js";
+import { sql, type Transaction } from "kysely";
+import { audit, auditAll } from "../platform/audit.js";
 import type { Context } from "../platform/context.js";
 import type { Database } from "../platform/db.js";
 import { EcartError, ErrorCode } from "../platform/errors.js";
@@ -28,6 +28,14 @@ export interface MessageFacts {
   [key: string]: unknown;
 }
 
+/** A message a command decides to send. */
+export interface OutgoingMessage {
+  template: Template;
+  to: Recipient;
+  facts: MessageFacts;
+  links?: { caseId?: string | null; contestId?: string | null };
+}
+
 /** Writes a message to the outbox, in the caller's transaction. */
 export async function enqueue(
   trx: Transaction<DB>,
@@ -37,28 +45,66 @@ export async function enqueue(
   facts: MessageFacts,
   links: { caseId?: string | null; contestId?: string | null } = {},
 ): Promise<string> {
+  const [id] = await enqueueAll(trx, ctx, [{ template, to, facts, links }]);
+  return id as string;
+}
+
+/**
+ * Writes many messages to the outbox in one statement whatever their number (one array per column,
+ * not one bind parameter per value); their ids, in the same order.
+ */
+export async function enqueueAll(
+  trx: Transaction<DB>,
+  ctx: Context,
+  messages: OutgoingMessage[],
+): Promise<string[]> {
+  if (messages.length === 0) return [];
+  const rows = messages.map(messageRow);
+  const col = <K extends keyof MessageRow>(k: K) => rows.map((r) => r[k]);
+  // Rows are inserted, and their ids returned, in the order of the arrays.
+  const inserted = await sql<{ id: string }>`
+    insert into communications (template, channel, recipient_name, to_address, party_id, case_id,
+                                service_point_id, contest_id, payload, next_attempt_at, created_at)
+    select m.template, m.channel, m.recipient_name, m.to_address, m.party_id, m.case_id, m.service_point_id,
+           m.contest_id, m.payload, ${ctx.now}::timestamptz, ${ctx.now}::timestamptz
+      from unnest(${col("template")}::text[], ${col("channel")}::text[], ${col("recipient_name")}::text[],
+                  ${col("to_address")}::text[], ${col("party_id")}::text[], ${col("case_id")}::text[],
+                  ${col("service_point_id")}::text[], ${col("contest_id")}::text[], ${col("payload")}::jsonb[])
+           as m(template, channel, recipient_name, to_address, party_id, case_id, service_point_id, contest_id,
+                payload)
+    returning id`.execute(trx);
+  const ids = inserted.rows.map((r) => r.id);
+  await auditAll(
+    trx,
+    ctx,
+    messages.map((m, i) => ({
+      action: "communication.queued",
+      objectType: "communication",
+      objectId: ids[i] as string,
+      details: { template: m.template, channel: channelFor(m.to) },
+    })),
+  );
+  return ids;
+}
+
+type MessageRow = ReturnType<typeof messageRow>;
+
+/** The outbox row of a message: its channel and address by SPEC §5, the facts as its payload. */
+function messageRow({ template, to, facts, links = {} }: OutgoingMessage) {
   const channel = channelFor(to);
   const address =
     channel === "EMAIL" ? (to.email as string) : (to.postal_address ?? facts.servicePoint.address);
-  const row = await trx
-    .insertInto("communications")
-    .values({
-      template,
-      channel,
-      recipient_name: to.name,
-      to_address: address,
-      party_id: to.id,
-      case_id: links.caseId ?? facts.caseId ?? null,
-      service_point_id: facts.servicePoint.id,
-      contest_id: links.contestId ?? null,
-      payload: JSON.stringify({ ...facts, recipient: { name: to.name, postalAddress: to.postal_address } }),
-      next_attempt_at: ctx.now,
-      created_at: ctx.now,
-    })
-    .returning("id")
-    .executeTakeFirstOrThrow();
-  await audit(trx, ctx, "communication.queued", "communication", row.id, { template, channel });
-  return row.id;
+  return {
+    template,
+    channel,
+    recipient_name: to.name,
+    to_address: address,
+    party_id: to.id,
+    case_id: links.caseId ?? facts.caseId ?? null,
+    service_point_id: facts.servicePoint.id,
+    contest_id: links.contestId ?? null,
+    payload: JSON.stringify({ ...facts, recipient: { name: to.name, postalAddress: to.postal_address } }),
+  };
 }
 
 /** The outbox as advisors see it, newest first; `status` filters. */

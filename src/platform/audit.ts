@@ -1,7 +1,15 @@
 /** R15: every change is recorded with who, when and from which entity. Append-only. */
-import type { Transaction } from "kysely";
+import { sql, type Transaction } from "kysely";
 import type { Context } from "./context.js";
 import type { DB } from "./schema.js";
+
+/** One audit entry: what was done to which object. */
+export interface AuditEntry {
+  action: string;
+  objectType: string;
+  objectId: string;
+  details?: Record<string, unknown> | undefined;
+}
 
 export async function audit(
   trx: Transaction<DB>,
@@ -11,17 +19,22 @@ export async function audit(
   objectId: string,
   details?: Record<string, unknown>,
 ): Promise<void> {
-  await trx
-    .insertInto("audit_log")
-    .values({
-      at: ctx.now,
-      actor: ctx.actor.user,
-      role: ctx.actor.role,
-      entity: ctx.actor.entity,
-      action,
-      object_type: objectType,
-      object_id: objectId,
-      details: details ? JSON.stringify(details) : null,
-    })
-    .execute();
+  await auditAll(trx, ctx, [{ action, objectType, objectId, details }]);
+}
+
+/**
+ * Records many entries, in their order, in one statement whatever their number: one array per
+ * column (unnest), not one bind parameter per value.
+ */
+export async function auditAll(trx: Transaction<DB>, ctx: Context, entries: AuditEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  const { now, actor } = ctx;
+  const details = entries.map((e) => (e.details ? JSON.stringify(e.details) : null));
+  await sql`
+    insert into audit_log (at, actor, role, entity, action, object_type, object_id, details)
+    select ${now}::timestamptz, ${actor.user}::text, ${actor.role}::text, ${actor.entity}::text,
+           e.action, e.object_type, e.object_id, e.details
+      from unnest(${entries.map((e) => e.action)}::text[], ${entries.map((e) => e.objectType)}::text[],
+                  ${entries.map((e) => e.objectId)}::text[], ${details}::jsonb[])
+           as e(action, object_type, object_id, details)`.execute(trx);
 }

@@ -1,0 +1,240 @@
+/**
+ * Storage for many move-in decisions at once (the deadline sweep's batches): the multi-row forms
+ * of store.ts's reads and writes, a handful of statements for a whole batch. Queries only; the
+ * rules stay in the pure functions they share with the one-case path.
+ */
+import { sql, type Transaction } from "kysely";
+import type { MessageFacts } from "../communications/outbox.js";
+import { auditAll } from "../platform/audit.js";
+import type { Context } from "../platform/context.js";
+import { frenchDate } from "../platform/dates.js";
+import { EcartError, ErrorCode } from "../platform/errors.js";
+import type { DB } from "../platform/schema.js";
+import { plausibilityInput, replacedMeter } from "../readings/history.js";
+import { assessReading, type Plausibility, type PlausibilityInput } from "../readings/plausibility.js";
+import { loadMeterHistories, type NewReading } from "../readings/store.js";
+import type { NewSubscription } from "./store.js";
+
+type Trx = Transaction<DB>;
+
+/** `column = any(ids)`: one bind parameter for a whole list of ids. */
+const anyOf = (ids: string[]) => sql<string>`any(${[...new Set(ids)]}::text[])`;
+
+/** A service point with its current meter, as letters and readings name them. */
+export interface Place {
+  id: string;
+  address: string;
+  meter: { id: number; serial: string } | null;
+}
+
+/** The service points with their current meter (store.ts's currentMeter), in one query. */
+export async function placesOf(trx: Trx, servicePointIds: string[]): Promise<Map<string, Place>> {
+  const out = new Map<string, Place>();
+  if (servicePointIds.length === 0) return out;
+  const rows = await trx
+    .selectFrom("service_points as sp")
+    .leftJoin("meters as m", (j) =>
+      j.onRef("m.service_point_id", "=", "sp.id").on("m.removed_on", "is", null),
+    )
+    .select(["sp.id", "sp.address", "m.id as meter_id", "m.serial"])
+    .where("sp.id", "=", anyOf(servicePointIds))
+    .execute();
+  for (const r of rows) {
+    if (out.has(r.id)) continue;
+    const meter = r.meter_id === null ? null : { id: Number(r.meter_id), serial: r.serial as string };
+    out.set(r.id, { id: r.id, address: r.address, meter });
+  }
+  return out;
+}
+
+/** Facts every letter and email about a case names (SPEC §5), from a place already loaded. */
+export function placeFacts(place: Place, caseId: string | null): MessageFacts {
+  return {
+    servicePoint: { id: place.id, address: place.address },
+    meterSerial: place.meter?.serial ?? null,
+    caseId,
+  };
+}
+
+/** The parties, by id, in one query. */
+export async function partiesOf(trx: Trx, ids: string[]) {
+  const rows =
+    ids.length === 0
+      ? []
+      : await trx.selectFrom("parties").selectAll().where("id", "=", anyOf(ids)).execute();
+  return new Map(rows.map((p) => [p.id, p]));
+}
+
+/** Another occupant's subscription: covers days from a date on (open, or ended after it). */
+export interface Occupant {
+  id: string;
+  start_date: string;
+  end_date: string | null;
+}
+
+/**
+ * store.ts's occupantSince for many (service point, date) pairs in one query: for each pair, in
+ * order, the latest-starting subscription covering days from that date on, or null.
+ */
+export async function occupantsSince(
+  trx: Trx,
+  pairs: Array<{ servicePointId: string; date: string }>,
+): Promise<Array<Occupant | null>> {
+  if (pairs.length === 0) return [];
+  const rows = await sql<Occupant & { i: number }>`
+    select v.i::int as i, s.id, s.start_date::text as start_date, s.end_date::text as end_date
+      from unnest(${pairs.map((p) => p.servicePointId)}::text[], ${pairs.map((p) => p.date)}::date[])
+           with ordinality as v(sp, d, i)
+      cross join lateral (
+        select id, start_date, end_date from subscriptions
+         where service_point_id = v.sp and (end_date is null or end_date > v.d)
+         order by start_date desc limit 1) s`.execute(trx);
+  const out: Array<Occupant | null> = pairs.map(() => null);
+  for (const { i, ...o } of rows.rows) out[Number(i) - 1] = o;
+  return out;
+}
+
+/** The refusal of a subscription that would bill another occupant's days twice (as store.ts's insertSubscription). */
+export function overlapRefusal(other: Occupant, s: Pick<NewSubscription, "servicePointId" | "date">) {
+  return new EcartError(
+    other.end_date ? ErrorCode.DATE_BEFORE_TERMINATION : ErrorCode.PREDECESSOR_NOT_TERMINATED,
+    other.end_date
+      ? `Un autre occupant (abonnement ${other.id}, du ${frenchDate(other.start_date)} au ${frenchDate(other.end_date)}) a été abonné depuis le ${frenchDate(s.date)} : l'abonnement ne peut pas commencer avant sa résiliation. À traiter par le back office.`
+      : `Un autre abonnement (${other.id}) est en cours sur ce point de desserte : enregistrez d'abord son départ.`,
+    `subscription from ${s.date} at ${s.servicePointId} would overlap ${other.id}`,
+    "date",
+  );
+}
+
+/** Refuses a batch that names one service point twice: each item's checks assume the others are not there. */
+function assertOnePerServicePoint(servicePointIds: string[], what: string): void {
+  if (new Set(servicePointIds).size !== servicePointIds.length)
+    throw new Error(`${what}: at most one per service point in a batch`);
+}
+
+/**
+ * store.ts's insertSubscription for many subscriptions at once (one per service point): the
+ * overlap refusal checked for all in one query (under the caller's service point locks), the rows,
+ * the parties become subscribers, the starts enter the history (MOVE_IN), the audit entries.
+ * Throws (writing nothing) if any of them would overlap another occupant's period.
+ */
+export async function insertSubscriptions(
+  trx: Trx,
+  ctx: Context,
+  subs: NewSubscription[],
+): Promise<Array<{ id: string; readingId: string }>> {
+  if (subs.length === 0) return [];
+  assertOnePerServicePoint(
+    subs.map((s) => s.servicePointId),
+    "insertSubscriptions",
+  );
+  const others = await occupantsSince(trx, subs);
+  subs.forEach((s, i) => {
+    const other = others[i];
+    if (other) throw overlapRefusal(other, s);
+  });
+  // One array per column; rows are inserted, and their ids returned, in the order of the arrays.
+  const col = <T>(f: (s: NewSubscription) => T) => subs.map(f);
+  const rows = await sql<{ id: string }>`
+    insert into subscriptions (service_point_id, party_id, start_date, start_index, start_source, tags, case_id,
+                               created_at, created_by, entity)
+    select s.sp, s.party, s.date, s.index, s.source, coalesce(string_to_array(s.tags, ','), '{}'), s.case_id,
+           ${ctx.now}::timestamptz, ${ctx.actor.user}::text, ${ctx.actor.entity}::text
+      from unnest(${col((s) => s.servicePointId)}::text[], ${col((s) => s.partyId)}::text[],
+                  ${col((s) => s.date)}::date[], ${col((s) => s.index)}::bigint[], ${col((s) => s.source)}::text[],
+                  ${col((s) => (s.tags ?? []).join(","))}::text[], ${col((s) => s.caseId)}::text[])
+           as s(sp, party, date, index, source, tags, case_id)
+    returning id`.execute(trx);
+  await trx
+    .updateTable("parties")
+    .set({ role: "SUBSCRIBER" })
+    .where("id", "=", anyOf(subs.map((s) => s.partyId)))
+    .execute();
+  const readings = await appendReadings(
+    trx,
+    ctx,
+    subs.map((s) => ({
+      servicePointId: s.servicePointId,
+      meterId: s.meterId,
+      date: s.date,
+      index: s.index,
+      type: "MOVE_IN" as const,
+    })),
+  );
+  const ids = rows.rows.map((r) => r.id);
+  await auditAll(
+    trx,
+    ctx,
+    subs.map((s, i) => ({
+      action: "subscription.created",
+      objectType: "subscription",
+      objectId: ids[i] as string,
+      details: {
+        start: { date: s.date, index: s.index, source: s.source },
+        party: s.partyId,
+        case: s.caseId,
+      },
+    })),
+  );
+  return ids.map((id, i) => ({ id, readingId: (readings[i] as { id: string }).id }));
+}
+
+/**
+ * appendReading (readings/store.ts) for many readings at once, at most one per service point:
+ * each checked against its meter's history up to its date (one history query per distinct date),
+ * then inserted in one statement.
+ */
+export async function appendReadings(
+  trx: Trx,
+  ctx: Context,
+  readings: Array<Pick<NewReading, "servicePointId" | "meterId" | "date" | "index" | "type">>,
+): Promise<Array<{ id: string; plausibility: Plausibility }>> {
+  if (readings.length === 0) return [];
+  assertOnePerServicePoint(
+    readings.map((r) => r.servicePointId),
+    "appendReadings",
+  );
+  const byDate = new Map<string, string[]>();
+  for (const r of readings) byDate.set(r.date, [...(byDate.get(r.date) ?? []), r.servicePointId]);
+  const inputs = new Map<string, PlausibilityInput>();
+  for (const [date, spIds] of byDate) {
+    const histories = await loadMeterHistories(trx, spIds, { upTo: date });
+    for (const r of readings.filter((x) => x.date === date)) {
+      const all = histories.get(r.servicePointId) ?? [];
+      const h = all.find((x) => x.meterId === r.meterId);
+      inputs.set(
+        r.servicePointId,
+        h ? plausibilityInput(h, replacedMeter(h, all)) : { first: null, previous: null, validCount: 0 },
+      );
+    }
+  }
+  const verdicts = readings.map((r) =>
+    assessReading(
+      inputs.get(r.servicePointId) as PlausibilityInput,
+      { date: r.date, index: r.index },
+      ctx.config.plausibility,
+    ),
+  );
+  // One array per column; rows are inserted, and their ids returned, in the order of the arrays.
+  const col = <T>(f: (r: (typeof readings)[number], p: Plausibility) => T) =>
+    readings.map((r, i) => f(r, verdicts[i] as Plausibility));
+  const rows = await sql<{ id: string }>`
+    insert into readings (service_point_id, meter_id, reading_date, index_m3, type, status, usage_m3,
+                          expected_usage_lo, expected_usage_hi, expected_index_lo, expected_index_hi,
+                          suggested_index, warnings, recorded_at, recorded_by, entity)
+    select r.sp, r.meter, r.date, r.index, r.type, r.status, r.usage, r.usage_lo, r.usage_hi, r.index_lo,
+           r.index_hi, r.suggested, coalesce(string_to_array(r.warnings, ','), '{}'),
+           ${ctx.now}::timestamptz, ${ctx.actor.user}::text, ${ctx.actor.entity}::text
+      from unnest(${col((r) => r.servicePointId)}::text[], ${col((r) => r.meterId)}::bigint[],
+                  ${col((r) => r.date)}::date[], ${col((r) => r.index)}::bigint[], ${col((r) => r.type)}::text[],
+                  ${col((_, p) => p.status)}::text[], ${col((_, p) => p.usage)}::bigint[],
+                  ${col((_, p) => p.expected?.usage[0] ?? null)}::bigint[],
+                  ${col((_, p) => p.expected?.usage[1] ?? null)}::bigint[],
+                  ${col((_, p) => p.expected?.index[0] ?? null)}::bigint[],
+                  ${col((_, p) => p.expected?.index[1] ?? null)}::bigint[],
+                  ${col((_, p) => p.suggestedIndex)}::bigint[], ${col((_, p) => p.warnings.join(","))}::text[])
+           as r(sp, meter, date, index, type, status, usage, usage_lo, usage_hi, index_lo, index_hi, suggested,
+                warnings)
+    returning id`.execute(trx);
+  return rows.rows.map((row, i) => ({ id: row.id, plausibility: verdicts[i] as Plausibility }));
+}
