@@ -1,6 +1,7 @@
 /** Storage of accounts, sessions and API tokens. Queries only; secrets are kept as sha256 digests. */
 import { createHash, randomBytes } from "node:crypto";
 import type { Kysely } from "kysely";
+import { type Database, executePrepared } from "../platform/db.js";
 import { EcartError, ErrorCode } from "../platform/errors.js";
 import type { AccountRole, DB } from "../platform/schema.js";
 import { hashPassword, MIN_PASSWORD_LENGTH } from "./passwords.js";
@@ -136,26 +137,33 @@ export async function openSession(
   return { token, expiresAt };
 }
 
-/** The account behind a session cookie, if the session is live; refreshes its last use. */
+/**
+ * The account behind a session cookie, if the session is live: one lookup by digest (primary key),
+ * prepared; its last use is written at most once a minute.
+ */
 export async function accountForSession(
-  db: Kysely<DB>,
+  db: Database,
   token: string,
   now: Date,
 ): Promise<Account | undefined> {
   const hash = digest(token);
-  const row = await db
+  const q = db.kysely
     .selectFrom("sessions as s")
     .innerJoin("accounts as a", "a.id", "s.account_id")
     .select(["a.id", "a.username", "a.role", "a.entity", "s.expires_at", "s.last_seen_at"])
     .where("s.token_hash", "=", hash)
-    .where("a.active", "=", true)
-    .executeTakeFirst();
+    .where("a.active", "=", true);
+  const [row] = await executePrepared(db, "account_for_session", q.compile());
   if (!row) return undefined;
   const lastSeen = new Date(row.last_seen_at).getTime();
   if (new Date(row.expires_at).getTime() <= now.getTime() || lastSeen + SESSION_IDLE_MS <= now.getTime())
     return undefined;
   if (now.getTime() - lastSeen > 60_000) {
-    await db.updateTable("sessions").set({ last_seen_at: now }).where("token_hash", "=", hash).execute();
+    await db.kysely
+      .updateTable("sessions")
+      .set({ last_seen_at: now })
+      .where("token_hash", "=", hash)
+      .execute();
   }
   return { id: row.id, username: row.username, role: row.role, entity: row.entity };
 }
@@ -179,16 +187,17 @@ export async function createApiToken(
   return token;
 }
 
-/** The account behind a bearer token, unless revoked. */
-export async function accountForToken(db: Kysely<DB>, token: string): Promise<Account | undefined> {
-  return db
+/** The account behind a bearer token, unless revoked: one lookup by digest (unique index), prepared. */
+export async function accountForToken(db: Database, token: string): Promise<Account | undefined> {
+  const q = db.kysely
     .selectFrom("api_tokens as t")
     .innerJoin("accounts as a", "a.id", "t.account_id")
     .select(["a.id", "a.username", "a.role", "a.entity"])
     .where("t.token_hash", "=", digest(token))
     .where("t.revoked_at", "is", null)
-    .where("a.active", "=", true)
-    .executeTakeFirst();
+    .where("a.active", "=", true);
+  const [row] = await executePrepared(db, "account_for_token", q.compile());
+  return row;
 }
 
 export async function accountByName(db: Kysely<DB>, username: string): Promise<Account | undefined> {

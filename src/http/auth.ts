@@ -38,13 +38,13 @@ export function registerAuth(app: FastifyInstance, { db, clock }: AuthOptions) {
     const authz = req.headers.authorization;
     if (authz !== undefined) {
       const m = /^Bearer\s+(\S+)$/i.exec(authz);
-      const account = m ? await accountForToken(db.kysely, m[1] as string) : undefined;
+      const account = m ? await accountForToken(db, m[1] as string) : undefined;
       if (!account) throw unauthenticated("jeton d'accès invalide ou révoqué", "invalid bearer token");
       req.account = account;
       req.authVia = "bearer";
     } else {
       const token = req.cookies?.[SESSION_COOKIE];
-      const account = token ? await accountForSession(db.kysely, token, clock()) : undefined;
+      const account = token ? await accountForSession(db, token, clock()) : undefined;
       if (account) {
         req.account = account;
         req.authVia = "cookie";

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFile
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
-import { Kysely, PostgresDialect } from "kysely";
+import { type CompiledQuery, Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 import { MIGRATIONS_DIR, migrate } from "./migrate.js";
 import type { DB } from "./schema.js";
@@ -172,4 +172,14 @@ function wrapPglite(pglite: PGlite): Database {
       await pglite.close();
     },
   };
+}
+
+/**
+ * Runs a hot read statement as a named prepared statement on a server: parsed and planned once per pool
+ * connection, then only bound and executed. On PGlite it runs as any other query. One name, one text.
+ */
+export async function executePrepared<R>(db: Database, name: string, query: CompiledQuery<R>): Promise<R[]> {
+  if (db.pool)
+    return (await db.pool.query({ name, text: query.sql, values: [...query.parameters] })).rows as R[];
+  return (await db.kysely.executeQuery(query)).rows;
 }
