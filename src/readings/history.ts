@@ -30,6 +30,31 @@ export function installationReading(m: Pick<MeterHistory, "installedOn" | "start
   return m.installedOn ? { date: m.installedOn, index: m.startIndex } : null;
 }
 
+/**
+ * A history object built field by field, always in the same order: every history then shares one
+ * hidden class (an object spread can give each its own, slower to read and larger in memory).
+ */
+function historyOf(
+  meter: Pick<MeterHistory, "meterId" | "serial" | "digits" | "installedOn" | "startIndex" | "removedOn">,
+  first: DatedIndex | null,
+  previous: DatedIndex | null,
+  validCount: number,
+  lastDate: string | null,
+): MeterHistory {
+  return {
+    meterId: meter.meterId,
+    serial: meter.serial ?? null,
+    digits: meter.digits,
+    installedOn: meter.installedOn,
+    startIndex: meter.startIndex,
+    removedOn: meter.removedOn,
+    first,
+    previous,
+    validCount,
+    lastDate,
+  };
+}
+
 /** A history from the first/last VALID readings found in storage, with the installation in front when older. */
 export function meterHistory(
   meter: Pick<MeterHistory, "meterId" | "serial" | "digits" | "installedOn" | "startIndex" | "removedOn">,
@@ -39,7 +64,7 @@ export function meterHistory(
   lastDate: string | null,
 ): MeterHistory {
   const install = installationReading(meter);
-  const h: MeterHistory = { ...meter, first, previous, validCount: Math.min(validReadings, 2), lastDate };
+  const h = historyOf(meter, first, previous, Math.min(validReadings, 2), lastDate);
   if (install && (!first || install.date <= first.date)) {
     h.first = install;
     h.previous = previous ?? install;
@@ -69,7 +94,7 @@ export function plausibilityInput(h: MeterHistory, replaced?: MeterHistory | nul
 
 /** The history after one more reading, checked in date order: a VALID one becomes the "previous valid". */
 export function advance(h: MeterHistory, r: DatedIndex, p: Pick<Plausibility, "status">): MeterHistory {
-  const next = { ...h };
+  const next = historyOf(h, h.first, h.previous, h.validCount, h.lastDate);
   applyReading(next, r, p.status === "VALID");
   return next;
 }
@@ -90,7 +115,9 @@ export function withDay(d: DatedIndex): DatedIndex {
 
 /** The history with its first and previous VALID readings carrying their day numbers (see withDay). */
 export function withDays(h: MeterHistory): MeterHistory {
-  return { ...h, first: h.first && withDay(h.first), previous: h.previous && withDay(h.previous) };
+  const first = h.first && withDay(h.first);
+  const previous = h.previous === h.first ? first : h.previous && withDay(h.previous);
+  return historyOf(h, first, previous, h.validCount, h.lastDate);
 }
 
 /** The meter a replacement took over from: among the service point's others, the last one removed on or before its installation. */

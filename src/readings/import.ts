@@ -38,6 +38,13 @@ import { loadMeterHistories } from "./store.js";
 /** Rows per batch (one transaction, one COPY): large enough for speed, small enough to keep memory flat. */
 export const DEFAULT_BATCH_ROWS = 5000;
 
+/**
+ * Service points whose meter histories stay in memory between batches. Past it the oldest met are
+ * dropped (their state is committed; met again, it is read back from the database): memory stays
+ * bounded however many meters the file names.
+ */
+export const MAX_CACHED_SERVICE_POINTS = 200_000;
+
 export interface ImportProgress {
   bytes: number;
   totalBytes: number | null;
@@ -69,6 +76,8 @@ export interface ImportOptions {
   onProgress?: (p: ImportProgress) => void;
   /** Reading types accepted besides the file format's (the demo loads MOVE_IN / MOVE_OUT this way). */
   extraTypes?: readonly ReadingType[];
+  /** Service points kept in memory (default MAX_CACHED_SERVICE_POINTS). */
+  cachedServicePoints?: number;
 }
 
 /** One refused row as a line of the rejects file: line;code;reason (CSV, quoted when needed). */
@@ -162,6 +171,7 @@ export async function importReadings(
     batch = [];
     // Checks run against committed data only: the batch before is in the database (its keys, its histories).
     await settle();
+    trimCache(cache, opts.cachedServicePoints ?? MAX_CACHED_SERVICE_POINTS);
     const checked = await checkBatch(db, loader, ctx, cache, rows, sum, writeReject, verdict);
     sum.batches++;
     if (checked) {
@@ -219,6 +229,16 @@ export async function importReadings(
   sum.rowsPerSecond = Math.round(sum.lines / Math.max(sum.seconds, 0.001));
   progress();
   return sum;
+}
+
+/** Drops the service points met first until `max` are left (called between batches, everything committed). */
+function trimCache(cache: Cache, max: number): void {
+  let extra = cache.size - max;
+  if (extra <= 0) return;
+  for (const sp of cache.keys()) {
+    cache.delete(sp);
+    if (--extra === 0) break;
+  }
 }
 
 /** The histories of service points met for the first time, in one query (without JIT: its compilation cost more than the query). */

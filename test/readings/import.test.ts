@@ -1,8 +1,17 @@
 /** The bulk import (issue 3, item 4) on both engines, with the sample file of the repository. */
-import { createReadStream, mkdtempSync, readFileSync } from "node:fs";
+import { createReadStream, createWriteStream, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type GenerateOptions,
+  generatePoints,
+  generateReadings,
+  readingsCsv,
+} from "../../src/demo/generate.js";
+import { insertPoints } from "../../src/demo/load.js";
 import { importReadings } from "../../src/readings/import.js";
 import { createTestDatabase, ENGINES, type TestDatabase } from "../support/databases.js";
 import { ctxAs, givenServicePoints, servicePointFixture } from "../support/factories.js";
@@ -122,4 +131,69 @@ describe.each(ENGINES)("import readings (%s)", (engine) => {
       .executeTakeFirstOrThrow();
     expect(Number(n.n)).toBe(9);
   });
+});
+
+describe.each(ENGINES)("import readings: verdicts independent of batches and memory (%s)", (engine) => {
+  const dbs: TestDatabase[] = [];
+  afterAll(async () => {
+    for (const t of dbs) await t.drop();
+  });
+
+  it("gives the same readings with big batches and every history kept as with tiny batches and two service points kept", async () => {
+    const o: GenerateOptions = {
+      seed: 11,
+      servicePoints: 12,
+      from: "2022-01-01",
+      to: "2023-12-31",
+      remoteShare: 0.25,
+      slipRate: 0.03,
+      rolloverShare: 0.2,
+      idPrefix: "EQV-",
+    };
+    const file = join(mkdtempSync(join(tmpdir(), "ecart-import-eqv-")), "readings.csv");
+    await pipeline(Readable.from(readingsCsv(generateReadings(o))), createWriteStream(file));
+    const run = async (batchRows: number, cachedServicePoints: number) => {
+      const t = await createTestDatabase(engine, 2);
+      dbs.push(t);
+      await insertPoints(t.db, generatePoints(o));
+      const s = await importReadings(t.db, ctxAs("ADMIN", new Date()), createReadStream(file), {
+        rejectsPath: `${file}.${batchRows}.rej`,
+        source: "readings.csv",
+        batchRows,
+        cachedServicePoints,
+      });
+      const rows = await t.db.kysely
+        .selectFrom("readings")
+        .select([
+          "import_key",
+          "meter_id",
+          "reading_date",
+          "index_m3",
+          "status",
+          "usage_m3",
+          "expected_usage_lo",
+          "expected_usage_hi",
+          "expected_index_lo",
+          "expected_index_hi",
+          "suggested_index",
+          "warnings",
+        ])
+        .orderBy("import_key")
+        .execute();
+      return { s, rows };
+    };
+    const whole = await run(5000, 1_000_000);
+    const tiny = await run(7, 2);
+    expect(whole.s.suspect).toBeGreaterThan(0);
+    expect(whole.s.rollovers).toBeGreaterThan(0);
+    expect(tiny.s).toMatchObject({
+      lines: whole.s.lines,
+      inserted: whole.s.inserted,
+      rejected: whole.s.rejected,
+      suspect: whole.s.suspect,
+      lowUsage: whole.s.lowUsage,
+      rollovers: whole.s.rollovers,
+    });
+    expect(tiny.rows).toEqual(whole.rows);
+  }, 120_000);
 });
