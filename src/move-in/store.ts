@@ -1,14 +1,26 @@
 /** Storage for move-ins: service points, meters, parties, subscriptions. Queries only. */
-import type { Transaction } from "kysely";
+import { sql, type Transaction } from "kysely";
 import type { MessageFacts } from "../communications/outbox.js";
 import { audit } from "../platform/audit.js";
 import type { Context } from "../platform/context.js";
 import { frenchDate } from "../platform/dates.js";
+import { type Database, executePrepared } from "../platform/db.js";
 import { EcartError, ErrorCode } from "../platform/errors.js";
 import type { DB, MoveInFacts, StartSource } from "../platform/schema.js";
-import { appendReading, lastValidReading } from "../readings/store.js";
+import type { MeterHistory } from "../readings/history.js";
+import { appendReading, meterHistoriesFromRows, meterHistoriesQuery } from "../readings/store.js";
+import { type CurrentMeter, type TerminationFacts, terminationFrom } from "./termination.js";
 
 type Trx = Transaction<DB>;
+
+/** The refusal of a command or check naming a service point that does not exist. */
+export const unknownServicePoint = (id: string) =>
+  new EcartError(
+    ErrorCode.UNKNOWN_SERVICE_POINT,
+    `Point de desserte inconnu : ${id}.`,
+    `unknown service point ${id}`,
+    "servicePoint",
+  );
 
 /** Locks the service point row: every command on one service point runs one at a time. */
 export async function lockServicePoint(trx: Trx, id: string) {
@@ -18,28 +30,14 @@ export async function lockServicePoint(trx: Trx, id: string) {
     .where("id", "=", id)
     .forUpdate()
     .executeTakeFirst();
-  if (!sp) {
-    throw new EcartError(
-      ErrorCode.UNKNOWN_SERVICE_POINT,
-      `Point de desserte inconnu : ${id}.`,
-      `unknown service point ${id}`,
-      "servicePoint",
-    );
-  }
+  if (!sp) throw unknownServicePoint(id);
   return sp;
 }
 
 /** The service point, without locking it (read-only checks). */
 export async function findServicePoint(trx: Trx, id: string) {
   const sp = await trx.selectFrom("service_points").selectAll().where("id", "=", id).executeTakeFirst();
-  if (!sp) {
-    throw new EcartError(
-      ErrorCode.UNKNOWN_SERVICE_POINT,
-      `Point de desserte inconnu : ${id}.`,
-      `unknown service point ${id}`,
-      "servicePoint",
-    );
-  }
+  if (!sp) throw unknownServicePoint(id);
   return sp;
 }
 
@@ -95,57 +93,131 @@ export async function openSubscription(trx: Trx, servicePointId: string) {
   );
 }
 
+/** The SQL of `TerminationFacts` for one service point: common table expressions `cur`, `pred`, `lastv`. */
+const terminationCtes = (servicePointId: string) => sql`
+  cur as (select id, serial, digits, installed_on::text as installed_on, start_index from meters
+           where service_point_id = ${servicePointId} and removed_on is null),
+  pred as (select s.id, s.end_date::text as end_date, s.end_index from subscriptions s
+            where s.service_point_id = ${servicePointId} and s.end_date is not null
+            order by s.end_date desc, s.created_at desc limit 1),
+  lastv as (select r.id, r.reading_date::text as date, r.index_m3 as index from reading_states r
+             where r.service_point_id = ${servicePointId} and r.effective_status = 'VALID'
+               and (r.meter_id = (select id from cur) or not exists (select 1 from cur))
+             order by r.reading_date desc, r.id desc limit 1)`;
+
+/** The columns of `TerminationFacts`, read from `terminationCtes`. */
+const terminationColumns = (servicePointId: string) => sql`
+  (select row_to_json(cur) from cur) as meter,
+  (select row_to_json(pred) from pred) as predecessor,
+  (select r.meter_id from readings r
+    where r.service_point_id = ${servicePointId} and r.reading_date = (select end_date from pred)::date
+      and r.type = 'MOVE_OUT'
+    order by r.id desc limit 1) as move_out_meter_id,
+  (select row_to_json(lastv) from lastv) as last_valid`;
+
+/** A reading on one of the dates a termination can take, with its status now (newest first). */
+export interface DatedReadingStatus {
+  date: string;
+  index: number;
+  status: string;
+}
+
+interface TerminationRow {
+  meter: (CurrentMeter & { serial: string; digits: number | null }) | null;
+  predecessor: TerminationFacts["predecessor"];
+  move_out_meter_id: number | null;
+  last_valid: TerminationFacts["lastValid"];
+}
+
+const terminationFactsOf = (row: TerminationRow): TerminationFacts => ({
+  meter: row.meter,
+  predecessor: row.predecessor,
+  moveOutMeterId: row.move_out_meter_id === null ? null : Number(row.move_out_meter_id),
+  lastValid: row.last_valid,
+});
+
 /**
- * SPEC §6: the predecessor is the latest ended subscription at the service point; with none,
- * the last VALID reading stands in for the termination index. Null when neither exists.
+ * SPEC §6: the predecessor's termination at a service point (termination.ts decides it), in one query.
+ * Null when there is neither a predecessor nor a VALID reading.
  */
 export async function terminationOf(
   trx: Trx,
   servicePointId: string,
 ): Promise<MoveInFacts["termination"] | null> {
-  const pred = await trx
-    .selectFrom("subscriptions")
-    .select(["id", "end_date", "end_index"])
-    .where("service_point_id", "=", servicePointId)
-    .where("end_date", "is not", null)
-    .orderBy("end_date", "desc")
-    .orderBy("created_at", "desc")
-    .limit(1)
-    .executeTakeFirst();
-  const meter = await currentMeter(trx, servicePointId);
-  if (pred?.end_date && pred.end_index !== null) {
-    // Compared with the same meter (issue 3): a meter installed since the termination opens at its start index.
-    const replacedSince = await meterReplacedSince(trx, servicePointId, meter, pred.end_date);
-    if (replacedSince && meter?.installed_on) {
-      // ISO dates compare as text; the later of the two.
-      const date = [meter.installed_on, pred.end_date].sort()[1] as string;
-      return { date, index: meter.start_index, source: "SUBSCRIPTION", subscription: pred.id };
-    }
-    return { date: pred.end_date, index: pred.end_index, source: "SUBSCRIPTION", subscription: pred.id };
-  }
-  const r = await lastValidReading(trx, servicePointId, meter?.id ?? null);
-  return r ? { date: r.date, index: r.index, source: "READING", subscription: null } : null;
+  const q = sql<TerminationRow>`with ${terminationCtes(servicePointId)} select ${terminationColumns(servicePointId)}`;
+  const [row] = (await q.execute(trx)).rows;
+  return terminationFrom(terminationFactsOf(row as TerminationRow));
 }
 
-/** True when the termination was read on another meter than the current one (the meter was replaced since). */
-async function meterReplacedSince(
-  trx: Trx,
+/** Everything a move-in decision reads about a service point (R1–R5, SPEC §4 and §6). */
+export interface MoveInStoredFacts {
+  /** Null when the service point does not exist (nothing else is then). */
+  servicePoint: { id: string; address: string; owner_name: string | null } | null;
+  meter: (CurrentMeter & { serial: string; digits: number | null }) | null;
+  /** The subscription not ended yet, with its holder. */
+  openSubscription: { id: string; case_id: string | null; name: string; email: string | null } | null;
+  /** The open move-in cases, with their party. */
+  openCases: Array<{ id: string; name: string; email: string | null }>;
+  termination: TerminationFacts;
+  /** Readings on the dates a termination can take, newest first: the termination's status is read there. */
+  datedReadings: DatedReadingStatus[];
+  /** The plausibility state of every meter of the service point, up to the move-in date (SPEC §4). */
+  histories: MeterHistory[];
+}
+
+interface MoveInFactsRow extends TerminationRow {
+  dated_readings: DatedReadingStatus[];
+  service_point: MoveInStoredFacts["servicePoint"];
+  open_subscription: MoveInStoredFacts["openSubscription"];
+  open_cases: MoveInStoredFacts["openCases"];
+  histories: Parameters<typeof meterHistoriesFromRows>[0];
+}
+
+/**
+ * The facts of a move-in at a service point on a date, in one statement (one snapshot): in the command's
+ * transaction, or given the database, alone as a prepared statement (the check).
+ */
+export async function loadMoveInFacts(
+  db: Database | Trx,
   servicePointId: string,
-  meter: Awaited<ReturnType<typeof currentMeter>>,
-  endDate: string,
-): Promise<boolean> {
-  if (!meter?.installed_on) return false;
-  const out = await trx
-    .selectFrom("readings")
-    .select("meter_id")
-    .where("service_point_id", "=", servicePointId)
-    .where("reading_date", "=", endDate)
-    .where("type", "=", "MOVE_OUT")
-    .orderBy("id", "desc")
-    .limit(1)
-    .executeTakeFirst();
-  if (out && out.meter_id !== null) return out.meter_id !== meter.id;
-  return meter.installed_on > endDate;
+  date: string,
+): Promise<MoveInStoredFacts> {
+  const servicePoints = sql<{ id: string }>`select ${servicePointId}::text as id`;
+  const q = sql<MoveInFactsRow>`
+    with ${terminationCtes(servicePointId)}
+    select
+      (select row_to_json(x) from (
+         select id, address, owner_name from service_points where id = ${servicePointId}) x) as service_point,
+      (select row_to_json(x) from (
+         select s.id, s.case_id, p.name, p.email from subscriptions s join parties p on p.id = s.party_id
+          where s.service_point_id = ${servicePointId} and s.end_date is null) x) as open_subscription,
+      (select coalesce(json_agg(x order by x.id), '[]'::json) from (
+         select c.id, p.name, p.email from cases c join parties p on p.id = c.party_id
+          where c.service_point_id = ${servicePointId} and c.status = 'OPEN'
+            and c.type in ('ARR_SPECIAL', 'ARR_INTERVENTION')) x) as open_cases,
+      ${terminationColumns(servicePointId)},
+      (select coalesce(json_agg(json_build_object('date', d.reading_date, 'index', d.index_m3,
+                                                  'status', d.effective_status) order by d.id desc), '[]'::json)
+         from reading_states d
+        where d.service_point_id = ${servicePointId}
+          and d.reading_date in ((select end_date from pred)::date, (select installed_on from cur)::date,
+                                 (select date from lastv)::date)) as dated_readings,
+      (select coalesce(json_agg(h), '[]'::json)
+         from (${meterHistoriesQuery(servicePoints, { upTo: date })}) h) as histories`;
+  const [row] =
+    "kysely" in db
+      ? await executePrepared(db, "move_in_facts", q.compile(db.kysely))
+      : (await q.execute(db)).rows;
+  const r = row as MoveInFactsRow;
+  return {
+    servicePoint: r.service_point,
+    meter: r.meter,
+    openSubscription: r.open_subscription,
+    openCases: r.open_cases,
+    termination: terminationFactsOf(r),
+    datedReadings: r.dated_readings,
+    histories: meterHistoriesFromRows(r.histories).get(servicePointId) ?? [],
+  };
 }
 
 export interface CustomerInput {

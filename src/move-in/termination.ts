@@ -1,0 +1,77 @@
+/**
+ * SPEC §6 and issue 3: the termination index a move-in is compared with, decided from facts already
+ * read (store.ts `terminationFacts`). Pure: nothing here reads or writes storage.
+ */
+import type { MoveInFacts } from "../platform/schema.js";
+import { installationReading } from "../readings/history.js";
+
+/** The service point's current meter, as the termination rules need it. */
+export interface CurrentMeter {
+  id: number;
+  installed_on: string | null;
+  start_index: number;
+}
+
+/** What storage holds about a service point's last occupant and its readings. */
+export interface TerminationFacts {
+  meter: CurrentMeter | null;
+  /** The latest ended subscription (by end date, then creation). */
+  predecessor: { id: string; end_date: string | null; end_index: number | null } | null;
+  /** The meter of the latest MOVE_OUT reading on the predecessor's end date (null: none, or no meter). */
+  moveOutMeterId: number | null;
+  /** The last VALID reading of the current meter (of the service point when it has no meter). */
+  lastValid: { id: string; date: string; index: number } | null;
+}
+
+/** True when the termination was read on another meter than the current one (the meter was replaced since). */
+export function meterReplacedSince(
+  meter: CurrentMeter | null,
+  moveOutMeterId: number | null,
+  endDate: string,
+): boolean {
+  if (!meter?.installed_on) return false;
+  if (moveOutMeterId !== null) return moveOutMeterId !== meter.id;
+  return meter.installed_on > endDate;
+}
+
+/**
+ * The last VALID reading standing in for a termination; with a meter, its installation (its start index
+ * on that day) stands in when none of its readings is valid since (id null then).
+ */
+export function lastValidIndex(
+  meter: CurrentMeter | null,
+  lastValid: TerminationFacts["lastValid"],
+): { id: string | null; date: string; index: number } | null {
+  const install = meter
+    ? installationReading({ installedOn: meter.installed_on, startIndex: meter.start_index })
+    : null;
+  if (install && (!lastValid || lastValid.date < install.date)) return { ...install, id: null };
+  return lastValid;
+}
+
+/**
+ * SPEC §6: the predecessor is the latest ended subscription at the service point; with none, the last
+ * VALID reading stands in for the termination index. Null when neither exists. Compared with the same
+ * meter (issue 3): a meter installed since the termination opens at its start index.
+ */
+export function terminationFrom(f: TerminationFacts): MoveInFacts["termination"] | null {
+  const pred = f.predecessor;
+  if (pred?.end_date && pred.end_index !== null) {
+    if (meterReplacedSince(f.meter, f.moveOutMeterId, pred.end_date) && f.meter?.installed_on) {
+      // ISO dates compare as text; the later of the two.
+      const date = [f.meter.installed_on, pred.end_date].sort()[1] as string;
+      return { date, index: f.meter.start_index, source: "SUBSCRIPTION", subscription: pred.id };
+    }
+    return { date: pred.end_date, index: pred.end_index, source: "SUBSCRIPTION", subscription: pred.id };
+  }
+  const r = lastValidIndex(f.meter, f.lastValid);
+  return r ? { date: r.date, index: r.index, source: "READING", subscription: null } : null;
+}
+
+/** The status now of the termination's reading: the newest reading of its date and index (null: none). */
+export function statusOfReading(
+  readings: ReadonlyArray<{ date: string; index: number; status: string }>,
+  t: { date: string; index: number },
+): string | null {
+  return readings.find((r) => r.date === t.date && Number(r.index) === t.index)?.status ?? null;
+}
