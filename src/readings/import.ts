@@ -33,7 +33,7 @@ import {
   type RejectCode,
 } from "./import-rows.js";
 import { checkReading, newVerdict, type Verdict, warningsOf } from "./plausibility.js";
-import { loadMeterHistories } from "./store.js";
+import { lastReadingDates, loadMeterHistories } from "./store.js";
 
 /** Rows per batch (one transaction, one COPY): large enough for speed, small enough to keep memory flat. */
 export const DEFAULT_BATCH_ROWS = 5000;
@@ -86,8 +86,14 @@ export function rejectLine(line: number, code: RejectCode | string, reason: stri
   return `${line},${q(code)},${q(reason)}\n`;
 }
 
-/** Per service point: its meters' histories, carried in memory across the file; null when unknown. */
-type Cache = Map<string, MeterHistory[] | null>;
+/** A service point as carried in memory across the file. */
+interface Point {
+  /** Its meters' histories; null when the service point is unknown. */
+  meters: MeterHistory[] | null;
+  /** Its last reading's date (in the database or loaded by this import): a later row cannot be there already. */
+  lastDate: string | null;
+}
+type Cache = Map<string, Point>;
 
 /** Imports a readings file; see the module comment. */
 export async function importReadings(
@@ -241,11 +247,19 @@ function trimCache(cache: Cache, max: number): void {
   }
 }
 
-/** The histories of service points met for the first time, in one query (without JIT: its compilation cost more than the query). */
-async function loadHistories(db: Database, servicePoints: string[]): Promise<Map<string, MeterHistory[]>> {
+/**
+ * The histories and last reading dates of service points met for the first time, in one transaction
+ * (without JIT: its compilation cost more than the queries).
+ */
+async function loadPoints(db: Database, servicePoints: string[]): Promise<Map<string, Point>> {
   return db.kysely.transaction().execute(async (trx) => {
     await sql`set local jit = off`.execute(trx);
-    return loadMeterHistories(trx, servicePoints);
+    const histories = await loadMeterHistories(trx, servicePoints);
+    const last = await lastReadingDates(trx, servicePoints);
+    const out = new Map<string, Point>();
+    for (const sp of servicePoints)
+      out.set(sp, { meters: histories.get(sp)?.map(withDays) ?? null, lastDate: last.get(sp) ?? null });
+    return out;
   });
 }
 
@@ -270,11 +284,17 @@ async function checkBatch(
 ): Promise<CheckedBatch | null> {
   const rows = batch.filter((p): p is { ok: true; row: ImportRow } => p.ok).map((p) => p.row);
   const unseen = [...new Set(rows.map((r) => r.servicePoint).filter((sp) => !cache.has(sp)))];
-  if (unseen.length > 0) {
-    const loaded = await loadHistories(db, unseen);
-    for (const sp of unseen) cache.set(sp, loaded.get(sp)?.map(withDays) ?? null);
-  }
-  const present = await loader.existingKeys(rows.map((r) => r.key));
+  if (unseen.length > 0) for (const [sp, point] of await loadPoints(db, unseen)) cache.set(sp, point);
+  // Only a row dated on or before its service point's last reading can be in the database already (the
+  // key says the service point and the date): the others need no look-up.
+  const present = await loader.existingKeys(
+    rows
+      .filter((r) => {
+        const point = cache.get(r.servicePoint);
+        return point?.meters && point.lastDate !== null && r.date <= point.lastDate;
+      })
+      .map((r) => r.key),
+  );
   const inBatch = new Set<string>();
   // The same last three columns on every line of the batch.
   const tail = copyLine([ctx.now.toISOString(), ctx.actor.user, ctx.actor.entity]);
@@ -293,7 +313,8 @@ async function checkBatch(
       sum.alreadyPresent++;
       continue;
     }
-    const meters = cache.get(r.servicePoint);
+    const point = cache.get(r.servicePoint) as Point;
+    const meters = point.meters;
     if (!meters) {
       await writeReject({
         line: r.line,
@@ -326,6 +347,7 @@ async function checkBatch(
     checkReading(replaced ? plausibilityInput(at, replaced) : at, r.day, r.index, cfg, v);
     applyReading(at, { date: r.date, index: r.index, day: r.day }, v.status === "VALID");
     inBatch.add(r.key);
+    if (point.lastDate === null || point.lastDate < r.date) point.lastDate = r.date;
     if (v.status === "SUSPECT") sum.suspect++;
     if (v.lowUsage) sum.lowUsage++;
     if (v.rollover) sum.rollovers++;

@@ -102,6 +102,17 @@ export async function loadMeterHistories(
   return out;
 }
 
+/** The date of the last reading of each service point (any meter, any status), for those that have one. */
+export async function lastReadingDates(db: Runner, servicePointIds: string[]): Promise<Map<string, string>> {
+  const res = await sql<{ id: string; last: string | null }>`
+    select s.id, (select max(r.reading_date) from readings r where r.service_point_id = s.id)::text as last
+      from unnest(${servicePointIds}::text[]) as s(id)
+  `.execute(db);
+  const out = new Map<string, string>();
+  for (const row of res.rows) if (row.last !== null) out.set(row.id, row.last);
+  return out;
+}
+
 /** The earlier VALID readings that the plausibility check needs (SPEC §4), up to and including `date`. */
 export async function validHistoryBefore(
   trx: Trx,
