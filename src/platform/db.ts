@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFile
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
+import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import { type CompiledQuery, Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 import { MIGRATIONS_DIR, migrate } from "./migrate.js";
@@ -36,6 +37,9 @@ const asIs = (v: string) => v;
 pg.types.setTypeParser(OID.INT8, toNumber);
 pg.types.setTypeParser(OID.NUMERIC, toNumber);
 pg.types.setTypeParser(OID.DATE, asIs);
+
+/** Contrib extensions the migrations create (pg_trgm: migration 513), loaded in every PGlite instance. */
+const EXTENSIONS = { pg_trgm };
 
 /** A minimal async mutex: PGlite is one session, so a transaction must own it. */
 class Mutex {
@@ -111,6 +115,7 @@ export async function openDatabase(opts: OpenOptions = {}): Promise<Database> {
   const pglite = new PGlite({
     dataDir,
     parsers: { [OID.INT8]: toNumber, [OID.NUMERIC]: toNumber, [OID.DATE]: asIs },
+    extensions: EXTENSIONS,
   });
   await pglite.waitReady;
   return wrapPglite(pglite);
@@ -146,6 +151,7 @@ async function openEmbedded(loadDataDir: Blob): Promise<Database> {
   const pglite = new PGlite({
     loadDataDir,
     parsers: { [OID.INT8]: toNumber, [OID.NUMERIC]: toNumber, [OID.DATE]: asIs },
+    extensions: EXTENSIONS,
   });
   await pglite.waitReady;
   return wrapPglite(pglite);

@@ -281,6 +281,8 @@ export interface IntermediateConsumptionTable {
   to_index: number;
   volume: number;
   created_at: Timestamp;
+  /** Derived (migration 512): the case's entity, set by a trigger; writers leave it out. */
+  entity: Generated<string>;
 }
 
 export interface AuditLogTable {

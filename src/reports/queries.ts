@@ -60,15 +60,8 @@ function intermediateFindings(db: Kysely<DB>, p: IntermediateFilter) {
   if (p.to) q = q.where("ic.to_date", "<=", p.to);
   if (p.servicePoint) q = q.where("ic.service_point_id", "=", p.servicePoint);
   const { entity, owner } = p;
-  if (entity)
-    q = q.where(({ exists, selectFrom }) =>
-      exists(
-        selectFrom("cases as fc")
-          .select("fc.id")
-          .whereRef("fc.id", "=", "ic.case_id")
-          .where("fc.entity", "=", entity),
-      ),
-    );
+  // The finding's copy of its case's entity (migration 512), which the (entity, to_date) index serves.
+  if (entity) q = q.where("ic.entity", "=", entity);
   if (owner)
     q = q.where(({ exists, selectFrom }) =>
       exists(
@@ -85,13 +78,12 @@ function intermediateRows(db: Kysely<DB>, p: IntermediateFilter) {
   return intermediateFindings(db, p)
     .innerJoin("service_points as sp", "sp.id", "ic.service_point_id")
     .innerJoin("subscriptions as s", "s.id", "ic.subscription_id")
-    .innerJoin("cases as c", "c.id", "ic.case_id")
     .select([
       "ic.service_point_id as servicePoint",
       "sp.address",
       "sp.owner_name as owner",
       "ic.case_id as case",
-      "c.entity",
+      "ic.entity",
       "ic.from_date as from",
       "ic.from_index as fromIndex",
       "ic.to_date as to",

@@ -193,6 +193,64 @@ describe.each(ENGINES)("R13 reports on %s", (engine) => {
     expect(first.every((x) => x.createdAt < new Date("2024-04-01T22:00:00Z"))).toBe(true);
   });
 
+  /** What intermediate consumption is: findings whose case carries R9's comment, through the cases' own entity. */
+  const listFindings = async (p: { from?: string; entity?: string; owner?: string }) =>
+    (
+      await sql<{ id: string }>`
+        select ic.case_id as id from intermediate_consumptions ic
+          join cases c on c.id = ic.case_id join service_points sp on sp.id = ic.service_point_id
+         where exists (select 1 from case_comments cc where cc.case_id = ic.case_id and cc.body = ${R9_COMMENT})
+           and (${p.from ?? null}::date is null or ic.to_date >= ${p.from ?? null}::date)
+           and (${p.entity ?? null}::text is null or c.entity = ${p.entity ?? null})
+           and (${p.owner ?? null}::text is null or strpos(lower(sp.owner_name), lower(${p.owner ?? null})) > 0)
+         order by ic.to_date desc, ic.case_id`.execute(t.db.kysely)
+    ).rows.map((x) => x.id);
+
+  it("filters intermediate consumption by entity and by part of the owner's name as a plain join does", async () => {
+    const k = t.db.kysely;
+    const check = async (filters: Array<{ from?: string; entity?: string; owner?: string }>) => {
+      for (const p of filters) {
+        const expected = await listFindings(p);
+        const rows = await intermediateConsumption(k, p);
+        expect(
+          rows.map((x) => x.case),
+          JSON.stringify(p),
+        ).toEqual(expected);
+        expect(await countIntermediateConsumption(k, p), JSON.stringify(p)).toBe(expected.length);
+        const entities = (
+          await sql<{ id: string; entity: string }>`select id, entity from cases`.execute(k)
+        ).rows.reduce((m, r) => m.set(r.id, r.entity), new Map<string, string>());
+        for (const r of rows) expect(r.entity).toBe(entities.get(r.case));
+      }
+    };
+    const filters = [
+      ...ENTITIES.map((entity) => ({ entity })),
+      { entity: "BO-PARIS" },
+      { owner: "sci" },
+      { owner: "SCI 1" },
+      { owner: "i 2" },
+      { owner: "cI" },
+      { owner: "%" },
+      { owner: "_" },
+      { owner: "SCI 9" },
+      { entity: "FO-LYON", owner: "sci" },
+      { entity: "FO-PARIS", owner: "sci 0", from: "2024-02-01" },
+    ];
+    // Each filter alone finds some findings (a filter that finds none would compare nothing).
+    for (const p of [...filters.slice(0, 3), { owner: "sci" }, { owner: "SCI 1" }, { owner: "i 1" }])
+      expect((await listFindings(p)).length, JSON.stringify(p)).toBeGreaterThan(0);
+    await check(filters);
+    // The finding's copy of the entity follows its case, and is never what a writer gives.
+    const [moved] = await listFindings({ entity: "FO-LYON" });
+    await sql`update cases set entity = 'BO-PARIS' where id = ${moved}`.execute(k);
+    expect(await listFindings({ entity: "BO-PARIS" })).toContain(moved);
+    await check(filters);
+    await sql`update intermediate_consumptions set entity = 'FO-PARIS' where case_id = ${moved}`.execute(k);
+    await check(filters);
+    await sql`update cases set entity = 'FO-LYON' where id = ${moved}`.execute(k);
+    await check(filters);
+  });
+
   it("indexes the cases that carry R9's comment by the wording the report looks for", async () => {
     const r = await sql<{ def: string }>`
       select indexdef as def from pg_indexes where indexname = 'case_comments_r9'`.execute(t.db.kysely);
