@@ -1,18 +1,21 @@
 /**
  * Figure 1: the readings bulk import (`importReadings`, what `ecart import readings` runs) with
- * plausibility, on PostgreSQL (1M rows; 10M in full mode) and on PGlite. Each import runs in its own
- * process (bench/import-child.ts) so that its peak RSS is its own. Baseline, same run, same rows:
- * a plain COPY of the rows (same columns, already computed) into an unindexed table, run before and
- * after the import (median).
+ * plausibility, on PostgreSQL (1M rows; 10M in full mode; BENCH_IMPORT_ROWS=3000000,… sets the sizes)
+ * and on PGlite. Each import runs in its own process (bench/import-child.ts; on PostgreSQL bundled by
+ * esbuild so that its peak RSS is the import's own, not the TypeScript loader's). Baselines, same run, same rows: a
+ * plain COPY of the rows (same columns, already computed) into an unindexed table, run before and after
+ * the import (median); and a COPY of the same rows into a table like `readings` (its id default,
+ * checks, keys, index and foreign keys), the floor of any load into `readings`.
  */
 import { spawn } from "node:child_process";
-import { createReadStream, rmSync, statSync } from "node:fs";
+import { createReadStream, mkdirSync, rmSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
 import { from as copyFrom } from "pg-copy-streams";
 import { COPY_COLUMNS } from "../src/readings/import-load.js";
-import { PLAIN_TABLE_SQL, SERVICE_POINTS_SQL, writeImportFiles } from "./import-data.js";
+import { INDEXED_TABLE_SQL, PLAIN_TABLE_SQL, SERVICE_POINTS_SQL, writeImportFiles } from "./import-data.js";
 import {
   benchDatabase,
   client,
@@ -41,8 +44,33 @@ interface ChildResult {
   baseline?: number[];
 }
 
+let bundle: Promise<string> | null = null;
+
+/** bench/import-child.ts bundled once (esbuild, packages left external), run by plain node. */
+function bundledChild(): Promise<string> {
+  if (!bundle) {
+    const dir = join(here, "..", "node_modules", ".cache", "ecart-bench");
+    mkdirSync(dir, { recursive: true });
+    const outfile = join(dir, `import-child-${process.pid}.mjs`);
+    bundle = build({
+      entryPoints: [join(here, "import-child.ts")],
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      target: "node20",
+      packages: "external",
+      outfile,
+      logLevel: "silent",
+    }).then(() => outfile);
+  }
+  return bundle;
+}
+
+/** Runs the child: bundled for PostgreSQL; through tsx for PGlite (it migrates, and finds its SQL files next to its sources). */
 async function child(args: string[]): Promise<ChildResult> {
-  const proc = spawn(process.execPath, ["--import", "tsx", join(here, "import-child.ts"), ...args], {
+  const script =
+    args[0] === "pg" ? [await bundledChild()] : ["--import", "tsx", join(here, "import-child.ts")];
+  const proc = spawn(process.execPath, [...script, ...args], {
     stdio: ["ignore", "pipe", "inherit"],
   });
   let out = "";
@@ -54,23 +82,28 @@ async function child(args: string[]): Promise<ChildResult> {
   return JSON.parse(out.trim().split("\n").at(-1) as string) as ChildResult;
 }
 
-async function plainCopy(url: string, copyFile: string): Promise<number> {
+/** Seconds to COPY the baseline file into `table` (emptied first). */
+async function copyInto(url: string, copyFile: string, table: "readings_plain" | "readings_indexed") {
   const c = await client(url);
   try {
     await c.query(PLAIN_TABLE_SQL);
-    await c.query("truncate readings_plain");
+    for (const s of INDEXED_TABLE_SQL) await c.query(s);
+    await c.query(`truncate ${table}`);
     await c.query("checkpoint").catch(() => {});
     const t = await timed(() =>
       pipeline(
         createReadStream(copyFile, { highWaterMark: 1 << 20 }),
-        c.query(copyFrom(`copy readings_plain (${COPY_COLUMNS.join(", ")}) from stdin with (format text)`)),
+        c.query(copyFrom(`copy ${table} (${COPY_COLUMNS.join(", ")}) from stdin with (format text)`)),
       ),
     );
+    await c.query(`truncate ${table}`);
     return t.seconds;
   } finally {
     await c.end();
   }
 }
+
+const plainCopy = (url: string, copyFile: string) => copyInto(url, copyFile, "readings_plain");
 
 async function postgresRun(
   rows: number,
@@ -89,7 +122,9 @@ async function postgresRun(
       `import: ${rows} rows written (${round(statSync(csv).size / 2 ** 20)} MB) in ${gen.seconds.toFixed(0)} s; baseline COPY…`,
     );
     const base1 = await plainCopy(bench.url, copy);
-    log(`import: baseline ${round(rows / base1)} rows/s; import…`);
+    log(`import: baseline ${round(rows / base1)} rows/s; COPY into a table like readings…`);
+    const floor = await copyInto(bench.url, copy, "readings_indexed");
+    log(`import: like readings ${round(rows / floor)} rows/s; import…`);
     const r = await child(["pg", bench.url, csv]);
     log(`import: ${round(r.summary.lines / r.seconds)} rows/s; baseline again…`);
     const base2 = await plainCopy(bench.url, copy);
@@ -106,6 +141,7 @@ async function postgresRun(
       throw new Error(`import: ${inDb.n} rows in the database, ${r.summary.inserted} reported`);
     const rate = r.summary.lines / r.seconds;
     const baseRate = rows / median([base1, base2]);
+    const floorRate = rows / floor;
     const label = rows >= 1e6 ? `${rows / 1e6}M` : rows.toLocaleString("en");
     return {
       figures: [
@@ -120,6 +156,15 @@ async function postgresRun(
           ok: rate >= 250_000 && rate / baseRate >= 0.6,
         }),
         figure({
+          id: `import.pg_${label}_vs_copy_like_readings`,
+          label: `import ${label} rows vs a COPY into a table like readings (ids, keys, index, foreign keys)`,
+          value: Math.round(rate),
+          unit: "rows/s",
+          baseline: { label: "COPY, same rows, table like readings", value: Math.round(floorRate) },
+          ratio: round(rate / floorRate, 4),
+          target: null,
+        }),
+        figure({
           id: `import.pg_${label}_peak_rss_mb`,
           label: `import ${label} rows, peak RSS of the import process`,
           value: round(r.maxRssMb, 1),
@@ -130,13 +175,14 @@ async function postgresRun(
         }),
       ],
       notes: [
-        `PostgreSQL ${label}: ${servicePoints.toLocaleString("en")} service points × ${Math.ceil(rows / servicePoints)} monthly readings, ${r.summary.suspect.toLocaleString("en")} SUSPECT (slips), ${r.summary.rejected} rejected; import ${round(r.seconds, 1)} s, baseline COPY ${round(base1, 1)} / ${round(base2, 1)} s; peak heap ${r.summary.peakHeapMb} MB`,
+        `PostgreSQL ${label}: ${servicePoints.toLocaleString("en")} service points × ${Math.ceil(rows / servicePoints)} monthly readings, ${r.summary.suspect.toLocaleString("en")} SUSPECT (slips), ${r.summary.rejected} rejected; import ${round(r.seconds, 1)} s, baseline COPY ${round(base1, 1)} / ${round(base2, 1)} s, COPY into a table like readings ${round(floor, 1)} s; peak heap ${r.summary.peakHeapMb} MB`,
       ],
       details: {
         rows,
         servicePoints,
         importSeconds: r.seconds,
         baselineSeconds: [base1, base2],
+        likeReadingsSeconds: floor,
         summary: r.summary,
         maxRssMb: r.maxRssMb,
         readingsInDb: inDb,
@@ -195,7 +241,11 @@ async function pgliteRun(
 
 export async function benchImport(quick: boolean): Promise<Section> {
   const servicePoints = Number(process.env.BENCH_IMPORT_SERVICE_POINTS ?? 100_000);
-  const sizes = quick ? [1_000_000] : [1_000_000, 10_000_000];
+  const sizes = process.env.BENCH_IMPORT_ROWS
+    ? process.env.BENCH_IMPORT_ROWS.split(",").map(Number)
+    : quick
+      ? [1_000_000]
+      : [1_000_000, 10_000_000];
   const figures: Figure[] = [];
   const notes: string[] = [];
   const details: Record<string, unknown> = {};
@@ -210,10 +260,10 @@ export async function benchImport(quick: boolean): Promise<Section> {
   figures.push(...lite.figures);
   notes.push(...lite.notes);
   details.pglite = lite.details;
-  if (sizes.length === 2) {
-    const [a, b] = sizes.map((n) => (details[`pg_${n}`] as { maxRssMb: number }).maxRssMb);
+  if (sizes.length >= 2) {
+    const rss = sizes.map((n) => round((details[`pg_${n}`] as { maxRssMb: number }).maxRssMb));
     notes.push(
-      `peak RSS 1M → 10M rows: ${round(a as number)} → ${round(b as number)} MB (same ${servicePoints.toLocaleString("en")} service points: the carried histories are per meter, not per row)`,
+      `peak RSS ${sizes.map((n) => `${n / 1e6}M`).join(" → ")} rows: ${rss.join(" → ")} MB (same ${servicePoints.toLocaleString("en")} service points: the carried histories are per meter, not per row)`,
     );
   } else notes.push("QUICK MODE: 1M rows on PostgreSQL only (10M in full mode), 100,000 on PGlite");
   return { name: "readings import", figures, notes, details };

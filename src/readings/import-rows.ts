@@ -2,7 +2,7 @@
  * Bulk import of readings (docs/readings-import.md): one CSV row, checked on its own. Pure: the
  * checks against the database (service point, meter, date order) happen in import.ts.
  */
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { dayNumber, isIsoDate } from "../platform/dates.js";
 import { EcartError } from "../platform/errors.js";
 import type { ReadingType } from "../platform/schema.js";
@@ -65,9 +65,7 @@ export function importKey(
   index: number,
   type: string,
 ): string {
-  return createHash("sha1")
-    .update(`${sp}\t${meter ?? ""}\t${date}\t${index}\t${type}`)
-    .digest("base64url");
+  return hash("sha1", `${sp}\t${meter ?? ""}\t${date}\t${index}\t${type}`, "base64url");
 }
 
 const reject = (line: number, code: RejectCode, detail?: string): ParsedRow => ({

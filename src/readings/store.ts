@@ -52,54 +52,9 @@ export async function loadMeterHistories(
   servicePointIds: string[],
   opts: { upTo?: string; excludeId?: string } = {},
 ): Promise<Map<string, MeterHistory[]>> {
-  const out = new Map<string, MeterHistory[]>();
-  if (servicePointIds.length === 0) return out;
-  const upTo = opts.upTo ? sql`and r.reading_date <= ${opts.upTo}::date` : sql``;
-  const exclude = opts.excludeId ? sql`and r.id <> ${opts.excludeId}` : sql``;
-  const same = sql`r.service_point_id = m.service_point_id and r.meter_id is not distinct from m.id ${upTo} ${exclude}`;
-  const res = await sql<HistoryRow>`
-    with s as (select distinct u.id from unnest(${servicePointIds}::text[]) as u(id)),
-    m as (
-      select x.id, x.service_point_id, x.serial, x.digits, x.installed_on, x.start_index, x.removed_on
-        from s join meters x on x.service_point_id = s.id
-      union all
-      select null::bigint, sp.id, null::text, null::int, null::date, 0::bigint, null::date
-        from s join service_points sp on sp.id = s.id
-       where not exists (select 1 from meters x where x.service_point_id = sp.id)
-    )
-    select m.service_point_id, m.id as meter_id, m.serial, m.digits, m.installed_on::text as installed_on,
-           m.start_index, m.removed_on::text as removed_on,
-           f.reading_date::text as first_date, f.index_m3 as first_index,
-           l.reading_date::text as last_date, l.index_m3 as last_index, (f.id = l.id) as single,
-           (select max(r.reading_date) from readings r where ${same})::text as seen_date
-      from m
-      left join lateral (select r.id, r.reading_date, r.index_m3 from readings r
-                          where ${same} and ${VALID_NOW} order by r.reading_date, r.id limit 1) f on true
-      left join lateral (select r.id, r.reading_date, r.index_m3 from readings r
-                          where ${same} and ${VALID_NOW} order by r.reading_date desc, r.id desc limit 1) l on true
-  `.execute(db);
-  for (const row of res.rows) {
-    const first = row.first_date !== null ? { date: row.first_date, index: Number(row.first_index) } : null;
-    const last = row.last_date !== null ? { date: row.last_date, index: Number(row.last_index) } : null;
-    const h = meterHistory(
-      {
-        meterId: row.meter_id === null ? null : Number(row.meter_id),
-        serial: row.serial,
-        digits: row.digits,
-        installedOn: row.installed_on,
-        startIndex: Number(row.start_index),
-        removedOn: row.removed_on,
-      },
-      first,
-      last,
-      first ? (row.single ? 1 : 2) : 0,
-      row.seen_date,
-    );
-    const list = out.get(row.service_point_id) ?? [];
-    list.push(h);
-    out.set(row.service_point_id, list);
-  }
-  return out;
+  if (servicePointIds.length === 0) return new Map();
+  const ids = sql<{ id: string }>`select distinct u.id from unnest(${servicePointIds}::text[]) as u(id)`;
+  return meterHistoriesFromRows((await meterHistoriesQuery(ids, opts).execute(db)).rows);
 }
 
 /** The date of the last reading of each service point (any meter, any status), for those that have one. */
