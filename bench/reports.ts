@@ -199,7 +199,7 @@ export async function benchReports(quick: boolean): Promise<Section> {
           plans[`${p.id}#${i + 1}`] = await explain(c, q.sql, q.parameters as unknown[]);
       }
 
-      // The same answers by the query shapes used before migrations 510 and 511 (median of 3, same run).
+      // The same answers by the query shapes used before migrations 510–513 (median of 3, same run).
       const before: Record<string, number> = {};
       const previous: Record<string, string> = {
         "cases_by_entity.all (group-by of every case)":
@@ -212,12 +212,28 @@ export async function benchReports(quick: boolean): Promise<Section> {
         "intermediate total (joined rows, R9 comment probed per finding)": `select count(*) from intermediate_consumptions ic join service_points sp on sp.id = ic.service_point_id
            join subscriptions s on s.id = ic.subscription_id join cases c on c.id = ic.case_id
            where exists (select 1 from case_comments cc where cc.case_id = ic.case_id and cc.body = '${R9_COMMENT}')`,
+        // Before 512 and 513 (with 511's index): the entity read from each finding's case; the owner's name
+        // matched on every service point.
+        "intermediate.entity page (entity looked up in cases per finding)": `select ic.case_id, c.entity from intermediate_consumptions ic join service_points sp on sp.id = ic.service_point_id
+           join subscriptions s on s.id = ic.subscription_id join cases c on c.id = ic.case_id
+           where exists (select 1 from case_comments cc where cc.case_id = ic.case_id and cc.body = '${R9_COMMENT}')
+             and exists (select 1 from cases fc where fc.id = ic.case_id and fc.entity = 'FO-4')
+           order by ic.to_date desc, ic.case_id limit 50`,
+        "intermediate.owner total (owner's name matched without the trigram index)": `select count(*) from intermediate_consumptions ic
+           where exists (select 1 from case_comments cc where cc.case_id = ic.case_id and cc.body = '${R9_COMMENT}')
+             and exists (select 1 from service_points fsp where fsp.id = ic.service_point_id and fsp.owner_name ilike '%sci 99%')`,
       };
+      /** The indexes each previous shape ran without (dropped in a transaction that is rolled back). */
+      const withoutIndexes = (label: string) =>
+        label.startsWith("intermediate.entity")
+          ? ["intermediate_consumptions_entity_to_date"]
+          : label.startsWith("intermediate.owner")
+            ? ["service_points_owner_name_trgm"]
+            : ["case_comments_r9"];
       for (const [label, text] of Object.entries(previous)) {
-        // Without migration 511's index (dropped in a transaction that is rolled back).
         await c.query("begin");
         try {
-          await c.query("drop index case_comments_r9");
+          for (const index of withoutIndexes(label)) await c.query(`drop index ${index}`);
           await c.query(text);
           const ms: number[] = [];
           for (let i = 0; i < 3; i++) ms.push((await timed(() => c.query(text))).seconds * 1000);
