@@ -214,11 +214,9 @@ export async function benchReports(quick: boolean): Promise<Section> {
            where exists (select 1 from case_comments cc where cc.case_id = ic.case_id and cc.body = '${R9_COMMENT}')`,
         // Before 512 and 513 (with 511's index): the entity read from each finding's case; the owner's name
         // matched on every service point.
-        "intermediate.entity page (entity looked up in cases per finding)": `select ic.case_id, c.entity from intermediate_consumptions ic join service_points sp on sp.id = ic.service_point_id
-           join subscriptions s on s.id = ic.subscription_id join cases c on c.id = ic.case_id
+        "intermediate.entity total (entity looked up in cases per finding)": `select count(*) from intermediate_consumptions ic
            where exists (select 1 from case_comments cc where cc.case_id = ic.case_id and cc.body = '${R9_COMMENT}')
-             and exists (select 1 from cases fc where fc.id = ic.case_id and fc.entity = 'FO-4')
-           order by ic.to_date desc, ic.case_id limit 50`,
+             and exists (select 1 from cases fc where fc.id = ic.case_id and fc.entity = 'FO-4')`,
         "intermediate.owner total (owner's name matched without the trigram index)": `select count(*) from intermediate_consumptions ic
            where exists (select 1 from case_comments cc where cc.case_id = ic.case_id and cc.body = '${R9_COMMENT}')
              and exists (select 1 from service_points fsp where fsp.id = ic.service_point_id and fsp.owner_name ilike '%sci 99%')`,
