@@ -265,6 +265,9 @@ export async function benchImport(quick: boolean): Promise<Section> {
     notes.push(
       `peak RSS ${sizes.map((n) => `${n / 1e6}M`).join(" → ")} rows: ${rss.join(" → ")} MB (same ${servicePoints.toLocaleString("en")} service points: the carried histories are per meter, not per row)`,
     );
-  } else notes.push("QUICK MODE: 1M rows on PostgreSQL only (10M in full mode), 100,000 on PGlite");
+  } else
+    notes.push(
+      `${quick ? "QUICK MODE: " : ""}${sizes.map((n) => n.toLocaleString("en")).join(", ")} rows on PostgreSQL only (1M and 10M in full mode), ${liteRows.toLocaleString("en")} on PGlite`,
+    );
   return { name: "readings import", figures, notes, details };
 }
