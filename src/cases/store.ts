@@ -67,7 +67,7 @@ export async function addComment(trx: Trx, ctx: Context, caseId: string, body: s
   await addComments(trx, ctx, [{ caseId, body }]);
 }
 
-/** Adds many comments, in their order, in one statement whatever their number (one array per column). */
+/** Adds many comments, in their order, in one statement whatever their number (the rows as one JSON parameter). */
 export async function addComments(
   trx: Trx,
   ctx: Context,
@@ -76,9 +76,10 @@ export async function addComments(
   if (comments.length === 0) return;
   await sql`
     insert into case_comments (case_id, body, created_at, author, entity)
-    select c.case_id, c.body, ${ctx.now}::timestamptz, ${ctx.actor.user}::text, ${ctx.actor.entity}::text
-      from unnest(${comments.map((c) => c.caseId)}::text[], ${comments.map((c) => c.body)}::text[])
-           as c(case_id, body)`.execute(trx);
+    select c."caseId", c.body, ${ctx.now}::timestamptz, ${ctx.actor.user}::text, ${ctx.actor.entity}::text
+      from jsonb_to_recordset(${JSON.stringify(comments)}::jsonb) as c("caseId" text, body text)`.execute(
+    trx,
+  );
 }
 
 /** `column = any(ids)`: one bind parameter for a whole list of ids. */

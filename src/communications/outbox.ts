@@ -50,8 +50,8 @@ export async function enqueue(
 }
 
 /**
- * Writes many messages to the outbox in one statement whatever their number (one array per column,
- * not one bind parameter per value); their ids, in the same order.
+ * Writes many messages to the outbox in one statement whatever their number (the rows travel as
+ * one JSON parameter, not one bind parameter per value); their ids, in the same order.
  */
 export async function enqueueAll(
   trx: Transaction<DB>,
@@ -59,19 +59,15 @@ export async function enqueueAll(
   messages: OutgoingMessage[],
 ): Promise<string[]> {
   if (messages.length === 0) return [];
-  const rows = messages.map(messageRow);
-  const col = <K extends keyof MessageRow>(k: K) => rows.map((r) => r[k]);
-  // Rows are inserted, and their ids returned, in the order of the arrays.
+  // jsonb_to_recordset keeps the array's order: rows are inserted, and their ids returned, in it.
   const inserted = await sql<{ id: string }>`
     insert into communications (template, channel, recipient_name, to_address, party_id, case_id,
                                 service_point_id, contest_id, payload, next_attempt_at, created_at)
     select m.template, m.channel, m.recipient_name, m.to_address, m.party_id, m.case_id, m.service_point_id,
            m.contest_id, m.payload, ${ctx.now}::timestamptz, ${ctx.now}::timestamptz
-      from unnest(${col("template")}::text[], ${col("channel")}::text[], ${col("recipient_name")}::text[],
-                  ${col("to_address")}::text[], ${col("party_id")}::text[], ${col("case_id")}::text[],
-                  ${col("service_point_id")}::text[], ${col("contest_id")}::text[], ${col("payload")}::jsonb[])
-           as m(template, channel, recipient_name, to_address, party_id, case_id, service_point_id, contest_id,
-                payload)
+      from jsonb_to_recordset(${JSON.stringify(messages.map(messageRow))}::jsonb)
+           as m(template text, channel text, recipient_name text, to_address text, party_id text, case_id text,
+                service_point_id text, contest_id text, payload jsonb)
     returning id`.execute(trx);
   const ids = inserted.rows.map((r) => r.id);
   await auditAll(
@@ -87,8 +83,6 @@ export async function enqueueAll(
   return ids;
 }
 
-type MessageRow = ReturnType<typeof messageRow>;
-
 /** The outbox row of a message: its channel and address by SPEC §5, the facts as its payload. */
 function messageRow({ template, to, facts, links = {} }: OutgoingMessage) {
   const channel = channelFor(to);
@@ -103,7 +97,7 @@ function messageRow({ template, to, facts, links = {} }: OutgoingMessage) {
     case_id: links.caseId ?? facts.caseId ?? null,
     service_point_id: facts.servicePoint.id,
     contest_id: links.contestId ?? null,
-    payload: JSON.stringify({ ...facts, recipient: { name: to.name, postalAddress: to.postal_address } }),
+    payload: { ...facts, recipient: { name: to.name, postalAddress: to.postal_address } },
   };
 }
 

@@ -56,12 +56,16 @@ export function placeFacts(place: Place, caseId: string | null): MessageFacts {
   };
 }
 
-/** The parties, by id, in one query. */
+/** The parties, by id, as letters and emails name them (outbox Recipient), in one query. */
 export async function partiesOf(trx: Trx, ids: string[]) {
   const rows =
     ids.length === 0
       ? []
-      : await trx.selectFrom("parties").selectAll().where("id", "=", anyOf(ids)).execute();
+      : await trx
+          .selectFrom("parties")
+          .select(["id", "name", "email", "postal_address"])
+          .where("id", "=", anyOf(ids))
+          .execute();
   return new Map(rows.map((p) => [p.id, p]));
 }
 
@@ -133,17 +137,15 @@ export async function insertSubscriptions(
     const other = others[i];
     if (other) throw overlapRefusal(other, s);
   });
-  // One array per column; rows are inserted, and their ids returned, in the order of the arrays.
-  const col = <T>(f: (s: NewSubscription) => T) => subs.map(f);
+  // jsonb_to_recordset keeps the array's order: rows are inserted, and their ids returned, in it.
   const rows = await sql<{ id: string }>`
     insert into subscriptions (service_point_id, party_id, start_date, start_index, start_source, tags, case_id,
                                created_at, created_by, entity)
-    select s.sp, s.party, s.date, s.index, s.source, coalesce(string_to_array(s.tags, ','), '{}'), s.case_id,
+    select s."servicePointId", s."partyId", s.date, s.index, s.source, coalesce(s.tags, '{}'), s."caseId",
            ${ctx.now}::timestamptz, ${ctx.actor.user}::text, ${ctx.actor.entity}::text
-      from unnest(${col((s) => s.servicePointId)}::text[], ${col((s) => s.partyId)}::text[],
-                  ${col((s) => s.date)}::date[], ${col((s) => s.index)}::bigint[], ${col((s) => s.source)}::text[],
-                  ${col((s) => (s.tags ?? []).join(","))}::text[], ${col((s) => s.caseId)}::text[])
-           as s(sp, party, date, index, source, tags, case_id)
+      from jsonb_to_recordset(${JSON.stringify(subs)}::jsonb)
+           as s("servicePointId" text, "partyId" text, date date, index bigint, source text, tags text[],
+                "caseId" text)
     returning id`.execute(trx);
   await trx
     .updateTable("parties")
@@ -194,12 +196,20 @@ export async function appendReadings(
     readings.map((r) => r.servicePointId),
     "appendReadings",
   );
-  const byDate = new Map<string, string[]>();
-  for (const r of readings) byDate.set(r.date, [...(byDate.get(r.date) ?? []), r.servicePointId]);
+  const byDate = new Map<string, typeof readings>();
+  for (const r of readings) {
+    const same = byDate.get(r.date);
+    if (same) same.push(r);
+    else byDate.set(r.date, [r]);
+  }
   const inputs = new Map<string, PlausibilityInput>();
-  for (const [date, spIds] of byDate) {
-    const histories = await loadMeterHistories(trx, spIds, { upTo: date });
-    for (const r of readings.filter((x) => x.date === date)) {
+  for (const [date, same] of byDate) {
+    const histories = await loadMeterHistories(
+      trx,
+      same.map((r) => r.servicePointId),
+      { upTo: date },
+    );
+    for (const r of same) {
       const all = histories.get(r.servicePointId) ?? [];
       const h = all.find((x) => x.meterId === r.meterId);
       inputs.set(
@@ -215,26 +225,32 @@ export async function appendReadings(
       ctx.config.plausibility,
     ),
   );
-  // One array per column; rows are inserted, and their ids returned, in the order of the arrays.
-  const col = <T>(f: (r: (typeof readings)[number], p: Plausibility) => T) =>
-    readings.map((r, i) => f(r, verdicts[i] as Plausibility));
+  const values = readings.map((r, i) => {
+    const p = verdicts[i] as Plausibility;
+    return {
+      ...r,
+      status: p.status,
+      usage: p.usage,
+      usageLo: p.expected?.usage[0] ?? null,
+      usageHi: p.expected?.usage[1] ?? null,
+      indexLo: p.expected?.index[0] ?? null,
+      indexHi: p.expected?.index[1] ?? null,
+      suggested: p.suggestedIndex,
+      warnings: p.warnings,
+    };
+  });
+  // jsonb_to_recordset keeps the array's order: rows are inserted, and their ids returned, in it.
   const rows = await sql<{ id: string }>`
     insert into readings (service_point_id, meter_id, reading_date, index_m3, type, status, usage_m3,
                           expected_usage_lo, expected_usage_hi, expected_index_lo, expected_index_hi,
                           suggested_index, warnings, recorded_at, recorded_by, entity)
-    select r.sp, r.meter, r.date, r.index, r.type, r.status, r.usage, r.usage_lo, r.usage_hi, r.index_lo,
-           r.index_hi, r.suggested, coalesce(string_to_array(r.warnings, ','), '{}'),
+    select r."servicePointId", r."meterId", r.date, r.index, r.type, r.status, r.usage, r."usageLo", r."usageHi",
+           r."indexLo", r."indexHi", r.suggested, r.warnings,
            ${ctx.now}::timestamptz, ${ctx.actor.user}::text, ${ctx.actor.entity}::text
-      from unnest(${col((r) => r.servicePointId)}::text[], ${col((r) => r.meterId)}::bigint[],
-                  ${col((r) => r.date)}::date[], ${col((r) => r.index)}::bigint[], ${col((r) => r.type)}::text[],
-                  ${col((_, p) => p.status)}::text[], ${col((_, p) => p.usage)}::bigint[],
-                  ${col((_, p) => p.expected?.usage[0] ?? null)}::bigint[],
-                  ${col((_, p) => p.expected?.usage[1] ?? null)}::bigint[],
-                  ${col((_, p) => p.expected?.index[0] ?? null)}::bigint[],
-                  ${col((_, p) => p.expected?.index[1] ?? null)}::bigint[],
-                  ${col((_, p) => p.suggestedIndex)}::bigint[], ${col((_, p) => p.warnings.join(","))}::text[])
-           as r(sp, meter, date, index, type, status, usage, usage_lo, usage_hi, index_lo, index_hi, suggested,
-                warnings)
+      from jsonb_to_recordset(${JSON.stringify(values)}::jsonb)
+           as r("servicePointId" text, "meterId" bigint, date date, index bigint, type text, status text,
+                usage bigint, "usageLo" bigint, "usageHi" bigint, "indexLo" bigint, "indexHi" bigint,
+                suggested bigint, warnings text[])
     returning id`.execute(trx);
   return rows.rows.map((row, i) => ({ id: row.id, plausibility: verdicts[i] as Plausibility }));
 }

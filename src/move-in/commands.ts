@@ -7,18 +7,21 @@ import type { Transaction } from "kysely";
 import { z } from "zod";
 import {
   addComment,
+  addComments,
   addTask,
   assertOpen,
   type CaseRow,
   closeTasks,
+  closeTasksOf,
   closeUnlessVisitPending,
   loadCaseForUpdate,
   openCase,
   openTasks,
   setCaseSubscription,
+  setSubscriptionsAndClose,
   updateMoveIn,
 } from "../cases/store.js";
-import { enqueue } from "../communications/outbox.js";
+import { enqueue, enqueueAll, type Recipient } from "../communications/outbox.js";
 import { audit } from "../platform/audit.js";
 import { type Context, today } from "../platform/context.js";
 import { frenchDate } from "../platform/dates.js";
@@ -30,6 +33,14 @@ import { parseIndexM3 } from "../readings/index-m3.js";
 import { indexAcrossRollover } from "../readings/plausibility.js";
 import { appendReading, indexAtDate, readingStatusAt } from "../readings/store.js";
 import type { CommandResult } from "../registry.js";
+import {
+  insertSubscriptions,
+  occupantsSince,
+  type Place,
+  partiesOf,
+  placeFacts,
+  placesOf,
+} from "./batch-store.js";
 import { proofDeadline } from "./deadline.js";
 import { checkGap, type GapCheck, showsIntermediateConsumption } from "./gap.js";
 import { prescribedStart } from "./prescription.js";
@@ -41,7 +52,6 @@ import {
   loadSubscriptionForUpdate,
   lockServicePoint,
   messageFacts,
-  occupantSince,
   openSubscription,
   partyById,
   samePerson,
@@ -317,6 +327,7 @@ export async function moveIn(trx: Trx, ctx: Context, input: MoveInInput): Promis
   if (path === "SUBSCRIBE_PREDECESSOR") {
     // R4 at the move-in itself: the customer has no proof; subscribed at once, the case recorded and closed.
     const caseRow = await loadCaseForUpdate(trx, caseId);
+    assertMoveInCase(caseRow);
     const sub = await subscribeAtPredecessor(
       trx,
       ctx,
@@ -390,13 +401,17 @@ async function requestProofOn(
 async function subscribeAtPredecessor(
   trx: Trx,
   ctx: Context,
-  c: CaseRow,
+  c: MoveInCase,
   why: string,
   taskStatus: "DONE" | "EXPIRED" = "DONE",
-) {
-  const facts = c.move_in as MoveInFacts;
-  const t = facts.termination;
-  if (t.source === "NONE") {
+): Promise<string> {
+  const [id] = await subscribeAllAtPredecessor(trx, ctx, [c], why, taskStatus);
+  return id as string;
+}
+
+/** R4/R8 needs the predecessor's termination index: a case without one waits for the visit's reading. */
+function assertTerminationKnown(c: MoveInCase): void {
+  if (c.move_in.termination.source === "NONE") {
     fail(
       ErrorCode.INVALID_INPUT,
       "Aucun index de résiliation ni relevé de référence sur ce point de desserte : l'abonnement attend le relevé de l'intervention.",
@@ -404,31 +419,84 @@ async function subscribeAtPredecessor(
       "case",
     );
   }
-  const meter = await currentMeter(trx, c.service_point_id);
-  const sub = await insertSubscription(trx, ctx, {
-    servicePointId: c.service_point_id,
-    meterId: meter?.id ?? null,
-    partyId: c.party_id as string,
-    caseId: c.id,
-    date: t.date,
-    index: t.index,
-    source: "PREDECESSOR",
-  });
-  await setCaseSubscription(trx, c.id, sub.id);
-  await closeTasks(trx, ctx, c.id, taskStatus);
-  await addComment(trx, ctx, c.id, predecessorSubscribedSentence(why, t));
-  const party = await partyById(trx, c.party_id as string);
-  await enqueue(trx, ctx, "CONFIRMATION_PREDECESSOR_INDEX", party, {
-    ...(await messageFacts(trx, c.service_point_id, c.id)),
-    termination: { date: t.date, index: t.index },
-    declared: { date: facts.date, index: facts.index },
-    start: { date: t.date, index: t.index, source: "PREDECESSOR" },
-  });
-  await closeUnlessVisitPending(trx, ctx, c.id);
-  return sub.id;
 }
 
-function assertMoveInCase(c: CaseRow): asserts c is CaseRow & { move_in: MoveInFacts; party_id: string } {
+/**
+ * subscribeAtPredecessor for many cases at once, at most one per service point (the caller holds
+ * their locks): a handful of multi-row statements for the whole batch. Throws, writing nothing of
+ * its own, if any case cannot be subscribed. The subscriptions' ids, in the cases' order.
+ */
+async function subscribeAllAtPredecessor(
+  trx: Trx,
+  ctx: Context,
+  cases: MoveInCase[],
+  why: string,
+  taskStatus: "DONE" | "EXPIRED",
+): Promise<string[]> {
+  for (const c of cases) assertTerminationKnown(c);
+  const places = await placesOf(
+    trx,
+    cases.map((c) => c.service_point_id),
+  );
+  const placeOf = (c: MoveInCase) => places.get(c.service_point_id) as Place;
+  const subs = await insertSubscriptions(
+    trx,
+    ctx,
+    cases.map((c) => ({
+      servicePointId: c.service_point_id,
+      meterId: placeOf(c).meter?.id ?? null,
+      partyId: c.party_id,
+      caseId: c.id,
+      date: c.move_in.termination.date,
+      index: c.move_in.termination.index,
+      source: "PREDECESSOR",
+    })),
+  );
+  const ids = subs.map((s) => s.id);
+  await closeTasksOf(
+    trx,
+    ctx,
+    cases.map((c) => c.id),
+    taskStatus,
+  );
+  await addComments(
+    trx,
+    ctx,
+    cases.map((c) => ({ caseId: c.id, body: predecessorSubscribedSentence(why, c.move_in.termination) })),
+  );
+  const parties = await partiesOf(
+    trx,
+    cases.map((c) => c.party_id),
+  );
+  await enqueueAll(
+    trx,
+    ctx,
+    cases.map((c) => {
+      const t = c.move_in.termination;
+      return {
+        template: "CONFIRMATION_PREDECESSOR_INDEX",
+        to: parties.get(c.party_id) as Recipient,
+        facts: {
+          ...placeFacts(placeOf(c), c.id),
+          termination: { date: t.date, index: t.index },
+          declared: { date: c.move_in.date, index: c.move_in.index },
+          start: { date: t.date, index: t.index, source: "PREDECESSOR" },
+        },
+      };
+    }),
+  );
+  await setSubscriptionsAndClose(
+    trx,
+    ctx,
+    cases.map((c, i) => ({ caseId: c.id, subscriptionId: ids[i] as string })),
+  );
+  return ids;
+}
+
+/** A move-in case (ARR_SPECIAL or ARR_INTERVENTION): its facts and its customer are known. */
+type MoveInCase = CaseRow & { move_in: MoveInFacts; party_id: string };
+
+function assertMoveInCase(c: CaseRow): asserts c is MoveInCase {
   if (c.type === "INT_EUROS" || !c.move_in || !c.party_id) {
     fail(
       ErrorCode.INVALID_INPUT,
@@ -860,24 +928,102 @@ export async function moveOut(
   };
 }
 
+/** What R8 does with an expired case. */
+export type Expiry = "SUBSCRIBED" | "SKIPPED";
+
+/** R8: why the sweep subscribes a case (the comment's opening). */
+const R8_WHY = "Délai dépassé sans justificatif reçu";
+
+/** R8: the comment on a case left to the back office because another occupant held the service point since the termination. */
+export const occupiedSinceSentence = (deadlineDays: number, occupant: { id: string }) =>
+  `Délai de ${deadlineDays} jours dépassé, mais un autre occupant (abonnement ${occupant.id}) a été abonné sur ce point de desserte depuis la résiliation : abonnement non mis en place, à traiter par le back office.`;
+
+/**
+ * R8, decided from the facts alone: an already subscribed case only has its tasks closed; a case
+ * whose service point another occupant has held since the termination is left to the back office;
+ * any other is subscribed at the predecessor's index.
+ */
+export function expiryPath(
+  c: MoveInCase,
+  occupant: { id: string } | null,
+): "CLOSE" | "LEAVE_TO_BO" | "SUBSCRIBE" {
+  if (c.subscription_id) return "CLOSE";
+  return occupant ? "LEAVE_TO_BO" : "SUBSCRIBE";
+}
+
 /** R8: the deadline passed without a proof (run by the sweep, as the system). */
-export async function expireCase(trx: Trx, ctx: Context, c: CaseRow): Promise<"SUBSCRIBED" | "SKIPPED"> {
-  assertMoveInCase(c);
-  if (c.subscription_id) {
-    await closeTasks(trx, ctx, c.id, "EXPIRED");
-    return "SKIPPED";
+export async function expireCase(trx: Trx, ctx: Context, c: CaseRow): Promise<Expiry> {
+  const r = (await expireCases(trx, ctx, [c])).get(c.id);
+  if (r instanceof Error) throw r;
+  return r as Expiry;
+}
+
+/**
+ * R8 for a batch of expired cases (the caller holds their locks and their service points'): the
+ * facts read and the rows written for all of them at once, a handful of statements in all. A case
+ * that cannot be processed gets its error in the result and nothing written for it. Cases at one
+ * service point are taken one after the other: a case subscribed first is the next one's occupant.
+ */
+export async function expireCases(
+  trx: Trx,
+  ctx: Context,
+  cases: CaseRow[],
+): Promise<Map<string, Expiry | Error>> {
+  const out = new Map<string, Expiry | Error>();
+  let rest = cases;
+  while (rest.length > 0) {
+    const seen = new Set<string>();
+    const round: CaseRow[] = [];
+    const later: CaseRow[] = [];
+    for (const c of rest) {
+      (seen.has(c.service_point_id) ? later : round).push(c);
+      seen.add(c.service_point_id);
+    }
+    await expireRound(trx, ctx, round, out);
+    rest = later;
   }
-  const occupied = await occupantSince(trx, c.service_point_id, c.move_in.termination.date);
-  if (occupied) {
-    await closeTasks(trx, ctx, c.id, "EXPIRED");
-    await addComment(
-      trx,
-      ctx,
-      c.id,
-      `Délai de ${ctx.config.proofDeadlineDays} jours dépassé, mais un autre occupant (abonnement ${occupied.id}) a été abonné sur ce point de desserte depuis la résiliation : abonnement non mis en place, à traiter par le back office.`,
-    );
-    return "SKIPPED";
+  return out;
+}
+
+/** expireCases for cases at distinct service points. */
+async function expireRound(trx: Trx, ctx: Context, cases: CaseRow[], out: Map<string, Expiry | Error>) {
+  const moveIns: MoveInCase[] = [];
+  for (const c of cases) {
+    try {
+      assertMoveInCase(c);
+      moveIns.push(c);
+    } catch (e) {
+      out.set(c.id, e as Error);
+    }
   }
-  await subscribeAtPredecessor(trx, ctx, c, "Délai dépassé sans justificatif reçu", "EXPIRED");
-  return "SUBSCRIBED";
+  const unsubscribed = moveIns.filter((c) => !c.subscription_id);
+  const occupants = await occupantsSince(
+    trx,
+    unsubscribed.map((c) => ({ servicePointId: c.service_point_id, date: c.move_in.termination.date })),
+  );
+  const occupantOf = new Map(unsubscribed.map((c, i) => [c.id, occupants[i] ?? null]));
+  const closing: string[] = [];
+  const notes: Array<{ caseId: string; body: string }> = [];
+  const subscribing: MoveInCase[] = [];
+  for (const c of moveIns) {
+    const occupant = occupantOf.get(c.id) ?? null;
+    const path = expiryPath(c, occupant);
+    if (path === "SUBSCRIBE") {
+      try {
+        assertTerminationKnown(c);
+        subscribing.push(c);
+        out.set(c.id, "SUBSCRIBED");
+      } catch (e) {
+        out.set(c.id, e as Error);
+      }
+      continue;
+    }
+    closing.push(c.id);
+    if (path === "LEAVE_TO_BO" && occupant)
+      notes.push({ caseId: c.id, body: occupiedSinceSentence(ctx.config.proofDeadlineDays, occupant) });
+    out.set(c.id, "SKIPPED");
+  }
+  await closeTasksOf(trx, ctx, closing, "EXPIRED");
+  await addComments(trx, ctx, notes);
+  await subscribeAllAtPredecessor(trx, ctx, subscribing, R8_WHY, "EXPIRED");
 }

@@ -1,13 +1,19 @@
 /**
  * R8: the deadline sweep. A function of the clock: every open proof task whose deadline has
- * passed is processed once. Safe with several sweepers at once: rows are claimed with
- * FOR UPDATE SKIP LOCKED, so a case locked by one sweeper is skipped by the others.
- */
-import { sql } from "kysely";
+ * passed is processed once. Safe with several sweepers at once: tasks and their cases are claimed
+ * with FOR UPDATE SKIP LOCKED, so a case claimed by one sweeper is skipped by the others; then
+ * their service points are locked without waiting (as every command on a service point does), and
+ * a case whose service point is busy is claimed again once the batch is committed.
+ *
+ * A claimed batch is processed set-based (expireCases: a handful of statements for the whole
+ * batch). If that fails, the batch is rolled back to its savepoint and each case is processed on
+ * its own, in its own savepoint: one bad case never blocks the others. */
+import { sql, type Transaction } from "kysely";
 import type { EcartConfig } from "../platform/config.js";
 import { type Context, SYSTEM_ACTOR } from "../platform/context.js";
 import type { Database } from "../platform/db.js";
-import { expireCase } from "./commands.js";
+import type { DB } from "../platform/schema.js";
+import { type Expiry, expireCase, expireCases } from "./commands.js";
 
 export interface SweepResult {
   /** Cases subscribed at the predecessor's index (R8). */
@@ -18,50 +24,145 @@ export interface SweepResult {
   failed: Array<{ task: string; error: string }>;
 }
 
-/** Processes every deadline expired at `now`, in batches, each task in its own savepoint. */
+/** Cases claimed per transaction by default. */
+export const DEFAULT_SWEEP_BATCH = 500;
+/**
+ * Batches in flight at once on a PostgreSQL server, each in its own transaction and connection:
+ * PostgreSQL writes one while the next is prepared here (PGlite, one session, takes one at a time).
+ */
+export const DEFAULT_SWEEP_WORKERS = 2;
+/** At most this many per batch: a batch is one transaction holding its cases' locks. */
+export const MAX_SWEEP_BATCH = 2000;
+
+/** A pause before claiming again when every case claimed waited for a busy service point. */
+const BUSY_PAUSE_MS = 20;
+/** Claims in a row where every case waited for a busy service point before a worker leaves them to the next sweep. */
+const MAX_BUSY_CLAIMS = 100;
+
+/**
+ * Locks up to `limit` expired open tasks with their open cases (skipping those locked by others),
+ * in order of deadline, then their service points, without waiting: a case whose service point is
+ * busy (a command, or another sweeper on another case there) is not processed in this batch and is
+ * claimed again once this batch is committed.
+ */
+async function claim(trx: Transaction<DB>, now: Date, limit: number, excluded: Set<string>) {
+  const rows = await trx
+    .selectFrom("tasks as t")
+    .innerJoin("cases as c", "c.id", "t.case_id")
+    .selectAll("c")
+    .select(["t.id as task_id"])
+    .where("t.status", "=", "OPEN")
+    .where("t.due_at", "<=", now)
+    .where("c.status", "=", "OPEN")
+    .$if(excluded.size > 0, (q) => q.where("t.id", "not in", [...excluded]))
+    .orderBy("t.due_at")
+    .limit(limit)
+    .forUpdate(["t", "c"])
+    .skipLocked()
+    .execute();
+  const locked =
+    rows.length === 0
+      ? []
+      : await trx
+          .selectFrom("service_points")
+          .select("id")
+          .where("id", "=", sql<string>`any(${[...new Set(rows.map((r) => r.service_point_id))]})`)
+          .orderBy("id")
+          .forUpdate()
+          .skipLocked()
+          .execute();
+  const ready = new Set(locked.map((sp) => sp.id));
+  return {
+    claimed: rows.length,
+    rows: rows.filter((r) => ready.has(r.service_point_id)),
+    busy: rows.filter((r) => !ready.has(r.service_point_id)).length,
+  };
+}
+
+type ClaimedCase = Omit<Awaited<ReturnType<typeof claim>>["rows"][number], "task_id">;
+
+/** Processes every deadline expired at `now`, in batches, each batch set-based. */
 export async function sweepDeadlines(
   db: Database,
   now: Date,
   config: EcartConfig,
-  opts: { batchSize?: number } = {},
+  opts: { batchSize?: number; workers?: number } = {},
 ): Promise<SweepResult> {
   const ctx: Context = { actor: SYSTEM_ACTOR, now, config };
-  const batchSize = opts.batchSize ?? 200;
+  const batchSize = Math.min(Math.max(1, opts.batchSize ?? DEFAULT_SWEEP_BATCH), MAX_SWEEP_BATCH);
+  const workers = db.kind === "pglite" ? 1 : Math.max(1, opts.workers ?? DEFAULT_SWEEP_WORKERS);
   const result: SweepResult = { subscribed: 0, skipped: 0, failed: [] };
   const failedIds = new Set<string>();
-  for (;;) {
-    const claimed = await db.kysely.transaction().execute(async (trx) => {
-      const rows = await trx
-        .selectFrom("tasks as t")
-        .innerJoin("cases as c", "c.id", "t.case_id")
-        .selectAll("c")
-        .select(["t.id as task_id"])
-        .where("t.status", "=", "OPEN")
-        .where("t.due_at", "<=", now)
-        .where("c.status", "=", "OPEN")
-        .$if(failedIds.size > 0, (q) => q.where("t.id", "not in", [...failedIds]))
-        .orderBy("t.due_at")
-        .limit(batchSize)
-        .forUpdate(["t", "c"])
-        .skipLocked()
-        .execute();
-      for (const row of rows) {
-        const { task_id, ...caseRow } = row;
-        await sql`savepoint sweep_one`.execute(trx);
-        try {
-          const r = await expireCase(trx, ctx, caseRow);
-          if (r === "SUBSCRIBED") result.subscribed++;
-          else result.skipped++;
-          await sql`release savepoint sweep_one`.execute(trx);
-        } catch (e) {
-          await sql`rollback to savepoint sweep_one`.execute(trx);
-          failedIds.add(task_id);
-          result.failed.push({ task: task_id, error: (e as Error).message });
+  // Each worker claims its own batches (SKIP LOCKED keeps them apart) until one comes back short
+  // with no case waiting for a busy service point.
+  const work = async () => {
+    for (let busyClaims = 0; ; ) {
+      const batch = await db.kysely.transaction().execute(async (trx) => {
+        const { claimed, rows, busy } = await claim(trx, now, batchSize, failedIds);
+        // A case with several expired tasks is processed once: closing it closes all its tasks.
+        const tasksOf = new Map<string, string[]>();
+        const cases: ClaimedCase[] = [];
+        for (const { task_id, ...c } of rows) {
+          const tasks = tasksOf.get(c.id);
+          if (tasks) tasks.push(task_id);
+          else {
+            tasksOf.set(c.id, [task_id]);
+            cases.push(c);
+          }
+        }
+        return { claimed, busy, tasksOf, outcomes: await processBatch(trx, ctx, cases) };
+      });
+      // Counted once committed.
+      for (const [caseId, outcome] of batch.outcomes) {
+        if (outcome === "SUBSCRIBED") result.subscribed++;
+        else if (outcome === "SKIPPED") result.skipped++;
+        else {
+          for (const task of batch.tasksOf.get(caseId) ?? []) {
+            failedIds.add(task);
+            result.failed.push({ task, error: outcome.message });
+          }
         }
       }
-      return rows.length;
-    });
-    if (claimed < batchSize) break;
-  }
+      if (batch.busy === 0) {
+        if (batch.claimed < batchSize) break;
+        busyClaims = 0;
+      } else if (batch.busy === batch.claimed) {
+        // Nothing could be done: the service points are busy. Wait a little, and not forever.
+        if (++busyClaims >= MAX_BUSY_CLAIMS) break;
+        await new Promise((r) => setTimeout(r, BUSY_PAUSE_MS));
+      }
+    }
+  };
+  // Every worker ends before the sweep reports, even when one of them failed.
+  const ends = await Promise.allSettled(Array.from({ length: workers }, work));
+  for (const end of ends) if (end.status === "rejected") throw end.reason;
   return result;
+}
+
+/** The batch set-based; if that fails, each case on its own, in its own savepoint. */
+async function processBatch(
+  trx: Transaction<DB>,
+  ctx: Context,
+  cases: ClaimedCase[],
+): Promise<Map<string, Expiry | Error>> {
+  await sql`savepoint sweep_batch`.execute(trx);
+  try {
+    const out = await expireCases(trx, ctx, cases);
+    await sql`release savepoint sweep_batch`.execute(trx);
+    return out;
+  } catch {
+    await sql`rollback to savepoint sweep_batch`.execute(trx);
+  }
+  const out = new Map<string, Expiry | Error>();
+  for (const c of cases) {
+    await sql`savepoint sweep_one`.execute(trx);
+    try {
+      out.set(c.id, await expireCase(trx, ctx, c));
+      await sql`release savepoint sweep_one`.execute(trx);
+    } catch (e) {
+      await sql`rollback to savepoint sweep_one`.execute(trx);
+      out.set(c.id, e as Error);
+    }
+  }
+  return out;
 }

@@ -23,18 +23,17 @@ export async function audit(
 }
 
 /**
- * Records many entries, in their order, in one statement whatever their number: one array per
- * column (unnest), not one bind parameter per value.
+ * Records many entries, in their order, in one statement whatever their number: the rows travel
+ * as one JSON parameter (jsonb_to_recordset), not one bind parameter per value.
  */
 export async function auditAll(trx: Transaction<DB>, ctx: Context, entries: AuditEntry[]): Promise<void> {
   if (entries.length === 0) return;
   const { now, actor } = ctx;
-  const details = entries.map((e) => (e.details ? JSON.stringify(e.details) : null));
+  const rows = entries.map((e) => ({ a: e.action, t: e.objectType, o: e.objectId, d: e.details ?? null }));
   await sql`
     insert into audit_log (at, actor, role, entity, action, object_type, object_id, details)
-    select ${now}::timestamptz, ${actor.user}::text, ${actor.role}::text, ${actor.entity}::text,
-           e.action, e.object_type, e.object_id, e.details
-      from unnest(${entries.map((e) => e.action)}::text[], ${entries.map((e) => e.objectType)}::text[],
-                  ${entries.map((e) => e.objectId)}::text[], ${details}::jsonb[])
-           as e(action, object_type, object_id, details)`.execute(trx);
+    select ${now}::timestamptz, ${actor.user}::text, ${actor.role}::text, ${actor.entity}::text, e.a, e.t, e.o, e.d
+      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as e(a text, t text, o text, d jsonb)`.execute(
+    trx,
+  );
 }
