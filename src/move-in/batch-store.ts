@@ -31,16 +31,24 @@ export interface Place {
 export async function placesOf(trx: Trx, servicePointIds: string[]): Promise<Map<string, Place>> {
   const out = new Map<string, Place>();
   if (servicePointIds.length === 0) return out;
+  // The meter looked up per service point (an index probe each), never a join over every meter.
   const rows = await trx
     .selectFrom("service_points as sp")
-    .leftJoin("meters as m", (j) =>
-      j.onRef("m.service_point_id", "=", "sp.id").on("m.removed_on", "is", null),
+    .leftJoinLateral(
+      (eb) =>
+        eb
+          .selectFrom("meters")
+          .select(["meters.id", "meters.serial"])
+          .whereRef("meters.service_point_id", "=", "sp.id")
+          .where("meters.removed_on", "is", null)
+          .limit(1)
+          .as("m"),
+      (j) => j.onTrue(),
     )
     .select(["sp.id", "sp.address", "m.id as meter_id", "m.serial"])
     .where("sp.id", "=", anyOf(servicePointIds))
     .execute();
   for (const r of rows) {
-    if (out.has(r.id)) continue;
     const meter = r.meter_id === null ? null : { id: Number(r.meter_id), serial: r.serial as string };
     out.set(r.id, { id: r.id, address: r.address, meter });
   }
