@@ -25,13 +25,14 @@ import { enqueue, enqueueAll, type Recipient } from "../communications/outbox.js
 import { audit } from "../platform/audit.js";
 import { type Context, today } from "../platform/context.js";
 import { frenchDate } from "../platform/dates.js";
+import type { Database } from "../platform/db.js";
 import { EcartError, ErrorCode, fail } from "../platform/errors.js";
 import type { DB, MoveInFacts, ProofKind, StartSource } from "../platform/schema.js";
 import { isoDate, rawIndex, ref, text } from "../platform/validate.js";
 import { assertNotFuture } from "../readings/commands.js";
 import { parseIndexM3 } from "../readings/index-m3.js";
-import { indexAcrossRollover } from "../readings/plausibility.js";
-import { appendReading, indexAtDate, readingStatusAt } from "../readings/store.js";
+import { indexAcrossRollover, type PlausibilityInput } from "../readings/plausibility.js";
+import { appendReading, indexAtDate, plausibilityInputOf } from "../readings/store.js";
 import type { CommandResult } from "../registry.js";
 import {
   insertSubscriptions,
@@ -47,16 +48,17 @@ import { prescribedStart } from "./prescription.js";
 import {
   createParty,
   currentMeter,
-  findServicePoint,
   insertSubscription,
+  loadMoveInFacts,
   loadSubscriptionForUpdate,
   lockServicePoint,
+  type MoveInStoredFacts,
   messageFacts,
-  openSubscription,
   partyById,
   samePerson,
-  terminationOf,
+  unknownServicePoint,
 } from "./store.js";
+import { statusOfReading, terminationFrom } from "./termination.js";
 import {
   awaitingProofSentence,
   gapSentence,
@@ -119,7 +121,7 @@ export function moveInPath(
 /** What a move-in would do, decided before anything is written (the console shows it before confirming). */
 export interface MoveInAssessment {
   servicePoint: { id: string; address: string; owner_name: string | null };
-  meter: Awaited<ReturnType<typeof currentMeter>>;
+  meter: MoveInStoredFacts["meter"];
   index: number | null;
   /** The first result when this repeats a move-in of the same person (SPEC §6); nothing else applies then. */
   duplicate: CommandResult | null;
@@ -131,17 +133,20 @@ export interface MoveInAssessment {
   path: MoveInPath;
   /** The proof deadline the customer must be told, when the path asks for a proof. */
   dueDate: string | null;
+  /** SPEC §4: the current meter's earlier VALID readings up to the move-in date, for the declared index. */
+  history: PlausibilityInput;
 }
 
 /**
- * R1–R5: checks a move-in against the predecessor's termination index and decides its path.
- * Reads only; with `lock`, the service point row is locked for the command that follows.
+ * R1–R5: checks a move-in against the predecessor's termination index and decides its path, from the
+ * facts read in one statement. Reads only. In a command's transaction the service point is locked first
+ * (the facts are then read after every command before); given the database, the one statement is the
+ * whole read (the check).
  */
 export async function assessMoveIn(
-  trx: Trx,
+  at: Database | Trx,
   ctx: Context,
   input: MoveInInput,
-  opts: { lock: boolean },
 ): Promise<MoveInAssessment> {
   const index = input.index === null || input.index === undefined ? null : parseIndexM3(input.index);
   if (index === null && !input.reconnection) {
@@ -153,10 +158,11 @@ export async function assessMoveIn(
     );
   }
   assertNotFuture(ctx, input.date);
-  const sp = opts.lock
-    ? await lockServicePoint(trx, input.servicePoint)
-    : await findServicePoint(trx, input.servicePoint);
-  const meter = await currentMeter(trx, sp.id);
+  if (!("kysely" in at)) await lockServicePoint(at, input.servicePoint);
+  const f = await loadMoveInFacts(at, input.servicePoint, input.date);
+  const sp = f.servicePoint;
+  if (!sp) throw unknownServicePoint(input.servicePoint);
+  const meter = f.meter;
   const base = {
     servicePoint: sp,
     meter,
@@ -165,13 +171,13 @@ export async function assessMoveIn(
     terminationSuspect: false,
     gap: null,
     dueDate: null,
+    history: plausibilityInputOf(f.histories, meter?.id ?? null),
   };
 
   // SPEC §6: a repeated move-in for the same person returns the first result.
-  const current = await openSubscription(trx, sp.id);
+  const current = f.openSubscription;
   if (current) {
-    const holder = await partyById(trx, current.party_id);
-    if (samePerson(input.customer, holder)) {
+    if (samePerson(input.customer, current)) {
       const duplicate = {
         outcome: "SUBSCRIBED",
         case: current.case_id,
@@ -187,21 +193,13 @@ export async function assessMoveIn(
       "servicePoint",
     );
   }
-  const openArr = await trx
-    .selectFrom("cases")
-    .innerJoin("parties", "parties.id", "cases.party_id")
-    .select(["cases.id", "parties.name", "parties.email"])
-    .where("cases.service_point_id", "=", sp.id)
-    .where("cases.status", "=", "OPEN")
-    .where("cases.type", "in", ["ARR_SPECIAL", "ARR_INTERVENTION"])
-    .execute();
-  const dup = openArr.find((c) => samePerson(input.customer, c));
+  const dup = f.openCases.find((c) => samePerson(input.customer, c));
   if (dup) {
     const duplicate = { outcome: "CASE_OPENED", case: dup.id, subscription: null, duplicate: true };
     return { ...base, duplicate, path: "CASE_AWAIT_PROOF" };
   }
 
-  const termination = await terminationOf(trx, sp.id);
+  const termination = terminationFrom(f.termination);
   if (termination && input.date < termination.date) beforeTermination(input.date, termination, "date");
   const gap =
     index !== null && termination
@@ -212,15 +210,12 @@ export async function assessMoveIn(
         )
       : null;
   const path = moveInPath(gap ? gap.withinTolerance : null, index !== null, input.reconnection, input.proof);
-  const termStatus = termination
-    ? await readingStatusAt(trx, sp.id, termination.date, termination.index)
-    : null;
   const asksProof = path === "CASE_AWAIT_PROOF" || path === "CASE_NO_PROOF_BO";
   return {
     ...base,
     duplicate: null,
     termination,
-    terminationSuspect: termStatus?.effective_status === "SUSPECT",
+    terminationSuspect: termination ? statusOfReading(f.datedReadings, termination) === "SUSPECT" : false,
     gap,
     path,
     dueDate: asksProof
@@ -231,7 +226,7 @@ export async function assessMoveIn(
 
 /** R1–R5: a move-in is always checked against the predecessor's termination index. */
 export async function moveIn(trx: Trx, ctx: Context, input: MoveInInput): Promise<CommandResult> {
-  const a = await assessMoveIn(trx, ctx, input, { lock: true });
+  const a = await assessMoveIn(trx, ctx, input);
   if (a.duplicate) return a.duplicate;
   const { servicePoint: sp, meter, index, termination, terminationSuspect, gap, path } = a;
 

@@ -34,13 +34,6 @@ export async function lockServicePoint(trx: Trx, id: string) {
   return sp;
 }
 
-/** The service point, without locking it (read-only checks). */
-export async function findServicePoint(trx: Trx, id: string) {
-  const sp = await trx.selectFrom("service_points").selectAll().where("id", "=", id).executeTakeFirst();
-  if (!sp) throw unknownServicePoint(id);
-  return sp;
-}
-
 /** Loads a subscription for a command: its service point is locked first, then the row is read. */
 export async function loadSubscriptionForUpdate(trx: Trx, id: string) {
   const head = await trx
@@ -78,17 +71,6 @@ export async function currentMeter(trx: Trx, servicePointId: string) {
       .selectAll()
       .where("service_point_id", "=", servicePointId)
       .where("removed_on", "is", null)
-      .executeTakeFirst()) ?? null
-  );
-}
-
-export async function openSubscription(trx: Trx, servicePointId: string) {
-  return (
-    (await trx
-      .selectFrom("subscriptions")
-      .selectAll()
-      .where("service_point_id", "=", servicePointId)
-      .where("end_date", "is", null)
       .executeTakeFirst()) ?? null
   );
 }

@@ -199,7 +199,7 @@ export async function readRoutes(app: FastifyInstance, deps: AppDeps) {
       config: { access: { kind: "command", verb: "moveIn" } },
       schema: {
         tags: ["move-ins"],
-        description: "What a move-in would do, without writing anything (READ ONLY transaction).",
+        description: "What a move-in would do, without writing anything (one SELECT statement).",
         body: moveInInput,
         response: { 200: moveInCheckOut, ...errors },
       },

@@ -1,16 +1,13 @@
 /**
  * The move-in check shown before confirming (R1–R5): the same figures and decision functions as the
- * move-in command, read in a READ ONLY transaction, so nothing is written.
+ * move-in command, read in one SELECT statement (one snapshot), so nothing is written.
  */
 
-import { assessMoveIn, type MoveInPath, moveInInput } from "../../move-in/commands.js";
+import { assessMoveIn, type MoveInInput, type MoveInPath } from "../../move-in/commands.js";
 import type { Context } from "../../platform/context.js";
 import { frenchDate } from "../../platform/dates.js";
 import type { Database } from "../../platform/db.js";
-import { parseInput } from "../../platform/validate.js";
 import { assessReading } from "../../readings/plausibility.js";
-import { validHistoryBefore } from "../../readings/store.js";
-import { readOnly } from "./common.js";
 
 /** What the advisor tells the customer on each path (French, read out on the phone or at the counter). */
 export function customerMessage(
@@ -56,48 +53,42 @@ export function customerMessage(
   }
 }
 
-/** R1–R5 preview: what `moveIn` would do with this request now (the same `assessMoveIn`); throws the same refusals. */
-export async function checkMoveIn(db: Database, ctx: Context, raw: unknown) {
-  const input = parseInput(moveInInput, raw);
-  return readOnly(db, async (trx) => {
-    const a = await assessMoveIn(trx, ctx, input, { lock: false });
-    const { servicePoint: sp, meter, index, termination, gap, path } = a;
-    const declared =
-      index === null
-        ? null
-        : assessReading(
-            await validHistoryBefore(trx, sp.id, meter?.id ?? null, input.date),
-            { date: input.date, index },
-            ctx.config.plausibility,
-          );
-    return {
-      servicePoint: { id: sp.id, address: sp.address, meterSerial: meter?.serial ?? null },
-      termination: termination
-        ? { ...termination, status: a.terminationSuspect ? ("SUSPECT" as const) : ("VALID" as const) }
-        : null,
-      declared: { date: input.date, index },
-      gap: gap ? { value: gap.gap, direction: gap.direction, withinTolerance: gap.withinTolerance } : null,
-      toleranceM3: ctx.config.toleranceM3,
-      path,
-      subscribesNow: path === "SUBSCRIBE_DECLARED" || path === "SUBSCRIBE_PREDECESSOR",
-      opensCase: (path !== "SUBSCRIBE_DECLARED" || input.reconnection
-        ? input.reconnection
-          ? "ARR_INTERVENTION"
-          : "ARR_SPECIAL"
-        : null) as "ARR_INTERVENTION" | "ARR_SPECIAL" | null,
-      proofDueDate: a.dueDate,
-      declaredPlausibility: declared,
-      warnings: a.terminationSuspect ? ["TERMINATION_INDEX_SUSPECT"] : [],
-      duplicateOf: a.duplicate
-        ? { subscription: a.duplicate.subscription ?? null, case: a.duplicate.case ?? null }
-        : null,
-      tellCustomer: customerMessage(path, {
-        date: input.date,
-        index,
-        termination,
-        dueDate: a.dueDate,
-        reconnection: input.reconnection,
-      }),
-    };
-  });
+/**
+ * R1–R5 preview: what `moveIn` would do with this request now (the same `assessMoveIn`); throws the same
+ * refusals. The input is the route's body, already checked against `moveInInput`.
+ */
+export async function checkMoveIn(db: Database, ctx: Context, input: MoveInInput) {
+  const a = await assessMoveIn(db, ctx, input);
+  const { servicePoint: sp, meter, index, termination, gap, path } = a;
+  const declared =
+    index === null ? null : assessReading(a.history, { date: input.date, index }, ctx.config.plausibility);
+  return {
+    servicePoint: { id: sp.id, address: sp.address, meterSerial: meter?.serial ?? null },
+    termination: termination
+      ? { ...termination, status: a.terminationSuspect ? ("SUSPECT" as const) : ("VALID" as const) }
+      : null,
+    declared: { date: input.date, index },
+    gap: gap ? { value: gap.gap, direction: gap.direction, withinTolerance: gap.withinTolerance } : null,
+    toleranceM3: ctx.config.toleranceM3,
+    path,
+    subscribesNow: path === "SUBSCRIBE_DECLARED" || path === "SUBSCRIBE_PREDECESSOR",
+    opensCase: (path !== "SUBSCRIBE_DECLARED" || input.reconnection
+      ? input.reconnection
+        ? "ARR_INTERVENTION"
+        : "ARR_SPECIAL"
+      : null) as "ARR_INTERVENTION" | "ARR_SPECIAL" | null,
+    proofDueDate: a.dueDate,
+    declaredPlausibility: declared,
+    warnings: a.terminationSuspect ? ["TERMINATION_INDEX_SUSPECT"] : [],
+    duplicateOf: a.duplicate
+      ? { subscription: a.duplicate.subscription ?? null, case: a.duplicate.case ?? null }
+      : null,
+    tellCustomer: customerMessage(path, {
+      date: input.date,
+      index,
+      termination,
+      dueDate: a.dueDate,
+      reconnection: input.reconnection,
+    }),
+  };
 }
