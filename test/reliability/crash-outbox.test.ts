@@ -9,9 +9,9 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_IDENTITY } from "../../src/communications/identity.js";
 import { deliverDue } from "../../src/communications/worker.js";
 import { seedMessages, startSmtp, type TestSmtp } from "../communications/helpers.js";
+import { childDeliveryConfig } from "../support/child-delivery.js";
 import { createTestDatabase, ENGINES, type TestDatabase } from "../support/databases.js";
 import { runAndKill } from "./crash.js";
 import { brokenInvariants, prng, recordFigures, SEED, scale } from "./support.js";
@@ -19,6 +19,10 @@ import { brokenInvariants, prng, recordFigures, SEED, scale } from "./support.js
 const KILLS = scale(5, 20);
 const SEEDS_PER_ROUND = scale(2, 6);
 const LEASE_MS = 300;
+/** Messages each round adds to the outbox (seedMessages: one email, one letter). */
+const MESSAGES_PER_ROUND = SEEDS_PER_ROUND * 2;
+/** A kill lands this many milliseconds at most after the child starts handing over its chosen message. */
+const KILL_JITTER_MS = 25;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.runIf(ENGINES.includes("postgres"))("an outbox worker killed with SIGKILL (PostgreSQL)", () => {
@@ -38,35 +42,27 @@ describe.runIf(ENGINES.includes("postgres"))("an outbox worker killed with SIGKI
     async () => {
       const rand = prng(SEED + 2);
       const dir = mkdtempSync(join(tmpdir(), "ecart-rel-outbox-"));
-      const outcomes: Array<{ killed: boolean; afterMs: number; sentSoFar: number }> = [];
+      const outcomes: Array<{ killed: boolean; afterMs: number; afterSend: number; sentSoFar: number }> = [];
       const k = t.db.kysely;
       for (let round = 0; round < KILLS; round++) {
         for (let i = 0; i < SEEDS_PER_ROUND; i++) await seedMessages(t.db);
+        // The kill is counted from the child's progress, not from its start, so that it lands while
+        // messages are being handed over however fast this machine is: a random message of the
+        // round (0: before the first), then a random few milliseconds (mid-SMTP, mid-PDF, mid-commit).
+        const afterSend = Math.floor(rand() * MESSAGES_PER_ROUND);
         const o = await runAndKill(
           "deliver-child.ts",
           [t.url as string, String(smtp.port), dir, String(LEASE_MS)],
-          Math.floor(rand() * 1200),
+          Math.floor(rand() * KILL_JITTER_MS),
+          {},
+          { line: "SEND", nth: afterSend },
         );
         const sent = await k.selectFrom("communications").select("id").where("status", "=", "SENT").execute();
-        outcomes.push({ killed: o.killed, afterMs: o.afterMs, sentSoFar: sent.length });
+        outcomes.push({ killed: o.killed, afterMs: o.afterMs, afterSend, sentSoFar: sent.length });
       }
       // A surviving worker, after the dead ones' leases ran out, finishes and decides what they left.
       await sleep(LEASE_MS + 50);
-      const config = {
-        smtp: {
-          host: "127.0.0.1",
-          port: smtp.port,
-          secure: false,
-          requireTLS: false,
-          ignoreTLS: true,
-          rejectUnauthorized: true,
-          timeoutMs: 5_000,
-        },
-        identity: DEFAULT_IDENTITY,
-        emailDir: join(dir, "email"),
-        letterDir: join(dir, "letters"),
-        timeZone: "Europe/Paris",
-      };
+      const config = childDeliveryConfig(String(smtp.port), dir);
       for (;;) {
         const r = await deliverDue(t.db, { config, leaseMs: LEASE_MS, batchSize: 50, workerId: "survivor" });
         if (r.sent.length + r.retrying.length + r.requeued.length === 0) break;
@@ -98,7 +94,8 @@ describe.runIf(ENGINES.includes("postgres"))("an outbox worker killed with SIGKI
 
       const interrupted = rows.filter((r) => r.status === "FAILED");
       const killed = outcomes.filter((o) => o.killed).length;
-      expect(killed).toBeGreaterThan(0);
+      // The kills must land in the middle of the work, or the test proves little.
+      expect(killed, JSON.stringify(outcomes)).toBeGreaterThan(0);
       recordFigures("crash-outbox", {
         kills: KILLS,
         killedBeforeFinishing: killed,

@@ -1,4 +1,4 @@
-/** Runs a child process and kills it (SIGKILL) at a random moment after it says READY. */
+/** Runs a child process and kills it (SIGKILL) at a chosen moment after it says READY (or a later progress line). */
 import { spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -43,15 +43,24 @@ export interface KillOutcome {
   stderr: string;
 }
 
+/** Where the kill clock starts: the `nth` line equal to `line` the child prints after READY (0: READY itself). */
+export interface KillMark {
+  line: string;
+  nth: number;
+}
+
 /**
- * Starts the bundled `<script> ...args`, waits for the line READY, then SIGKILLs the
- * process after `delayMs`. If it ends first, reports it as not killed.
+ * Starts the bundled `<script> ...args`, waits for the line READY (or, with `mark`, for the mark's
+ * nth progress line), then SIGKILLs the process after `delayMs`. If it ends first, reports it as not
+ * killed. A mark ties the kill to the child's progress rather than to the clock, so that kills land
+ * in the middle of the work however fast the machine is.
  */
 export async function runAndKill(
   script: string,
   args: string[],
   delayMs: number,
   env: NodeJS.ProcessEnv = {},
+  mark: KillMark = { line: "READY", nth: 0 },
 ): Promise<KillOutcome> {
   const file = await bundled(script);
   return new Promise<KillOutcome>((resolve, reject) => {
@@ -62,20 +71,30 @@ export async function runAndKill(
     let stdout = "";
     let stderr = "";
     let readyAt = 0;
+    let marks = 0;
     let timer: NodeJS.Timeout | undefined;
     let killed = false;
     const startupGuard = setTimeout(() => {
       child.kill("SIGKILL");
       reject(new Error(`child ${script} never said READY: ${stderr.slice(-2000)}`));
     }, 60_000);
+    let pending = "";
     child.stdout.on("data", (d: Buffer) => {
       stdout += d.toString();
-      if (!readyAt && stdout.includes("READY\n")) {
-        clearTimeout(startupGuard);
-        readyAt = Date.now();
-        timer = setTimeout(() => {
-          killed = child.kill("SIGKILL");
-        }, delayMs);
+      pending += d.toString();
+      const lines = pending.split("\n");
+      pending = lines.pop() ?? "";
+      for (const l of lines) {
+        if (!readyAt && l === "READY") {
+          clearTimeout(startupGuard);
+          readyAt = Date.now();
+        } else if (readyAt && l === mark.line) marks++;
+        else continue;
+        if (!timer && (mark.line === "READY" || marks === mark.nth)) {
+          timer = setTimeout(() => {
+            killed = child.kill("SIGKILL");
+          }, delayMs);
+        }
       }
     });
     child.stderr.on("data", (d: Buffer) => {

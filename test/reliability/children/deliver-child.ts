@@ -1,6 +1,7 @@
 /**
  * An outbox worker in its own process, for the crash tests: delivery passes (SMTP on loopback,
- * letters to files) until nothing is due; the parent kills it (SIGKILL) at a random moment.
+ * letters to files) until nothing is due, printing SEND as each message is handed over; the parent kills
+ * it (SIGKILL) at a random moment, counted from one of those lines.
  * Usage (bundled by crash.ts): node deliver-child.mjs <db url> <smtp port> <outbox dir> <lease ms>
  */
 import { deliverDue } from "../../../src/communications/worker.js";
@@ -16,6 +17,11 @@ for (;;) {
     leaseMs: Number(lease),
     batchSize: 3,
     workerId: `child-${process.pid}`,
+    hooks: {
+      beforeSend: () => {
+        process.stdout.write("SEND\n");
+      },
+    },
   });
   if (r.sent.length + r.retrying.length + r.requeued.length === 0) break;
 }
