@@ -3,16 +3,16 @@
  * loopback that counts deliveries by Message-ID: no message is ever delivered twice.
  */
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync } from "node:fs";
+import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { retryCommunication } from "../../src/communications/outbox.js";
 import { deliverDue, recoverAbandoned } from "../../src/communications/worker.js";
 import { type Database, openDatabase } from "../../src/platform/db.js";
 import { migrate } from "../../src/platform/migrate.js";
+import { bundled } from "../support/bundle.js";
 import { createTestDatabase, ENGINES, type Engine } from "../support/databases.js";
 import { ctxAs } from "../support/factories.js";
 import { seedMessages, startSmtp, type TestSmtp, testDeliveryConfig } from "./helpers.js";
@@ -20,27 +20,7 @@ import { seedMessages, startSmtp, type TestSmtp, testDeliveryConfig } from "./he
 const HERE = dirname(fileURLToPath(import.meta.url));
 const LEASE_MS = 300;
 
-let childFile: Promise<string> | undefined;
-/** The child bundled once (esbuild, packages external): it starts far faster than through tsx. */
-function child(): Promise<string> {
-  childFile ??= (async () => {
-    const out = join(HERE, "..", "..", "node_modules", ".cache", "ecart-communications");
-    mkdirSync(out, { recursive: true });
-    const outfile = join(out, `deliver-child-${process.pid}.mjs`);
-    await build({
-      entryPoints: [join(HERE, "children", "deliver-child.ts")],
-      bundle: true,
-      platform: "node",
-      format: "esm",
-      target: "node20",
-      packages: "external",
-      outfile,
-      logLevel: "silent",
-    });
-    return outfile;
-  })();
-  return childFile;
-}
+const child = () => bundled(join(HERE, "children", "deliver-child.ts"));
 
 /** Runs the child until it prints `waitFor`, then SIGKILLs it. Resolves with its output. */
 async function runUntilKilled(args: string[], waitFor: RegExp): Promise<string> {

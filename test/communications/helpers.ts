@@ -4,11 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { simpleParser } from "mailparser";
 import { SMTPServer } from "smtp-server";
-import { DEFAULT_IDENTITY } from "../../src/communications/identity.js";
 import type { DeliveryConfig } from "../../src/communications/transport.js";
 import type { Context } from "../../src/platform/context.js";
 import type { Database } from "../../src/platform/db.js";
 import { execute } from "../../src/registry.js";
+import { deliveryConfigIn } from "../support/child-delivery.js";
 import { ctxAs, givenServicePoints, moveInRequest, servicePointFixture } from "../support/factories.js";
 
 export interface TestSmtp {
@@ -74,25 +74,7 @@ export async function startSmtp(): Promise<TestSmtp> {
 
 /** A delivery configuration writing into a fresh temporary folder; SMTP on the port when given. */
 export function testDeliveryConfig(smtpPort?: number): DeliveryConfig {
-  const dir = mkdtempSync(join(tmpdir(), "ecart-outbox-"));
-  return {
-    smtp:
-      smtpPort === undefined
-        ? null
-        : {
-            host: "127.0.0.1",
-            port: smtpPort,
-            secure: false,
-            requireTLS: false,
-            ignoreTLS: true,
-            rejectUnauthorized: true,
-            timeoutMs: 5_000,
-          },
-    identity: DEFAULT_IDENTITY,
-    emailDir: join(dir, "email"),
-    letterDir: join(dir, "letters"),
-    timeZone: "Europe/Paris",
-  };
+  return deliveryConfigIn(mkdtempSync(join(tmpdir(), "ecart-outbox-")), smtpPort);
 }
 
 /**

@@ -1,38 +1,10 @@
 /** Runs a child process and kills it (SIGKILL) at a chosen moment after it says READY (or a later progress line). */
 import { spawn } from "node:child_process";
-import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
+import { bundled } from "../support/bundle.js";
 
 export const CHILDREN = join(dirname(fileURLToPath(import.meta.url)), "children");
-const ROOT = join(CHILDREN, "..", "..", "..");
-const OUT = join(ROOT, "node_modules", ".cache", "ecart-reliability");
-const built = new Map<string, Promise<string>>();
-
-/**
- * Bundles a child script once per test run (esbuild, packages left external): a bundled child
- * starts in a fraction of the time tsx needs to transpile the sources on a loaded machine.
- */
-export function bundled(script: string): Promise<string> {
-  let p = built.get(script);
-  if (!p) {
-    mkdirSync(OUT, { recursive: true });
-    const outfile = join(OUT, `${script.replace(/\.ts$/, "")}-${process.pid}.mjs`);
-    p = build({
-      entryPoints: [join(CHILDREN, script)],
-      bundle: true,
-      platform: "node",
-      format: "esm",
-      target: "node20",
-      packages: "external",
-      outfile,
-      logLevel: "silent",
-    }).then(() => outfile);
-    built.set(script, p);
-  }
-  return p;
-}
 
 export interface KillOutcome {
   /** True when the child was killed before it finished on its own. */
@@ -62,7 +34,7 @@ export async function runAndKill(
   env: NodeJS.ProcessEnv = {},
   mark: KillMark = { line: "READY", nth: 0 },
 ): Promise<KillOutcome> {
-  const file = await bundled(script);
+  const file = await bundled(join(CHILDREN, script));
   return new Promise<KillOutcome>((resolve, reject) => {
     const child = spawn(process.execPath, [file, ...args], {
       stdio: ["ignore", "pipe", "pipe"],
