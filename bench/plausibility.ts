@@ -8,6 +8,7 @@
  * function calls and result fields). For information: `assessReading` (the single-reading API: dates as
  * strings, a result object per reading).
  */
+import { prng } from "../src/demo/generate.js";
 import { dayNumber } from "../src/platform/dates.js";
 import {
   assessReading,
@@ -33,21 +34,9 @@ interface Case {
 
 const iso = (day: number) => new Date(day * 86_400_000).toISOString().slice(0, 10);
 
-/** Deterministic pseudo-random numbers (mulberry32), so every run checks the same readings. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Readings as an import meets them: mostly plausible, some low, some slips, a few first readings. */
 function makeCases(n: number): Case[] {
-  const rand = rng(42);
+  const rand = prng(42); // the demo data's seeded PRNG: every run checks the same readings
   const base = dayNumber("2020-01-01");
   const out: Case[] = new Array(n);
   for (let i = 0; i < n; i++) {

@@ -26,17 +26,8 @@ export function recordFigures(name: string, figures: Record<string, unknown>): v
   writeFileSync(join(dir, `${name}.json`), `${JSON.stringify({ seed: SEED, ...figures }, null, 2)}\n`);
 }
 
-/** A small deterministic PRNG (mulberry32), for random kill moments reproducible from a seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+/** The seeded PRNG of the demo data (mulberry32): random kill moments reproducible from a seed. */
+export { prng } from "../../src/demo/generate.js";
 
 /** Every user table of the public schema, the migrations' bookkeeping excluded. */
 export async function userTables(db: Database): Promise<string[]> {
