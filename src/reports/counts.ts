@@ -24,36 +24,41 @@ const dayRange = (r: DayRange) =>
     sql` and `,
   );
 
+/** A summary table of migration 510, the table its triggers append changes to, and its key columns. */
+const CASE_COUNTS = {
+  counts: "case_counts",
+  changes: "case_count_changes",
+  keys: ["day", "entity", "type", "status"],
+} as const;
+const SUBSCRIPTION_COUNTS = {
+  counts: "subscription_counts",
+  changes: "subscription_count_changes",
+  keys: ["day", "entity", "start_source", "given"],
+} as const;
+
 /**
- * Moves the pending case count changes into case_counts, in one statement. Rows locked by a concurrent
- * fold are skipped (they are that fold's); keys are upserted in order, so two folds never deadlock.
+ * Moves a summary's pending changes into its counts, in one statement. Rows locked by a concurrent fold
+ * are skipped (they are that fold's); keys are upserted in order, so two folds never deadlock.
  */
-export async function foldCaseCounts(db: Kysely<DB>): Promise<void> {
+async function fold(db: Kysely<DB>, s: typeof CASE_COUNTS | typeof SUBSCRIPTION_COUNTS): Promise<void> {
+  const keys = sql.join(s.keys.map((k) => sql.ref(k)));
+  const changes = sql.table(s.changes);
+  const counts = sql.table(s.counts);
   await sql`
     with moved as (
-      delete from case_count_changes
-       where ctid = any(array(select ctid from case_count_changes for update skip locked))
-      returning day, entity, type, status, n)
-    insert into case_counts (day, entity, type, status, n)
-    select day, entity, type, status, sum(n) from moved
-     group by day, entity, type, status order by day, entity, type, status
-    on conflict (day, entity, type, status) do update set n = case_counts.n + excluded.n`.execute(db);
+      delete from ${changes}
+       where ctid = any(array(select ctid from ${changes} for update skip locked))
+      returning ${keys}, n)
+    insert into ${counts} (${keys}, n)
+    select ${keys}, sum(n) from moved group by ${keys} order by ${keys}
+    on conflict (${keys}) do update set n = ${sql.ref(`${s.counts}.n`)} + excluded.n`.execute(db);
 }
 
-/** Same as foldCaseCounts, for subscription_counts. */
-export async function foldSubscriptionCounts(db: Kysely<DB>): Promise<void> {
-  await sql`
-    with moved as (
-      delete from subscription_count_changes
-       where ctid = any(array(select ctid from subscription_count_changes for update skip locked))
-      returning day, entity, start_source, given, n)
-    insert into subscription_counts (day, entity, start_source, given, n)
-    select day, entity, start_source, given, sum(n) from moved
-     group by day, entity, start_source, given order by day, entity, start_source, given
-    on conflict (day, entity, start_source, given) do update set n = subscription_counts.n + excluded.n`.execute(
-    db,
-  );
-}
+/** Moves the pending case count changes into case_counts (see `fold`). */
+export const foldCaseCounts = (db: Kysely<DB>): Promise<void> => fold(db, CASE_COUNTS);
+
+/** Moves the pending subscription count changes into subscription_counts (see `fold`). */
+export const foldSubscriptionCounts = (db: Kysely<DB>): Promise<void> => fold(db, SUBSCRIPTION_COUNTS);
 
 export interface CaseCountFilter extends DayRange {
   entity?: string | undefined;
