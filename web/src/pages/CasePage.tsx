@@ -3,10 +3,11 @@
  * and the actions the role may take, with proof entry, document upload and an outcome
  * preview before confirming.
  */
-import { type FormEvent, type ReactNode, useState } from "react";
+import { type ReactNode, useState } from "react";
 import { showsIntermediateConsumption } from "../../../src/move-in/gap.js";
 import { prescribedStart } from "../../../src/move-in/prescription.js";
 import { ApiError, api, newIdempotencyKey } from "../api.ts";
+import { FormError, useCommand } from "../command.tsx";
 import {
   CASE_STATUS,
   CASE_TYPE,
@@ -36,7 +37,6 @@ import {
   Field,
   fieldError,
   focusOnMount,
-  formLevelError,
   IndexField,
   Link,
   Section,
@@ -201,6 +201,10 @@ function CaseBody({ c, reload }: { c: CaseView; reload: () => void }) {
 
 /* ---------------- actions ---------------- */
 
+/** A command on the case (POST /api/cases/:id/<action>). */
+const caseCommand = (c: CaseView, action: string, body: object, idempotencyKey: string) =>
+  api.post<CommandResult>(`/api/cases/${encodeURIComponent(c.id)}/${action}`, body, { idempotencyKey });
+
 function CaseActions({ c, onDone }: { c: CaseView; onDone: (r: CommandResult | string) => void }) {
   const mayProof = useMay("receiveProof");
   const mayRequest = useMay("requestProof");
@@ -211,23 +215,9 @@ function CaseActions({ c, onDone }: { c: CaseView; onDone: (r: CommandResult | s
   const isArr = c.type !== "INT_EUROS";
   const plannedVisit = c.interventions.some((v) => v.status === "PLANNED");
   const [panel, setPanel] = useState<"proof" | "visit" | "close" | null>(null);
-  const [err, setErr] = useState<ApiError>();
-  const [busy, setBusy] = useState(false);
-  const simple = async (path: string, body: object = {}) => {
-    setBusy(true);
-    setErr(undefined);
-    try {
-      onDone(
-        await api.post<CommandResult>(`/api/cases/${encodeURIComponent(c.id)}/${path}`, body, {
-          idempotencyKey: newIdempotencyKey(),
-        }),
-      );
-    } catch (e) {
-      setErr(e as ApiError);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, error, run } = useCommand();
+  // Each click is a new attempt, with its own key.
+  const simple = (action: string) => run(() => caseCommand(c, action, {}, newIdempotencyKey()), { onDone });
   const buttons: ReactNode[] = [];
   // A late proof on a closed move-in case is still accepted: it opens an INT_EUROS case (R12).
   if (mayProof && isArr)
@@ -281,11 +271,7 @@ function CaseActions({ c, onDone }: { c: CaseView; onDone: (r: CommandResult | s
   return (
     <Section title="Actions">
       <div className="actions">{buttons}</div>
-      {err && (
-        <div className="banner error" role="alert">
-          {err.message}
-        </div>
-      )}
+      <FormError error={error} />
       {panel === "proof" && (
         <ProofForm
           c={c}
@@ -431,65 +417,49 @@ function ProofForm({
     prescriptionInvoked: false,
   });
   const [file, setFile] = useState<File | null>(null);
-  const [err, setErr] = useState<ApiError>();
-  const [busy, setBusy] = useState(false);
-  const [key, setKey] = useState(newIdempotencyKey);
+  const { busy, error: err, submit, renewKey } = useCommand();
   const preview = proofOutcome(c, d);
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setErr(undefined);
+  const send = (idempotencyKey: string): Promise<CommandResult> => {
     const fields: Record<string, string> = { kind: d.kind };
     if (d.date) fields.date = d.date;
     if (d.index.trim()) fields.index = d.index.trim();
     if (d.meterSerial.trim()) fields.meterSerial = d.meterSerial.trim();
-    try {
-      let r: CommandResult;
-      const path = `/api/cases/${encodeURIComponent(c.id)}/proofs`;
-      if (file) {
-        const fd = new FormData();
-        for (const [k, v] of Object.entries(fields)) fd.append(k, v);
-        fd.append("prescriptionInvoked", d.prescriptionInvoked ? "true" : "false");
-        fd.append("file", file, file.name);
-        r = await api.post<CommandResult>(path, fd, { idempotencyKey: key });
-      } else {
-        r = await api.post<CommandResult>(
-          path,
-          { ...fields, prescriptionInvoked: d.prescriptionInvoked },
-          { idempotencyKey: key },
-        );
-      }
+    const path = `/api/cases/${encodeURIComponent(c.id)}/proofs`;
+    if (!file) {
+      return api.post<CommandResult>(
+        path,
+        { ...fields, prescriptionInvoked: d.prescriptionInvoked },
+        { idempotencyKey },
+      );
+    }
+    const fd = new FormData();
+    for (const [k, v] of Object.entries(fields)) fd.append(k, v);
+    fd.append("prescriptionInvoked", d.prescriptionInvoked ? "true" : "false");
+    fd.append("file", file, file.name);
+    return api.post<CommandResult>(path, fd, { idempotencyKey });
+  };
+  const onSubmit = submit(send, {
+    onDone: (r) => {
       clear();
-      setKey(newIdempotencyKey());
+      renewKey();
       onDone(r);
-    } catch (e2) {
-      const ae = e2 as ApiError;
-      setErr(ae);
+    },
+    onError: (ae) => {
       // A refused proof is kept on file: new key for the next attempt, figures stay in the form.
       if (
         ae instanceof ApiError &&
         ae.status === 422 &&
         (ae.code === "METER_SERIAL_MISMATCH" || ae.code === "DATE_BEFORE_TERMINATION")
       ) {
-        setKey(newIdempotencyKey());
+        renewKey();
         onRefused();
       }
-    } finally {
-      setBusy(false);
-    }
-  };
-  const general = formLevelError(err, [
-    "kind",
-    "date",
-    "index",
-    "meterSerial",
-    "prescriptionInvoked",
-    "file",
-  ]);
+    },
+  });
   return (
     <form
       className="inline-form proof-form"
-      onSubmit={submit}
+      onSubmit={onSubmit}
       aria-label="Saisie d'un justificatif"
       noValidate
     >
@@ -565,11 +535,10 @@ function ProofForm({
           <p className="muted small">Aperçu : la décision est prise par le serveur à la confirmation.</p>
         </div>
       </div>
-      {general && (
-        <div className="banner error" role="alert">
-          {general.message}
-        </div>
-      )}
+      <FormError
+        error={err}
+        fields={["kind", "date", "index", "meterSerial", "prescriptionInvoked", "file"]}
+      />
       <div className="form-buttons">
         <button type="submit" className="primary" disabled={busy}>
           {busy ? "Enregistrement…" : "Confirmer le justificatif"}
@@ -581,30 +550,15 @@ function ProofForm({
 
 function VisitForm({ c, onDone }: { c: CaseView; onDone: (r: CommandResult) => void }) {
   const [d, update, clear] = useDraft(`visit.${c.id}`, { date: todayParis(), index: "" });
-  const [err, setErr] = useState<ApiError>();
-  const [busy, setBusy] = useState(false);
-  const [key] = useState(newIdempotencyKey);
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setErr(undefined);
-    try {
-      const r = await api.post<CommandResult>(
-        `/api/cases/${encodeURIComponent(c.id)}/intervention-report`,
-        d,
-        { idempotencyKey: key },
-      );
+  const { busy, error: err, submit } = useCommand();
+  const onSubmit = submit((key) => caseCommand(c, "intervention-report", d, key), {
+    onDone: (r) => {
       clear();
       onDone(r);
-    } catch (e2) {
-      setErr(e2 as ApiError);
-    } finally {
-      setBusy(false);
-    }
-  };
-  const general = formLevelError(err, ["date", "index"]);
+    },
+  });
   return (
-    <form className="inline-form" onSubmit={submit} aria-label="Compte rendu d'intervention">
+    <form className="inline-form" onSubmit={onSubmit} aria-label="Compte rendu d'intervention">
       <div className="row">
         <DateField
           label="Date de la remise en eau"
@@ -626,40 +580,22 @@ function VisitForm({ c, onDone }: { c: CaseView; onDone: (r: CommandResult) => v
           </button>
         </div>
       </div>
-      {general && (
-        <div className="banner error" role="alert">
-          {general.message}
-        </div>
-      )}
+      <FormError error={err} fields={["date", "index"]} />
     </form>
   );
 }
 
 function CloseForm({ c, onDone }: { c: CaseView; onDone: (r: CommandResult) => void }) {
   const [d, update, clear] = useDraft(`close.${c.id}`, { comment: "" });
-  const [err, setErr] = useState<ApiError>();
-  const [busy, setBusy] = useState(false);
-  const [key] = useState(newIdempotencyKey);
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setErr(undefined);
-    try {
-      const r = await api.post<CommandResult>(
-        `/api/cases/${encodeURIComponent(c.id)}/close-regularization`,
-        d,
-        { idempotencyKey: key },
-      );
+  const { busy, error: err, submit } = useCommand();
+  const onSubmit = submit((key) => caseCommand(c, "close-regularization", d, key), {
+    onDone: (r) => {
       clear();
       onDone(r);
-    } catch (e2) {
-      setErr(e2 as ApiError);
-    } finally {
-      setBusy(false);
-    }
-  };
+    },
+  });
   return (
-    <form className="inline-form" onSubmit={submit} aria-label="Clôturer la régularisation">
+    <form className="inline-form" onSubmit={onSubmit} aria-label="Clôturer la régularisation">
       <Field
         label="Régularisation effectuée (commentaire)"
         error={fieldError(err, "comment") ?? (err && !err.field ? err.message : undefined)}

@@ -1,6 +1,7 @@
 /** Contests (R11) and the INT_EUROS cases they or late proofs open (R12). */
-import { type FormEvent, useState } from "react";
-import { type ApiError, api, newIdempotencyKey, qs } from "../api.ts";
+import { useState } from "react";
+import { api, newIdempotencyKey, qs } from "../api.ts";
+import { FormError, useCommand } from "../command.tsx";
 import { CASE_STATUS, CONTEST_STATUS, frDate, label, m3, OUTCOME } from "../format.ts";
 import { useMay } from "../session.ts";
 import type { CaseListItem, CommandResult, Contest, Page } from "../types.ts";
@@ -108,46 +109,24 @@ export function ContestsPage() {
   );
 }
 
+/** A command on the contest (POST /api/contests/:id/<action>). */
+const contestCommand = (c: Contest, action: string, body: object, idempotencyKey: string) =>
+  api.post<CommandResult>(`/api/contests/${encodeURIComponent(c.id)}/${action}`, body, { idempotencyKey });
+
 function ContestCard({ c, onChanged }: { c: Contest; onChanged: (r: CommandResult) => void }) {
   const mayAnswer = useMay("answerContest");
   const mayPersist = useMay("contestPersists");
   const [d, update, clear] = useDraft(`contest.${c.id}`, { answer: "", regularizationNeeded: false });
-  const [err, setErr] = useState<ApiError>();
-  const [busy, setBusy] = useState(false);
-  const [key] = useState(newIdempotencyKey);
-  const answer = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setErr(undefined);
-    try {
-      const r = await api.post<CommandResult>(`/api/contests/${encodeURIComponent(c.id)}/answer`, d, {
-        idempotencyKey: key,
-      });
+  const { busy, error: err, run, submit } = useCommand();
+  const answer = submit((key) => contestCommand(c, "answer", d, key), {
+    onDone: (r) => {
       clear();
       onChanged(r);
-    } catch (e2) {
-      setErr(e2 as ApiError);
-    } finally {
-      setBusy(false);
-    }
-  };
-  const persists = async () => {
-    setBusy(true);
-    setErr(undefined);
-    try {
-      onChanged(
-        await api.post<CommandResult>(
-          `/api/contests/${encodeURIComponent(c.id)}/persists`,
-          {},
-          { idempotencyKey: newIdempotencyKey() },
-        ),
-      );
-    } catch (e2) {
-      setErr(e2 as ApiError);
-    } finally {
-      setBusy(false);
-    }
-  };
+    },
+  });
+  // Each click is a new attempt, with its own key.
+  const persists = () =>
+    run(() => contestCommand(c, "persists", {}, newIdempotencyKey()), { onDone: onChanged });
   return (
     <article className="card">
       <header>
@@ -222,11 +201,7 @@ function ContestCard({ c, onChanged }: { c: Contest; onChanged: (r: CommandResul
           </button>
         </div>
       )}
-      {err && !fieldError(err, "answer") && (
-        <div className="banner error" role="alert">
-          {err.message}
-        </div>
-      )}
+      <FormError error={err} fields={["answer"]} />
     </article>
   );
 }

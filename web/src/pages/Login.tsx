@@ -1,33 +1,24 @@
 /** Login: username and password; the server sets the session cookie. */
-import { type FormEvent, useState } from "react";
-import { type ApiError, api } from "../api.ts";
-import { Field, fieldError, focusOnMount, formLevelError } from "../ui.tsx";
+import { useState } from "react";
+import { api } from "../api.ts";
+import { FormError, useCommand } from "../command.tsx";
+import { Field, fieldError, focusOnMount } from "../ui.tsx";
 
 export function LoginPage({ onLoggedIn }: { onLoggedIn: () => Promise<void> }) {
   const [username, setUsername] = useState("");
   const [password, setPassword] = useState("");
-  const [error, setError] = useState<ApiError>();
-  const [busy, setBusy] = useState(false);
-
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
+  const { busy, error, submit } = useCommand();
+  const onSubmit = submit(
+    async () => {
       await api.post("/api/session", { username: username.trim(), password });
       await onLoggedIn();
-    } catch (err) {
-      setError(err as ApiError);
-      setPassword("");
-    } finally {
-      setBusy(false);
-    }
-  };
+    },
+    { onError: () => setPassword("") },
+  );
 
-  const general = formLevelError(error, ["username", "password"]);
   return (
     <main className="login" id="contenu">
-      <form className="login-card" onSubmit={submit} aria-labelledby="login-title" noValidate>
+      <form className="login-card" onSubmit={onSubmit} aria-labelledby="login-title" noValidate>
         <div className="brand big">
           <span className="logo" aria-hidden="true">
             É
@@ -66,11 +57,7 @@ export function LoginPage({ onLoggedIn }: { onLoggedIn: () => Promise<void> }) {
             />
           )}
         </Field>
-        {general && (
-          <div className="banner error" role="alert">
-            {general.message}
-          </div>
-        )}
+        <FormError error={error} fields={["username", "password"]} />
         <button type="submit" className="primary" disabled={busy || !username || !password}>
           {busy ? "Connexion…" : "Se connecter"}
         </button>

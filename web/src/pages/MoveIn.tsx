@@ -4,7 +4,8 @@
  * what the customer must be told, and the advisor confirms only after that.
  */
 import { type FormEvent, useEffect, useRef, useState } from "react";
-import { type ApiError, api, newIdempotencyKey } from "../api.ts";
+import { type ApiError, api } from "../api.ts";
+import { FormError, useCommand } from "../command.tsx";
 import { frDate, frNum, label, m3, OUTCOME, signedM3, todayParis } from "../format.ts";
 import { useMay } from "../session.ts";
 import type { CommandResult, MoveInCheck, MoveInPath, ServicePointView } from "../types.ts";
@@ -16,7 +17,6 @@ import {
   Field,
   fieldError,
   focusOnMount,
-  formLevelError,
   IndexField,
   Link,
   Section,
@@ -117,12 +117,10 @@ function MoveInForm({ sp }: { sp: ServicePointView }) {
   const [check, setCheck] = useState<{ forBody: string; result: MoveInCheck }>();
   const [checkError, setCheckError] = useState<ApiError>();
   const [checking, setChecking] = useState(false);
-  const [submitError, setSubmitError] = useState<ApiError>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error: submitError, run, renewKey } = useCommand();
   // The advisor confirms having read the message of this very path to the customer.
   const [toldFor, setToldFor] = useState<string | null>(null);
   const [done, setDone] = useState<CommandResult>();
-  const [key, setKey] = useState(newIdempotencyKey);
   const previewRef = useRef<HTMLDivElement>(null);
 
   const t = sp.termination;
@@ -183,7 +181,7 @@ function MoveInForm({ sp }: { sp: ServicePointView }) {
     };
   }, [bodyKey, ready]);
 
-  const confirm = async (e: FormEvent) => {
+  const confirm = (e: FormEvent) => {
     e.preventDefault();
     if (!current) {
       previewRef.current?.focus();
@@ -193,26 +191,20 @@ function MoveInForm({ sp }: { sp: ServicePointView }) {
       document.getElementById("told")?.focus();
       return;
     }
-    setBusy(true);
-    setSubmitError(undefined);
-    try {
-      const r = await api.post<CommandResult>("/api/move-ins", body, { idempotencyKey: key });
-      setDone(r);
-      clear();
-      setKey(newIdempotencyKey());
-    } catch (err) {
-      // What was typed stays in the form (and in the session draft); the error sits by its field.
-      setSubmitError(err as ApiError);
-    } finally {
-      setBusy(false);
-    }
+    // On a refusal what was typed stays in the form (and in the session draft); the error sits by its field.
+    void run((idempotencyKey) => api.post<CommandResult>("/api/move-ins", body, { idempotencyKey }), {
+      onDone: (r) => {
+        setDone(r);
+        clear();
+        renewKey();
+      },
+    });
   };
 
   if (done) return <MoveInDone r={done} sp={sp} />;
 
   const err = submitError ?? checkError;
   const fe = (...names: string[]) => fieldError(err, ...names);
-  const general = formLevelError(err, FIELDS);
 
   return (
     <div className="cols wide-left">
@@ -336,11 +328,7 @@ function MoveInForm({ sp }: { sp: ServicePointView }) {
             </label>
           </div>
         </fieldset>
-        {general && (
-          <div className="banner error" role="alert">
-            {general.message}
-          </div>
-        )}
+        <FormError error={err} fields={FIELDS} />
         {mustTell && (
           <div className="checkline must">
             <input

@@ -1,6 +1,7 @@
 /** The outbox: every email and letter with its delivery status; a failed one can be retried. */
 import { useState } from "react";
-import { type ApiError, api, newIdempotencyKey, qs } from "../api.ts";
+import { api, newIdempotencyKey, qs } from "../api.ts";
+import { FormError, useCommand } from "../command.tsx";
 import { CHANNEL, frDate, label, MSG_STATUS, TEMPLATE } from "../format.ts";
 import { useMe } from "../session.ts";
 import type { Message, Page } from "../types.ts";
@@ -112,7 +113,7 @@ export function OutboxPage() {
 
 function MessagePanel({ m, onChanged }: { m: Message | null; onChanged: () => void }) {
   const me = useMe();
-  const [err, setErr] = useState<ApiError>();
+  const { error, run } = useCommand();
   if (!m) {
     return (
       <Section title="Aperçu">
@@ -120,19 +121,19 @@ function MessagePanel({ m, onChanged }: { m: Message | null; onChanged: () => vo
       </Section>
     );
   }
-  const retry = async () => {
-    setErr(undefined);
-    try {
-      await api.post(
-        `/api/outbox/${encodeURIComponent(m.id)}/retry`,
-        {},
-        { idempotencyKey: newIdempotencyKey() },
-      );
-      onChanged();
-    } catch (e) {
-      setErr(e as ApiError);
-    }
-  };
+  // Each click is a new attempt, with its own key.
+  const retry = () =>
+    run(
+      () =>
+        api.post(
+          `/api/outbox/${encodeURIComponent(m.id)}/retry`,
+          {},
+          { idempotencyKey: newIdempotencyKey() },
+        ),
+      {
+        onDone: onChanged,
+      },
+    );
   return (
     <Section title={`${label(CHANNEL, m.channel)} — ${label(TEMPLATE, m.template)}`}>
       <dl className="facts">
@@ -161,11 +162,7 @@ function MessagePanel({ m, onChanged }: { m: Message | null; onChanged: () => vo
           Relancer l'envoi
         </button>
       )}
-      {err && (
-        <div className="banner error" role="alert">
-          {err.message}
-        </div>
-      )}
+      <FormError error={error} />
       <Preview m={m} />
     </Section>
   );

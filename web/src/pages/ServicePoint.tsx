@@ -1,7 +1,8 @@
 /** The service point page: meter, occupants over time, reading history laid out as advisors know it, cases. */
-import { type FormEvent, type ReactNode, useState } from "react";
-import { type ApiError, api, newIdempotencyKey } from "../api.ts";
+import { type ReactNode, useState } from "react";
+import { api } from "../api.ts";
 import { IndexChart } from "../charts.tsx";
+import { FormError, SaveOrCancel, useCommand } from "../command.tsx";
 import {
   CASE_STATUS,
   CASE_TYPE,
@@ -25,7 +26,6 @@ import {
   Field,
   fieldError,
   focusOnMount,
-  formLevelError,
   IndexField,
   Link,
   Section,
@@ -358,39 +358,26 @@ function ReadingFix(props: {
         : ""
       : "",
   );
-  const [error, setError] = useState<ApiError>();
-  const [busy, setBusy] = useState(false);
-  const [key] = useState(newIdempotencyKey);
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      if (mode === "correct") {
-        await api.post<CommandResult>(
-          `/api/readings/${encodeURIComponent(r.id)}/corrections`,
-          { index, reason },
-          { idempotencyKey: key },
-        );
-      } else {
-        await api.post<CommandResult>(
-          `/api/readings/${encodeURIComponent(r.id)}/confirmations`,
-          { reason },
-          { idempotencyKey: key },
-        );
-      }
-      props.onDone();
-    } catch (err) {
-      setError(err as ApiError);
-    } finally {
-      setBusy(false);
-    }
-  };
-  const general = formLevelError(error, ["index", "reason"]);
+  const { busy, error, submit } = useCommand();
+  const onSubmit = submit(
+    (idempotencyKey) =>
+      mode === "correct"
+        ? api.post<CommandResult>(
+            `/api/readings/${encodeURIComponent(r.id)}/corrections`,
+            { index, reason },
+            { idempotencyKey },
+          )
+        : api.post<CommandResult>(
+            `/api/readings/${encodeURIComponent(r.id)}/confirmations`,
+            { reason },
+            { idempotencyKey },
+          ),
+    { onDone: props.onDone },
+  );
   return (
     <form
       className="inline-form"
-      onSubmit={submit}
+      onSubmit={onSubmit}
       aria-label={mode === "correct" ? "Corriger le relevé" : "Confirmer le relevé"}
     >
       <p className="muted">
@@ -419,24 +406,13 @@ function ReadingFix(props: {
             />
           )}
         </Field>
-        <div className="row-buttons">
-          <button type="submit" className="primary" disabled={busy}>
-            {busy
-              ? "Enregistrement…"
-              : mode === "correct"
-                ? "Enregistrer la correction"
-                : "Confirmer le relevé"}
-          </button>
-          <button type="button" className="ghost" onClick={props.onCancel}>
-            Annuler
-          </button>
-        </div>
+        <SaveOrCancel
+          busy={busy}
+          label={mode === "correct" ? "Enregistrer la correction" : "Confirmer le relevé"}
+          onCancel={props.onCancel}
+        />
       </div>
-      {general && (
-        <div className="banner error" role="alert">
-          {general.message}
-        </div>
-      )}
+      <FormError error={error} fields={["index", "reason"]} />
     </form>
   );
 }
@@ -447,32 +423,23 @@ function RecordReadingForm(props: { sp: ServicePointView; onDone: () => void; on
     index: "",
     type: "CUSTOMER",
   });
-  const [error, setError] = useState<ApiError>();
-  const [busy, setBusy] = useState(false);
-  const [key, setKey] = useState(newIdempotencyKey);
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      await api.post<CommandResult>(
-        `/api/service-points/${encodeURIComponent(props.sp.id)}/readings`,
-        draft,
-        { idempotencyKey: key },
-      );
-      clear();
-      setKey(newIdempotencyKey());
-      props.onDone();
-    } catch (err) {
-      setError(err as ApiError);
-    } finally {
-      setBusy(false);
-    }
-  };
-  const general = formLevelError(error, ["date", "index", "type"]);
+  const { busy, error, submit, renewKey } = useCommand();
+  const onSubmit = submit(
+    (idempotencyKey) =>
+      api.post<CommandResult>(`/api/service-points/${encodeURIComponent(props.sp.id)}/readings`, draft, {
+        idempotencyKey,
+      }),
+    {
+      onDone: () => {
+        clear();
+        renewKey();
+        props.onDone();
+      },
+    },
+  );
   return (
     <Section title="Saisir un relevé">
-      <form className="inline-form" onSubmit={submit}>
+      <form className="inline-form" onSubmit={onSubmit}>
         <div className="row">
           <DateField
             label="Date du relevé"
@@ -503,20 +470,9 @@ function RecordReadingForm(props: { sp: ServicePointView; onDone: () => void; on
               </select>
             )}
           </Field>
-          <div className="row-buttons">
-            <button type="submit" className="primary" disabled={busy}>
-              {busy ? "Enregistrement…" : "Enregistrer"}
-            </button>
-            <button type="button" className="ghost" onClick={props.onCancel}>
-              Annuler
-            </button>
-          </div>
+          <SaveOrCancel busy={busy} label="Enregistrer" onCancel={props.onCancel} />
         </div>
-        {general && (
-          <div className="banner error" role="alert">
-            {general.message}
-          </div>
-        )}
+        <FormError error={error} fields={["date", "index", "type"]} />
       </form>
     </Section>
   );
@@ -644,35 +600,23 @@ function SubscriptionAction(props: {
     proofDate: "",
     proofIndex: "",
   });
-  const [error, setError] = useState<ApiError>();
-  const [busy, setBusy] = useState(false);
-  const [key] = useState(newIdempotencyKey);
+  const { busy, error, submit } = useCommand();
   const [done, setDone] = useState<CommandResult>();
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      const path = `/api/subscriptions/${encodeURIComponent(s.id)}/${mode === "moveOut" ? "move-out" : "contests"}`;
-      const body =
-        mode === "moveOut"
-          ? { date: draft.date, index: draft.index }
-          : {
-              reason: draft.reason,
-              ...(draft.proofDate
-                ? { proof: { date: draft.proofDate, index: draft.proofIndex || null } }
-                : {}),
-            };
-      const r = await api.post<CommandResult>(path, body, { idempotencyKey: key });
+  const path = `/api/subscriptions/${encodeURIComponent(s.id)}/${mode === "moveOut" ? "move-out" : "contests"}`;
+  const body =
+    mode === "moveOut"
+      ? { date: draft.date, index: draft.index }
+      : {
+          reason: draft.reason,
+          ...(draft.proofDate ? { proof: { date: draft.proofDate, index: draft.proofIndex || null } } : {}),
+        };
+  const onSubmit = submit((idempotencyKey) => api.post<CommandResult>(path, body, { idempotencyKey }), {
+    onDone: (r) => {
       clear();
       setDone(r);
       if (mode === "moveOut") props.onDone();
-    } catch (err) {
-      setError(err as ApiError);
-    } finally {
-      setBusy(false);
-    }
-  };
+    },
+  });
   if (done) {
     return (
       <div className="banner ok" role="status">
@@ -683,11 +627,10 @@ function SubscriptionAction(props: {
       </div>
     );
   }
-  const general = formLevelError(error, ["date", "index", "reason", "proof"]);
   return (
     <form
       className="inline-form"
-      onSubmit={submit}
+      onSubmit={onSubmit}
       aria-label={mode === "moveOut" ? "Résilier l'abonnement" : "Enregistrer une contestation"}
     >
       {mode === "contest" && s.tags.includes("euros") && (
@@ -742,24 +685,13 @@ function SubscriptionAction(props: {
             />
           </>
         )}
-        <div className="row-buttons">
-          <button type="submit" className="primary" disabled={busy}>
-            {busy
-              ? "Enregistrement…"
-              : mode === "moveOut"
-                ? "Enregistrer le départ"
-                : "Enregistrer la contestation"}
-          </button>
-          <button type="button" className="ghost" onClick={props.onCancel}>
-            Annuler
-          </button>
-        </div>
+        <SaveOrCancel
+          busy={busy}
+          label={mode === "moveOut" ? "Enregistrer le départ" : "Enregistrer la contestation"}
+          onCancel={props.onCancel}
+        />
       </div>
-      {general && (
-        <div className="banner error" role="alert">
-          {general.message}
-        </div>
-      )}
+      <FormError error={error} fields={["date", "index", "reason", "proof"]} />
     </form>
   );
 }
