@@ -134,20 +134,6 @@ export async function readingById(trx: Trx, id: string) {
   return trx.selectFrom("reading_states").selectAll().where("id", "=", id).executeTakeFirst();
 }
 
-/** The effective status of the reading at a service point's date and index, if one was recorded. */
-export async function readingStatusAt(trx: Trx, servicePointId: string, date: string, index: number) {
-  const r = await trx
-    .selectFrom("reading_states")
-    .select(["id", "effective_status"])
-    .where("service_point_id", "=", servicePointId)
-    .where("reading_date", "=", date)
-    .where("index_m3", "=", index)
-    .orderBy("id", "desc")
-    .limit(1)
-    .executeTakeFirst();
-  return r ?? null;
-}
-
 /**
  * The last VALID reading of a service point (stands in for a termination index when there was no
  * predecessor). With a meter, only that meter's readings count, and a replacement meter's installation
