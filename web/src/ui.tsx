@@ -201,13 +201,10 @@ export function useDraft<T extends object>(
   return [value, update, clear];
 }
 
-export function Badge({
-  tone,
-  children,
-}: {
-  tone: "ok" | "warn" | "bad" | "info" | "muted";
-  children: ReactNode;
-}) {
+/** A badge's colour: ok, warning, bad, information or muted. */
+export type Tone = "ok" | "warn" | "bad" | "info" | "muted";
+
+export function Badge({ tone, children }: { tone: Tone; children: ReactNode }) {
   return <span className={`badge ${tone}`}>{children}</span>;
 }
 

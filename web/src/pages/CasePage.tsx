@@ -9,12 +9,18 @@ import { prescribedStart } from "../../../src/move-in/prescription.js";
 import { ApiError, api, newIdempotencyKey } from "../api.ts";
 import { FormError, useCommand } from "../command.tsx";
 import {
-  CASE_STATUS,
+  CaseStatusBadge,
+  casePath,
+  MessageStatusBadge,
+  messageTone,
+  ServicePointLink,
+  servicePointPath,
+} from "../entities.tsx";
+import {
   CASE_TYPE,
   CHANNEL,
   frDate,
   label,
-  MSG_STATUS,
   m3,
   OUTCOME,
   PROOF_KIND,
@@ -40,6 +46,7 @@ import {
   IndexField,
   Link,
   Section,
+  type Tone,
   useAsync,
   useDraft,
 } from "../ui.tsx";
@@ -74,12 +81,11 @@ function CaseBody({ c, reload }: { c: CaseView; reload: () => void }) {
       <div className="page-head">
         <div>
           <p className="crumb">
-            <Link to="/file">File de travail</Link> ›{" "}
-            <Link to={`/pds/${encodeURIComponent(c.servicePoint.id)}`}>{c.servicePoint.id}</Link> › Dossier
+            <Link to="/file">File de travail</Link> › <ServicePointLink id={c.servicePoint.id} /> › Dossier
           </p>
           <h1>
             Dossier {c.id} <span className="muted">· {label(CASE_TYPE, c.type)}</span>{" "}
-            <Badge tone={c.status === "OPEN" ? "warn" : "muted"}>{label(CASE_STATUS, c.status)}</Badge>
+            <CaseStatusBadge status={c.status} />
           </h1>
         </div>
       </div>
@@ -102,7 +108,7 @@ function CaseBody({ c, reload }: { c: CaseView; reload: () => void }) {
                 "Point de desserte",
                 <Link
                   key="sp"
-                  to={`/pds/${encodeURIComponent(c.servicePoint.id)}`}
+                  to={servicePointPath(c.servicePoint.id)}
                 >{`${c.servicePoint.id} — ${c.servicePoint.address}`}</Link>,
               ],
               [
@@ -183,7 +189,7 @@ function CaseBody({ c, reload }: { c: CaseView; reload: () => void }) {
             <p className="small">
               Dossiers liés :{" "}
               {c.relatedCases.map((r) => (
-                <Link key={r.id} to={`/dossiers/${encodeURIComponent(r.id)}`} className="chip">
+                <Link key={r.id} to={casePath(r.id)} className="chip">
                   {r.id} ({label(CASE_TYPE, r.type)})
                 </Link>
               ))}
@@ -628,7 +634,7 @@ interface Entry {
   title: string;
   body: ReactNode;
   who?: string;
-  tone?: "ok" | "warn" | "bad" | "info" | "muted";
+  tone?: Tone;
 }
 
 function Timeline({ c }: { c: CaseView }) {
@@ -643,19 +649,17 @@ function Timeline({ c }: { c: CaseView }) {
       who: `${m.author} (${m.entity})`,
     });
   for (const p of c.proofs) {
+    const tone: Tone = p.status === "REFUSED" ? "bad" : p.status === "ACCEPTED" ? "ok" : "info";
     entries.push({
       at: p.receivedAt,
       kind: "proof",
       title: `Justificatif — ${label(PROOF_KIND, p.kind)}`,
-      tone: p.status === "REFUSED" ? "bad" : p.status === "ACCEPTED" ? "ok" : "info",
+      tone,
       who: p.receivedBy,
       body: (
         <div>
-          <Badge tone={p.status === "REFUSED" ? "bad" : p.status === "ACCEPTED" ? "ok" : "info"}>
-            {label(PROOF_STATUS, p.status)}
-          </Badge>{" "}
-          date {frDate(p.date)}, index {p.index === null ? "non indiqué" : m3(p.index)}, matricule{" "}
-          {p.meterSerial ?? "—"}
+          <Badge tone={tone}>{label(PROOF_STATUS, p.status)}</Badge> date {frDate(p.date)}, index{" "}
+          {p.index === null ? "non indiqué" : m3(p.index)}, matricule {p.meterSerial ?? "—"}
           {p.prescriptionInvoked ? ", prescription invoquée" : ""}
           {p.refusal && <div className="bad-text">Refusé : {p.refusal.reason ?? p.refusal.code}</div>}
           {p.file && (
@@ -675,12 +679,10 @@ function Timeline({ c }: { c: CaseView }) {
       at: m.createdAt,
       kind: "message",
       title: `${label(CHANNEL, m.channel)} — ${label(TEMPLATE, m.template)}`,
-      tone: m.status === "FAILED" ? "bad" : m.status === "SENT" ? "ok" : "muted",
+      tone: messageTone(m.status),
       body: (
         <span>
-          <Badge tone={m.status === "SENT" ? "ok" : m.status === "FAILED" ? "bad" : "muted"}>
-            {label(MSG_STATUS, m.status)}
-          </Badge>
+          <MessageStatusBadge status={m.status} />
           {m.sentAt ? ` envoyé le ${frDate(m.sentAt)}` : ""} ·{" "}
           <Link to={`/courriers?id=${encodeURIComponent(m.id)}`}>aperçu</Link>
         </span>

@@ -2,10 +2,11 @@
 import { useState } from "react";
 import { api, newIdempotencyKey, qs } from "../api.ts";
 import { FormError, useCommand } from "../command.tsx";
-import { CASE_STATUS, CONTEST_STATUS, frDate, label, m3, OUTCOME } from "../format.ts";
+import { CaseLink, CaseStatusBadge, ServicePointLink } from "../entities.tsx";
+import { CONTEST_STATUS, frDate, label, m3, OUTCOME } from "../format.ts";
 import { useMay } from "../session.ts";
 import type { CaseListItem, CommandResult, Contest, Page } from "../types.ts";
-import { AsyncView, Badge, Empty, Field, fieldError, Link, Section, useAsync, useDraft } from "../ui.tsx";
+import { AsyncView, Badge, Empty, Field, fieldError, Section, useAsync, useDraft } from "../ui.tsx";
 
 export function ContestsPage() {
   const [status, setStatus] = useState("OPEN");
@@ -83,16 +84,14 @@ export function ContestsPage() {
                   {page.items.map((c) => (
                     <tr key={c.id}>
                       <td>
-                        <Link to={`/dossiers/${encodeURIComponent(c.id)}`}>{c.id}</Link>
+                        <CaseLink id={c.id} />
                       </td>
                       <td>
-                        <Badge tone={c.status === "OPEN" ? "warn" : "muted"}>
-                          {label(CASE_STATUS, c.status)}
-                        </Badge>
+                        <CaseStatusBadge status={c.status} />
                       </td>
                       <td>{c.party?.name ?? "—"}</td>
                       <td>
-                        <Link to={`/pds/${encodeURIComponent(c.servicePoint.id)}`}>{c.servicePoint.id}</Link>
+                        <ServicePointLink id={c.servicePoint.id} />
                       </td>
                       <td className="mono">{c.subscription ?? "—"}</td>
                       <td>{c.entity}</td>
@@ -130,8 +129,7 @@ function ContestCard({ c, onChanged }: { c: Contest; onChanged: (r: CommandResul
   return (
     <article className="card">
       <header>
-        <strong>{c.id}</strong> · {c.party} ·{" "}
-        <Link to={`/pds/${encodeURIComponent(c.servicePoint)}`}>{c.servicePoint}</Link> · abonnement{" "}
+        <strong>{c.id}</strong> · {c.party} · <ServicePointLink id={c.servicePoint} /> · abonnement{" "}
         <span className="mono">{c.subscription}</span> {c.euros && <Badge tone="info">euros</Badge>}{" "}
         <Badge tone={c.status === "OPEN" ? "warn" : c.status === "ESCALATED" ? "info" : "ok"}>
           {label(CONTEST_STATUS, c.status)}
@@ -153,8 +151,7 @@ function ContestCard({ c, onChanged }: { c: Contest; onChanged: (r: CommandResul
       )}
       {c.regularizationCase && (
         <p>
-          Dossier INT vers EUROS :{" "}
-          <Link to={`/dossiers/${encodeURIComponent(c.regularizationCase)}`}>{c.regularizationCase}</Link>
+          Dossier INT vers EUROS : <CaseLink id={c.regularizationCase} />
         </p>
       )}
       {c.euros && c.status === "OPEN" && (

@@ -6,6 +6,7 @@
 import { type FormEvent, useEffect, useRef, useState } from "react";
 import { type ApiError, api } from "../api.ts";
 import { FormError, useCommand } from "../command.tsx";
+import { CaseLink, ServicePointLink, servicePointPath } from "../entities.tsx";
 import { frDate, frNum, label, m3, OUTCOME, signedM3, todayParis } from "../format.ts";
 import { useMay } from "../session.ts";
 import type { CommandResult, MoveInCheck, MoveInPath, ServicePointView } from "../types.ts";
@@ -85,8 +86,7 @@ export function MoveInPage({ servicePointId }: { servicePointId: string }) {
   return (
     <div className="page">
       <p className="crumb">
-        <Link to="/">Recherche</Link> ›{" "}
-        <Link to={`/pds/${encodeURIComponent(servicePointId)}`}>{servicePointId}</Link> › Arrivée
+        <Link to="/">Recherche</Link> › <ServicePointLink id={servicePointId} /> › Arrivée
       </p>
       <h1>Demande d'arrivée</h1>
       {!may ? (
@@ -352,7 +352,7 @@ function MoveInForm({ sp }: { sp: ServicePointView }) {
                 ? "Confirmer et abonner"
                 : "Confirmer et ouvrir le dossier"}
           </button>
-          <Link to={`/pds/${encodeURIComponent(sp.id)}`} className="button ghost">
+          <Link to={servicePointPath(sp.id)} className="button ghost">
             Annuler
           </Link>
           {checking && <span className="muted small">vérification…</span>}
@@ -484,12 +484,12 @@ function MoveInDone({ r, sp }: { r: CommandResult; sp: ServicePointView }) {
         {r.subscription && <li>Abonnement {r.subscription}</li>}
         {r.case && (
           <li>
-            Dossier <Link to={`/dossiers/${encodeURIComponent(r.case)}`}>{r.case}</Link>
+            Dossier <CaseLink id={r.case} />
           </li>
         )}
       </ul>
       <p>
-        <Link to={`/pds/${encodeURIComponent(sp.id)}`} className="button">
+        <Link to={servicePointPath(sp.id)} className="button">
           Retour au point de desserte
         </Link>
       </p>

@@ -2,10 +2,11 @@
 import { useState } from "react";
 import { api, newIdempotencyKey, qs } from "../api.ts";
 import { FormError, useCommand } from "../command.tsx";
+import { CaseLink, MessageStatusBadge } from "../entities.tsx";
 import { CHANNEL, frDate, label, MSG_STATUS, TEMPLATE } from "../format.ts";
 import { useMe } from "../session.ts";
 import type { Message, Page } from "../types.ts";
-import { AsyncView, Badge, Empty, Link, Section, useAsync } from "../ui.tsx";
+import { AsyncView, Empty, Section, useAsync } from "../ui.tsx";
 
 function selectedFromHash(): string | null {
   const m = /[?&]id=([^&]*)/.exec(window.location.hash);
@@ -85,17 +86,9 @@ export function OutboxPage() {
                         <td>
                           {m.recipient} <span className="muted small">{m.to}</span>
                         </td>
+                        <td>{m.case ? <CaseLink id={m.case} /> : "—"}</td>
                         <td>
-                          {m.case ? (
-                            <Link to={`/dossiers/${encodeURIComponent(m.case)}`}>{m.case}</Link>
-                          ) : (
-                            "—"
-                          )}
-                        </td>
-                        <td>
-                          <Badge tone={m.status === "SENT" ? "ok" : m.status === "FAILED" ? "bad" : "muted"}>
-                            {label(MSG_STATUS, m.status)}
-                          </Badge>
+                          <MessageStatusBadge status={m.status} />
                         </td>
                       </tr>
                     ))}

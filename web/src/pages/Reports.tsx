@@ -1,9 +1,10 @@
 /** R13 Pilotage: cases by entity, new customers, intermediate consumption; charts and CSV export. */
 import { api, qs } from "../api.ts";
 import { BarChart } from "../charts.tsx";
+import { CaseLink, ServicePointLink } from "../entities.tsx";
 import { CASE_TYPE, frDate, frNum, label, m3, START_SOURCE } from "../format.ts";
 import type { Page } from "../types.ts";
-import { AsyncView, Empty, Link, Section, useAsync, useDraft } from "../ui.tsx";
+import { AsyncView, Empty, Section, useAsync, useDraft } from "../ui.tsx";
 
 interface CasesRow {
   entity: string;
@@ -137,7 +138,7 @@ export function ReportsPage() {
                     {p.items.map((r) => (
                       <tr key={r.case}>
                         <td>
-                          <Link to={`/pds/${encodeURIComponent(r.servicePoint)}`}>{r.servicePoint}</Link>
+                          <ServicePointLink id={r.servicePoint} />
                         </td>
                         <td>{r.address}</td>
                         <td>{r.owner ?? "—"}</td>
@@ -152,7 +153,7 @@ export function ReportsPage() {
                           {frDate(r.from)} → {frDate(r.to)}
                         </td>
                         <td>
-                          <Link to={`/dossiers/${encodeURIComponent(r.case)}`}>{r.case}</Link>
+                          <CaseLink id={r.case} />
                         </td>
                       </tr>
                     ))}
@@ -245,7 +246,7 @@ export function ReportsPage() {
                         <tr key={r.subscription}>
                           <td>{r.name}</td>
                           <td>
-                            <Link to={`/pds/${encodeURIComponent(r.servicePoint)}`}>{r.servicePoint}</Link>
+                            <ServicePointLink id={r.servicePoint} />
                           </td>
                           <td>{frDate(r.startDate)}</td>
                           <td className="num">{frNum(r.startIndex)}</td>

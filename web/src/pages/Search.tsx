@@ -1,9 +1,10 @@
 /** Search by address, meter serial, service point, name, email or case number. */
 import { type FormEvent, useEffect, useState } from "react";
 import { api, qs } from "../api.ts";
-import { CASE_STATUS, CASE_TYPE, label } from "../format.ts";
+import { CaseLink, CaseStatusBadge, ServicePointLink } from "../entities.tsx";
+import { CASE_TYPE, label } from "../format.ts";
 import type { SearchResult } from "../types.ts";
-import { AsyncView, Badge, Empty, focusOnMount, Link, useAsync } from "../ui.tsx";
+import { AsyncView, Badge, Empty, focusOnMount, useAsync } from "../ui.tsx";
 
 function queryFromHash(): string {
   const m = /[?&]q=([^&]*)/.exec(window.location.hash);
@@ -88,7 +89,7 @@ function Results({ r }: { r: SearchResult }) {
               {r.servicePoints.map((sp) => (
                 <tr key={sp.id}>
                   <td>
-                    <Link to={`/pds/${encodeURIComponent(sp.id)}`}>{sp.id}</Link>
+                    <ServicePointLink id={sp.id} />
                   </td>
                   <td>{sp.address}</td>
                   <td className="mono">{sp.meterSerial ?? "—"}</td>
@@ -125,13 +126,7 @@ function Results({ r }: { r: SearchResult }) {
                       <Badge tone="info">Prospect</Badge>
                     )}
                   </td>
-                  <td>
-                    {p.servicePoint ? (
-                      <Link to={`/pds/${encodeURIComponent(p.servicePoint)}`}>{p.servicePoint}</Link>
-                    ) : (
-                      "—"
-                    )}
-                  </td>
+                  <td>{p.servicePoint ? <ServicePointLink id={p.servicePoint} /> : "—"}</td>
                 </tr>
               ))}
             </tbody>
@@ -158,16 +153,14 @@ function Results({ r }: { r: SearchResult }) {
               {r.cases.map((c) => (
                 <tr key={c.id}>
                   <td>
-                    <Link to={`/dossiers/${encodeURIComponent(c.id)}`}>{c.id}</Link>
+                    <CaseLink id={c.id} />
                   </td>
                   <td>{label(CASE_TYPE, c.type)}</td>
                   <td>
-                    <Badge tone={c.status === "OPEN" ? "warn" : "muted"}>
-                      {label(CASE_STATUS, c.status)}
-                    </Badge>
+                    <CaseStatusBadge status={c.status} />
                   </td>
                   <td>
-                    <Link to={`/pds/${encodeURIComponent(c.servicePoint)}`}>{c.servicePoint}</Link>
+                    <ServicePointLink id={c.servicePoint} />
                   </td>
                   <td>{c.party ?? "—"}</td>
                   <td>{c.entity}</td>

@@ -3,8 +3,8 @@ import { type ReactNode, useState } from "react";
 import { api } from "../api.ts";
 import { IndexChart } from "../charts.tsx";
 import { FormError, SaveOrCancel, useCommand } from "../command.tsx";
+import { CaseLink, CaseStatusBadge, servicePointPath } from "../entities.tsx";
 import {
-  CASE_STATUS,
   CASE_TYPE,
   frDate,
   frNum,
@@ -77,7 +77,7 @@ function ServicePointBody({ sp, reload }: { sp: ServicePointView; reload: () => 
             </button>
           )}
           {mayMoveIn && (
-            <Link to={`/pds/${encodeURIComponent(sp.id)}/arrivee`} className="button primary">
+            <Link to={`${servicePointPath(sp.id)}/arrivee`} className="button primary">
               Nouvelle arrivée
             </Link>
           )}
@@ -178,13 +178,11 @@ function ServicePointBody({ sp, reload }: { sp: ServicePointView; reload: () => 
               {sp.cases.map((c) => (
                 <tr key={c.id}>
                   <td>
-                    <Link to={`/dossiers/${encodeURIComponent(c.id)}`}>{c.id}</Link>
+                    <CaseLink id={c.id} />
                   </td>
                   <td>{label(CASE_TYPE, c.type)}</td>
                   <td>
-                    <Badge tone={c.status === "OPEN" ? "warn" : "muted"}>
-                      {label(CASE_STATUS, c.status)}
-                    </Badge>
+                    <CaseStatusBadge status={c.status} />
                   </td>
                   <td>{c.party?.name ?? "—"}</td>
                   <td>{c.entity}</td>
@@ -560,7 +558,7 @@ function OccupantRow({ s, actions, form }: { s: Subscription; actions: ReactNode
           {s.case && (
             <>
               {" "}
-              · <Link to={`/dossiers/${encodeURIComponent(s.case)}`}>{s.case}</Link>
+              · <CaseLink id={s.case} />
             </>
           )}
         </td>

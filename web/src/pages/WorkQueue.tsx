@@ -1,9 +1,10 @@
 /** The back-office work queue: open cases by their task's due date, overdue first; filters by entity and type. */
 import { api, qs } from "../api.ts";
+import { CaseLink, ServicePointLink } from "../entities.tsx";
 import { CASE_TYPE, daysBetween, frDate, label, TASK_KIND, todayParis } from "../format.ts";
 import { useMe } from "../session.ts";
 import type { CaseListItem, Page } from "../types.ts";
-import { AsyncView, Badge, Empty, Link, useAsync, useDraft } from "../ui.tsx";
+import { AsyncView, Badge, Empty, useAsync, useDraft } from "../ui.tsx";
 
 export function WorkQueuePage() {
   const me = useMe();
@@ -116,14 +117,12 @@ export function WorkQueuePage() {
                           )}
                         </td>
                         <td>
-                          <Link to={`/dossiers/${encodeURIComponent(c.id)}`}>{c.id}</Link>
+                          <CaseLink id={c.id} />
                         </td>
                         <td>{label(CASE_TYPE, c.type)}</td>
                         <td>{c.party?.name ?? "—"}</td>
                         <td>
-                          <Link to={`/pds/${encodeURIComponent(c.servicePoint.id)}`}>
-                            {c.servicePoint.id}
-                          </Link>{" "}
+                          <ServicePointLink id={c.servicePoint.id} />{" "}
                           <span className="muted">{c.servicePoint.address}</span>
                         </td>
                         <td>{c.entity}</td>
