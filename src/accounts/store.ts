@@ -189,15 +189,19 @@ export async function createApiToken(
 
 /** The account behind a bearer token, unless revoked: one lookup by digest (unique index), prepared. */
 export async function accountForToken(db: Database, token: string): Promise<Account | undefined> {
-  const q = db.kysely
+  const [row] = await executePrepared(db, "account_for_token", tokenAccountQuery(db.kysely, token).compile());
+  return row;
+}
+
+/** The query of `accountForToken` (at most one row), for a statement that reads it along with its own facts. */
+export function tokenAccountQuery(db: Kysely<DB>, token: string) {
+  return db
     .selectFrom("api_tokens as t")
     .innerJoin("accounts as a", "a.id", "t.account_id")
     .select(["a.id", "a.username", "a.role", "a.entity"])
     .where("t.token_hash", "=", digest(token))
     .where("t.revoked_at", "is", null)
     .where("a.active", "=", true);
-  const [row] = await executePrepared(db, "account_for_token", q.compile());
-  return row;
 }
 
 export async function accountByName(db: Kysely<DB>, username: string): Promise<Account | undefined> {

@@ -15,7 +15,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fast
 import { type EcartConfig, makeConfig } from "../platform/config.js";
 import type { Database } from "../platform/db.js";
 import { EcartError, ErrorCode } from "../platform/errors.js";
-import { registerAuth } from "./auth.js";
+import { registerAuth, settlePendingBearer } from "./auth.js";
 import { replyError } from "./errors.js";
 import { adminRoutes } from "./routes/admin.js";
 import { commandRoutes } from "./routes/commands.js";
@@ -100,7 +100,17 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  app.setErrorHandler((err, req, reply) => replyError(err, req, reply));
+  app.setErrorHandler(async (err, req, reply) => {
+    // A bearer token left pending for its route's statement is refused first, as the auth hook would have.
+    if (req.pendingBearer !== null) {
+      try {
+        await settlePendingBearer(deps.db, req);
+      } catch (refusal) {
+        return replyError(refusal, req, reply);
+      }
+    }
+    return replyError(err, req, reply);
+  });
 
   await app.register(fastifySwagger, {
     openapi: {

@@ -16,10 +16,18 @@ export const CSRF_VALUE = "ecart";
 declare module "fastify" {
   interface FastifyContextConfig {
     access?: Access;
+    /**
+     * The route reads its bearer token's account in its own statement, with its facts (one round trip
+     * instead of two): the hook leaves the token pending, the handler calls `admitBearer` before looking at
+     * anything else, and the error handler settles a still pending token first (`settlePendingBearer`).
+     */
+    accountInStatement?: boolean;
   }
   interface FastifyRequest {
     account: Account | null;
     authVia: "cookie" | "bearer" | null;
+    /** A bearer token whose account the route reads in its own statement, not yet admitted. */
+    pendingBearer: string | null;
   }
 }
 
@@ -33,11 +41,17 @@ export interface AuthOptions {
 export function registerAuth(app: FastifyInstance, { db, clock }: AuthOptions) {
   app.decorateRequest("account", null);
   app.decorateRequest("authVia", null);
+  app.decorateRequest("pendingBearer", null);
   app.addHook("onRequest", async (req: FastifyRequest, _reply: FastifyReply) => {
-    const access: Access = req.routeOptions.config?.access ?? { kind: "public" };
     const authz = req.headers.authorization;
     if (authz !== undefined) {
       const m = /^Bearer\s+(\S+)$/i.exec(authz);
+      if (m && req.routeOptions.config?.accountInStatement) {
+        // Bearer calls are exempt from CSRF: the rest of this hook is `admitBearer`'s, on the route's row.
+        req.pendingBearer = m[1] as string;
+        req.authVia = "bearer";
+        return;
+      }
       const account = m ? await accountForToken(db, m[1] as string) : undefined;
       if (!account) throw unauthenticated("jeton d'accès invalide ou révoqué", "invalid bearer token");
       req.account = account;
@@ -60,17 +74,43 @@ export function registerAuth(app: FastifyInstance, { db, clock }: AuthOptions) {
         );
       }
     }
-    if (access.kind === "public") return;
-    if (!req.account) throw unauthenticated("veuillez vous connecter", "no session or token");
-    if (!mayAccess(req.account.role, access)) {
-      const what = access.kind === "command" ? ` (${access.verb})` : "";
-      throw new EcartError(
-        ErrorCode.FORBIDDEN,
-        `Votre profil (${req.account.role}) ne permet pas cette action${what}.`,
-        `role ${req.account.role} may not access ${req.method} ${req.routeOptions.url}`,
-      );
-    }
+    authorize(req);
   });
+}
+
+/** R14: the route's access for the request's account (none: refused unless the route is public). */
+function authorize(req: FastifyRequest) {
+  const access: Access = req.routeOptions.config?.access ?? { kind: "public" };
+  if (access.kind === "public") return;
+  if (!req.account) throw unauthenticated("veuillez vous connecter", "no session or token");
+  if (!mayAccess(req.account.role, access)) {
+    const what = access.kind === "command" ? ` (${access.verb})` : "";
+    throw new EcartError(
+      ErrorCode.FORBIDDEN,
+      `Votre profil (${req.account.role}) ne permet pas cette action${what}.`,
+      `role ${req.account.role} may not access ${req.method} ${req.routeOptions.url}`,
+    );
+  }
+}
+
+/**
+ * For a route with `accountInStatement`: admits the account its statement read for the pending bearer token
+ * (undefined: no live token), with the hook's refusals (401, then 403). Call it before using the row.
+ */
+export function admitBearer(req: FastifyRequest, account: Account | undefined) {
+  req.pendingBearer = null;
+  if (!account) throw unauthenticated("jeton d'accès invalide ou révoqué", "invalid bearer token");
+  req.account = account;
+  authorize(req);
+}
+
+/**
+ * A request refused before its route read its pending bearer token (unreadable body, invalid input, a
+ * failed statement): the token is looked up and admitted first, so that its refusal wins as in the hook.
+ */
+export async function settlePendingBearer(db: Database, req: FastifyRequest) {
+  const token = req.pendingBearer;
+  if (token !== null) admitBearer(req, await accountForToken(db, token));
 }
 
 const unauthenticated = (fr: string, en: string) =>

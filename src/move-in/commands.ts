@@ -42,7 +42,7 @@ import {
   placeFacts,
   placesOf,
 } from "./batch-store.js";
-import { proofDeadline } from "./deadline.js";
+import { proofDeadline, proofDueDate } from "./deadline.js";
 import { checkGap, type GapCheck, showsIntermediateConsumption } from "./gap.js";
 import { prescribedStart } from "./prescription.js";
 import {
@@ -141,12 +141,14 @@ export interface MoveInAssessment {
  * R1–R5: checks a move-in against the predecessor's termination index and decides its path, from the
  * facts read in one statement. Reads only. In a command's transaction the service point is locked first
  * (the facts are then read after every command before); given the database, the one statement is the
- * whole read (the check).
+ * whole read (the check). `read`: the facts already read by the caller (the check over HTTP reads them in
+ * the statement that also reads its bearer token's account); the input checks still come first.
  */
 export async function assessMoveIn(
   at: Database | Trx,
   ctx: Context,
   input: MoveInInput,
+  read?: MoveInStoredFacts,
 ): Promise<MoveInAssessment> {
   const index = input.index === null || input.index === undefined ? null : parseIndexM3(input.index);
   if (index === null && !input.reconnection) {
@@ -158,8 +160,8 @@ export async function assessMoveIn(
     );
   }
   assertNotFuture(ctx, input.date);
-  if (!("kysely" in at)) await lockServicePoint(at, input.servicePoint);
-  const f = await loadMoveInFacts(at, input.servicePoint, input.date);
+  if (!read && !("kysely" in at)) await lockServicePoint(at, input.servicePoint);
+  const f = read ?? (await loadMoveInFacts(at, input.servicePoint, input.date));
   const sp = f.servicePoint;
   if (!sp) throw unknownServicePoint(input.servicePoint);
   const meter = f.meter;
@@ -218,9 +220,7 @@ export async function assessMoveIn(
     terminationSuspect: termination ? statusOfReading(f.datedReadings, termination) === "SUSPECT" : false,
     gap,
     path,
-    dueDate: asksProof
-      ? proofDeadline(ctx.now, ctx.config.proofDeadlineDays, ctx.config.timeZone).dueDate
-      : null,
+    dueDate: asksProof ? proofDueDate(ctx.now, ctx.config.proofDeadlineDays, ctx.config.timeZone) : null,
   };
 }
 

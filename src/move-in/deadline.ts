@@ -17,8 +17,17 @@ export function proofDeadline(
   days = DEFAULT_PROOF_DEADLINE_DAYS,
   timeZone = DEFAULT_TIME_ZONE,
 ): Deadline {
-  const dueDate = addDays(localDate(requestedAt, timeZone), days);
+  const dueDate = proofDueDate(requestedAt, days, timeZone);
   return { dueDate, expiresAt: startOfDay(addDays(dueDate, 1), timeZone) };
+}
+
+/** SPEC §6: the last calendar day of `proofDeadline`, without its expiry instant (what the customer is told). */
+export function proofDueDate(
+  requestedAt: Date,
+  days = DEFAULT_PROOF_DEADLINE_DAYS,
+  timeZone = DEFAULT_TIME_ZONE,
+): string {
+  return addDays(localDate(requestedAt, timeZone), days);
 }
 
 /** R8: a deadline has passed once its expiry instant is reached. */

@@ -1,5 +1,5 @@
 /** Storage for move-ins: service points, meters, parties, subscriptions. Queries only. */
-import { sql, type Transaction } from "kysely";
+import { type RawBuilder, sql, type Transaction } from "kysely";
 import type { MessageFacts } from "../communications/outbox.js";
 import { audit } from "../platform/audit.js";
 import type { Context } from "../platform/context.js";
@@ -147,7 +147,7 @@ export interface MoveInStoredFacts {
   histories: MeterHistory[];
 }
 
-interface MoveInFactsRow extends TerminationRow {
+export interface MoveInFactsRow extends TerminationRow {
   dated_readings: DatedReadingStatus[];
   service_point: MoveInStoredFacts["servicePoint"];
   open_subscription: MoveInStoredFacts["openSubscription"];
@@ -164,8 +164,21 @@ export async function loadMoveInFacts(
   servicePointId: string,
   date: string,
 ): Promise<MoveInStoredFacts> {
+  const q = moveInFactsQuery(servicePointId, date);
+  const [row] =
+    "kysely" in db
+      ? await executePrepared(db, "move_in_facts", q.compile(db.kysely))
+      : (await q.execute(db)).rows;
+  return moveInFactsOf(row as MoveInFactsRow, servicePointId);
+}
+
+/**
+ * The one statement of `loadMoveInFacts` (one row), for a caller that reads it along with other columns.
+ * `onlyIf`: no row (and nothing read) unless this condition holds.
+ */
+export function moveInFactsQuery(servicePointId: string, date: string, onlyIf?: RawBuilder<boolean>) {
   const servicePoints = sql<{ id: string }>`select ${servicePointId}::text as id`;
-  const q = sql<MoveInFactsRow>`
+  return sql<MoveInFactsRow>`
     with ${terminationCtes(servicePointId)}
     select
       (select row_to_json(x) from (
@@ -185,12 +198,12 @@ export async function loadMoveInFacts(
           and d.reading_date in ((select end_date from pred)::date, (select installed_on from cur)::date,
                                  (select date from lastv)::date)) as dated_readings,
       (select coalesce(json_agg(h), '[]'::json)
-         from (${meterHistoriesQuery(servicePoints, { upTo: date })}) h) as histories`;
-  const [row] =
-    "kysely" in db
-      ? await executePrepared(db, "move_in_facts", q.compile(db.kysely))
-      : (await q.execute(db)).rows;
-  const r = row as MoveInFactsRow;
+         from (${meterHistoriesQuery(servicePoints, { upTo: date })}) h) as histories
+    ${onlyIf ? sql`where ${onlyIf}` : sql``}`;
+}
+
+/** The facts of a row of `moveInFactsQuery`. */
+export function moveInFactsOf(r: MoveInFactsRow, servicePointId: string): MoveInStoredFacts {
   return {
     servicePoint: r.service_point,
     meter: r.meter,

@@ -2,13 +2,14 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
+import type { Account } from "../../accounts/store.js";
 import { moveInInput } from "../../move-in/commands.js";
 import type { AppDeps } from "../app.js";
-import { contextOf } from "../auth.js";
+import { admitBearer, contextOf } from "../auth.js";
 import { errors, idParam, pageIn } from "../schemas.js";
 import { caseDetail, listCases, proofFile } from "../views/cases.js";
 import { listContests, listOutbox, outboxPreview } from "../views/contests-outbox.js";
-import { checkMoveIn } from "../views/move-in-check.js";
+import { checkMoveIn, checkMoveInForBearer } from "../views/move-in-check.js";
 import { search } from "../views/search.js";
 import { servicePointDetail } from "../views/service-points.js";
 
@@ -196,15 +197,24 @@ export async function readRoutes(app: FastifyInstance, deps: AppDeps) {
   api.post(
     "/move-ins/check",
     {
-      config: { access: { kind: "command", verb: "moveIn" } },
+      config: { access: { kind: "command", verb: "moveIn" }, accountInStatement: true },
       schema: {
         tags: ["move-ins"],
-        description: "What a move-in would do, without writing anything (one SELECT statement).",
+        description:
+          "What a move-in would do, without writing anything (one SELECT statement, which also reads a bearer token's account).",
         body: moveInInput,
         response: { 200: moveInCheckOut, ...errors },
       },
     },
-    async (req) => checkMoveIn(deps.db, contextOf(req, deps.config, deps.clock), req.body),
+    async (req) => {
+      const token = req.pendingBearer;
+      if (token === null) return checkMoveIn(deps.db, contextOf(req, deps.config, deps.clock), req.body);
+      const admit = (account: Account | undefined) => {
+        admitBearer(req, account);
+        return contextOf(req, deps.config, deps.clock);
+      };
+      return checkMoveInForBearer(deps.db, token, admit, req.body);
+    },
   );
 
   api.get(

@@ -3,10 +3,18 @@
  * move-in command, read in one SELECT statement (one snapshot), so nothing is written.
  */
 
+import { sql } from "kysely";
+import { type Account, tokenAccountQuery } from "../../accounts/store.js";
 import { assessMoveIn, type MoveInInput, type MoveInPath } from "../../move-in/commands.js";
+import {
+  type MoveInFactsRow,
+  type MoveInStoredFacts,
+  moveInFactsOf,
+  moveInFactsQuery,
+} from "../../move-in/store.js";
 import type { Context } from "../../platform/context.js";
 import { frenchDate } from "../../platform/dates.js";
-import type { Database } from "../../platform/db.js";
+import { type Database, executePrepared } from "../../platform/db.js";
 import { assessReading } from "../../readings/plausibility.js";
 
 /** What the advisor tells the customer on each path (French, read out on the phone or at the counter). */
@@ -54,11 +62,37 @@ export function customerMessage(
 }
 
 /**
- * R1–R5 preview: what `moveIn` would do with this request now (the same `assessMoveIn`); throws the same
- * refusals. The input is the route's body, already checked against `moveInInput`.
+ * `checkMoveIn` for a bearer token's caller in one statement (one round trip): the token's account (the
+ * query of `accountForToken`: a revoked token or an inactive account has none) and, only when there is one,
+ * the move-in facts (the query of `loadMoveInFacts`). `admit` decides the account first (401, 403) and gives
+ * the command context; no fact is looked at before.
  */
-export async function checkMoveIn(db: Database, ctx: Context, input: MoveInInput) {
-  const a = await assessMoveIn(db, ctx, input);
+export async function checkMoveInForBearer(
+  db: Database,
+  token: string,
+  admit: (account: Account | undefined) => Context,
+  input: MoveInInput,
+) {
+  const q = sql<Partial<Account> & MoveInFactsRow>`
+    select a.id, a.username, a.role, a.entity, f.*
+      from (select) one
+      left join (${tokenAccountQuery(db.kysely, token)}) a on true
+      left join lateral (${moveInFactsQuery(input.servicePoint, input.date, sql<boolean>`a.id is not null`)}) f on true`;
+  const [row] = await executePrepared(db, "move_in_check_bearer", q.compile(db.kysely));
+  if (!row) throw new Error("move-in check: the statement returned no row");
+  const { id, username, role, entity } = row;
+  const account = id === null || id === undefined ? undefined : ({ id, username, role, entity } as Account);
+  const ctx = admit(account);
+  return checkMoveIn(db, ctx, input, moveInFactsOf(row, input.servicePoint));
+}
+
+/**
+ * R1–R5 preview: what `moveIn` would do with this request now (the same `assessMoveIn`); throws the same
+ * refusals. The input is the route's body, already checked against `moveInInput`. `read`: the facts, when
+ * the caller read them (`checkMoveInForBearer`).
+ */
+export async function checkMoveIn(db: Database, ctx: Context, input: MoveInInput, read?: MoveInStoredFacts) {
+  const a = await assessMoveIn(db, ctx, input, read);
   const { servicePoint: sp, meter, index, termination, gap, path } = a;
   const declared =
     index === null ? null : assessReading(a.history, { date: input.date, index }, ctx.config.plausibility);
