@@ -1,5 +1,13 @@
 /** Small shared pieces: hash routing, async loading, form fields with their error beside them. */
-import { type ReactNode, useCallback, useEffect, useId, useRef, useState } from "react";
+import {
+  type InputHTMLAttributes,
+  type ReactNode,
+  useCallback,
+  useEffect,
+  useId,
+  useRef,
+  useState,
+} from "react";
 import { ApiError } from "./api.ts";
 
 /* ---------- routing (hash based: the server only serves index.html) ---------- */
@@ -110,6 +118,20 @@ export function AsyncView<T>(props: { state: Async<T>; what?: string; children: 
       {state.error && <ErrorBanner error={state.error} onRetry={state.reload} />}
       {props.children(state.data)}
     </>
+  );
+}
+
+/** AsyncView for a list: its empty text in place of the content when no item came back. */
+export function AsyncList<T extends { items: readonly unknown[] }>(props: {
+  state: Async<T>;
+  what?: string;
+  empty: ReactNode;
+  children: (data: T) => ReactNode;
+}) {
+  return (
+    <AsyncView state={props.state} what={props.what}>
+      {(data) => (data.items.length === 0 ? <Empty>{props.empty}</Empty> : props.children(data))}
+    </AsyncView>
   );
 }
 
@@ -234,6 +256,34 @@ export function Facts({ items }: { items: Array<[string, ReactNode]> }) {
   );
 }
 
+/** A text input with its label, hint and server error; other attributes (type, autoComplete…) pass through. */
+export function TextField(props: {
+  label: string;
+  error?: string | undefined;
+  hint?: ReactNode;
+  value: string;
+  onChange: (value: string) => void;
+  autoFocus?: boolean;
+  /** The field's class (e.g. "grow"), not the input's. */
+  className?: string;
+  input?: Omit<InputHTMLAttributes<HTMLInputElement>, "id" | "value" | "onChange" | "aria-describedby">;
+}) {
+  return (
+    <Field label={props.label} error={props.error} hint={props.hint} className={props.className}>
+      {(id, describedBy) => (
+        <input
+          {...props.input}
+          id={id}
+          aria-describedby={describedBy}
+          value={props.value}
+          onChange={(e) => props.onChange(e.target.value)}
+          ref={props.autoFocus ? focusOnMount : undefined}
+        />
+      )}
+    </Field>
+  );
+}
+
 /** A calendar-date field (the browser's date picker, YYYY-MM-DD), its server error beside it. */
 export function DateField(props: {
   label: string;
@@ -244,21 +294,8 @@ export function DateField(props: {
   max?: string;
   autoFocus?: boolean;
 }) {
-  return (
-    <Field label={props.label} error={props.error}>
-      {(id, describedBy) => (
-        <input
-          id={id}
-          aria-describedby={describedBy}
-          type="date"
-          value={props.value}
-          max={props.max}
-          onChange={(e) => props.onChange(e.target.value)}
-          ref={props.autoFocus ? focusOnMount : undefined}
-        />
-      )}
-    </Field>
-  );
+  const { max, ...field } = props;
+  return <TextField {...field} input={{ type: "date", max }} />;
 }
 
 /** A meter-index field in whole m3 (numeric keypad on tablets), its hint and server error beside it. */
@@ -270,19 +307,20 @@ export function IndexField(props: {
   onChange: (value: string) => void;
   autoFocus?: boolean;
 }) {
+  return <TextField {...props} input={{ inputMode: "numeric", autoComplete: "off" }} />;
+}
+
+/** The entity filter of a list page: free text, empty for every entity. */
+export function EntityFilter(props: { value: string; onChange: (value: string) => void; size: number }) {
   return (
-    <Field label={props.label} error={props.error} hint={props.hint}>
-      {(id, describedBy) => (
-        <input
-          id={id}
-          aria-describedby={describedBy}
-          inputMode="numeric"
-          autoComplete="off"
-          value={props.value}
-          onChange={(e) => props.onChange(e.target.value)}
-          ref={props.autoFocus ? focusOnMount : undefined}
-        />
-      )}
-    </Field>
+    <label>
+      Entité
+      <input
+        value={props.value}
+        onChange={(e) => props.onChange(e.target.value)}
+        placeholder="toutes"
+        size={props.size}
+      />
+    </label>
   );
 }

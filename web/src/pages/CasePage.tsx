@@ -46,6 +46,7 @@ import {
   IndexField,
   Link,
   Section,
+  TextField,
   type Tone,
   useAsync,
   useDraft,
@@ -500,17 +501,13 @@ function ProofForm({
               value={d.index}
               onChange={(index) => update({ index })}
             />
-            <Field label="Matricule du compteur sur le document" error={fieldError(err, "meterSerial")}>
-              {(id, dd) => (
-                <input
-                  id={id}
-                  aria-describedby={dd}
-                  className="mono"
-                  value={d.meterSerial}
-                  onChange={(e) => update({ meterSerial: e.target.value })}
-                />
-              )}
-            </Field>
+            <TextField
+              label="Matricule du compteur sur le document"
+              error={fieldError(err, "meterSerial")}
+              value={d.meterSerial}
+              onChange={(meterSerial) => update({ meterSerial })}
+              input={{ className: "mono" }}
+            />
           </div>
           <div className="checkline">
             <input

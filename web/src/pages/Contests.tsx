@@ -6,7 +6,7 @@ import { CaseLink, CaseStatusBadge, ServicePointLink } from "../entities.tsx";
 import { CONTEST_STATUS, frDate, label, m3, OUTCOME } from "../format.ts";
 import { useMay } from "../session.ts";
 import type { CaseListItem, CommandResult, Contest, Page } from "../types.ts";
-import { AsyncView, Badge, Empty, Field, fieldError, Section, useAsync, useDraft } from "../ui.tsx";
+import { AsyncList, Badge, Field, fieldError, Section, useAsync, useDraft } from "../ui.tsx";
 
 export function ContestsPage() {
   const [status, setStatus] = useState("OPEN");
@@ -46,63 +46,59 @@ export function ContestsPage() {
         </div>
       )}
       <Section title="Contestations">
-        <AsyncView state={contests} what="Chargement des contestations">
-          {(page) =>
-            page.items.length === 0 ? (
-              <Empty>
-                Aucune contestation {status ? `« ${label(CONTEST_STATUS, status).toLowerCase()} »` : ""}.
-              </Empty>
-            ) : (
-              <div className="cards">
-                {page.items.map((c) => (
-                  <ContestCard key={c.id} c={c} onChanged={changed} />
-                ))}
-              </div>
-            )
+        <AsyncList
+          state={contests}
+          what="Chargement des contestations"
+          empty={
+            <>Aucune contestation {status ? `« ${label(CONTEST_STATUS, status).toLowerCase()} »` : ""}.</>
           }
-        </AsyncView>
+        >
+          {(page) => (
+            <div className="cards">
+              {page.items.map((c) => (
+                <ContestCard key={c.id} c={c} onChanged={changed} />
+              ))}
+            </div>
+          )}
+        </AsyncList>
       </Section>
       <Section title="Dossiers INT vers EUROS">
-        <AsyncView state={euros} what="Chargement des dossiers">
-          {(page) =>
-            page.items.length === 0 ? (
-              <Empty>Aucun dossier INT vers EUROS.</Empty>
-            ) : (
-              <table className="grid">
-                <thead>
-                  <tr>
-                    <th>Dossier</th>
-                    <th>Statut</th>
-                    <th>Client</th>
-                    <th>Point de desserte</th>
-                    <th>Abonnement</th>
-                    <th>Entité</th>
-                    <th>Ouvert le</th>
+        <AsyncList state={euros} what="Chargement des dossiers" empty="Aucun dossier INT vers EUROS.">
+          {(page) => (
+            <table className="grid">
+              <thead>
+                <tr>
+                  <th>Dossier</th>
+                  <th>Statut</th>
+                  <th>Client</th>
+                  <th>Point de desserte</th>
+                  <th>Abonnement</th>
+                  <th>Entité</th>
+                  <th>Ouvert le</th>
+                </tr>
+              </thead>
+              <tbody>
+                {page.items.map((c) => (
+                  <tr key={c.id}>
+                    <td>
+                      <CaseLink id={c.id} />
+                    </td>
+                    <td>
+                      <CaseStatusBadge status={c.status} />
+                    </td>
+                    <td>{c.party?.name ?? "—"}</td>
+                    <td>
+                      <ServicePointLink id={c.servicePoint.id} />
+                    </td>
+                    <td className="mono">{c.subscription ?? "—"}</td>
+                    <td>{c.entity}</td>
+                    <td>{frDate(c.createdAt)}</td>
                   </tr>
-                </thead>
-                <tbody>
-                  {page.items.map((c) => (
-                    <tr key={c.id}>
-                      <td>
-                        <CaseLink id={c.id} />
-                      </td>
-                      <td>
-                        <CaseStatusBadge status={c.status} />
-                      </td>
-                      <td>{c.party?.name ?? "—"}</td>
-                      <td>
-                        <ServicePointLink id={c.servicePoint.id} />
-                      </td>
-                      <td className="mono">{c.subscription ?? "—"}</td>
-                      <td>{c.entity}</td>
-                      <td>{frDate(c.createdAt)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )
-          }
-        </AsyncView>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </AsyncList>
       </Section>
     </div>
   );

@@ -2,7 +2,7 @@
 import { useState } from "react";
 import { api } from "../api.ts";
 import { FormError, useCommand } from "../command.tsx";
-import { Field, fieldError, focusOnMount } from "../ui.tsx";
+import { fieldError, TextField } from "../ui.tsx";
 
 export function LoginPage({ onLoggedIn }: { onLoggedIn: () => Promise<void> }) {
   const [username, setUsername] = useState("");
@@ -29,34 +29,21 @@ export function LoginPage({ onLoggedIn }: { onLoggedIn: () => Promise<void> }) {
         <p className="muted">
           Écarts de consommation entre occupants — conseillers FO, BO, Euros et pilotage.
         </p>
-        <Field label="Identifiant" error={fieldError(error, "username")}>
-          {(id, d) => (
-            <input
-              id={id}
-              aria-describedby={d}
-              name="username"
-              autoComplete="username"
-              value={username}
-              onChange={(e) => setUsername(e.target.value)}
-              required
-              ref={focusOnMount}
-            />
-          )}
-        </Field>
-        <Field label="Mot de passe" error={fieldError(error, "password")}>
-          {(id, d) => (
-            <input
-              id={id}
-              aria-describedby={d}
-              name="password"
-              type="password"
-              autoComplete="current-password"
-              value={password}
-              onChange={(e) => setPassword(e.target.value)}
-              required
-            />
-          )}
-        </Field>
+        <TextField
+          label="Identifiant"
+          error={fieldError(error, "username")}
+          value={username}
+          onChange={setUsername}
+          input={{ name: "username", autoComplete: "username", required: true }}
+          autoFocus
+        />
+        <TextField
+          label="Mot de passe"
+          error={fieldError(error, "password")}
+          value={password}
+          onChange={setPassword}
+          input={{ name: "password", type: "password", autoComplete: "current-password", required: true }}
+        />
         <FormError error={error} fields={["username", "password"]} />
         <button type="submit" className="primary" disabled={busy || !username || !password}>
           {busy ? "Connexion…" : "Se connecter"}

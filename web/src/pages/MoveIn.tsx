@@ -15,12 +15,11 @@ import {
   Badge,
   DateField,
   Facts,
-  Field,
   fieldError,
-  focusOnMount,
   IndexField,
   Link,
   Section,
+  TextField,
   useAsync,
   useDraft,
 } from "../ui.tsx";
@@ -213,57 +212,36 @@ function MoveInForm({ sp }: { sp: ServicePointView }) {
         <fieldset>
           <legend>Client</legend>
           <div className="grid2">
-            <Field label="Nom et prénom" error={fe("customer.name", "name")}>
-              {(id, d) => (
-                <input
-                  id={id}
-                  aria-describedby={d}
-                  value={draft.name}
-                  onChange={(e) => update({ name: e.target.value })}
-                  autoComplete="off"
-                  ref={focusOnMount}
-                />
-              )}
-            </Field>
-            <Field
+            <TextField
+              label="Nom et prénom"
+              error={fe("customer.name", "name")}
+              value={draft.name}
+              onChange={(name) => update({ name })}
+              input={{ autoComplete: "off" }}
+              autoFocus
+            />
+            <TextField
               label="Courriel"
               error={fe("customer.email", "email")}
               hint="Sans courriel, les courriers partent par la poste."
-            >
-              {(id, d) => (
-                <input
-                  id={id}
-                  aria-describedby={d}
-                  type="email"
-                  value={draft.email}
-                  onChange={(e) => update({ email: e.target.value })}
-                  autoComplete="off"
-                />
-              )}
-            </Field>
-            <Field label="Téléphone" error={fe("customer.phone", "phone")}>
-              {(id, d) => (
-                <input
-                  id={id}
-                  aria-describedby={d}
-                  type="tel"
-                  value={draft.phone}
-                  onChange={(e) => update({ phone: e.target.value })}
-                  autoComplete="off"
-                />
-              )}
-            </Field>
-            <Field label="Adresse postale" error={fe("customer.address", "address")}>
-              {(id, d) => (
-                <input
-                  id={id}
-                  aria-describedby={d}
-                  value={draft.address}
-                  onChange={(e) => update({ address: e.target.value })}
-                  autoComplete="off"
-                />
-              )}
-            </Field>
+              value={draft.email}
+              onChange={(email) => update({ email })}
+              input={{ type: "email", autoComplete: "off" }}
+            />
+            <TextField
+              label="Téléphone"
+              error={fe("customer.phone", "phone")}
+              value={draft.phone}
+              onChange={(phone) => update({ phone })}
+              input={{ type: "tel", autoComplete: "off" }}
+            />
+            <TextField
+              label="Adresse postale"
+              error={fe("customer.address", "address")}
+              value={draft.address}
+              onChange={(address) => update({ address })}
+              input={{ autoComplete: "off" }}
+            />
           </div>
         </fieldset>
         <fieldset>

@@ -6,7 +6,7 @@ import { CaseLink, MessageStatusBadge } from "../entities.tsx";
 import { CHANNEL, frDate, label, MSG_STATUS, TEMPLATE } from "../format.ts";
 import { useMe } from "../session.ts";
 import type { Message, Page } from "../types.ts";
-import { AsyncView, Empty, Section, useAsync } from "../ui.tsx";
+import { AsyncList, AsyncView, Empty, Section, useAsync } from "../ui.tsx";
 
 function selectedFromHash(): string | null {
   const m = /[?&]id=([^&]*)/.exec(window.location.hash);
@@ -50,56 +50,52 @@ export function OutboxPage() {
           </label>
         </div>
       </div>
-      <AsyncView state={state} what="Chargement des messages">
-        {(page) =>
-          page.items.length === 0 ? (
-            <Empty>Aucun message.</Empty>
-          ) : (
-            <div className="cols wide-left">
-              <Section title={`${page.total} message${page.total > 1 ? "s" : ""}`}>
-                <table className="grid selectable">
-                  <thead>
-                    <tr>
-                      <th>Créé le</th>
-                      <th>Modèle</th>
-                      <th>Canal</th>
-                      <th>Destinataire</th>
-                      <th>Dossier</th>
-                      <th>Statut</th>
+      <AsyncList state={state} what="Chargement des messages" empty="Aucun message.">
+        {(page) => (
+          <div className="cols wide-left">
+            <Section title={`${page.total} message${page.total > 1 ? "s" : ""}`}>
+              <table className="grid selectable">
+                <thead>
+                  <tr>
+                    <th>Créé le</th>
+                    <th>Modèle</th>
+                    <th>Canal</th>
+                    <th>Destinataire</th>
+                    <th>Dossier</th>
+                    <th>Statut</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {page.items.map((m) => (
+                    <tr key={m.id} className={selected === m.id ? "selected" : ""}>
+                      <td>{frDate(m.createdAt)}</td>
+                      <td>
+                        <button
+                          type="button"
+                          className="link"
+                          onClick={() => setSelected(m.id)}
+                          aria-pressed={selected === m.id}
+                        >
+                          {label(TEMPLATE, m.template)}
+                        </button>
+                      </td>
+                      <td>{label(CHANNEL, m.channel)}</td>
+                      <td>
+                        {m.recipient} <span className="muted small">{m.to}</span>
+                      </td>
+                      <td>{m.case ? <CaseLink id={m.case} /> : "—"}</td>
+                      <td>
+                        <MessageStatusBadge status={m.status} />
+                      </td>
                     </tr>
-                  </thead>
-                  <tbody>
-                    {page.items.map((m) => (
-                      <tr key={m.id} className={selected === m.id ? "selected" : ""}>
-                        <td>{frDate(m.createdAt)}</td>
-                        <td>
-                          <button
-                            type="button"
-                            className="link"
-                            onClick={() => setSelected(m.id)}
-                            aria-pressed={selected === m.id}
-                          >
-                            {label(TEMPLATE, m.template)}
-                          </button>
-                        </td>
-                        <td>{label(CHANNEL, m.channel)}</td>
-                        <td>
-                          {m.recipient} <span className="muted small">{m.to}</span>
-                        </td>
-                        <td>{m.case ? <CaseLink id={m.case} /> : "—"}</td>
-                        <td>
-                          <MessageStatusBadge status={m.status} />
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </Section>
-              <MessagePanel m={page.items.find((x) => x.id === selected) ?? null} onChanged={state.reload} />
-            </div>
-          )
-        }
-      </AsyncView>
+                  ))}
+                </tbody>
+              </table>
+            </Section>
+            <MessagePanel m={page.items.find((x) => x.id === selected) ?? null} onChanged={state.reload} />
+          </div>
+        )}
+      </AsyncList>
     </div>
   );
 }

@@ -4,7 +4,7 @@ import { BarChart } from "../charts.tsx";
 import { CaseLink, ServicePointLink } from "../entities.tsx";
 import { CASE_TYPE, frDate, frNum, label, m3, START_SOURCE } from "../format.ts";
 import type { Page } from "../types.ts";
-import { AsyncView, Empty, Section, useAsync, useDraft } from "../ui.tsx";
+import { AsyncList, EntityFilter, Section, useAsync, useDraft } from "../ui.tsx";
 
 interface CasesRow {
   entity: string;
@@ -91,87 +91,78 @@ export function ReportsPage() {
             Au
             <input type="date" value={f.to} onChange={(e) => update({ to: e.target.value })} />
           </label>
-          <label>
-            Entité
-            <input
-              value={f.entity}
-              onChange={(e) => update({ entity: e.target.value })}
-              placeholder="toutes"
-              size={10}
-            />
-          </label>
+          <EntityFilter value={f.entity} onChange={(entity) => update({ entity })} size={10} />
         </form>
       </div>
       <Section
         title="Consommation intermédiaire (clients intermédiaires)"
         actions={<CsvLink report="intermediate-consumption" filters={filters} />}
       >
-        <AsyncView state={inter} what="Chargement">
-          {(p) =>
-            p.items.length === 0 ? (
-              <Empty>Aucune consommation entre occupants sur la période.</Empty>
-            ) : (
-              <>
-                <p className="kpi">
-                  <strong>{frNum(p.items.reduce((s, r) => s + r.volume, 0))} m3</strong> non facturés sur{" "}
-                  {p.total} point{p.total > 1 ? "s" : ""} de desserte
-                </p>
-                <BarChart
-                  title="Volume non facturé par point de desserte"
-                  rows={p.items.slice(0, 12).map((r) => ({ label: r.servicePoint, values: { v: r.volume } }))}
-                  series={[{ key: "v", label: "m3 non facturés", color: "#c0843b" }]}
-                />
-                <table className="grid">
-                  <thead>
-                    <tr>
-                      <th>PDS</th>
-                      <th>Adresse</th>
-                      <th>Propriétaire</th>
-                      <th>Résiliation prédécesseur</th>
-                      <th>Début nouvel abonnement</th>
-                      <th className="num">Volume</th>
-                      <th>Période</th>
-                      <th>Dossier</th>
+        <AsyncList
+          state={inter}
+          what="Chargement"
+          empty="Aucune consommation entre occupants sur la période."
+        >
+          {(p) => (
+            <>
+              <p className="kpi">
+                <strong>{frNum(p.items.reduce((s, r) => s + r.volume, 0))} m3</strong> non facturés sur{" "}
+                {p.total} point{p.total > 1 ? "s" : ""} de desserte
+              </p>
+              <BarChart
+                title="Volume non facturé par point de desserte"
+                rows={p.items.slice(0, 12).map((r) => ({ label: r.servicePoint, values: { v: r.volume } }))}
+                series={[{ key: "v", label: "m3 non facturés", color: "#c0843b" }]}
+              />
+              <table className="grid">
+                <thead>
+                  <tr>
+                    <th>PDS</th>
+                    <th>Adresse</th>
+                    <th>Propriétaire</th>
+                    <th>Résiliation prédécesseur</th>
+                    <th>Début nouvel abonnement</th>
+                    <th className="num">Volume</th>
+                    <th>Période</th>
+                    <th>Dossier</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {p.items.map((r) => (
+                    <tr key={r.case}>
+                      <td>
+                        <ServicePointLink id={r.servicePoint} />
+                      </td>
+                      <td>{r.address}</td>
+                      <td>{r.owner ?? "—"}</td>
+                      <td>
+                        {frDate(r.predecessorTermination.date)} · {m3(r.predecessorTermination.index)}
+                      </td>
+                      <td>
+                        {frDate(r.newStart.date)} · {m3(r.newStart.index)}
+                      </td>
+                      <td className="num strong">{m3(r.volume)}</td>
+                      <td>
+                        {frDate(r.from)} → {frDate(r.to)}
+                      </td>
+                      <td>
+                        <CaseLink id={r.case} />
+                      </td>
                     </tr>
-                  </thead>
-                  <tbody>
-                    {p.items.map((r) => (
-                      <tr key={r.case}>
-                        <td>
-                          <ServicePointLink id={r.servicePoint} />
-                        </td>
-                        <td>{r.address}</td>
-                        <td>{r.owner ?? "—"}</td>
-                        <td>
-                          {frDate(r.predecessorTermination.date)} · {m3(r.predecessorTermination.index)}
-                        </td>
-                        <td>
-                          {frDate(r.newStart.date)} · {m3(r.newStart.index)}
-                        </td>
-                        <td className="num strong">{m3(r.volume)}</td>
-                        <td>
-                          {frDate(r.from)} → {frDate(r.to)}
-                        </td>
-                        <td>
-                          <CaseLink id={r.case} />
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </>
-            )
-          }
-        </AsyncView>
+                  ))}
+                </tbody>
+              </table>
+            </>
+          )}
+        </AsyncList>
       </Section>
       <div className="cols">
         <Section
           title="Dossiers créés par entité"
           actions={<CsvLink report="cases-by-entity" filters={filters} />}
         >
-          <AsyncView state={cases} what="Chargement">
+          <AsyncList state={cases} what="Chargement" empty="Aucun dossier sur la période.">
             {(r) => {
-              if (r.items.length === 0) return <Empty>Aucun dossier sur la période.</Empty>;
               const byEntity = new Map<string, Record<string, number>>();
               for (const row of r.items) {
                 const v = byEntity.get(row.entity) ?? {};
@@ -212,12 +203,11 @@ export function ReportsPage() {
                 </>
               );
             }}
-          </AsyncView>
+          </AsyncList>
         </Section>
         <Section title="Nouveaux clients" actions={<CsvLink report="new-customers" filters={filters} />}>
-          <AsyncView state={customers} what="Chargement">
+          <AsyncList state={customers} what="Chargement" empty="Aucun nouveau client sur la période.">
             {(p) => {
-              if (p.items.length === 0) return <Empty>Aucun nouveau client sur la période.</Empty>;
               const bySource = new Map<string, number>();
               for (const r of p.items) bySource.set(r.source, (bySource.get(r.source) ?? 0) + 1);
               return (
@@ -262,7 +252,7 @@ export function ReportsPage() {
                 </>
               );
             }}
-          </AsyncView>
+          </AsyncList>
         </Section>
       </div>
     </div>

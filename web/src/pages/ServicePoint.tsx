@@ -15,6 +15,7 @@ import {
   START_SOURCE,
   todayParis,
 } from "../format.ts";
+import { ActionsHeader, InlineFormRow, useRowForm } from "../rows.tsx";
 import { useMay } from "../session.ts";
 import type { CommandResult, Reading, ServicePointView, Subscription } from "../types.ts";
 import {
@@ -25,10 +26,10 @@ import {
   Facts,
   Field,
   fieldError,
-  focusOnMount,
   IndexField,
   Link,
   Section,
+  TextField,
   useAsync,
   useDraft,
 } from "../ui.tsx";
@@ -201,7 +202,7 @@ function ServicePointBody({ sp, reload }: { sp: ServicePointView; reload: () => 
 function ReadingHistory({ readings, onChanged }: { readings: Reading[]; onChanged: () => void }) {
   const mayCorrect = useMay("correctReading");
   const mayConfirm = useMay("confirmReading");
-  const [open, setOpen] = useState<{ id: string; mode: "correct" | "confirm" } | null>(null);
+  const rows = useRowForm<"correct" | "confirm">(onChanged);
   if (readings.length === 0) return <Empty>Aucun relevé sur ce point de desserte.</Empty>;
   return (
     <table className="grid readings">
@@ -214,15 +215,13 @@ function ReadingHistory({ readings, onChanged }: { readings: Reading[]; onChange
           <th className="num">Index (m3)</th>
           <th>Type de relevé</th>
           <th>Statut</th>
-          <th>
-            <span className="sr-only">Actions</span>
-          </th>
+          <ActionsHeader />
         </tr>
       </thead>
       <tbody>
         {readings.map((r) => {
           const suspect = r.status === "SUSPECT";
-          const isOpen = open?.id === r.id;
+          const mode = rows.modeOf(r.id);
           return (
             <ReadingRow
               key={r.id}
@@ -235,9 +234,7 @@ function ReadingHistory({ readings, onChanged }: { readings: Reading[]; onChange
                       <button
                         type="button"
                         className={r.suggestedIndex !== null ? "primary small" : "small"}
-                        onClick={() =>
-                          setOpen(isOpen && open.mode === "correct" ? null : { id: r.id, mode: "correct" })
-                        }
+                        onClick={() => rows.toggle(r.id, "correct")}
                       >
                         {r.suggestedIndex !== null ? `Corriger en ${frNum(r.suggestedIndex)}` : "Corriger"}
                       </button>
@@ -246,9 +243,7 @@ function ReadingHistory({ readings, onChanged }: { readings: Reading[]; onChange
                       <button
                         type="button"
                         className="small ghost"
-                        onClick={() =>
-                          setOpen(isOpen && open.mode === "confirm" ? null : { id: r.id, mode: "confirm" })
-                        }
+                        onClick={() => rows.toggle(r.id, "confirm")}
                       >
                         Confirmer
                       </button>
@@ -256,19 +251,7 @@ function ReadingHistory({ readings, onChanged }: { readings: Reading[]; onChange
                   </div>
                 ) : null
               }
-              form={
-                isOpen ? (
-                  <ReadingFix
-                    r={r}
-                    mode={open.mode}
-                    onDone={() => {
-                      setOpen(null);
-                      onChanged();
-                    }}
-                    onCancel={() => setOpen(null)}
-                  />
-                ) : null
-              }
+              form={mode ? <ReadingFix r={r} mode={mode} onDone={rows.done} onCancel={rows.close} /> : null}
             />
           );
         })}
@@ -332,11 +315,7 @@ function ReadingRow(props: { r: Reading; suspect: boolean; actions: ReactNode; f
         </td>
         <td>{props.actions}</td>
       </tr>
-      {props.form && (
-        <tr className="inline-form-row">
-          <td colSpan={8}>{props.form}</td>
-        </tr>
-      )}
+      <InlineFormRow colSpan={8}>{props.form}</InlineFormRow>
     </>
   );
 }
@@ -393,17 +372,14 @@ function ReadingFix(props: {
             autoFocus
           />
         )}
-        <Field label="Motif" error={fieldError(error, "reason")} className="grow">
-          {(id, d) => (
-            <input
-              id={id}
-              aria-describedby={d}
-              value={reason}
-              onChange={(e) => setReason(e.target.value)}
-              ref={mode === "confirm" ? focusOnMount : undefined}
-            />
-          )}
-        </Field>
+        <TextField
+          label="Motif"
+          error={fieldError(error, "reason")}
+          className="grow"
+          value={reason}
+          onChange={setReason}
+          autoFocus={mode === "confirm"}
+        />
         <SaveOrCancel
           busy={busy}
           label={mode === "correct" ? "Enregistrer la correction" : "Confirmer le relevé"}
@@ -479,7 +455,7 @@ function RecordReadingForm(props: { sp: ServicePointView; onDone: () => void; on
 function Occupants({ subs, onChanged }: { subs: Subscription[]; onChanged: () => void }) {
   const mayMoveOut = useMay("moveOut");
   const mayContest = useMay("contest");
-  const [open, setOpen] = useState<{ id: string; mode: "moveOut" | "contest" } | null>(null);
+  const rows = useRowForm<"moveOut" | "contest">(onChanged);
   if (subs.length === 0) return <Empty>Aucun abonnement connu sur ce point de desserte.</Empty>;
   return (
     <table className="grid">
@@ -493,53 +469,38 @@ function Occupants({ subs, onChanged }: { subs: Subscription[]; onChanged: () =>
           <th>Fin</th>
           <th className="num">Index fin</th>
           <th>Caractéristiques</th>
-          <th>
-            <span className="sr-only">Actions</span>
-          </th>
+          <ActionsHeader />
         </tr>
       </thead>
       <tbody>
-        {subs.map((s) => (
-          <OccupantRow
-            key={s.id}
-            s={s}
-            actions={
-              <div className="row-actions">
-                {mayMoveOut && s.end === null && (
-                  <button
-                    type="button"
-                    className="small"
-                    onClick={() => setOpen({ id: s.id, mode: "moveOut" })}
-                  >
-                    Résilier
-                  </button>
-                )}
-                {mayContest && (
-                  <button
-                    type="button"
-                    className="small ghost"
-                    onClick={() => setOpen({ id: s.id, mode: "contest" })}
-                  >
-                    Contestation
-                  </button>
-                )}
-              </div>
-            }
-            form={
-              open?.id === s.id ? (
-                <SubscriptionAction
-                  s={s}
-                  mode={open.mode}
-                  onDone={() => {
-                    setOpen(null);
-                    onChanged();
-                  }}
-                  onCancel={() => setOpen(null)}
-                />
-              ) : null
-            }
-          />
-        ))}
+        {subs.map((s) => {
+          const mode = rows.modeOf(s.id);
+          return (
+            <OccupantRow
+              key={s.id}
+              s={s}
+              actions={
+                <div className="row-actions">
+                  {mayMoveOut && s.end === null && (
+                    <button type="button" className="small" onClick={() => rows.open(s.id, "moveOut")}>
+                      Résilier
+                    </button>
+                  )}
+                  {mayContest && (
+                    <button type="button" className="small ghost" onClick={() => rows.open(s.id, "contest")}>
+                      Contestation
+                    </button>
+                  )}
+                </div>
+              }
+              form={
+                mode ? (
+                  <SubscriptionAction s={s} mode={mode} onDone={rows.done} onCancel={rows.close} />
+                ) : null
+              }
+            />
+          );
+        })}
       </tbody>
     </table>
   );
@@ -575,11 +536,7 @@ function OccupantRow({ s, actions, form }: { s: Subscription; actions: ReactNode
         </td>
         <td>{actions}</td>
       </tr>
-      {form && (
-        <tr className="inline-form-row">
-          <td colSpan={9}>{form}</td>
-        </tr>
-      )}
+      <InlineFormRow colSpan={9}>{form}</InlineFormRow>
     </>
   );
 }
@@ -658,17 +615,14 @@ function SubscriptionAction(props: {
           </>
         ) : (
           <>
-            <Field label="Motif de la contestation" error={fieldError(error, "reason")} className="grow">
-              {(id, d) => (
-                <input
-                  id={id}
-                  aria-describedby={d}
-                  value={draft.reason}
-                  onChange={(e) => update({ reason: e.target.value })}
-                  ref={focusOnMount}
-                />
-              )}
-            </Field>
+            <TextField
+              label="Motif de la contestation"
+              error={fieldError(error, "reason")}
+              className="grow"
+              value={draft.reason}
+              onChange={(reason) => update({ reason })}
+              autoFocus
+            />
             <DateField
               label="Date du justificatif (facultatif)"
               error={fieldError(error, "proof.date")}

@@ -4,7 +4,7 @@ import { CaseLink, ServicePointLink } from "../entities.tsx";
 import { CASE_TYPE, daysBetween, frDate, label, TASK_KIND, todayParis } from "../format.ts";
 import { useMe } from "../session.ts";
 import type { CaseListItem, Page } from "../types.ts";
-import { AsyncView, Badge, Empty, useAsync, useDraft } from "../ui.tsx";
+import { AsyncList, Badge, EntityFilter, useAsync, useDraft } from "../ui.tsx";
 
 export function WorkQueuePage() {
   const me = useMe();
@@ -26,15 +26,7 @@ export function WorkQueuePage() {
       <div className="page-head">
         <h1>File de travail</h1>
         <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label="Filtres">
-          <label>
-            Entité
-            <input
-              value={f.entity}
-              onChange={(e) => update({ entity: e.target.value })}
-              placeholder="toutes"
-              size={12}
-            />
-          </label>
+          <EntityFilter value={f.entity} onChange={(entity) => update({ entity })} size={12} />
           <label>
             Type de dossier
             <select value={f.type} onChange={(e) => update({ type: e.target.value })}>
@@ -49,10 +41,12 @@ export function WorkQueuePage() {
           </button>
         </form>
       </div>
-      <AsyncView state={state} what="Chargement de la file">
+      <AsyncList
+        state={state}
+        what="Chargement de la file"
+        empty="Aucun dossier ouvert pour ces filtres. Bonne nouvelle."
+      >
         {(page) => {
-          if (page.items.length === 0)
-            return <Empty>Aucun dossier ouvert pour ces filtres. Bonne nouvelle.</Empty>;
           // Overdue first, then by due date; cases without a task last.
           const rows = [...page.items].sort((a, b) => {
             const da = a.nextTask?.due ?? "9999-12-31";
@@ -135,7 +129,7 @@ export function WorkQueuePage() {
             </section>
           );
         }}
-      </AsyncView>
+      </AsyncList>
     </div>
   );
 }
