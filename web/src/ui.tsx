@@ -256,18 +256,25 @@ export function Facts({ items }: { items: Array<[string, ReactNode]> }) {
   );
 }
 
-/** A text input with its label, hint and server error; other attributes (type, autoComplete…) pass through. */
-export function TextField(props: {
+/** What every typed-in field takes: its label, its server error, its value and how it changes. */
+interface ValueFieldProps {
   label: string;
   error?: string | undefined;
-  hint?: ReactNode;
   value: string;
   onChange: (value: string) => void;
+  /** Focused when it appears (the first thing the advisor types in the form just opened). */
   autoFocus?: boolean;
-  /** The field's class (e.g. "grow"), not the input's. */
-  className?: string;
-  input?: Omit<InputHTMLAttributes<HTMLInputElement>, "id" | "value" | "onChange" | "aria-describedby">;
-}) {
+}
+
+/** A text input with its label, hint and server error; other attributes (type, autoComplete…) pass through. */
+export function TextField(
+  props: ValueFieldProps & {
+    hint?: ReactNode;
+    /** The field's class (e.g. "grow"), not the input's. */
+    className?: string;
+    input?: Omit<InputHTMLAttributes<HTMLInputElement>, "id" | "value" | "onChange" | "aria-describedby">;
+  },
+) {
   return (
     <Field label={props.label} error={props.error} hint={props.hint} className={props.className}>
       {(id, describedBy) => (
@@ -285,29 +292,58 @@ export function TextField(props: {
 }
 
 /** A calendar-date field (the browser's date picker, YYYY-MM-DD), its server error beside it. */
-export function DateField(props: {
-  label: string;
-  error?: string | undefined;
-  value: string;
-  onChange: (value: string) => void;
-  /** The latest date allowed (e.g. today: no move-in in the future). */
-  max?: string;
-  autoFocus?: boolean;
-}) {
+export function DateField(
+  props: ValueFieldProps & {
+    /** The latest date allowed (e.g. today: no move-in in the future). */
+    max?: string;
+  },
+) {
   const { max, ...field } = props;
   return <TextField {...field} input={{ type: "date", max }} />;
 }
 
 /** A meter-index field in whole m3 (numeric keypad on tablets), its hint and server error beside it. */
-export function IndexField(props: {
-  label: string;
-  error?: string | undefined;
-  hint?: ReactNode;
-  value: string;
-  onChange: (value: string) => void;
-  autoFocus?: boolean;
-}) {
+export function IndexField(props: ValueFieldProps & { hint?: ReactNode }) {
   return <TextField {...props} input={{ inputMode: "numeric", autoComplete: "off" }} />;
+}
+
+/** A free-text field of a few lines with its label and server error. */
+export function TextAreaField(props: ValueFieldProps & { rows: number }) {
+  return (
+    <Field label={props.label} error={props.error}>
+      {(id, describedBy) => (
+        <textarea
+          id={id}
+          aria-describedby={describedBy}
+          rows={props.rows}
+          value={props.value}
+          onChange={(e) => props.onChange(e.target.value)}
+          ref={props.autoFocus ? focusOnMount : undefined}
+        />
+      )}
+    </Field>
+  );
+}
+
+/** A checkbox with its label on the same line; `must` marks one the advisor has to tick to go on. */
+export function CheckLine(props: {
+  id: string;
+  label: ReactNode;
+  checked: boolean;
+  onChange: (checked: boolean) => void;
+  must?: boolean;
+}) {
+  return (
+    <div className={props.must ? "checkline must" : "checkline"}>
+      <input
+        id={props.id}
+        type="checkbox"
+        checked={props.checked}
+        onChange={(e) => props.onChange(e.target.checked)}
+      />
+      <label htmlFor={props.id}>{props.label}</label>
+    </div>
+  );
 }
 
 /** The entity filter of a list page: free text, empty for every entity. */

@@ -37,15 +37,16 @@ import type { CaseView, CommandResult } from "../types.ts";
 import {
   AsyncView,
   Badge,
+  CheckLine,
   DateField,
   Empty,
   Facts,
   Field,
   fieldError,
-  focusOnMount,
   IndexField,
   Link,
   Section,
+  TextAreaField,
   TextField,
   type Tone,
   useAsync,
@@ -509,15 +510,12 @@ function ProofForm({
               input={{ className: "mono" }}
             />
           </div>
-          <div className="checkline">
-            <input
-              id="presc"
-              type="checkbox"
-              checked={d.prescriptionInvoked}
-              onChange={(e) => update({ prescriptionInvoked: e.target.checked })}
-            />
-            <label htmlFor="presc">Le client invoque la prescription biennale</label>
-          </div>
+          <CheckLine
+            id="presc"
+            label="Le client invoque la prescription biennale"
+            checked={d.prescriptionInvoked}
+            onChange={(prescriptionInvoked) => update({ prescriptionInvoked })}
+          />
           <Field label="Document (PDF, JPEG ou PNG, 10 Mo au plus)" error={fieldError(err, "file")}>
             {(id, dd) => (
               <input
@@ -599,21 +597,14 @@ function CloseForm({ c, onDone }: { c: CaseView; onDone: (r: CommandResult) => v
   });
   return (
     <form className="inline-form" onSubmit={onSubmit} aria-label="Clôturer la régularisation">
-      <Field
+      <TextAreaField
         label="Régularisation effectuée (commentaire)"
         error={fieldError(err, "comment") ?? (err && !err.field ? err.message : undefined)}
-      >
-        {(id, dd) => (
-          <textarea
-            id={id}
-            aria-describedby={dd}
-            rows={3}
-            value={d.comment}
-            onChange={(e) => update({ comment: e.target.value })}
-            ref={focusOnMount}
-          />
-        )}
-      </Field>
+        rows={3}
+        value={d.comment}
+        onChange={(comment) => update({ comment })}
+        autoFocus
+      />
       <div className="form-buttons">
         <button type="submit" className="primary" disabled={busy}>
           Clôturer le dossier

@@ -6,7 +6,16 @@ import { CaseLink, CaseStatusBadge, ServicePointLink } from "../entities.tsx";
 import { CONTEST_STATUS, frDate, label, m3, OUTCOME } from "../format.ts";
 import { useMay } from "../session.ts";
 import type { CaseListItem, CommandResult, Contest, Page } from "../types.ts";
-import { AsyncList, Badge, Field, fieldError, Section, useAsync, useDraft } from "../ui.tsx";
+import {
+  AsyncList,
+  Badge,
+  CheckLine,
+  fieldError,
+  Section,
+  TextAreaField,
+  useAsync,
+  useDraft,
+} from "../ui.tsx";
 
 export function ContestsPage() {
   const [status, setStatus] = useState("OPEN");
@@ -158,28 +167,19 @@ function ContestCard({ c, onChanged }: { c: Contest; onChanged: (r: CommandResul
       )}
       {c.status === "OPEN" && mayAnswer && (
         <form className="inline-form" onSubmit={answer}>
-          <Field label="Réponse au client" error={fieldError(err, "answer")}>
-            {(id, dd) => (
-              <textarea
-                id={id}
-                aria-describedby={dd}
-                rows={3}
-                value={d.answer}
-                onChange={(e) => update({ answer: e.target.value })}
-              />
-            )}
-          </Field>
-          <div className="checkline">
-            <input
-              id={`reg-${c.id}`}
-              type="checkbox"
-              checked={d.regularizationNeeded}
-              onChange={(e) => update({ regularizationNeeded: e.target.checked })}
-            />
-            <label htmlFor={`reg-${c.id}`}>
-              Une régularisation est nécessaire (ouvre un dossier INT vers EUROS)
-            </label>
-          </div>
+          <TextAreaField
+            label="Réponse au client"
+            error={fieldError(err, "answer")}
+            rows={3}
+            value={d.answer}
+            onChange={(answer) => update({ answer })}
+          />
+          <CheckLine
+            id={`reg-${c.id}`}
+            label="Une régularisation est nécessaire (ouvre un dossier INT vers EUROS)"
+            checked={d.regularizationNeeded}
+            onChange={(regularizationNeeded) => update({ regularizationNeeded })}
+          />
           <div className="form-buttons">
             <button type="submit" className="primary" disabled={busy}>
               Envoyer la réponse

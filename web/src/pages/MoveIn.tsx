@@ -13,6 +13,7 @@ import type { CommandResult, MoveInCheck, MoveInPath, ServicePointView } from ".
 import {
   AsyncView,
   Badge,
+  CheckLine,
   DateField,
   Facts,
   fieldError,
@@ -246,15 +247,12 @@ function MoveInForm({ sp }: { sp: ServicePointView }) {
         </fieldset>
         <fieldset>
           <legend>Arrivée</legend>
-          <div className="checkline">
-            <input
-              id="reconnection"
-              type="checkbox"
-              checked={draft.reconnection}
-              onChange={(e) => update({ reconnection: e.target.checked })}
-            />
-            <label htmlFor="reconnection">Remise en eau nécessaire (l'eau est coupée)</label>
-          </div>
+          <CheckLine
+            id="reconnection"
+            label="Remise en eau nécessaire (l'eau est coupée)"
+            checked={draft.reconnection}
+            onChange={(reconnection) => update({ reconnection })}
+          />
           <div className="grid2">
             <DateField
               label="Date d'entrée dans les lieux"
@@ -308,19 +306,15 @@ function MoveInForm({ sp }: { sp: ServicePointView }) {
         </fieldset>
         <FormError error={err} fields={FIELDS} />
         {mustTell && (
-          <div className="checkline must">
-            <input
-              id="told"
-              type="checkbox"
-              checked={told}
-              onChange={(e) =>
-                setToldFor(
-                  e.target.checked && current ? `${current.path}|${current.tellCustomer.join("|")}` : null,
-                )
-              }
-            />
-            <label htmlFor="told">J'ai lu au client le message ci-contre</label>
-          </div>
+          <CheckLine
+            id="told"
+            label="J'ai lu au client le message ci-contre"
+            checked={told}
+            onChange={(checked) =>
+              setToldFor(checked && current ? `${current.path}|${current.tellCustomer.join("|")}` : null)
+            }
+            must
+          />
         )}
         <div className="form-buttons">
           <button type="submit" className="primary" disabled={busy || !current || (mustTell && !told)}>
