@@ -8,7 +8,7 @@ import {
   useRef,
   useState,
 } from "react";
-import { ApiError } from "./api.ts";
+import { ApiError, api } from "./api.ts";
 
 /* ---------- routing (hash based: the server only serves index.html) ---------- */
 
@@ -77,6 +77,11 @@ export function useAsync<T>(load: (signal: AbortSignal) => Promise<T>, deps: unk
   }, [...deps, tick]);
   const reload = useCallback(() => setTick((t) => t + 1), []);
   return { data, error, loading, reload };
+}
+
+/** GETs a JSON resource on mount and whenever its URL (which carries the filters) changes. */
+export function useGet<T>(url: string): Async<T> {
+  return useAsync((signal) => api.get<T>(url, { signal }), [url]);
 }
 
 export function Loading({ what = "Chargement" }: { what?: string }) {

@@ -49,15 +49,12 @@ import {
   TextAreaField,
   TextField,
   type Tone,
-  useAsync,
   useDraft,
+  useGet,
 } from "../ui.tsx";
 
 export function CasePage({ id }: { id: string }) {
-  const state = useAsync(
-    (signal) => api.get<CaseView>(`/api/cases/${encodeURIComponent(id)}`, { signal }),
-    [id],
-  );
+  const state = useGet<CaseView>(`/api/cases/${encodeURIComponent(id)}`);
   return (
     <div className="page">
       <AsyncView state={state} what="Chargement du dossier">

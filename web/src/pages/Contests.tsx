@@ -6,27 +6,12 @@ import { CaseLink, CaseStatusBadge, ServicePointLink } from "../entities.tsx";
 import { CONTEST_STATUS, frDate, label, m3, OUTCOME } from "../format.ts";
 import { useMay } from "../session.ts";
 import type { CaseListItem, CommandResult, Contest, Page } from "../types.ts";
-import {
-  AsyncList,
-  Badge,
-  CheckLine,
-  fieldError,
-  Section,
-  TextAreaField,
-  useAsync,
-  useDraft,
-} from "../ui.tsx";
+import { AsyncList, Badge, CheckLine, fieldError, Section, TextAreaField, useDraft, useGet } from "../ui.tsx";
 
 export function ContestsPage() {
   const [status, setStatus] = useState("OPEN");
-  const contests = useAsync(
-    (signal) => api.get<Page<Contest>>(`/api/contests${qs({ status, limit: 200 })}`, { signal }),
-    [status],
-  );
-  const euros = useAsync(
-    (signal) => api.get<Page<CaseListItem>>(`/api/cases${qs({ type: "INT_EUROS", limit: 200 })}`, { signal }),
-    [],
-  );
+  const contests = useGet<Page<Contest>>(`/api/contests${qs({ status, limit: 200 })}`);
+  const euros = useGet<Page<CaseListItem>>(`/api/cases${qs({ type: "INT_EUROS", limit: 200 })}`);
   const [flash, setFlash] = useState<string>();
   const changed = (r: CommandResult) => {
     setFlash(`${label(OUTCOME, r.outcome)}${r.case ? ` — dossier ${r.case}` : ""}`);

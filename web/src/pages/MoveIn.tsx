@@ -21,8 +21,8 @@ import {
   Link,
   Section,
   TextField,
-  useAsync,
   useDraft,
+  useGet,
 } from "../ui.tsx";
 
 export const PATH_LABEL: Record<MoveInPath, { title: string; tone: "ok" | "warn" | "info"; what: string }> = {
@@ -77,11 +77,7 @@ const FIELDS = [
 ];
 
 export function MoveInPage({ servicePointId }: { servicePointId: string }) {
-  const state = useAsync(
-    (signal) =>
-      api.get<ServicePointView>(`/api/service-points/${encodeURIComponent(servicePointId)}`, { signal }),
-    [servicePointId],
-  );
+  const state = useGet<ServicePointView>(`/api/service-points/${encodeURIComponent(servicePointId)}`);
   const may = useMay("moveIn");
   return (
     <div className="page">

@@ -6,7 +6,7 @@ import { CaseLink, MessageStatusBadge } from "../entities.tsx";
 import { CHANNEL, frDate, label, MSG_STATUS, TEMPLATE } from "../format.ts";
 import { useMe } from "../session.ts";
 import type { Message, Page } from "../types.ts";
-import { AsyncList, AsyncView, Empty, Section, useAsync } from "../ui.tsx";
+import { AsyncList, AsyncView, Empty, Section, useGet } from "../ui.tsx";
 
 function selectedFromHash(): string | null {
   const m = /[?&]id=([^&]*)/.exec(window.location.hash);
@@ -17,10 +17,7 @@ export function OutboxPage() {
   const [status, setStatus] = useState("");
   const [template, setTemplate] = useState("");
   const [selected, setSelected] = useState<string | null>(selectedFromHash);
-  const state = useAsync(
-    (signal) => api.get<Page<Message>>(`/api/outbox${qs({ status, template, limit: 200 })}`, { signal }),
-    [status, template],
-  );
+  const state = useGet<Page<Message>>(`/api/outbox${qs({ status, template, limit: 200 })}`);
   return (
     <div className="page">
       <div className="page-head">
@@ -183,7 +180,7 @@ function Preview({ m }: { m: Message }) {
 }
 
 function EmailPreviewView({ url }: { url: string }) {
-  const state = useAsync((signal) => api.get<EmailPreview>(url, { signal }), [url]);
+  const state = useGet<EmailPreview>(url);
   return (
     <AsyncView state={state} what="Chargement de l'aperçu">
       {(e) => (

@@ -1,10 +1,10 @@
 /** R13 Pilotage: cases by entity, new customers, intermediate consumption; charts and CSV export. */
-import { api, qs } from "../api.ts";
+import { qs } from "../api.ts";
 import { BarChart } from "../charts.tsx";
 import { CaseLink, ServicePointLink } from "../entities.tsx";
 import { CASE_TYPE, frDate, frNum, label, m3, START_SOURCE } from "../format.ts";
 import type { Page } from "../types.ts";
-import { AsyncList, EntityFilter, Section, useAsync, useDraft } from "../ui.tsx";
+import { AsyncList, EntityFilter, Section, useDraft, useGet } from "../ui.tsx";
 
 interface CasesRow {
   entity: string;
@@ -61,22 +61,10 @@ function CsvLink({ report, filters }: { report: string; filters: Record<string, 
 export function ReportsPage() {
   const [f, update] = useDraft("reports.filters", { from: "", to: "", entity: "" });
   const filters = { from: f.from, to: f.to, entity: f.entity.trim() };
-  const key = JSON.stringify(filters);
-  const cases = useAsync(
-    (signal) => api.get<{ items: CasesRow[] }>(`/api/reports/cases-by-entity${qs(filters)}`, { signal }),
-    [key],
-  );
-  const customers = useAsync(
-    (signal) =>
-      api.get<Page<NewCustomer>>(`/api/reports/new-customers${qs({ ...filters, limit: 100 })}`, { signal }),
-    [key],
-  );
-  const inter = useAsync(
-    (signal) =>
-      api.get<Page<Intermediate>>(`/api/reports/intermediate-consumption${qs({ ...filters, limit: 100 })}`, {
-        signal,
-      }),
-    [key],
+  const cases = useGet<{ items: CasesRow[] }>(`/api/reports/cases-by-entity${qs(filters)}`);
+  const customers = useGet<Page<NewCustomer>>(`/api/reports/new-customers${qs({ ...filters, limit: 100 })}`);
+  const inter = useGet<Page<Intermediate>>(
+    `/api/reports/intermediate-consumption${qs({ ...filters, limit: 100 })}`,
   );
   return (
     <div className="page">

@@ -30,15 +30,12 @@ import {
   Link,
   Section,
   TextField,
-  useAsync,
   useDraft,
+  useGet,
 } from "../ui.tsx";
 
 export function ServicePointPage({ id }: { id: string }) {
-  const state = useAsync(
-    (signal) => api.get<ServicePointView>(`/api/service-points/${encodeURIComponent(id)}`, { signal }),
-    [id],
-  );
+  const state = useGet<ServicePointView>(`/api/service-points/${encodeURIComponent(id)}`);
   return (
     <div className="page">
       <AsyncView state={state} what="Chargement du point de desserte">

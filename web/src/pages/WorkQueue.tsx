@@ -1,10 +1,10 @@
 /** The back-office work queue: open cases by their task's due date, overdue first; filters by entity and type. */
-import { api, qs } from "../api.ts";
+import { qs } from "../api.ts";
 import { CaseLink, ServicePointLink } from "../entities.tsx";
 import { CASE_TYPE, daysBetween, frDate, label, TASK_KIND, todayParis } from "../format.ts";
 import { useMe } from "../session.ts";
 import type { CaseListItem, Page } from "../types.ts";
-import { AsyncList, Badge, EntityFilter, useAsync, useDraft } from "../ui.tsx";
+import { AsyncList, Badge, EntityFilter, useDraft, useGet } from "../ui.tsx";
 
 export function WorkQueuePage() {
   const me = useMe();
@@ -12,13 +12,8 @@ export function WorkQueuePage() {
     entity: "",
     type: me.role === "EUROS" ? "INT_EUROS" : "",
   });
-  const state = useAsync(
-    (signal) =>
-      api.get<Page<CaseListItem>>(
-        `/api/cases${qs({ queue: 1, entity: f.entity.trim(), type: f.type, limit: 200 })}`,
-        { signal },
-      ),
-    [f.entity, f.type],
+  const state = useGet<Page<CaseListItem>>(
+    `/api/cases${qs({ queue: 1, entity: f.entity.trim(), type: f.type, limit: 200 })}`,
   );
   const today = todayParis();
   return (
