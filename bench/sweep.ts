@@ -1,16 +1,19 @@
 /**
- * Figure 4: the deadline sweep (R8) over N expired proof tasks on PostgreSQL. One template move-in is
- * made by the application (loadGiven + `execute(moveIn)`: party, CUSTOMER reading, ARR_SPECIAL case,
- * comments, AWAIT_PROOF task, PROOF_REQUEST outbox row, audit); `cloneWorld` copies it N − 1 times
- * with set-based SQL. Baseline, same database, same run: one set-based SQL statement doing the sweep's
- * inserts and updates (subscription, MOVE_IN reading, comment, outbox row, audit, task and case
- * closed), run in a transaction that is rolled back, before the real sweep.
+ * Figure 4: the deadline sweep (R8) over N expired proof tasks on PostgreSQL (N = BENCH_SWEEP_CASES per
+ * measured sweep). Two template move-ins a week apart are made by the application (loadGiven +
+ * `execute(moveIn)`: party, CUSTOMER reading, ARR_SPECIAL case, comments, AWAIT_PROOF task,
+ * PROOF_REQUEST outbox row, audit); `cloneWorld` copies them with set-based SQL into two halves of
+ * N + WARM_CASES. Each half: a warm-up sweep (excluded), then the measured sweep of N cases (one
+ * sweeper, then SWEEPERS at once). Baseline, same database, same run: one set-based SQL statement doing
+ * the sweep's inserts and updates (subscription, MOVE_IN reading, comment, outbox row, audit, task and
+ * case closed) for the first half, run in a transaction that is rolled back, before the real sweeps.
  */
+import { readFileSync } from "node:fs";
 import pg from "pg";
 import { DEFAULT_SWEEP_BATCH, DEFAULT_SWEEP_WORKERS, sweepDeadlines } from "../src/move-in/sweep.js";
 import { makeConfig } from "../src/platform/config.js";
 import type { Context } from "../src/platform/context.js";
-import { openDatabase } from "../src/platform/db.js";
+import { type Database, openDatabase } from "../src/platform/db.js";
 import { execute } from "../src/registry.js";
 import { loadGiven } from "../src/scenarios/given.js";
 import { benchDatabase, client, explain, figure, log, median, round, type Section, timed } from "./lib.js";
@@ -75,7 +78,7 @@ export async function templateMoveIn(
 }
 
 /** The sweep's writes as one set-based statement (the baseline). */
-const SET_BASED_SWEEP = `
+export const SET_BASED_SWEEP = `
 with due as (
   select t.id as task_id, c.id as case_id, c.service_point_id, c.party_id, c.move_in
     from tasks t join cases c on c.id = t.case_id
@@ -172,37 +175,120 @@ async function countQueries<T>(
 /** Sweepers running at once in the second half (as several app instances would). */
 const SWEEPERS = 4;
 
+/**
+ * Warm-up cases per half: one full batch per connection of the one sweeper. Their tasks' deadline
+ * is moved a day earlier, so that a warm-up sweep takes them (and only them) before the measured one.
+ */
+const WARM_CASES = DEFAULT_SWEEP_WORKERS * DEFAULT_SWEEP_BATCH;
+/** Sweeps the first half's warm-up cases (deadline moved from 2024-03-21 to 2024-03-20 00:00 Paris). */
+const WARM_FIRST = new Date("2024-03-20T09:00:00+01:00");
+/** Sweeps the second half's warm-up cases (deadline moved from 2024-03-28 to 2024-03-27 00:00 Paris). */
+const WARM_SECOND = new Date("2024-03-27T09:00:00+01:00");
+
+/** CPU milliseconds used so far by the server processes of a database (PostgreSQL on this host, Linux). */
+async function serverCpuMs(c: pg.Client, database: string): Promise<Map<number, number> | null> {
+  try {
+    const pids = (
+      await c.query("select pid from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()", [
+        database,
+      ])
+    ).rows.map((r) => r.pid as number);
+    const out = new Map<number, number>();
+    for (const pid of pids) {
+      const ms = processCpuMs(pid);
+      if (ms === null) return null;
+      out.set(pid, ms);
+    }
+    return out;
+  } catch {
+    return null;
+  }
+}
+/** CPU milliseconds used so far by a process of this host (Linux /proc), or null (another host, no /proc). */
+function processCpuMs(pid: number): number | null {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    const ticks = Number(f[11]) + Number(f[12]);
+    return Number.isFinite(ticks) ? (ticks * 1000) / CLOCK_TICKS : null;
+  } catch {
+    return null;
+  }
+}
+/** Linux's USER_HZ. */
+const CLOCK_TICKS = 100;
+const cpuSince = (a: Map<number, number> | null, b: Map<number, number> | null): number | null =>
+  a && b ? [...b].reduce((t, [pid, ms]) => t + ms - (a.get(pid) ?? 0), 0) : null;
+
+/** Runs `fn` and measures its wall time, this process's CPU and the CPU of the database's server processes. */
+async function measured<T>(c: pg.Client, database: string, fn: () => Promise<T>) {
+  const pg0 = await serverCpuMs(c, database);
+  const node0 = process.cpuUsage();
+  const t = await timed(fn);
+  const node = process.cpuUsage(node0);
+  return {
+    ...t,
+    nodeCpuMs: (node.user + node.system) / 1000,
+    serverCpuMs: cpuSince(pg0, await serverCpuMs(c, database)),
+  };
+}
+
+/** µs of CPU per case, or "?" when not measurable here. */
+const perCase = (ms: number | null, n: number) => (ms === null ? "?" : `${Math.round((1000 * ms) / n)} µs`);
+
 export async function benchSweep(quick: boolean): Promise<Section> {
-  // Two template move-ins a week apart, so that two equal halves expire at different instants:
-  // the first half is swept by one sweeper, the second by SWEEPERS at once.
-  const total = Number(process.env.BENCH_SWEEP_CASES ?? (quick ? 10_000 : 100_000));
-  const copies = Math.max(1, Math.round(total / 2) - 1);
-  const n = copies + 1;
+  // Two template move-ins a week apart, copied alike, so that two equal halves expire at different
+  // instants: the first half is swept by one sweeper, the second by SWEEPERS at once. Each measured
+  // sweep processes `n` expired cases (BENCH_SWEEP_CASES); the world holds 2n.
+  const n = Number(process.env.BENCH_SWEEP_CASES ?? (quick ? 5_000 : 100_000));
+  const copies = Math.max(1, n + WARM_CASES - 1);
   const bench = await benchDatabase("sweep", 10);
   const notes: string[] = [];
   try {
     const templateCase = await templateMoveIn(bench.db, "TPL", FO_CTX);
     await templateMoveIn(bench.db, "TPM", { ...FO_CTX, now: new Date("2024-03-12T10:00:00+01:00") });
     const c = await client(bench.url);
+    const others: Database[] = [];
     try {
       const gen = await timed(() => cloneWorld(c, copies));
-      log(`sweep: ${2 * n} expired cases generated in ${gen.seconds.toFixed(1)} s`);
+      log(`sweep: ${2 * (n + WARM_CASES)} expired cases generated in ${gen.seconds.toFixed(1)} s`);
       const dueBy = async (at: Date) =>
         (await c.query("select count(*)::int as n from tasks where status = 'OPEN' and due_at <= $1", [at]))
           .rows[0].n;
-      if ((await dueBy(FIRST_SWEEP)) !== n || (await dueBy(SWEEP_AT)) !== 2 * n)
-        throw new Error(`expected ${n} then ${2 * n} expired open tasks`);
+      const half = n + WARM_CASES;
+      if ((await dueBy(FIRST_SWEEP)) !== half || (await dueBy(SWEEP_AT)) !== 2 * half)
+        throw new Error(`expected ${half} then ${2 * half} expired open tasks`);
+      // The warm-up cases: the last copies of each half, due a day earlier.
+      for (const at of [FIRST_SWEEP, SWEEP_AT])
+        await c.query(
+          `update tasks set due_at = due_at - interval '1 day' where id in (
+             select id from tasks where status = 'OPEN' and due_at <= $1 and due_at > $1::timestamptz - interval '6 days'
+              order by id desc limit $2)`,
+          [at, WARM_CASES],
+        );
+      if ((await dueBy(WARM_FIRST)) !== WARM_CASES || (await dueBy(WARM_SECOND)) !== half + WARM_CASES)
+        throw new Error("warm-up cases not due as expected");
+      // Every measured run starts from the same state: statistics and hint bits set (as on cases
+      // weeks old), then a checkpoint, so that each run pays the page images of the pages it first
+      // writes (as a sweep of old cases does) and no checkpoint of the generated world falls in it.
+      await c.query("vacuum analyze");
+      await c.query("checkpoint");
 
-      // Baseline, twice, rolled back: the first half's writes, set-based.
+      // Baseline, twice, rolled back: the first half's writes, set-based, on `c`'s own connection.
       const baseline: number[] = [];
+      const baselineCpus: number[] = [];
+      const cPid = (await c.query("select pg_backend_pid() as pid")).rows[0].pid as number;
       for (let i = 0; i < 2; i++) {
         await c.query("begin");
+        const cpu0 = processCpuMs(cPid);
         const t = await timed(() => c.query(SET_BASED_SWEEP, [FIRST_SWEEP]));
+        const cpu1 = processCpuMs(cPid);
         const done = t.value.rows[0].subscribed;
         await c.query("rollback");
-        if (done !== n) throw new Error(`baseline subscribed ${done}, expected ${n}`);
-        baseline.push(n / t.seconds);
+        if (done !== half) throw new Error(`baseline subscribed ${done}, expected ${half}`);
+        baseline.push(half / t.seconds);
+        if (cpu0 !== null && cpu1 !== null) baselineCpus.push(cpu1 - cpu0);
       }
+      const baselineCpu = baselineCpus.length ? median(baselineCpus) : null;
       await c.query("vacuum analyze");
       const plan = await explain(
         c,
@@ -211,14 +297,37 @@ export async function benchSweep(quick: boolean): Promise<Section> {
         [FIRST_SWEEP],
       );
 
-      const one = await countQueries(() => timed(() => sweepDeadlines(bench.db, FIRST_SWEEP, makeConfig())));
-      const others = await Promise.all(
-        Array.from({ length: SWEEPERS - 1 }, () => openDatabase({ url: bench.url, poolSize: 2 })),
+      // Warm-up, excluded from the figures: each measured sweep is preceded by a sweep of WARM_CASES
+      // cases of its half on the same connections (one batch each for the one sweeper). A new server
+      // session loads its catalog caches and compiles the triggers' functions on its first statements,
+      // and V8 optimises the sweep's code over its first batches: costs a running instance pays once.
+      const warmUp = async (dbs: Database[], at: Date) => {
+        const batchSize = Math.ceil(WARM_CASES / (dbs.length * DEFAULT_SWEEP_WORKERS));
+        const t = await timed(() =>
+          Promise.all(dbs.map((db) => sweepDeadlines(db, at, makeConfig(), { batchSize }))),
+        );
+        const done = t.value.reduce((a, r) => a + r.subscribed, 0);
+        if (done !== WARM_CASES) throw new Error(`warm-up subscribed ${done} of ${WARM_CASES}`);
+        return { batchSize, ms: t.seconds * 1000 };
+      };
+      const oneDb = await openDatabase({ url: bench.url, poolSize: DEFAULT_SWEEP_WORKERS });
+      others.push(oneDb);
+      const warmOne = await warmUp([oneDb], WARM_FIRST);
+      await c.query("checkpoint");
+      const one = await countQueries(() =>
+        measured(c, bench.name, () => sweepDeadlines(oneDb, FIRST_SWEEP, makeConfig())),
       );
-      const many = await timed(() =>
-        Promise.all([bench.db, ...others].map((db) => sweepDeadlines(db, SWEEP_AT, makeConfig()))),
+      const manyDbs = await Promise.all(
+        Array.from({ length: SWEEPERS }, () =>
+          openDatabase({ url: bench.url, poolSize: DEFAULT_SWEEP_WORKERS }),
+        ),
       );
-      for (const db of others) await db.close();
+      others.push(...manyDbs);
+      const warmMany = await warmUp(manyDbs, WARM_SECOND);
+      await c.query("checkpoint");
+      const many = await measured(c, bench.name, () =>
+        Promise.all(manyDbs.map((db) => sweepDeadlines(db, SWEEP_AT, makeConfig()))),
+      );
       const results = [one.value.value, ...many.value];
       const failed = results.flatMap((r) => r.failed);
       if (failed.length) throw new Error(`sweep failed on ${failed.length}: ${failed[0]?.error}`);
@@ -236,7 +345,7 @@ export async function benchSweep(quick: boolean): Promise<Section> {
           (select count(*) from tasks where status = 'OPEN')::int as open_tasks,
           (select count(*) from cases where status = 'OPEN')::int as open_cases`)
       ).rows[0];
-      const all = 2 * n;
+      const all = 2 * half;
       if (
         check.subs !== all ||
         check.cases !== all ||
@@ -253,10 +362,16 @@ export async function benchSweep(quick: boolean): Promise<Section> {
         )
       ).rows[0];
       notes.push(
-        `${quick ? "QUICK MODE (fewer cases than the 100,000 target): " : ""}${all.toLocaleString("en")} expired AWAIT_PROOF tasks (2 real move-ins + ${(all - 2).toLocaleString("en")} SQL copies, ${gen.seconds.toFixed(0)} s to generate), two halves a week apart; every case subscribed exactly once (e.g. ${templateSub.start_date} @ ${templateSub.start_index}, ${templateSub.start_source}), ${check.msgs} confirmations, ${check.comments} comments, no task or case left open`,
+        `${quick ? "QUICK MODE (each sweep over fewer cases than the 100,000 target): " : ""}each figure is one sweep over ${n.toLocaleString("en")} expired AWAIT_PROOF tasks; the world holds two halves of ${half.toLocaleString("en")} a week apart (2 real move-ins + ${(2 * half - 2).toLocaleString("en")} SQL copies, ${gen.seconds.toFixed(0)} s to generate), vacuumed and analyzed, a checkpoint before each measured run; every case subscribed exactly once (e.g. ${templateSub.start_date} @ ${templateSub.start_index}, ${templateSub.start_source}), ${check.msgs} confirmations, ${check.comments} comments, no task or case left open`,
+      );
+      notes.push(
+        `warm-up, excluded: before each measured sweep, a sweep of ${WARM_CASES.toLocaleString("en")} more cases of its half (deadline a day earlier) on the same connections: ${Math.round(warmOne.ms)} ms for the one sweeper (batches of ${warmOne.batchSize}, one per connection), ${Math.round(warmMany.ms)} ms for the ${SWEEPERS} (batches of ${warmMany.batchSize}); a new server session loads its caches and compiles the triggers' functions on its first statements, V8 optimises the sweep over its first batches: paid once by a running instance`,
       );
       notes.push(
         `one sweeper: batches of ${DEFAULT_SWEEP_BATCH} cases, ${DEFAULT_SWEEP_WORKERS} at once on their own connections; ${one.queries.toLocaleString("en")} SQL round trips, ${round(one.queries / n, 2)} per case`,
+      );
+      notes.push(
+        `CPU per case (robust to the shared machine's load): one sweeper ${perCase(one.value.serverCpuMs, n)} in PostgreSQL + ${perCase(one.value.nodeCpuMs, n)} in Node; ${SWEEPERS} sweepers ${perCase(many.serverCpuMs, n)} + ${perCase(many.nodeCpuMs, n)}; the set-based baseline ${perCase(baselineCpu, n)} in PostgreSQL (one connection)`,
       );
       const spent = one.byKind.reduce((a, k) => a + k[2], 0);
       notes.push(
@@ -276,7 +391,7 @@ export async function benchSweep(quick: boolean): Promise<Section> {
             label: `sweepDeadlines, one sweeper (${DEFAULT_SWEEP_WORKERS} connections), ${n.toLocaleString("en")} expired cases`,
             value: Math.round(rate),
             unit: "cases/s",
-            baseline: { label: "set-based SQL, same writes", value: Math.round(base) },
+            baseline: { label: "set-based SQL, same writes, one connection", value: Math.round(base) },
             ratio: round(rate / base, 4),
             target: "≥ 5,000/s",
             ok: rate >= 5000,
@@ -286,7 +401,7 @@ export async function benchSweep(quick: boolean): Promise<Section> {
             label: `sweepDeadlines, ${SWEEPERS} sweepers at once, ${n.toLocaleString("en")} expired cases`,
             value: Math.round(rateMany),
             unit: "cases/s",
-            baseline: { label: "set-based SQL, same writes", value: Math.round(base) },
+            baseline: { label: "set-based SQL, same writes, one connection", value: Math.round(base) },
             ratio: round(rateMany / base, 4),
             target: "≥ 5,000/s",
             ok: rateMany >= 5000,
@@ -294,16 +409,26 @@ export async function benchSweep(quick: boolean): Promise<Section> {
         ],
         notes,
         details: {
+          casesPerSweep: n,
           generation: gen.value.tables,
           baselineSamples: baseline,
           oneSweeperSeconds: one.value.seconds,
           manySweepersSeconds: many.seconds,
+          warmUpMs: { one: warmOne.ms, many: warmMany.ms },
+          cpuMsPerCase: {
+            oneSweeperServer: one.value.serverCpuMs === null ? null : one.value.serverCpuMs / n,
+            oneSweeperNode: one.value.nodeCpuMs / n,
+            manySweepersServer: many.serverCpuMs === null ? null : many.serverCpuMs / n,
+            manySweepersNode: many.nodeCpuMs / n,
+            baselineServer: baselineCpu === null ? null : baselineCpu / n,
+          },
           claimPlan: plan,
           roundTrips: one.queries,
           statementKinds: one.byKind,
         },
       };
     } finally {
+      for (const db of others) await db.close();
       await c.end();
     }
   } finally {

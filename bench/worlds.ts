@@ -6,7 +6,9 @@
  * moved past them, identity columns are shifted the same way, and every id found inside a text or
  * jsonb column (payloads, JSON facts) is replaced by the copy's. So each copy is, column for column,
  * what the commands would have written for it. Tables derived from others by triggers (their comment
- * starts with "derived:") are not copied: the copies' own inserts keep them.
+ * starts with "derived:") are not copied: the copies' own inserts keep them. A reference is a foreign
+ * key, or a column named after a copied table (`service_point_id` → `service_points`' primary key) for the
+ * references a schema checks otherwise (readings' are checked by a statement trigger, migration 520).
  */
 import type pg from "pg";
 import { log } from "./lib.js";
@@ -105,6 +107,7 @@ export async function cloneWorld(c: pg.Client, copies: number): Promise<CloneRep
   const ids = new Map<string, IdInfo>();
   const identityShift = new Map<string, { col: string; max: number }>();
   const sequenceMoves: string[] = [];
+  const pkOf = new Map<string, string>();
   for (const t of tables) {
     const pk = (
       await c.query<{ col: string }>(
@@ -114,6 +117,7 @@ export async function cloneWorld(c: pg.Client, copies: number): Promise<CloneRep
       )
     ).rows;
     if (pk.length !== 1) continue;
+    pkOf.set(t, pk[0]?.col as string);
     const col = (cols.get(t) ?? []).find((x) => x.name === pk[0]?.col);
     if (!col) continue;
     const values = (rows.get(t) ?? []).map((r) => r[col.name]);
@@ -147,7 +151,15 @@ export async function cloneWorld(c: pg.Client, copies: number): Promise<CloneRep
   }
   const idList = [...ids.keys()].sort((a, b) => b.length - a.length);
 
-  const edges = fks
+  // Foreign keys, and the references by name that no foreign key declares.
+  const refs = [...fks];
+  for (const t of tables)
+    for (const col of cols.get(t) ?? []) {
+      const to = col.name.endsWith("_id") ? `${col.name.slice(0, -3)}s` : "";
+      if (pkOf.has(to) && to !== t && !fks.some((f) => f.from === t && f.col === col.name))
+        refs.push({ from: t, col: col.name, to, refcol: pkOf.get(to) as string });
+    }
+  const edges = refs
     .filter((f) => counts.has(f.from) && counts.has(f.to))
     .filter((f) => (rows.get(f.from) ?? []).some((r) => r[f.col] !== null && r[f.col] !== undefined))
     .map((f) => ({ from: f.from, to: f.to }));
@@ -161,7 +173,7 @@ export async function cloneWorld(c: pg.Client, copies: number): Promise<CloneRep
       const ref = `x.${ident(col.name)}`;
       names.push(ident(col.name));
       const shift = identityShift.get(t);
-      const fk = fks.find((f) => f.from === t && f.col === col.name);
+      const fk = refs.find((f) => f.from === t && f.col === col.name);
       const fkShift = fk ? identityShift.get(fk.to) : undefined;
       if (shift && shift.col === col.name) {
         exprs.push(`${ref} + ${shift.max} * g`);
