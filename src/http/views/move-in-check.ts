@@ -3,8 +3,8 @@
  * move-in command, read in one SELECT statement (one snapshot), so nothing is written.
  */
 
-import { sql } from "kysely";
-import { type Account, tokenAccountQuery } from "../../accounts/store.js";
+import { CompiledQuery, sql } from "kysely";
+import { type Account, digest, tokenAccountQuery } from "../../accounts/store.js";
 import { assessMoveIn, type MoveInInput, type MoveInPath } from "../../move-in/commands.js";
 import {
   type MoveInFactsRow,
@@ -73,17 +73,50 @@ export async function checkMoveInForBearer(
   admit: (account: Account | undefined) => Context,
   input: MoveInInput,
 ) {
-  const q = sql<Partial<Account> & MoveInFactsRow>`
-    select a.id, a.username, a.role, a.entity, f.*
-      from (select) one
-      left join (${tokenAccountQuery(db.kysely, token)}) a on true
-      left join lateral (${moveInFactsQuery(input.servicePoint, input.date, sql<boolean>`a.id is not null`)}) f on true`;
-  const [row] = await executePrepared(db, "move_in_check_bearer", q.compile(db.kysely));
+  const statement = bearerCheckStatement(db);
+  const values = statement.slots.map((slot) =>
+    slot === TOKEN
+      ? digest(token)
+      : slot === SERVICE_POINT
+        ? input.servicePoint
+        : slot === DATE
+          ? input.date
+          : slot,
+  );
+  const [row] = await executePrepared<Partial<Account> & MoveInFactsRow>(
+    db,
+    "move_in_check_bearer",
+    CompiledQuery.raw(statement.sql, values),
+  );
   if (!row) throw new Error("move-in check: the statement returned no row");
   const { id, username, role, entity } = row;
   const account = id === null || id === undefined ? undefined : ({ id, username, role, entity } as Account);
   const ctx = admit(account);
   return checkMoveIn(db, ctx, input, moveInFactsOf(row, input.servicePoint));
+}
+
+/** Stand-ins compiled into the statement once; each request puts its own values in their slots. */
+const TOKEN = "\u0000token";
+const SERVICE_POINT = "\u0000servicePoint";
+const DATE = "\u0000date";
+
+let compiled: { sql: string; slots: unknown[] } | null = null;
+
+/** The statement of `checkMoveInForBearer`, compiled once (its text is the same for every request). */
+function bearerCheckStatement(db: Database) {
+  if (compiled) return compiled;
+  const q = sql<Partial<Account> & MoveInFactsRow>`
+    select a.id, a.username, a.role, a.entity, f.*
+      from (select) one
+      left join (${tokenAccountQuery(db.kysely, TOKEN)}) a on true
+      left join lateral (${moveInFactsQuery(SERVICE_POINT, DATE, sql<boolean>`a.id is not null`)}) f on true`;
+  const c = q.compile(db.kysely);
+  const tokenHash = digest(TOKEN);
+  const slots = c.parameters.map((p) => (p === tokenHash ? TOKEN : p));
+  if (c.sql.includes("\u0000") || ![TOKEN, SERVICE_POINT, DATE].every((x) => slots.includes(x)))
+    throw new Error("move-in check: a request's value is not a parameter of the statement");
+  compiled = { sql: c.sql, slots };
+  return compiled;
 }
 
 /**
