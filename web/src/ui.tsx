@@ -9,6 +9,7 @@ import {
   useState,
 } from "react";
 import { ApiError, api } from "./api.ts";
+import { todayParis } from "./format.ts";
 
 /* ---------- routing (hash based: the server only serves index.html) ---------- */
 
@@ -82,6 +83,22 @@ export function useAsync<T>(load: (signal: AbortSignal) => Promise<T>, deps: unk
 /** GETs a JSON resource on mount and whenever its URL (which carries the filters) changes. */
 export function useGet<T>(url: string): Async<T> {
   return useAsync((signal) => api.get<T>(url, { signal }), [url]);
+}
+
+/** A page about one thing the server holds (a case, a service point): loading, error, then its body. */
+export function ResourcePage<T>(props: {
+  url: string;
+  what: string;
+  children: (data: T, reload: () => void) => ReactNode;
+}) {
+  const state = useGet<T>(props.url);
+  return (
+    <div className="page">
+      <AsyncView state={state} what={props.what}>
+        {(data) => props.children(data, state.reload)}
+      </AsyncView>
+    </div>
+  );
 }
 
 export function Loading({ what = "Chargement" }: { what?: string }) {
@@ -310,6 +327,37 @@ export function DateField(
 /** A meter-index field in whole m3 (numeric keypad on tablets), its hint and server error beside it. */
 export function IndexField(props: ValueFieldProps & { hint?: ReactNode }) {
   return <TextField {...props} input={{ inputMode: "numeric", autoComplete: "off" }} />;
+}
+
+/**
+ * A dated meter index (a reading, a move-out, the technician's visit): the date, today at the latest,
+ * and the index in whole m3, typed first.
+ */
+export function DatedIndexFields(props: {
+  dateLabel: string;
+  indexLabel: string;
+  value: { date: string; index: string };
+  onChange: (patch: { date: string } | { index: string }) => void;
+  error: ApiError | undefined;
+}) {
+  return (
+    <>
+      <DateField
+        label={props.dateLabel}
+        error={fieldError(props.error, "date")}
+        value={props.value.date}
+        max={todayParis()}
+        onChange={(date) => props.onChange({ date })}
+      />
+      <IndexField
+        label={props.indexLabel}
+        error={fieldError(props.error, "index")}
+        value={props.value.index}
+        onChange={(index) => props.onChange({ index })}
+        autoFocus
+      />
+    </>
+  );
 }
 
 /** A free-text field of a few lines with its label and server error. */

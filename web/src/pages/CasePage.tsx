@@ -35,9 +35,9 @@ import {
 import { useMay, useMe } from "../session.ts";
 import type { CaseView, CommandResult } from "../types.ts";
 import {
-  AsyncView,
   Badge,
   CheckLine,
+  DatedIndexFields,
   DateField,
   Empty,
   Facts,
@@ -45,22 +45,19 @@ import {
   fieldError,
   IndexField,
   Link,
+  ResourcePage,
   Section,
   TextAreaField,
   TextField,
   type Tone,
   useDraft,
-  useGet,
 } from "../ui.tsx";
 
 export function CasePage({ id }: { id: string }) {
-  const state = useGet<CaseView>(`/api/cases/${encodeURIComponent(id)}`);
   return (
-    <div className="page">
-      <AsyncView state={state} what="Chargement du dossier">
-        {(c) => <CaseBody c={c} reload={state.reload} />}
-      </AsyncView>
-    </div>
+    <ResourcePage<CaseView> url={`/api/cases/${encodeURIComponent(id)}`} what="Chargement du dossier">
+      {(c, reload) => <CaseBody c={c} reload={reload} />}
+    </ResourcePage>
   );
 }
 
@@ -558,19 +555,12 @@ function VisitForm({ c, onDone }: { c: CaseView; onDone: (r: CommandResult) => v
   return (
     <form className="inline-form" onSubmit={onSubmit} aria-label="Compte rendu d'intervention">
       <div className="row">
-        <DateField
-          label="Date de la remise en eau"
-          error={fieldError(err, "date")}
-          max={todayParis()}
-          value={d.date}
-          onChange={(date) => update({ date })}
-        />
-        <IndexField
-          label="Index relevé par le technicien (m3)"
-          error={fieldError(err, "index")}
-          value={d.index}
-          onChange={(index) => update({ index })}
-          autoFocus
+        <DatedIndexFields
+          dateLabel="Date de la remise en eau"
+          indexLabel="Index relevé par le technicien (m3)"
+          value={d}
+          onChange={update}
+          error={err}
         />
         <div className="row-buttons">
           <button type="submit" className="primary" disabled={busy}>

@@ -19,8 +19,8 @@ import { ActionsHeader, InlineFormRow, useRowForm } from "../rows.tsx";
 import { useMay } from "../session.ts";
 import type { CommandResult, Reading, ServicePointView, Subscription } from "../types.ts";
 import {
-  AsyncView,
   Badge,
+  DatedIndexFields,
   DateField,
   Empty,
   Facts,
@@ -28,20 +28,20 @@ import {
   fieldError,
   IndexField,
   Link,
+  ResourcePage,
   Section,
   TextField,
   useDraft,
-  useGet,
 } from "../ui.tsx";
 
 export function ServicePointPage({ id }: { id: string }) {
-  const state = useGet<ServicePointView>(`/api/service-points/${encodeURIComponent(id)}`);
   return (
-    <div className="page">
-      <AsyncView state={state} what="Chargement du point de desserte">
-        {(sp) => <ServicePointBody sp={sp} reload={state.reload} />}
-      </AsyncView>
-    </div>
+    <ResourcePage<ServicePointView>
+      url={`/api/service-points/${encodeURIComponent(id)}`}
+      what="Chargement du point de desserte"
+    >
+      {(sp, reload) => <ServicePointBody sp={sp} reload={reload} />}
+    </ResourcePage>
   );
 }
 
@@ -412,19 +412,12 @@ function RecordReadingForm(props: { sp: ServicePointView; onDone: () => void; on
     <Section title="Saisir un relevé">
       <form className="inline-form" onSubmit={onSubmit}>
         <div className="row">
-          <DateField
-            label="Date du relevé"
-            error={fieldError(error, "date")}
-            value={draft.date}
-            max={todayParis()}
-            onChange={(date) => update({ date })}
-          />
-          <IndexField
-            label="Index (m3 entiers)"
-            error={fieldError(error, "index")}
-            value={draft.index}
-            onChange={(index) => update({ index })}
-            autoFocus
+          <DatedIndexFields
+            dateLabel="Date du relevé"
+            indexLabel="Index (m3 entiers)"
+            value={draft}
+            onChange={update}
+            error={error}
           />
           <Field label="Type de relevé" error={fieldError(error, "type")}>
             {(id, d) => (
@@ -594,22 +587,13 @@ function SubscriptionAction(props: {
       )}
       <div className="row">
         {mode === "moveOut" ? (
-          <>
-            <DateField
-              label="Date de départ"
-              error={fieldError(error, "date")}
-              value={draft.date}
-              max={todayParis()}
-              onChange={(date) => update({ date })}
-            />
-            <IndexField
-              label="Index de résiliation (m3)"
-              error={fieldError(error, "index")}
-              value={draft.index}
-              onChange={(index) => update({ index })}
-              autoFocus
-            />
-          </>
+          <DatedIndexFields
+            dateLabel="Date de départ"
+            indexLabel="Index de résiliation (m3)"
+            value={draft}
+            onChange={update}
+            error={error}
+          />
         ) : (
           <>
             <TextField
