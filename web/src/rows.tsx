@@ -12,6 +12,13 @@ export interface RowForm<M extends string> {
   done: () => void;
 }
 
+/** What a row's inline form is given: which of its forms it is, and what to do when done or cancelled. */
+export interface RowFormProps<M extends string> {
+  mode: M;
+  onDone: () => void;
+  onCancel: () => void;
+}
+
 export function useRowForm<M extends string>(onChanged: () => void): RowForm<M> {
   const [current, setCurrent] = useState<{ id: string; mode: M } | null>(null);
   return {

@@ -15,7 +15,7 @@ import {
   START_SOURCE,
   todayParis,
 } from "../format.ts";
-import { ActionsHeader, InlineFormRow, useRowForm } from "../rows.tsx";
+import { ActionsHeader, InlineFormRow, type RowFormProps, useRowForm } from "../rows.tsx";
 import { useMay } from "../session.ts";
 import type { CommandResult, Reading, ServicePointView, Subscription } from "../types.ts";
 import {
@@ -317,12 +317,7 @@ function ReadingRow(props: { r: Reading; suspect: boolean; actions: ReactNode; f
   );
 }
 
-function ReadingFix(props: {
-  r: Reading;
-  mode: "correct" | "confirm";
-  onDone: () => void;
-  onCancel: () => void;
-}) {
+function ReadingFix(props: RowFormProps<"correct" | "confirm"> & { r: Reading }) {
   const { r, mode } = props;
   const [index, setIndex] = useState(r.suggestedIndex !== null ? String(r.suggestedIndex) : "");
   const [reason, setReason] = useState(
@@ -531,12 +526,7 @@ function OccupantRow({ s, actions, form }: { s: Subscription; actions: ReactNode
   );
 }
 
-function SubscriptionAction(props: {
-  s: Subscription;
-  mode: "moveOut" | "contest";
-  onDone: () => void;
-  onCancel: () => void;
-}) {
+function SubscriptionAction(props: RowFormProps<"moveOut" | "contest"> & { s: Subscription }) {
   const { s, mode } = props;
   const [draft, update, clear] = useDraft(`sub.${mode}.${s.id}`, {
     date: todayParis(),
