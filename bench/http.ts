@@ -161,7 +161,7 @@ export async function benchHttp(quick: boolean): Promise<Section> {
       const bareP99 = median(bareRuns.map((r) => r.latency.p99));
       const appRss = app.proc.pid ? peakRssOfPid(app.proc.pid) : null;
       notes.push(
-        `${quick ? "QUICK MODE (fewer service points than the 1,000,000 target): " : ""}${n.toLocaleString("en")} service points (each with meter, 3 readings, an ended subscription; ${gen.seconds.toFixed(0)} s to load), autocannon ${CONNECTIONS} connections keep-alive, ${rounds} × ${seconds} s per side, interleaved; app server peak RSS ${appRss ? round(appRss) : "?"} MB; pool ${10} connections each`,
+        `${quick ? "QUICK MODE (fewer service points than the 1,000,000 target): " : ""}${n.toLocaleString("en")} service points (each with meter, 3 readings, an ended subscription; ${gen.seconds.toFixed(0)} s to load), autocannon ${CONNECTIONS} connections keep-alive, ${rounds} × ${seconds} s per side, interleaved; app server peak RSS ${appRss ? round(appRss) : "?"} MB; pool ${10} connections each; one statement per request on both sides (the check reads its bearer token's account and the move-in facts together; the bare route one service point by primary key)`,
       );
       return {
         name: "move-in check over HTTP (PostgreSQL)",
