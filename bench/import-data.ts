@@ -23,16 +23,16 @@ export const PLAIN_TABLE_SQL = `create table if not exists readings_plain (
 
 /**
  * A table like `readings` with everything a loaded row costs there (its id default, checks, primary and
- * unique keys, index, foreign keys), the second baseline's target: the floor a load into `readings` pays.
+ * unique keys, index, and its references checked as on `readings`: the statement-level trigger of
+ * migration 520), the second baseline's target: the floor a load into `readings` pays.
  */
 export const INDEXED_TABLE_SQL = [
   "create table if not exists readings_indexed (like readings including all)",
   `do $$ begin
-     if not exists (select 1 from pg_constraint where conname = 'readings_indexed_sp_fk') then
-       alter table readings_indexed add constraint readings_indexed_sp_fk
-         foreign key (service_point_id) references service_points(id);
-       alter table readings_indexed add constraint readings_indexed_meter_fk
-         foreign key (meter_id) references meters(id);
+     if not exists (select 1 from pg_trigger where tgname = 'readings_indexed_references') then
+       create trigger readings_indexed_references after insert on readings_indexed
+         referencing new table as new_readings
+         for each statement execute function ecart_readings_references();
      end if;
    end $$`,
 ];

@@ -8,8 +8,7 @@
 
 import { once } from "node:events";
 import { createWriteStream } from "node:fs";
-import { type Readable, Transform } from "node:stream";
-import { parse } from "csv-parse";
+import type { Readable } from "node:stream";
 import { sql } from "kysely";
 import { type Context, today } from "../platform/context.js";
 import type { Database } from "../platform/db.js";
@@ -23,7 +22,8 @@ import {
   replacedMeter,
   withDays,
 } from "./history.js";
-import { type BatchLoader, batchLoader, copyFields, copyLine } from "./import-load.js";
+import { importRecords } from "./import-csv.js";
+import { type BatchLoader, batchLoader, copyLine } from "./import-load.js";
 import {
   type ImportRow,
   isHeader,
@@ -92,6 +92,8 @@ interface Point {
   meters: MeterHistory[] | null;
   /** Its last reading's date (in the database or loaded by this import): a later row cannot be there already. */
   lastDate: string | null;
+  /** The last batch that loaded a reading of it (0: none): kept in memory while that batch loads. */
+  batch: number;
 }
 type Cache = Map<string, Point>;
 
@@ -124,28 +126,14 @@ export async function importReadings(
     peakHeapMb: 0,
   };
   let bytes = 0;
-  const counter = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      bytes += chunk.length;
-      cb(null, chunk);
-    },
-  });
-  const parser = input.pipe(counter).pipe(
-    parse({
-      delimiter: [",", ";"],
-      relax_column_count: true,
-      skip_empty_lines: true,
-      bom: true,
-      info: true,
-      trim: true,
-      // A malformed line (an unbalanced quote) is refused with a code, not a crash of the whole import.
-      skip_records_with_error: true,
-    }),
-  );
+  const counted = async function* () {
+    for await (const chunk of input as AsyncIterable<Buffer | string>) {
+      bytes += typeof chunk === "string" ? Buffer.byteLength(chunk) : chunk.length;
+      yield chunk;
+    }
+  };
   const malformed: Array<{ line: number; message: string }> = [];
-  parser.on("skip", (err: Error & { lines?: number }) => {
-    malformed.push({ line: err.lines ?? 0, message: err.message });
-  });
+  const records = importRecords(counted(), (line, message) => malformed.push({ line, message }));
   const progress = () =>
     opts.onProgress?.({
       bytes,
@@ -164,8 +152,11 @@ export async function importReadings(
   let batch: ParsedRow[] = [];
   let first = true;
   const verdict = newVerdict();
-  // The last batch's load (COPY and commit) runs while the next batch is read and parsed.
+  // Batch N+1 is read, parsed and checked while batch N loads (COPY and commit); it starts loading only
+  // once N is committed, so the database always holds a prefix of whole batches.
   let loading = null as Promise<void> | null;
+  let loadingKeys: BatchKeys = new BatchKeys();
+  let batchNo = 0;
   const settle = async () => {
     const l = loading;
     loading = null;
@@ -175,12 +166,15 @@ export async function importReadings(
     if (batch.length === 0) return;
     const rows = batch;
     batch = [];
-    // Checks run against committed data only: the batch before is in the database (its keys, its histories).
+    batchNo++;
+    // Service points the loading batch wrote stay: their state is not committed yet.
+    trimCache(cache, opts.cachedServicePoints ?? MAX_CACHED_SERVICE_POINTS, batchNo - 1);
+    const checked = await checkBatch(db, loader, ctx, cache, rows, sum, verdict, batchNo, loadingKeys);
     await settle();
-    trimCache(cache, opts.cachedServicePoints ?? MAX_CACHED_SERVICE_POINTS);
-    const checked = await checkBatch(db, loader, ctx, cache, rows, sum, writeReject, verdict);
+    for (const r of checked.rejects) await writeReject(r);
     sum.batches++;
-    if (checked) {
+    loadingKeys = checked.keys;
+    if (checked.count > 0) {
       const l = loader
         .load(checked.text, checked.count, {
           at: ctx.now,
@@ -203,22 +197,22 @@ export async function importReadings(
     sum.peakHeapMb = Math.max(sum.peakHeapMb, Math.round(process.memoryUsage().heapUsed / 1048576));
   };
   try {
-    for await (const { record, info } of parser as AsyncIterable<{
-      record: string[];
-      info: { lines: number };
-    }>) {
-      while (malformed.length > 0) {
-        const m = malformed.shift() as { line: number; message: string };
+    for await (const chunk of records) {
+      for (const m of malformed.splice(0)) {
         sum.lines++;
         await writeReject({ line: m.line, code: "MALFORMED", reason: REJECT_REASONS.MALFORMED });
       }
-      if (first) {
-        first = false;
-        if (isHeader(record)) continue;
+      const { records: list, lines } = chunk;
+      for (let i = 0; i < list.length; i++) {
+        const record = list[i] as string[];
+        if (first) {
+          first = false;
+          if (isHeader(record)) continue;
+        }
+        sum.lines++;
+        batch.push(parseImportRecord(record, lines[i] as number, day, types));
+        if (batch.length >= batchRows) await flush();
       }
-      sum.lines++;
-      batch.push(parseImportRecord(record, info.lines, day, types));
-      if (batch.length >= batchRows) await flush();
     }
     for (const m of malformed.splice(0)) {
       sum.lines++;
@@ -237,13 +231,34 @@ export async function importReadings(
   return sum;
 }
 
-/** Drops the service points met first until `max` are left (called between batches, everything committed). */
-function trimCache(cache: Cache, max: number): void {
+/**
+ * Drops the service points met first until `max` are left, except those the loading batch wrote (their
+ * state is not committed yet); everything else they hold is in the database.
+ */
+function trimCache(cache: Cache, max: number, loadingBatch: number): void {
   let extra = cache.size - max;
   if (extra <= 0) return;
-  for (const sp of cache.keys()) {
+  for (const [sp, point] of cache) {
+    if (point.batch === loadingBatch && loadingBatch > 0) continue;
     cache.delete(sp);
     if (--extra === 0) break;
+  }
+}
+
+/**
+ * The import keys a batch loads, as a list; made a set only when a row may repeat one (a row dated on
+ * or before its service point's last reading), which a file in date order rarely has.
+ */
+class BatchKeys {
+  private readonly list: string[] = [];
+  private set: Set<string> | null = null;
+  add(key: string): void {
+    this.list.push(key);
+    this.set?.add(key);
+  }
+  has(key: string): boolean {
+    if (!this.set) this.set = new Set(this.list);
+    return this.set.has(key);
   }
 }
 
@@ -258,20 +273,34 @@ async function loadPoints(db: Database, servicePoints: string[]): Promise<Map<st
     const last = await lastReadingDates(trx, servicePoints);
     const out = new Map<string, Point>();
     for (const sp of servicePoints)
-      out.set(sp, { meters: histories.get(sp)?.map(withDays) ?? null, lastDate: last.get(sp) ?? null });
+      out.set(sp, {
+        meters: histories.get(sp)?.map(withDays) ?? null,
+        lastDate: last.get(sp) ?? null,
+        batch: 0,
+      });
     return out;
   });
 }
 
-/** A checked batch: its readings as COPY text, how many, and the file lines they span. */
+/** Rows checked between two turns of the event loop (about a millisecond of work). */
+const YIELD_EVERY = 500;
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** A checked batch: its readings as COPY text, how many, the file lines they span, its keys and its refused rows. */
 interface CheckedBatch {
   text: string;
   count: number;
   firstLine: number;
   lastLine: number;
+  keys: BatchKeys;
+  rejects: Array<{ line: number; code: RejectCode; reason: string }>;
 }
 
-/** Checks a batch against the database and the carried histories; returns what passes, to be loaded in one transaction. */
+/**
+ * Checks a batch against the database and the carried histories; returns what passes, to be loaded in
+ * one transaction. It runs while the batch before (`loading`, `batchNo - 1`) loads: the carried state
+ * already holds that batch, and its keys are looked up in `loading` (the database may not have them yet).
+ */
 async function checkBatch(
   db: Database,
   loader: BatchLoader,
@@ -279,23 +308,24 @@ async function checkBatch(
   cache: Cache,
   batch: ParsedRow[],
   sum: ImportSummary,
-  writeReject: (r: { line: number; code: RejectCode; reason: string }) => Promise<void>,
   v: Verdict,
-): Promise<CheckedBatch | null> {
-  const rows = batch.filter((p): p is { ok: true; row: ImportRow } => p.ok).map((p) => p.row);
-  const unseen = [...new Set(rows.map((r) => r.servicePoint).filter((sp) => !cache.has(sp)))];
-  if (unseen.length > 0) for (const [sp, point] of await loadPoints(db, unseen)) cache.set(sp, point);
+  batchNo: number,
+  loading: BatchKeys,
+): Promise<CheckedBatch> {
+  const rejects: CheckedBatch["rejects"] = [];
+  const unseen = new Set<string>();
+  for (const p of batch) if (p.ok && !cache.has(p.row.servicePoint)) unseen.add(p.row.servicePoint);
+  if (unseen.size > 0) for (const [sp, point] of await loadPoints(db, [...unseen])) cache.set(sp, point);
   // Only a row dated on or before its service point's last reading can be in the database already (the
   // key says the service point and the date): the others need no look-up.
-  const present = await loader.existingKeys(
-    rows
-      .filter((r) => {
-        const point = cache.get(r.servicePoint);
-        return point?.meters && point.lastDate !== null && r.date <= point.lastDate;
-      })
-      .map((r) => r.key),
-  );
-  const inBatch = new Set<string>();
+  const lookUp: string[] = [];
+  for (const p of batch) {
+    if (!p.ok) continue;
+    const point = cache.get(p.row.servicePoint);
+    if (point?.meters && point.lastDate !== null && p.row.date <= point.lastDate) lookUp.push(p.row.key);
+  }
+  const present = await loader.existingKeys(lookUp);
+  const keys = new BatchKeys();
   // The same last three columns on every line of the batch.
   const tail = copyLine([ctx.now.toISOString(), ctx.actor.user, ctx.actor.entity]);
   const cfg = ctx.config.plausibility;
@@ -303,24 +333,33 @@ async function checkBatch(
   let count = 0;
   let firstLine = 0;
   let lastLine = 0;
-  for (const p of batch) {
+  for (let i = 0; i < batch.length; i++) {
+    // Let the event loop run now and then: the loading batch's COPY data is sent from it.
+    if (i % YIELD_EVERY === YIELD_EVERY - 1) await yieldToLoop();
+    const p = batch[i] as ParsedRow;
     if (!p.ok) {
-      await writeReject(p);
+      rejects.push(p);
       continue;
     }
     const r = p.row;
-    if (present.has(r.key) || inBatch.has(r.key)) {
-      sum.alreadyPresent++;
-      continue;
-    }
     const point = cache.get(r.servicePoint) as Point;
     const meters = point.meters;
     if (!meters) {
-      await writeReject({
+      rejects.push({
         line: r.line,
         code: "UNKNOWN_SERVICE_POINT",
         reason: `${REJECT_REASONS.UNKNOWN_SERVICE_POINT} (${r.servicePoint})`,
       });
+      continue;
+    }
+    // A row can repeat one already loaded (this batch, the loading one, or the database) only if it is
+    // dated on or before its service point's last reading.
+    if (
+      point.lastDate !== null &&
+      r.date <= point.lastDate &&
+      (present.has(r.key) || keys.has(r.key) || loading.has(r.key))
+    ) {
+      sum.alreadyPresent++;
       continue;
     }
     const at =
@@ -328,7 +367,7 @@ async function checkBatch(
         ? meterInPlace(meters, r.date)
         : meters.find((m) => m.serial?.replace(/\s+/g, "").toUpperCase() === r.meter);
     if (!at) {
-      await writeReject({
+      rejects.push({
         line: r.line,
         code: "UNKNOWN_METER",
         reason: `${REJECT_REASONS.UNKNOWN_METER} (${r.meter ?? "aucun compteur"})`,
@@ -336,7 +375,7 @@ async function checkBatch(
       continue;
     }
     if (at.lastDate && r.date < at.lastDate) {
-      await writeReject({
+      rejects.push({
         line: r.line,
         code: "OUT_OF_ORDER",
         reason: `${REJECT_REASONS.OUT_OF_ORDER} (dernier relevé au ${at.lastDate})`,
@@ -346,32 +385,29 @@ async function checkBatch(
     const replaced = replacedMeter(at, meters);
     checkReading(replaced ? plausibilityInput(at, replaced) : at, r.day, r.index, cfg, v);
     applyReading(at, { date: r.date, index: r.index, day: r.day }, v.status === "VALID");
-    inBatch.add(r.key);
+    keys.add(r.key);
+    point.batch = batchNo;
     if (point.lastDate === null || point.lastDate < r.date) point.lastDate = r.date;
     if (v.status === "SUSPECT") sum.suspect++;
     if (v.lowUsage) sum.lowUsage++;
     if (v.rollover) sum.rollovers++;
-    const expected = v.hasPrevious;
-    text += copyFields([
-      r.servicePoint,
-      at.meterId,
-      r.date,
-      r.index,
-      r.type,
-      v.status,
-      expected ? v.usage : null,
-      expected ? v.usageLo : null,
-      expected ? v.usageHi : null,
-      expected ? v.indexLo : null,
-      expected ? v.indexHi : null,
-      v.suggestedIndex,
-      v.lowUsage || v.rollover ? `{${warningsOf(v).join(",")}}` : "{}",
-      r.key,
-    ]);
-    text += `\t${tail}`;
+    text += readingLine(r, at.meterId, v, tail);
     count++;
     if (!firstLine) firstLine = r.line;
     lastLine = r.line;
   }
-  return count === 0 ? null : { text, count, firstLine, lastLine };
+  return { text, count, firstLine, lastLine, keys, rejects };
+}
+
+const num = (n: number | null): string => (n === null ? "\\N" : String(n));
+
+/**
+ * A reading's COPY line (COPY_COLUMNS order) ending with `tail`. Nothing to escape: service point ids
+ * are checked against SAFE_ID (no tab, backslash or line break), the date is ISO, the type and status
+ * come from their lists, the key is base64url.
+ */
+function readingLine(r: ImportRow, meterId: number | null, v: Verdict, tail: string): string {
+  const e = v.hasPrevious;
+  const warnings = v.lowUsage || v.rollover ? `{${warningsOf(v).join(",")}}` : "{}";
+  return `${r.servicePoint}\t${num(meterId)}\t${r.date}\t${r.index}\t${r.type}\t${v.status}\t${e ? num(v.usage) : "\\N"}\t${e ? num(v.usageLo) : "\\N"}\t${e ? num(v.usageHi) : "\\N"}\t${e ? num(v.indexLo) : "\\N"}\t${e ? num(v.indexHi) : "\\N"}\t${num(v.suggestedIndex)}\t${warnings}\t${r.key}\t${tail}`;
 }
