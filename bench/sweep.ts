@@ -10,7 +10,12 @@
  */
 import { readFileSync } from "node:fs";
 import pg from "pg";
-import { DEFAULT_SWEEP_BATCH, DEFAULT_SWEEP_WORKERS, sweepDeadlines } from "../src/move-in/sweep.js";
+import {
+  DEFAULT_SWEEP_BATCH,
+  DEFAULT_SWEEP_WORKERS,
+  evenBatch,
+  sweepDeadlines,
+} from "../src/move-in/sweep.js";
 import { makeConfig } from "../src/platform/config.js";
 import type { Context } from "../src/platform/context.js";
 import { type Database, openDatabase } from "../src/platform/db.js";
@@ -368,7 +373,7 @@ export async function benchSweep(quick: boolean): Promise<Section> {
         `warm-up, excluded: before each measured sweep, a sweep of ${WARM_CASES.toLocaleString("en")} more cases of its half (deadline a day earlier) on the same connections: ${Math.round(warmOne.ms)} ms for the one sweeper (batches of ${warmOne.batchSize}, one per connection), ${Math.round(warmMany.ms)} ms for the ${SWEEPERS} (batches of ${warmMany.batchSize}); a new server session loads its caches and compiles the triggers' functions on its first statements, V8 optimises the sweep over its first batches: paid once by a running instance`,
       );
       notes.push(
-        `one sweeper: batches of ${DEFAULT_SWEEP_BATCH} cases, ${DEFAULT_SWEEP_WORKERS} at once on their own connections; ${one.queries.toLocaleString("en")} SQL round trips, ${round(one.queries / n, 2)} per case`,
+        `one sweeper: batches of ${evenBatch(n, DEFAULT_SWEEP_WORKERS, DEFAULT_SWEEP_BATCH)} cases (at most ${DEFAULT_SWEEP_BATCH}, evened out between the workers), ${DEFAULT_SWEEP_WORKERS} at once on their own connections; ${one.queries.toLocaleString("en")} SQL round trips, ${round(one.queries / n, 2)} per case`,
       );
       notes.push(
         `CPU per case (robust to the shared machine's load): one sweeper ${perCase(one.value.serverCpuMs, n)} in PostgreSQL + ${perCase(one.value.nodeCpuMs, n)} in Node; ${SWEEPERS} sweepers ${perCase(many.serverCpuMs, n)} + ${perCase(many.nodeCpuMs, n)}; the set-based baseline ${perCase(baselineCpu, n)} in PostgreSQL (one connection)`,

@@ -6,7 +6,7 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Expiry, expireCase } from "../../src/move-in/commands.js";
-import { sweepDeadlines } from "../../src/move-in/sweep.js";
+import { evenBatch, sweepDeadlines } from "../../src/move-in/sweep.js";
 import { makeConfig } from "../../src/platform/config.js";
 import { SYSTEM_ACTOR } from "../../src/platform/context.js";
 import { type Database, openDatabase } from "../../src/platform/db.js";
@@ -24,6 +24,26 @@ async function openGapCases(t: TestDatabase, n: number) {
   }
   return sps;
 }
+
+describe("evenBatch: the workers' batches evened out", () => {
+  it("keeps the largest batch that gives each worker the same number of rounds", () => {
+    expect(evenBatch(100_000, 2, 1000)).toBe(1000);
+    expect(evenBatch(5000, 2, 1000)).toBe(834); // 6 batches, 3 per worker (not 5: 3 on one, 2 on the other)
+    expect(evenBatch(8, 2, 2)).toBe(2);
+    expect(evenBatch(3, 2, 1000)).toBe(2);
+    expect(evenBatch(0, 2, 1000)).toBe(1000);
+    expect(evenBatch(5000, 1, 1000)).toBe(1000);
+    for (const workers of [2, 3, 4])
+      for (const max of [1, 7, 100])
+        for (let due = 1; due <= 1000; due++) {
+          const b = evenBatch(due, workers, max);
+          expect(b).toBeGreaterThanOrEqual(1);
+          expect(b).toBeLessThanOrEqual(max);
+          // No more rounds per worker than batches of `max` would need.
+          expect(Math.ceil(due / b)).toBeLessThanOrEqual(workers * Math.ceil(due / (workers * max)));
+        }
+  });
+});
 
 describe.each(ENGINES)("deadline sweep on %s", (engine) => {
   let t: TestDatabase;
