@@ -376,7 +376,7 @@ export async function benchSweep(quick: boolean): Promise<Section> {
         `one sweeper: batches of ${evenBatch(n, DEFAULT_SWEEP_WORKERS, DEFAULT_SWEEP_BATCH)} cases (at most ${DEFAULT_SWEEP_BATCH}, evened out between the workers), ${DEFAULT_SWEEP_WORKERS} at once on their own connections; ${one.queries.toLocaleString("en")} SQL round trips, ${round(one.queries / n, 2)} per case`,
       );
       notes.push(
-        `CPU per case (robust to the shared machine's load): one sweeper ${perCase(one.value.serverCpuMs, n)} in PostgreSQL + ${perCase(one.value.nodeCpuMs, n)} in Node; ${SWEEPERS} sweepers ${perCase(many.serverCpuMs, n)} + ${perCase(many.nodeCpuMs, n)}; the set-based baseline ${perCase(baselineCpu, n)} in PostgreSQL (one connection)`,
+        `CPU per case (less sensitive to the shared machine's load than wall time, not immune to it: compare with the baseline's, same run): one sweeper ${perCase(one.value.serverCpuMs, n)} in PostgreSQL + ${perCase(one.value.nodeCpuMs, n)} in Node; ${SWEEPERS} sweepers ${perCase(many.serverCpuMs, n)} + ${perCase(many.nodeCpuMs, n)}; the set-based baseline ${perCase(baselineCpu, half)} in PostgreSQL (one connection, ${half.toLocaleString("en")} cases)`,
       );
       const spent = one.byKind.reduce((a, k) => a + k[2], 0);
       notes.push(
@@ -425,7 +425,7 @@ export async function benchSweep(quick: boolean): Promise<Section> {
             oneSweeperNode: one.value.nodeCpuMs / n,
             manySweepersServer: many.serverCpuMs === null ? null : many.serverCpuMs / n,
             manySweepersNode: many.nodeCpuMs / n,
-            baselineServer: baselineCpu === null ? null : baselineCpu / n,
+            baselineServer: baselineCpu === null ? null : baselineCpu / half,
           },
           claimPlan: plan,
           roundTrips: one.queries,
