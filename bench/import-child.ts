@@ -26,6 +26,7 @@ async function run(db: Database, file: string) {
   return importReadings(db, CTX, createReadStream(file), {
     rejectsPath: `${file}.rejects.csv`,
     source: "bench.csv",
+    ...(process.env.BATCH ? { batchRows: Number(process.env.BATCH) } : {}),
   });
 }
 

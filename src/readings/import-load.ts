@@ -63,9 +63,26 @@ export interface BatchAudit {
   details: Record<string, unknown>;
 }
 
+/** An import key with the service point and date it hashes (the unique index of migration 521 leads with them). */
+export interface KeyedRow {
+  servicePoint: string;
+  date: string;
+  key: string;
+}
+
+/** The keys found, by index (service point, date, key). */
+const EXISTING_SQL = `select r.import_key from unnest($1::text[], $2::date[], $3::text[]) as u(sp, d, k)
+  join readings r on r.service_point_id = u.sp and r.reading_date = u.d and r.import_key = u.k`;
+
+const existingParams = (rows: KeyedRow[]) => [
+  rows.map((r) => r.servicePoint),
+  rows.map((r) => r.date),
+  rows.map((r) => r.key),
+];
+
 export interface BatchLoader {
-  /** Which of these import keys are already in the database. */
-  existingKeys(keys: string[]): Promise<Set<string>>;
+  /** Which of these import keys (each with its row's service point and date) are already in the database. */
+  existingKeys(rows: KeyedRow[]): Promise<Set<string>>;
   /** Loads a batch (COPY text) and its audit entry in one transaction. */
   load(copyText: string, rows: number, audit: BatchAudit): Promise<void>;
 }
@@ -87,12 +104,9 @@ export function batchLoader(db: Database): BatchLoader {
   if (db.pool) {
     const pool = db.pool;
     return {
-      async existingKeys(keys) {
-        if (keys.length === 0) return new Set();
-        const r = await pool.query<{ import_key: string }>(
-          "select import_key from readings where import_key = any($1::text[])",
-          [keys],
-        );
+      async existingKeys(rows) {
+        if (rows.length === 0) return new Set();
+        const r = await pool.query<{ import_key: string }>(EXISTING_SQL, existingParams(rows));
         return new Set(r.rows.map((x) => x.import_key));
       },
       async load(copyText, rows, audit) {
@@ -114,12 +128,9 @@ export function batchLoader(db: Database): BatchLoader {
   const lite = db.pglite;
   if (!lite) throw new Error("database has neither a pool nor an embedded engine");
   return {
-    async existingKeys(keys) {
-      if (keys.length === 0) return new Set();
-      const r = await lite.query<{ import_key: string }>(
-        "select import_key from readings where import_key = any($1::text[])",
-        [keys],
-      );
+    async existingKeys(rows) {
+      if (rows.length === 0) return new Set();
+      const r = await lite.query<{ import_key: string }>(EXISTING_SQL, existingParams(rows));
       return new Set(r.rows.map((x) => x.import_key));
     },
     async load(copyText, rows, audit) {

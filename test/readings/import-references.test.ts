@@ -22,7 +22,9 @@ describe.each(ENGINES)("readings' references (%s)", (engine) => {
   afterAll(async () => t?.drop());
 
   const insert = (sp: string, meter: number | null, replaces: string | null, date = "2024-01-10") =>
-    sql`insert into readings (service_point_id, meter_id, reading_date, index_m3, type, status, replaces_id,
+    sql<{
+      id: string;
+    }>`insert into readings (service_point_id, meter_id, reading_date, index_m3, type, status, replaces_id,
           recorded_at, recorded_by, entity)
         values (${sp}, ${meter}, ${date}::date, 10, 'NORMAL', 'VALID', ${replaces}, now(), 'test', 'E')
         returning id`.execute(t.db.kysely);
