@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import type { Transaction } from "kysely";
 import type { z } from "zod";
 import { assertMayRun, type Verb } from "./accounts/roles.js";
+import { addComment, addCommentInput } from "./cases/comments.js";
 import {
   answerContest,
   answerContestInput,
@@ -81,6 +82,7 @@ export const COMMANDS = {
   answerContest: def(answerContestInput, answerContest),
   contestPersists: def(contestPersistsInput, contestPersists),
   closeRegularization: def(closeRegularizationInput, closeRegularization),
+  addComment: def(addCommentInput, addComment),
 } satisfies Partial<Record<Verb, CommandDef<z.ZodType>>>;
 
 export type CommandVerb = keyof typeof COMMANDS;

@@ -11,15 +11,17 @@ const BO_ONLY: Verb[] = [
   "answerContest",
   "contestPersists",
 ];
-const ALL: Verb[] = [...FO, ...BO_ONLY, "closeRegularization", "tick"];
+const ALL: Verb[] = [...FO, ...BO_ONLY, "closeRegularization", "addComment", "tick"];
 
 describe("R14 role matrix", () => {
   for (const verb of ALL) {
     it(`${verb}`, () => {
-      expect(mayRun("FO", verb)).toBe(FO.includes(verb));
-      expect(mayRun("BO", verb)).toBe(FO.includes(verb) || BO_ONLY.includes(verb));
-      expect(mayRun("EUROS", verb)).toBe(verb === "closeRegularization");
+      const comment = verb === "addComment";
+      expect(mayRun("FO", verb)).toBe(FO.includes(verb) || comment);
+      expect(mayRun("BO", verb)).toBe(FO.includes(verb) || BO_ONLY.includes(verb) || comment);
+      expect(mayRun("EUROS", verb)).toBe(verb === "closeRegularization" || comment);
       expect(mayRun("SUPERVISOR", verb)).toBe(false);
+      expect(mayRun("ADMIN", verb)).toBe(false);
       expect(mayRun("SYSTEM", verb)).toBe(verb === "tick");
     });
   }

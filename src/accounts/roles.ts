@@ -16,9 +16,12 @@ export type Verb =
   | "answerContest"
   | "contestPersists"
   | "closeRegularization"
+  | "addComment"
   | "tick";
 
 const FO_VERBS: Verb[] = ["moveIn", "moveOut", "declareNoProof", "contest", "recordReading"];
+/** Whoever works cases may comment on them (docs/decisions.md); EUROS on its INT_EUROS cases only (cases/comments.ts). */
+const CASE_WORK_VERBS: Verb[] = ["addComment"];
 const BO_VERBS: Verb[] = [
   ...FO_VERBS,
   "receiveProof",
@@ -32,9 +35,9 @@ const BO_VERBS: Verb[] = [
 
 /** R14's table: the commands each role may run. Reads and reports are checked by the API. */
 export const PERMISSIONS: Record<Role, readonly Verb[]> = {
-  FO: FO_VERBS,
-  BO: BO_VERBS,
-  EUROS: ["closeRegularization"],
+  FO: [...FO_VERBS, ...CASE_WORK_VERBS],
+  BO: [...BO_VERBS, ...CASE_WORK_VERBS],
+  EUROS: ["closeRegularization", ...CASE_WORK_VERBS],
   SUPERVISOR: [],
   ADMIN: [],
   SYSTEM: ["tick"],

@@ -151,6 +151,14 @@ describe("console journeys", () => {
     await page.getByRole("link", { name: caseId }).click();
     await page.getByRole("heading", { name: "Historique du dossier" }).waitFor();
 
+    // A free comment under the timeline: the timeline shows it once saved.
+    const note = "Client rappelé : l'état des lieux arrive par courriel.";
+    await page.getByRole("textbox", { name: "Ajouter un commentaire" }).fill(`  ${note}  `);
+    await page.getByRole("button", { name: "Ajouter le commentaire" }).click();
+    await expect.poll(() => page.getByTestId("flash").textContent()).toContain("Commentaire ajouté");
+    await expect.poll(async () => flat(await page.getByTestId("timeline").textContent())).toContain(note);
+    expect(await page.getByRole("textbox", { name: "Ajouter un commentaire" }).inputValue()).toBe("");
+
     await page.getByRole("button", { name: "Saisir un justificatif" }).click();
     await page.getByLabel("Type de document").selectOption("ENTRY_INVENTORY");
     await page.getByLabel("Date d'entrée sur le document").fill("2024-03-01");

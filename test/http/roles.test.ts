@@ -12,6 +12,8 @@ const FO = ["FO", "BO"] as const;
 const BO = ["BO"] as const;
 const ALL = ROLES;
 const REPORTS = ["SUPERVISOR", "ADMIN"] as const;
+/** Whoever works cases comments on them (docs/decisions.md): EUROS on INT_EUROS cases only, checked by the command. */
+const CASE_WORK = ["FO", "BO", "EUROS"] as const;
 const MATRIX: Array<{ method: Method; url: string; body?: unknown; allowed: readonly AccountRole[] }> = [
   { method: "GET", url: "/api/search?q=rue", allowed: ALL },
   { method: "GET", url: "/api/service-points/X-404", allowed: ALL },
@@ -35,6 +37,7 @@ const MATRIX: Array<{ method: Method; url: string; body?: unknown; allowed: read
   { method: "POST", url: "/api/contests/X-404/answer", body: {}, allowed: BO },
   { method: "POST", url: "/api/contests/X-404/persists", body: {}, allowed: BO },
   { method: "POST", url: "/api/cases/X-404/close-regularization", body: {}, allowed: ["EUROS"] },
+  { method: "POST", url: "/api/cases/X-404/comments", body: {}, allowed: CASE_WORK },
   { method: "POST", url: "/api/commands/moveIn", body: {}, allowed: FO },
   { method: "POST", url: "/api/commands/moveOut", body: {}, allowed: FO },
   { method: "POST", url: "/api/commands/declareNoProof", body: {}, allowed: FO },
@@ -48,6 +51,7 @@ const MATRIX: Array<{ method: Method; url: string; body?: unknown; allowed: read
   { method: "POST", url: "/api/commands/answerContest", body: {}, allowed: BO },
   { method: "POST", url: "/api/commands/contestPersists", body: {}, allowed: BO },
   { method: "POST", url: "/api/commands/closeRegularization", body: {}, allowed: ["EUROS"] },
+  { method: "POST", url: "/api/commands/addComment", body: {}, allowed: CASE_WORK },
   { method: "POST", url: "/api/outbox/X-404/retry", body: {}, allowed: ["BO", "ADMIN"] },
   { method: "GET", url: "/api/reports/cases-by-entity", allowed: REPORTS },
   { method: "GET", url: "/api/reports/cases-by-entity.csv", allowed: REPORTS },

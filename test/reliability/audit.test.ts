@@ -78,6 +78,7 @@ describe.each(ENGINES)("every write in the audit log on %s", (engine) => {
       type: "NORMAL",
     });
     await run("confirmReading", { reading: suspect.reading as string, reason: "Fuite constatée sur place" });
+    await run("addComment", { case: w.gapCase, body: "Client rappelé : justificatif en cours d'envoi" });
     await run("requestProof", { case: w.gapCase });
     await run("receiveProof", { case: w.gapCase, kind: "ENTRY_INVENTORY", date: "2024-02-20", index: 1010 });
     await run("declareNoProof", { case: gap2.case as string });

@@ -64,6 +64,7 @@ export function validInputs(w: World): Record<CommandVerb, Record<string, unknow
     answerContest: { contest: w.contest, answer: "Voici l'explication", regularizationNeeded: false },
     contestPersists: { contest: w.contest },
     closeRegularization: { case: w.eurosCase, comment: "Régularisé" },
+    addComment: { case: w.gapCase, body: "Client rappelé : justificatif en cours d'envoi" },
   };
 }
 

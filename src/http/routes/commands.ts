@@ -24,6 +24,7 @@ export const COMMAND_ROUTES: ReadonlyArray<{ verb: CommandVerb; url: string; par
   { verb: "receiveProof", url: "/cases/:id/proofs", param: "case" },
   { verb: "interventionReport", url: "/cases/:id/intervention-report", param: "case" },
   { verb: "closeRegularization", url: "/cases/:id/close-regularization", param: "case" },
+  { verb: "addComment", url: "/cases/:id/comments", param: "case" },
   { verb: "recordReading", url: "/service-points/:id/readings", param: "servicePoint" },
   { verb: "correctReading", url: "/readings/:id/corrections", param: "reading" },
   { verb: "confirmReading", url: "/readings/:id/confirmations", param: "reading" },

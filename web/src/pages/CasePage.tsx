@@ -196,6 +196,7 @@ function CaseBody({ c, reload }: { c: CaseView; reload: () => void }) {
       <CaseActions c={c} onDone={done} />
       <Section title="Historique du dossier">
         <Timeline c={c} />
+        <CommentForm c={c} onDone={done} />
       </Section>
     </>
   );
@@ -597,6 +598,39 @@ function CloseForm({ c, onDone }: { c: CaseView; onDone: (r: CommandResult) => v
           Clôturer le dossier
         </button>
       </div>
+    </form>
+  );
+}
+
+/** « Ajouter un commentaire » under the timeline: open cases, for whoever may work them (EUROS: INT_EUROS only). */
+function CommentForm({ c, onDone }: { c: CaseView; onDone: (r: string) => void }) {
+  const me = useMe();
+  const may = useMay("addComment") && c.status === "OPEN" && (me.role !== "EUROS" || c.type === "INT_EUROS");
+  const [d, update, clear] = useDraft(`comment.${c.id}`, { body: "" });
+  const { busy, error: err, submit, renewKey } = useCommand();
+  if (!may) return null;
+  const onSubmit = submit((key) => caseCommand(c, "comments", d, key), {
+    onDone: () => {
+      clear();
+      renewKey();
+      onDone("Commentaire ajouté au dossier.");
+    },
+  });
+  return (
+    <form className="inline-form" onSubmit={onSubmit} aria-label="Ajouter un commentaire">
+      <TextAreaField
+        label="Ajouter un commentaire"
+        error={fieldError(err, "body")}
+        rows={3}
+        value={d.body}
+        onChange={(body) => update({ body })}
+      />
+      <div className="form-buttons">
+        <button type="submit" className="primary" disabled={busy || d.body.trim() === ""}>
+          {busy ? "Enregistrement…" : "Ajouter le commentaire"}
+        </button>
+      </div>
+      <FormError error={err} fields={["body"]} />
     </form>
   );
 }

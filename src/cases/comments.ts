@@ -1,0 +1,53 @@
+/** A free comment on a case, written by an advisor who may work it (docs/decisions.md). Append-only. */
+import type { Transaction } from "kysely";
+import { z } from "zod";
+import { R9_COMMENT } from "../move-in/wording.js";
+import { audit } from "../platform/audit.js";
+import type { Context, Role } from "../platform/context.js";
+import { ErrorCode, fail } from "../platform/errors.js";
+import type { CaseType, DB } from "../platform/schema.js";
+import { ref, text } from "../platform/validate.js";
+import type { CommandResult } from "../registry.js";
+import { assertOpen, addComment as insertComment, loadCaseForUpdate } from "./store.js";
+
+/** Longest free comment, in characters (after trimming). */
+export const MAX_COMMENT_LENGTH = 2000;
+
+export const addCommentInput = z.object({ case: ref, body: text(MAX_COMMENT_LENGTH) });
+
+/** The case types a role may comment on: EUROS only its INT_EUROS cases (R14); FO and BO every case. */
+export const mayCommentOn = (role: Role, type: CaseType): boolean =>
+  role === "EUROS" ? type === "INT_EUROS" : role === "FO" || role === "BO";
+
+/** True when the text holds R9's phrase, whatever its case and spacing: R9 keeps it for its own comment. */
+export const holdsR9Phrase = (body: string): boolean =>
+  body.toLowerCase().replace(/\s+/g, " ").includes(R9_COMMENT.toLowerCase());
+
+/** Adds the advisor's comment to an open case; audited with its length only (the text is in the comment). */
+export async function addComment(
+  trx: Transaction<DB>,
+  ctx: Context,
+  input: z.infer<typeof addCommentInput>,
+): Promise<CommandResult> {
+  const c = await loadCaseForUpdate(trx, input.case);
+  if (!mayCommentOn(ctx.actor.role, c.type)) {
+    fail(
+      ErrorCode.FORBIDDEN,
+      "Le service EUROS ne commente que les dossiers INT vers EUROS.",
+      `role ${ctx.actor.role} may not comment on ${c.type} case ${c.id}`,
+      "case",
+    );
+  }
+  assertOpen(c);
+  if (holdsR9Phrase(input.body)) {
+    fail(
+      ErrorCode.INVALID_INPUT,
+      `La phrase « ${R9_COMMENT} » est réservée au constat automatique d'une consommation entre deux occupants (R9) : reformulez le commentaire.`,
+      "a free comment may not hold R9's phrase",
+      "body",
+    );
+  }
+  await insertComment(trx, ctx, c.id, input.body);
+  await audit(trx, ctx, "case.commented", "case", c.id, { length: input.body.length });
+  return { outcome: "COMMENT_ADDED", case: c.id };
+}
