@@ -5,7 +5,7 @@
  * esbuild so that its peak RSS is the import's own, not the TypeScript loader's). Baselines, same run, same rows: a
  * plain COPY of the rows (same columns, already computed) into an unindexed table, run before and after
  * the import (median); and a COPY of the same rows into a table like `readings` (its id default,
- * checks, keys, index and foreign keys), the floor of any load into `readings`.
+ * checks, keys, index and its statement-level reference check, migration 520), the floor of any load into `readings`.
  */
 import { spawn } from "node:child_process";
 import { createReadStream, mkdirSync, rmSync, statSync } from "node:fs";
@@ -157,7 +157,7 @@ async function postgresRun(
         }),
         figure({
           id: `import.pg_${label}_vs_copy_like_readings`,
-          label: `import ${label} rows vs a COPY into a table like readings (ids, keys, index, foreign keys)`,
+          label: `import ${label} rows vs a COPY into a table like readings (ids, keys, index, reference checks)`,
           value: Math.round(rate),
           unit: "rows/s",
           baseline: { label: "COPY, same rows, table like readings", value: Math.round(floorRate) },

@@ -25,7 +25,7 @@ import {
   withDays,
 } from "./history.js";
 import { importRecords } from "./import-csv.js";
-import { type BatchLoader, batchLoader, copyLine } from "./import-load.js";
+import { type BatchLoader, batchLoader, copyLine, unreadHistories } from "./import-load.js";
 import {
   type ImportRow,
   isHeader,
@@ -295,8 +295,17 @@ class BatchKeys {
 async function loadPoints(db: Database, servicePoints: string[]): Promise<Map<string, Point>> {
   return db.kysely.transaction().execute(async (trx) => {
     await sql`set local jit = off`.execute(trx);
-    const histories = await loadMeterHistories(trx, servicePoints);
     const last = await lastReadingDates(trx, servicePoints);
+    // Service points without any reading need only their meters (the first pass of a first import).
+    const histories = await loadMeterHistories(
+      trx,
+      servicePoints.filter((sp) => last.has(sp)),
+    );
+    for (const [sp, h] of await unreadHistories(
+      trx,
+      servicePoints.filter((sp) => !last.has(sp)),
+    ))
+      histories.set(sp, h);
     const out = new Map<string, Point>();
     for (const sp of servicePoints)
       out.set(sp, {
