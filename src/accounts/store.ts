@@ -211,3 +211,39 @@ export async function accountByName(db: Kysely<DB>, username: string): Promise<A
     .where("username", "=", username.trim().toLowerCase())
     .executeTakeFirst();
 }
+
+/** What the audit log keeps of a login, a refused login or a logout (R15): who, when, from where, outcome. */
+export interface SessionEvent {
+  action: "session.login" | "session.login_refused" | "session.logout";
+  /** The account, when one is known (not for a refused login: only the name as typed is kept). */
+  account?: Account | undefined;
+  /** The username as typed at a refused login (never the password). */
+  typed?: string | undefined;
+  at: Date;
+  /** The client's address, as Fastify reads it (X-Forwarded-For only behind a trusted proxy). */
+  ip: string | null;
+}
+
+/** Role and entity written for a refused login: no account was authenticated. */
+export const NO_ACCOUNT = "NONE";
+
+/** Writes one audit entry for a session event; a refused login is kept under the name as typed. */
+export async function auditSessionEvent(db: Kysely<DB>, e: SessionEvent): Promise<void> {
+  const who = e.account?.username ?? e.typed ?? "";
+  await db
+    .insertInto("audit_log")
+    .values({
+      at: e.at,
+      actor: who,
+      role: e.account?.role ?? NO_ACCOUNT,
+      entity: e.account?.entity ?? NO_ACCOUNT,
+      action: e.action,
+      object_type: "account",
+      object_id: who,
+      details: JSON.stringify({
+        outcome: e.action === "session.login_refused" ? "REFUSED" : "OK",
+        ip: e.ip,
+      }),
+    })
+    .execute();
+}

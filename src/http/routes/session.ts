@@ -5,7 +5,7 @@ import { z } from "zod";
 import { OUTBOX_RETRY_ROLES, READ_ROLES, REPORT_ROLES } from "../../accounts/access.js";
 import { SCRYPT_PARAMS, verifyPassword } from "../../accounts/passwords.js";
 import { PERMISSIONS } from "../../accounts/roles.js";
-import { accountForLogin, closeSession, openSession } from "../../accounts/store.js";
+import { accountForLogin, auditSessionEvent, closeSession, openSession } from "../../accounts/store.js";
 import { EcartError, ErrorCode } from "../../platform/errors.js";
 import type { AppDeps } from "../app.js";
 import { SESSION_COOKIE } from "../auth.js";
@@ -43,14 +43,26 @@ export async function sessionRoutes(app: FastifyInstance, deps: AppDeps) {
     async (req, reply) => {
       const acc = await accountForLogin(deps.db.kysely, req.body.username);
       const ok = await verifyPassword(req.body.password, acc?.password_hash ?? DUMMY_HASH);
+      const at = deps.clock();
       if (!acc || !ok) {
+        await auditSessionEvent(deps.db.kysely, {
+          action: "session.login_refused",
+          typed: req.body.username,
+          at,
+          ip: req.ip ?? null,
+        });
         throw new EcartError(
           ErrorCode.UNAUTHENTICATED,
           "Identifiant ou mot de passe incorrect.",
           "login failed",
         );
       }
-      const s = await openSession(deps.db.kysely, acc.id, deps.clock());
+      const account = { id: acc.id, username: acc.username, role: acc.role, entity: acc.entity };
+      const s = await deps.db.kysely.transaction().execute(async (trx) => {
+        const opened = await openSession(trx, acc.id, at);
+        await auditSessionEvent(trx, { action: "session.login", account, at, ip: req.ip ?? null });
+        return opened;
+      });
       reply.setCookie(SESSION_COOKIE, s.token, {
         httpOnly: true,
         sameSite: "strict",
@@ -71,7 +83,15 @@ export async function sessionRoutes(app: FastifyInstance, deps: AppDeps) {
     },
     async (req, reply) => {
       const token = req.cookies[SESSION_COOKIE];
-      if (token) await closeSession(deps.db.kysely, token);
+      await deps.db.kysely.transaction().execute(async (trx) => {
+        if (token) await closeSession(trx, token);
+        await auditSessionEvent(trx, {
+          action: "session.logout",
+          account: req.account ?? undefined,
+          at: deps.clock(),
+          ip: req.ip ?? null,
+        });
+      });
       reply.clearCookie(SESSION_COOKIE, { path: "/" });
       return reply.code(204).send(null);
     },
