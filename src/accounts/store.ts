@@ -247,3 +247,94 @@ export async function auditSessionEvent(db: Kysely<DB>, e: SessionEvent): Promis
     })
     .execute();
 }
+
+/** An account administration event in the audit log: who did it (the caller), to which account, when. */
+export async function auditAccountEvent(
+  db: Kysely<DB>,
+  by: Account,
+  action: string,
+  username: string,
+  at: Date,
+  details: Record<string, unknown> = {},
+): Promise<void> {
+  await db
+    .insertInto("audit_log")
+    .values({
+      at,
+      actor: by.username,
+      role: by.role,
+      entity: by.entity,
+      action,
+      object_type: "account",
+      object_id: username,
+      details: JSON.stringify(details),
+    })
+    .execute();
+}
+
+const unknownAccount = (username: string) =>
+  new EcartError(ErrorCode.UNKNOWN_REFERENCE, `Compte inconnu : ${username}.`, "unknown account", "username");
+
+/**
+ * Disables or enables an account. A disabled account cannot log in and its sessions and tokens are refused at
+ * once (every lookup reads `active`); its sessions are also closed, its tokens kept (inert until enabled again).
+ */
+export async function setAccountActive(db: Kysely<DB>, username: string, active: boolean) {
+  const row = await db
+    .updateTable("accounts")
+    .set({ active })
+    .where("username", "=", username.trim().toLowerCase())
+    .returning(["id", "username", "active"])
+    .executeTakeFirst();
+  if (!row) throw unknownAccount(username);
+  if (!active) await db.deleteFrom("sessions").where("account_id", "=", row.id).execute();
+  return row;
+}
+
+/** Refuses a password shorter than the minimum (as at account creation). */
+function assertPasswordLength(password: string, field: string) {
+  if (password.length < MIN_PASSWORD_LENGTH) {
+    throw new EcartError(
+      ErrorCode.INVALID_INPUT,
+      `Le mot de passe doit contenir au moins ${MIN_PASSWORD_LENGTH} caractères.`,
+      "password too short",
+      field,
+    );
+  }
+}
+
+/**
+ * Sets an account's password (scrypt) and closes its sessions but the one given (the caller's own, when
+ * the account holder changes it): whoever knew the old password is logged out.
+ */
+export async function setPassword(
+  db: Kysely<DB>,
+  username: string,
+  password: string,
+  keepSession: string | null,
+  field = "password",
+) {
+  assertPasswordLength(password, field);
+  const password_hash = await hashPassword(password);
+  const row = await db
+    .updateTable("accounts")
+    .set({ password_hash })
+    .where("username", "=", username.trim().toLowerCase())
+    .returning(["id", "username"])
+    .executeTakeFirst();
+  if (!row) throw unknownAccount(username);
+  let close = db.deleteFrom("sessions").where("account_id", "=", row.id);
+  if (keepSession) close = close.where("token_hash", "<>", digest(keepSession));
+  await close.execute();
+  return row;
+}
+
+/** The account's password hash, to check the current password before a change. */
+export async function passwordHashOf(db: Kysely<DB>, accountId: number): Promise<string | null> {
+  const row = await db
+    .selectFrom("accounts")
+    .select("password_hash")
+    .where("id", "=", accountId)
+    .executeTakeFirst();
+  return row?.password_hash ?? null;
+}

@@ -17,6 +17,7 @@ import type { Database } from "../platform/db.js";
 import { EcartError, ErrorCode } from "../platform/errors.js";
 import { registerAuth, settlePendingBearer } from "./auth.js";
 import { replyError } from "./errors.js";
+import { accountRoutes } from "./routes/accounts.js";
 import { adminRoutes } from "./routes/admin.js";
 import { commandRoutes } from "./routes/commands.js";
 import { readRoutes } from "./routes/reads.js";
@@ -152,6 +153,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       await commandRoutes(api, deps);
       await reportRoutes(api, deps);
       await adminRoutes(api, deps);
+      await accountRoutes(api, deps);
     },
     { prefix: "/api" },
   );

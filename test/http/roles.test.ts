@@ -62,6 +62,10 @@ const MATRIX: Array<{ method: Method; url: string; body?: unknown; allowed: read
   { method: "GET", url: "/api/accounts", allowed: ["ADMIN"] },
   { method: "POST", url: "/api/accounts", body: {}, allowed: ["ADMIN"] },
   { method: "POST", url: "/api/accounts/X-404/tokens", body: {}, allowed: ["ADMIN"] },
+  { method: "POST", url: "/api/accounts/X-404/disable", allowed: ["ADMIN"] },
+  { method: "POST", url: "/api/accounts/X-404/enable", allowed: ["ADMIN"] },
+  { method: "POST", url: "/api/accounts/X-404/password", body: {}, allowed: ["ADMIN"] },
+  { method: "POST", url: "/api/me/password", body: {}, allowed: ALL },
 ];
 
 describe.each(ENGINES)("R14 role matrix over the API (%s)", (engine) => {

@@ -1,0 +1,110 @@
+/** Account administration (ADMIN: disable, enable, reset a password) and a user's own password change. Audited. */
+import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { MIN_PASSWORD_LENGTH, verifyPassword } from "../../accounts/passwords.js";
+import {
+  type Account,
+  auditAccountEvent,
+  passwordHashOf,
+  setAccountActive,
+  setPassword,
+} from "../../accounts/store.js";
+import { EcartError, ErrorCode } from "../../platform/errors.js";
+import type { AppDeps } from "../app.js";
+import { SESSION_COOKIE } from "../auth.js";
+import { errors } from "../schemas.js";
+
+const usernameParam = z.object({ username: z.string().min(1).max(64) });
+const password = z.string().min(MIN_PASSWORD_LENGTH).max(1024);
+const activeOut = z.object({ username: z.string(), active: z.boolean() });
+
+export async function accountRoutes(app: FastifyInstance, deps: AppDeps) {
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  const admin = { access: { kind: "admin" as const } };
+  const caller = (a: Account | null) => a as Account;
+
+  for (const active of [false, true]) {
+    api.post(
+      `/accounts/:username/${active ? "enable" : "disable"}`,
+      {
+        config: admin,
+        schema: { tags: ["accounts"], params: usernameParam, response: { 200: activeOut, ...errors } },
+      },
+      async (req) => {
+        const by = caller(req.account);
+        if (!active && req.params.username.trim().toLowerCase() === by.username) {
+          throw new EcartError(
+            ErrorCode.INVALID_INPUT,
+            "Vous ne pouvez pas désactiver votre propre compte.",
+            "an administrator may not disable their own account",
+            "username",
+          );
+        }
+        return deps.db.kysely.transaction().execute(async (trx) => {
+          const a = await setAccountActive(trx, req.params.username, active);
+          await auditAccountEvent(
+            trx,
+            by,
+            active ? "account.enabled" : "account.disabled",
+            a.username,
+            deps.clock(),
+          );
+          return { username: a.username, active: a.active };
+        });
+      },
+    );
+  }
+
+  api.post(
+    "/accounts/:username/password",
+    {
+      config: admin,
+      schema: {
+        tags: ["accounts"],
+        description: "An administrator sets a new password; the account's sessions are closed.",
+        params: usernameParam,
+        body: z.object({ password }),
+        response: { 204: z.null(), ...errors },
+      },
+    },
+    async (req, reply) => {
+      const by = caller(req.account);
+      await deps.db.kysely.transaction().execute(async (trx) => {
+        const a = await setPassword(trx, req.params.username, req.body.password, null);
+        await auditAccountEvent(trx, by, "account.password_reset", a.username, deps.clock());
+      });
+      return reply.code(204).send(null);
+    },
+  );
+
+  api.post(
+    "/me/password",
+    {
+      config: { access: { kind: "account" } },
+      schema: {
+        tags: ["session"],
+        description: "The logged-in user changes their own password; their other sessions are closed.",
+        body: z.object({ currentPassword: z.string().min(1).max(1024), newPassword: password }),
+        response: { 204: z.null(), ...errors },
+      },
+    },
+    async (req, reply) => {
+      const me = caller(req.account);
+      if (!(await verifyPassword(req.body.currentPassword, await passwordHashOf(deps.db.kysely, me.id)))) {
+        throw new EcartError(
+          ErrorCode.INVALID_INPUT,
+          "Le mot de passe actuel est incorrect.",
+          "current password does not match",
+          "currentPassword",
+        );
+      }
+      const keep = req.authVia === "cookie" ? (req.cookies[SESSION_COOKIE] ?? null) : null;
+      await deps.db.kysely.transaction().execute(async (trx) => {
+        await setPassword(trx, me.username, req.body.newPassword, keep, "newPassword");
+        await auditAccountEvent(trx, me, "account.password_changed", me.username, deps.clock());
+      });
+      return reply.code(204).send(null);
+    },
+  );
+}

@@ -1,0 +1,152 @@
+/** ADMIN over the API: disable and enable an account (refused at once everywhere), reset a password; own change. */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createAccount, createApiToken } from "../../src/accounts/store.js";
+import { CSRF_HEADER, CSRF_VALUE, SESSION_COOKIE } from "../../src/http/auth.js";
+import { NOW, type TestApi, testApi } from "../http/helpers.js";
+import { ENGINES } from "../support/databases.js";
+import { givenServicePoints, moveInRequest, servicePointFixture } from "../support/factories.js";
+
+const CSRF = { [CSRF_HEADER]: CSRF_VALUE };
+const FIRST = "premier-mot-de-passe";
+
+describe.each(ENGINES)("account administration (%s)", (engine) => {
+  let t: TestApi;
+  let token = "";
+  beforeAll(async () => {
+    t = await testApi(engine);
+    await givenServicePoints(t.tdb.db, servicePointFixture({ id: "PDS-A1" }));
+    const a = await createAccount(
+      t.tdb.db.kysely,
+      { username: "fo.paul", role: "FO", entity: "FO-LYON", password: FIRST },
+      NOW,
+    );
+    token = await createApiToken(t.tdb.db.kysely, a.id, "tests", NOW);
+  });
+  afterAll(() => t.close());
+
+  const login = (password: string) =>
+    t.app.inject({
+      method: "POST",
+      url: "/api/session",
+      payload: { username: "fo.paul", password },
+      headers: CSRF,
+    });
+  const cookieOf = (res: Awaited<ReturnType<typeof login>>) => ({
+    [SESSION_COOKIE]: res.cookies.find((c) => c.name === SESSION_COOKIE)?.value as string,
+  });
+  const me = (cookies: Record<string, string>) => t.app.inject({ url: "/api/me", cookies });
+  const byToken = (url: string, payload?: object) =>
+    t.app.inject({
+      method: payload ? "POST" : "GET",
+      url,
+      payload,
+      headers: { authorization: `Bearer ${token}` },
+    });
+  const admin = (url: string, payload?: object) => t.as("ADMIN", { method: "POST", url, payload });
+  const audited = (action: string) =>
+    t.tdb.db.kysely.selectFrom("audit_log").selectAll().where("action", "=", action).execute();
+
+  it("disables an account: no login, its session and token refused at once (the move-in check too); enables it", async () => {
+    const session = cookieOf(await login(FIRST));
+    expect((await me(session)).statusCode).toBe(200);
+    const off = await admin("/api/accounts/fo.paul/disable");
+    expect(off.statusCode, off.body).toBe(200);
+    expect(off.json()).toEqual({ username: "fo.paul", active: false });
+    expect((await login(FIRST)).statusCode).toBe(401);
+    expect((await me(session)).statusCode).toBe(401);
+    const search = await byToken("/api/search?q=rue");
+    expect(search.statusCode).toBe(401);
+    const check = await byToken("/api/move-ins/check", moveInRequest("PDS-A1"));
+    expect(check.statusCode).toBe(401);
+    expect(check.json().error.code).toBe("UNAUTHENTICATED");
+    const listed = (await t.as("ADMIN", { url: "/api/accounts" })).json().items;
+    expect(listed.find((a: { username: string }) => a.username === "fo.paul")).toMatchObject({
+      active: false,
+    });
+
+    const on = await admin("/api/accounts/fo.paul/enable");
+    expect(on.json()).toEqual({ username: "fo.paul", active: true });
+    expect((await byToken("/api/move-ins/check", moveInRequest("PDS-A1"))).statusCode).toBe(200);
+    expect((await login(FIRST)).statusCode).toBe(200);
+    // The session closed by the disabling stays closed.
+    expect((await me(session)).statusCode).toBe(401);
+    expect(await audited("account.disabled")).toEqual([
+      expect.objectContaining({
+        actor: "admin.test",
+        role: "ADMIN",
+        entity: "ADMIN-LYON",
+        object_id: "fo.paul",
+      }),
+    ]);
+    expect(await audited("account.enabled")).toHaveLength(1);
+  });
+
+  it("refuses an unknown account (404) and an administrator disabling themselves", async () => {
+    const unknown = await admin("/api/accounts/personne/disable");
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json().error).toMatchObject({ code: "UNKNOWN_REFERENCE", field: "username" });
+    const self = await admin("/api/accounts/admin.test/disable");
+    expect(self.statusCode).toBe(400);
+    expect(self.json().error.code).toBe("INVALID_INPUT");
+    expect((await admin("/api/accounts/personne/password", { password: "assez-long-1" })).statusCode).toBe(
+      404,
+    );
+  });
+
+  it("an administrator resets a password: the old one fails, sessions are closed; short ones refused", async () => {
+    const session = cookieOf(await login(FIRST));
+    const short = await admin("/api/accounts/fo.paul/password", { password: "court" });
+    expect(short.statusCode).toBe(400);
+    expect(short.json().error).toMatchObject({ code: "INVALID_INPUT", field: "password" });
+    const reset = await admin("/api/accounts/fo.paul/password", { password: "remis-par-admin" });
+    expect(reset.statusCode, reset.body).toBe(204);
+    expect((await me(session)).statusCode).toBe(401);
+    expect((await login(FIRST)).statusCode).toBe(401);
+    expect((await login("remis-par-admin")).statusCode).toBe(200);
+    const [row] = await audited("account.password_reset");
+    expect(row).toMatchObject({ actor: "admin.test", object_id: "fo.paul" });
+    expect(JSON.stringify(row)).not.toContain("remis-par-admin");
+    const hash = await t.tdb.db.kysely
+      .selectFrom("accounts")
+      .select("password_hash")
+      .where("username", "=", "fo.paul")
+      .executeTakeFirstOrThrow();
+    expect(hash.password_hash).toMatch(/^scrypt\$/);
+  });
+
+  it("a user changes their own password with the current one; their other sessions are closed", async () => {
+    const mine = cookieOf(await login("remis-par-admin"));
+    const other = cookieOf(await login("remis-par-admin"));
+    const change = (currentPassword: string, newPassword: string) =>
+      t.app.inject({
+        method: "POST",
+        url: "/api/me/password",
+        cookies: mine,
+        headers: CSRF,
+        payload: { currentPassword, newPassword },
+      });
+    const wrong = await change("pas-le-bon", "nouveau-mot-de-passe");
+    expect(wrong.statusCode).toBe(400);
+    expect(wrong.json().error).toMatchObject({ code: "INVALID_INPUT", field: "currentPassword" });
+    const short = await change("remis-par-admin", "court");
+    expect(short.json().error).toMatchObject({ code: "INVALID_INPUT", field: "newPassword" });
+    expect((await change("remis-par-admin", "nouveau-mot-de-passe")).statusCode).toBe(204);
+    expect((await me(mine)).statusCode).toBe(200);
+    expect((await me(other)).statusCode).toBe(401);
+    expect((await login("nouveau-mot-de-passe")).statusCode).toBe(200);
+    expect(await audited("account.password_changed")).toEqual([
+      expect.objectContaining({ actor: "fo.paul", role: "FO", object_id: "fo.paul" }),
+    ]);
+  });
+
+  it("documents the routes in the OpenAPI", async () => {
+    const doc = (await t.app.inject({ url: "/docs/json" })).json();
+    for (const p of ["/api/accounts/{username}/disable", "/api/accounts/{username}/enable"])
+      expect(doc.paths[p]?.post, p).toBeDefined();
+    const reset =
+      doc.paths["/api/accounts/{username}/password"].post.requestBody.content["application/json"].schema;
+    expect(reset.properties.password).toMatchObject({ minLength: 8 });
+    const own = doc.paths["/api/me/password"].post.requestBody.content["application/json"].schema;
+    expect(own.required).toEqual(expect.arrayContaining(["currentPassword", "newPassword"]));
+  });
+});
