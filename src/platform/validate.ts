@@ -12,12 +12,15 @@ export const ref = z.string().min(1).max(100);
 /** A free text of reasonable length. */
 export const text = (max = 2000) => z.string().trim().min(1).max(max);
 
+/** A UTF-16 surrogate without its pair: not a character, and refused by PostgreSQL's jsonb (22P05). */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 /**
- * The path of the first string holding a NUL character (PostgreSQL cannot store it in text:
+ * The path of the first string holding a NUL character or a lone surrogate (PostgreSQL cannot store it in text:
  * left alone, it fails deep in the transaction as an internal error), or null.
  */
 export function nulCharPath(v: unknown, path: string[] = [], depth = 0): string[] | null {
-  if (typeof v === "string") return v.includes("\u0000") ? path : null;
+  if (typeof v === "string") return v.includes("\u0000") || LONE_SURROGATE.test(v) ? path : null;
   if (depth > 8 || v === null || typeof v !== "object" || ArrayBuffer.isView(v)) return null;
   for (const [k, x] of Object.entries(v)) {
     const hit = nulCharPath(x, [...path, k], depth + 1);
@@ -33,8 +36,8 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.in
     const field = nul.join(".") || undefined;
     throw new EcartError(
       ErrorCode.INVALID_INPUT,
-      field ? `Champ « ${field} » invalide : caractère nul interdit.` : "Données invalides.",
-      `invalid input${field ? ` at ${field}` : ""}: NUL character`,
+      field ? `Champ « ${field} » invalide : caractère nul ou invalide interdit.` : "Données invalides.",
+      `invalid input${field ? ` at ${field}` : ""}: NUL character or lone surrogate`,
       field,
     );
   }

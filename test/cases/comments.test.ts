@@ -65,7 +65,14 @@ describe.each(ENGINES)("comments on a case (%s)", (engine) => {
   });
 
   it("refuses an empty, blank or too long text, naming the field", async () => {
-    for (const body of [{}, { body: "" }, { body: " \n\t " }, { body: "x".repeat(MAX_COMMENT_LENGTH + 1) }]) {
+    const loneSurrogate = { body: "Note \ud800 tronquée" };
+    for (const body of [
+      {},
+      { body: "" },
+      { body: " \n\t " },
+      { body: "x".repeat(MAX_COMMENT_LENGTH + 1) },
+      loneSurrogate,
+    ]) {
       const res = await post("FO", w.gapCase, body);
       expect(res.statusCode, JSON.stringify(body).slice(0, 40)).toBe(400);
       expect(res.json().error).toMatchObject({ code: "INVALID_INPUT", field: "body" });
