@@ -108,13 +108,13 @@ type ClaimedCase = Omit<Awaited<ReturnType<typeof claim>>["rows"][number], "task
 
 /**
  * Processes every deadline expired at `now`, in batches of at most `batchSize` cases (evened out
- * between the workers), each batch set-based.
+ * between the workers), each batch set-based. `onBatch` hears of each batch once committed (its cases).
  */
 export async function sweepDeadlines(
   db: Database,
   now: Date,
   config: EcartConfig,
-  opts: { batchSize?: number; workers?: number } = {},
+  opts: { batchSize?: number; workers?: number; onBatch?: (cases: number) => void } = {},
 ): Promise<SweepResult> {
   const ctx: Context = { actor: SYSTEM_ACTOR, now, config };
   const maxBatch = Math.min(Math.max(1, opts.batchSize ?? DEFAULT_SWEEP_BATCH), MAX_SWEEP_BATCH);
@@ -142,6 +142,7 @@ export async function sweepDeadlines(
         return { claimed, busy, tasksOf, outcomes: await processBatch(trx, ctx, cases) };
       });
       // Counted once committed.
+      opts.onBatch?.(batch.outcomes.size);
       for (const [caseId, outcome] of batch.outcomes) {
         if (outcome === "SUBSCRIBED") result.subscribed++;
         else if (outcome === "SKIPPED") result.skipped++;
