@@ -69,8 +69,9 @@ export async function writeImportFiles(
         const okB = copy.write(b);
         a = "";
         b = "";
-        if (!okA) await once(csv, "drain");
-        if (!okB) await once(copy, "drain");
+        // Both listened to at once: awaiting one, then the other, misses a drain that came meanwhile
+        // (then nothing keeps the event loop alive and the bench process ends without a word).
+        await Promise.all([okA || once(csv, "drain"), okB || once(copy, "drain")]);
       }
     }
   }

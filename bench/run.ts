@@ -112,7 +112,22 @@ async function main() {
   process.stdout.write(`\nwritten ${out}\n`);
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
+let finished = false;
+// A promise that never settles lets the event loop empty and node exit 0 without a word: say so, fail.
+process.on("exit", (code) => {
+  if (!finished && code === 0) {
+    process.stderr.write(
+      "bench: the run stopped before its end (a promise never settled); no results written\n",
+    );
+    process.exitCode = 1;
+  }
 });
+
+main()
+  .then(() => {
+    finished = true;
+  })
+  .catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
