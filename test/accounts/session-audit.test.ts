@@ -1,9 +1,8 @@
 /** Logins, refused logins and logouts in the audit log (R15): who, when, from which address, outcome. */
-import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAccount, NO_ACCOUNT } from "../../src/accounts/store.js";
-import { buildApp, loggerOptions } from "../../src/http/app.js";
-import { NOW } from "../http/helpers.js";
+import { buildApp } from "../../src/http/app.js";
+import { memoryLogger, NOW } from "../http/helpers.js";
 import { createTestDatabase, ENGINES, type TestDatabase } from "../support/databases.js";
 
 const CSRF = { "x-requested-with": "ecart" };
@@ -13,16 +12,10 @@ const WRONG = "pas-le-bon-Zx81";
 describe.each(ENGINES)("session events in the audit log (%s)", (engine) => {
   let tdb: TestDatabase;
   let app: Awaited<ReturnType<typeof buildApp>>;
-  let logs = "";
+  const log = memoryLogger("debug");
   beforeAll(async () => {
     tdb = await createTestDatabase(engine);
-    const stream = new Writable({
-      write(chunk, _enc, cb) {
-        logs += chunk.toString();
-        cb();
-      },
-    });
-    const logger = { ...(loggerOptions("debug") as object), stream };
+    const logger = log.logger;
     app = await buildApp({ db: tdb.db, clock: () => NOW, webDist: null, trustProxy: true, logger });
     await createAccount(
       tdb.db.kysely,
@@ -70,8 +63,8 @@ describe.each(ENGINES)("session events in the audit log (%s)", (engine) => {
     });
     const all = JSON.stringify(await tdb.db.kysely.selectFrom("audit_log").selectAll().execute());
     expect(all).not.toContain(WRONG);
-    expect(logs).not.toContain(WRONG);
-    expect(logs).not.toContain("Inconnu.Qui");
+    expect(log.text()).not.toContain(WRONG);
+    expect(log.text()).not.toContain("Inconnu.Qui");
   });
 
   it("records a login and a logout with the account, its role and entity, and the address", async () => {

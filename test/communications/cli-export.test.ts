@@ -1,6 +1,5 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { simpleParser } from "mailparser";
 import { PDFParse } from "pdf-parse";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -10,19 +9,9 @@ import { deliverDue } from "../../src/communications/worker.js";
 import { makeConfig } from "../../src/platform/config.js";
 import { parseScenario } from "../../src/scenarios/format.js";
 import { runScenario } from "../../src/scenarios/runner.js";
+import { memorySink } from "../http/helpers.js";
 import { createTestDatabase, type TestDatabase } from "../support/databases.js";
 import { seedMessages, testDeliveryConfig } from "./helpers.js";
-
-function sink() {
-  let text = "";
-  const stream = new Writable({
-    write(chunk, _enc, cb) {
-      text += chunk.toString();
-      cb();
-    },
-  });
-  return { stream, text: () => text };
-}
 
 async function pdfText(bytes: Buffer): Promise<string> {
   const parser = new PDFParse({ data: bytes });
@@ -43,8 +32,8 @@ describe("ecart outbox", () => {
   afterAll(() => t.drop());
 
   const run = async (...args: string[]) => {
-    const out = sink();
-    const err = sink();
+    const out = memorySink();
+    const err = memorySink();
     const code = await outboxCommand(t.db, makeConfig(), args, out.stream, err.stream);
     return { code, out: out.text(), err: err.text() };
   };

@@ -1,12 +1,34 @@
 /** An API over a fresh database, with one account and one bearer token per role. */
+import { Writable } from "node:stream";
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from "fastify";
 import { createAccount, createApiToken } from "../../src/accounts/store.js";
-import { buildApp } from "../../src/http/app.js";
+import { buildApp, loggerOptions } from "../../src/http/app.js";
 import type { AccountRole } from "../../src/platform/schema.js";
 import { createTestDatabase, type Engine, type TestDatabase } from "../support/databases.js";
 
 export const ROLES: AccountRole[] = ["FO", "BO", "EUROS", "SUPERVISOR", "ADMIN"];
 export const NOW = new Date("2024-03-05T10:00:00+01:00");
+
+/** A text sink: a stream, and everything written to it so far. */
+export function memorySink(): { stream: Writable; text: () => string } {
+  let text = "";
+  const stream = new Writable({
+    write(chunk, _enc, cb) {
+      text += chunk.toString();
+      cb();
+    },
+  });
+  return { stream, text: () => text };
+}
+
+/** The production log options at `level`, written into memory: `text()` is everything logged so far. */
+export function memoryLogger(level: string): {
+  logger: Parameters<typeof buildApp>[0]["logger"];
+  text: () => string;
+} {
+  const { stream, text } = memorySink();
+  return { logger: { ...(loggerOptions(level) as object), stream }, text };
+}
 
 export interface TestApi {
   app: FastifyInstance;

@@ -6,14 +6,14 @@
  * name, email, address or phone in the logs.
  * (The API fuzzer is fuzz-api.test.ts.)
  */
-import { Writable } from "node:stream";
 import type { FastifyInstance, InjectOptions } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAccount, createApiToken } from "../../src/accounts/store.js";
-import { buildApp, loggerOptions, MAX_UPLOAD_BYTES } from "../../src/http/app.js";
+import { buildApp, MAX_UPLOAD_BYTES } from "../../src/http/app.js";
 import { CSRF_HEADER, CSRF_VALUE } from "../../src/http/auth.js";
 import { ErrorCode } from "../../src/platform/errors.js";
 import type { AccountRole } from "../../src/platform/schema.js";
+import { memoryLogger } from "../http/helpers.js";
 import { multipart, PDF } from "../http/multipart.js";
 import { createTestDatabase, type TestDatabase } from "../support/databases.js";
 import { givenServicePoints, servicePointFixture } from "../support/factories.js";
@@ -47,23 +47,15 @@ describe("API security and fuzzing (PGlite)", () => {
   let t: TestDatabase;
   let app: FastifyInstance;
   let world: World;
-  const logs: string[] = [];
+  const log = memoryLogger("trace");
   const tokens = {} as Record<AccountRole, string>;
   const as = (role: AccountRole, o: InjectOptions) =>
     app.inject({ ...o, headers: { ...(o.headers ?? {}), authorization: `Bearer ${tokens[role]}` } });
 
   beforeAll(async () => {
     t = await createTestDatabase("pglite");
-    const stream = new Writable({
-      write(chunk, _enc, cb) {
-        logs.push(chunk.toString());
-        cb();
-      },
-    });
     // The production log options, at the most talkative level, into memory.
-    const logger = { ...(loggerOptions("trace") as object), stream } as Parameters<
-      typeof buildApp
-    >[0]["logger"];
+    const logger = log.logger;
     app = await buildApp({ db: t.db, clock: () => NOW, webDist: null, logger, loginAttemptsPerMinute: 5 });
     for (const role of ROLES) {
       const a = await createAccount(
@@ -320,7 +312,7 @@ describe("API security and fuzzing (PGlite)", () => {
         { name: `${CUSTOMER.name}.pdf`, type: "application/pdf", bytes: PDF },
       ),
     });
-    const text = logs.join("");
+    const text = log.text();
     expect(text.length).toBeGreaterThan(1000); // the log was really captured
     for (const s of PII) expect(text, `log contains "${s}"`).not.toContain(s);
   });
