@@ -8,13 +8,13 @@
  * checks, keys, index and its statement-level reference check, migration 520), the floor of any load into `readings`.
  */
 import { spawn } from "node:child_process";
-import { createReadStream, mkdirSync, rmSync, statSync } from "node:fs";
+import { createReadStream, rmSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
 import { from as copyFrom } from "pg-copy-streams";
 import { COPY_COLUMNS } from "../src/readings/import-load.js";
+import { bundled } from "../test/support/bundle.js";
 import { INDEXED_TABLE_SQL, PLAIN_TABLE_SQL, SERVICE_POINTS_SQL, writeImportFiles } from "./import-data.js";
 import {
   benchDatabase,
@@ -44,32 +44,12 @@ interface ChildResult {
   baseline?: number[];
 }
 
-let bundle: Promise<string> | null = null;
-
-/** bench/import-child.ts bundled once (esbuild, packages left external), run by plain node. */
-function bundledChild(): Promise<string> {
-  if (!bundle) {
-    const dir = join(here, "..", "node_modules", ".cache", "ecart-bench");
-    mkdirSync(dir, { recursive: true });
-    const outfile = join(dir, `import-child-${process.pid}.mjs`);
-    bundle = build({
-      entryPoints: [join(here, "import-child.ts")],
-      bundle: true,
-      platform: "node",
-      format: "esm",
-      target: "node20",
-      packages: "external",
-      outfile,
-      logLevel: "silent",
-    }).then(() => outfile);
-  }
-  return bundle;
-}
-
 /** Runs the child: bundled for PostgreSQL; through tsx for PGlite (it migrates, and finds its SQL files next to its sources). */
 async function child(args: string[]): Promise<ChildResult> {
   const script =
-    args[0] === "pg" ? [await bundledChild()] : ["--import", "tsx", join(here, "import-child.ts")];
+    args[0] === "pg"
+      ? [await bundled(join(here, "import-child.ts"))]
+      : ["--import", "tsx", join(here, "import-child.ts")];
   const proc = spawn(process.execPath, [...script, ...args], {
     stdio: ["ignore", "pipe", "inherit"],
   });
