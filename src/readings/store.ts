@@ -134,34 +134,6 @@ export async function readingById(trx: Trx, id: string) {
   return trx.selectFrom("reading_states").selectAll().where("id", "=", id).executeTakeFirst();
 }
 
-/**
- * The last VALID reading of a service point (stands in for a termination index when there was no
- * predecessor). With a meter, only that meter's readings count, and a replacement meter's installation
- * (its start index on that day) stands in when none of its readings is valid yet (id null then).
- */
-export async function lastValidReading(
-  trx: Runner,
-  servicePointId: string,
-  meterId?: number | null,
-): Promise<(DatedIndex & { id: string | null }) | null> {
-  let q = trx
-    .selectFrom("reading_states")
-    .select(["id", "reading_date as date", "index_m3 as index"])
-    .where("service_point_id", "=", servicePointId)
-    .where("effective_status", "=", "VALID");
-  if (meterId !== undefined && meterId !== null) q = q.where("meter_id", "=", meterId);
-  const r = await q.orderBy("reading_date", "desc").orderBy("id", "desc").limit(1).executeTakeFirst();
-  if (meterId === undefined || meterId === null) return r ?? null;
-  const m = await trx
-    .selectFrom("meters")
-    .select(["installed_on", "start_index"])
-    .where("id", "=", meterId)
-    .executeTakeFirst();
-  const install = m ? installationReading({ installedOn: m.installed_on, startIndex: m.start_index }) : null;
-  if (install && (!r || r.date < install.date)) return { ...install, id: null };
-  return r ?? null;
-}
-
 /** The meter in place at a date: installed by then and not removed before; the latest installed wins a tie. */
 export async function meterAt(trx: Runner, servicePointId: string, date: string) {
   return (

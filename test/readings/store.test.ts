@@ -1,6 +1,7 @@
 /** Reading history on both engines: index at a date (remote, interpolated, per meter, across a rollover), corrections, the move-in's same-meter reference. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { indexAtDate, lastValidReading, validHistoryBefore } from "../../src/readings/store.js";
+import { terminationOf } from "../../src/move-in/store.js";
+import { indexAtDate, validHistoryBefore } from "../../src/readings/store.js";
 import { execute } from "../../src/registry.js";
 import { createTestDatabase, ENGINES, type TestDatabase } from "../support/databases.js";
 import { ctxAs, givenServicePoints, moveInRequest, servicePointFixture } from "../support/factories.js";
@@ -83,15 +84,9 @@ describe.each(ENGINES)("reading history (%s)", (engine) => {
       basis: [{ type: "INSTALLATION" }, { index: 37 }],
     });
     expect(await at("PDS-NEW", "2023-08-01")).toMatchObject({ interpolated: true });
-    const last = await t.db.kysely.transaction().execute(async (trx) => {
-      const m = await trx
-        .selectFrom("meters")
-        .select("id")
-        .where("serial", "=", "NEW")
-        .executeTakeFirstOrThrow();
-      return lastValidReading(trx, "PDS-NEW", m.id);
-    });
-    expect(last).toMatchObject({ date: "2024-03-02", index: 37 });
+    // The new meter's last VALID reading stands in for a termination (no predecessor here).
+    const last = await t.db.kysely.transaction().execute((trx) => terminationOf(trx, "PDS-NEW"));
+    expect(last).toMatchObject({ date: "2024-03-02", index: 37, source: "READING" });
   });
   it("checked the new meter's first reading against its start index, not the old meter's last index", async () => {
     const r = await t.db.kysely
