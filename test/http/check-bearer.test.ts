@@ -21,6 +21,15 @@ describe.each(ENGINES)("move-in check with its bearer token in one statement (%s
       headers: { ...headers, ...(authorization === null ? {} : { authorization }) },
     });
   const bearer = (token: string) => `Bearer ${token}`;
+  /** A new FO account (no password) and an API token of it. */
+  const foWithToken = async (username: string, label: string) => {
+    const fo = await createAccount(
+      t.tdb.db.kysely,
+      { username, role: "FO", entity: "FO-LYON", password: null },
+      NOW,
+    );
+    return { fo, token: await createApiToken(t.tdb.db.kysely, fo.id, label, NOW) };
+  };
 
   beforeAll(async () => {
     t = await testApi(engine);
@@ -29,12 +38,7 @@ describe.each(ENGINES)("move-in check with its bearer token in one statement (%s
   afterAll(() => t.close());
 
   it("answers a bearer caller exactly as a session of the same account", async () => {
-    const fo = await createAccount(
-      t.tdb.db.kysely,
-      { username: "fo.both", role: "FO", entity: "FO-LYON", password: null },
-      NOW,
-    );
-    const token = await createApiToken(t.tdb.db.kysely, fo.id, "both", NOW);
+    const { fo, token } = await foWithToken("fo.both", "both");
     const session = await openSession(t.tdb.db.kysely, fo.id, NOW);
     for (const over of [{ index: 1012 }, { index: 1004 }, { index: null, reconnection: true }]) {
       const byToken = await check(bearer(token), moveInRequest("PDS-1", over));
@@ -54,12 +58,7 @@ describe.each(ENGINES)("move-in check with its bearer token in one statement (%s
   });
 
   it("refuses a revoked token, or one of a deactivated account, at once", async () => {
-    const fo = await createAccount(
-      t.tdb.db.kysely,
-      { username: "fo.revoked", role: "FO", entity: "FO-LYON", password: null },
-      NOW,
-    );
-    const token = await createApiToken(t.tdb.db.kysely, fo.id, "soon revoked", NOW);
+    const { fo, token } = await foWithToken("fo.revoked", "soon revoked");
     expect((await check(bearer(token), moveInRequest("PDS-1"))).statusCode).toBe(200);
     await t.tdb.db.kysely
       .updateTable("api_tokens")
