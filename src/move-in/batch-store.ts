@@ -7,13 +7,11 @@ import { sql, type Transaction } from "kysely";
 import type { MessageFacts } from "../communications/outbox.js";
 import { auditAll } from "../platform/audit.js";
 import type { Context } from "../platform/context.js";
-import { frenchDate } from "../platform/dates.js";
-import { EcartError, ErrorCode } from "../platform/errors.js";
 import type { DB } from "../platform/schema.js";
 import { plausibilityInput, replacedMeter } from "../readings/history.js";
 import { assessReading, type Plausibility, type PlausibilityInput } from "../readings/plausibility.js";
 import { loadMeterHistories, type NewReading } from "../readings/store.js";
-import type { NewSubscription } from "./store.js";
+import { type NewSubscription, type Occupant, overlapRefusal } from "./store.js";
 
 type Trx = Transaction<DB>;
 
@@ -78,12 +76,6 @@ export async function partiesOf(trx: Trx, ids: string[]) {
 }
 
 /** Another occupant's subscription: covers days from a date on (open, or ended after it). */
-export interface Occupant {
-  id: string;
-  start_date: string;
-  end_date: string | null;
-}
-
 /**
  * store.ts's occupantSince for many (service point, date) pairs in one query: for each pair, in
  * order, the latest-starting subscription covering days from that date on, or null.
@@ -104,18 +96,6 @@ export async function occupantsSince(
   const out: Array<Occupant | null> = pairs.map(() => null);
   for (const { i, ...o } of rows.rows) out[Number(i) - 1] = o;
   return out;
-}
-
-/** The refusal of a subscription that would bill another occupant's days twice (as store.ts's insertSubscription). */
-export function overlapRefusal(other: Occupant, s: Pick<NewSubscription, "servicePointId" | "date">) {
-  return new EcartError(
-    other.end_date ? ErrorCode.DATE_BEFORE_TERMINATION : ErrorCode.PREDECESSOR_NOT_TERMINATED,
-    other.end_date
-      ? `Un autre occupant (abonnement ${other.id}, du ${frenchDate(other.start_date)} au ${frenchDate(other.end_date)}) a été abonné depuis le ${frenchDate(s.date)} : l'abonnement ne peut pas commencer avant sa résiliation. À traiter par le back office.`
-      : `Un autre abonnement (${other.id}) est en cours sur ce point de desserte : enregistrez d'abord son départ.`,
-    `subscription from ${s.date} at ${s.servicePointId} would overlap ${other.id}`,
-    "date",
-  );
 }
 
 /** Refuses a batch that names one service point twice: each item's checks assume the others are not there. */

@@ -267,7 +267,11 @@ export interface NewSubscription {
  * Another occupant whose subscription covers days from `date` on (open, or ended after it):
  * a subscription starting at `date` would bill the same days twice.
  */
-export async function occupantSince(trx: Trx, servicePointId: string, date: string) {
+export async function occupantSince(
+  trx: Trx,
+  servicePointId: string,
+  date: string,
+): Promise<Occupant | null> {
   return (
     (await trx
       .selectFrom("subscriptions")
@@ -280,19 +284,29 @@ export async function occupantSince(trx: Trx, servicePointId: string, date: stri
   );
 }
 
+/** A subscription whose period covers days from a date on (see `occupantSince`). */
+export interface Occupant {
+  id: string;
+  start_date: string;
+  end_date: string | null;
+}
+
+/** The refusal of a subscription that would bill another occupant's days twice. */
+export function overlapRefusal(other: Occupant, s: Pick<NewSubscription, "servicePointId" | "date">) {
+  return new EcartError(
+    other.end_date ? ErrorCode.DATE_BEFORE_TERMINATION : ErrorCode.PREDECESSOR_NOT_TERMINATED,
+    other.end_date
+      ? `Un autre occupant (abonnement ${other.id}, du ${frenchDate(other.start_date)} au ${frenchDate(other.end_date)}) a été abonné depuis le ${frenchDate(s.date)} : l'abonnement ne peut pas commencer avant sa résiliation. À traiter par le back office.`
+      : `Un autre abonnement (${other.id}) est en cours sur ce point de desserte : enregistrez d'abord son départ.`,
+    `subscription from ${s.date} at ${s.servicePointId} would overlap ${other.id}`,
+    "date",
+  );
+}
+
 /** Sets up a subscription: the row, the party becomes a subscriber, the start enters the history (MOVE_IN). */
 export async function insertSubscription(trx: Trx, ctx: Context, s: NewSubscription) {
   const other = await occupantSince(trx, s.servicePointId, s.date);
-  if (other) {
-    throw new EcartError(
-      other.end_date ? ErrorCode.DATE_BEFORE_TERMINATION : ErrorCode.PREDECESSOR_NOT_TERMINATED,
-      other.end_date
-        ? `Un autre occupant (abonnement ${other.id}, du ${frenchDate(other.start_date)} au ${frenchDate(other.end_date)}) a été abonné depuis le ${frenchDate(s.date)} : l'abonnement ne peut pas commencer avant sa résiliation. À traiter par le back office.`
-        : `Un autre abonnement (${other.id}) est en cours sur ce point de desserte : enregistrez d'abord son départ.`,
-      `subscription from ${s.date} at ${s.servicePointId} would overlap ${other.id}`,
-      "date",
-    );
-  }
+  if (other) throw overlapRefusal(other, s);
   const row = await trx
     .insertInto("subscriptions")
     .values({
