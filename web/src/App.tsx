@@ -2,10 +2,12 @@
 import { useCallback, useEffect, useState } from "react";
 import { ApiError, api, setUnauthenticatedHandler } from "./api.ts";
 import { ROLE_LABEL } from "./format.ts";
+import { AccountsPage } from "./pages/Accounts.tsx";
 import { CasePage } from "./pages/CasePage.tsx";
 import { ContestsPage } from "./pages/Contests.tsx";
 import { LoginPage } from "./pages/Login.tsx";
 import { MoveInPage } from "./pages/MoveIn.tsx";
+import { MyPasswordPage } from "./pages/MyPassword.tsx";
 import { OutboxPage } from "./pages/Outbox.tsx";
 import { ReportsPage } from "./pages/Reports.tsx";
 import { SearchPage } from "./pages/Search.tsx";
@@ -26,6 +28,7 @@ const NAV: NavItem[] = [
   { to: "/contestations", label: "Contestations", show: (me) => me.role !== "SUPERVISOR" },
   { to: "/courriers", label: "Courriers", show: () => true },
   { to: "/pilotage", label: "Pilotage", show: (me) => me.permissions.reports },
+  { to: "/comptes", label: "Comptes", show: (me) => me.permissions.admin },
 ];
 
 function Page({ path, me }: { path: string; me: Me }) {
@@ -39,6 +42,8 @@ function Page({ path, me }: { path: string; me: Me }) {
   if (head === "contestations") return <ContestsPage />;
   if (head === "courriers") return <OutboxPage />;
   if (head === "pilotage" && me.permissions.reports) return <ReportsPage />;
+  if (head === "comptes" && me.permissions.admin) return <AccountsPage />;
+  if (head === "mot-de-passe") return <MyPasswordPage />;
   return (
     <div className="page">
       <h1>Page introuvable</h1>
@@ -120,6 +125,12 @@ export function App() {
           <span className="role">
             {ROLE_LABEL[me.role] ?? me.role} · {me.entity}
           </span>
+          <Link
+            to="/mot-de-passe"
+            className={current === "/mot-de-passe" ? "own-password active" : "own-password"}
+          >
+            Changer mon mot de passe
+          </Link>
           <button type="button" className="ghost small" onClick={logout}>
             Se déconnecter
           </button>

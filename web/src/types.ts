@@ -272,3 +272,13 @@ export interface MoveInCheck {
   duplicateOf: { subscription: string | null; case: string | null } | null;
   tellCustomer: string[];
 }
+
+/** An account as GET /api/accounts lists it (ADMIN). */
+export interface AccountRow {
+  username: string;
+  role: string;
+  entity: string;
+  /** False once an administrator disabled it: no login, its sessions closed, its tokens refused. */
+  active: boolean;
+  createdAt: string;
+}

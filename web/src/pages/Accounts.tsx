@@ -1,0 +1,331 @@
+/**
+ * « Comptes » (ADMIN; the server checks again): the accounts with their role, entity and state; create one;
+ * per account disable / enable (never one's own), reset its password, issue an API token shown once.
+ */
+import { type ReactNode, useState } from "react";
+import { api } from "../api.ts";
+import { FormError, SaveOrCancel, useCommand } from "../command.tsx";
+import { frDate, label, ROLE_LABEL } from "../format.ts";
+import { ActionsHeader, InlineFormRow, type RowFormProps, useRowForm } from "../rows.tsx";
+import { useMe } from "../session.ts";
+import type { AccountRow } from "../types.ts";
+import { AsyncList, Badge, Field, fieldError, Section, TextField, useGet } from "../ui.tsx";
+import { assertPasswordLength, PASSWORD_HINT } from "./MyPassword.tsx";
+
+const accountPath = (username: string) => `/api/accounts/${encodeURIComponent(username)}`;
+
+/** A password an administrator types for someone else: shown as typed, to be passed on to its holder. */
+const GIVEN_PASSWORD = { autoComplete: "off", spellCheck: false } as const;
+
+export function AccountsPage() {
+  const state = useGet<{ items: AccountRow[] }>("/api/accounts");
+  return (
+    <div className="page">
+      <div className="page-head">
+        <h1>Comptes</h1>
+      </div>
+      <Section title="Comptes de la console et de l'API">
+        <AsyncList state={state} what="Chargement des comptes" empty="Aucun compte.">
+          {(page) => <AccountTable accounts={page.items} onChanged={state.reload} />}
+        </AsyncList>
+      </Section>
+      <NewAccount onCreated={state.reload} />
+    </div>
+  );
+}
+
+type RowMode = "password" | "token";
+
+function AccountTable({ accounts, onChanged }: { accounts: AccountRow[]; onChanged: () => void }) {
+  const rows = useRowForm<RowMode>(onChanged);
+  return (
+    <table className="grid accounts">
+      <thead>
+        <tr>
+          <th>Identifiant</th>
+          <th>Rôle</th>
+          <th>Entité</th>
+          <th>État</th>
+          <th>Créé le</th>
+          <ActionsHeader />
+        </tr>
+      </thead>
+      <tbody>
+        {accounts.map((a) => {
+          const mode = rows.modeOf(a.username);
+          return (
+            <AccountLine
+              key={a.username}
+              a={a}
+              onToggle={(m) => rows.toggle(a.username, m)}
+              onChanged={onChanged}
+              form={
+                mode ? <AccountAction a={a} mode={mode} onDone={rows.done} onCancel={rows.close} /> : null
+              }
+            />
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}
+
+function AccountLine(props: {
+  a: AccountRow;
+  onToggle: (mode: RowMode) => void;
+  onChanged: () => void;
+  form: ReactNode;
+}) {
+  const { a } = props;
+  const me = useMe();
+  const self = a.username === me.username;
+  const { busy, error, run } = useCommand();
+  const setActive = (active: boolean) =>
+    run(() => api.post(`${accountPath(a.username)}/${active ? "enable" : "disable"}`), {
+      onDone: props.onChanged,
+    });
+  return (
+    <>
+      <tr className={a.active ? "" : "inactive"} data-account={a.username}>
+        <td className="mono">
+          {a.username}
+          {self && <span className="muted small"> (vous)</span>}
+        </td>
+        <td>{label(ROLE_LABEL, a.role)}</td>
+        <td>{a.entity}</td>
+        <td>{a.active ? <Badge tone="ok">actif</Badge> : <Badge tone="bad">désactivé</Badge>}</td>
+        <td>{frDate(a.createdAt)}</td>
+        <td>
+          <div className="row-actions">
+            {!self &&
+              (a.active ? (
+                <button type="button" className="small" disabled={busy} onClick={() => setActive(false)}>
+                  Désactiver
+                </button>
+              ) : (
+                <button type="button" className="small" disabled={busy} onClick={() => setActive(true)}>
+                  Réactiver
+                </button>
+              ))}
+            <button type="button" className="small ghost" onClick={() => props.onToggle("password")}>
+              Réinitialiser le mot de passe
+            </button>
+            <button type="button" className="small ghost" onClick={() => props.onToggle("token")}>
+              Jeton d'API
+            </button>
+          </div>
+          <FormError error={error} />
+        </td>
+      </tr>
+      <InlineFormRow colSpan={6}>{props.form}</InlineFormRow>
+    </>
+  );
+}
+
+function AccountAction(props: RowFormProps<RowMode> & { a: AccountRow }) {
+  return props.mode === "password" ? <ResetPassword {...props} /> : <NewToken {...props} />;
+}
+
+function ResetPassword(props: RowFormProps<RowMode> & { a: AccountRow }) {
+  const [password, setPassword] = useState("");
+  const { busy, error, submit } = useCommand();
+  const onSubmit = submit(
+    async () => {
+      assertPasswordLength(password, "password");
+      await api.post(`${accountPath(props.a.username)}/password`, { password });
+    },
+    { onDone: props.onDone },
+  );
+  return (
+    <form
+      className="inline-form"
+      onSubmit={onSubmit}
+      noValidate
+      aria-label={`Réinitialiser le mot de passe de ${props.a.username}`}
+    >
+      <p className="muted">
+        Les sessions ouvertes de {props.a.username} sont fermées ; communiquez-lui ce mot de passe, qu'il
+        changera dans « Changer mon mot de passe ».
+      </p>
+      <div className="row">
+        <TextField
+          label="Nouveau mot de passe"
+          hint={PASSWORD_HINT}
+          error={fieldError(error, "password")}
+          value={password}
+          onChange={setPassword}
+          input={GIVEN_PASSWORD}
+          autoFocus
+        />
+        <SaveOrCancel busy={busy} label="Enregistrer le mot de passe" onCancel={props.onCancel} />
+      </div>
+      <FormError error={error} fields={["password"]} />
+    </form>
+  );
+}
+
+/** Issues an API token; its secret is shown here once and never again (only its digest is kept). */
+function NewToken(props: RowFormProps<RowMode> & { a: AccountRow }) {
+  const [tokenLabel, setTokenLabel] = useState("");
+  const [secret, setSecret] = useState<string>();
+  const [copied, setCopied] = useState(false);
+  const { busy, error, submit } = useCommand();
+  const onSubmit = submit(
+    () =>
+      api.post<{ token: string; label: string }>(`${accountPath(props.a.username)}/tokens`, {
+        label: tokenLabel.trim(),
+      }),
+    { onDone: (r) => setSecret(r.token) },
+  );
+  if (secret) {
+    const copy = async () => {
+      try {
+        await navigator.clipboard.writeText(secret);
+        setCopied(true);
+      } catch {
+        /* no clipboard (insecure origin): the field is selected, the administrator copies it by hand */
+      }
+    };
+    return (
+      <div className="token-once" data-testid="token-once">
+        <div className="banner warn" role="alert">
+          <span>
+            <strong>Copiez ce jeton maintenant : il ne sera plus jamais affiché.</strong> Seule son empreinte
+            est conservée ; s'il est perdu, créez-en un autre.
+          </span>
+        </div>
+        <div className="row">
+          <Field label={`Jeton « ${tokenLabel.trim()} » de ${props.a.username}`} className="grow">
+            {(id, d) => (
+              <input
+                id={id}
+                aria-describedby={d}
+                className="mono secret"
+                readOnly
+                value={secret}
+                onFocus={(e) => e.target.select()}
+                data-testid="token-secret"
+              />
+            )}
+          </Field>
+          <div className="row-buttons">
+            <button type="button" onClick={copy}>
+              {copied ? "Copié" : "Copier"}
+            </button>
+            <button type="button" className="primary" onClick={props.onCancel}>
+              J'ai copié le jeton
+            </button>
+          </div>
+        </div>
+      </div>
+    );
+  }
+  return (
+    <form
+      className="inline-form"
+      onSubmit={onSubmit}
+      noValidate
+      aria-label={`Créer un jeton d'API pour ${props.a.username}`}
+    >
+      <p className="muted">
+        Un jeton donne à un autre système les droits de {props.a.username}, tant que le compte est actif.
+      </p>
+      <div className="row">
+        <TextField
+          label="Libellé du jeton"
+          hint="Le système qui l'utilisera, par exemple « télérelève »."
+          className="grow"
+          error={fieldError(error, "label")}
+          value={tokenLabel}
+          onChange={setTokenLabel}
+          input={{ autoComplete: "off" }}
+          autoFocus
+        />
+        <SaveOrCancel busy={busy} label="Créer le jeton" onCancel={props.onCancel} />
+      </div>
+      <FormError error={error} fields={["label"]} />
+    </form>
+  );
+}
+
+const NEW_ACCOUNT = { username: "", role: "FO", entity: "", password: "" };
+const NEW_ACCOUNT_FIELDS = ["username", "role", "entity", "password"];
+
+function NewAccount({ onCreated }: { onCreated: () => void }) {
+  const [draft, setDraft] = useState(NEW_ACCOUNT);
+  const update = (patch: Partial<typeof NEW_ACCOUNT>) => setDraft((d) => ({ ...d, ...patch }));
+  const [created, setCreated] = useState<string>();
+  const { busy, error, submit } = useCommand();
+  const onSubmit = submit(
+    async () => {
+      setCreated(undefined);
+      assertPasswordLength(draft.password, "password");
+      return api.post<{ username: string }>("/api/accounts", { ...draft, username: draft.username.trim() });
+    },
+    {
+      onDone: (a) => {
+        setCreated(a.username);
+        setDraft(NEW_ACCOUNT);
+        onCreated();
+      },
+    },
+  );
+  return (
+    <Section title="Nouveau compte">
+      <form onSubmit={onSubmit} noValidate aria-label="Nouveau compte">
+        {created && (
+          <div className="banner ok" role="status">
+            Compte {created} créé : communiquez-lui son mot de passe initial.
+          </div>
+        )}
+        <div className="row">
+          <TextField
+            label="Identifiant"
+            hint="a-z, 0-9, « . », « _ », « - » (ex. fo.lyon.dupont)."
+            error={fieldError(error, "username")}
+            value={draft.username}
+            onChange={(username) => update({ username })}
+            input={{ autoComplete: "off", spellCheck: false }}
+          />
+          <Field label="Rôle" error={fieldError(error, "role")}>
+            {(id, d) => (
+              <select
+                id={id}
+                aria-describedby={d}
+                value={draft.role}
+                onChange={(e) => update({ role: e.target.value })}
+              >
+                {Object.entries(ROLE_LABEL).map(([k, v]) => (
+                  <option key={k} value={k}>
+                    {v} ({k})
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+          <TextField
+            label="Entité"
+            hint="Ex. FO-LYON, BO-LYON, EUROS."
+            error={fieldError(error, "entity")}
+            value={draft.entity}
+            onChange={(entity) => update({ entity })}
+          />
+          <TextField
+            label="Mot de passe initial"
+            hint={`${PASSWORD_HINT} À communiquer à l'utilisateur.`}
+            error={fieldError(error, "password")}
+            value={draft.password}
+            onChange={(password) => update({ password })}
+            input={GIVEN_PASSWORD}
+          />
+          <div className="row-buttons">
+            <button type="submit" className="primary" disabled={busy}>
+              {busy ? "Création…" : "Créer le compte"}
+            </button>
+          </div>
+        </div>
+        <FormError error={error} fields={NEW_ACCOUNT_FIELDS} />
+      </form>
+    </Section>
+  );
+}
