@@ -1,7 +1,8 @@
 /**
  * The console's main journeys, in real headless Chromium against the real server and database:
  * a move-in within tolerance; a gap → case → proof → subscription with the R9 comment; a suspect
- * reading corrected; a report exported. Each main page is saved under docs/screenshots/.
+ * reading corrected; a report exported; accounts administered and a password changed. Each main page is
+ * saved under docs/screenshots/.
  */
 import { readFileSync } from "node:fs";
 import type { Page } from "playwright-core";
@@ -304,5 +305,97 @@ describe("console journeys", () => {
     expect(line).toBeDefined();
     expect(line?.split(";")).toContain("12");
     await page.context().close();
+  });
+
+  it("ADMIN creates an FO account, disables it (its login refused in French) and enables it; the user changes their own password", async () => {
+    const first = "bienvenue-2026";
+    const admin = await loginAs(h, "admin");
+    await admin.getByRole("link", { name: "Comptes" }).click();
+    await admin.getByRole("heading", { name: "Comptes", exact: true }).waitFor();
+    // No administrator disables their own account: not offered.
+    const own = admin.locator('tr[data-account="admin"]');
+    await own.waitFor();
+    expect(await own.getByRole("button", { name: "Désactiver" }).count()).toBe(0);
+
+    // The API's coded refusal is shown beside its field: a name already taken.
+    const form = admin.getByRole("form", { name: "Nouveau compte" });
+    await form.getByLabel("Identifiant").fill("fo.lyon");
+    await form.getByLabel("Rôle").selectOption("FO");
+    await form.getByLabel("Entité").fill("FO-LYON");
+    await form.getByLabel("Mot de passe initial").fill(first);
+    await form.getByLabel("Mot de passe initial").press("Enter");
+    await expect.poll(() => form.locator(".field.has-error").textContent()).toContain("existe déjà");
+    await form.getByLabel("Identifiant").fill("fo.nouveau");
+    await form.getByRole("button", { name: "Créer le compte" }).click();
+    const row = admin.locator('tr[data-account="fo.nouveau"]');
+    await row.waitFor();
+    expect(flat(await row.textContent())).toContain("Front office");
+    expect(flat(await row.textContent())).toContain("actif");
+
+    // The new user logs in; no « Comptes » for an FO.
+    const user = await loginAs(h, "fo.nouveau", first);
+    expect(await user.getByRole("link", { name: "Comptes" }).count()).toBe(0);
+
+    // Disabled: the open session is closed and the next login refused, in French.
+    await row.getByRole("button", { name: "Désactiver" }).click();
+    await expect.poll(async () => flat(await row.textContent())).toContain("désactivé");
+    await user.reload();
+    await user.getByLabel("Identifiant").fill("fo.nouveau");
+    await user.getByLabel("Mot de passe").fill(first);
+    await user.getByLabel("Mot de passe").press("Enter");
+    await expect
+      .poll(() => user.getByRole("alert").textContent())
+      .toContain("Identifiant ou mot de passe incorrect");
+
+    // Enabled again: the user logs in.
+    await row.getByRole("button", { name: "Réactiver" }).click();
+    await expect.poll(async () => flat(await row.textContent())).not.toContain("désactivé");
+    await user.getByLabel("Mot de passe").fill(first);
+    await user.getByLabel("Mot de passe").press("Enter");
+    await user.getByRole("button", { name: "Se déconnecter" }).waitFor();
+
+    // An API token: its secret shown once, with the warning; it works as a bearer.
+    await row.getByRole("button", { name: "Jeton d'API" }).click();
+    await admin.getByLabel("Libellé du jeton").fill("télérelève");
+    await admin.getByLabel("Libellé du jeton").press("Enter");
+    const secret = await admin.getByTestId("token-secret").inputValue();
+    expect(secret).toMatch(/^ect_/);
+    expect(flat(await admin.getByTestId("token-once").textContent())).toContain(
+      "il ne sera plus jamais affiché",
+    );
+    await screenshot(admin, "13-comptes");
+    const me = await h.app.inject({ url: "/api/me", headers: { authorization: `Bearer ${secret}` } });
+    expect(me.json()).toMatchObject({ username: "fo.nouveau", role: "FO" });
+    await admin.getByRole("button", { name: "J'ai copié le jeton" }).click();
+    expect(await admin.getByTestId("token-secret").count()).toBe(0);
+
+    // The user changes their own password: a wrong current one is refused beside its field.
+    await user.getByRole("link", { name: "Changer mon mot de passe" }).click();
+    await user.getByRole("heading", { name: "Changer mon mot de passe" }).waitFor();
+    await user.getByLabel("Mot de passe actuel").fill("pas-le-bon");
+    await user.getByLabel("Nouveau mot de passe", { exact: true }).fill("nouveau-secret-2026");
+    await user.getByLabel("Confirmer le nouveau mot de passe").fill("nouveau-secret-2026");
+    await user.getByLabel("Confirmer le nouveau mot de passe").press("Enter");
+    await expect
+      .poll(() => user.locator(".field.has-error").textContent())
+      .toContain("Le mot de passe actuel est incorrect");
+    await user.getByLabel("Mot de passe actuel").fill(first);
+    await user.getByRole("button", { name: "Changer mon mot de passe" }).click();
+    await user.getByTestId("password-changed").waitFor();
+    await user.getByRole("button", { name: "Se déconnecter" }).click();
+    await user.getByLabel("Identifiant").waitFor();
+    await user.context().close();
+    const again = await loginAs(h, "fo.nouveau", "nouveau-secret-2026");
+    expect(await again.locator(".who .user").textContent()).toBe("fo.nouveau");
+    await again.context().close();
+
+    // The administrator resets it: the user's sessions are closed; the new one works.
+    await row.getByRole("button", { name: "Réinitialiser le mot de passe" }).click();
+    await admin.getByLabel("Nouveau mot de passe").fill("remis-par-admin");
+    await admin.getByRole("button", { name: "Enregistrer le mot de passe" }).click();
+    await admin.getByLabel("Nouveau mot de passe").waitFor({ state: "detached" });
+    const reset = await loginAs(h, "fo.nouveau", "remis-par-admin");
+    await reset.context().close();
+    await admin.context().close();
   });
 });

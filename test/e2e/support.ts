@@ -26,6 +26,7 @@ export const ACCOUNTS: Array<{ username: string; role: AccountRole; entity: stri
   { username: "bo.lyon", role: "BO", entity: "BO-LYON" },
   { username: "euros", role: "EUROS", entity: "EUROS" },
   { username: "pilotage", role: "SUPERVISOR", entity: "PILOTAGE" },
+  { username: "admin", role: "ADMIN", entity: "SIEGE" },
 ];
 
 /** The source document's reading history (SPEC §4): 89954 on 02/04/2024 is a slip for 899. */
@@ -151,7 +152,7 @@ export async function startHarness(world: GivenServicePoint[] = givenWorld()): P
 }
 
 /** A fresh browser context logged in through the login form, as a real advisor would. */
-export async function loginAs(h: Harness, username: string): Promise<Page> {
+export async function loginAs(h: Harness, username: string, password = PASSWORD): Promise<Page> {
   const ctx = await h.browser.newContext({
     viewport: { width: 1360, height: 900 },
     locale: "fr-FR",
@@ -163,7 +164,7 @@ export async function loginAs(h: Harness, username: string): Promise<Page> {
   page.setDefaultTimeout(60_000);
   await page.goto(`${h.url}/`);
   await page.getByLabel("Identifiant").fill(username);
-  await page.getByLabel("Mot de passe").fill(PASSWORD);
+  await page.getByLabel("Mot de passe").fill(password);
   await page.getByLabel("Mot de passe").press("Enter");
   await page.getByRole("button", { name: "Se déconnecter" }).waitFor();
   return page;
