@@ -4,26 +4,18 @@
  * rules stay in the pure functions they share with the one-case path.
  */
 import { sql, type Transaction } from "kysely";
-import type { MessageFacts } from "../communications/outbox.js";
 import { auditAll } from "../platform/audit.js";
 import type { Context } from "../platform/context.js";
 import type { DB } from "../platform/schema.js";
 import { plausibilityInput, replacedMeter } from "../readings/history.js";
 import { assessReading, type Plausibility, type PlausibilityInput } from "../readings/plausibility.js";
 import { loadMeterHistories, type NewReading } from "../readings/store.js";
-import { type NewSubscription, type Occupant, overlapRefusal } from "./store.js";
+import { type NewSubscription, type Occupant, overlapRefusal, type Place } from "./store.js";
 
 type Trx = Transaction<DB>;
 
 /** `column = any(ids)`: one bind parameter for a whole list of ids. */
 const anyOf = (ids: string[]) => sql<string>`any(${[...new Set(ids)]}::text[])`;
-
-/** A service point with its current meter, as letters and readings name them. */
-export interface Place {
-  id: string;
-  address: string;
-  meter: { id: number; serial: string } | null;
-}
 
 /** The service points with their current meter (store.ts's currentMeter), in one query. */
 export async function placesOf(trx: Trx, servicePointIds: string[]): Promise<Map<string, Place>> {
@@ -51,15 +43,6 @@ export async function placesOf(trx: Trx, servicePointIds: string[]): Promise<Map
     out.set(r.id, { id: r.id, address: r.address, meter });
   }
   return out;
-}
-
-/** Facts every letter and email about a case names (SPEC §5), from a place already loaded. */
-export function placeFacts(place: Place, caseId: string | null): MessageFacts {
-  return {
-    servicePoint: { id: place.id, address: place.address },
-    meterSerial: place.meter?.serial ?? null,
-    caseId,
-  };
 }
 
 /** The parties, by id, as letters and emails name them (outbox Recipient), in one query. */

@@ -34,14 +34,7 @@ import { parseIndexM3 } from "../readings/index-m3.js";
 import { indexAcrossRollover, type PlausibilityInput } from "../readings/plausibility.js";
 import { appendReading, indexAtDate, plausibilityInputOf } from "../readings/store.js";
 import type { CommandResult } from "../registry.js";
-import {
-  insertSubscriptions,
-  occupantsSince,
-  type Place,
-  partiesOf,
-  placeFacts,
-  placesOf,
-} from "./batch-store.js";
+import { insertSubscriptions, occupantsSince, partiesOf, placesOf } from "./batch-store.js";
 import { proofDeadline, proofDueDate } from "./deadline.js";
 import { checkGap, type GapCheck, showsIntermediateConsumption } from "./gap.js";
 import { prescribedStart } from "./prescription.js";
@@ -54,7 +47,9 @@ import {
   lockServicePoint,
   type MoveInStoredFacts,
   messageFacts,
+  type Place,
   partyById,
+  placeFacts,
   samePerson,
   unknownServicePoint,
 } from "./store.js";

@@ -53,6 +53,22 @@ export async function loadSubscriptionForUpdate(trx: Trx, id: string) {
   return trx.selectFrom("subscriptions").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
 }
 
+/** A service point with its current meter, as letters and readings name them. */
+export interface Place {
+  id: string;
+  address: string;
+  meter: { id: number; serial: string } | null;
+}
+
+/** Facts every letter and email about a case names (SPEC §5), from a place already loaded (batch-store's `placesOf`). */
+export function placeFacts(place: Place, caseId: string | null): MessageFacts {
+  return {
+    servicePoint: { id: place.id, address: place.address },
+    meterSerial: place.meter?.serial ?? null,
+    caseId,
+  };
+}
+
 /** Facts every letter and email about a case names (SPEC §5). */
 export async function messageFacts(trx: Trx, spId: string, caseId: string | null): Promise<MessageFacts> {
   const sp = await trx
@@ -61,7 +77,10 @@ export async function messageFacts(trx: Trx, spId: string, caseId: string | null
     .where("id", "=", spId)
     .executeTakeFirstOrThrow();
   const meter = await currentMeter(trx, spId);
-  return { servicePoint: { id: sp.id, address: sp.address }, meterSerial: meter?.serial ?? null, caseId };
+  return placeFacts(
+    { id: sp.id, address: sp.address, meter: meter && { id: Number(meter.id), serial: meter.serial } },
+    caseId,
+  );
 }
 
 export async function currentMeter(trx: Trx, servicePointId: string) {
