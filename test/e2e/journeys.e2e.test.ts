@@ -393,7 +393,9 @@ describe("console journeys", () => {
     await row.getByRole("button", { name: "Réinitialiser le mot de passe" }).click();
     await admin.getByLabel("Nouveau mot de passe").fill("remis-par-admin");
     await admin.getByRole("button", { name: "Enregistrer le mot de passe" }).click();
-    await admin.getByLabel("Nouveau mot de passe").waitFor({ state: "detached" });
+    await expect
+      .poll(() => admin.getByRole("status").filter({ hasText: "réinitialisé" }).textContent())
+      .toContain("ses sessions ouvertes sont fermées");
     const reset = await loginAs(h, "fo.nouveau", "remis-par-admin");
     await reset.context().close();
     await admin.context().close();

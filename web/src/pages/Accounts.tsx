@@ -9,7 +9,7 @@ import { frDate, label, ROLE_LABEL } from "../format.ts";
 import { ActionsHeader, InlineFormRow, type RowFormProps, useRowForm } from "../rows.tsx";
 import { useMe } from "../session.ts";
 import type { AccountRow } from "../types.ts";
-import { AsyncList, Badge, Field, fieldError, Section, TextField, useGet } from "../ui.tsx";
+import { AsyncList, Badge, Field, fieldError, focusOnMount, Section, TextField, useGet } from "../ui.tsx";
 import { assertPasswordLength, PASSWORD_HINT } from "./MyPassword.tsx";
 
 const accountPath = (username: string) => `/api/accounts/${encodeURIComponent(username)}`;
@@ -128,14 +128,26 @@ function AccountAction(props: RowFormProps<RowMode> & { a: AccountRow }) {
 
 function ResetPassword(props: RowFormProps<RowMode> & { a: AccountRow }) {
   const [password, setPassword] = useState("");
+  const [done, setDone] = useState(false);
   const { busy, error, submit } = useCommand();
   const onSubmit = submit(
     async () => {
       assertPasswordLength(password, "password");
       await api.post(`${accountPath(props.a.username)}/password`, { password });
     },
-    { onDone: props.onDone },
+    { onDone: () => setDone(true) },
   );
+  if (done) {
+    // Nothing the table shows has changed: closing is enough.
+    return (
+      <div className="banner ok" role="status">
+        Mot de passe de {props.a.username} réinitialisé : ses sessions ouvertes sont fermées.
+        <button type="button" className="link" onClick={props.onCancel}>
+          Fermer
+        </button>
+      </div>
+    );
+  }
   return (
     <form
       className="inline-form"
@@ -203,6 +215,7 @@ function NewToken(props: RowFormProps<RowMode> & { a: AccountRow }) {
                 className="mono secret"
                 readOnly
                 value={secret}
+                ref={focusOnMount}
                 onFocus={(e) => e.target.select()}
                 data-testid="token-secret"
               />
