@@ -1,6 +1,7 @@
 /**
- * A readings import in its own process, for the crash tests: imports FILE in small batches; the
- * parent kills it (SIGKILL) at a random moment. Prints the summary as JSON when it finishes.
+ * A readings import in its own process, for the crash tests: imports FILE in small batches, saying
+ * LOADED each time a batch added rows; the parent kills it (SIGKILL) at a random moment. Prints the
+ * summary as JSON when it finishes.
  * Usage (bundled by crash.ts): node import-child.mjs <db url> <file.csv> <batch rows>
  */
 import { createReadStream } from "node:fs";
@@ -11,6 +12,7 @@ import { importReadings } from "../../../src/readings/import.js";
 const [url, file, batch] = process.argv.slice(2) as [string, string, string];
 const db = await openDatabase({ url, poolSize: 2 });
 process.stdout.write("READY\n");
+let inserted = 0;
 const s = await importReadings(
   db,
   {
@@ -19,7 +21,15 @@ const s = await importReadings(
     config: makeConfig(),
   },
   createReadStream(file),
-  { rejectsPath: `${file}.${process.pid}.rej`, source: "crash.csv", batchRows: Number(batch) },
+  {
+    rejectsPath: `${file}.${process.pid}.rej`,
+    source: "crash.csv",
+    batchRows: Number(batch),
+    onProgress: (p) => {
+      if (p.inserted > inserted) process.stdout.write("LOADED\n");
+      inserted = p.inserted;
+    },
+  },
 );
 process.stdout.write(`DONE ${JSON.stringify(s)}\n`);
 await db.close();
