@@ -3,6 +3,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { asConflict, EcartError, ErrorCode, HTTP_STATUS } from "../platform/errors.js";
+import { absentAt, frenchReason } from "../platform/validate.js";
 
 export const errorBody = z.object({
   error: z.object({ code: z.string(), message: z.string(), field: z.string().nullish() }),
@@ -16,8 +17,11 @@ const CONTEXT_FR: Record<string, string> = {
   headers: "en-tête ",
 };
 
-/** Turns any thrown value into an EcartError: known ones kept, fastify's mapped, the rest INTERNAL. */
-export function toEcartError(err: unknown): EcartError {
+/**
+ * Turns any thrown value into an EcartError: known ones kept, fastify's mapped, the rest INTERNAL.
+ * `request`: where a validation error's field is looked up, to tell a missing field from a wrong one.
+ */
+export function toEcartError(err: unknown, request?: FastifyRequest): EcartError {
   if (err instanceof EcartError) return err;
   const conflict = asConflict(err);
   if (conflict) return conflict;
@@ -25,13 +29,31 @@ export function toEcartError(err: unknown): EcartError {
   if (hasZodFastifySchemaValidationErrors(fe)) {
     const first = fe.validation[0];
     const field = first?.instancePath.replace(/^\//, "").replaceAll("/", ".") || undefined;
+    const context = fe.validationContext ?? "body";
+    const data =
+      context === "querystring"
+        ? request?.query
+        : context === "params"
+          ? request?.params
+          : context === "headers"
+            ? request?.headers
+            : request?.body;
     const missing =
-      (first?.params as { input?: unknown } | undefined)?.input === undefined &&
-      first?.keyword === "invalid_type";
-    const where = CONTEXT_FR[fe.validationContext ?? "body"] ?? "";
+      first?.keyword === "invalid_type" &&
+      absentAt(
+        data,
+        first.instancePath.split("/").filter((k) => k !== ""),
+      );
+    const where = CONTEXT_FR[context] ?? "";
+    const reason = missing
+      ? null
+      : frenchReason(first?.keyword, first?.params as Record<string, unknown> | undefined, first?.message);
+    const why = reason ? ` : ${reason}` : "";
     return new EcartError(
       ErrorCode.INVALID_INPUT,
-      field ? `Champ ${where}« ${field} » ${missing ? "manquant" : "invalide"}.` : "Données invalides.",
+      field
+        ? `Champ ${where}« ${field} » ${missing ? "manquant" : "invalide"}${why}.`
+        : `Données invalides${why}.`,
       `invalid ${fe.validationContext ?? "input"}${field ? ` at ${field}` : ""}: ${first?.message ?? ""}`,
       field,
     );
@@ -79,7 +101,7 @@ export function toEcartError(err: unknown): EcartError {
 
 /** The Fastify error handler: one status per code (HTTP_STATUS), English in the log, no stack to the client. */
 export function replyError(err: unknown, request: FastifyRequest, reply: FastifyReply) {
-  const e = toEcartError(err);
+  const e = toEcartError(err, request);
   const status = HTTP_STATUS[e.code];
   if (status >= 500 || isResponseSerializationError(err)) {
     request.log.error({ err, code: e.code }, e.message);

@@ -29,6 +29,64 @@ export function nulCharPath(v: unknown, path: string[] = [], depth = 0): string[
   return null;
 }
 
+const TYPE_FR: Record<string, string> = {
+  string: "texte attendu",
+  number: "nombre attendu",
+  int: "nombre entier attendu",
+  boolean: "vrai ou faux attendu",
+  object: "objet attendu",
+  array: "liste attendue",
+  date: "date attendue",
+};
+
+const fr = (x: unknown) => Number(x).toLocaleString("fr-FR");
+
+/**
+ * Why a value was refused, in French, for people (zod's own message, in English, goes to the log), from a
+ * zod issue's code and fields; null when there is nothing more to say than « invalide ». A `custom` issue
+ * carries its own message, written in French by the schema (`isoDate`).
+ */
+export function frenchReason(
+  code: string | undefined,
+  p: Record<string, unknown> = {},
+  message?: string,
+): string | null {
+  const many = p.origin === "array" || p.origin === "set";
+  switch (code) {
+    case "too_small":
+      if (p.origin === "string")
+        return Number(p.minimum) <= 1 ? "ne doit pas être vide" : `au moins ${fr(p.minimum)} caractères`;
+      if (many) return `au moins ${fr(p.minimum)} élément${Number(p.minimum) > 1 ? "s" : ""}`;
+      return `${p.inclusive === false ? "strictement supérieur à" : "au moins"} ${fr(p.minimum)}`;
+    case "too_big":
+      if (p.origin === "string") return `au plus ${fr(p.maximum)} caractères`;
+      if (many) return `au plus ${fr(p.maximum)} élément${Number(p.maximum) > 1 ? "s" : ""}`;
+      return `${p.inclusive === false ? "strictement inférieur à" : "au plus"} ${fr(p.maximum)}`;
+    case "invalid_value":
+      return Array.isArray(p.values) ? `valeurs possibles : ${p.values.map(String).join(", ")}` : null;
+    case "invalid_format":
+      return p.format === "email" ? "adresse e-mail invalide" : "format invalide";
+    case "invalid_type":
+      return TYPE_FR[String(p.expected)] ?? null;
+    case "unrecognized_keys":
+      return Array.isArray(p.keys) ? `champs inconnus : ${p.keys.map(String).join(", ")}` : "champs inconnus";
+    case "custom":
+      return message ?? null;
+    default:
+      return null;
+  }
+}
+
+/** Whether the value at `path` of `data` is absent (a field missing, rather than of the wrong type). */
+export function absentAt(data: unknown, path: ReadonlyArray<PropertyKey>): boolean {
+  let v: unknown = data;
+  for (const k of path) {
+    if (v === null || typeof v !== "object") return true;
+    v = (v as Record<PropertyKey, unknown>)[k];
+  }
+  return v === undefined;
+}
+
 /** Parses input or throws INVALID_INPUT naming the first field at fault. */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
   const nul = nulCharPath(input);
@@ -45,12 +103,15 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.in
   if (r.success) return r.data;
   const issue = r.error.issues[0];
   const field = issue?.path.join(".") || undefined;
-  const what = issue?.code === "invalid_type" && issue.input === undefined ? "manquant" : "invalide";
+  const missing = issue?.code === "invalid_type" && absentAt(input, issue.path);
+  const reason = missing
+    ? null
+    : frenchReason(issue?.code, issue as unknown as Record<string, unknown>, issue?.message);
   throw new EcartError(
     ErrorCode.INVALID_INPUT,
     field
-      ? `Champ « ${field} » ${what}${issue?.message ? ` : ${issue.message}` : ""}.`
-      : "Données invalides.",
+      ? `Champ « ${field} » ${missing ? "manquant" : "invalide"}${reason ? ` : ${reason}` : ""}.`
+      : `Données invalides${reason ? ` : ${reason}` : ""}.`,
     `invalid input${field ? ` at ${field}` : ""}: ${issue?.message ?? "unknown"}`,
     field,
   );

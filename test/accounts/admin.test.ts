@@ -97,7 +97,16 @@ describe.each(ENGINES)("account administration (%s)", (engine) => {
     const session = cookieOf(await login(FIRST));
     const short = await admin("/api/accounts/fo.paul/password", { password: "court" });
     expect(short.statusCode).toBe(400);
-    expect(short.json().error).toMatchObject({ code: "INVALID_INPUT", field: "password" });
+    expect(short.json().error).toEqual({
+      code: "INVALID_INPUT",
+      field: "password",
+      message: "Champ « password » invalide : au moins 8 caractères.",
+    });
+    // A wrong type is not a missing field.
+    const wrongType = await admin("/api/accounts/fo.paul/password", { password: 12345678 });
+    expect(wrongType.json().error.message).toBe("Champ « password » invalide : texte attendu.");
+    const missing = await admin("/api/accounts/fo.paul/password", {});
+    expect(missing.json().error.message).toBe("Champ « password » manquant.");
     const reset = await admin("/api/accounts/fo.paul/password", { password: "remis-par-admin" });
     expect(reset.statusCode, reset.body).toBe(204);
     expect((await me(session)).statusCode).toBe(401);
