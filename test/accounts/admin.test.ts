@@ -46,6 +46,44 @@ describe.each(ENGINES)("account administration (%s)", (engine) => {
   const audited = (action: string) =>
     t.tdb.db.kysely.selectFrom("audit_log").selectAll().where("action", "=", action).execute();
 
+  it("audits an account's creation and an API token's (its label, never the secret)", async () => {
+    const created = await admin("/api/accounts", {
+      username: "bo.lea",
+      password: "mot-de-passe-de-lea",
+      role: "BO",
+      entity: "BO-LYON",
+    });
+    expect(created.statusCode, created.body).toBe(200);
+    const issued = await admin("/api/accounts/bo.lea/tokens", { label: "import nocturne" });
+    expect(issued.statusCode, issued.body).toBe(200);
+    const secret = issued.json().token as string;
+    expect(await audited("account.created")).toEqual([
+      expect.objectContaining({
+        actor: "admin.test",
+        role: "ADMIN",
+        object_type: "account",
+        object_id: "bo.lea",
+        details: { role: "BO", entity: "BO-LYON" },
+      }),
+    ]);
+    const [tokenRow] = await audited("account.token_created");
+    expect(tokenRow).toMatchObject({
+      actor: "admin.test",
+      object_id: "bo.lea",
+      details: { label: "import nocturne" },
+    });
+    expect(JSON.stringify(tokenRow)).not.toContain(secret);
+    // A refused creation leaves no entry.
+    const again = await admin("/api/accounts", {
+      username: "bo.lea",
+      password: "mot-de-passe-de-lea",
+      role: "BO",
+      entity: "BO-LYON",
+    });
+    expect(again.statusCode).toBe(409);
+    expect(await audited("account.created")).toHaveLength(1);
+  });
+
   it("disables an account: no login, its session and token refused at once (the move-in check too); enables it", async () => {
     const session = cookieOf(await login(FIRST));
     expect((await me(session)).statusCode).toBe(200);

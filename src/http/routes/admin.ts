@@ -1,8 +1,15 @@
-/** Account management (ADMIN): list and create accounts, issue API tokens. */
+/** Account management (ADMIN): list and create accounts, issue API tokens. Creations are audited. */
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { accountByName, createAccount, createApiToken, listAccounts } from "../../accounts/store.js";
+import {
+  type Account,
+  accountByName,
+  auditAccountEvent,
+  createAccount,
+  createApiToken,
+  listAccounts,
+} from "../../accounts/store.js";
 import { EcartError, ErrorCode } from "../../platform/errors.js";
 import type { AppDeps } from "../app.js";
 import { accountOut, errors, roleEnum } from "../schemas.js";
@@ -53,8 +60,16 @@ export async function adminRoutes(app: FastifyInstance, deps: AppDeps) {
       },
     },
     async (req) => {
-      const a = await createAccount(deps.db.kysely, req.body, deps.clock());
-      req.log.info({ account: a.id, by: req.account?.id }, "account created");
+      const by = req.account as Account;
+      const a = await deps.db.kysely.transaction().execute(async (trx) => {
+        const created = await createAccount(trx, req.body, deps.clock());
+        await auditAccountEvent(trx, by, "account.created", created.username, deps.clock(), {
+          role: created.role,
+          entity: created.entity,
+        });
+        return created;
+      });
+      req.log.info({ account: a.id, by: by.id }, "account created");
       return { username: a.username, role: a.role, entity: a.entity };
     },
   );
@@ -79,10 +94,22 @@ export async function adminRoutes(app: FastifyInstance, deps: AppDeps) {
           "unknown account",
           "username",
         );
-      return {
-        token: await createApiToken(deps.db.kysely, a.id, req.body.label, deps.clock()),
-        label: req.body.label,
-      };
+      const token = await deps.db.kysely.transaction().execute(async (trx) => {
+        const secret = await createApiToken(trx, a.id, req.body.label, deps.clock());
+        // The label only: the secret is shown once, to the caller, and kept nowhere but as its digest.
+        await auditAccountEvent(
+          trx,
+          req.account as Account,
+          "account.token_created",
+          a.username,
+          deps.clock(),
+          {
+            label: req.body.label,
+          },
+        );
+        return secret;
+      });
+      return { token, label: req.body.label };
     },
   );
 }
