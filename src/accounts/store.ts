@@ -187,6 +187,51 @@ export async function createApiToken(
   return token;
 }
 
+/** An account's API tokens, newest first: never the secret nor its digest. */
+export async function listApiTokens(db: Kysely<DB>, accountId: number) {
+  return db
+    .selectFrom("api_tokens")
+    .select(["id", "label", "created_at", "revoked_at"])
+    .where("account_id", "=", accountId)
+    .orderBy("created_at", "desc")
+    .orderBy("id", "desc")
+    .execute();
+}
+
+/**
+ * Revokes one of an account's API tokens: refused at once by every lookup (they read `revoked_at`).
+ * Idempotent: a token already revoked keeps its date, and `revoked` says whether this call revoked it
+ * (only then is it audited). A token of another account is unknown here.
+ */
+export async function revokeApiToken(db: Kysely<DB>, accountId: number, tokenId: number, now: Date) {
+  const cols = ["id", "label", "revoked_at"] as const;
+  const row = await db
+    .updateTable("api_tokens")
+    .set({ revoked_at: now })
+    .where("id", "=", tokenId)
+    .where("account_id", "=", accountId)
+    .where("revoked_at", "is", null)
+    .returning(cols)
+    .executeTakeFirst();
+  if (row) return { ...row, revoked: true };
+  // Already revoked (perhaps by a concurrent call, whose update this one waited for), or not this account's.
+  const before = await db
+    .selectFrom("api_tokens")
+    .select(cols)
+    .where("id", "=", tokenId)
+    .where("account_id", "=", accountId)
+    .executeTakeFirst();
+  if (!before) {
+    throw new EcartError(
+      ErrorCode.UNKNOWN_REFERENCE,
+      `Jeton inconnu pour ce compte : ${tokenId}.`,
+      "unknown token for this account",
+      "id",
+    );
+  }
+  return { ...before, revoked: false };
+}
+
 /** The account behind a bearer token, unless revoked: one lookup by digest (unique index), prepared. */
 export async function accountForToken(db: Database, token: string): Promise<Account | undefined> {
   const [row] = await executePrepared(db, "account_for_token", tokenAccountQuery(db.kysely, token).compile());
@@ -210,6 +255,16 @@ export async function accountByName(db: Kysely<DB>, username: string): Promise<A
     .select(["id", "username", "role", "entity"])
     .where("username", "=", username.trim().toLowerCase())
     .executeTakeFirst();
+}
+
+const unknownAccount = (username: string) =>
+  new EcartError(ErrorCode.UNKNOWN_REFERENCE, `Compte inconnu : ${username}.`, "unknown account", "username");
+
+/** The account by name, or 404 UNKNOWN_REFERENCE (`username`). */
+export async function requireAccount(db: Kysely<DB>, username: string): Promise<Account> {
+  const a = await accountByName(db, username);
+  if (!a) throw unknownAccount(username);
+  return a;
 }
 
 /** What the audit log keeps of a login, a refused login or a logout (R15): who, when, from where, outcome. */
@@ -271,9 +326,6 @@ export async function auditAccountEvent(
     })
     .execute();
 }
-
-const unknownAccount = (username: string) =>
-  new EcartError(ErrorCode.UNKNOWN_REFERENCE, `Compte inconnu : ${username}.`, "unknown account", "username");
 
 /**
  * Disables or enables an account. A disabled account cannot log in and its sessions and tokens are refused at

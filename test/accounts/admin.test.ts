@@ -1,4 +1,7 @@
-/** ADMIN over the API: disable and enable an account (refused at once everywhere), reset a password; own change. */
+/**
+ * ADMIN over the API: disable and enable an account (refused at once everywhere), reset a password; own change;
+ * list and revoke an account's API tokens.
+ */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAccount, createApiToken } from "../../src/accounts/store.js";
 import { CSRF_HEADER, CSRF_VALUE, SESSION_COOKIE } from "../../src/http/auth.js";
@@ -186,10 +189,98 @@ describe.each(ENGINES)("account administration (%s)", (engine) => {
     ]);
   });
 
+  it("lists an account's tokens newest first, never the secret nor its digest; revokes one (refused at once, the move-in check too), idempotently, audited once", async () => {
+    const digests = await t.tdb.db.kysely.selectFrom("api_tokens").select("token_hash").execute();
+    const newer = await admin("/api/accounts/fo.paul/tokens", { label: "télérelève" });
+    expect(newer.statusCode, newer.body).toBe(200);
+    const listed = await t.as("ADMIN", { url: "/api/accounts/fo.paul/tokens" });
+    expect(listed.statusCode, listed.body).toBe(200);
+    const items = listed.json().items as Array<{ id: number; label: string; revokedAt: string | null }>;
+    expect(items.map((i) => i.label)).toEqual(["télérelève", "tests"]);
+    expect(items[1]).toEqual({
+      id: expect.any(Number),
+      label: "tests",
+      createdAt: NOW.toISOString(),
+      revokedAt: null,
+    });
+    for (const secret of [token, newer.json().token as string, ...digests.map((d) => d.token_hash)])
+      expect(listed.body).not.toContain(secret);
+    const id = (items[1] as { id: number }).id;
+
+    expect((await byToken("/api/search?q=rue")).statusCode).toBe(200);
+    const revoked = await admin(`/api/accounts/fo.paul/tokens/${id}/revoke`);
+    expect(revoked.statusCode, revoked.body).toBe(200);
+    expect(revoked.json()).toEqual({ id, label: "tests", revokedAt: expect.any(String) });
+    expect((await byToken("/api/search?q=rue")).statusCode).toBe(401);
+    const check = await byToken("/api/move-ins/check", moveInRequest("PDS-A1"));
+    expect(check.statusCode).toBe(401);
+    expect(check.json().error.code).toBe("UNAUTHENTICATED");
+    // The other token of the account still works: only the one revoked is refused.
+    const other = await t.app.inject({
+      url: "/api/search?q=rue",
+      headers: { authorization: `Bearer ${newer.json().token}` },
+    });
+    expect(other.statusCode).toBe(200);
+
+    // Again: the same date, no second audit entry.
+    const again = await admin(`/api/accounts/fo.paul/tokens/${id}/revoke`);
+    expect(again.statusCode, again.body).toBe(200);
+    expect(again.json()).toEqual(revoked.json());
+    const after = (await t.as("ADMIN", { url: "/api/accounts/fo.paul/tokens" })).json().items;
+    expect(after.find((i: { id: number }) => i.id === id)).toMatchObject({
+      revokedAt: revoked.json().revokedAt,
+    });
+    const rows = await audited("account.token_revoked");
+    expect(rows).toEqual([
+      expect.objectContaining({
+        actor: "admin.test",
+        role: "ADMIN",
+        object_type: "account",
+        object_id: "fo.paul",
+        details: { tokenId: id, label: "tests" },
+      }),
+    ]);
+    expect(JSON.stringify(rows)).not.toContain(token);
+  });
+
+  it("refuses another account's token (404), an unknown account (404) and a caller who is not ADMIN (403)", async () => {
+    const lea = (await t.as("ADMIN", { url: "/api/accounts/bo.lea/tokens" })).json().items;
+    const leaId = lea[0].id as number;
+    const cross = await admin(`/api/accounts/fo.paul/tokens/${leaId}/revoke`);
+    expect(cross.statusCode).toBe(404);
+    expect(cross.json().error).toMatchObject({ code: "UNKNOWN_REFERENCE", field: "id" });
+    const stillLive = (await t.as("ADMIN", { url: "/api/accounts/bo.lea/tokens" })).json().items;
+    expect(stillLive[0].revokedAt).toBeNull();
+    const unknown = await t.as("ADMIN", { url: "/api/accounts/personne/tokens" });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json().error).toMatchObject({ code: "UNKNOWN_REFERENCE", field: "username" });
+    expect((await admin(`/api/accounts/personne/tokens/${leaId}/revoke`)).statusCode).toBe(404);
+    expect((await admin("/api/accounts/bo.lea/tokens/999999/revoke")).statusCode).toBe(404);
+    expect((await admin("/api/accounts/bo.lea/tokens/abc/revoke")).statusCode).toBe(400);
+    expect((await t.as("FO", { url: "/api/accounts/bo.lea/tokens" })).statusCode).toBe(403);
+    // The access check comes first: an FO learns nothing from a malformed id either.
+    expect(
+      (await t.as("FO", { method: "POST", url: "/api/accounts/bo.lea/tokens/abc/revoke" })).statusCode,
+    ).toBe(403);
+    const fo = await t.as("FO", { method: "POST", url: `/api/accounts/bo.lea/tokens/${leaId}/revoke` });
+    expect(fo.statusCode).toBe(403);
+    expect(await audited("account.token_revoked")).toHaveLength(1);
+  });
+
   it("documents the routes in the OpenAPI", async () => {
     const doc = (await t.app.inject({ url: "/docs/json" })).json();
     for (const p of ["/api/accounts/{username}/disable", "/api/accounts/{username}/enable"])
       expect(doc.paths[p]?.post, p).toBeDefined();
+    expect(doc.paths["/api/accounts/{username}/tokens"]?.get).toBeDefined();
+    expect(doc.paths["/api/accounts/{username}/tokens/{id}/revoke"]?.post).toBeDefined();
+    const tokens =
+      doc.paths["/api/accounts/{username}/tokens"].get.responses["200"].content["application/json"];
+    expect(Object.keys(tokens.schema.properties.items.items.properties).sort()).toEqual([
+      "createdAt",
+      "id",
+      "label",
+      "revokedAt",
+    ]);
     const reset =
       doc.paths["/api/accounts/{username}/password"].post.requestBody.content["application/json"].schema;
     expect(reset.properties.password).toMatchObject({ minLength: 8 });

@@ -1,19 +1,34 @@
-/** Account management (ADMIN): list and create accounts, issue API tokens. Creations are audited. */
+/**
+ * Account management (ADMIN): list and create accounts; issue, list and revoke API tokens. Creations and
+ * revocations are audited in the transaction that writes them.
+ */
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import {
   type Account,
-  accountByName,
   auditAccountEvent,
   createAccount,
   createApiToken,
   listAccounts,
+  listApiTokens,
+  requireAccount,
+  revokeApiToken,
 } from "../../accounts/store.js";
-import { EcartError, ErrorCode } from "../../platform/errors.js";
 import type { AppDeps } from "../app.js";
 import { accountOut, errors, roleEnum } from "../schemas.js";
 import { iso } from "../views/common.js";
+
+const usernameParam = z.object({ username: z.string().min(1).max(64) });
+const tokenParam = usernameParam.extend({
+  id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+});
+const tokenOut = z.object({
+  id: z.number(),
+  label: z.string(),
+  createdAt: z.string(),
+  revokedAt: z.string().nullable(),
+});
 
 export async function adminRoutes(app: FastifyInstance, deps: AppDeps) {
   const api = app.withTypeProvider<ZodTypeProvider>();
@@ -80,20 +95,13 @@ export async function adminRoutes(app: FastifyInstance, deps: AppDeps) {
       config,
       schema: {
         tags: ["accounts"],
-        params: z.object({ username: z.string().min(1).max(64) }),
+        params: usernameParam,
         body: z.object({ label: z.string().trim().min(1).max(100) }),
         response: { 200: z.object({ token: z.string(), label: z.string() }), ...errors },
       },
     },
     async (req) => {
-      const a = await accountByName(deps.db.kysely, req.params.username);
-      if (!a)
-        throw new EcartError(
-          ErrorCode.UNKNOWN_REFERENCE,
-          `Compte inconnu : ${req.params.username}.`,
-          "unknown account",
-          "username",
-        );
+      const a = await requireAccount(deps.db.kysely, req.params.username);
       const token = await deps.db.kysely.transaction().execute(async (trx) => {
         const secret = await createApiToken(trx, a.id, req.body.label, deps.clock());
         // The label only: the secret is shown once, to the caller, and kept nowhere but as its digest.
@@ -110,6 +118,64 @@ export async function adminRoutes(app: FastifyInstance, deps: AppDeps) {
         return secret;
       });
       return { token, label: req.body.label };
+    },
+  );
+
+  api.get(
+    "/accounts/:username/tokens",
+    {
+      config,
+      schema: {
+        tags: ["accounts"],
+        description:
+          "An account's API tokens, newest first: label and dates, never the secret nor its digest.",
+        params: usernameParam,
+        response: { 200: z.object({ items: z.array(tokenOut) }), ...errors },
+      },
+    },
+    async (req) => {
+      const a = await requireAccount(deps.db.kysely, req.params.username);
+      return {
+        items: (await listApiTokens(deps.db.kysely, a.id)).map((t) => ({
+          id: Number(t.id),
+          label: t.label,
+          createdAt: iso(t.created_at) as string,
+          revokedAt: iso(t.revoked_at),
+        })),
+      };
+    },
+  );
+
+  api.post(
+    "/accounts/:username/tokens/:id/revoke",
+    {
+      config,
+      schema: {
+        tags: ["accounts"],
+        description:
+          "Revokes an API token: refused at once. Idempotent: a token already revoked answers its first revocation date.",
+        params: tokenParam,
+        response: {
+          200: z.object({ id: z.number(), label: z.string(), revokedAt: z.string() }),
+          ...errors,
+        },
+      },
+    },
+    async (req) => {
+      const by = req.account as Account;
+      const t = await deps.db.kysely.transaction().execute(async (trx) => {
+        const a = await requireAccount(trx, req.params.username);
+        const revoked = await revokeApiToken(trx, a.id, req.params.id, deps.clock());
+        if (revoked.revoked) {
+          await auditAccountEvent(trx, by, "account.token_revoked", a.username, deps.clock(), {
+            tokenId: Number(revoked.id),
+            label: revoked.label,
+          });
+        }
+        return revoked;
+      });
+      if (t.revoked) req.log.info({ token: Number(t.id), by: by.id }, "api token revoked");
+      return { id: Number(t.id), label: t.label, revokedAt: iso(t.revoked_at) as string };
     },
   );
 }
