@@ -307,7 +307,7 @@ describe("console journeys", () => {
     await page.context().close();
   });
 
-  it("ADMIN creates an FO account, disables it (its login refused in French) and enables it; the user changes their own password", async () => {
+  it("ADMIN creates an FO account, disables it after confirming (its login refused in French) and enables it, revokes its API token (its bearer refused at once); the user changes their own password", async () => {
     const first = "bienvenue-2026";
     const admin = await loginAs(h, "admin");
     await admin.getByRole("link", { name: "Comptes" }).click();
@@ -336,8 +336,13 @@ describe("console journeys", () => {
     const user = await loginAs(h, "fo.nouveau", first);
     expect(await user.getByRole("link", { name: "Comptes" }).count()).toBe(0);
 
-    // Disabled: the open session is closed and the next login refused, in French.
+    // Disabled, after an inline confirmation: the open session is closed and the next login refused, in French.
     await row.getByRole("button", { name: "Désactiver" }).click();
+    const confirmDisable = admin.getByTestId("confirm");
+    expect(flat(await confirmDisable.textContent())).toContain(
+      "Désactiver le compte fo.nouveau ? Ses sessions seront fermées et ses jetons refusés.",
+    );
+    await confirmDisable.getByRole("button", { name: "Désactiver" }).click();
     await expect.poll(async () => flat(await row.textContent())).toContain("désactivé");
     await user.reload();
     await user.getByLabel("Identifiant").fill("fo.nouveau");
@@ -368,6 +373,25 @@ describe("console journeys", () => {
     expect(me.json()).toMatchObject({ username: "fo.nouveau", role: "FO" });
     await admin.getByRole("button", { name: "J'ai copié le jeton" }).click();
     expect(await admin.getByTestId("token-secret").count()).toBe(0);
+
+    // A leaked token is revoked alone, after an inline confirmation: its bearer is refused at once.
+    await row.getByRole("button", { name: "Voir les jetons" }).click();
+    const tokens = admin.getByTestId("tokens");
+    const tokenLine = tokens.locator('tr[data-token="télérelève"]');
+    await tokenLine.waitFor();
+    expect(flat(await tokens.textContent())).not.toContain(secret);
+    await tokenLine.getByRole("button", { name: "Révoquer" }).click();
+    const confirmRevoke = tokens.getByTestId("confirm");
+    expect(flat(await confirmRevoke.textContent())).toContain(
+      "Révoquer le jeton « télérelève » ? Les programmes qui l'utilisent seront refusés immédiatement.",
+    );
+    await confirmRevoke.getByRole("button", { name: "Révoquer" }).click();
+    await expect.poll(async () => flat(await tokenLine.textContent())).toContain("révoqué le");
+    expect(await tokenLine.getByRole("button", { name: "Révoquer" }).count()).toBe(0);
+    const refused = await h.app.inject({ url: "/api/me", headers: { authorization: `Bearer ${secret}` } });
+    expect(refused.statusCode).toBe(401);
+    await tokens.getByRole("button", { name: "Fermer" }).click();
+    expect(await admin.getByTestId("tokens").count()).toBe(0);
 
     // The user changes their own password: a wrong current one is refused beside its field.
     await user.getByRole("link", { name: "Changer mon mot de passe" }).click();

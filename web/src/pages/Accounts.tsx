@@ -1,9 +1,10 @@
 /**
  * « Comptes » (ADMIN; the server checks again): the accounts with their role, entity and state; create one;
- * per account disable / enable (never one's own), reset its password, issue an API token shown once.
+ * per account disable (after an inline confirmation) / enable (never one's own), reset its password, issue an
+ * API token shown once, list its tokens (loaded when opened) and revoke one (after an inline confirmation).
  */
 import { type ReactNode, useState } from "react";
-import { api } from "../api.ts";
+import { type ApiError, api } from "../api.ts";
 import { FormError, SaveOrCancel, useCommand } from "../command.tsx";
 import { frDate, label, ROLE_LABEL } from "../format.ts";
 import { ActionsHeader, InlineFormRow, type RowFormProps, useRowForm } from "../rows.tsx";
@@ -34,7 +35,15 @@ export function AccountsPage() {
   );
 }
 
-type RowMode = "password" | "token";
+type RowMode = "password" | "token" | "tokens" | "disable";
+
+/** An API token as the server lists it: never its secret nor its digest. */
+interface TokenRow {
+  id: number;
+  label: string;
+  createdAt: string;
+  revokedAt: string | null;
+}
 
 function AccountTable({ accounts, onChanged }: { accounts: AccountRow[]; onChanged: () => void }) {
   const rows = useRowForm<RowMode>(onChanged);
@@ -80,10 +89,8 @@ function AccountLine(props: {
   const me = useMe();
   const self = a.username === me.username;
   const { busy, error, run } = useCommand();
-  const setActive = (active: boolean) =>
-    run(() => api.post(`${accountPath(a.username)}/${active ? "enable" : "disable"}`), {
-      onDone: props.onChanged,
-    });
+  // Disabling asks first (its own inline form); enabling again is harmless and done at once.
+  const enable = () => run(() => api.post(`${accountPath(a.username)}/enable`), { onDone: props.onChanged });
   return (
     <>
       <tr className={a.active ? "" : "inactive"} data-account={a.username}>
@@ -99,11 +106,11 @@ function AccountLine(props: {
           <div className="row-actions">
             {!self &&
               (a.active ? (
-                <button type="button" className="small" disabled={busy} onClick={() => setActive(false)}>
+                <button type="button" className="small" onClick={() => props.onToggle("disable")}>
                   Désactiver
                 </button>
               ) : (
-                <button type="button" className="small" disabled={busy} onClick={() => setActive(true)}>
+                <button type="button" className="small" disabled={busy} onClick={enable}>
                   Réactiver
                 </button>
               ))}
@@ -112,6 +119,9 @@ function AccountLine(props: {
             </button>
             <button type="button" className="small ghost" onClick={() => props.onToggle("token")}>
               Jeton d'API
+            </button>
+            <button type="button" className="small ghost" onClick={() => props.onToggle("tokens")}>
+              Voir les jetons
             </button>
           </div>
           <FormError error={error} />
@@ -123,7 +133,150 @@ function AccountLine(props: {
 }
 
 function AccountAction(props: RowFormProps<RowMode> & { a: AccountRow }) {
-  return props.mode === "password" ? <ResetPassword {...props} /> : <NewToken {...props} />;
+  switch (props.mode) {
+    case "password":
+      return <ResetPassword {...props} />;
+    case "token":
+      return <NewToken {...props} />;
+    case "tokens":
+      return <Tokens {...props} />;
+    case "disable":
+      return <ConfirmDisable {...props} />;
+  }
+}
+
+/**
+ * An irreversible or disruptive action asked once more, in place: the question, the action's own button and
+ * « Annuler »; the server's refusal shown below.
+ */
+function InlineConfirm(props: {
+  question: ReactNode;
+  confirm: string;
+  busy: boolean;
+  error: ApiError | undefined;
+  onConfirm: () => void;
+  onCancel: () => void;
+}) {
+  return (
+    <div className="inline-form" data-testid="confirm">
+      <div className="form-buttons">
+        <span>{props.question}</span>
+        <button
+          type="button"
+          className="primary"
+          disabled={props.busy}
+          onClick={props.onConfirm}
+          ref={focusOnMount}
+        >
+          {props.confirm}
+        </button>
+        <button type="button" className="ghost" onClick={props.onCancel}>
+          Annuler
+        </button>
+      </div>
+      <FormError error={props.error} />
+    </div>
+  );
+}
+
+function ConfirmDisable(props: RowFormProps<RowMode> & { a: AccountRow }) {
+  const { busy, error, run } = useCommand();
+  return (
+    <InlineConfirm
+      question={`Désactiver le compte ${props.a.username} ? Ses sessions seront fermées et ses jetons refusés.`}
+      confirm="Désactiver"
+      busy={busy}
+      error={error}
+      onConfirm={() =>
+        run(() => api.post(`${accountPath(props.a.username)}/disable`), { onDone: props.onDone })
+      }
+      onCancel={props.onCancel}
+    />
+  );
+}
+
+/** The account's API tokens, loaded when opened (never on page load): when each was created, revoked or not. */
+function Tokens(props: RowFormProps<RowMode> & { a: AccountRow }) {
+  const state = useGet<{ items: TokenRow[] }>(`${accountPath(props.a.username)}/tokens`);
+  return (
+    <div className="inline-form" data-testid="tokens">
+      <AsyncList
+        state={state}
+        what="Chargement des jetons"
+        empty={`Aucun jeton d'API pour ${props.a.username}.`}
+      >
+        {(page) => (
+          <table className="grid tokens" aria-label={`Jetons d'API de ${props.a.username}`}>
+            <thead>
+              <tr>
+                <th>Libellé</th>
+                <th>Créé le</th>
+                <th>État</th>
+              </tr>
+            </thead>
+            <tbody>
+              {page.items.map((t) => (
+                <TokenLine key={t.id} a={props.a} t={t} onRevoked={state.reload} />
+              ))}
+            </tbody>
+          </table>
+        )}
+      </AsyncList>
+      <button type="button" className="link" onClick={props.onCancel}>
+        Fermer
+      </button>
+    </div>
+  );
+}
+
+function TokenLine(props: { a: AccountRow; t: TokenRow; onRevoked: () => void }) {
+  const { t } = props;
+  const [confirming, setConfirming] = useState(false);
+  const { busy, error, run } = useCommand();
+  const revoke = () =>
+    run(() => api.post(`${accountPath(props.a.username)}/tokens/${t.id}/revoke`), {
+      onDone: () => {
+        setConfirming(false);
+        props.onRevoked();
+      },
+    });
+  return (
+    <>
+      <tr className={t.revokedAt ? "inactive" : ""} data-token={t.label}>
+        <td>{t.label}</td>
+        <td>{frDate(t.createdAt)}</td>
+        <td>
+          {t.revokedAt ? (
+            <Badge tone="bad">révoqué le {frDate(t.revokedAt)}</Badge>
+          ) : (
+            <div className="row-actions">
+              <Badge tone="ok">valide</Badge>
+              <button
+                type="button"
+                className="small"
+                disabled={confirming}
+                onClick={() => setConfirming(true)}
+              >
+                Révoquer
+              </button>
+            </div>
+          )}
+        </td>
+      </tr>
+      <InlineFormRow colSpan={3}>
+        {confirming && !t.revokedAt && (
+          <InlineConfirm
+            question={`Révoquer le jeton « ${t.label} » ? Les programmes qui l'utilisent seront refusés immédiatement.`}
+            confirm="Révoquer"
+            busy={busy}
+            error={error}
+            onConfirm={revoke}
+            onCancel={() => setConfirming(false)}
+          />
+        )}
+      </InlineFormRow>
+    </>
+  );
 }
 
 function ResetPassword(props: RowFormProps<RowMode> & { a: AccountRow }) {
