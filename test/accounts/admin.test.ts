@@ -267,6 +267,15 @@ describe.each(ENGINES)("account administration (%s)", (engine) => {
     expect(await audited("account.token_revoked")).toHaveLength(1);
   });
 
+  it("two administrators revoking one token at the same time: one revocation, one date, one audit entry", async () => {
+    const [live] = (await t.as("ADMIN", { url: "/api/accounts/bo.lea/tokens" })).json().items;
+    const both = await Promise.all([1, 2].map(() => admin(`/api/accounts/bo.lea/tokens/${live.id}/revoke`)));
+    expect(both.map((r) => r.statusCode)).toEqual([200, 200]);
+    expect(both[0]?.json()).toEqual(both[1]?.json());
+    const rows = await audited("account.token_revoked");
+    expect(rows.filter((r) => r.object_id === "bo.lea")).toHaveLength(1);
+  });
+
   it("documents the routes in the OpenAPI", async () => {
     const doc = (await t.app.inject({ url: "/docs/json" })).json();
     for (const p of ["/api/accounts/{username}/disable", "/api/accounts/{username}/enable"])
