@@ -1,14 +1,41 @@
-/** `ecart user …`: create accounts (the first admin on a fresh install), list them, issue API tokens. */
+/**
+ * `ecart user …`: create accounts (the first admin on a fresh install), list them, issue, list and revoke
+ * API tokens. What it changes is audited like the same change over the API, by `cli:<system user>`.
+ */
+import { userInfo } from "node:os";
 import { createInterface } from "node:readline";
 import type { Database } from "../platform/db.js";
 import { EcartError } from "../platform/errors.js";
 import type { AccountRole } from "../platform/schema.js";
-import { ACCOUNT_ROLES, accountByName, createAccount, createApiToken, listAccounts } from "./store.js";
+import {
+  ACCOUNT_ROLES,
+  type Account,
+  auditAccountEvent,
+  createAccount,
+  createApiToken,
+  listAccounts,
+  listApiTokens,
+  requireAccount,
+  revokeApiToken,
+} from "./store.js";
 
 export const USER_USAGE = `usage: ecart user add USERNAME --role FO|BO|EUROS|SUPERVISOR|ADMIN --entity ENTITY
          (password from ECART_PASSWORD, else asked for on the terminal)
        ecart user list
-       ecart user token USERNAME [--label LABEL]   print a new API token (Authorization: Bearer …)`;
+       ecart user token USERNAME [--label LABEL]   print a new API token (Authorization: Bearer …)
+       ecart user tokens USERNAME                  list the account's API tokens (id, label, dates)
+       ecart user revoke-token USERNAME ID         revoke one of them, at once`;
+
+/** Who the audit log names for a change made from the command line (on the server, by a system user). */
+function cliActor(): Account {
+  let who = "unknown";
+  try {
+    who = userInfo().username;
+  } catch {
+    // no user name for this uid (a container): "unknown"
+  }
+  return { id: 0, username: `cli:${who}`, role: "ADMIN", entity: "CLI" };
+}
 
 const option = (args: string[], name: string) => {
   const i = args.indexOf(name);
@@ -59,7 +86,15 @@ export async function userCommand(
           return 1;
         }
       }
-      const a = await createAccount(db.kysely, { username: name, role, entity, password }, new Date());
+      const now = new Date();
+      const a = await db.kysely.transaction().execute(async (trx) => {
+        const created = await createAccount(trx, { username: name, role, entity, password }, now);
+        await auditAccountEvent(trx, cliActor(), "account.created", created.username, now, {
+          role: created.role,
+          entity: created.entity,
+        });
+        return created;
+      });
       out.write(`account ${a.username} created (role ${a.role}, entity ${a.entity})\n`);
       return 0;
     }
@@ -70,12 +105,43 @@ export async function userCommand(
       return 0;
     }
     if (sub === "token" && name) {
-      const a = await accountByName(db.kysely, name);
-      if (!a) {
-        err.write(`unknown account ${name}\n`);
-        return 1;
+      const a = await requireAccount(db.kysely, name);
+      const label = option(args, "--label") ?? "cli";
+      const now = new Date();
+      const token = await db.kysely.transaction().execute(async (trx) => {
+        const secret = await createApiToken(trx, a.id, label, now);
+        await auditAccountEvent(trx, cliActor(), "account.token_created", a.username, now, { label });
+        return secret;
+      });
+      out.write(`${token}\n`);
+      return 0;
+    }
+    if (sub === "tokens" && name) {
+      const a = await requireAccount(db.kysely, name);
+      for (const t of await listApiTokens(db.kysely, a.id)) {
+        const state = t.revoked_at ? `revoked ${new Date(t.revoked_at).toISOString()}` : "active";
+        out.write(`${t.id}\t${t.label}\t${new Date(t.created_at).toISOString()}\t${state}\n`);
       }
-      out.write(`${await createApiToken(db.kysely, a.id, option(args, "--label") ?? "cli", new Date())}\n`);
+      return 0;
+    }
+    const id = Number(args[2]);
+    if (sub === "revoke-token" && name && Number.isSafeInteger(id) && id > 0) {
+      const a = await requireAccount(db.kysely, name);
+      const now = new Date();
+      const r = await db.kysely.transaction().execute(async (trx) => {
+        const done = await revokeApiToken(trx, a.id, id, now);
+        if (done.revoked) {
+          await auditAccountEvent(trx, cliActor(), "account.token_revoked", a.username, now, {
+            tokenId: id,
+            label: done.label,
+          });
+        }
+        return done;
+      });
+      const at = new Date(r.revoked_at as Date).toISOString();
+      out.write(
+        `token ${id} (${r.label}) of ${a.username} ${r.revoked ? "revoked" : "already revoked"} at ${at}\n`,
+      );
       return 0;
     }
   } catch (e) {

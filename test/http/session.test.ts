@@ -186,6 +186,39 @@ describe.each(ENGINES)("sessions and accounts (%s)", (engine) => {
     expect(await verifyPassword("un-autre-secret", a.password_hash)).toBe(true);
     expect(out.join("")).not.toContain("un-autre-secret");
   });
+
+  it("issues, lists and revokes an API token from the CLI, each change audited by cli:<user>", async () => {
+    const out: string[] = [];
+    const sink = { write: (s: string) => out.push(s) > 0 };
+    expect(await userCommand(tdb.db, ["token", "claire.b", "--label", "export nuit"], sink, sink)).toBe(0);
+    const secret = (out.pop() as string).trim();
+    expect(secret).toMatch(/^ect_/);
+    const bearer = () => app.inject({ url: "/api/me", headers: { authorization: `Bearer ${secret}` } });
+    expect((await bearer()).statusCode).toBe(200);
+    expect(await userCommand(tdb.db, ["tokens", "claire.b"], sink, sink)).toBe(0);
+    const [line] = out.splice(0);
+    const [id, label, , state] = (line as string).trim().split("\t");
+    expect([label, state]).toEqual(["export nuit", "active"]);
+    expect(line).not.toContain(secret);
+    expect(await userCommand(tdb.db, ["revoke-token", "claire.b", id as string], sink, sink)).toBe(0);
+    expect(out.pop()).toMatch(new RegExp(`^token ${id} \\(export nuit\\) of claire.b revoked at `));
+    expect((await bearer()).statusCode).toBe(401);
+    expect(await userCommand(tdb.db, ["revoke-token", "claire.b", id as string], sink, sink)).toBe(0);
+    expect(out.pop()).toContain("already revoked");
+    expect(await userCommand(tdb.db, ["revoke-token", "claire.b", "999999"], sink, sink)).toBe(1);
+    expect(await userCommand(tdb.db, ["revoke-token", "nobody", id as string], sink, sink)).toBe(1);
+    const audited = await tdb.db.kysely
+      .selectFrom("audit_log")
+      .select(["action", "actor", "object_id"])
+      .where("actor", "like", "cli:%")
+      .orderBy("id")
+      .execute();
+    expect(audited.map((a) => [a.action, a.object_id])).toEqual([
+      ["account.created", "claire.b"],
+      ["account.token_created", "claire.b"],
+      ["account.token_revoked", "claire.b"],
+    ]);
+  });
 });
 
 describe("first start", () => {
