@@ -7,17 +7,8 @@ import { createInterface } from "node:readline";
 import type { Database } from "../platform/db.js";
 import { EcartError } from "../platform/errors.js";
 import type { AccountRole } from "../platform/schema.js";
-import {
-  ACCOUNT_ROLES,
-  type Account,
-  auditAccountEvent,
-  createAccount,
-  createApiToken,
-  listAccounts,
-  listApiTokens,
-  requireAccount,
-  revokeApiToken,
-} from "./store.js";
+import { createAccountAudited, issueApiToken, revokeApiTokenAudited } from "./admin.js";
+import { ACCOUNT_ROLES, type Account, listAccounts, listApiTokens, requireAccount } from "./store.js";
 
 export const USER_USAGE = `usage: ecart user add USERNAME --role FO|BO|EUROS|SUPERVISOR|ADMIN --entity ENTITY
          (password from ECART_PASSWORD, else asked for on the terminal)
@@ -86,15 +77,12 @@ export async function userCommand(
           return 1;
         }
       }
-      const now = new Date();
-      const a = await db.kysely.transaction().execute(async (trx) => {
-        const created = await createAccount(trx, { username: name, role, entity, password }, now);
-        await auditAccountEvent(trx, cliActor(), "account.created", created.username, now, {
-          role: created.role,
-          entity: created.entity,
-        });
-        return created;
-      });
+      const a = await createAccountAudited(
+        db.kysely,
+        cliActor(),
+        { username: name, role, entity, password },
+        new Date(),
+      );
       out.write(`account ${a.username} created (role ${a.role}, entity ${a.entity})\n`);
       return 0;
     }
@@ -105,14 +93,8 @@ export async function userCommand(
       return 0;
     }
     if (sub === "token" && name) {
-      const a = await requireAccount(db.kysely, name);
       const label = option(args, "--label") ?? "cli";
-      const now = new Date();
-      const token = await db.kysely.transaction().execute(async (trx) => {
-        const secret = await createApiToken(trx, a.id, label, now);
-        await auditAccountEvent(trx, cliActor(), "account.token_created", a.username, now, { label });
-        return secret;
-      });
+      const { token } = await issueApiToken(db.kysely, cliActor(), name, label, new Date());
       out.write(`${token}\n`);
       return 0;
     }
@@ -126,21 +108,10 @@ export async function userCommand(
     }
     const id = Number(args[2]);
     if (sub === "revoke-token" && name && Number.isSafeInteger(id) && id > 0) {
-      const a = await requireAccount(db.kysely, name);
-      const now = new Date();
-      const r = await db.kysely.transaction().execute(async (trx) => {
-        const done = await revokeApiToken(trx, a.id, id, now);
-        if (done.revoked) {
-          await auditAccountEvent(trx, cliActor(), "account.token_revoked", a.username, now, {
-            tokenId: id,
-            label: done.label,
-          });
-        }
-        return done;
-      });
+      const r = await revokeApiTokenAudited(db.kysely, cliActor(), name, id, new Date());
       const at = new Date(r.revoked_at as Date).toISOString();
       out.write(
-        `token ${id} (${r.label}) of ${a.username} ${r.revoked ? "revoked" : "already revoked"} at ${at}\n`,
+        `token ${id} (${r.label}) of ${r.account.username} ${r.revoked ? "revoked" : "already revoked"} at ${at}\n`,
       );
       return 0;
     }

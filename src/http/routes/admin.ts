@@ -5,16 +5,8 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import {
-  type Account,
-  auditAccountEvent,
-  createAccount,
-  createApiToken,
-  listAccounts,
-  listApiTokens,
-  requireAccount,
-  revokeApiToken,
-} from "../../accounts/store.js";
+import { createAccountAudited, issueApiToken, revokeApiTokenAudited } from "../../accounts/admin.js";
+import { type Account, listAccounts, listApiTokens, requireAccount } from "../../accounts/store.js";
 import type { AppDeps } from "../app.js";
 import { accountOut, errors, roleEnum } from "../schemas.js";
 import { iso } from "../views/common.js";
@@ -76,14 +68,7 @@ export async function adminRoutes(app: FastifyInstance, deps: AppDeps) {
     },
     async (req) => {
       const by = req.account as Account;
-      const a = await deps.db.kysely.transaction().execute(async (trx) => {
-        const created = await createAccount(trx, req.body, deps.clock());
-        await auditAccountEvent(trx, by, "account.created", created.username, deps.clock(), {
-          role: created.role,
-          entity: created.entity,
-        });
-        return created;
-      });
+      const a = await createAccountAudited(deps.db.kysely, by, req.body, deps.clock());
       req.log.info({ account: a.id, by: by.id }, "account created");
       return { username: a.username, role: a.role, entity: a.entity };
     },
@@ -101,22 +86,13 @@ export async function adminRoutes(app: FastifyInstance, deps: AppDeps) {
       },
     },
     async (req) => {
-      const a = await requireAccount(deps.db.kysely, req.params.username);
-      const token = await deps.db.kysely.transaction().execute(async (trx) => {
-        const secret = await createApiToken(trx, a.id, req.body.label, deps.clock());
-        // The label only: the secret is shown once, to the caller, and kept nowhere but as its digest.
-        await auditAccountEvent(
-          trx,
-          req.account as Account,
-          "account.token_created",
-          a.username,
-          deps.clock(),
-          {
-            label: req.body.label,
-          },
-        );
-        return secret;
-      });
+      const { token } = await issueApiToken(
+        deps.db.kysely,
+        req.account as Account,
+        req.params.username,
+        req.body.label,
+        deps.clock(),
+      );
       return { token, label: req.body.label };
     },
   );
@@ -163,17 +139,13 @@ export async function adminRoutes(app: FastifyInstance, deps: AppDeps) {
     },
     async (req) => {
       const by = req.account as Account;
-      const t = await deps.db.kysely.transaction().execute(async (trx) => {
-        const a = await requireAccount(trx, req.params.username);
-        const revoked = await revokeApiToken(trx, a.id, req.params.id, deps.clock());
-        if (revoked.revoked) {
-          await auditAccountEvent(trx, by, "account.token_revoked", a.username, deps.clock(), {
-            tokenId: Number(revoked.id),
-            label: revoked.label,
-          });
-        }
-        return revoked;
-      });
+      const t = await revokeApiTokenAudited(
+        deps.db.kysely,
+        by,
+        req.params.username,
+        req.params.id,
+        deps.clock(),
+      );
       if (t.revoked) req.log.info({ token: Number(t.id), by: by.id }, "api token revoked");
       return { id: Number(t.id), label: t.label, revokedAt: iso(t.revoked_at) as string };
     },

@@ -1,0 +1,75 @@
+/**
+ * Account administration as audited changes, for the API (an administrator) and the CLI (`cli:<user>`):
+ * each writes its change and its audit entry in one transaction. Storage is in store.ts.
+ */
+import type { Kysely } from "kysely";
+import type { DB } from "../platform/schema.js";
+import {
+  type Account,
+  auditAccountEvent,
+  createAccount,
+  createApiToken,
+  type NewAccount,
+  requireAccount,
+  revokeApiToken,
+} from "./store.js";
+
+/** Creates an account, audited `account.created` (role and entity). */
+export async function createAccountAudited(
+  db: Kysely<DB>,
+  by: Account,
+  a: NewAccount,
+  now: Date,
+): Promise<Account> {
+  return db.transaction().execute(async (trx) => {
+    const created = await createAccount(trx, a, now);
+    await auditAccountEvent(trx, by, "account.created", created.username, now, {
+      role: created.role,
+      entity: created.entity,
+    });
+    return created;
+  });
+}
+
+/**
+ * Issues an API token for an account, audited `account.token_created` with its label only: the secret is
+ * returned once, to the caller, and kept nowhere but as its digest.
+ */
+export async function issueApiToken(
+  db: Kysely<DB>,
+  by: Account,
+  username: string,
+  label: string,
+  now: Date,
+): Promise<{ account: Account; token: string }> {
+  return db.transaction().execute(async (trx) => {
+    const account = await requireAccount(trx, username);
+    const token = await createApiToken(trx, account.id, label, now);
+    await auditAccountEvent(trx, by, "account.token_created", account.username, now, { label });
+    return { account, token };
+  });
+}
+
+/**
+ * Revokes one of an account's API tokens (idempotent: see `revokeApiToken`), audited
+ * `account.token_revoked` (its id and label) only when this call revoked it.
+ */
+export async function revokeApiTokenAudited(
+  db: Kysely<DB>,
+  by: Account,
+  username: string,
+  tokenId: number,
+  now: Date,
+) {
+  return db.transaction().execute(async (trx) => {
+    const account = await requireAccount(trx, username);
+    const r = await revokeApiToken(trx, account.id, tokenId, now);
+    if (r.revoked) {
+      await auditAccountEvent(trx, by, "account.token_revoked", account.username, now, {
+        tokenId: Number(r.id),
+        label: r.label,
+      });
+    }
+    return { account, ...r };
+  });
+}
