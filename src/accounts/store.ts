@@ -258,7 +258,12 @@ export async function accountByName(db: Kysely<DB>, username: string): Promise<A
 }
 
 const unknownAccount = (username: string) =>
-  new EcartError(ErrorCode.UNKNOWN_REFERENCE, `Compte inconnu : ${username}.`, "unknown account", "username");
+  new EcartError(
+    ErrorCode.UNKNOWN_REFERENCE,
+    `Compte inconnu : ${username}.`,
+    `unknown account ${username}`,
+    "username",
+  );
 
 /** The account by name, or 404 UNKNOWN_REFERENCE (`username`). */
 export async function requireAccount(db: Kysely<DB>, username: string): Promise<Account> {

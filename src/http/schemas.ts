@@ -47,6 +47,9 @@ export const pageIn = {
 
 export const idParam = z.object({ id: z.string().min(1).max(100) });
 
+/** An account named in the path (`/accounts/:username/…`). */
+export const usernameParam = z.object({ username: z.string().min(1).max(64) });
+
 /** Standard error responses of authenticated routes. */
 export const errors = {
   400: errorBody,

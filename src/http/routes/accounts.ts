@@ -13,9 +13,8 @@ import {
 import { EcartError, ErrorCode } from "../../platform/errors.js";
 import type { AppDeps } from "../app.js";
 import { SESSION_COOKIE } from "../auth.js";
-import { errors } from "../schemas.js";
+import { errors, usernameParam } from "../schemas.js";
 
-const usernameParam = z.object({ username: z.string().min(1).max(64) });
 const password = z.string().min(MIN_PASSWORD_LENGTH).max(1024);
 const activeOut = z.object({ username: z.string(), active: z.boolean() });
 

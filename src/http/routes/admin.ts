@@ -8,10 +8,9 @@ import { z } from "zod";
 import { createAccountAudited, issueApiToken, revokeApiTokenAudited } from "../../accounts/admin.js";
 import { type Account, listAccounts, listApiTokens, requireAccount } from "../../accounts/store.js";
 import type { AppDeps } from "../app.js";
-import { accountOut, errors, roleEnum } from "../schemas.js";
+import { accountOut, errors, roleEnum, usernameParam } from "../schemas.js";
 import { iso } from "../views/common.js";
 
-const usernameParam = z.object({ username: z.string().min(1).max(64) });
 const tokenParam = usernameParam.extend({
   id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
 });
