@@ -3,7 +3,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { asConflict, EcartError, ErrorCode, HTTP_STATUS } from "../platform/errors.js";
-import { absentAt, frenchReason } from "../platform/validate.js";
+import { absentAt, frenchReason, refusalFr } from "../platform/validate.js";
 
 export const errorBody = z.object({
   error: z.object({ code: z.string(), message: z.string(), field: z.string().nullish() }),
@@ -48,12 +48,9 @@ export function toEcartError(err: unknown, request?: FastifyRequest): EcartError
     const reason = missing
       ? null
       : frenchReason(first?.keyword, first?.params as Record<string, unknown> | undefined, first?.message);
-    const why = reason ? ` : ${reason}` : "";
     return new EcartError(
       ErrorCode.INVALID_INPUT,
-      field
-        ? `Champ ${where}« ${field} » ${missing ? "manquant" : "invalide"}${why}.`
-        : `Données invalides${why}.`,
+      refusalFr(field, missing, reason, where),
       `invalid ${fe.validationContext ?? "input"}${field ? ` at ${field}` : ""}: ${first?.message ?? ""}`,
       field,
     );

@@ -77,6 +77,22 @@ export function frenchReason(
   }
 }
 
+/**
+ * The French message of an INVALID_INPUT refusal: the field (with where it was, e.g. « paramètre »), missing
+ * or invalid, and why when there is more to say (`frenchReason`).
+ */
+export function refusalFr(
+  field: string | undefined,
+  missing: boolean,
+  reason: string | null,
+  where = "",
+): string {
+  const why = reason ? ` : ${reason}` : "";
+  return field
+    ? `Champ ${where}« ${field} » ${missing ? "manquant" : "invalide"}${why}.`
+    : `Données invalides${why}.`;
+}
+
 /** Whether the value at `path` of `data` is absent (a field missing, rather than of the wrong type). */
 export function absentAt(data: unknown, path: ReadonlyArray<PropertyKey>): boolean {
   let v: unknown = data;
@@ -109,9 +125,7 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.in
     : frenchReason(issue?.code, issue as unknown as Record<string, unknown>, issue?.message);
   throw new EcartError(
     ErrorCode.INVALID_INPUT,
-    field
-      ? `Champ « ${field} » ${missing ? "manquant" : "invalide"}${reason ? ` : ${reason}` : ""}.`
-      : `Données invalides${reason ? ` : ${reason}` : ""}.`,
+    refusalFr(field, missing, reason),
     `invalid input${field ? ` at ${field}` : ""}: ${issue?.message ?? "unknown"}`,
     field,
   );
