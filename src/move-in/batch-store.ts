@@ -58,7 +58,6 @@ export async function partiesOf(trx: Trx, ids: string[]) {
   return new Map(rows.map((p) => [p.id, p]));
 }
 
-/** Another occupant's subscription: covers days from a date on (open, or ended after it). */
 /**
  * store.ts's occupantSince for many (service point, date) pairs in one query: for each pair, in
  * order, the latest-starting subscription covering days from that date on, or null.

@@ -9,8 +9,8 @@ export const MIN_PASSWORD_LENGTH = 8;
 export const PASSWORD_HINT = `${MIN_PASSWORD_LENGTH} caractères au moins.`;
 
 /**
- * Refuses a short password before the call, as the server would, beside the same field (the API's own
- * refusal of a too-short password names the field but not the rule).
+ * Refuses a short password before the call, as the server would, beside the same field, in the words of
+ * the form rather than the API's generic « Champ « … » invalide : au moins 8 caractères ».
  */
 export function assertPasswordLength(password: string, field: string): void {
   if (password.length < MIN_PASSWORD_LENGTH) {
