@@ -20,6 +20,7 @@ import { replyError } from "./errors.js";
 import { accountRoutes } from "./routes/accounts.js";
 import { adminRoutes } from "./routes/admin.js";
 import { commandRoutes } from "./routes/commands.js";
+import { integrationRoutes } from "./routes/integration.js";
 import { readRoutes } from "./routes/reads.js";
 import { reportRoutes } from "./routes/reports.js";
 import { sessionRoutes } from "./routes/session.js";
@@ -154,6 +155,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       await reportRoutes(api, deps);
       await adminRoutes(api, deps);
       await accountRoutes(api, deps);
+      await integrationRoutes(api, deps);
     },
     { prefix: "/api" },
   );

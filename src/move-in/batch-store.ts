@@ -4,13 +4,21 @@
  * rules stay in the pure functions they share with the one-case path.
  */
 import { sql, type Transaction } from "kysely";
+import { appendEvents } from "../integration/events.js";
 import { auditAll } from "../platform/audit.js";
 import type { Context } from "../platform/context.js";
 import type { DB } from "../platform/schema.js";
 import { plausibilityInput, replacedMeter } from "../readings/history.js";
 import { assessReading, type Plausibility, type PlausibilityInput } from "../readings/plausibility.js";
 import { loadMeterHistories, type NewReading } from "../readings/store.js";
-import { type NewSubscription, type Occupant, overlapRefusal, type Place } from "./store.js";
+import {
+  customersOf,
+  type NewSubscription,
+  type Occupant,
+  overlapRefusal,
+  type Place,
+  startedEvent,
+} from "./store.js";
 
 type Trx = Transaction<DB>;
 
@@ -89,7 +97,8 @@ function assertOnePerServicePoint(servicePointIds: string[], what: string): void
 /**
  * store.ts's insertSubscription for many subscriptions at once (one per service point): the
  * overlap refusal checked for all in one query (under the caller's service point locks), the rows,
- * the parties become subscribers, the starts enter the history (MOVE_IN), the audit entries.
+ * the parties become subscribers, the starts enter the history (MOVE_IN), the audit entries and the
+ * `subscription.started` events.
  * Throws (writing nothing) if any of them would overlap another occupant's period.
  */
 export async function insertSubscriptions(
@@ -147,6 +156,15 @@ export async function insertSubscriptions(
         case: s.caseId,
       },
     })),
+  );
+  const customers = await customersOf(
+    trx,
+    subs.map((s) => s.partyId),
+  );
+  await appendEvents(
+    trx,
+    ctx,
+    subs.map((s, i) => startedEvent(s, ids[i] as string, (readings[i] as { id: string }).id, customers)),
   );
   return ids.map((id, i) => ({ id, readingId: (readings[i] as { id: string }).id }));
 }

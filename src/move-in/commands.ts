@@ -41,6 +41,7 @@ import { prescribedStart } from "./prescription.js";
 import {
   createParty,
   currentMeter,
+  endSubscription,
   insertSubscription,
   loadMoveInFacts,
   loadSubscriptionForUpdate,
@@ -50,6 +51,7 @@ import {
   type Place,
   partyById,
   placeFacts,
+  recordIntermediateConsumption,
   samePerson,
   unknownServicePoint,
 } from "./store.js";
@@ -836,20 +838,13 @@ export async function receiveProof(trx: Trx, ctx: Context, input: ReceiveProofIn
   // R9: consumption between the two occupants, not due to the newcomer.
   if (indexAtProof !== null && showsIntermediateConsumption(t.index, indexAtProof, ctx.config.toleranceM3)) {
     await addComment(trx, ctx, c.id, R9_COMMENT);
-    await trx
-      .insertInto("intermediate_consumptions")
-      .values({
-        case_id: c.id,
-        service_point_id: c.service_point_id,
-        subscription_id: sub.id,
-        from_date: t.date,
-        from_index: t.index,
-        to_date: docDate,
-        to_index: indexAtProof,
-        volume: indexAtProof - t.index,
-        created_at: ctx.now,
-      })
-      .execute();
+    await recordIntermediateConsumption(trx, ctx, {
+      caseId: c.id,
+      servicePointId: c.service_point_id,
+      subscriptionId: sub.id,
+      from: { date: t.date, index: t.index },
+      to: { date: docDate, index: indexAtProof },
+    });
   }
   const party = await partyById(trx, c.party_id);
   await enqueue(trx, ctx, "CONFIRMATION_PROOF", party, {
@@ -890,24 +885,7 @@ export async function moveOut(
       "date",
     );
   }
-  const meter = await currentMeter(trx, sub.service_point_id);
-  const reading = await appendReading(trx, ctx, {
-    servicePointId: sub.service_point_id,
-    meterId: meter?.id ?? null,
-    date: input.date,
-    index,
-    type: "MOVE_OUT",
-  });
-  await trx
-    .updateTable("subscriptions")
-    .set({ end_date: input.date, end_index: index })
-    .where("id", "=", sub.id)
-    .execute();
-  await audit(trx, ctx, "subscription.terminated", "subscription", sub.id, {
-    date: input.date,
-    index,
-    reading: reading.id,
-  });
+  const reading = await endSubscription(trx, ctx, sub, { date: input.date, index });
   const warnings = reading.plausibility.status === "SUSPECT" ? ["TERMINATION_INDEX_SUSPECT"] : [];
   return {
     outcome: "TERMINATED",
