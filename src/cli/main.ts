@@ -14,7 +14,7 @@ const USAGE = `ecart — consumption gaps between occupants
   ecart user list | token NAME   list accounts; print a new API token
   ecart import readings FILE.csv load readings in bulk (docs/readings-import.md)
   ecart import service-points|meters|subscriptions FILE.csv   load the CIS's reference data (docs/integration.md)
-  ecart webhook add URL | list | disable ID | enable ID        webhook endpoints of the event feed
+  ecart webhook add URL | list | disable ID | enable ID | attempts ID   webhook endpoints (docs/integration.md)
   ecart demo [--service-points N] [--seed S]   fill the database with a realistic data set
   ecart migrate                  bring the database schema up to date
   ecart help                     this text
@@ -83,6 +83,11 @@ const commands: Record<string, Handler> = {
     }
     const { importCommand } = await import("../readings/import-cli.js");
     return importCommand(args);
+  },
+  async webhook(args) {
+    const { withDatabase } = await import("./database.js");
+    const { webhookCommand } = await import("../integration/webhook-cli.js");
+    return withDatabase((db, config) => webhookCommand(db, config, args));
   },
   async demo(args) {
     const { demoCommand } = await import("../demo/cli.js");

@@ -16,6 +16,12 @@ import {
   subscriptionFields,
 } from "../../integration/api.js";
 import { EVENT_TYPES, eventsAfter, MAX_EVENTS_PAGE } from "../../integration/events.js";
+import {
+  addWebhookEndpoint,
+  listWebhookEndpoints,
+  setWebhookActive,
+  webhookAttempts,
+} from "../../integration/webhooks.js";
 import { ROLES } from "../../platform/context.js";
 import { EcartError, ErrorCode } from "../../platform/errors.js";
 import { isoDate, rawIndex } from "../../platform/validate.js";
@@ -24,6 +30,35 @@ import type { CommandResult } from "../../registry.js";
 import type { AppDeps } from "../app.js";
 import { contextOf } from "../auth.js";
 import { commandOut, errors, idParam } from "../schemas.js";
+
+const endpointOut = z.object({
+  id: z.string(),
+  url: z.string(),
+  description: z.string().nullable(),
+  active: z.boolean(),
+  deliveredPosition: z.number(),
+  pending: z.number(),
+  attempts: z.number(),
+  nextAttemptAt: z.string().nullable(),
+  lastStatus: z.number().nullable(),
+  lastError: z.string().nullable(),
+  lastAttemptAt: z.string().nullable(),
+  lastSuccessAt: z.string().nullable(),
+  createdAt: z.string(),
+  createdBy: z.string(),
+  disabledAt: z.string().nullable(),
+});
+const attemptOut = z.object({
+  eventPosition: z.number(),
+  eventId: z.string(),
+  attempt: z.number(),
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+  outcome: z.enum(["DELIVERED", "FAILED", "INTERRUPTED"]).nullable(),
+  statusCode: z.number().nullable(),
+  error: z.string().nullable(),
+});
+const admin = { access: { kind: "admin" as const } };
 
 const outcomeOut = z.object({ outcome: z.enum(["INSERTED", "UPDATED", "UNCHANGED"]) });
 const loadReference = { access: { kind: "command" as const, verb: "loadReferenceData" as const } };
@@ -145,6 +180,74 @@ export async function integrationRoutes(app: FastifyInstance, deps: AppDeps) {
       ]);
       return { outcome: outcome as "INSERTED" };
     },
+  );
+
+  api.get(
+    "/webhooks",
+    {
+      config: admin,
+      schema: {
+        tags: ["webhooks"],
+        description:
+          "The webhook endpoints with their delivery state (pending events, attempts, last status and error).",
+        response: { 200: z.object({ items: z.array(endpointOut) }), ...errors },
+      },
+    },
+    async () => ({ items: await listWebhookEndpoints(deps.db) }),
+  );
+
+  api.post(
+    "/webhooks",
+    {
+      config: admin,
+      schema: {
+        tags: ["webhooks"],
+        description:
+          "Registers an endpoint: it receives the events after the current last one (all of them with `fromStart`). The secret that signs its deliveries is returned this once.",
+        body: z.object({
+          url: z.string().min(1).max(2000),
+          description: z.string().max(200).nullish(),
+          fromStart: z.boolean().optional(),
+        }),
+        response: { 200: z.object({ endpoint: endpointOut, secret: z.string() }), ...errors },
+      },
+    },
+    async (req) => addWebhookEndpoint(deps.db, ctx(req), req.body),
+  );
+
+  for (const [verb, active] of [
+    ["disable", false],
+    ["enable", true],
+  ] as const) {
+    api.post(
+      `/webhooks/:id/${verb}`,
+      {
+        config: admin,
+        schema: {
+          tags: ["webhooks"],
+          description: active
+            ? "Resumes deliveries to an endpoint, from the first event it has not acknowledged."
+            : "Stops deliveries to an endpoint; its events wait for it.",
+          params: idParam,
+          response: { 200: endpointOut, ...errors },
+        },
+      },
+      async (req) => setWebhookActive(deps.db, ctx(req), req.params.id, active),
+    );
+  }
+
+  api.get(
+    "/webhooks/:id/attempts",
+    {
+      config: admin,
+      schema: {
+        tags: ["webhooks"],
+        description: "An endpoint's latest delivery attempts, newest first.",
+        params: idParam,
+        response: { 200: z.object({ items: z.array(attemptOut) }), ...errors },
+      },
+    },
+    async (req) => ({ items: await webhookAttempts(deps.db, req.params.id) }),
   );
 
   api.get(
