@@ -17,6 +17,7 @@ import type { Database } from "../platform/db.js";
 import { EcartError, ErrorCode } from "../platform/errors.js";
 import { registerAuth, settlePendingBearer } from "./auth.js";
 import { replyError } from "./errors.js";
+import { registerHardening } from "./hardening.js";
 import { accountRoutes } from "./routes/accounts.js";
 import { adminRoutes } from "./routes/admin.js";
 import { commandRoutes } from "./routes/commands.js";
@@ -99,6 +100,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     // A malformed URL (bad percent-encoding) is refused before routing: answer it in the same coded shape.
     frameworkErrors: (err, req, reply) => replyError(err, req, reply),
   });
+  await registerHardening(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(async (err, req, reply) => {
