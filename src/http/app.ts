@@ -19,7 +19,13 @@ import { DEFAULT_LIMITS, type SecurityLimits } from "./attempts.js";
 import { registerAuth, settlePendingBearer } from "./auth.js";
 import { replyError } from "./errors.js";
 import { registerHardening } from "./hardening.js";
-import { fastifyTrustProxy, type TrustProxy } from "./network.js";
+import {
+  DEFAULT_TIMEOUTS,
+  fastifyTrustProxy,
+  type HttpTimeouts,
+  type TrustProxy,
+  timeoutOptions,
+} from "./network.js";
 import { accountRoutes } from "./routes/accounts.js";
 import { adminRoutes } from "./routes/admin.js";
 import { commandRoutes } from "./routes/commands.js";
@@ -49,6 +55,8 @@ export interface AppOptions {
   trustProxy?: TrustProxy;
   /** Attempts counted per account and address (failed logins, password changes); defaults DEFAULT_LIMITS. */
   limits?: Partial<SecurityLimits>;
+  /** How long a client may take to send its request (defaults DEFAULT_TIMEOUTS). */
+  timeouts?: Partial<HttpTimeouts>;
 }
 
 export interface AppDeps {
@@ -101,6 +109,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     logger: opts.logger ?? false,
     bodyLimit: MAX_JSON_BYTES,
     trustProxy: fastifyTrustProxy(opts.trustProxy ?? false),
+    ...timeoutOptions({ ...DEFAULT_TIMEOUTS, ...opts.timeouts }),
     // Never reflect a stack or a Fastify default error body: the error handler answers everything.
     return503OnClosing: true,
     // A malformed URL (bad percent-encoding) is refused before routing: answer it in the same coded shape.

@@ -95,3 +95,32 @@ export function isLoopbackHost(host: string): boolean {
   const v4 = h.startsWith("::ffff:") ? h.slice(7) : h;
   return isIP(v4) === 4 && v4.startsWith("127.");
 }
+
+/** How long the server waits for a client (a slow client must not hold a connection for long). */
+export interface HttpTimeouts {
+  /** Whole request received, headers and body (Fastify `requestTimeout`): a 10 MB upload at 1.5 Mbit/s. */
+  requestMs: number;
+  /** Headers received (http `headersTimeout`; at most `requestMs`). */
+  headersMs: number;
+  /** A connection with nothing sent either way (Fastify `connectionTimeout`). */
+  idleMs: number;
+  /** How often Node checks the request and header timeouts (http `connectionsCheckingInterval`). */
+  checkEveryMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: HttpTimeouts = {
+  requestMs: 60_000,
+  headersMs: 15_000,
+  idleMs: 120_000,
+  checkEveryMs: 5_000,
+};
+
+/** The Fastify server options that apply the timeouts. */
+export function timeoutOptions(t: HttpTimeouts) {
+  const headersMs = Math.min(t.headersMs, t.requestMs);
+  return {
+    requestTimeout: t.requestMs,
+    connectionTimeout: t.idleMs,
+    http: { headersTimeout: headersMs, requestTimeout: t.requestMs, connectionsCheckingInterval: t.checkEveryMs },
+  };
+}
