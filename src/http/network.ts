@@ -121,6 +121,10 @@ export function timeoutOptions(t: HttpTimeouts) {
   return {
     requestTimeout: t.requestMs,
     connectionTimeout: t.idleMs,
-    http: { headersTimeout: headersMs, requestTimeout: t.requestMs, connectionsCheckingInterval: t.checkEveryMs },
+    http: {
+      headersTimeout: headersMs,
+      requestTimeout: t.requestMs,
+      connectionsCheckingInterval: t.checkEveryMs,
+    },
   };
 }
