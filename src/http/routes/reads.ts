@@ -3,7 +3,7 @@ import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Account } from "../../accounts/store.js";
-import { moveInInput } from "../../move-in/commands.js";
+import { moveInInput } from "../../move-in/commands/move-in.js";
 import type { AppDeps } from "../app.js";
 import { admitBearer, contextOf } from "../auth.js";
 import { errors, idParam, pageIn } from "../schemas.js";
