@@ -316,7 +316,8 @@ function confirmationDeclaredIndex(x: Payload<"CONFIRMATION_DECLARED_INDEX">): C
     facts.push(["Index de résiliation enregistré initialement", m3(t.previousIndex)]);
   if (x.declared.index !== null)
     facts.push(["Index déclaré", `${m3(x.declared.index)} au ${longDate(x.declared.date)}`]);
-  if (x.visit) facts.push(["Index relevé à la remise en eau", `${m3(x.visit.index)} au ${longDate(x.visit.date)}`]);
+  if (x.visit)
+    facts.push(["Index relevé à la remise en eau", `${m3(x.visit.index)} au ${longDate(x.visit.date)}`]);
   facts.push(["Début de l'abonnement", `${longDate(s.date)}, index ${m3(s.index)}`]);
   return {
     subject: `Mise en place de votre abonnement au ${x.servicePoint.address} : aucun justificatif n'est plus nécessaire`,

@@ -89,7 +89,12 @@ export interface RegularizationFacts {
    * LATE_PROOF (R12), CONTEST / CONTEST_WITH_PROOF (R11), PREDECESSOR_OVERBILLED (R9: a proof below the
    * termination, on the predecessor's subscription), TERMINATION_CORRECTED (R16: started at a corrected index).
    */
-  motive: "LATE_PROOF" | "CONTEST" | "CONTEST_WITH_PROOF" | "PREDECESSOR_OVERBILLED" | "TERMINATION_CORRECTED";
+  motive:
+    | "LATE_PROOF"
+    | "CONTEST"
+    | "CONTEST_WITH_PROOF"
+    | "PREDECESSOR_OVERBILLED"
+    | "TERMINATION_CORRECTED";
   proof?: { id?: string; kind?: string; date: string | null; index: number | null };
   contest?: string;
   /** The predecessor's termination the case is about (PREDECESSOR_OVERBILLED). */
