@@ -82,20 +82,42 @@ export async function addComments(
 }
 
 export async function addTask(trx: Trx, ctx: Context, caseId: string, kind: TaskKind, d: Deadline) {
-  const row = await trx
+  const [id] = await addTasks(trx, ctx, [{ caseId, kind, deadline: d }]);
+  return id as string;
+}
+
+/** addTask for many tasks, in one statement; audited in the order given. */
+export async function addTasks(
+  trx: Trx,
+  ctx: Context,
+  tasks: Array<{ caseId: string; kind: TaskKind; deadline: Deadline }>,
+): Promise<string[]> {
+  if (tasks.length === 0) return [];
+  const rows = await trx
     .insertInto("tasks")
-    .values({
-      case_id: caseId,
-      kind,
-      due_date: d.dueDate,
-      due_at: d.expiresAt,
-      status: "OPEN",
-      created_at: ctx.now,
-    })
+    .values(
+      tasks.map((t) => ({
+        case_id: t.caseId,
+        kind: t.kind,
+        due_date: t.deadline.dueDate,
+        due_at: t.deadline.expiresAt,
+        status: "OPEN" as const,
+        created_at: ctx.now,
+      })),
+    )
     .returning("id")
-    .executeTakeFirstOrThrow();
-  await audit(trx, ctx, "task.created", "task", row.id, { case: caseId, kind, due: d.dueDate });
-  return row.id;
+    .execute();
+  await auditAll(
+    trx,
+    ctx,
+    tasks.map((t, i) => ({
+      action: "task.created",
+      objectType: "task",
+      objectId: (rows[i] as { id: string }).id,
+      details: { case: t.caseId, kind: t.kind, due: t.deadline.dueDate },
+    })),
+  );
+  return rows.map((r) => r.id);
 }
 
 export async function openTasks(trx: Trx, caseId: string) {

@@ -1,5 +1,5 @@
 /**
- * The four messages of SPEC §5, in French. Pure: a payload (the facts `enqueue` stored) and
+ * The messages of SPEC §5, in French. Pure: a payload (the facts `enqueue` stored) and
  * the message's metadata in, the words out. `composeMessage` decides the content once;
  * `renderEmail` and `renderLetter` only lay it out for an email or a letter.
  */
@@ -23,6 +23,8 @@ export const PAYLOADS = {
     termination: dated,
     declared: z.object({ date: isoDay, index: z.number().int().nullable() }),
     gap: z.number().int().nullable().optional(),
+    /** R6: the reconnection visit's reading, when the gap was found by the visit. */
+    visit: dated.nullable().optional(),
     dueDate: isoDay,
   }),
   CONFIRMATION_PREDECESSOR_INDEX: base.extend({
@@ -40,6 +42,17 @@ export const PAYLOADS = {
     start: dated.extend({ source: z.string() }),
     termination: dated,
     prescription: z.boolean().optional(),
+  }),
+  CONFIRMATION_DECLARED_INDEX: base.extend({
+    /** The predecessor's termination as corrected (R16), and the figure it replaced. */
+    termination: dated.extend({ previousIndex: z.number().int().nullable() }),
+    declared: z.object({ date: isoDay, index: z.number().int().nullable() }),
+    /** The reconnection visit's reading, when the start is the visit's index (source INTERVENTION). */
+    visit: dated.nullable(),
+    start: dated.extend({ source: z.enum(["DECLARED", "INTERVENTION"]) }),
+    gap: z.number().int(),
+    /** Whether the customer had been asked for a proof (then told it is not needed any more). */
+    proofRequested: z.boolean(),
   }),
   CONTEST_ANSWER: base.extend({
     contest: z.object({ id: z.string(), reason: z.string(), createdAt: z.union([z.string(), z.date()]) }),
@@ -115,21 +128,26 @@ function proofRequest(x: Payload<"PROOF_REQUEST">, meta: MessageMeta): Composed 
       `Vous nous avez demandé la mise en place d'un abonnement au service de l'eau pour ${premises(x)}, à compter du ${longDate(x.declared.date)}.`,
     ),
   ];
-  if (x.declared.index !== null) {
-    const gap = x.gap ?? x.declared.index - t.index;
+  const measured = x.declared.index !== null ? { ...x.declared, index: x.declared.index } : (x.visit ?? null);
+  if (measured) {
+    const gap = x.gap ?? measured.index - t.index;
     const way = gap >= 0 ? "supérieur" : "inférieur";
+    const whose =
+      x.declared.index !== null
+        ? "L'index que vous nous avez déclaré"
+        : "L'index relevé par notre technicien lors de la remise en eau";
     blocks.push(
       p(
-        `L'index que vous nous avez déclaré, ${m3(x.declared.index)} au ${longDate(x.declared.date)}, est ${way} de ${m3(Math.abs(gap))} ` +
+        `${whose}, ${m3(measured.index)} au ${longDate(measured.date)}, est ${way} de ${m3(Math.abs(gap))} ` +
           `à l'index de résiliation de l'ancien occupant, ${m3(t.index)} au ${longDate(t.date)}. ` +
           "Cet écart de consommation dépasse la tolérance admise : nous ne pouvons pas mettre en place votre abonnement sans justificatif.",
       ),
     );
   } else {
+    // R6: no index known yet (no declared index, no visit): the request claims no gap.
     blocks.push(
       p(
-        `Un écart de consommation a été constaté avec l'index de résiliation de l'ancien occupant, ${m3(t.index)} au ${longDate(t.date)} : ` +
-          "nous ne pouvons pas mettre en place votre abonnement sans justificatif.",
+        "Votre abonnement ne peut être mis en place qu'avec la date et l'index de votre entrée dans les lieux, que nous ne connaissons pas encore.",
       ),
     );
   }
@@ -156,6 +174,8 @@ function proofRequest(x: Payload<"PROOF_REQUEST">, meta: MessageMeta): Composed 
   if (x.declared.index !== null)
     facts.push(["Index déclaré", `${m3(x.declared.index)} au ${longDate(x.declared.date)}`]);
   else facts.push(["Date d'entrée déclarée", longDate(x.declared.date)]);
+  if (x.declared.index === null && x.visit)
+    facts.push(["Index relevé à la remise en eau", `${m3(x.visit.index)} au ${longDate(x.visit.date)}`]);
   facts.push(["Date limite de réception du justificatif", longDate(x.dueDate)]);
   return {
     subject: `Votre arrivée au ${x.servicePoint.address} : justificatif à nous transmettre avant le ${longDate(x.dueDate)}`,
@@ -264,6 +284,51 @@ function confirmationProof(x: Payload<"CONFIRMATION_PROOF">): Composed {
   };
 }
 
+/** R16: the termination index was corrected; the newcomer's index is now within tolerance, no proof needed. */
+function confirmationDeclaredIndex(x: Payload<"CONFIRMATION_DECLARED_INDEX">): Composed {
+  const { termination: t, start: s } = x;
+  const corrected =
+    t.previousIndex !== null && t.previousIndex !== t.index
+      ? `Après vérification, l'index de résiliation de l'ancien occupant a été corrigé : il est de ${m3(t.index)} au ${longDate(t.date)}, et non de ${m3(t.previousIndex)} comme enregistré initialement.`
+      : `Après vérification, l'index de résiliation de l'ancien occupant est de ${m3(t.index)} au ${longDate(t.date)}.`;
+  const measured =
+    s.source === "INTERVENTION" && x.visit
+      ? `L'index relevé par notre technicien lors de la remise en eau, ${m3(x.visit.index)} le ${longDate(x.visit.date)}`
+      : `L'index que vous nous avez déclaré, ${m3(s.index)} au ${longDate(x.declared.date)}`;
+  const blocks: Block[] = [
+    p(`Nous vous confirmons la mise en place de votre abonnement au service de l'eau pour ${premises(x)}.`),
+    p(corrected),
+    p(
+      `${measured}, ${x.gap === 0 ? "lui est égal" : `s'en écarte de ${m3(Math.abs(x.gap))} seulement`}, dans la tolérance admise : ` +
+        `votre abonnement prend effet le ${longDate(s.date)}, avec l'index ${m3(s.index)}.`,
+    ),
+  ];
+  if (x.proofRequested)
+    blocks.push(
+      p(
+        "Le justificatif d'entrée dans les lieux que nous vous avions demandé n'est plus nécessaire : vous n'avez rien à nous adresser.",
+      ),
+    );
+  blocks.push(p(`Votre consommation vous sera facturée à partir de l'index ${m3(s.index)}.`));
+  const facts = commonFacts(x);
+  facts.push(["Index de résiliation de l'ancien occupant", `${m3(t.index)} au ${longDate(t.date)}`]);
+  if (t.previousIndex !== null && t.previousIndex !== t.index)
+    facts.push(["Index de résiliation enregistré initialement", m3(t.previousIndex)]);
+  if (x.declared.index !== null)
+    facts.push(["Index déclaré", `${m3(x.declared.index)} au ${longDate(x.declared.date)}`]);
+  if (x.visit)
+    facts.push(["Index relevé à la remise en eau", `${m3(x.visit.index)} au ${longDate(x.visit.date)}`]);
+  facts.push(["Début de l'abonnement", `${longDate(s.date)}, index ${m3(s.index)}`]);
+  return {
+    subject: `Mise en place de votre abonnement au ${x.servicePoint.address} : aucun justificatif n'est plus nécessaire`,
+    references: references(x),
+    salutation: SALUTATION,
+    blocks,
+    facts,
+    closing: CLOSING_LETTER,
+  };
+}
+
 function contestAnswer(x: Payload<"CONTEST_ANSWER">, meta: MessageMeta): Composed {
   const s = x.subscription.start;
   const contested = calendarDate(x.contest.createdAt, meta.timeZone);
@@ -321,6 +386,8 @@ export function composeMessage(template: Template, payload: unknown, meta: Messa
       return confirmationProof(parsePayload("CONFIRMATION_PROOF", payload));
     case "CONTEST_ANSWER":
       return contestAnswer(parsePayload("CONTEST_ANSWER", payload), meta);
+    case "CONFIRMATION_DECLARED_INDEX":
+      return confirmationDeclaredIndex(parsePayload("CONFIRMATION_DECLARED_INDEX", payload));
   }
 }
 

@@ -34,6 +34,29 @@ export async function occupantsSince(
   return out;
 }
 
+/**
+ * The status now of each termination's reading (R8's exception): the newest reading of the service
+ * point on that date with that index (`statusOfReading` for many), in one query; null where none.
+ */
+export async function terminationStatuses(
+  trx: Trx,
+  terminations: Array<{ servicePointId: string; date: string; index: number }>,
+): Promise<Array<string | null>> {
+  if (terminations.length === 0) return [];
+  const rows = await sql<{ i: number; status: string | null }>`
+    select v.i::int as i,
+           (select r.effective_status from reading_states r
+             where r.service_point_id = v.sp and r.reading_date = v.d and r.index_m3 = v.x
+             order by r.id desc limit 1) as status
+      from unnest(${terminations.map((t) => t.servicePointId)}::text[], ${terminations.map((t) => t.date)}::date[],
+                  ${terminations.map((t) => t.index)}::bigint[]) with ordinality as v(sp, d, x, i)`.execute(
+    trx,
+  );
+  const out: Array<string | null> = terminations.map(() => null);
+  for (const r of rows.rows) out[Number(r.i) - 1] = r.status;
+  return out;
+}
+
 /** Refuses a batch that names one service point twice: each item's checks assume the others are not there. */
 function assertOnePerServicePoint(servicePointIds: string[], what: string): void {
   if (new Set(servicePointIds).size !== servicePointIds.length)
@@ -66,7 +89,9 @@ export async function insertSubscriptions(
     insert into subscriptions (service_point_id, party_id, start_date, start_index, start_source, tags, case_id,
                                created_at, created_by, entity)
     select s."servicePointId", s."partyId", s.date, s.index, s.source, coalesce(s.tags, '{}'), s."caseId",
-           ${ctx.now}::timestamptz, ${ctx.actor.user}::text, ${ctx.actor.entity}::text
+           ${ctx.now}::timestamptz, ${ctx.actor.user}::text,
+           -- SPEC §7: a subscription made on a case counts for the case's entity (the sweep's too).
+           coalesce((select c.entity from cases c where c.id = s."caseId"), ${ctx.actor.entity}::text)
       from jsonb_to_recordset(${JSON.stringify(subs)}::jsonb)
            as s("servicePointId" text, "partyId" text, date date, index bigint, source text, tags text[],
                 "caseId" text)

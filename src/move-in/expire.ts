@@ -1,10 +1,13 @@
 /** R8: what the deadline sweep (sweep.ts) does with the cases whose proof deadline passed. */
-import { addComments, type CaseRow, closeTasksOf } from "../cases/store.js";
+import { addComments, addTasks, type CaseRow, closeTasksOf } from "../cases/store.js";
 import type { Context } from "../platform/context.js";
 import type { Trx } from "../platform/db.js";
-import { occupantsSince } from "./batch-store.js";
+import { occupantsSince, terminationStatuses } from "./batch-store.js";
 import { assertMoveInCase, assertTerminationKnown, type MoveInCase } from "./move-in-case.js";
+import { proofDeadline } from "./rules/deadline.js";
+import { expiryPath } from "./rules/expiry-path.js";
 import { subscribeAllAtPredecessor } from "./steps.js";
+import { R8_SUSPECT_COMMENT } from "./wording.js";
 
 /** What R8 does with an expired case. */
 export type Expiry = "SUBSCRIBED" | "SKIPPED";
@@ -15,19 +18,6 @@ const R8_WHY = "Délai dépassé sans justificatif reçu";
 /** R8: the comment on a case left to the back office because another occupant held the service point since the termination. */
 export const occupiedSinceSentence = (deadlineDays: number, occupant: { id: string }) =>
   `Délai de ${deadlineDays} jours dépassé, mais un autre occupant (abonnement ${occupant.id}) a été abonné sur ce point de desserte depuis la résiliation : abonnement non mis en place, à traiter par le back office.`;
-
-/**
- * R8, decided from the facts alone: an already subscribed case only has its tasks closed; a case
- * whose service point another occupant has held since the termination is left to the back office;
- * any other is subscribed at the predecessor's index.
- */
-export function expiryPath(
-  c: MoveInCase,
-  occupant: { id: string } | null,
-): "CLOSE" | "LEAVE_TO_BO" | "SUBSCRIBE" {
-  if (c.subscription_id) return "CLOSE";
-  return occupant ? "LEAVE_TO_BO" : "SUBSCRIBE";
-}
 
 /** R8: the deadline passed without a proof (run by the sweep, as the system). */
 export async function expireCase(trx: Trx, ctx: Context, c: CaseRow): Promise<Expiry> {
@@ -80,12 +70,18 @@ async function expireRound(trx: Trx, ctx: Context, cases: CaseRow[], out: Map<st
     unsubscribed.map((c) => ({ servicePointId: c.service_point_id, date: c.move_in.termination.date })),
   );
   const occupantOf = new Map(unsubscribed.map((c, i) => [c.id, occupants[i] ?? null]));
+  const statuses = await terminationStatuses(
+    trx,
+    unsubscribed.map((c) => ({ servicePointId: c.service_point_id, ...c.move_in.termination })),
+  );
+  const suspect = new Set(unsubscribed.filter((_, i) => statuses[i] === "SUSPECT").map((c) => c.id));
   const closing: string[] = [];
   const notes: Array<{ caseId: string; body: string }> = [];
   const subscribing: MoveInCase[] = [];
+  const held: string[] = [];
   for (const c of moveIns) {
     const occupant = occupantOf.get(c.id) ?? null;
-    const path = expiryPath(c, occupant);
+    const path = expiryPath(c.subscription_id !== null, occupant !== null, suspect.has(c.id));
     if (path === "SUBSCRIBE") {
       try {
         assertTerminationKnown(c);
@@ -97,11 +93,22 @@ async function expireRound(trx: Trx, ctx: Context, cases: CaseRow[], out: Map<st
       continue;
     }
     closing.push(c.id);
+    if (path === "HOLD_FOR_CHECK") {
+      // R8's exception: nothing subscribed; BO checks the reading (CHECK_TERMINATION, due today).
+      held.push(c.id);
+      notes.push({ caseId: c.id, body: R8_SUSPECT_COMMENT });
+    }
     if (path === "LEAVE_TO_BO" && occupant)
       notes.push({ caseId: c.id, body: occupiedSinceSentence(ctx.config.proofDeadlineDays, occupant) });
     out.set(c.id, "SKIPPED");
   }
   await closeTasksOf(trx, ctx, closing, "EXPIRED");
   await addComments(trx, ctx, notes);
+  const today = proofDeadline(ctx.now, 0, ctx.config.timeZone);
+  await addTasks(
+    trx,
+    ctx,
+    held.map((caseId) => ({ caseId, kind: "CHECK_TERMINATION", deadline: today })),
+  );
   await subscribeAllAtPredecessor(trx, ctx, subscribing, R8_WHY, "EXPIRED");
 }

@@ -250,7 +250,10 @@ export async function insertSubscription(trx: Trx, ctx: Context, s: NewSubscript
       case_id: s.caseId,
       created_at: ctx.now,
       created_by: ctx.actor.user,
-      entity: ctx.actor.entity,
+      // SPEC §7: a subscription made on a case counts for the case's entity, else for the advisor's.
+      entity: s.caseId
+        ? sql<string>`coalesce((select c.entity from cases c where c.id = ${s.caseId}), ${ctx.actor.entity}::text)`
+        : ctx.actor.entity,
     })
     .returning("id")
     .executeTakeFirstOrThrow();

@@ -17,7 +17,10 @@ import { type Expiry, expireCase, expireCases } from "./expire.js";
 export interface SweepResult {
   /** Cases subscribed at the predecessor's index (R8). */
   subscribed: number;
-  /** Expired tasks whose case needed nothing more, or could not be subscribed (reported in a comment). */
+  /**
+   * Expired tasks whose case needed nothing more, or could not be subscribed (reported in a comment),
+   * or was held for BO to check a SUSPECT termination reading (R8's exception).
+   */
   skipped: number;
   /** Tasks whose processing failed; they stay open and are retried by the next sweep. */
   failed: Array<{ task: string; error: string }>;
@@ -66,6 +69,8 @@ async function claim(trx: Trx, now: Date, limit: number, excluded: Set<string>) 
     .select(["t.id as task_id"])
     .where("t.status", "=", "OPEN")
     .where("t.due_at", "<=", now)
+    // R8's exception fires once: an overdue CHECK_TERMINATION is only shown as overdue.
+    .where("t.kind", "!=", "CHECK_TERMINATION")
     .where("c.status", "=", "OPEN")
     .$if(excluded.size > 0, (q) => q.where("t.id", "not in", [...excluded]))
     .orderBy("t.due_at")
@@ -99,6 +104,7 @@ async function countDue(db: Database, now: Date): Promise<number> {
     .select((eb) => eb.fn.countAll<string>().as("n"))
     .where("status", "=", "OPEN")
     .where("due_at", "<=", now)
+    .where("kind", "!=", "CHECK_TERMINATION")
     .executeTakeFirstOrThrow();
   return Number(r.n);
 }

@@ -11,6 +11,10 @@ export const R5_NO_PROOF_COMMENT =
 /** R6, exactly: proof requested after the reconnection visit found a gap. */
 export const R6_AWAIT_COMMENT = "en attente justificatif car écart de consommation avec le prédécesseur";
 
+/** R8's exception, exactly: the deadline passed while the termination reading is SUSPECT. */
+export const R8_SUSPECT_COMMENT =
+  "index de résiliation suspect : à vérifier avant de mettre en place l'abonnement";
+
 const signed = (n: number) => (n > 0 ? `+${n}` : `${n}`);
 
 export function gapSentence(

@@ -300,7 +300,13 @@ export async function readRoutes(app: FastifyInstance, deps: AppDeps) {
         querystring: z.object({
           status: z.enum(["PENDING", "SENDING", "SENT", "FAILED"]).optional(),
           template: z
-            .enum(["PROOF_REQUEST", "CONFIRMATION_PREDECESSOR_INDEX", "CONFIRMATION_PROOF", "CONTEST_ANSWER"])
+            .enum([
+              "PROOF_REQUEST",
+              "CONFIRMATION_PREDECESSOR_INDEX",
+              "CONFIRMATION_PROOF",
+              "CONTEST_ANSWER",
+              "CONFIRMATION_DECLARED_INDEX",
+            ])
             .optional(),
           case: z.string().max(100).optional(),
           ...pageIn,
