@@ -227,7 +227,9 @@ export type Template =
   | "PROOF_REQUEST"
   | "CONFIRMATION_PREDECESSOR_INDEX"
   | "CONFIRMATION_PROOF"
-  | "CONTEST_ANSWER";
+  | "CONTEST_ANSWER"
+  | "PROOF_REMINDER"
+  | "CONFIRMATION_MUTATION";
 export type Channel = "EMAIL" | "LETTER";
 export type DeliveryStatus = "PENDING" | "SENDING" | "SENT" | "FAILED";
 
