@@ -1,13 +1,12 @@
 /** Storage for cases, their comments and tasks. Queries only. */
-import { sql, type Transaction } from "kysely";
-import type { Deadline } from "../move-in/deadline.js";
-import { lockServicePoint } from "../move-in/store.js";
+import { sql } from "kysely";
 import { audit, auditAll } from "../platform/audit.js";
 import type { Context } from "../platform/context.js";
+import type { Deadline } from "../platform/dates.js";
+import { anyOf, type Trx } from "../platform/db.js";
 import { EcartError, ErrorCode } from "../platform/errors.js";
-import type { CaseType, DB, MoveInFacts, RegularizationFacts, TaskKind } from "../platform/schema.js";
-
-type Trx = Transaction<DB>;
+import type { CaseType, MoveInFacts, RegularizationFacts, TaskKind } from "../platform/schema.js";
+import { lockServicePoint } from "../service-points/store.js";
 
 export interface NewCase {
   type: CaseType;
@@ -81,9 +80,6 @@ export async function addComments(
     trx,
   );
 }
-
-/** `column = any(ids)`: one bind parameter for a whole list of ids. */
-const anyOf = (ids: string[]) => sql<string>`any(${ids}::text[])`;
 
 export async function addTask(trx: Trx, ctx: Context, caseId: string, kind: TaskKind, d: Deadline) {
   const row = await trx

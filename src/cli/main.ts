@@ -75,11 +75,11 @@ const commands: Record<string, Handler> = {
     return withDatabase((db) => userCommand(db, args));
   },
   async import(args) {
-    const { importCommand } = await import("../readings/import-cli.js");
+    const { importCommand } = await import("./import-readings.js");
     return importCommand(args);
   },
   async demo(args) {
-    const { demoCommand } = await import("../demo/cli.js");
+    const { demoCommand } = await import("./demo.js");
     return demoCommand(args);
   },
   async migrate() {

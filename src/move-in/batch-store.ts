@@ -3,60 +3,14 @@
  * of store.ts's reads and writes, a handful of statements for a whole batch. Queries only; the
  * rules stay in the pure functions they share with the one-case path.
  */
-import { sql, type Transaction } from "kysely";
+import { sql } from "kysely";
 import { auditAll } from "../platform/audit.js";
 import type { Context } from "../platform/context.js";
-import type { DB } from "../platform/schema.js";
+import { anyOf, type Trx } from "../platform/db.js";
 import { plausibilityInput, replacedMeter } from "../readings/history.js";
 import { assessReading, type Plausibility, type PlausibilityInput } from "../readings/plausibility.js";
 import { loadMeterHistories, type NewReading } from "../readings/store.js";
-import { type NewSubscription, type Occupant, overlapRefusal, type Place } from "./store.js";
-
-type Trx = Transaction<DB>;
-
-/** `column = any(ids)`: one bind parameter for a whole list of ids. */
-const anyOf = (ids: string[]) => sql<string>`any(${[...new Set(ids)]}::text[])`;
-
-/** The service points with their current meter (store.ts's currentMeter), in one query. */
-export async function placesOf(trx: Trx, servicePointIds: string[]): Promise<Map<string, Place>> {
-  const out = new Map<string, Place>();
-  if (servicePointIds.length === 0) return out;
-  // The meter looked up per service point (an index probe each), never a join over every meter.
-  const rows = await trx
-    .selectFrom("service_points as sp")
-    .leftJoinLateral(
-      (eb) =>
-        eb
-          .selectFrom("meters")
-          .select(["meters.id", "meters.serial"])
-          .whereRef("meters.service_point_id", "=", "sp.id")
-          .where("meters.removed_on", "is", null)
-          .limit(1)
-          .as("m"),
-      (j) => j.onTrue(),
-    )
-    .select(["sp.id", "sp.address", "m.id as meter_id", "m.serial"])
-    .where("sp.id", "=", anyOf(servicePointIds))
-    .execute();
-  for (const r of rows) {
-    const meter = r.meter_id === null ? null : { id: Number(r.meter_id), serial: r.serial as string };
-    out.set(r.id, { id: r.id, address: r.address, meter });
-  }
-  return out;
-}
-
-/** The parties, by id, as letters and emails name them (outbox Recipient), in one query. */
-export async function partiesOf(trx: Trx, ids: string[]) {
-  const rows =
-    ids.length === 0
-      ? []
-      : await trx
-          .selectFrom("parties")
-          .select(["id", "name", "email", "postal_address"])
-          .where("id", "=", anyOf(ids))
-          .execute();
-  return new Map(rows.map((p) => [p.id, p]));
-}
+import { type NewSubscription, type Occupant, overlapRefusal } from "./store.js";
 
 /**
  * store.ts's occupantSince for many (service point, date) pairs in one query: for each pair, in

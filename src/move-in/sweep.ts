@@ -8,12 +8,11 @@
  * A claimed batch is processed set-based (expireCases: a handful of statements for the whole
  * batch). If that fails, the batch is rolled back to its savepoint and each case is processed on
  * its own, in its own savepoint: one bad case never blocks the others. */
-import { sql, type Transaction } from "kysely";
+import { sql } from "kysely";
 import type { EcartConfig } from "../platform/config.js";
 import { type Context, SYSTEM_ACTOR } from "../platform/context.js";
-import type { Database } from "../platform/db.js";
-import type { DB } from "../platform/schema.js";
-import { type Expiry, expireCase, expireCases } from "./commands.js";
+import { anyOf, type Database, type Trx } from "../platform/db.js";
+import { type Expiry, expireCase, expireCases } from "./expire.js";
 
 export interface SweepResult {
   /** Cases subscribed at the predecessor's index (R8). */
@@ -59,7 +58,7 @@ const MAX_BUSY_CLAIMS = 100;
  * busy (a command, or another sweeper on another case there) is not processed in this batch and is
  * claimed again once this batch is committed.
  */
-async function claim(trx: Transaction<DB>, now: Date, limit: number, excluded: Set<string>) {
+async function claim(trx: Trx, now: Date, limit: number, excluded: Set<string>) {
   const rows = await trx
     .selectFrom("tasks as t")
     .innerJoin("cases as c", "c.id", "t.case_id")
@@ -80,7 +79,7 @@ async function claim(trx: Transaction<DB>, now: Date, limit: number, excluded: S
       : await trx
           .selectFrom("service_points")
           .select("id")
-          .where("id", "=", sql<string>`any(${[...new Set(rows.map((r) => r.service_point_id))]})`)
+          .where("id", "=", anyOf(rows.map((r) => r.service_point_id)))
           .orderBy("id")
           .forUpdate()
           .skipLocked()
@@ -171,7 +170,7 @@ export async function sweepDeadlines(
 
 /** The batch set-based; if that fails, each case on its own, in its own savepoint. */
 async function processBatch(
-  trx: Transaction<DB>,
+  trx: Trx,
   ctx: Context,
   cases: ClaimedCase[],
 ): Promise<Map<string, Expiry | Error>> {

@@ -87,9 +87,10 @@ export class EcartError extends Error {
   }
 }
 
-export const fail = (code: ErrorCode, fr: string, en: string, field?: string): never => {
+/** Throws the refusal; a function declaration returning `never`, so TypeScript narrows after a call. */
+export function fail(code: ErrorCode, fr: string, en: string, field?: string): never {
   throw new EcartError(code, fr, en, field);
-};
+}
 
 export const isEcartError = (e: unknown): e is EcartError => e instanceof EcartError;
 

@@ -1,6 +1,7 @@
 /** Storage of the reading history. Queries only: the rules live in plausibility.ts. */
-import { type Kysely, type RawBuilder, sql, type Transaction } from "kysely";
+import { type Kysely, type RawBuilder, sql } from "kysely";
 import type { Context } from "../platform/context.js";
+import type { Trx } from "../platform/db.js";
 import type { DB, ReadingType } from "../platform/schema.js";
 import {
   installationReading,
@@ -16,8 +17,6 @@ import {
   type Plausibility,
   type PlausibilityInput,
 } from "./plausibility.js";
-
-type Trx = Transaction<DB>;
 
 /** A query runner: a transaction or the database itself. */
 type Runner = Kysely<DB> | Trx;

@@ -4,7 +4,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Account } from "../../accounts/store.js";
 import { TEMPLATES } from "../../communications/templates.js";
-import { moveInInput } from "../../move-in/commands.js";
+import { moveInInput } from "../../move-in/commands/move-in.js";
 import type { AppDeps } from "../app.js";
 import { admitBearer, contextOf } from "../auth.js";
 import { errors, idParam, pageIn } from "../schemas.js";

@@ -1,5 +1,5 @@
 /** R18: the proof reminder, decided from calendar dates alone (Europe/Paris days, computed by the caller). */
-import { addDays } from "../platform/dates.js";
+import { addDays } from "../../platform/dates.js";
 
 /** R18 default: the reminder goes 5 days before the proof's due date. */
 export const DEFAULT_PROOF_REMINDER_DAYS = 5;
