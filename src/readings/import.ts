@@ -25,6 +25,7 @@ import {
   withDays,
 } from "./history.js";
 import { type BatchLoader, batchLoader, copyLine, unreadHistories } from "./import-load.js";
+import { recordImportRun } from "./import-runs.js";
 import { REJECTS_HEADER, readImportFile, rejectLine } from "./import-rejects.js";
 import {
   type ImportRow,
@@ -258,6 +259,7 @@ export async function importReadings(
   }
   sum.seconds = (Date.now() - started) / 1000;
   sum.rowsPerSecond = Math.round(sum.lines / Math.max(sum.seconds, 0.001));
+  await recordImportRun(db, ctx, opts.source, sum);
   progress();
   return sum;
 }
