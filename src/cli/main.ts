@@ -15,6 +15,7 @@ const USAGE = `ecart — consumption gaps between occupants
   ecart import readings FILE.csv load readings in bulk (docs/readings-import.md)
   ecart demo [--service-points N] [--seed S]   fill the database with a realistic data set
   ecart migrate                  bring the database schema up to date
+  ecart backup FILE | restore FILE [--force]   the embedded database (docs/operations.md)
   ecart help                     this text
 
 Database: DATABASE_URL=postgres://… for a server; otherwise the embedded one in ECART_DATA (./data).`;
@@ -88,6 +89,14 @@ const commands: Record<string, Handler> = {
       process.stdout.write("schema up to date\n");
       return 0;
     });
+  },
+  async backup(args) {
+    const { backupCommand } = await import("./backup.js");
+    return backupCommand(args);
+  },
+  async restore(args) {
+    const { restoreCommand } = await import("./backup.js");
+    return restoreCommand(args);
   },
   async help() {
     process.stdout.write(`${USAGE}\n`);

@@ -30,6 +30,7 @@ import { accountRoutes } from "./routes/accounts.js";
 import { adminRoutes } from "./routes/admin.js";
 import { commandRoutes } from "./routes/commands.js";
 import { readRoutes } from "./routes/reads.js";
+import { readyRoutes } from "./routes/ready.js";
 import { reportRoutes } from "./routes/reports.js";
 import { sessionRoutes } from "./routes/session.js";
 
@@ -166,6 +167,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(
     async (api) => {
       await sessionRoutes(api, deps);
+      await readyRoutes(api, deps);
       await readRoutes(api, deps);
       await commandRoutes(api, deps);
       await reportRoutes(api, deps);

@@ -358,6 +358,19 @@ export interface ApiTokenTable {
   revoked_at: Timestamp | null;
 }
 
+/** One finished readings import and its counts (migration 400; read by the metrics). */
+export interface ImportRunTable {
+  id: Generated<number>;
+  finished_at: Timestamp;
+  source: string;
+  actor: string;
+  lines: number;
+  inserted: number;
+  already_present: number;
+  rejected: number;
+  seconds: number;
+}
+
 export interface DB {
   service_points: ServicePointTable;
   meters: MeterTable;
@@ -380,4 +393,5 @@ export interface DB {
   sessions: SessionTable;
   api_tokens: ApiTokenTable;
   communication_attempts: CommunicationAttemptTable;
+  import_runs: ImportRunTable;
 }
