@@ -1,14 +1,13 @@
 /** Storage for cases, their comments and tasks. Queries only. */
-import { sql, type Transaction } from "kysely";
-import { appendEvents } from "../integration/events.js";
-import type { Deadline } from "../move-in/deadline.js";
-import { lockServicePoint } from "../move-in/store.js";
+import { sql } from "kysely";
 import { audit, auditAll } from "../platform/audit.js";
 import type { Context } from "../platform/context.js";
+import type { Deadline } from "../platform/dates.js";
+import { anyOf, type Trx } from "../platform/db.js";
 import { EcartError, ErrorCode } from "../platform/errors.js";
-import type { CaseType, DB, MoveInFacts, RegularizationFacts, TaskKind } from "../platform/schema.js";
-
-type Trx = Transaction<DB>;
+import { appendEvents } from "../platform/events.js";
+import type { CaseType, MoveInFacts, RegularizationFacts, TaskKind } from "../platform/schema.js";
+import { lockServicePoint } from "../service-points/store.js";
 
 export interface NewCase {
   type: CaseType;
@@ -96,24 +95,43 @@ export async function addComments(
   );
 }
 
-/** `column = any(ids)`: one bind parameter for a whole list of ids. */
-const anyOf = (ids: string[]) => sql<string>`any(${ids}::text[])`;
-
 export async function addTask(trx: Trx, ctx: Context, caseId: string, kind: TaskKind, d: Deadline) {
-  const row = await trx
+  const [id] = await addTasks(trx, ctx, [{ caseId, kind, deadline: d }]);
+  return id as string;
+}
+
+/** addTask for many tasks, in one statement; audited in the order given. */
+export async function addTasks(
+  trx: Trx,
+  ctx: Context,
+  tasks: Array<{ caseId: string; kind: TaskKind; deadline: Deadline }>,
+): Promise<string[]> {
+  if (tasks.length === 0) return [];
+  const rows = await trx
     .insertInto("tasks")
-    .values({
-      case_id: caseId,
-      kind,
-      due_date: d.dueDate,
-      due_at: d.expiresAt,
-      status: "OPEN",
-      created_at: ctx.now,
-    })
+    .values(
+      tasks.map((t) => ({
+        case_id: t.caseId,
+        kind: t.kind,
+        due_date: t.deadline.dueDate,
+        due_at: t.deadline.expiresAt,
+        status: "OPEN" as const,
+        created_at: ctx.now,
+      })),
+    )
     .returning("id")
-    .executeTakeFirstOrThrow();
-  await audit(trx, ctx, "task.created", "task", row.id, { case: caseId, kind, due: d.dueDate });
-  return row.id;
+    .execute();
+  await auditAll(
+    trx,
+    ctx,
+    tasks.map((t, i) => ({
+      action: "task.created",
+      objectType: "task",
+      objectId: (rows[i] as { id: string }).id,
+      details: { case: t.caseId, kind: t.kind, due: t.deadline.dueDate },
+    })),
+  );
+  return rows.map((r) => r.id);
 }
 
 export async function openTasks(trx: Trx, caseId: string) {

@@ -17,6 +17,7 @@ const USAGE = `ecart — consumption gaps between occupants
   ecart webhook add URL | list | disable ID | enable ID | attempts ID   webhook endpoints (docs/integration.md)
   ecart demo [--service-points N] [--seed S]   fill the database with a realistic data set
   ecart migrate                  bring the database schema up to date
+  ecart backup FILE | restore FILE [--force]   the embedded database (docs/operations.md)
   ecart help                     this text
 
 Database: DATABASE_URL=postgres://… for a server; otherwise the embedded one in ECART_DATA (./data).`;
@@ -78,19 +79,19 @@ const commands: Record<string, Handler> = {
   },
   async import(args) {
     if (args[0] !== "readings") {
-      const { referenceImportCommand } = await import("../integration/import-cli.js");
+      const { referenceImportCommand } = await import("./import-reference.js");
       return referenceImportCommand(args);
     }
-    const { importCommand } = await import("../readings/import-cli.js");
+    const { importCommand } = await import("./import-readings.js");
     return importCommand(args);
   },
   async webhook(args) {
     const { withDatabase } = await import("./database.js");
-    const { webhookCommand } = await import("../integration/webhook-cli.js");
+    const { webhookCommand } = await import("./webhook.js");
     return withDatabase((db, config) => webhookCommand(db, config, args));
   },
   async demo(args) {
-    const { demoCommand } = await import("../demo/cli.js");
+    const { demoCommand } = await import("./demo.js");
     return demoCommand(args);
   },
   async migrate() {
@@ -99,6 +100,14 @@ const commands: Record<string, Handler> = {
       process.stdout.write("schema up to date\n");
       return 0;
     });
+  },
+  async backup(args) {
+    const { backupCommand } = await import("./backup.js");
+    return backupCommand(args);
+  },
+  async restore(args) {
+    const { restoreCommand } = await import("./backup.js");
+    return restoreCommand(args);
   },
   async help() {
     process.stdout.write(`${USAGE}\n`);

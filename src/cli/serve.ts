@@ -6,6 +6,7 @@ import { resolve } from "node:path";
 import { countAccounts, createAccount } from "../accounts/store.js";
 import { startOutboxWorker } from "../communications/worker.js";
 import { buildApp, loggerOptions } from "../http/app.js";
+import { parseTrustProxy } from "../http/network.js";
 import { startWebhookWorker } from "../integration/webhook-worker.js";
 import { sweepDeadlines } from "../move-in/sweep.js";
 import { makeConfig } from "../platform/config.js";
@@ -68,7 +69,7 @@ export async function serve(_args: string[]): Promise<number> {
     config,
     logger: loggerOptions(),
     webDist: resolve("web/dist"),
-    trustProxy: process.env.ECART_TRUST_PROXY === "1",
+    trustProxy: parseTrustProxy(process.env.ECART_TRUST_PROXY),
   });
   const port = Number(process.env.PORT ?? DEFAULT_PORT);
   const host = process.env.HOST ?? DEFAULT_HOST;

@@ -4,7 +4,6 @@
  * transaction; and REMOTE readings (télérelève), one or a batch, each checked like any reading.
  */
 import { sql, type Transaction } from "kysely";
-import { lockServicePoint } from "../move-in/store.js";
 import { audit } from "../platform/audit.js";
 import { type Context, today } from "../platform/context.js";
 import type { Database } from "../platform/db.js";
@@ -15,6 +14,7 @@ import { importKey } from "../readings/import-rows.js";
 import { parseIndexM3 } from "../readings/index-m3.js";
 import type { Plausibility } from "../readings/plausibility.js";
 import { appendReading, meterAt } from "../readings/store.js";
+import { lockServicePoint } from "../service-points/store.js";
 import { applyReferenceRows, type RowOutcome } from "./reference.js";
 import { type Fields, isRefusal, parseRow, type ReferenceKind, type RowOf } from "./rows.js";
 

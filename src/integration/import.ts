@@ -12,17 +12,9 @@ import { parse } from "csv-parse";
 import { type Context, today } from "../platform/context.js";
 import type { Database } from "../platform/db.js";
 import { asConflict, EcartError, ErrorCode } from "../platform/errors.js";
-import { rejectLine } from "../readings/import.js";
+import { REJECTS_HEADER, rejectLine } from "../readings/import-rejects.js";
 import { applyReferenceRows, type RowResult } from "./reference.js";
-import {
-  fieldsOf,
-  headerOf,
-  isRefusal,
-  parseRow,
-  type ReferenceKind,
-  type RowOf,
-  type RowRefusal,
-} from "./rows.js";
+import { fieldsOf, headerOf, isRefusal, parseRow, type ReferenceKind, type RowOf } from "./rows.js";
 
 /** Rows per batch (one transaction): a batch grows past it only to keep a service point's rows together. */
 export const DEFAULT_REFERENCE_BATCH = 2000;
@@ -125,6 +117,14 @@ async function peekFirstLine(
   return { first, all: all() };
 }
 
+/** A line of the batch: its row, or why it was refused before the database saw it. */
+interface Item {
+  line: number;
+  raw: string;
+  row: RowOf<ReferenceKind> | null;
+  error: EcartError | null;
+}
+
 /** Imports one reference file; see the module comment. Throws ReferenceFileError for a file it cannot read. */
 export async function importReference(
   db: Database,
@@ -160,10 +160,13 @@ export async function importReference(
     skip_empty_lines: true,
     trim: true,
     info: true,
+    raw: true,
     skip_records_with_error: true,
   });
-  const malformed: number[] = [];
-  parser.on("skip", (err: Error & { lines?: number }) => malformed.push(err.lines ?? 0));
+  const malformed: Array<{ line: number; raw: string }> = [];
+  parser.on("skip", (err: Error & { lines?: number; raw?: string }) =>
+    malformed.push({ line: err.lines ?? 0, raw: err.raw ?? "" }),
+  );
   const feed = (async () => {
     for await (const chunk of all) if (!parser.write(chunk)) await once(parser, "drain");
     parser.end();
@@ -171,10 +174,10 @@ export async function importReference(
   feed.catch((e: Error) => parser.destroy(e));
 
   const rejects = createWriteStream(opts.rejectsPath);
-  rejects.write("line,code,reason\n");
-  const reject = async (line: number, code: string, reason: string) => {
+  rejects.write(REJECTS_HEADER);
+  const reject = async (line: number, code: string, reason: string, row: string) => {
     sum.rejected++;
-    if (!rejects.write(rejectLine(line, code, reason))) await once(rejects, "drain");
+    if (!rejects.write(rejectLine(line, code, reason, row))) await once(rejects, "drain");
   };
   const progress = () =>
     opts.onProgress?.({
@@ -189,8 +192,9 @@ export async function importReference(
     });
 
   let header: Map<string, number> | null = null;
-  // The batch's rows, and the refusals met among them (written in line order with the batch's own).
-  let batch: Array<RowOf<ReferenceKind> | RowRefusal> = [];
+  // The batch's rows, and the refusals met among them (written in line order with the batch's own);
+  // each with its line as the file wrote it, for the rejects file.
+  let batch: Item[] = [];
   let last: RowOf<ReferenceKind> | null = null;
   let count = 0;
   const flush = async () => {
@@ -198,32 +202,32 @@ export async function importReference(
     const items = batch;
     batch = [];
     count = 0;
-    const rows = items.filter((x): x is RowOf<ReferenceKind> => !isRefusal(x));
+    const rows = items.flatMap((x) => (x.row ? [x.row] : []));
     const results = rows.length > 0 ? await writeBatch(db, ctx, kind, rows, opts.source) : [];
     if (rows.length > 0) sum.batches++;
     let k = 0;
     for (const item of items) {
-      if (isRefusal(item)) {
-        await reject(item.line, item.error.code, item.error.messageFr);
-        continue;
-      }
-      const r = results[k++] as RowResult;
+      const r = item.row ? (results[k++] as RowResult) : (item.error as EcartError);
       if (r === "INSERTED") sum.inserted++;
       else if (r === "UPDATED") sum.updated++;
       else if (r === "UNCHANGED") sum.unchanged++;
-      else await reject(item.line, r.code, r.messageFr);
+      else await reject(item.line, r.code, r.messageFr, item.raw);
     }
     progress();
   };
+  const skipped = () => {
+    for (const m of malformed.splice(0)) {
+      sum.lines++;
+      batch.push({ line: m.line, raw: m.raw, row: null, error: malformedError });
+    }
+  };
   try {
-    for await (const { record, info } of parser as AsyncIterable<{
+    for await (const { record, info, raw } of parser as AsyncIterable<{
       record: string[];
       info: { lines: number };
+      raw: string;
     }>) {
-      for (const line of malformed.splice(0)) {
-        sum.lines++;
-        batch.push({ line, error: malformedError });
-      }
+      skipped();
       if (!header) {
         const h = headerOf(kind, record);
         if (h.missing.length > 0)
@@ -235,21 +239,19 @@ export async function importReference(
         continue;
       }
       sum.lines++;
+      const line = raw.replace(/\r?\n$/, "");
       const row = parseRow(kind, fieldsOf(kind, header, record), info.lines, day);
       if (isRefusal(row)) {
-        batch.push(row);
+        batch.push({ line: row.line, raw: line, row: null, error: row.error });
         continue;
       }
       // A batch ends only between two service points: their rows are decided together.
       if (count >= batchRows && last && last.servicePoint !== row.servicePoint) await flush();
-      batch.push(row);
+      batch.push({ line: row.line, raw: line, row, error: null });
       last = row;
       count++;
     }
-    for (const line of malformed.splice(0)) {
-      sum.lines++;
-      batch.push({ line, error: malformedError });
-    }
+    skipped();
     if (!header)
       throw new ReferenceFileError("Fichier refusé : il est vide (pas de ligne d'en-tête).", "empty file");
     await flush();

@@ -14,8 +14,8 @@ import { hostname } from "node:os";
 import type { Selectable } from "kysely";
 import { Webhook } from "standardwebhooks";
 import type { Database } from "../platform/db.js";
+import { type FeedEvent, feedEvent } from "../platform/events.js";
 import type { WebhookEndpointTable } from "../platform/schema.js";
-import { type FeedEvent, feedEvent } from "./events.js";
 
 /** Wait after the first failed attempt; it doubles after each failure. */
 export const WEBHOOK_BACKOFF_BASE_MS = 5_000;

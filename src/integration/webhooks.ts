@@ -11,7 +11,7 @@ import { audit } from "../platform/audit.js";
 import type { Context } from "../platform/context.js";
 import type { Database } from "../platform/db.js";
 import { EcartError, ErrorCode } from "../platform/errors.js";
-import { lastPosition } from "./events.js";
+import { lastPosition } from "../platform/events.js";
 
 /** A new secret, in the Standard Webhooks form (`whsec_` and 24 random bytes in base64). */
 export const newWebhookSecret = () => `whsec_${randomBytes(24).toString("base64")}`;

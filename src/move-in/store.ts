@@ -1,99 +1,16 @@
-/** Storage for move-ins: service points, meters, parties, subscriptions. Queries only. */
-import { type RawBuilder, sql, type Transaction } from "kysely";
-import type { MessageFacts } from "../communications/outbox.js";
-import { appendEvents, type CustomerOut } from "../integration/events.js";
+/** Storage for move-ins: the termination facts, parties, subscriptions. Queries only. */
+import { type RawBuilder, sql } from "kysely";
 import { audit } from "../platform/audit.js";
 import type { Context } from "../platform/context.js";
 import { frenchDate } from "../platform/dates.js";
-import { type Database, executePrepared } from "../platform/db.js";
+import { type Database, executePrepared, type Trx } from "../platform/db.js";
 import { EcartError, ErrorCode } from "../platform/errors.js";
-import type { DB, MoveInFacts, StartSource } from "../platform/schema.js";
+import { appendEvents, type CustomerOut } from "../platform/events.js";
+import type { MoveInFacts, StartSource } from "../platform/schema.js";
 import type { MeterHistory } from "../readings/history.js";
 import { appendReading, meterHistoriesFromRows, meterHistoriesQuery } from "../readings/store.js";
-import { type CurrentMeter, type TerminationFacts, terminationFrom } from "./termination.js";
-
-type Trx = Transaction<DB>;
-
-/** The refusal of a command or check naming a service point that does not exist. */
-export const unknownServicePoint = (id: string) =>
-  new EcartError(
-    ErrorCode.UNKNOWN_SERVICE_POINT,
-    `Point de desserte inconnu : ${id}.`,
-    `unknown service point ${id}`,
-    "servicePoint",
-  );
-
-/** Locks the service point row: every command on one service point runs one at a time. */
-export async function lockServicePoint(trx: Trx, id: string) {
-  const sp = await trx
-    .selectFrom("service_points")
-    .selectAll()
-    .where("id", "=", id)
-    .forUpdate()
-    .executeTakeFirst();
-  if (!sp) throw unknownServicePoint(id);
-  return sp;
-}
-
-/** Loads a subscription for a command: its service point is locked first, then the row is read. */
-export async function loadSubscriptionForUpdate(trx: Trx, id: string) {
-  const head = await trx
-    .selectFrom("subscriptions")
-    .select("service_point_id")
-    .where("id", "=", id)
-    .executeTakeFirst();
-  if (!head) {
-    throw new EcartError(
-      ErrorCode.UNKNOWN_REFERENCE,
-      `Abonnement inconnu : ${id}.`,
-      `unknown subscription ${id}`,
-      "subscription",
-    );
-  }
-  await lockServicePoint(trx, head.service_point_id);
-  return trx.selectFrom("subscriptions").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
-}
-
-/** A service point with its current meter, as letters and readings name them. */
-export interface Place {
-  id: string;
-  address: string;
-  meter: { id: number; serial: string } | null;
-}
-
-/** Facts every letter and email about a case names (SPEC §5), from a place already loaded (batch-store's `placesOf`). */
-export function placeFacts(place: Place, caseId: string | null): MessageFacts {
-  return {
-    servicePoint: { id: place.id, address: place.address },
-    meterSerial: place.meter?.serial ?? null,
-    caseId,
-  };
-}
-
-/** Facts every letter and email about a case names (SPEC §5). */
-export async function messageFacts(trx: Trx, spId: string, caseId: string | null): Promise<MessageFacts> {
-  const sp = await trx
-    .selectFrom("service_points")
-    .select(["id", "address"])
-    .where("id", "=", spId)
-    .executeTakeFirstOrThrow();
-  const meter = await currentMeter(trx, spId);
-  return placeFacts(
-    { id: sp.id, address: sp.address, meter: meter && { id: Number(meter.id), serial: meter.serial } },
-    caseId,
-  );
-}
-
-export async function currentMeter(trx: Trx, servicePointId: string) {
-  return (
-    (await trx
-      .selectFrom("meters")
-      .selectAll()
-      .where("service_point_id", "=", servicePointId)
-      .where("removed_on", "is", null)
-      .executeTakeFirst()) ?? null
-  );
-}
+import { currentMeter } from "../service-points/store.js";
+import { type CurrentMeter, type TerminationFacts, terminationFrom } from "./rules/termination.js";
 
 /** The SQL of `TerminationFacts` for one service point: common table expressions `cur`, `pred`, `lastv`. */
 const terminationCtes = (servicePointId: string) => sql`
@@ -268,10 +185,6 @@ export async function createParty(trx: Trx, ctx: Context, c: CustomerInput, fall
   return row;
 }
 
-export async function partyById(trx: Trx, id: string) {
-  return trx.selectFrom("parties").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
-}
-
 export interface NewSubscription {
   servicePointId: string;
   meterId: number | null;
@@ -339,7 +252,10 @@ export async function insertSubscription(trx: Trx, ctx: Context, s: NewSubscript
       case_id: s.caseId,
       created_at: ctx.now,
       created_by: ctx.actor.user,
-      entity: ctx.actor.entity,
+      // SPEC §7: a subscription made on a case counts for the case's entity, else for the advisor's.
+      entity: s.caseId
+        ? sql<string>`coalesce((select c.entity from cases c where c.id = ${s.caseId}), ${ctx.actor.entity}::text)`
+        : ctx.actor.entity,
     })
     .returning("id")
     .executeTakeFirstOrThrow();

@@ -33,8 +33,10 @@ export const ErrorCode = {
   PAYLOAD_TOO_LARGE: "PAYLOAD_TOO_LARGE",
   /** An upload of a type that is not accepted. */
   UNSUPPORTED_MEDIA_TYPE: "UNSUPPORTED_MEDIA_TYPE",
-  /** Too many attempts in a short time (login). */
+  /** Too many attempts in a short time (login per address or account, password changes). */
   RATE_LIMITED: "RATE_LIMITED",
+  /** The server is saturated (password hashing at its bound): retry in a few seconds. */
+  BUSY: "BUSY",
   /** An unexpected fault; details go to the log, never to the client. */
   INTERNAL: "INTERNAL",
   /** No such API route or resource path (HTTP only). */
@@ -67,6 +69,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
+  BUSY: 503,
   INTERNAL: 500,
   NOT_FOUND: 404,
   CSRF_REJECTED: 403,
@@ -93,9 +96,10 @@ export class EcartError extends Error {
   }
 }
 
-export const fail = (code: ErrorCode, fr: string, en: string, field?: string): never => {
+/** Throws the refusal; a function declaration returning `never`, so TypeScript narrows after a call. */
+export function fail(code: ErrorCode, fr: string, en: string, field?: string): never {
   throw new EcartError(code, fr, en, field);
-};
+}
 
 export const isEcartError = (e: unknown): e is EcartError => e instanceof EcartError;
 

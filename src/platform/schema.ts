@@ -47,7 +47,8 @@ export type StartSource =
   | "PROOF_DATE_REMOTE_INDEX"
   | "PREDECESSOR"
   | "PRESCRIPTION"
-  | "INTERVENTION";
+  | "INTERVENTION"
+  | "REGULARIZED";
 
 export interface SubscriptionTable {
   id: Generated<string>;
@@ -86,9 +87,27 @@ export interface MoveInFacts {
 
 /** What an INT_EUROS case carries for the EUROS service. */
 export interface RegularizationFacts {
-  motive: "LATE_PROOF" | "CONTEST" | "CONTEST_WITH_PROOF";
+  /**
+   * LATE_PROOF (R12), CONTEST / CONTEST_WITH_PROOF (R11), PREDECESSOR_OVERBILLED (R9: a proof below the
+   * termination, on the predecessor's subscription), TERMINATION_CORRECTED (R16: started at a corrected index).
+   */
+  motive:
+    | "LATE_PROOF"
+    | "CONTEST"
+    | "CONTEST_WITH_PROOF"
+    | "PREDECESSOR_OVERBILLED"
+    | "TERMINATION_CORRECTED";
   proof?: { id?: string; kind?: string; date: string | null; index: number | null };
   contest?: string;
+  /** The predecessor's termination the case is about (PREDECESSOR_OVERBILLED). */
+  termination?: { date: string; index: number };
+  /** R16: the termination reading corrected, its old and its corrected index. */
+  correction?: { reading: string; date: string; oldIndex: number; newIndex: number };
+  /** R12: the start EUROS set when closing the case, and the one it replaced. */
+  regularizedStart?: {
+    from: { date: string; index: number; source: StartSource };
+    to: { date: string; index: number };
+  };
 }
 
 export interface CaseTable {
@@ -118,7 +137,7 @@ export interface CaseCommentTable {
   entity: string;
 }
 
-export type TaskKind = "AWAIT_PROOF" | "SUBSCRIBE_AT_PREDECESSOR";
+export type TaskKind = "AWAIT_PROOF" | "SUBSCRIBE_AT_PREDECESSOR" | "CHECK_TERMINATION";
 export type TaskStatus = "OPEN" | "DONE" | "EXPIRED";
 export interface TaskTable {
   id: Generated<string>;
@@ -229,7 +248,10 @@ export type Template =
   | "PROOF_REQUEST"
   | "CONFIRMATION_PREDECESSOR_INDEX"
   | "CONFIRMATION_PROOF"
-  | "CONTEST_ANSWER";
+  | "CONTEST_ANSWER"
+  | "CONFIRMATION_DECLARED_INDEX"
+  | "PROOF_REMINDER"
+  | "CONFIRMATION_MUTATION";
 export type Channel = "EMAIL" | "LETTER";
 export type DeliveryStatus = "PENDING" | "SENDING" | "SENT" | "FAILED";
 
@@ -285,6 +307,8 @@ export interface IntermediateConsumptionTable {
   created_at: Timestamp;
   /** Derived (migration 512): the case's entity, set by a trigger; writers leave it out. */
   entity: Generated<string>;
+  /** R16: set when a corrected termination index puts the volume within tolerance (out of the report). */
+  withdrawn_at: Timestamp | null;
 }
 
 export interface AuditLogTable {
@@ -382,6 +406,19 @@ export interface WebhookAttemptTable {
   error: string | null;
 }
 
+/** One finished readings import and its counts (migration 400; read by the metrics). */
+export interface ImportRunTable {
+  id: Generated<number>;
+  finished_at: Timestamp;
+  source: string;
+  actor: string;
+  lines: number;
+  inserted: number;
+  already_present: number;
+  rejected: number;
+  seconds: number;
+}
+
 export interface DB {
   service_points: ServicePointTable;
   meters: MeterTable;
@@ -407,4 +444,5 @@ export interface DB {
   events: EventTable;
   webhook_endpoints: WebhookEndpointTable;
   webhook_attempts: WebhookAttemptTable;
+  import_runs: ImportRunTable;
 }

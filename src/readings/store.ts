@@ -1,7 +1,8 @@
 /** Storage of the reading history. Queries only: the rules live in plausibility.ts. */
-import { type Kysely, type RawBuilder, sql, type Transaction } from "kysely";
-import { appendEvents } from "../integration/events.js";
+import { type Kysely, type RawBuilder, sql } from "kysely";
 import type { Context } from "../platform/context.js";
+import type { Trx } from "../platform/db.js";
+import { appendEvents } from "../platform/events.js";
 import type { DB, ReadingType } from "../platform/schema.js";
 import {
   installationReading,
@@ -17,8 +18,6 @@ import {
   type Plausibility,
   type PlausibilityInput,
 } from "./plausibility.js";
-
-type Trx = Transaction<DB>;
 
 /** A query runner: a transaction or the database itself. */
 type Runner = Kysely<DB> | Trx;

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAccountAudited } from "../../src/accounts/admin.js";
 import { userCommand } from "../../src/accounts/cli.js";
-import { eventsAfter, lastPosition } from "../../src/integration/events.js";
+import { eventsAfter, lastPosition } from "../../src/platform/events.js";
 import { memorySink, type TestApi, testApi } from "../http/helpers.js";
 import { ENGINES } from "../support/databases.js";
 

@@ -5,9 +5,9 @@
  */
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventsAfter, type FeedEvent, lastPosition } from "../../src/integration/events.js";
 import { sweepDeadlines } from "../../src/move-in/sweep.js";
 import { makeConfig } from "../../src/platform/config.js";
+import { eventsAfter, type FeedEvent, lastPosition } from "../../src/platform/events.js";
 import { execute } from "../../src/registry.js";
 import { type TestApi, testApi } from "../http/helpers.js";
 import { createTestDatabase, ENGINES, type TestDatabase } from "../support/databases.js";

@@ -5,7 +5,7 @@
  * twice; a disabled endpoint waits. Both engines.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { webhookCommand } from "../../src/integration/webhook-cli.js";
+import { webhookCommand } from "../../src/cli/webhook.js";
 import { deliverWebhooks, webhookRetryDelayMs } from "../../src/integration/webhook-worker.js";
 import { makeConfig } from "../../src/platform/config.js";
 import { execute } from "../../src/registry.js";

@@ -15,7 +15,6 @@ import {
   servicePointFields,
   subscriptionFields,
 } from "../../integration/api.js";
-import { EVENT_TYPES, eventsAfter, MAX_EVENTS_PAGE } from "../../integration/events.js";
 import {
   addWebhookEndpoint,
   listWebhookEndpoints,
@@ -24,6 +23,7 @@ import {
 } from "../../integration/webhooks.js";
 import { ROLES } from "../../platform/context.js";
 import { EcartError, ErrorCode } from "../../platform/errors.js";
+import { EVENT_TYPES, eventsAfter, MAX_EVENTS_PAGE } from "../../platform/events.js";
 import { isoDate, rawIndex } from "../../platform/validate.js";
 import { ENTERED_TYPES } from "../../readings/commands.js";
 import type { CommandResult } from "../../registry.js";

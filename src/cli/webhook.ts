@@ -3,11 +3,16 @@
  * the webhook endpoints of the event feed from the command line, audited as `cli:<system user>`.
  */
 import { userInfo } from "node:os";
+import {
+  addWebhookEndpoint,
+  listWebhookEndpoints,
+  setWebhookActive,
+  webhookAttempts,
+} from "../integration/webhooks.js";
 import type { EcartConfig } from "../platform/config.js";
 import type { Context } from "../platform/context.js";
 import type { Database } from "../platform/db.js";
 import { EcartError } from "../platform/errors.js";
-import { addWebhookEndpoint, listWebhookEndpoints, setWebhookActive, webhookAttempts } from "./webhooks.js";
 
 export const WEBHOOK_USAGE = `usage: ecart webhook add URL [--description TEXT] [--from-start]   register an endpoint (prints its secret once)
        ecart webhook list                         endpoints and their delivery state

@@ -5,16 +5,16 @@
 import { createReadStream, statSync } from "node:fs";
 import { basename } from "node:path";
 import cliProgress from "cli-progress";
-import { withDatabase } from "../cli/database.js";
-import type { Context } from "../platform/context.js";
 import {
   DEFAULT_REFERENCE_BATCH,
   importReference,
   ReferenceFileError,
   type ReferenceProgress,
   type ReferenceSummary,
-} from "./import.js";
-import { REFERENCE_KINDS, type ReferenceKind } from "./rows.js";
+} from "../integration/import.js";
+import { REFERENCE_KINDS, type ReferenceKind } from "../integration/rows.js";
+import type { Context } from "../platform/context.js";
+import { withDatabase } from "./database.js";
 
 export const REFERENCE_USAGE =
   "usage: ecart import service-points|meters|subscriptions FILE.csv [--rejects FILE] [--batch ROWS] [--entity NAME]";

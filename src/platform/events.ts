@@ -5,9 +5,9 @@
  * commit order (migration 600, docs/decisions.md "event positions"): paging with `after` never misses one.
  */
 import { sql, type Transaction } from "kysely";
-import type { Context } from "../platform/context.js";
-import type { Database } from "../platform/db.js";
-import type { DB, StartSource } from "../platform/schema.js";
+import type { Context } from "./context.js";
+import type { Database } from "./db.js";
+import type { DB, StartSource } from "./schema.js";
 
 type Trx = Transaction<DB>;
 
