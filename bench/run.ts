@@ -1,7 +1,7 @@
 /**
  * `npm run bench` (full) or `npm run bench -- --quick` (under two minutes): every figure of issue 7 with
  * its baseline measured in the same run, printed as a table and written to bench/results.json.
- * `--only=a,b` runs some sections (plausibility, sweep, reports, import, http).
+ * `--only=a,b` runs some sections (plausibility, sweep, reports, import, http, reference).
  */
 import { execSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -20,6 +20,7 @@ const SECTIONS: Record<string, () => Promise<Runner>> = {
   http: async () => (await import("./http.js")).benchHttp,
   sweep: async () => (await import("./sweep.js")).benchSweep,
   reports: async () => (await import("./reports.js")).benchReports,
+  reference: async () => (await import("./reference.js")).benchReference,
 };
 
 function fmt(x: number | null | undefined): string {
@@ -62,7 +63,7 @@ async function main() {
     .find((a) => a.startsWith("--only="))
     ?.slice(7)
     .split(",");
-  const names = only ?? ["plausibility", "sweep", "reports", "import", "http"];
+  const names = only ?? ["plausibility", "sweep", "reports", "import", "http", "reference"];
   const started = new Date();
   const loadBefore = load();
   const sections: Section[] = [];
