@@ -79,8 +79,8 @@ export function referenceProgressDisplay(stream: NodeJS.WriteStream, totalBytes:
 
 /** The French sentence that ends a load: what changed, or that nothing had to. */
 export function conclusion(s: ReferenceSummary): string {
-  if (s.inserted + s.updated === 0 && s.rejected === 0)
-    return `Rien à changer : les ${s.lines} ligne(s) sont déjà chargées et à jour.`;
+  if (s.inserted + s.updated === 0)
+    return `Rien à changer : ${s.unchanged} ligne(s) déjà chargée(s) et à jour${s.rejected > 0 ? `, ${s.rejected} rejetée(s)` : ""}.`;
   return `${s.lines} ligne(s) lue(s) : ${s.inserted} ajoutée(s), ${s.updated} modifiée(s), ${s.unchanged} inchangée(s), ${s.rejected} rejetée(s).`;
 }
 
