@@ -29,6 +29,7 @@ import {
 import { accountRoutes } from "./routes/accounts.js";
 import { adminRoutes } from "./routes/admin.js";
 import { commandRoutes } from "./routes/commands.js";
+import { integrationRoutes } from "./routes/integration.js";
 import { readRoutes } from "./routes/reads.js";
 import { readyRoutes } from "./routes/ready.js";
 import { reportRoutes } from "./routes/reports.js";
@@ -173,6 +174,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       await reportRoutes(api, deps);
       await adminRoutes(api, deps);
       await accountRoutes(api, deps);
+      await integrationRoutes(api, deps);
     },
     { prefix: "/api" },
   );

@@ -5,9 +5,11 @@ import type { Context } from "../platform/context.js";
 import { frenchDate } from "../platform/dates.js";
 import { type Database, executePrepared, type Trx } from "../platform/db.js";
 import { EcartError, ErrorCode } from "../platform/errors.js";
+import { appendEvents, type CustomerOut } from "../platform/events.js";
 import type { MoveInFacts, StartSource } from "../platform/schema.js";
 import type { MeterHistory } from "../readings/history.js";
 import { appendReading, meterHistoriesFromRows, meterHistoriesQuery } from "../readings/store.js";
+import { currentMeter } from "../service-points/store.js";
 import { type CurrentMeter, type TerminationFacts, terminationFrom } from "./rules/termination.js";
 
 /** The SQL of `TerminationFacts` for one service point: common table expressions `cur`, `pred`, `lastv`. */
@@ -270,5 +272,137 @@ export async function insertSubscription(trx: Trx, ctx: Context, s: NewSubscript
     party: s.partyId,
     case: s.caseId,
   });
+  const customers = await customersOf(trx, [s.partyId]);
+  await appendEvents(trx, ctx, [startedEvent(s, row.id, reading.id, customers)]);
   return { id: row.id, readingId: reading.id };
+}
+
+/** The customers of new subscriptions, as the event feed names them (SPEC §8), in one query. */
+export async function customersOf(trx: Trx, partyIds: string[]): Promise<Map<string, CustomerOut>> {
+  if (partyIds.length === 0) return new Map();
+  const rows = await trx
+    .selectFrom("parties")
+    .select(["id", "name", "email", "phone", "postal_address"])
+    .where("id", "in", [...new Set(partyIds)])
+    .execute();
+  return new Map(
+    rows.map((p) => [
+      p.id,
+      { id: p.id, name: p.name, email: p.email, phone: p.phone, postalAddress: p.postal_address },
+    ]),
+  );
+}
+
+/** The `subscription.started` event of a subscription Écart set up (SPEC §8). */
+export function startedEvent(
+  s: NewSubscription,
+  id: string,
+  readingId: string | null,
+  customers: Map<string, CustomerOut>,
+) {
+  return {
+    type: "subscription.started" as const,
+    payload: {
+      subscription: id,
+      servicePoint: s.servicePointId,
+      customer: customers.get(s.partyId) ?? {
+        id: s.partyId,
+        name: "",
+        email: null,
+        phone: null,
+        postalAddress: null,
+      },
+      start: { date: s.date, index: s.index, source: s.source },
+      reading: readingId,
+      case: s.caseId,
+      tags: s.tags ?? [],
+    },
+  };
+}
+
+/**
+ * Ends a subscription at a date and index (a move-out, from a command or from the CIS's file): the
+ * MOVE_OUT reading enters the history, the row gets its end, audited `subscription.terminated`, and
+ * `subscription.ended` joins the event feed. The caller holds the service point's lock and has checked
+ * that the subscription is running and that the date is not before its start.
+ */
+export async function endSubscription(
+  trx: Trx,
+  ctx: Context,
+  sub: { id: string; service_point_id: string; party_id: string },
+  end: { date: string; index: number },
+) {
+  const meter = await currentMeter(trx, sub.service_point_id);
+  const reading = await appendReading(trx, ctx, {
+    servicePointId: sub.service_point_id,
+    meterId: meter?.id ?? null,
+    date: end.date,
+    index: end.index,
+    type: "MOVE_OUT",
+  });
+  await trx
+    .updateTable("subscriptions")
+    .set({ end_date: end.date, end_index: end.index })
+    .where("id", "=", sub.id)
+    .execute();
+  await audit(trx, ctx, "subscription.terminated", "subscription", sub.id, {
+    date: end.date,
+    index: end.index,
+    reading: reading.id,
+  });
+  await appendEvents(trx, ctx, [
+    {
+      type: "subscription.ended",
+      payload: {
+        subscription: sub.id,
+        servicePoint: sub.service_point_id,
+        customer: sub.party_id,
+        end: { date: end.date, index: end.index },
+        reading: reading.id,
+      },
+    },
+  ]);
+  return reading;
+}
+
+/** R9: consumption found between two occupants (the report's row), and `intermediate_consumption.found`. */
+export async function recordIntermediateConsumption(
+  trx: Trx,
+  ctx: Context,
+  f: {
+    caseId: string;
+    servicePointId: string;
+    subscriptionId: string;
+    from: { date: string; index: number };
+    to: { date: string; index: number };
+  },
+): Promise<void> {
+  const volume = f.to.index - f.from.index;
+  await trx
+    .insertInto("intermediate_consumptions")
+    .values({
+      case_id: f.caseId,
+      service_point_id: f.servicePointId,
+      subscription_id: f.subscriptionId,
+      from_date: f.from.date,
+      from_index: f.from.index,
+      to_date: f.to.date,
+      to_index: f.to.index,
+      volume,
+      created_at: ctx.now,
+    })
+    .execute();
+  await appendEvents(trx, ctx, [
+    {
+      type: "intermediate_consumption.found",
+      payload: {
+        case: f.caseId,
+        servicePoint: f.servicePointId,
+        subscription: f.subscriptionId,
+        from: f.from,
+        to: f.to,
+        volume,
+      },
+    },
+  ]);
 }

@@ -43,6 +43,11 @@ export const ErrorCode = {
   NOT_FOUND: "NOT_FOUND",
   /** A cookie-authenticated write without the anti-CSRF header `X-Requested-With: ecart` (HTTP only). */
   CSRF_REJECTED: "CSRF_REJECTED",
+  /**
+   * SPEC §8: reference data that would rewrite a fact decisions were taken on (a subscription's start or
+   * end, a meter's serial, installation or removal); a correction goes through correctReading.
+   */
+  FACT_ALREADY_DECIDED: "FACT_ALREADY_DECIDED",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -68,6 +73,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   INTERNAL: 500,
   NOT_FOUND: 404,
   CSRF_REJECTED: 403,
+  FACT_ALREADY_DECIDED: 409,
 };
 
 export class EcartError extends Error {

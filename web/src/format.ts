@@ -43,6 +43,7 @@ export const ROLE_LABEL: Record<string, string> = {
   EUROS: "Service des Euros",
   SUPERVISOR: "Superviseur",
   ADMIN: "Administrateur",
+  INTEGRATION: "Système de facturation (API)",
 };
 
 export const READING_TYPE: Record<string, string> = {

@@ -27,7 +27,7 @@ import { currentMeter, messageFacts, partyById } from "../../service-points/stor
 import { assertMoveInCase } from "../move-in-case.js";
 import { showsIntermediateConsumption } from "../rules/gap.js";
 import { prescribedStart } from "../rules/prescription.js";
-import { insertSubscription } from "../store.js";
+import { insertSubscription, recordIntermediateConsumption } from "../store.js";
 import { R9_COMMENT } from "../wording.js";
 
 export const receiveProofInput = z.object({
@@ -234,20 +234,13 @@ export async function receiveProof(trx: Trx, ctx: Context, input: ReceiveProofIn
   // R9: consumption between the two occupants, not due to the newcomer.
   if (indexAtProof !== null && showsIntermediateConsumption(t.index, indexAtProof, ctx.config.toleranceM3)) {
     await addComment(trx, ctx, c.id, R9_COMMENT);
-    await trx
-      .insertInto("intermediate_consumptions")
-      .values({
-        case_id: c.id,
-        service_point_id: c.service_point_id,
-        subscription_id: sub.id,
-        from_date: t.date,
-        from_index: t.index,
-        to_date: docDate,
-        to_index: indexAtProof,
-        volume: indexAtProof - t.index,
-        created_at: ctx.now,
-      })
-      .execute();
+    await recordIntermediateConsumption(trx, ctx, {
+      caseId: c.id,
+      servicePointId: c.service_point_id,
+      subscriptionId: sub.id,
+      from: { date: t.date, index: t.index },
+      to: { date: docDate, index: indexAtProof },
+    });
   }
   const party = await partyById(trx, c.party_id);
   await enqueue(trx, ctx, "CONFIRMATION_PROOF", party, {
