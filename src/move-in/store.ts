@@ -272,3 +272,65 @@ export async function insertSubscription(trx: Trx, ctx: Context, s: NewSubscript
   });
   return { id: row.id, readingId: reading.id };
 }
+
+/**
+ * Sets a subscription's end (its MOVE_OUT reading already in the history): a move-out, or R16's
+ * corrected termination index (the end date stays). Audited with the reading it follows.
+ */
+export async function setSubscriptionEnd(
+  trx: Trx,
+  ctx: Context,
+  id: string,
+  end: { date: string; index: number; reading: string },
+  previous?: { index: number },
+): Promise<void> {
+  await trx
+    .updateTable("subscriptions")
+    .set({ end_date: end.date, end_index: end.index })
+    .where("id", "=", id)
+    .execute();
+  await audit(
+    trx,
+    ctx,
+    previous ? "subscription.end_corrected" : "subscription.terminated",
+    "subscription",
+    id,
+    previous ? { ...end, from: previous.index } : end,
+  );
+}
+
+/** The subscription that ended at a date and index at a service point (the one a MOVE_OUT reading closed), or null. */
+export async function subscriptionEndedAt(trx: Trx, servicePointId: string, date: string, index: number) {
+  return (
+    (await trx
+      .selectFrom("subscriptions")
+      .selectAll()
+      .where("service_point_id", "=", servicePointId)
+      .where("end_date", "=", date)
+      .where("end_index", "=", index)
+      .orderBy("created_at", "desc")
+      .limit(1)
+      .executeTakeFirst()) ?? null
+  );
+}
+
+/** The first subscription to start at a service point on or after a date, other than `exceptId` (the successor), or null. */
+export async function subscriptionStartingFrom(
+  trx: Trx,
+  servicePointId: string,
+  date: string,
+  exceptId: string,
+) {
+  return (
+    (await trx
+      .selectFrom("subscriptions")
+      .selectAll()
+      .where("service_point_id", "=", servicePointId)
+      .where("start_date", ">=", date)
+      .where("id", "!=", exceptId)
+      .orderBy("start_date")
+      .orderBy("created_at")
+      .limit(1)
+      .executeTakeFirst()) ?? null
+  );
+}

@@ -46,6 +46,7 @@ export type StartSource =
   | "PREDECESSOR"
   | "PRESCRIPTION"
   | "INTERVENTION"
+  | "MUTATION"
   | "REGULARIZED";
 
 export interface SubscriptionTable {

@@ -1,6 +1,5 @@
 /** A move-out: the subscription ends. */
 import { z } from "zod";
-import { audit } from "../../platform/audit.js";
 import type { CommandResult } from "../../platform/command.js";
 import type { Context } from "../../platform/context.js";
 import { frenchDate } from "../../platform/dates.js";
@@ -11,6 +10,7 @@ import { assertNotFuture } from "../../readings/commands.js";
 import { parseIndexM3 } from "../../readings/index-m3.js";
 import { appendReading } from "../../readings/store.js";
 import { currentMeter, loadSubscriptionForUpdate } from "../../service-points/store.js";
+import { setSubscriptionEnd } from "../store.js";
 
 export const moveOutInput = z.object({ subscription: ref, date: isoDate, index: rawIndex });
 
@@ -47,16 +47,7 @@ export async function moveOut(
     index,
     type: "MOVE_OUT",
   });
-  await trx
-    .updateTable("subscriptions")
-    .set({ end_date: input.date, end_index: index })
-    .where("id", "=", sub.id)
-    .execute();
-  await audit(trx, ctx, "subscription.terminated", "subscription", sub.id, {
-    date: input.date,
-    index,
-    reading: reading.id,
-  });
+  await setSubscriptionEnd(trx, ctx, sub.id, { date: input.date, index, reading: reading.id });
   const warnings = reading.plausibility.status === "SUSPECT" ? ["TERMINATION_INDEX_SUSPECT"] : [];
   return {
     outcome: "TERMINATED",
