@@ -6,6 +6,7 @@
 import { audit } from "../platform/audit.js";
 import type { Context } from "../platform/context.js";
 import type { Trx } from "../platform/db.js";
+import { appendEvents } from "../platform/events.js";
 
 export interface NewFinding {
   caseId: string;
@@ -18,8 +19,24 @@ export interface NewFinding {
   to: { date: string; index: number };
 }
 
-/** Records a finding (volume = to − from); a case holds one, the first kept. True when recorded. */
-export async function recordFinding(trx: Trx, ctx: Context, f: NewFinding): Promise<boolean> {
+/** The `intermediate_consumption.found` event of a finding, as recorded or recomputed (SPEC §8). */
+const foundEvent = (f: NewFinding) => ({
+  type: "intermediate_consumption.found" as const,
+  payload: {
+    case: f.caseId,
+    servicePoint: f.servicePointId,
+    subscription: f.subscriptionId,
+    from: f.from,
+    to: f.to,
+    volume: f.to.index - f.from.index,
+  },
+});
+
+/**
+ * R9: records a finding (volume = to − from) and its `intermediate_consumption.found` event; a case
+ * holds one finding, the first kept. True when recorded.
+ */
+export async function recordIntermediateConsumption(trx: Trx, ctx: Context, f: NewFinding): Promise<boolean> {
   const row = await trx
     .insertInto("intermediate_consumptions")
     .values({
@@ -37,13 +54,10 @@ export async function recordFinding(trx: Trx, ctx: Context, f: NewFinding): Prom
     .onConflict((oc) => oc.column("case_id").doNothing())
     .returning("case_id")
     .executeTakeFirst();
-  if (row)
-    await audit(trx, ctx, "finding.recorded", "case", f.caseId, {
-      from: f.from,
-      to: f.to,
-      volume: f.to.index - f.from.index,
-    });
-  return row !== undefined;
+  if (!row) return false;
+  await audit(trx, ctx, "finding.recorded", "case", f.caseId, { from: f.from, to: f.to });
+  await appendEvents(trx, ctx, [foundEvent(f)]);
+  return true;
 }
 
 /** The findings still in the report that were computed from a termination (service point, date, index). */
@@ -65,12 +79,21 @@ export async function findingsFrom(
 
 /**
  * R16: a finding recomputed from a corrected termination index; `withdrawn` when the corrected volume
- * is within tolerance (it then leaves the report, kept with when it left). Audited with both figures.
+ * is within tolerance (it then leaves the report, kept with when it left). Audited with both figures; a
+ * finding still beyond tolerance is found again, with its new figures, in the event feed (a withdrawal
+ * reaches the CIS as the termination reading's `reading.corrected`).
  */
 export async function recomputeFinding(
   trx: Trx,
   ctx: Context,
-  caseId: string,
+  f: {
+    case_id: string;
+    service_point_id: string;
+    subscription_id: string;
+    from_date: string;
+    to_date: string;
+    to_index: number;
+  },
   change: {
     fromIndex: number;
     volume: number;
@@ -78,6 +101,7 @@ export async function recomputeFinding(
     previous: { fromIndex: number; volume: number };
   },
 ): Promise<void> {
+  const caseId = f.case_id;
   await trx
     .updateTable("intermediate_consumptions")
     .set({
@@ -91,4 +115,14 @@ export async function recomputeFinding(
     from: change.previous,
     to: { fromIndex: change.fromIndex, volume: change.volume },
   });
+  if (!change.withdrawn)
+    await appendEvents(trx, ctx, [
+      foundEvent({
+        caseId,
+        servicePointId: f.service_point_id,
+        subscriptionId: f.subscription_id,
+        from: { date: f.from_date, index: change.fromIndex },
+        to: { date: f.to_date, index: Number(f.to_index) },
+      }),
+    ]);
 }

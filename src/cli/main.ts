@@ -13,8 +13,11 @@ const USAGE = `ecart — consumption gaps between occupants
   ecart user add NAME --role R --entity E   create an account (password: ECART_PASSWORD or prompt)
   ecart user list | token NAME   list accounts; print a new API token
   ecart import readings FILE.csv load readings in bulk (docs/readings-import.md)
+  ecart import service-points|meters|subscriptions FILE.csv   load the CIS's reference data (docs/integration.md)
+  ecart webhook add URL | list | disable ID | enable ID | attempts ID   webhook endpoints (docs/integration.md)
   ecart demo [--service-points N] [--seed S]   fill the database with a realistic data set
   ecart migrate                  bring the database schema up to date
+  ecart backup FILE | restore FILE [--force]   the embedded database (docs/operations.md)
   ecart help                     this text
 
 Database: DATABASE_URL=postgres://… for a server; otherwise the embedded one in ECART_DATA (./data).`;
@@ -75,8 +78,17 @@ const commands: Record<string, Handler> = {
     return withDatabase((db) => userCommand(db, args));
   },
   async import(args) {
+    if (args[0] !== "readings") {
+      const { referenceImportCommand } = await import("./import-reference.js");
+      return referenceImportCommand(args);
+    }
     const { importCommand } = await import("./import-readings.js");
     return importCommand(args);
+  },
+  async webhook(args) {
+    const { withDatabase } = await import("./database.js");
+    const { webhookCommand } = await import("./webhook.js");
+    return withDatabase((db, config) => webhookCommand(db, config, args));
   },
   async demo(args) {
     const { demoCommand } = await import("./demo.js");
@@ -88,6 +100,14 @@ const commands: Record<string, Handler> = {
       process.stdout.write("schema up to date\n");
       return 0;
     });
+  },
+  async backup(args) {
+    const { backupCommand } = await import("./backup.js");
+    return backupCommand(args);
+  },
+  async restore(args) {
+    const { restoreCommand } = await import("./backup.js");
+    return restoreCommand(args);
   },
   async help() {
     process.stdout.write(`${USAGE}\n`);

@@ -1,11 +1,13 @@
 /**
  * `ecart serve`: the product's long-running process. The HTTP API and the console (web/dist) on
- * HOST:PORT (127.0.0.1:8080 by default), the deadline sweep on a timer, the outbox worker.
+ * HOST:PORT (127.0.0.1:8080 by default), the deadline sweep on a timer, the outbox worker, the webhook worker.
  */
 import { resolve } from "node:path";
 import { countAccounts, createAccount } from "../accounts/store.js";
 import { startOutboxWorker } from "../communications/worker.js";
 import { buildApp, loggerOptions } from "../http/app.js";
+import { parseTrustProxy } from "../http/network.js";
+import { startWebhookWorker } from "../integration/webhook-worker.js";
 import { sweepDeadlines } from "../move-in/sweep.js";
 import { makeConfig } from "../platform/config.js";
 import { type Database, openDatabase } from "../platform/db.js";
@@ -67,7 +69,7 @@ export async function serve(_args: string[]): Promise<number> {
     config,
     logger: loggerOptions(),
     webDist: resolve("web/dist"),
-    trustProxy: process.env.ECART_TRUST_PROXY === "1",
+    trustProxy: parseTrustProxy(process.env.ECART_TRUST_PROXY),
   });
   const port = Number(process.env.PORT ?? DEFAULT_PORT);
   const host = process.env.HOST ?? DEFAULT_HOST;
@@ -78,6 +80,7 @@ export async function serve(_args: string[]): Promise<number> {
   await sweep();
   const timer = setInterval(sweep, SWEEP_EVERY_MS);
   const stopOutbox = startOutboxWorker(db, { log });
+  const webhooks = startWebhookWorker(db, { log });
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once("SIGINT", stop);
@@ -86,6 +89,7 @@ export async function serve(_args: string[]): Promise<number> {
   clearInterval(timer);
   await app.close();
   await stopOutbox();
+  await webhooks.stop();
   await db.close();
   return 0;
 }

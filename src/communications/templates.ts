@@ -1,5 +1,5 @@
 /**
- * The messages of SPEC §5, in French. Pure: a payload (the facts `enqueue` stored) and
+ * The messages of SPEC §5, in French (R17's and R18's in handover-templates.ts). Pure: a payload (the facts `enqueue` stored) and
  * the message's metadata in, the words out. `composeMessage` decides the content once;
  * `renderEmail` and `renderLetter` only lay it out for an email or a letter.
  */
@@ -7,16 +7,30 @@ import { z } from "zod";
 import { daysBetween } from "../platform/dates.js";
 import type { Template } from "../platform/schema.js";
 import { calendarDate, escapeHtml, longDate, m3 } from "./french.js";
+import {
+  CONFIRMATION_MUTATION_PAYLOAD,
+  confirmationMutation,
+  PROOF_REMINDER_PAYLOAD,
+  proofReminder,
+} from "./handover-templates.js";
 import type { SenderIdentity } from "./identity.js";
+import {
+  type Block,
+  base,
+  CLOSING_LETTER,
+  type Composed,
+  commonFacts,
+  dated,
+  ENTRY_PROOF_ITEMS,
+  isoDay,
+  type MessageMeta,
+  p,
+  premises,
+  references,
+  SALUTATION,
+} from "./message-parts.js";
 
-const isoDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
-const dated = z.object({ date: isoDay, index: z.number().int() });
-const base = z.object({
-  servicePoint: z.object({ id: z.string(), address: z.string() }),
-  meterSerial: z.string().nullable(),
-  caseId: z.string().nullable(),
-  recipient: z.object({ name: z.string(), postalAddress: z.string().nullable().optional() }),
-});
+export type { Block, Composed, MessageMeta } from "./message-parts.js";
 
 export const PAYLOADS = {
   PROOF_REQUEST: base.extend({
@@ -60,64 +74,22 @@ export const PAYLOADS = {
     subscription: z.object({ id: z.string(), start: dated }),
     regularization: z.boolean(),
   }),
+  PROOF_REMINDER: PROOF_REMINDER_PAYLOAD,
+  CONFIRMATION_MUTATION: CONFIRMATION_MUTATION_PAYLOAD,
 } as const;
 
+/** Every template, in SPEC §5's order (the API's filter and the console's labels list them). */
+export const TEMPLATES = [
+  "PROOF_REQUEST",
+  "CONFIRMATION_PREDECESSOR_INDEX",
+  "CONFIRMATION_PROOF",
+  "CONTEST_ANSWER",
+  "CONFIRMATION_DECLARED_INDEX",
+  "PROOF_REMINDER",
+  "CONFIRMATION_MUTATION",
+] as const satisfies readonly (keyof typeof PAYLOADS)[];
+
 export type Payload<T extends Template> = z.infer<(typeof PAYLOADS)[T]>;
-
-/** What a message says, before it is laid out. */
-export interface Composed {
-  subject: string;
-  /** Reference lines: the customer quotes them when answering. */
-  references: string[];
-  salutation: string;
-  blocks: Block[];
-  /** A summary of the figures, label → value. */
-  facts: Array<[string, string]>;
-  closing: string;
-}
-
-export type Block = { kind: "p"; text: string } | { kind: "list"; items: string[] };
-
-export interface MessageMeta {
-  /** The outbox id (MSG-…). */
-  id: string;
-  /** When the message was decided: the date written on it. */
-  createdAt: Date;
-  identity: SenderIdentity;
-  /** How it travels: the words differ slightly ("ce message", "cette lettre"). */
-  channel: "EMAIL" | "LETTER";
-  timeZone?: string;
-}
-
-const SALUTATION = "Madame, Monsieur,";
-const CLOSING_LETTER =
-  "Nous vous prions d'agréer, Madame, Monsieur, l'expression de nos salutations distinguées.";
-
-const p = (text: string): Block => ({ kind: "p", text });
-
-/** "compteur n° A12345" or nothing when the meter is unknown. */
-const meterPhrase = (serial: string | null) => (serial ? `, compteur n° ${serial}` : "");
-
-function premises(x: z.infer<typeof base>): string {
-  return `le logement situé ${x.servicePoint.address} (point de desserte ${x.servicePoint.id}${meterPhrase(x.meterSerial)})`;
-}
-
-function commonFacts(x: z.infer<typeof base>): Array<[string, string]> {
-  const f: Array<[string, string]> = [
-    ["Adresse desservie", x.servicePoint.address],
-    ["Point de desserte", x.servicePoint.id],
-  ];
-  if (x.meterSerial) f.push(["Compteur n°", x.meterSerial]);
-  return f;
-}
-
-function references(x: z.infer<typeof base>, extra?: string): string[] {
-  const r: string[] = [];
-  if (x.caseId) r.push(`Dossier : ${x.caseId}`);
-  if (extra) r.push(extra);
-  r.push(`Point de desserte : ${x.servicePoint.id}`);
-  return r;
-}
 
 function proofRequest(x: Payload<"PROOF_REQUEST">, meta: MessageMeta): Composed {
   const t = x.termination;
@@ -156,7 +128,7 @@ function proofRequest(x: Payload<"PROOF_REQUEST">, meta: MessageMeta): Composed 
       `Afin d'établir la date et l'index de votre entrée dans les lieux, nous vous remercions de nous adresser, au plus tard le ${longDate(x.dueDate)}, ` +
         "l'un des justificatifs suivants, sur lequel figurent la date d'entrée dans les lieux et l'index du compteur :",
     ),
-    { kind: "list", items: ["l'acte de vente ;", "l'état des lieux d'entrée."] },
+    { kind: "list", items: ENTRY_PROOF_ITEMS },
     p(
       "Une photographie du compteur, montrant l'index du jour et le numéro du compteur, peut utilement compléter ce justificatif, mais ne peut le remplacer.",
     ),
@@ -388,6 +360,10 @@ export function composeMessage(template: Template, payload: unknown, meta: Messa
       return contestAnswer(parsePayload("CONTEST_ANSWER", payload), meta);
     case "CONFIRMATION_DECLARED_INDEX":
       return confirmationDeclaredIndex(parsePayload("CONFIRMATION_DECLARED_INDEX", payload));
+    case "PROOF_REMINDER":
+      return proofReminder(parsePayload("PROOF_REMINDER", payload), meta);
+    case "CONFIRMATION_MUTATION":
+      return confirmationMutation(parsePayload("CONFIRMATION_MUTATION", payload));
   }
 }
 

@@ -14,6 +14,7 @@ import { audit } from "../platform/audit.js";
 import { makeConfig } from "../platform/config.js";
 import { type Context, SYSTEM_ACTOR } from "../platform/context.js";
 import type { Database } from "../platform/db.js";
+import { runEvery } from "../platform/loop.js";
 import type { CommunicationTable } from "../platform/schema.js";
 import { messageIdFor } from "./render.js";
 import {
@@ -52,6 +53,8 @@ export interface WorkerOptions {
   batchSize?: number;
   now?: () => Date;
   workerId?: string;
+  /** Once aborted (the server stopping), the message in hand is finished and no other is claimed. */
+  signal?: AbortSignal;
   /** Test seams around the transport call (the crash tests stop the process there). */
   hooks?: {
     beforeSend?: (id: string, attempt: number) => Promise<void> | void;
@@ -281,7 +284,7 @@ export async function deliverDue(db: Database, opts: WorkerOptions = {}): Promis
   result.requeued.push(...recovered.requeued);
   // One message claimed at a time: at most one SENDING row per worker, so a crash leaves
   // only the message really in flight to be decided by recovery.
-  for (let i = 0; i < (opts.batchSize ?? DEFAULT_BATCH); i++) {
+  for (let i = 0; i < (opts.batchSize ?? DEFAULT_BATCH) && !opts.signal?.aborted; i++) {
     const [m] = await claim(db, config, clock(), opts, worker);
     if (!m) break;
     let delivered: Delivered;
@@ -301,38 +304,24 @@ export async function deliverDue(db: Database, opts: WorkerOptions = {}): Promis
 }
 
 /**
- * Runs the worker on a timer (the server process calls this). Passes never overlap. Returns
- * a function that stops the timer and waits for the pass in progress.
+ * Runs the worker on a timer (the server process calls this): a pass, a pause of `everyMs`, the next
+ * pass (runEvery: passes never overlap). Returns a function that stops it: the message being delivered
+ * is finished, no other is claimed, and it resolves once the pass has ended.
  */
 export function startOutboxWorker(
   db: Database,
   opts: WorkerOptions & { everyMs?: number; log?: (line: string) => void } = {},
 ): () => Promise<void> {
-  const every = opts.everyMs ?? DEFAULT_EVERY_MS;
   const log = opts.log ?? (() => {});
   const config = opts.config ?? deliveryConfigFromEnv();
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> = Promise.resolve();
-  const pass = async () => {
+  const loop = runEvery(async (signal) => {
     try {
-      const r = await deliverDue(db, { ...opts, config });
+      const r = await deliverDue(db, { ...opts, config, signal });
       const n = r.sent.length + r.retrying.length + r.failed.length + r.requeued.length;
       if (n > 0) log(`outbox: ${JSON.stringify(r)}`);
     } catch (e) {
       log(`outbox pass failed: ${(e as Error).message}`);
     }
-  };
-  const loop = () => {
-    if (stopped) return;
-    running = pass().finally(() => {
-      if (!stopped) timer = setTimeout(loop, every);
-    });
-  };
-  loop();
-  return async () => {
-    stopped = true;
-    if (timer) clearTimeout(timer);
-    await running;
-  };
+  }, opts.everyMs ?? DEFAULT_EVERY_MS);
+  return () => loop.stop();
 }

@@ -15,12 +15,23 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fast
 import { type EcartConfig, makeConfig } from "../platform/config.js";
 import type { Database } from "../platform/db.js";
 import { EcartError, ErrorCode } from "../platform/errors.js";
+import { DEFAULT_LIMITS, type SecurityLimits } from "./attempts.js";
 import { registerAuth, settlePendingBearer } from "./auth.js";
 import { replyError } from "./errors.js";
+import { registerHardening } from "./hardening.js";
+import {
+  DEFAULT_TIMEOUTS,
+  fastifyTrustProxy,
+  type HttpTimeouts,
+  type TrustProxy,
+  timeoutOptions,
+} from "./network.js";
 import { accountRoutes } from "./routes/accounts.js";
 import { adminRoutes } from "./routes/admin.js";
 import { commandRoutes } from "./routes/commands.js";
+import { integrationRoutes } from "./routes/integration.js";
 import { readRoutes } from "./routes/reads.js";
+import { readyRoutes } from "./routes/ready.js";
 import { reportRoutes } from "./routes/reports.js";
 import { sessionRoutes } from "./routes/session.js";
 
@@ -42,8 +53,12 @@ export interface AppOptions {
   loginAttemptsPerMinute?: number;
   /** The built console (web/dist) to serve, with SPA fallback; none when absent. */
   webDist?: string | null;
-  /** Trust X-Forwarded-* from a reverse proxy (ECART_TRUST_PROXY=1). */
-  trustProxy?: boolean;
+  /** Which reverse proxies' X-Forwarded-* to believe: a hop count or their addresses (ECART_TRUST_PROXY), never all. */
+  trustProxy?: TrustProxy;
+  /** Attempts counted per account and address (failed logins, password changes); defaults DEFAULT_LIMITS. */
+  limits?: Partial<SecurityLimits>;
+  /** How long a client may take to send its request (defaults DEFAULT_TIMEOUTS). */
+  timeouts?: Partial<HttpTimeouts>;
 }
 
 export interface AppDeps {
@@ -52,6 +67,7 @@ export interface AppDeps {
   clock: () => Date;
   secureCookies: boolean;
   loginAttemptsPerMinute: number;
+  limits: SecurityLimits;
 }
 
 /** Log options for production: no names, emails, addresses, cookies or tokens; URLs without their query. */
@@ -89,16 +105,19 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     clock: opts.clock ?? (() => new Date()),
     secureCookies: opts.secureCookies ?? process.env.ECART_SECURE_COOKIES === "1",
     loginAttemptsPerMinute: opts.loginAttemptsPerMinute ?? 10,
+    limits: { ...DEFAULT_LIMITS, ...opts.limits },
   };
   const app = Fastify({
     logger: opts.logger ?? false,
     bodyLimit: MAX_JSON_BYTES,
-    trustProxy: opts.trustProxy ?? false,
+    trustProxy: fastifyTrustProxy(opts.trustProxy ?? false),
+    ...timeoutOptions({ ...DEFAULT_TIMEOUTS, ...opts.timeouts }),
     // Never reflect a stack or a Fastify default error body: the error handler answers everything.
     return503OnClosing: true,
     // A malformed URL (bad percent-encoding) is refused before routing: answer it in the same coded shape.
     frameworkErrors: (err, req, reply) => replyError(err, req, reply),
   });
+  await registerHardening(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(async (err, req, reply) => {
@@ -149,11 +168,13 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(
     async (api) => {
       await sessionRoutes(api, deps);
+      await readyRoutes(api, deps);
       await readRoutes(api, deps);
       await commandRoutes(api, deps);
       await reportRoutes(api, deps);
       await adminRoutes(api, deps);
       await accountRoutes(api, deps);
+      await integrationRoutes(api, deps);
     },
     { prefix: "/api" },
   );

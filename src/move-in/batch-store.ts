@@ -7,10 +7,11 @@ import { sql } from "kysely";
 import { auditAll } from "../platform/audit.js";
 import type { Context } from "../platform/context.js";
 import { anyOf, type Trx } from "../platform/db.js";
+import { appendEvents } from "../platform/events.js";
 import { plausibilityInput, replacedMeter } from "../readings/history.js";
 import { assessReading, type Plausibility, type PlausibilityInput } from "../readings/plausibility.js";
 import { loadMeterHistories, type NewReading } from "../readings/store.js";
-import { type NewSubscription, type Occupant, overlapRefusal } from "./store.js";
+import { customersOf, type NewSubscription, type Occupant, overlapRefusal, startedEvent } from "./store.js";
 
 /**
  * store.ts's occupantSince for many (service point, date) pairs in one query: for each pair, in
@@ -66,7 +67,8 @@ function assertOnePerServicePoint(servicePointIds: string[], what: string): void
 /**
  * store.ts's insertSubscription for many subscriptions at once (one per service point): the
  * overlap refusal checked for all in one query (under the caller's service point locks), the rows,
- * the parties become subscribers, the starts enter the history (MOVE_IN), the audit entries.
+ * the parties become subscribers, the starts enter the history (MOVE_IN), the audit entries and the
+ * `subscription.started` events.
  * Throws (writing nothing) if any of them would overlap another occupant's period.
  */
 export async function insertSubscriptions(
@@ -126,6 +128,15 @@ export async function insertSubscriptions(
         case: s.caseId,
       },
     })),
+  );
+  const customers = await customersOf(
+    trx,
+    subs.map((s) => s.partyId),
+  );
+  await appendEvents(
+    trx,
+    ctx,
+    subs.map((s, i) => startedEvent(s, ids[i] as string, (readings[i] as { id: string }).id, customers)),
   );
   return ids.map((id, i) => ({ id, readingId: (readings[i] as { id: string }).id }));
 }

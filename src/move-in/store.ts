@@ -5,9 +5,11 @@ import type { Context } from "../platform/context.js";
 import { frenchDate } from "../platform/dates.js";
 import { type Database, executePrepared, type Trx } from "../platform/db.js";
 import { EcartError, ErrorCode } from "../platform/errors.js";
+import { appendEvents, type CustomerOut } from "../platform/events.js";
 import type { MoveInFacts, StartSource } from "../platform/schema.js";
 import type { MeterHistory } from "../readings/history.js";
 import { appendReading, meterHistoriesFromRows, meterHistoriesQuery } from "../readings/store.js";
+import { currentMeter } from "../service-points/store.js";
 import { type CurrentMeter, type TerminationFacts, terminationFrom } from "./rules/termination.js";
 
 /** The SQL of `TerminationFacts` for one service point: common table expressions `cur`, `pred`, `lastv`. */
@@ -270,33 +272,113 @@ export async function insertSubscription(trx: Trx, ctx: Context, s: NewSubscript
     party: s.partyId,
     case: s.caseId,
   });
+  const customers = await customersOf(trx, [s.partyId]);
+  await appendEvents(trx, ctx, [startedEvent(s, row.id, reading.id, customers)]);
   return { id: row.id, readingId: reading.id };
 }
 
+/** The customers of new subscriptions, as the event feed names them (SPEC §8), in one query. */
+export async function customersOf(trx: Trx, partyIds: string[]): Promise<Map<string, CustomerOut>> {
+  if (partyIds.length === 0) return new Map();
+  const rows = await trx
+    .selectFrom("parties")
+    .select(["id", "name", "email", "phone", "postal_address"])
+    .where("id", "in", [...new Set(partyIds)])
+    .execute();
+  return new Map(
+    rows.map((p) => [
+      p.id,
+      { id: p.id, name: p.name, email: p.email, phone: p.phone, postalAddress: p.postal_address },
+    ]),
+  );
+}
+
+/** The `subscription.started` event of a subscription Écart set up (SPEC §8). */
+export function startedEvent(
+  s: NewSubscription,
+  id: string,
+  readingId: string | null,
+  customers: Map<string, CustomerOut>,
+) {
+  return {
+    type: "subscription.started" as const,
+    payload: {
+      subscription: id,
+      servicePoint: s.servicePointId,
+      customer: customers.get(s.partyId) ?? {
+        id: s.partyId,
+        name: "",
+        email: null,
+        phone: null,
+        postalAddress: null,
+      },
+      start: { date: s.date, index: s.index, source: s.source },
+      reading: readingId,
+      case: s.caseId,
+      tags: s.tags ?? [],
+    },
+  };
+}
+
 /**
- * Sets a subscription's end (its MOVE_OUT reading already in the history): a move-out, or R16's
- * corrected termination index (the end date stays). Audited with the reading it follows.
+ * Ends a subscription at a date and index (a move-out, from a command or from the CIS's file): the
+ * MOVE_OUT reading enters the history, the row gets its end, audited `subscription.terminated`, and
+ * `subscription.ended` joins the event feed. The caller holds the service point's lock and has checked
+ * that the subscription is running and that the date is not before its start.
  */
-export async function setSubscriptionEnd(
+export async function endSubscription(
+  trx: Trx,
+  ctx: Context,
+  sub: { id: string; service_point_id: string; party_id: string },
+  end: { date: string; index: number },
+) {
+  const meter = await currentMeter(trx, sub.service_point_id);
+  const reading = await appendReading(trx, ctx, {
+    servicePointId: sub.service_point_id,
+    meterId: meter?.id ?? null,
+    date: end.date,
+    index: end.index,
+    type: "MOVE_OUT",
+  });
+  await trx
+    .updateTable("subscriptions")
+    .set({ end_date: end.date, end_index: end.index })
+    .where("id", "=", sub.id)
+    .execute();
+  await audit(trx, ctx, "subscription.terminated", "subscription", sub.id, {
+    date: end.date,
+    index: end.index,
+    reading: reading.id,
+  });
+  await appendEvents(trx, ctx, [
+    {
+      type: "subscription.ended",
+      payload: {
+        subscription: sub.id,
+        servicePoint: sub.service_point_id,
+        customer: sub.party_id,
+        end: { date: end.date, index: end.index },
+        reading: reading.id,
+      },
+    },
+  ]);
+  return reading;
+}
+
+/**
+ * R16: a subscription's end index follows its corrected MOVE_OUT reading (the end date stays); audited
+ * with both figures. The CIS learns it from the reading's `reading.corrected` event, which names the
+ * subscription.
+ */
+export async function correctSubscriptionEnd(
   trx: Trx,
   ctx: Context,
   id: string,
   end: { date: string; index: number; reading: string },
-  previous?: { index: number },
+  previous: { index: number },
 ): Promise<void> {
-  await trx
-    .updateTable("subscriptions")
-    .set({ end_date: end.date, end_index: end.index })
-    .where("id", "=", id)
-    .execute();
-  await audit(
-    trx,
-    ctx,
-    previous ? "subscription.end_corrected" : "subscription.terminated",
-    "subscription",
-    id,
-    previous ? { ...end, from: previous.index } : end,
-  );
+  await trx.updateTable("subscriptions").set({ end_index: end.index }).where("id", "=", id).execute();
+  await audit(trx, ctx, "subscription.end_corrected", "subscription", id, { ...end, from: previous.index });
 }
 
 /** The subscription that ended at a date and index at a service point (the one a MOVE_OUT reading closed), or null. */

@@ -114,12 +114,19 @@ type ClaimedCase = Omit<Awaited<ReturnType<typeof claim>>["rows"][number], "task
 /**
  * Processes every deadline expired at `now`, in batches of at most `batchSize` cases (evened out
  * between the workers), each batch set-based. `onBatch` hears of each batch once committed (its cases).
+ * Once `signal` is aborted (the server stopping), no new batch is claimed: the ones in flight commit,
+ * and the rest is left to the next sweep.
  */
 export async function sweepDeadlines(
   db: Database,
   now: Date,
   config: EcartConfig,
-  opts: { batchSize?: number; workers?: number; onBatch?: (cases: number) => void } = {},
+  opts: {
+    batchSize?: number;
+    workers?: number;
+    onBatch?: (cases: number) => void;
+    signal?: AbortSignal;
+  } = {},
 ): Promise<SweepResult> {
   const ctx: Context = { actor: SYSTEM_ACTOR, now, config };
   const maxBatch = Math.min(Math.max(1, opts.batchSize ?? DEFAULT_SWEEP_BATCH), MAX_SWEEP_BATCH);
@@ -130,7 +137,7 @@ export async function sweepDeadlines(
   // Each worker claims its own batches (SKIP LOCKED keeps them apart) until one comes back short
   // with no case waiting for a busy service point.
   const work = async () => {
-    for (let busyClaims = 0; ; ) {
+    for (let busyClaims = 0; !opts.signal?.aborted; ) {
       const batch = await db.kysely.transaction().execute(async (trx) => {
         const { claimed, rows, busy } = await claim(trx, now, batchSize, failedIds);
         // A case with several expired tasks is processed once: closing it closes all its tasks.

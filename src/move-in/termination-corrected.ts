@@ -25,8 +25,8 @@ import { currentMeter, messageFacts, partyById } from "../service-points/store.j
 import type { MoveInCase } from "./move-in-case.js";
 import { checkGap, showsIntermediateConsumption } from "./rules/gap.js";
 import {
+  correctSubscriptionEnd,
   insertSubscription,
-  setSubscriptionEnd,
   subscriptionEndedAt,
   subscriptionStartingFrom,
 } from "./store.js";
@@ -63,7 +63,7 @@ export async function retakeTermination(
   const pred = await subscriptionEndedAt(trx, sp, date, r.old.index);
   if (!pred) return none;
   const t = { date, oldIndex: r.old.index, newIndex: r.index, predecessor: pred.id };
-  await setSubscriptionEnd(
+  await correctSubscriptionEnd(
     trx,
     ctx,
     pred.id,
@@ -112,7 +112,7 @@ export async function retakeTermination(
   for (const f of await findingsFrom(trx, sp, { date, index: r.old.index })) {
     const volume = Number(f.to_index) - r.index;
     const withdrawn = !showsIntermediateConsumption(r.index, Number(f.to_index), ctx.config.toleranceM3);
-    await recomputeFinding(trx, ctx, f.case_id, {
+    await recomputeFinding(trx, ctx, f, {
       fromIndex: r.index,
       volume,
       withdrawn,

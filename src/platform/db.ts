@@ -31,7 +31,17 @@ export interface Database {
   readonly pglite?: PGlite;
   /** The pg pool, when on a server. */
   readonly pool?: pg.Pool;
+  /** How the connections are used now (the metrics read it). */
+  poolStats(): PoolStats;
   close(): Promise<void>;
+}
+
+/** Connections of the pool: at most `max`, `open` of them, `idle` of those free, `waiting` callers queued. */
+export interface PoolStats {
+  max: number;
+  open: number;
+  idle: number;
+  waiting: number;
 }
 
 /** Postgres type ids whose text form we keep or convert the same way on both drivers. */
@@ -50,10 +60,16 @@ const EXTENSIONS = { pg_trgm };
 /** A minimal async mutex: PGlite is one session, so a transaction must own it. */
 class Mutex {
   private tail: Promise<void> = Promise.resolve();
+  /** Callers holding the lock (0 or 1) or waiting for it. */
+  queued = 0;
   lock(): Promise<() => void> {
     let release!: () => void;
+    this.queued++;
     const next = new Promise<void>((r) => {
-      release = r;
+      release = () => {
+        this.queued--;
+        r();
+      };
     });
     const ready = this.tail.then(() => release);
     this.tail = this.tail.then(() => next);
@@ -103,6 +119,12 @@ export async function openDatabase(opts: OpenOptions = {}): Promise<Database> {
       kind: "postgres",
       kysely,
       pool,
+      poolStats: () => ({
+        max: pool.options.max ?? 10,
+        open: pool.totalCount,
+        idle: pool.idleCount,
+        waiting: pool.waitingCount,
+      }),
       async execScript(script) {
         const c = await pool.connect();
         try {
@@ -171,6 +193,13 @@ function wrapPglite(pglite: PGlite): Database {
     kind: "pglite",
     kysely,
     pglite,
+    // One embedded session: in use while a caller holds the lock, the others wait.
+    poolStats: () => ({
+      max: 1,
+      open: 1,
+      idle: pool.mutex.queued === 0 ? 1 : 0,
+      waiting: Math.max(0, pool.mutex.queued - 1),
+    }),
     async execScript(script) {
       const release = await pool.mutex.lock();
       try {

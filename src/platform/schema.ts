@@ -24,6 +24,8 @@ export interface MeterTable {
   start_index: Generated<number>;
   installed_on: DateOnly | null;
   removed_on: DateOnly | null;
+  /** 600_integration: the index at removal, as the CIS gives it (the removal reading holds it too). */
+  removed_index: number | null;
   created_at: Generated<Timestamp>;
 }
 
@@ -248,7 +250,9 @@ export type Template =
   | "CONFIRMATION_PREDECESSOR_INDEX"
   | "CONFIRMATION_PROOF"
   | "CONTEST_ANSWER"
-  | "CONFIRMATION_DECLARED_INDEX";
+  | "CONFIRMATION_DECLARED_INDEX"
+  | "PROOF_REMINDER"
+  | "CONFIRMATION_MUTATION";
 export type Channel = "EMAIL" | "LETTER";
 export type DeliveryStatus = "PENDING" | "SENDING" | "SENT" | "FAILED";
 
@@ -329,7 +333,7 @@ export interface IdempotencyKeyTable {
   created_at: Timestamp;
 }
 
-export type AccountRole = "FO" | "BO" | "EUROS" | "SUPERVISOR" | "ADMIN";
+export type AccountRole = "FO" | "BO" | "EUROS" | "SUPERVISOR" | "ADMIN" | "INTEGRATION";
 export interface AccountTable {
   id: Generated<number>;
   username: string;
@@ -357,6 +361,65 @@ export interface ApiTokenTable {
   revoked_at: Timestamp | null;
 }
 
+/** 600_integration: the event feed (SPEC §8); `position` is given at commit, in commit order. */
+export interface EventTable {
+  seq: Generated<number>;
+  position: number | null;
+  id: Generated<string>;
+  type: string;
+  payload: Json<Record<string, unknown>>;
+  occurred_at: Timestamp;
+}
+
+/** 600_integration: a webhook endpoint and the delivery state of its head event. */
+export interface WebhookEndpointTable {
+  id: Generated<string>;
+  url: string;
+  description: string | null;
+  secret: string;
+  active: Generated<boolean>;
+  delivered_position: Generated<number>;
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp | null;
+  lease_until: Timestamp | null;
+  leased_by: string | null;
+  last_status: number | null;
+  last_error: string | null;
+  last_attempt_at: Timestamp | null;
+  last_success_at: Timestamp | null;
+  created_at: Timestamp;
+  created_by: string;
+  disabled_at: Timestamp | null;
+  disabled_by: string | null;
+}
+
+export interface WebhookAttemptTable {
+  id: Generated<number>;
+  endpoint_id: string;
+  event_position: number;
+  event_id: string;
+  attempt: number;
+  worker: string;
+  started_at: Timestamp;
+  finished_at: Timestamp | null;
+  outcome: "DELIVERED" | "FAILED" | "INTERRUPTED" | null;
+  status_code: number | null;
+  error: string | null;
+}
+
+/** One finished readings import and its counts (migration 400; read by the metrics). */
+export interface ImportRunTable {
+  id: Generated<number>;
+  finished_at: Timestamp;
+  source: string;
+  actor: string;
+  lines: number;
+  inserted: number;
+  already_present: number;
+  rejected: number;
+  seconds: number;
+}
+
 export interface DB {
   service_points: ServicePointTable;
   meters: MeterTable;
@@ -379,4 +442,8 @@ export interface DB {
   sessions: SessionTable;
   api_tokens: ApiTokenTable;
   communication_attempts: CommunicationAttemptTable;
+  events: EventTable;
+  webhook_endpoints: WebhookEndpointTable;
+  webhook_attempts: WebhookAttemptTable;
+  import_runs: ImportRunTable;
 }

@@ -1,5 +1,6 @@
 /** Reading commands (SPEC §4): record, correct (replace, never overwrite), confirm a suspect reading. */
 import { z } from "zod";
+import { mayRun } from "../accounts/roles.js";
 import { audit } from "../platform/audit.js";
 import type { CommandResult } from "../platform/command.js";
 import { type Context, today } from "../platform/context.js";
@@ -38,6 +39,14 @@ export async function recordReading(
   ctx: Context,
   input: z.infer<typeof recordReadingInput>,
 ): Promise<CommandResult> {
+  if (input.type === "REMOTE" && !mayRun(ctx.actor.role, "recordRemoteReadings")) {
+    fail(
+      ErrorCode.FORBIDDEN,
+      "Un relevé de télérelève (REMOTE) ne se saisit pas : il vient du flux des compteurs (import ou système de facturation).",
+      `role ${ctx.actor.role} may not record REMOTE readings`,
+      "type",
+    );
+  }
   const index = parseIndexM3(input.index);
   assertNotFuture(ctx, input.date);
   const sp = await lockServicePoint(trx, input.servicePoint);

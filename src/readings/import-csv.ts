@@ -24,11 +24,19 @@ export const CSV_OPTIONS: Options = {
   skip_records_with_error: true,
 };
 
-/** Records read so far, in file order: fields and the (1-based) line each ends on. */
+/** Records read so far, in file order: fields, the (1-based) line each ends on, and its text as written. */
 export interface RecordChunk {
   records: string[][];
   lines: number[];
+  /** Each record's text in the file, line ending aside (the rejects file carries a refused row's). */
+  raws: string[];
 }
+
+/** Reports a malformed line that was skipped: its line number, csv-parse's message, the text it read. */
+export type OnMalformed = (line: number, message: string, raw: string) => void;
+
+/** A record's text as csv-parse read it, without the line endings around it. */
+export const rawRecord = (raw: string | undefined): string => (raw ?? "").replace(/^[\r\n]+|[\r\n]+$/g, "");
 
 /** A line the fast path splits itself: printable ASCII without a quote (csv-parse treats it as plain text). */
 const PLAIN_LINE = /^[\x20\x21\x23-\x7e]*$/;
@@ -43,11 +51,11 @@ function fieldsOf(l: string): string[] {
 
 /**
  * Reads `input` (bytes) as import records, in chunks; `onMalformed` hears each skipped malformed line
- * (its line number and csv-parse's message).
+ * (its line number, csv-parse's message and text).
  */
 export async function* importRecords(
   input: AsyncIterable<Buffer | string>,
-  onMalformed: (line: number, message: string) => void,
+  onMalformed: OnMalformed,
 ): AsyncGenerator<RecordChunk> {
   const it = input[Symbol.asyncIterator]();
   let pending: Buffer = Buffer.alloc(0); // the start of a line not ended yet
@@ -72,7 +80,7 @@ export async function* importRecords(
     // byte, and a plain line is ASCII: character offsets are byte offsets.
     const upTo = next.done ? buf.length : buf.lastIndexOf(10) + 1;
     const text = buf.toString("latin1", 0, upTo);
-    const out: RecordChunk = { records: [], lines: [] };
+    const out: RecordChunk = { records: [], lines: [], raws: [] };
     let start = 0;
     let fallback = -1; // where csv-parse takes over
     for (;;) {
@@ -92,6 +100,7 @@ export async function* importRecords(
       if (l.trim() === "") continue;
       out.records.push(fieldsOf(l));
       out.lines.push(line);
+      out.raws.push(l);
     }
     if (fallback < 0 && next.done && start < text.length) {
       // The last line, without an ending.
@@ -103,6 +112,7 @@ export async function* importRecords(
         if (l.trim() !== "") {
           out.records.push(fieldsOf(l));
           out.lines.push(line);
+          out.raws.push(l);
         }
       }
     }
@@ -126,15 +136,16 @@ async function* general(
   rest: AsyncIterator<Buffer | string> | null,
   linesBefore: number,
   crlf: boolean | null,
-  onMalformed: (line: number, message: string) => void,
+  onMalformed: OnMalformed,
 ): AsyncGenerator<RecordChunk> {
   const parser = parse({
     ...CSV_OPTIONS,
+    raw: true,
     bom: false, // already taken off
     ...(crlf === null ? {} : { record_delimiter: crlf ? "\r\n" : "\n" }),
   });
-  parser.on("skip", (err: Error & { lines?: number }) =>
-    onMalformed((err.lines ?? 0) + linesBefore, err.message),
+  parser.on("skip", (err: Error & { lines?: number }, raw?: string) =>
+    onMalformed((err.lines ?? 0) + linesBefore, err.message, rawRecord(raw)),
   );
   const feed = (async () => {
     // The head goes with the next chunk: csv-parse then sees no cut the file did not have.
@@ -151,16 +162,18 @@ async function* general(
     parser.end();
   })();
   feed.catch((e: Error) => parser.destroy(e));
-  let out: RecordChunk = { records: [], lines: [] };
-  for await (const { record, info } of parser as AsyncIterable<{
+  let out: RecordChunk = { records: [], lines: [], raws: [] };
+  for await (const { record, info, raw } of parser as AsyncIterable<{
     record: string[];
     info: { lines: number };
+    raw: string;
   }>) {
     out.records.push(record);
     out.lines.push(info.lines + linesBefore);
+    out.raws.push(rawRecord(raw));
     if (out.records.length >= 1000) {
       yield out;
-      out = { records: [], lines: [] };
+      out = { records: [], lines: [], raws: [] };
     }
   }
   await feed;

@@ -25,8 +25,8 @@ import {
   replacedMeter,
   withDays,
 } from "./history.js";
-import { importRecords } from "./import-csv.js";
 import { type BatchLoader, batchLoader, copyLine, unreadHistories } from "./import-load.js";
+import { REJECTS_HEADER, readImportFile, rejectLine } from "./import-rejects.js";
 import {
   type ImportRow,
   isHeader,
@@ -35,6 +35,7 @@ import {
   REJECT_REASONS,
   type RejectCode,
 } from "./import-rows.js";
+import { recordImportRun } from "./import-runs.js";
 import { checkReading, newVerdict, type Verdict, warningsOf } from "./plausibility.js";
 import { lastReadingDates, loadMeterHistories } from "./store.js";
 
@@ -70,7 +71,7 @@ export interface ImportSummary extends Omit<ImportProgress, "bytes" | "totalByte
 }
 
 export interface ImportOptions {
-  /** Where refused rows go (CSV: line, code, reason). */
+  /** Where refused rows go (import-rejects.ts: line, code, reason, row). */
   rejectsPath: string;
   /** A name for the audit trail (the file's name). */
   source: string;
@@ -81,12 +82,6 @@ export interface ImportOptions {
   extraTypes?: readonly ReadingType[];
   /** Service points kept in memory (default MAX_CACHED_SERVICE_POINTS). */
   cachedServicePoints?: number;
-}
-
-/** One refused row as a line of the rejects file: line;code;reason (CSV, quoted when needed). */
-export function rejectLine(line: number, code: RejectCode | string, reason: string): string {
-  const q = (s: string) => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-  return `${line},${q(code)},${q(reason)}\n`;
 }
 
 /** A service point as carried in memory across the file. */
@@ -128,7 +123,7 @@ export async function importReadings(
   const started = Date.now();
   const loader = batchLoader(db);
   const rejects = createWriteStream(opts.rejectsPath);
-  rejects.write("line,code,reason\n");
+  rejects.write(REJECTS_HEADER);
   const batchRows = opts.batchRows ?? DEFAULT_BATCH_ROWS;
   const day = today(ctx);
   const types = new Set<string>([...ENTERED_TYPES, ...(opts.extraTypes ?? [])]);
@@ -153,8 +148,8 @@ export async function importReadings(
       yield chunk;
     }
   };
-  const malformed: Array<{ line: number; message: string }> = [];
-  const records = importRecords(counted(), (line, message) => malformed.push({ line, message }));
+  const malformed: Array<{ line: number; raw: string }> = [];
+  const records = readImportFile(counted(), (line, _message, raw) => malformed.push({ line, raw }));
   const progress = () =>
     opts.onProgress?.({
       bytes,
@@ -165,12 +160,20 @@ export async function importReadings(
       rejected: sum.rejected,
       rowsPerSecond: Math.round(sum.lines / Math.max((Date.now() - started) / 1000, 0.001)),
     });
-  const writeReject = async (r: { line: number; code: RejectCode; reason: string }) => {
+  const writeReject = async (r: Refused) => {
     sum.rejected++;
-    if (!rejects.write(rejectLine(r.line, r.code, r.reason))) await once(rejects, "drain");
+    if (!rejects.write(rejectLine(r.line, r.code, r.reason, r.raw))) await once(rejects, "drain");
   };
+  const malformedRow = (m: { line: number; raw: string }): Refused => ({
+    line: m.line,
+    code: "MALFORMED",
+    reason: REJECT_REASONS.MALFORMED,
+    raw: m.raw,
+  });
 
   let batch: ParsedRow[] = [];
+  /** Each row's text as written, beside `batch` (a refused row is written out with it). */
+  let raws: string[] = [];
   let first = true;
   const verdict = newVerdict();
   // Batch N+1 is read, parsed and checked while batch N loads (COPY and commit); it starts loading only
@@ -187,11 +190,13 @@ export async function importReadings(
   const flush = async () => {
     if (batch.length === 0) return;
     const rows = batch;
+    const texts = raws;
     batch = [];
+    raws = [];
     batchNo++;
     // Service points the loading batch wrote stay: their state is not committed yet.
     trimCache(cache, opts.cachedServicePoints ?? MAX_CACHED_SERVICE_POINTS, batchNo - 1);
-    const checked = await checkBatch(db, loader, ctx, cache, rows, sum, verdict, batchNo, loadingKeys);
+    const checked = await checkBatch(db, loader, ctx, cache, rows, texts, sum, verdict, batchNo, loadingKeys);
     await settle();
     for (const r of checked.rejects) await writeReject(r);
     sum.batches++;
@@ -227,9 +232,9 @@ export async function importReadings(
     for await (const chunk of records) {
       for (const m of malformed.splice(0)) {
         sum.lines++;
-        await writeReject({ line: m.line, code: "MALFORMED", reason: REJECT_REASONS.MALFORMED });
+        await writeReject(malformedRow(m));
       }
-      const { records: list, lines } = chunk;
+      const { records: list, lines, raws: texts } = chunk;
       for (let i = 0; i < list.length; i++) {
         const record = list[i] as string[];
         if (first) {
@@ -238,12 +243,13 @@ export async function importReadings(
         }
         sum.lines++;
         batch.push(parseImportRecord(record, lines[i] as number, day, types));
+        raws.push(texts[i] as string);
         if (batch.length >= batchRows) await flush();
       }
     }
     for (const m of malformed.splice(0)) {
       sum.lines++;
-      await writeReject({ line: m.line, code: "MALFORMED", reason: REJECT_REASONS.MALFORMED });
+      await writeReject(malformedRow(m));
     }
     await flush();
     await settle();
@@ -254,6 +260,7 @@ export async function importReadings(
   }
   sum.seconds = (Date.now() - started) / 1000;
   sum.rowsPerSecond = Math.round(sum.lines / Math.max(sum.seconds, 0.001));
+  await recordImportRun(db, ctx, opts.source, sum);
   progress();
   return sum;
 }
@@ -322,6 +329,14 @@ async function loadPoints(db: Database, servicePoints: string[]): Promise<Map<st
 const YIELD_EVERY = 500;
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/** A refused row: its line, code and reason, and its text as written. */
+interface Refused {
+  line: number;
+  code: RejectCode;
+  reason: string;
+  raw: string;
+}
+
 /** A checked batch: its readings as COPY text, how many, the file lines they span, its keys and its refused rows. */
 interface CheckedBatch {
   text: string;
@@ -329,7 +344,7 @@ interface CheckedBatch {
   firstLine: number;
   lastLine: number;
   keys: BatchKeys;
-  rejects: Array<{ line: number; code: RejectCode; reason: string }>;
+  rejects: Refused[];
 }
 
 /**
@@ -343,6 +358,7 @@ async function checkBatch(
   ctx: Context,
   cache: Cache,
   batch: ParsedRow[],
+  raws: string[],
   sum: ImportSummary,
   v: Verdict,
   batchNo: number,
@@ -373,8 +389,9 @@ async function checkBatch(
     // Let the event loop run now and then: the loading batch's COPY data is sent from it.
     if (i % YIELD_EVERY === YIELD_EVERY - 1) await yieldToLoop();
     const p = batch[i] as ParsedRow;
+    const raw = raws[i] as string;
     if (!p.ok) {
-      rejects.push(p);
+      rejects.push({ line: p.line, code: p.code, reason: p.reason, raw });
       continue;
     }
     const r = p.row;
@@ -385,6 +402,7 @@ async function checkBatch(
         line: r.line,
         code: "UNKNOWN_SERVICE_POINT",
         reason: `${REJECT_REASONS.UNKNOWN_SERVICE_POINT} (${r.servicePoint})`,
+        raw,
       });
       continue;
     }
@@ -407,6 +425,7 @@ async function checkBatch(
         line: r.line,
         code: "UNKNOWN_METER",
         reason: `${REJECT_REASONS.UNKNOWN_METER} (${r.meter ?? "aucun compteur"})`,
+        raw,
       });
       continue;
     }
@@ -415,6 +434,7 @@ async function checkBatch(
         line: r.line,
         code: "OUT_OF_ORDER",
         reason: `${REJECT_REASONS.OUT_OF_ORDER} (dernier relevé au ${at.lastDate})`,
+        raw,
       });
       continue;
     }

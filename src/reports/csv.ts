@@ -1,29 +1,17 @@
 /**
- * CSV export of the reports (R13) for a French spreadsheet: UTF-8 with a BOM, `;` between fields,
- * CRLF between lines; rows come from keyset-batched queries and are streamed, never held all at once.
+ * CSV export of the reports (R13) for a French spreadsheet (`src/platform/spreadsheet.ts`: UTF-8 with a
+ * BOM, `;` between fields, CRLF between lines, formulas defused); rows come from keyset-batched queries
+ * and are streamed, never held all at once.
  */
+import { BOM, csvLine } from "../platform/spreadsheet.js";
 
 /** Rows fetched per query while exporting. */
 export const CSV_BATCH = 1000;
-/** Byte-order mark: tells spreadsheets the file is UTF-8. */
-export const BOM = "\uFEFF";
-export const SEPARATOR = ";";
 
 export interface Column<T> {
   header: string;
   value: (row: T) => string | number | boolean | null | undefined;
 }
-
-/** One field: quoted when it holds a separator, quote or line break; a text that a spreadsheet would run as a formula is defused. */
-export function csvField(v: string | number | boolean | null | undefined): string {
-  if (v === null || v === undefined) return "";
-  if (typeof v === "number" || typeof v === "boolean") return String(v);
-  const s = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
-  return /[";\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-export const csvLine = (fields: Array<string | number | boolean | null | undefined>) =>
-  `${fields.map(csvField).join(SEPARATOR)}\r\n`;
 
 /**
  * Reads a query batch after batch, each from where the last one ended (keyset): `fetch(after, limit)`

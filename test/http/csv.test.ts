@@ -4,7 +4,8 @@ import { describe, expect, it } from "vitest";
 import { toEcartError } from "../../src/http/errors.js";
 import { acceptDocument, sniffType } from "../../src/http/uploads.js";
 import { EcartError, ErrorCode, HTTP_STATUS } from "../../src/platform/errors.js";
-import { BOM, csvField, csvLine, keysetBatches, toCsv } from "../../src/reports/csv.js";
+import { BOM, csvField, csvLine } from "../../src/platform/spreadsheet.js";
+import { keysetBatches, toCsv } from "../../src/reports/csv.js";
 
 describe("CSV", () => {
   it.each([

@@ -73,6 +73,28 @@ describe.each(ENGINES)("deadline sweep on %s", (engine) => {
     const tasks = await t.db.kysely.selectFrom("tasks").select("status").execute();
     expect(tasks.every((x) => x.status === "EXPIRED")).toBe(true);
   });
+
+  it("claims no further batch once told to stop (the server stopping), and leaves the rest to the next sweep", async () => {
+    await openGapCases(t, 5);
+    const config = makeConfig();
+    const now = new Date("2024-04-01T09:00:00+02:00");
+    const already = new AbortController();
+    already.abort();
+    expect(await sweepDeadlines(t.db, now, config, { signal: already.signal })).toEqual({
+      subscribed: 0,
+      skipped: 0,
+      failed: [],
+    });
+    const stop = new AbortController();
+    const first = await sweepDeadlines(t.db, now, config, {
+      batchSize: 2,
+      workers: 1,
+      signal: stop.signal,
+      onBatch: () => stop.abort(), // the stop arrives while the first batch commits
+    });
+    expect(first.subscribed).toBe(2);
+    expect((await sweepDeadlines(t.db, now, config)).subscribed).toBe(3);
+  });
 });
 
 describe.runIf(ENGINES.includes("postgres"))("two sweepers at once on PostgreSQL", () => {

@@ -121,5 +121,16 @@ describe("import CSV reader", () => {
     const got = await viaReader(bytes, [3, 40]);
     expect(got).toEqual(await reference(bytes));
     expect(got.records.map(([l]) => l)).toEqual([1, 2, 4, 5]);
+    // Each record's text as written (the rejects file carries it), and a malformed line's.
+    const raws: string[] = [];
+    const bad: string[] = [];
+    async function* source() {
+      yield bytes.subarray(0, 40);
+      yield bytes.subarray(40);
+    }
+    for await (const chunk of importRecords(source(), (_l, _m, raw) => bad.push(raw)))
+      raws.push(...chunk.raws);
+    expect(raws).toEqual([PLAIN, PLAIN, '"PDS-9","M\n2",2024-01-01,5,NORMAL', PLAIN]);
+    expect(bad).toEqual(['"unclosed,x']);
   });
 });

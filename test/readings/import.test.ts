@@ -1,9 +1,10 @@
 /** The bulk import (issue 3, item 4) on both engines, with the sample file of the repository. */
-import { createReadStream, createWriteStream, mkdtempSync, readFileSync } from "node:fs";
+import { createReadStream, createWriteStream, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type GenerateOptions,
@@ -12,7 +13,9 @@ import {
   readingsCsv,
 } from "../../src/demo/generate.js";
 import { insertPoints } from "../../src/demo/load.js";
+import { BOM, csvLine } from "../../src/platform/spreadsheet.js";
 import { importReadings } from "../../src/readings/import.js";
+import { REJECTS_CSV_OPTIONS } from "../../src/readings/import-rejects.js";
 import { createTestDatabase, ENGINES, type TestDatabase } from "../support/databases.js";
 import { ctxAs, givenServicePoints, servicePointFixture } from "../support/factories.js";
 
@@ -32,6 +35,14 @@ async function world(t: TestDatabase) {
 }
 
 const ctx = () => ctxAs("ADMIN", "2024-08-01T10:00:00+02:00");
+
+/** A rejects file read with csv-parse and the rejects file's options. */
+const readRejects = (path: string) =>
+  parse<Record<"line" | "code" | "reason" | "row", string>>(readFileSync(path), {
+    ...REJECTS_CSV_OPTIONS,
+    info: false,
+    columns: true,
+  });
 
 describe.each(ENGINES)("import readings (%s)", (engine) => {
   let t: TestDatabase;
@@ -57,11 +68,10 @@ describe.each(ENGINES)("import readings (%s)", (engine) => {
       lowUsage: 1,
       rollovers: 1,
     });
-    const rejects = readFileSync(rejectsPath, "utf8").trim().split("\n");
-    expect(rejects[0]).toBe("line,code,reason");
-    const byLine = Object.fromEntries(
-      rejects.slice(1).map((l) => [Number(l.split(",")[0]), l.split(",")[1]]),
-    );
+    const text = readFileSync(rejectsPath, "utf8");
+    expect(text.startsWith(`${BOM}line;code;reason;row\r\n`)).toBe(true);
+    const rejects = readRejects(rejectsPath);
+    const byLine = Object.fromEntries(rejects.map((r) => [Number(r.line), r.code]));
     expect(byLine).toEqual({
       11: "INVALID_DATE",
       12: "INDEX_NOT_M3",
@@ -72,7 +82,10 @@ describe.each(ENGINES)("import readings (%s)", (engine) => {
       17: "OUT_OF_ORDER",
       18: "COLUMNS",
     });
-    expect(rejects.find((l) => l.startsWith("12,"))).toContain("seuls les m3 doivent être saisis");
+    expect(rejects.find((r) => r.line === "12")?.reason).toContain("seuls les m3 doivent être saisis");
+    // Each refused row as the file wrote it.
+    expect(rejects.find((r) => r.line === "12")?.row).toBe("PDS-S1,,2024-07-10,1049.5,NORMAL");
+    expect(rejects.find((r) => r.line === "18")?.row).toBe("PDS-S1,,2024-07-10");
     const rows = await t.db.kysely
       .selectFrom("reading_states")
       .select([
@@ -130,6 +143,64 @@ describe.each(ENGINES)("import readings (%s)", (engine) => {
       .select((eb) => eb.fn.countAll<number>().as("n"))
       .executeTakeFirstOrThrow();
     expect(Number(n.n)).toBe(9);
+  });
+
+  it("loads a rejects file corrected in a spreadsheet: the corrected rows, the others refused again", async () => {
+    // The rejects of the first test, corrected as a person would in French Excel and saved as CSV
+    // (UTF-8, `;`): two dates and an index fixed, a row dropped by emptying its cell, the rest left.
+    const rejects = readRejects(join(dir, "rejects1.csv"));
+    const fixes: Record<string, string> = {
+      "11": "PDS-S1,,2024-04-30,1040,NORMAL", // was 2024-04-31 (INVALID_DATE)
+      "12": "PDS-S1,,2024-07-10,1049,NORMAL", // was 1049.5 (INDEX_NOT_M3)
+      "16": "PDS-S2,B20002,2024-04-10,25,NORMAL", // was meter ZZZ999 (UNKNOWN_METER)
+      "13": "", // dropped
+    };
+    const corrected = join(dir, "corrected.csv");
+    writeFileSync(
+      corrected,
+      BOM +
+        csvLine(["line", "code", "reason", "row"]) +
+        rejects.map((r) => csvLine([r.line, r.code, r.reason, fixes[r.line] ?? r.row])).join(""),
+    );
+    const again = join(dir, "rejects-again.csv");
+    const s = await importReadings(t.db, ctx(), createReadStream(corrected), {
+      rejectsPath: again,
+      source: "corrected.csv",
+    });
+    // 11 (2024-04-30) comes after PDS-S1's 2024-06-10 reading: refused as out of order, rightly.
+    expect(s).toMatchObject({ lines: 7, inserted: 2, rejected: 5 });
+    const left = readRejects(again);
+    // Line numbers are the corrected file's (header = 1); each row still as written.
+    expect(left.map((r) => [r.code, r.row])).toEqual([
+      ["OUT_OF_ORDER", fixes["11"]],
+      ["INVALID_TYPE", "PDS-S1,,2024-07-10,1049,MOVE_IN"],
+      ["UNKNOWN_SERVICE_POINT", "PDS-XX,,2024-07-10,1049,NORMAL"],
+      ["OUT_OF_ORDER", "PDS-S1,,2024-01-01,990,NORMAL"],
+      ["COLUMNS", "PDS-S1,,2024-07-10"],
+    ]);
+    expect(left.map((r) => r.line)).toEqual(["2", "5", "6", "8", "9"]);
+    const loaded = await t.db.kysely
+      .selectFrom("readings")
+      .select(["service_point_id", "reading_date", "index_m3"])
+      .where((eb) =>
+        eb.or([
+          eb.and([eb("service_point_id", "=", "PDS-S1"), eb("reading_date", "=", "2024-07-10")]),
+          eb.and([eb("service_point_id", "=", "PDS-S2"), eb("reading_date", "=", "2024-04-10")]),
+        ]),
+      )
+      .orderBy("service_point_id")
+      .execute();
+    expect(loaded.map((r) => [r.service_point_id, r.reading_date, r.index_m3])).toEqual([
+      ["PDS-S1", "2024-07-10", 1049],
+      ["PDS-S2", "2024-04-10", 25],
+    ]);
+    // The rejects of the reload load again as they are: nothing new, the same refusals.
+    const third = await importReadings(t.db, ctx(), createReadStream(again), {
+      rejectsPath: join(dir, "rejects-third.csv"),
+      source: "rejects-again.csv",
+    });
+    expect(third).toMatchObject({ lines: 5, inserted: 0, rejected: 5 });
+    expect(readRejects(join(dir, "rejects-third.csv")).map((r) => r.row)).toEqual(left.map((r) => r.row));
   });
 });
 

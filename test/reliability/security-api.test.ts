@@ -1,7 +1,7 @@
 /**
  * Promise 4 (API) — what the HTTP API guarantees against a hostile or careless client, checked on the
  * live route table (the OpenAPI document), not on a list written by hand: no route open to anonymous
- * callers but health and login, no write open to a read-only role; session cookie flags; CSRF on
+ * callers but health, readiness and login, no write open to a read-only role; session cookie flags; CSRF on
  * cookie writes; login rate limit; uploads by content and size, never served inline; no customer
  * name, email, address or phone in the logs.
  * (The API fuzzer is fuzz-api.test.ts.)
@@ -86,9 +86,9 @@ describe("API security and fuzzing (PGlite)", () => {
     }
     return out;
   };
-  const PUBLIC = new Set(["GET /api/health", "POST /api/session"]);
+  const PUBLIC = new Set(["GET /api/health", "GET /api/ready", "POST /api/session"]);
 
-  it("refuses anonymous calls on every route of the live table but health and login (401)", async () => {
+  it("refuses anonymous calls on every route of the live table but health, readiness and login (401)", async () => {
     const routes = liveRoutes().filter((r) => r.url.startsWith("/api/"));
     expect(routes.length).toBeGreaterThan(40);
     for (const r of routes) {
@@ -138,7 +138,7 @@ describe("API security and fuzzing (PGlite)", () => {
     const c = plain.cookies.find((x) => x.name === "ecart_session");
     expect(c).toMatchObject({ httpOnly: true, sameSite: "Strict", path: "/" });
     // Behind a TLS-terminating proxy, and with ECART_SECURE_COOKIES=1, the cookie is Secure.
-    for (const opts of [{ secureCookies: true }, { trustProxy: true }]) {
+    for (const opts of [{ secureCookies: true }, { trustProxy: 1 }]) {
       const a = await buildApp({ db: t.db, clock: () => NOW, webDist: null, ...opts });
       try {
         const r = await login({ "x-forwarded-proto": "https" }, a, "fo.sec");

@@ -8,9 +8,8 @@ import { ErrorCode, fail } from "../../platform/errors.js";
 import { isoDate, rawIndex, ref } from "../../platform/validate.js";
 import { assertNotFuture } from "../../readings/commands.js";
 import { parseIndexM3 } from "../../readings/index-m3.js";
-import { appendReading } from "../../readings/store.js";
-import { currentMeter, loadSubscriptionForUpdate } from "../../service-points/store.js";
-import { setSubscriptionEnd } from "../store.js";
+import { loadSubscriptionForUpdate } from "../../service-points/store.js";
+import { endSubscription } from "../store.js";
 
 export const moveOutInput = z.object({ subscription: ref, date: isoDate, index: rawIndex });
 
@@ -39,15 +38,7 @@ export async function moveOut(
       "date",
     );
   }
-  const meter = await currentMeter(trx, sub.service_point_id);
-  const reading = await appendReading(trx, ctx, {
-    servicePointId: sub.service_point_id,
-    meterId: meter?.id ?? null,
-    date: input.date,
-    index,
-    type: "MOVE_OUT",
-  });
-  await setSubscriptionEnd(trx, ctx, sub.id, { date: input.date, index, reading: reading.id });
+  const reading = await endSubscription(trx, ctx, sub, { date: input.date, index });
   const warnings = reading.plausibility.status === "SUSPECT" ? ["TERMINATION_INDEX_SUSPECT"] : [];
   return {
     outcome: "TERMINATED",

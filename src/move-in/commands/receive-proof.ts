@@ -1,6 +1,7 @@
 /** R7, R9, R10, R12: a proof reaches the back office. */
 import { createHash } from "node:crypto";
 import { z } from "zod";
+import { recordIntermediateConsumption } from "../../cases/findings.js";
 import {
   addComment,
   assertOpen,
@@ -234,20 +235,13 @@ export async function receiveProof(trx: Trx, ctx: Context, input: ReceiveProofIn
   // R9: consumption between the two occupants, not due to the newcomer.
   if (indexAtProof !== null && showsIntermediateConsumption(t.index, indexAtProof, ctx.config.toleranceM3)) {
     await addComment(trx, ctx, c.id, R9_COMMENT);
-    await trx
-      .insertInto("intermediate_consumptions")
-      .values({
-        case_id: c.id,
-        service_point_id: c.service_point_id,
-        subscription_id: sub.id,
-        from_date: t.date,
-        from_index: t.index,
-        to_date: docDate,
-        to_index: indexAtProof,
-        volume: indexAtProof - t.index,
-        created_at: ctx.now,
-      })
-      .execute();
+    await recordIntermediateConsumption(trx, ctx, {
+      caseId: c.id,
+      servicePointId: c.service_point_id,
+      subscriptionId: sub.id,
+      from: { date: t.date, index: t.index },
+      to: { date: docDate, index: indexAtProof },
+    });
   }
   const party = await partyById(trx, c.party_id);
   await enqueue(trx, ctx, "CONFIRMATION_PROOF", party, {

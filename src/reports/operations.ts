@@ -1,0 +1,94 @@
+/**
+ * The figures an operator watches (docs/operations.md, `GET /metrics`): open cases and tasks, tasks past
+ * their deadline, the outbox's queue, webhook deliveries waiting, what the imports counted. A handful of
+ * grouped counts, each on an index or a small table, read together at each scrape.
+ */
+import { sql } from "kysely";
+import type { Database } from "../platform/db.js";
+
+export interface OperationalFigures {
+  /** Open cases by type. */
+  openCases: Record<string, number>;
+  /** Open tasks by kind, and how many of them are past their deadline. */
+  openTasks: Record<string, { open: number; pastDue: number }>;
+  /** Messages to customers by status. */
+  outbox: Record<string, number>;
+  /** Age in seconds of the oldest message still waiting (PENDING), 0 when none. */
+  oldestPendingSeconds: number;
+  /** Webhook deliveries waiting, or null when this database has no webhook deliveries table. */
+  webhooksPending: number | null;
+  /** What the finished imports counted, since the database was created (import_runs). */
+  imports: { runs: number; loaded: number; alreadyPresent: number; rejected: number };
+}
+
+const count = (n: unknown) => Number(n ?? 0);
+
+/** Reads the figures at `now`. */
+export async function operationalFigures(db: Database, now: Date): Promise<OperationalFigures> {
+  const k = db.kysely;
+  const [cases, tasks, outbox, imports, webhooks] = await Promise.all([
+    k
+      .selectFrom("cases")
+      .select(["type", (eb) => eb.fn.countAll<string>().as("n")])
+      .where("status", "=", "OPEN")
+      .groupBy("type")
+      .execute(),
+    k
+      .selectFrom("tasks")
+      .select([
+        "kind",
+        (eb) => eb.fn.countAll<string>().as("n"),
+        sql<string>`count(*) filter (where due_at < ${now})`.as("past_due"),
+      ])
+      .where("status", "=", "OPEN")
+      .groupBy("kind")
+      .execute(),
+    k
+      .selectFrom("communications")
+      .select([
+        "status",
+        (eb) => eb.fn.countAll<string>().as("n"),
+        sql<Date | null>`min(created_at) filter (where status = 'PENDING')`.as("oldest"),
+      ])
+      .groupBy("status")
+      .execute(),
+    k
+      .selectFrom("import_runs")
+      .select([
+        (eb) => eb.fn.countAll<string>().as("runs"),
+        (eb) => eb.fn.sum<string>("inserted").as("loaded"),
+        (eb) => eb.fn.sum<string>("already_present").as("already_present"),
+        (eb) => eb.fn.sum<string>("rejected").as("rejected"),
+      ])
+      .executeTakeFirstOrThrow(),
+    webhooksPending(db),
+  ]);
+  const oldest = outbox.find((r) => r.status === "PENDING")?.oldest ?? null;
+  return {
+    openCases: Object.fromEntries(cases.map((r) => [r.type, count(r.n)])),
+    openTasks: Object.fromEntries(
+      tasks.map((r) => [r.kind, { open: count(r.n), pastDue: count(r.past_due) }]),
+    ),
+    outbox: Object.fromEntries(outbox.map((r) => [r.status, count(r.n)])),
+    oldestPendingSeconds: oldest ? Math.max(0, (now.getTime() - new Date(oldest).getTime()) / 1000) : 0,
+    webhooksPending: webhooks,
+    imports: {
+      runs: count(imports.runs),
+      loaded: count(imports.loaded),
+      alreadyPresent: count(imports.already_present),
+      rejected: count(imports.rejected),
+    },
+  };
+}
+
+/** Webhook deliveries waiting (status PENDING), or null when the table does not exist in this database. */
+async function webhooksPending(db: Database): Promise<number | null> {
+  const present = await sql<{
+    t: string | null;
+  }>`select to_regclass('public.webhook_deliveries')::text as t`.execute(db.kysely);
+  if (!present.rows[0]?.t) return null;
+  const r = await sql<{
+    n: string;
+  }>`select count(*) as n from webhook_deliveries where status = 'PENDING'`.execute(db.kysely);
+  return count(r.rows[0]?.n);
+}
