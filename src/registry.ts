@@ -17,6 +17,7 @@ import {
   contestPersists,
   contestPersistsInput,
 } from "./cases/contests.js";
+import { correctReading, correctReadingInput } from "./move-in/commands/correct-reading.js";
 import { declareNoProof, declareNoProofInput } from "./move-in/commands/declare-no-proof.js";
 import { interventionReport, interventionReportInput } from "./move-in/commands/intervention-report.js";
 import { moveIn, moveInInput } from "./move-in/commands/move-in.js";
@@ -31,8 +32,6 @@ import { parseInput } from "./platform/validate.js";
 import {
   confirmReading,
   confirmReadingInput,
-  correctReading,
-  correctReadingInput,
   recordReading,
   recordReadingInput,
 } from "./readings/commands.js";

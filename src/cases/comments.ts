@@ -8,7 +8,6 @@ import { ErrorCode, fail } from "../platform/errors.js";
 import type { CaseType } from "../platform/schema.js";
 import { ref, text } from "../platform/validate.js";
 import { assertOpen, addComment as insertComment, loadCaseForUpdate } from "./store.js";
-import { R9_COMMENT } from "./wording.js";
 
 /** Longest free comment, in characters (after trimming). */
 export const MAX_COMMENT_LENGTH = 2000;
@@ -18,10 +17,6 @@ export const addCommentInput = z.object({ case: ref, body: text(MAX_COMMENT_LENG
 /** The case types a role may comment on: EUROS only its INT_EUROS cases (R14); FO and BO every case. */
 export const mayCommentOn = (role: Role, type: CaseType): boolean =>
   role === "EUROS" ? type === "INT_EUROS" : role === "FO" || role === "BO";
-
-/** True when the text holds R9's phrase, whatever its case and spacing: R9 keeps it for its own comment. */
-export const holdsR9Phrase = (body: string): boolean =>
-  body.toLowerCase().replace(/\s+/g, " ").includes(R9_COMMENT.toLowerCase());
 
 /** Adds the advisor's comment to an open case; audited with its length only (the text is in the comment). */
 export async function addComment(
@@ -39,14 +34,6 @@ export async function addComment(
     );
   }
   assertOpen(c);
-  if (holdsR9Phrase(input.body)) {
-    fail(
-      ErrorCode.INVALID_INPUT,
-      `La phrase « ${R9_COMMENT} » est réservée au constat automatique d'une consommation entre deux occupants (R9) : reformulez le commentaire.`,
-      "a free comment may not hold R9's phrase",
-      "body",
-    );
-  }
   await insertComment(trx, ctx, c.id, input.body);
   await audit(trx, ctx, "case.commented", "case", c.id, { length: input.body.length });
   return { outcome: "COMMENT_ADDED", case: c.id };

@@ -295,3 +295,40 @@ export function assertOpen(c: CaseRow): void {
     );
   }
 }
+
+/**
+ * R16: the move-in cases (open or closed) whose predecessor's termination is this one (subscription,
+ * date, index), locked; the caller holds the service point's lock.
+ */
+export async function moveInCasesOnTermination(
+  trx: Trx,
+  servicePointId: string,
+  t: { subscription: string; date: string; index: number },
+) {
+  return trx
+    .selectFrom("cases")
+    .selectAll()
+    .where("service_point_id", "=", servicePointId)
+    .where("type", "in", ["ARR_SPECIAL", "ARR_INTERVENTION"])
+    .where(sql<boolean>`move_in->'termination'->>'subscription' = ${t.subscription}`)
+    .where(sql<boolean>`move_in->'termination'->>'date' = ${t.date}`)
+    .where(sql<boolean>`(move_in->'termination'->>'index')::bigint = ${t.index}`)
+    .orderBy("id")
+    .forUpdate()
+    .execute();
+}
+
+/** The reconnection visit's reading of a case, once reported (R6), or null. */
+export async function reportedVisit(trx: Trx, caseId: string) {
+  const v = await trx
+    .selectFrom("interventions")
+    .select(["reported_date", "reported_index"])
+    .where("case_id", "=", caseId)
+    .where("status", "=", "DONE")
+    .orderBy("reported_at", "desc")
+    .limit(1)
+    .executeTakeFirst();
+  return v?.reported_date && v.reported_index !== null
+    ? { date: v.reported_date, index: Number(v.reported_index) }
+    : null;
+}

@@ -365,44 +365,54 @@ export async function endSubscription(
   return reading;
 }
 
-/** R9: consumption found between two occupants (the report's row), and `intermediate_consumption.found`. */
-export async function recordIntermediateConsumption(
+/**
+ * R16: a subscription's end index follows its corrected MOVE_OUT reading (the end date stays); audited
+ * with both figures. The CIS learns it from the reading's `reading.corrected` event, which names the
+ * subscription.
+ */
+export async function correctSubscriptionEnd(
   trx: Trx,
   ctx: Context,
-  f: {
-    caseId: string;
-    servicePointId: string;
-    subscriptionId: string;
-    from: { date: string; index: number };
-    to: { date: string; index: number };
-  },
+  id: string,
+  end: { date: string; index: number; reading: string },
+  previous: { index: number },
 ): Promise<void> {
-  const volume = f.to.index - f.from.index;
-  await trx
-    .insertInto("intermediate_consumptions")
-    .values({
-      case_id: f.caseId,
-      service_point_id: f.servicePointId,
-      subscription_id: f.subscriptionId,
-      from_date: f.from.date,
-      from_index: f.from.index,
-      to_date: f.to.date,
-      to_index: f.to.index,
-      volume,
-      created_at: ctx.now,
-    })
-    .execute();
-  await appendEvents(trx, ctx, [
-    {
-      type: "intermediate_consumption.found",
-      payload: {
-        case: f.caseId,
-        servicePoint: f.servicePointId,
-        subscription: f.subscriptionId,
-        from: f.from,
-        to: f.to,
-        volume,
-      },
-    },
-  ]);
+  await trx.updateTable("subscriptions").set({ end_index: end.index }).where("id", "=", id).execute();
+  await audit(trx, ctx, "subscription.end_corrected", "subscription", id, { ...end, from: previous.index });
+}
+
+/** The subscription that ended at a date and index at a service point (the one a MOVE_OUT reading closed), or null. */
+export async function subscriptionEndedAt(trx: Trx, servicePointId: string, date: string, index: number) {
+  return (
+    (await trx
+      .selectFrom("subscriptions")
+      .selectAll()
+      .where("service_point_id", "=", servicePointId)
+      .where("end_date", "=", date)
+      .where("end_index", "=", index)
+      .orderBy("created_at", "desc")
+      .limit(1)
+      .executeTakeFirst()) ?? null
+  );
+}
+
+/** The first subscription to start at a service point on or after a date, other than `exceptId` (the successor), or null. */
+export async function subscriptionStartingFrom(
+  trx: Trx,
+  servicePointId: string,
+  date: string,
+  exceptId: string,
+) {
+  return (
+    (await trx
+      .selectFrom("subscriptions")
+      .selectAll()
+      .where("service_point_id", "=", servicePointId)
+      .where("start_date", ">=", date)
+      .where("id", "!=", exceptId)
+      .orderBy("start_date")
+      .orderBy("created_at")
+      .limit(1)
+      .executeTakeFirst()) ?? null
+  );
 }

@@ -3,8 +3,11 @@ import { frenchDate } from "../platform/dates.js";
 import type { MoveInFacts } from "../platform/schema.js";
 import type { GapCheck } from "./rules/gap.js";
 
-/** R9, exactly: the phrase is the case capability's (a free comment may not hold it). */
-export { R9_COMMENT } from "../cases/wording.js";
+/**
+ * R9, exactly: the comment on an ARR case whose proof shows consumption between the two occupants. The
+ * report reads the finding (cases/findings.ts), not this text, so a free comment may hold it too.
+ */
+export const R9_COMMENT = "écart de consommation avec ancien occupant";
 /** R5, exactly: the customer has no proof at a move-in with reconnection. */
 export const R5_NO_PROOF_COMMENT =
   "mettre en place l'abonnement avec l'index et la date de résiliation du prédécesseur";
@@ -48,3 +51,58 @@ export const predecessorSubscribedSentence = (why: string, t: MoveInFacts["termi
 
 export const suspectTerminationSentence = (t: MoveInFacts["termination"]) =>
   `Attention : l'index de résiliation (${t.index} m3 au ${frenchDate(t.date)}) est suspect dans l'historique des relevés ; à vérifier.`;
+
+/** R16: what a corrected termination index changed on an open move-in case. */
+export type TerminationRetaken =
+  | { kind: "SUBSCRIBED"; start: { date: string; index: number } }
+  | { kind: "STILL_BEYOND" }
+  | { kind: "AWAIT_VISIT" }
+  | { kind: "ALREADY_SUBSCRIBED"; subscription: string };
+
+/** R16: the comment giving the old and the new figures on an open move-in case. */
+export function terminationCorrectedSentence(
+  t: { date: string; oldIndex: number; newIndex: number },
+  measured: { fromVisit: boolean; date: string; index: number; gapBefore: number; gapAfter: number } | null,
+  tol: number,
+  outcome: TerminationRetaken,
+): string {
+  const head = `Index de résiliation du prédécesseur corrigé de ${t.oldIndex} m3 à ${t.newIndex} m3 (résiliation du ${frenchDate(t.date)})`;
+  const gap = measured
+    ? ` : écart de consommation recalculé de ${signed(measured.gapBefore)} m3 à ${signed(measured.gapAfter)} m3 ` +
+      `(${measured.fromVisit ? "index relevé à l'intervention" : "index déclaré"} ${measured.index} m3 au ${frenchDate(measured.date)})`
+    : "";
+  switch (outcome.kind) {
+    case "SUBSCRIBED":
+      return (
+        `${head}${gap}, dans la tolérance de ${tol} m3 : abonnement mis en place au ${frenchDate(outcome.start.date)} ` +
+        `avec l'index ${outcome.start.index} m3, le justificatif n'est plus nécessaire.`
+      );
+    case "STILL_BEYOND":
+      return `${head}${gap}, toujours au-delà de la tolérance de ${tol} m3 : le dossier reste ouvert, délai inchangé.`;
+    case "AWAIT_VISIT":
+      return `${head} : l'écart sera calculé avec l'index relevé lors de l'intervention de remise en eau.`;
+    case "ALREADY_SUBSCRIBED":
+      return `${head}${gap} : l'abonnement ${outcome.subscription} déjà en place n'est pas modifié.`;
+  }
+}
+
+/** R16: the comment of the INT_EUROS case opened on a subscription started at a corrected termination index. */
+export const startAtCorrectedIndexSentence = (
+  sub: { id: string; start_date: string; start_index: number; start_source: string },
+  t: { date: string; oldIndex: number; newIndex: number; predecessor: string },
+) =>
+  `Index de résiliation du prédécesseur (abonnement ${t.predecessor}, résiliation du ${frenchDate(t.date)}) corrigé de ` +
+  `${t.oldIndex} m3 à ${t.newIndex} m3, alors que l'abonnement ${sub.id} a démarré à l'ancien index ` +
+  `(${sub.start_index} m3 au ${frenchDate(sub.start_date)}, ${sub.start_source}) : régularisation à effectuer par le service EUROS.`;
+
+/** R16: the comment on the case whose R9 finding was recomputed from a corrected termination index. */
+export const findingRecomputedSentence = (
+  t: { oldIndex: number; newIndex: number },
+  f: { before: number; after: number; from: string; to: string; withdrawn: boolean },
+  tol: number,
+) =>
+  `Index de résiliation corrigé de ${t.oldIndex} m3 à ${t.newIndex} m3 : consommation entre les deux occupants ` +
+  `recalculée de ${f.before} m3 à ${f.after} m3 (du ${frenchDate(f.from)} au ${frenchDate(f.to)})` +
+  (f.withdrawn
+    ? `, dans la tolérance de ${tol} m3 : constat retiré du rapport des consommations intermédiaires.`
+    : ".");

@@ -48,6 +48,7 @@ export type StartSource =
   | "PREDECESSOR"
   | "PRESCRIPTION"
   | "INTERVENTION"
+  | "MUTATION"
   | "REGULARIZED";
 
 export interface SubscriptionTable {

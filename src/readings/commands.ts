@@ -6,9 +6,11 @@ import type { CommandResult } from "../platform/command.js";
 import { type Context, today } from "../platform/context.js";
 import type { Trx } from "../platform/db.js";
 import { EcartError, ErrorCode, fail } from "../platform/errors.js";
+import type { ReadingType } from "../platform/schema.js";
 import { isoDate, rawIndex, ref, text } from "../platform/validate.js";
 import { currentMeter, lockServicePoint } from "../service-points/store.js";
 import { parseIndexM3 } from "./index-m3.js";
+import type { Plausibility } from "./plausibility.js";
 import { appendReading, readingById } from "./store.js";
 
 /** Types an advisor may enter; the others are made by move-ins, move-outs and visits. */
@@ -66,11 +68,31 @@ export async function recordReading(
 
 export const correctReadingInput = z.object({ reading: ref, index: rawIndex, reason: text(500) });
 
-export async function correctReading(
+/** A reading as it stood before its correction, and the reading that replaces it (SPEC §4). */
+export interface Replacement {
+  old: {
+    id: string;
+    servicePointId: string;
+    meterId: number | null;
+    date: string;
+    index: number;
+    type: ReadingType;
+  };
+  id: string;
+  index: number;
+  plausibility: Plausibility;
+}
+
+/**
+ * SPEC §4: a wrong reading is corrected by a new one that replaces it (the old one stays, REPLACED).
+ * What the correction changes beyond the history (R16) is the move-in capability's
+ * (move-in/commands/correct-reading.ts).
+ */
+export async function replaceReading(
   trx: Trx,
   ctx: Context,
   input: z.infer<typeof correctReadingInput>,
-): Promise<CommandResult> {
+): Promise<Replacement> {
   const index = parseIndexM3(input.index);
   const old = await loadReading(trx, input.reading);
   await lockServicePoint(trx, old.service_point_id);
@@ -96,7 +118,19 @@ export async function correctReading(
     from: old.index_m3,
     to: index,
   });
-  return { outcome: "READING_CORRECTED", reading: r.id, plausibility: r.plausibility };
+  return {
+    old: {
+      id: old.id,
+      servicePointId: old.service_point_id,
+      meterId: old.meter_id === null ? null : Number(old.meter_id),
+      date: old.reading_date,
+      index: Number(old.index_m3),
+      type: old.type,
+    },
+    id: r.id,
+    index,
+    plausibility: r.plausibility,
+  };
 }
 
 export const confirmReadingInput = z.object({ reading: ref, reason: text(500) });

@@ -1,7 +1,6 @@
 /** R13, Pilotage: supervisors' reports. Queries only; the API adds pages and CSV (csv.ts). */
 import type { Kysely } from "kysely";
 import { sql } from "kysely";
-import { R9_COMMENT } from "../cases/wording.js";
 import { addDays, startOfDay } from "../platform/dates.js";
 import type { CaseStatus, CaseType, DB } from "../platform/schema.js";
 import { caseCounts, foldCaseCounts, foldSubscriptionCounts, subscriptionCount } from "./counts.js";
@@ -45,17 +44,8 @@ export interface IntermediateFilter extends Period, Page {
  * only what its filters need (the rows' joins follow not-null foreign keys: they never drop a finding).
  */
 function intermediateFindings(db: Kysely<DB>, p: IntermediateFilter) {
-  let q = db
-    .selectFrom("intermediate_consumptions as ic")
-    // The report finds the cases by their R9 comment, as the procedure's Pilotage query does.
-    .where(({ exists, selectFrom }) =>
-      exists(
-        selectFrom("case_comments as cc")
-          .select("cc.case_id")
-          .whereRef("cc.case_id", "=", "ic.case_id")
-          .where("cc.body", "=", R9_COMMENT),
-      ),
-    );
+  // R9: the report reads the findings (not the comments' text); a finding withdrawn by R16 has left it.
+  let q = db.selectFrom("intermediate_consumptions as ic").where("ic.withdrawn_at", "is", null);
   if (p.from) q = q.where("ic.to_date", ">=", p.from);
   if (p.to) q = q.where("ic.to_date", "<=", p.to);
   if (p.servicePoint) q = q.where("ic.service_point_id", "=", p.servicePoint);

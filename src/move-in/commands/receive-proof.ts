@@ -1,6 +1,7 @@
 /** R7, R9, R10, R12: a proof reaches the back office. */
 import { createHash } from "node:crypto";
 import { z } from "zod";
+import { recordIntermediateConsumption } from "../../cases/findings.js";
 import {
   addComment,
   assertOpen,
@@ -27,7 +28,7 @@ import { currentMeter, messageFacts, partyById } from "../../service-points/stor
 import { assertMoveInCase } from "../move-in-case.js";
 import { showsIntermediateConsumption } from "../rules/gap.js";
 import { prescribedStart } from "../rules/prescription.js";
-import { insertSubscription, recordIntermediateConsumption } from "../store.js";
+import { insertSubscription } from "../store.js";
 import { R9_COMMENT } from "../wording.js";
 
 export const receiveProofInput = z.object({
