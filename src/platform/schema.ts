@@ -45,7 +45,8 @@ export type StartSource =
   | "PROOF_DATE_REMOTE_INDEX"
   | "PREDECESSOR"
   | "PRESCRIPTION"
-  | "INTERVENTION";
+  | "INTERVENTION"
+  | "MUTATION";
 
 export interface SubscriptionTable {
   id: Generated<string>;
