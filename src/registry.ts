@@ -22,6 +22,7 @@ import { declareNoProof, declareNoProofInput } from "./move-in/commands/declare-
 import { interventionReport, interventionReportInput } from "./move-in/commands/intervention-report.js";
 import { moveIn, moveInInput } from "./move-in/commands/move-in.js";
 import { moveOut, moveOutInput } from "./move-in/commands/move-out.js";
+import { mutation, mutationInput } from "./move-in/commands/mutation.js";
 import { receiveProof, receiveProofInput } from "./move-in/commands/receive-proof.js";
 import { requestProof, requestProofInput } from "./move-in/commands/request-proof.js";
 import { type CommandDef, type CommandResult, def } from "./platform/command.js";
@@ -41,6 +42,7 @@ export type { CommandResult };
 export const COMMANDS = {
   moveIn: def(moveInInput, moveIn),
   moveOut: def(moveOutInput, moveOut),
+  mutation: def(mutationInput, mutation),
   declareNoProof: def(declareNoProofInput, declareNoProof),
   receiveProof: def(receiveProofInput, receiveProof),
   requestProof: def(requestProofInput, requestProof),

@@ -5,6 +5,7 @@ import { EcartError, ErrorCode } from "../platform/errors.js";
 export type Verb =
   | "moveIn"
   | "moveOut"
+  | "mutation"
   | "declareNoProof"
   | "receiveProof"
   | "requestProof"
@@ -25,7 +26,7 @@ export type Verb =
   /** SPEC §8: the event feed. */
   | "readEvents";
 
-const FO_VERBS: Verb[] = ["moveIn", "moveOut", "declareNoProof", "contest", "recordReading"];
+const FO_VERBS: Verb[] = ["moveIn", "mutation", "moveOut", "declareNoProof", "contest", "recordReading"];
 /** Whoever works cases may comment on them (docs/decisions.md); EUROS on its INT_EUROS cases only (cases/comments.ts). */
 const CASE_WORK_VERBS: Verb[] = ["addComment"];
 const BO_VERBS: Verb[] = [

@@ -19,6 +19,10 @@ export const ErrorCode = {
   DATE_BEFORE_TERMINATION: "DATE_BEFORE_TERMINATION",
   /** A proof whose meter serial is not the service point's meter (R7). */
   METER_SERIAL_MISMATCH: "METER_SERIAL_MISMATCH",
+  /** A move-out or mutation (R17) of a subscription that has already ended. */
+  SUBSCRIPTION_ENDED: "SUBSCRIPTION_ENDED",
+  /** A move-out or mutation (R17) dated before the subscription's start. */
+  DATE_BEFORE_START: "DATE_BEFORE_START",
   /** A command on a closed case other than a late proof (R12). */
   CASE_CLOSED: "CASE_CLOSED",
   /** The role may not run this command (R14). */
@@ -61,6 +65,8 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   DATE_IN_FUTURE: 422,
   DATE_BEFORE_TERMINATION: 422,
   METER_SERIAL_MISMATCH: 422,
+  SUBSCRIPTION_ENDED: 409,
+  DATE_BEFORE_START: 422,
   CASE_CLOSED: 409,
   FORBIDDEN: 403,
   UNAUTHENTICATED: 401,

@@ -53,6 +53,12 @@ export function validInputs(w: World): Record<CommandVerb, Record<string, unknow
   return {
     moveIn: moveInRequest(w.freeSp),
     moveOut: { subscription: w.subscription, date: "2024-03-04", index: 1010 },
+    mutation: {
+      subscription: w.subscription,
+      date: "2024-03-04",
+      index: 1010,
+      customer: { name: "Omar Haddad", email: "omar@example.fr" },
+    },
     declareNoProof: { case: w.gapCase },
     receiveProof: { case: w.gapCase, kind: "ENTRY_INVENTORY", date: "2024-02-20", index: 1010 },
     requestProof: { case: w.gapCase },
@@ -72,6 +78,6 @@ export function validInputs(w: World): Record<CommandVerb, Record<string, unknow
 export const roleFor = (verb: CommandVerb): Role =>
   verb === "closeRegularization"
     ? "EUROS"
-    : ["moveIn", "moveOut", "declareNoProof", "contest", "recordReading"].includes(verb)
+    : ["moveIn", "mutation", "moveOut", "declareNoProof", "contest", "recordReading"].includes(verb)
       ? "FO"
       : "BO";

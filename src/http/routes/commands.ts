@@ -20,6 +20,7 @@ export const MAX_IDEMPOTENCY_KEY = 200;
 export const COMMAND_ROUTES: ReadonlyArray<{ verb: CommandVerb; url: string; param?: string }> = [
   { verb: "moveIn", url: "/move-ins" },
   { verb: "moveOut", url: "/subscriptions/:id/move-out", param: "subscription" },
+  { verb: "mutation", url: "/subscriptions/:id/mutation", param: "subscription" },
   { verb: "declareNoProof", url: "/cases/:id/no-proof", param: "case" },
   { verb: "requestProof", url: "/cases/:id/proof-requests", param: "case" },
   { verb: "receiveProof", url: "/cases/:id/proofs", param: "case" },

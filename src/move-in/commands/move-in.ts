@@ -28,7 +28,7 @@ import {
 } from "../store.js";
 import { gapSentence, R5_NO_PROOF_COMMENT, suspectTerminationSentence } from "../wording.js";
 
-const customer = z.object({
+export const customer = z.object({
   name: text(200),
   email: z.email().max(254).nullish(),
   phone: z.string().max(40).nullish(),
