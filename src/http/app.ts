@@ -10,13 +10,15 @@ import fastifyRateLimit from "@fastify/rate-limit";
 import fastifyStatic from "@fastify/static";
 import fastifySwagger from "@fastify/swagger";
 import fastifySwaggerUi from "@fastify/swagger-ui";
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from "fastify";
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import { type EcartConfig, makeConfig } from "../platform/config.js";
 import type { Database } from "../platform/db.js";
 import { EcartError, ErrorCode } from "../platform/errors.js";
 import { registerAuth, settlePendingBearer } from "./auth.js";
 import { replyError } from "./errors.js";
+import { createMetrics, installMetrics, type Metrics } from "./metrics.js";
+import { installRequestLog } from "./request-log.js";
 import { accountRoutes } from "./routes/accounts.js";
 import { adminRoutes } from "./routes/admin.js";
 import { commandRoutes } from "./routes/commands.js";
@@ -37,6 +39,10 @@ export interface AppOptions {
   clock?: () => Date;
   /** Fastify logger options, or false (tests). */
   logger?: FastifyServerOptions["logger"];
+  /** A logger already made (`ecart serve` logs its own events through the same one); wins over `logger`. */
+  loggerInstance?: FastifyBaseLogger;
+  /** The metrics of `/metrics` (`ecart serve` passes its own, which its sweeps report to). */
+  metrics?: Metrics;
   /** Always mark the session cookie Secure (ECART_SECURE_COOKIES=1); otherwise only over https. */
   secureCookies?: boolean;
   /** Login attempts allowed per client address and minute. */
@@ -92,7 +98,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     loginAttemptsPerMinute: opts.loginAttemptsPerMinute ?? 10,
   };
   const app = Fastify({
-    logger: opts.logger ?? false,
+    ...(opts.loggerInstance ? { loggerInstance: opts.loggerInstance } : { logger: opts.logger ?? false }),
+    // One line per request, with who and what (request-log.ts), instead of Fastify's two.
+    disableRequestLogging: true,
     bodyLimit: MAX_JSON_BYTES,
     trustProxy: opts.trustProxy ?? false,
     // Never reflect a stack or a Fastify default error body: the error handler answers everything.
@@ -146,6 +154,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       ),
   });
   registerAuth(app, deps);
+  installRequestLog(app);
+  installMetrics(app, opts.metrics ?? createMetrics(deps.db));
 
   await app.register(
     async (api) => {

@@ -25,7 +25,6 @@ import {
   withDays,
 } from "./history.js";
 import { type BatchLoader, batchLoader, copyLine, unreadHistories } from "./import-load.js";
-import { recordImportRun } from "./import-runs.js";
 import { REJECTS_HEADER, readImportFile, rejectLine } from "./import-rejects.js";
 import {
   type ImportRow,
@@ -35,6 +34,7 @@ import {
   REJECT_REASONS,
   type RejectCode,
 } from "./import-rows.js";
+import { recordImportRun } from "./import-runs.js";
 import { checkReading, newVerdict, type Verdict, warningsOf } from "./plausibility.js";
 import { lastReadingDates, loadMeterHistories } from "./store.js";
 
