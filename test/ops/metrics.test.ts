@@ -4,7 +4,7 @@
  * proxy forwarded and to the metrics token, to nobody else.
  */
 
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -145,6 +145,53 @@ describe.each(ENGINES)("GET /metrics (%s)", (engine) => {
       expect(r.statusCode).toBe(404);
     } finally {
       await closed.close();
+    }
+  });
+});
+
+describe("the metrics' documentation and dashboard", () => {
+  it("lists every series served in docs/operations.md, and the dashboard queries only series served", async () => {
+    const t = await createTestDatabase("pglite");
+    const metrics = createMetrics(t.db, { processMetrics: true });
+    const app = await buildApp({ db: t.db, webDist: null, metrics });
+    try {
+      await app.inject({ url: "/api/health" });
+      const text = (await app.inject({ url: "/metrics" })).body;
+      const served = new Set([...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1] as string));
+      const ours = [...served].filter((n) => /^(ecart|http)_/.test(n));
+      expect(ours.length).toBeGreaterThanOrEqual(15);
+      const docs = readFileSync(join(import.meta.dirname, "../../docs/operations.md"), "utf8");
+      for (const n of ours) expect(docs, n).toContain(`| \`${n}\` |`);
+      const dashboard = JSON.parse(
+        readFileSync(join(import.meta.dirname, "../../docs/grafana-dashboard.json"), "utf8"),
+      ) as { panels: Array<{ targets?: Array<{ expr: string }> }> };
+      const queried = dashboard.panels.flatMap((p) => (p.targets ?? []).map((x) => x.expr));
+      expect(queried.length).toBeGreaterThan(15);
+      const FUNCTIONS = new Set([
+        "sum",
+        "by",
+        "rate",
+        "increase",
+        "delta",
+        "histogram_quantile",
+        "max",
+        "min",
+        "le",
+      ]);
+      for (const expr of queried)
+        for (const [name] of expr.matchAll(/\b[a-z_]+[a-z0-9_]*\b(?![(=~"])/g)) {
+          if (
+            FUNCTIONS.has(name) ||
+            !/_/.test(name) ||
+            /^(route|status|type|kind|outcome|result|state)$/.test(name)
+          )
+            continue;
+          const base = name.replace(/_(bucket|count|sum)$/, "");
+          expect(served.has(name) || served.has(base), `${name} in ${expr}`).toBe(true);
+        }
+    } finally {
+      await app.close();
+      await t.drop();
     }
   });
 });
