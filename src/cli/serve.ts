@@ -1,22 +1,32 @@
 /**
  * `ecart serve`: the product's long-running process. The HTTP API and the console (web/dist) on
- * HOST:PORT (127.0.0.1:8080 by default), the deadline sweep on a timer, the outbox worker, the webhook worker.
+ * HOST:PORT (127.0.0.1:8080 by default), `/metrics`, the deadline sweep, the outbox worker and the webhook worker
+ * (serve-jobs.ts), one JSON log line per event, a clean stop on SIGTERM/SIGINT (docs/operations.md).
  */
+import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
+import { type LoggerOptions, pino } from "pino";
 import { countAccounts, createAccount } from "../accounts/store.js";
-import { startOutboxWorker } from "../communications/worker.js";
+import { deliveryConfigFromEnv } from "../communications/transport.js";
 import { buildApp, loggerOptions } from "../http/app.js";
+import { createMetrics } from "../http/metrics.js";
 import { parseTrustProxy } from "../http/network.js";
 import { startWebhookWorker } from "../integration/webhook-worker.js";
-import { sweepDeadlines } from "../move-in/sweep.js";
+import { DEFAULT_SWEEP_BATCH } from "../move-in/sweep.js";
+import { claimDataDir, releaseDataDir } from "../platform/backup.js";
 import { makeConfig } from "../platform/config.js";
 import { type Database, openDatabase } from "../platform/db.js";
 import { migrate } from "../platform/migrate.js";
 import type { AccountRole } from "../platform/schema.js";
+import { stopGracefully } from "../platform/shutdown.js";
 import { databaseUrl } from "./database.js";
+import { startJobs } from "./serve-jobs.js";
+import { describeDatabase, describeMail, figuresInForce } from "./startup.js";
 
-/** How often the sweep runs: deadlines end at midnight, a minute is ample. */
+/** How long the sweep pauses between two runs: deadlines end at midnight, a minute is ample. */
 export const SWEEP_EVERY_MS = Number(process.env.ECART_SWEEP_EVERY_MS ?? 60_000);
+/** Cases per sweep batch (one transaction); a stop waits for one batch at most. */
+export const SWEEP_BATCH = Number(process.env.ECART_SWEEP_BATCH ?? DEFAULT_SWEEP_BATCH);
 /** Default port and interface: local only unless HOST says otherwise. */
 export const DEFAULT_PORT = 8080;
 export const DEFAULT_HOST = "127.0.0.1";
@@ -51,45 +61,73 @@ export async function bootstrapAccounts(
 }
 
 export async function serve(_args: string[]): Promise<number> {
-  const db = await openDatabase({ url: databaseUrl() });
+  const logger = pino(loggerOptions() as LoggerOptions);
+  const url = databaseUrl();
+  const embedded = !/^postgres(ql)?:\/\//.test(url);
+  if (embedded) claimDataDir(url);
+  const db = await openDatabase({ url });
   await migrate(db);
   const config = makeConfig();
-  const log = (msg: string) => process.stdout.write(`${new Date().toISOString()} ${msg}\n`);
-  await bootstrapAccounts(db, process.env.ECART_DEMO_ACCOUNTS === "1", log);
-  const sweep = async () => {
-    try {
-      const r = await sweepDeadlines(db, new Date(), config);
-      if (r.subscribed + r.skipped + r.failed.length > 0) log(`sweep: ${JSON.stringify(r)}`);
-    } catch (e) {
-      log(`sweep failed: ${(e as Error).message}`);
-    }
-  };
+  await bootstrapAccounts(db, process.env.ECART_DEMO_ACCOUNTS === "1", (m) =>
+    logger.info({ event: "accounts" }, m),
+  );
+  const metrics = createMetrics(db, { processMetrics: true });
   const app = await buildApp({
     db,
     config,
-    logger: loggerOptions(),
+    loggerInstance: logger,
+    metrics,
     webDist: resolve("web/dist"),
     trustProxy: parseTrustProxy(process.env.ECART_TRUST_PROXY),
   });
-  const port = Number(process.env.PORT ?? DEFAULT_PORT);
-  const host = process.env.HOST ?? DEFAULT_HOST;
-  await app.listen({ port, host });
-  log(
-    `ecart serve: http://${host}:${port}/ (API /api, docs /docs); database ${db.kind}; deadline sweep every ${SWEEP_EVERY_MS / 1000}s`,
-  );
-  await sweep();
-  const timer = setInterval(sweep, SWEEP_EVERY_MS);
-  const stopOutbox = startOutboxWorker(db, { log });
-  const webhooks = startWebhookWorker(db, { log });
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
+  await app.listen({
+    port: Number(process.env.PORT ?? DEFAULT_PORT),
+    host: process.env.HOST ?? DEFAULT_HOST,
   });
-  clearInterval(timer);
-  await app.close();
-  await stopOutbox();
-  await webhooks.stop();
-  await db.close();
-  return 0;
+  const delivery = deliveryConfigFromEnv();
+  const address = app.server.address() as AddressInfo;
+  logger.info(
+    {
+      event: "started",
+      url: `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}/`,
+      database: describeDatabase(url),
+      mail: describeMail(delivery),
+      figures: figuresInForce(config),
+      sweepEverySeconds: SWEEP_EVERY_MS / 1000,
+      metrics: process.env.ECART_METRICS_TOKEN ? "loopback or bearer token" : "loopback only",
+    },
+    "ecart serve started",
+  );
+  const jobs = startJobs(db, {
+    config,
+    delivery,
+    logger,
+    metrics,
+    sweepEveryMs: SWEEP_EVERY_MS,
+    sweepBatch: SWEEP_BATCH,
+  });
+  const webhooks = startWebhookWorker(db, { log: (m) => logger.info({ event: "webhooks" }, m) });
+  // SIGTERM/SIGINT: no new connection, the requests, the sweep batch and the delivery in hand finish,
+  // then the database closes; exit 0 (shutdown.ts).
+  stopGracefully(
+    [
+      [
+        { name: "http", stop: () => app.close() },
+        { name: "sweep", stop: jobs.stopSweep },
+        { name: "outbox", stop: jobs.stopOutbox },
+        { name: "webhooks", stop: webhooks.stop },
+      ],
+      [
+        {
+          name: "database",
+          stop: async () => {
+            await db.close();
+            if (embedded) releaseDataDir(url);
+          },
+        },
+      ],
+    ],
+    logger,
+  );
+  return new Promise<number>(() => {}); // the process ends in stopGracefully
 }

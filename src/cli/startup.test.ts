@@ -21,11 +21,11 @@ describe("the start-up line", () => {
       }),
     );
     expect(smtp).toEqual({
-      email: "SMTP relay.example:465 (TLS) as mailer",
+      emails: "SMTP relay.example:465 (TLS) as mailer",
       letters: "PDF files in /srv/ecart/outbox/letters",
     });
     expect(JSON.stringify(smtp)).not.toContain("hunter2");
-    expect(describeMail(deliveryConfigFromEnv({ ECART_OUTBOX_DIR: "/tmp/ob" })).email).toBe(
+    expect(describeMail(deliveryConfigFromEnv({ ECART_OUTBOX_DIR: "/tmp/ob" })).emails).toBe(
       ".eml files in /tmp/ob/email",
     );
   });

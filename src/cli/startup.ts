@@ -22,10 +22,10 @@ export function describeDatabase(url: string): string {
 }
 
 /** How emails and letters leave: the SMTP relay (host, port, TLS), or the folders files are written to. */
-export function describeMail(c: DeliveryConfig): { email: string; letters: string } {
+export function describeMail(c: DeliveryConfig): { emails: string; letters: string } {
   const s = c.smtp;
   return {
-    email: s
+    emails: s
       ? `SMTP ${s.host}:${s.port}${s.secure ? " (TLS)" : s.requireTLS ? " (STARTTLS required)" : ""}${s.user ? ` as ${s.user}` : ""}`
       : `.eml files in ${resolve(c.emailDir)}`,
     letters: `PDF files in ${resolve(c.letterDir)}`,

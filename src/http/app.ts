@@ -10,7 +10,7 @@ import fastifyRateLimit from "@fastify/rate-limit";
 import fastifyStatic from "@fastify/static";
 import fastifySwagger from "@fastify/swagger";
 import fastifySwaggerUi from "@fastify/swagger-ui";
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from "fastify";
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import { type EcartConfig, makeConfig } from "../platform/config.js";
 import type { Database } from "../platform/db.js";
@@ -19,6 +19,7 @@ import { DEFAULT_LIMITS, type SecurityLimits } from "./attempts.js";
 import { registerAuth, settlePendingBearer } from "./auth.js";
 import { replyError } from "./errors.js";
 import { registerHardening } from "./hardening.js";
+import { createMetrics, installMetrics, type Metrics } from "./metrics.js";
 import {
   DEFAULT_TIMEOUTS,
   fastifyTrustProxy,
@@ -26,6 +27,7 @@ import {
   type TrustProxy,
   timeoutOptions,
 } from "./network.js";
+import { installRequestLog } from "./request-log.js";
 import { accountRoutes } from "./routes/accounts.js";
 import { adminRoutes } from "./routes/admin.js";
 import { commandRoutes } from "./routes/commands.js";
@@ -47,6 +49,10 @@ export interface AppOptions {
   clock?: () => Date;
   /** Fastify logger options, or false (tests). */
   logger?: FastifyServerOptions["logger"];
+  /** A logger already made (`ecart serve` logs its own events through the same one); wins over `logger`. */
+  loggerInstance?: FastifyBaseLogger;
+  /** The metrics of `/metrics` (`ecart serve` passes its own, which its sweeps report to). */
+  metrics?: Metrics;
   /** Always mark the session cookie Secure (ECART_SECURE_COOKIES=1); otherwise only over https. */
   secureCookies?: boolean;
   /** Login attempts allowed per client address and minute. */
@@ -108,7 +114,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     limits: { ...DEFAULT_LIMITS, ...opts.limits },
   };
   const app = Fastify({
-    logger: opts.logger ?? false,
+    ...(opts.loggerInstance ? { loggerInstance: opts.loggerInstance } : { logger: opts.logger ?? false }),
+    // One line per request, with who and what (request-log.ts), instead of Fastify's two.
+    disableRequestLogging: true,
     bodyLimit: MAX_JSON_BYTES,
     trustProxy: fastifyTrustProxy(opts.trustProxy ?? false),
     ...timeoutOptions({ ...DEFAULT_TIMEOUTS, ...opts.timeouts }),
@@ -164,6 +172,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       ),
   });
   registerAuth(app, deps);
+  installRequestLog(app);
+  installMetrics(app, opts.metrics ?? createMetrics(deps.db));
 
   await app.register(
     async (api) => {

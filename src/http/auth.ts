@@ -40,6 +40,7 @@ export function registerAuth(app: FastifyInstance, { db, clock }: AuthOptions) {
   app.decorateRequest("authVia", null);
   app.decorateRequest("pendingBearer", null);
   app.addHook("onRequest", async (req: FastifyRequest, _reply: FastifyReply) => {
+    if (req.routeOptions.config?.selfAuthenticated) return; // checks its own caller (GET /metrics)
     const authz = req.headers.authorization;
     if (authz !== undefined) {
       const m = /^Bearer\s+(\S+)$/i.exec(authz);

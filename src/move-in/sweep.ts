@@ -155,6 +155,9 @@ export async function sweepDeadlines(
       });
       // Counted once committed.
       opts.onBatch?.(batch.outcomes.size);
+      // Let the event loop run between batches: PGlite computes in this thread, and requests, timers and a
+      // stop signal would otherwise wait for the whole sweep.
+      await new Promise((r) => setImmediate(r));
       for (const [caseId, outcome] of batch.outcomes) {
         if (outcome === "SUBSCRIBED") result.subscribed++;
         else if (outcome === "SKIPPED") result.skipped++;

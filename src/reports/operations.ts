@@ -3,8 +3,9 @@
  * their deadline, the outbox's queue, webhook deliveries waiting, what the imports counted. A handful of
  * grouped counts, each on an index or a small table, read together at each scrape.
  */
-import { sql } from "kysely";
+import { sql, type Transaction } from "kysely";
 import type { Database } from "../platform/db.js";
+import type { DB } from "../platform/schema.js";
 
 export interface OperationalFigures {
   /** Open cases by type. */
@@ -23,17 +24,16 @@ export interface OperationalFigures {
 
 const count = (n: unknown) => Number(n ?? 0);
 
-/** Reads the figures at `now`. */
+/** Reads the figures at `now`, one query after the other on one connection (a scrape takes no more). */
 export async function operationalFigures(db: Database, now: Date): Promise<OperationalFigures> {
-  const k = db.kysely;
-  const [cases, tasks, outbox, imports, webhooks] = await Promise.all([
-    k
+  return db.kysely.transaction().execute(async (k) => {
+    const cases = await k
       .selectFrom("cases")
       .select(["type", (eb) => eb.fn.countAll<string>().as("n")])
       .where("status", "=", "OPEN")
       .groupBy("type")
-      .execute(),
-    k
+      .execute();
+    const tasks = await k
       .selectFrom("tasks")
       .select([
         "kind",
@@ -42,8 +42,8 @@ export async function operationalFigures(db: Database, now: Date): Promise<Opera
       ])
       .where("status", "=", "OPEN")
       .groupBy("kind")
-      .execute(),
-    k
+      .execute();
+    const outbox = await k
       .selectFrom("communications")
       .select([
         "status",
@@ -51,8 +51,8 @@ export async function operationalFigures(db: Database, now: Date): Promise<Opera
         sql<Date | null>`min(created_at) filter (where status = 'PENDING')`.as("oldest"),
       ])
       .groupBy("status")
-      .execute(),
-    k
+      .execute();
+    const imports = await k
       .selectFrom("import_runs")
       .select([
         (eb) => eb.fn.countAll<string>().as("runs"),
@@ -60,35 +60,35 @@ export async function operationalFigures(db: Database, now: Date): Promise<Opera
         (eb) => eb.fn.sum<string>("already_present").as("already_present"),
         (eb) => eb.fn.sum<string>("rejected").as("rejected"),
       ])
-      .executeTakeFirstOrThrow(),
-    webhooksPending(db),
-  ]);
-  const oldest = outbox.find((r) => r.status === "PENDING")?.oldest ?? null;
-  return {
-    openCases: Object.fromEntries(cases.map((r) => [r.type, count(r.n)])),
-    openTasks: Object.fromEntries(
-      tasks.map((r) => [r.kind, { open: count(r.n), pastDue: count(r.past_due) }]),
-    ),
-    outbox: Object.fromEntries(outbox.map((r) => [r.status, count(r.n)])),
-    oldestPendingSeconds: oldest ? Math.max(0, (now.getTime() - new Date(oldest).getTime()) / 1000) : 0,
-    webhooksPending: webhooks,
-    imports: {
-      runs: count(imports.runs),
-      loaded: count(imports.loaded),
-      alreadyPresent: count(imports.already_present),
-      rejected: count(imports.rejected),
-    },
-  };
+      .executeTakeFirstOrThrow();
+    const webhooks = await webhooksPending(k);
+    const oldest = outbox.find((r) => r.status === "PENDING")?.oldest ?? null;
+    return {
+      openCases: Object.fromEntries(cases.map((r) => [r.type, count(r.n)])),
+      openTasks: Object.fromEntries(
+        tasks.map((r) => [r.kind, { open: count(r.n), pastDue: count(r.past_due) }]),
+      ),
+      outbox: Object.fromEntries(outbox.map((r) => [r.status, count(r.n)])),
+      oldestPendingSeconds: oldest ? Math.max(0, (now.getTime() - new Date(oldest).getTime()) / 1000) : 0,
+      webhooksPending: webhooks,
+      imports: {
+        runs: count(imports.runs),
+        loaded: count(imports.loaded),
+        alreadyPresent: count(imports.already_present),
+        rejected: count(imports.rejected),
+      },
+    };
+  });
 }
 
 /** Webhook deliveries waiting (status PENDING), or null when the table does not exist in this database. */
-async function webhooksPending(db: Database): Promise<number | null> {
+async function webhooksPending(k: Transaction<DB>): Promise<number | null> {
   const present = await sql<{
     t: string | null;
-  }>`select to_regclass('public.webhook_deliveries')::text as t`.execute(db.kysely);
+  }>`select to_regclass('public.webhook_deliveries')::text as t`.execute(k);
   if (!present.rows[0]?.t) return null;
   const r = await sql<{
     n: string;
-  }>`select count(*) as n from webhook_deliveries where status = 'PENDING'`.execute(db.kysely);
+  }>`select count(*) as n from webhook_deliveries where status = 'PENDING'`.execute(k);
   return count(r.rows[0]?.n);
 }

@@ -8,7 +8,8 @@ import pg from "pg";
 import { type Database, freshEmbeddedDatabase, openDatabase } from "../../src/platform/db.js";
 import { migrate } from "../../src/platform/migrate.js";
 
-export const PG_ADMIN_URL = process.env.ECART_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+/** The server of the `postgres` engine: set by test/support/postgres-setup.ts (the configured one, or an embedded one). */
+export const PG_ADMIN_URL = process.env.ECART_TEST_PG_URL || "postgres://postgres@127.0.0.1:5432/postgres";
 
 export type Engine = "pglite" | "postgres";
 export const ENGINES: Engine[] = process.env.ECART_TEST_PG === "off" ? ["pglite"] : ["pglite", "postgres"];
