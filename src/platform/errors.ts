@@ -41,6 +41,8 @@ export const ErrorCode = {
   NOT_FOUND: "NOT_FOUND",
   /** A cookie-authenticated write without the anti-CSRF header `X-Requested-With: ecart` (HTTP only). */
   CSRF_REJECTED: "CSRF_REJECTED",
+  /** An embedded data folder already open in another process (start-up of a command, never an API answer). */
+  DATA_FOLDER_IN_USE: "DATA_FOLDER_IN_USE",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -65,6 +67,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   INTERNAL: 500,
   NOT_FOUND: 404,
   CSRF_REJECTED: 403,
+  DATA_FOLDER_IN_USE: 503,
 };
 
 export class EcartError extends Error {
