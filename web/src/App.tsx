@@ -137,7 +137,8 @@ export function App() {
         </div>
       </header>
       <main id="contenu">
-        <Page path={path} me={me} />
+        {/* A new route is a new page: nothing typed or done on another one (another service point's move-in) shows. */}
+        <Page key={path.split("?")[0]} path={path} me={me} />
       </main>
     </SessionContext.Provider>
   );

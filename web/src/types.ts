@@ -257,6 +257,20 @@ export type MoveInPath =
   | "CASE_AWAIT_VISIT"
   | "CASE_NO_PROOF_BO";
 
+/** What the history says of an index (SPEC §4), as the move-in and reading checks answer it. */
+export interface Plausibility {
+  status: "VALID" | "SUSPECT";
+  warnings: string[];
+  usage: number | null;
+  expected: { usage: [number, number]; index: [number, number] } | null;
+  suggestedIndex: number | null;
+}
+
+/** POST /api/service-points/:id/readings/check: the reading's plausibility, nothing written. */
+export interface ReadingCheck extends Plausibility {
+  index: number;
+}
+
 export interface MoveInCheck {
   servicePoint: { id: string; address: string; meterSerial: string | null };
   termination: (Termination & { status: string | null }) | null;
@@ -267,7 +281,7 @@ export interface MoveInCheck {
   subscribesNow: boolean;
   opensCase: string | null;
   proofDueDate: string | null;
-  declaredPlausibility: { status: string; expected?: unknown; suggestedIndex?: number | null } | null;
+  declaredPlausibility: Plausibility | null;
   warnings: string[];
   duplicateOf: { subscription: string | null; case: string | null } | null;
   tellCustomer: string[];

@@ -4,12 +4,14 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Account } from "../../accounts/store.js";
 import { moveInInput } from "../../move-in/commands.js";
+import { isoDate, rawIndex } from "../../platform/validate.js";
 import type { AppDeps } from "../app.js";
 import { admitBearer, contextOf } from "../auth.js";
 import { errors, idParam, pageIn } from "../schemas.js";
 import { caseDetail, listCases, proofFile } from "../views/cases.js";
 import { listContests, listOutbox, outboxPreview } from "../views/contests-outbox.js";
 import { checkMoveIn, checkMoveInForBearer } from "../views/move-in-check.js";
+import { checkReading } from "../views/reading-check.js";
 import { search } from "../views/search.js";
 import { servicePointDetail } from "../views/service-points.js";
 
@@ -166,6 +168,15 @@ const moveInCheckOut = z.looseObject({
   tellCustomer: z.array(z.string()),
 });
 
+const readingCheckOut = z.object({
+  index: z.number(),
+  status: z.enum(["VALID", "SUSPECT"]),
+  warnings: z.array(z.string()),
+  usage: z.number().nullable(),
+  expected: z.object({ usage: range, index: range }).nullable(),
+  suggestedIndex: z.number().nullable(),
+});
+
 const listOut = z.object({ total: z.number(), items: z.array(z.looseObject({ id: z.string() })) });
 
 export async function readRoutes(app: FastifyInstance, deps: AppDeps) {
@@ -215,6 +226,26 @@ export async function readRoutes(app: FastifyInstance, deps: AppDeps) {
       };
       return checkMoveInForBearer(deps.db, token, admit, req.body);
     },
+  );
+
+  api.post(
+    "/service-points/:id/readings/check",
+    {
+      config: { access: { kind: "command", verb: "recordReading" } },
+      schema: {
+        tags: ["readings"],
+        description:
+          "What recording this reading would find (VALID or SUSPECT, expected ranges, the likely index of a slip), without writing anything.",
+        params: idParam,
+        body: z.object({ date: isoDate, index: rawIndex }),
+        response: { 200: readingCheckOut, ...errors },
+      },
+    },
+    async (req) =>
+      checkReading(deps.db, contextOf(req, deps.config, deps.clock), {
+        servicePoint: req.params.id,
+        ...req.body,
+      }),
   );
 
   api.get(

@@ -1,0 +1,65 @@
+/** What the console asks the server for (issue 16): checks before saving, the work queue, search, reports. */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ENGINES } from "../support/databases.js";
+import { givenServicePoints, servicePointFixture } from "../support/factories.js";
+import { type TestApi, testApi } from "./helpers.js";
+
+/** The source document's history (SPEC §4): 89954 typed on 02/04/2024 for 899. */
+const tilleuls = () =>
+  servicePointFixture({
+    id: "PDS-TILLEULS",
+    meter: { serial: "B77001", remoteReading: false },
+    readings: [
+      { date: "2021-10-26", index: 829, type: "NORMAL" },
+      { date: "2022-05-09", index: 867, type: "ESTIMATE" },
+      { date: "2022-11-17", index: 882, type: "NORMAL" },
+      { date: "2022-11-18", index: 882, type: "CUSTOMER" },
+    ],
+    subscriptions: [],
+  });
+
+describe.each(ENGINES)("console views on %s", (engine) => {
+  let t: TestApi;
+  beforeAll(async () => {
+    t = await testApi(engine, { clock: () => new Date("2024-04-03T10:00:00+02:00") });
+    await givenServicePoints(t.tdb.db, tilleuls());
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it("a reading check says SUSPECT with the source's expected range and 899, writing nothing", async () => {
+    const check = (index: unknown) =>
+      t.as("FO", {
+        method: "POST",
+        url: "/api/service-points/PDS-TILLEULS/readings/check",
+        payload: { date: "2024-04-02", index, type: "CUSTOMER" },
+      });
+    const slip = await check(89954);
+    expect(slip.statusCode).toBe(200);
+    expect(slip.json()).toMatchObject({
+      index: 89954,
+      status: "SUSPECT",
+      expected: { usage: [13, 377], index: [895, 1259] },
+      suggestedIndex: 899,
+    });
+    expect((await check("899")).json()).toMatchObject({ status: "VALID", suggestedIndex: null });
+    expect((await check("8,99")).json().error.code).toBe("INDEX_NOT_M3");
+    const readings = await t.tdb.db.kysely
+      .selectFrom("readings")
+      .select("id")
+      .where("service_point_id", "=", "PDS-TILLEULS")
+      .execute();
+    expect(readings).toHaveLength(4);
+    // The check is offered to whoever may record a reading.
+    expect(
+      (
+        await t.as("SUPERVISOR", {
+          method: "POST",
+          url: "/api/service-points/PDS-TILLEULS/readings/check",
+          payload: { date: "2024-04-02", index: 1 },
+        })
+      ).statusCode,
+    ).toBe(403);
+  });
+});
