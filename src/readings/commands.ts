@@ -4,6 +4,7 @@ import { z } from "zod";
 import { currentMeter, lockServicePoint } from "../move-in/store.js";
 import { audit } from "../platform/audit.js";
 import { type Context, today } from "../platform/context.js";
+import { frenchDate } from "../platform/dates.js";
 import { EcartError, ErrorCode, fail } from "../platform/errors.js";
 import type { DB } from "../platform/schema.js";
 import { isoDate, rawIndex, ref, text } from "../platform/validate.js";
@@ -27,7 +28,7 @@ export function assertNotFuture(ctx: Context, date: string, field = "date"): voi
   if (date > today(ctx)) {
     fail(
       ErrorCode.DATE_IN_FUTURE,
-      `La date ${date} est postérieure à aujourd'hui (${today(ctx)}) : elle ne peut pas être enregistrée.`,
+      `La date du ${frenchDate(date)} est postérieure à aujourd'hui (${frenchDate(today(ctx))}) : elle ne peut pas être enregistrée.`,
       `${field} ${date} is after the processing day ${today(ctx)}`,
       field,
     );

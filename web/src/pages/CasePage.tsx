@@ -692,7 +692,7 @@ function Timeline({ c }: { c: CaseView }) {
       body: (
         <span>
           <MessageStatusBadge status={m.status} />
-          {m.sentAt ? ` envoyé le ${frDate(m.sentAt)}` : ""} ·{" "}
+          {m.sentAt ? ` le ${frDate(m.sentAt)}` : ""} ·{" "}
           <Link to={`/courriers?id=${encodeURIComponent(m.id)}`}>aperçu</Link>
         </span>
       ),
