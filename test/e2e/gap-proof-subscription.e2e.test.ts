@@ -3,7 +3,15 @@
  * work queue, records the proof with its document and the subscription is made with the R9 comment.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { flat, type Harness, loginAs, openServicePoint, screenshot, startHarness } from "./support.js";
+import {
+  expectAccessible,
+  flat,
+  type Harness,
+  loginAs,
+  openServicePoint,
+  screenshot,
+  startHarness,
+} from "./support.js";
 
 let h: Harness;
 
@@ -62,12 +70,12 @@ describe("gap → case → proof → subscription", () => {
     await page.getByRole("link", { name: "File de travail" }).click();
     const row = page.locator("tr", { has: page.getByRole("link", { name: caseId }) });
     await row.waitFor();
-    expect(flat(await row.textContent())).toContain("Attente justificatif");
+    expect(flat(await row.textContent())).toContain("Justificatif du client");
     // Overdue first: the case seeded three weeks ago comes before today's.
     const first = page.locator("table.queue tbody tr").first();
     expect(flat(await first.textContent())).toContain("Camille Petit");
     expect(flat(await first.textContent())).toContain("en retard");
-    await screenshot(page, "04-file-de-travail");
+    await expectAccessible(page, "work queue");
     await page.getByRole("link", { name: caseId }).click();
     await page.getByRole("heading", { name: "Historique du dossier" }).waitFor();
 

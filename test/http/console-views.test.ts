@@ -1,7 +1,8 @@
 /** What the console asks the server for (issue 16): checks before saving, the work queue, search, reports. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { execute } from "../../src/registry.js";
 import { ENGINES } from "../support/databases.js";
-import { givenServicePoints, servicePointFixture } from "../support/factories.js";
+import { ctxAs, givenServicePoints, moveInRequest, servicePointFixture } from "../support/factories.js";
 import { type TestApi, testApi } from "./helpers.js";
 
 /** The source document's history (SPEC §4): 89954 typed on 02/04/2024 for 899. */
@@ -22,7 +23,12 @@ describe.each(ENGINES)("console views on %s", (engine) => {
   let t: TestApi;
   beforeAll(async () => {
     t = await testApi(engine, { clock: () => new Date("2024-04-03T10:00:00+02:00") });
-    await givenServicePoints(t.tdb.db, tilleuls());
+    await givenServicePoints(
+      t.tdb.db,
+      tilleuls(),
+      servicePointFixture({ id: "PDS-GAP" }),
+      servicePointFixture({ id: "PDS-VISIT" }),
+    );
   });
   afterAll(async () => {
     await t?.close();
@@ -61,5 +67,33 @@ describe.each(ENGINES)("console views on %s", (engine) => {
         })
       ).statusCode,
     ).toBe(403);
+  });
+
+  it("the queue says what each open case waits for, for which team, since when; overdue first; by team", async () => {
+    const fo = ctxAs("FO", "2024-03-02T10:00:00+01:00", "FO-LYON");
+    const gap = await execute(t.tdb.db, fo, "moveIn", moveInRequest("PDS-GAP", { index: 1020 }));
+    const visit = await execute(
+      t.tdb.db,
+      ctxAs("FO", "2024-03-20T10:00:00+01:00", "FO-VILLEURBANNE"),
+      "moveIn",
+      moveInRequest("PDS-VISIT", { index: null, reconnection: true, date: "2024-03-19" }),
+    );
+    const queue = await t.as("BO", { url: "/api/cases?queue=1&team=BO" });
+    expect(queue.statusCode).toBe(200);
+    const items = queue.json().items as Array<{ id: string; entity: string; waiting: unknown }>;
+    expect(items.map((c) => c.id)).toEqual([gap.case, visit.case]);
+    expect(items[0]?.waiting).toEqual({
+      what: "AWAIT_PROOF",
+      team: "BO",
+      since: "2024-03-02T09:00:00.000Z",
+      due: "2024-03-17",
+      daysLeft: -17,
+      overdue: true,
+    });
+    expect(items[1]).toMatchObject({
+      entity: "FO-VILLEURBANNE",
+      waiting: { what: "RECONNECTION_VISIT", team: "BO", due: null, daysLeft: null, overdue: false },
+    });
+    expect((await t.as("EUROS", { url: "/api/cases?queue=1&team=EUROS" })).json().total).toBe(0);
   });
 });

@@ -14,6 +14,21 @@ export function frDate(d: string | null | undefined): string {
   return `${m[3]}/${m[2]}/${m[1]}`;
 }
 
+/** The Paris calendar day of an instant (ISO timestamp) or a YYYY-MM-DD: 02/03/2024. */
+export function frDay(d: string | null | undefined): string {
+  if (!d) return "—";
+  if (d.length <= 10) return frDate(d);
+  const t = new Date(d);
+  return Number.isNaN(t.getTime())
+    ? d
+    : t.toLocaleDateString("fr-FR", {
+        timeZone: "Europe/Paris",
+        day: "2-digit",
+        month: "2-digit",
+        year: "numeric",
+      });
+}
+
 const nf = new Intl.NumberFormat("fr-FR");
 export const frNum = (n: number | null | undefined): string =>
   n === null || n === undefined ? "—" : nf.format(n);
@@ -71,7 +86,21 @@ export const CASE_STATUS: Record<string, string> = { OPEN: "Ouvert", CLOSED: "Cl
 export const TASK_KIND: Record<string, string> = {
   AWAIT_PROOF: "Attente justificatif",
   SUBSCRIBE_AT_PREDECESSOR: "Abonner à l'index du prédécesseur",
+  CHECK_TERMINATION: "Vérifier l'index de résiliation",
 };
+
+/** What an open case waits for (GET /api/cases `waiting.what`): its task, or else the visit, EUROS, the back office. */
+export const WAITING_FOR: Record<string, string> = {
+  AWAIT_PROOF: "Justificatif du client",
+  SUBSCRIBE_AT_PREDECESSOR: "Abonnement à l'index du prédécesseur",
+  CHECK_TERMINATION: "Vérification de l'index de résiliation",
+  RECONNECTION_VISIT: "Compte rendu de la remise en eau",
+  REGULARIZATION: "Régularisation par le service des Euros",
+  BACK_OFFICE: "Action du back office",
+};
+
+/** The team an open case waits on. */
+export const TEAM: Record<string, string> = { BO: "Back office", EUROS: "Service des Euros" };
 export const TASK_STATUS: Record<string, string> = { OPEN: "Ouverte", DONE: "Traitée", EXPIRED: "Échue" };
 
 export const START_SOURCE: Record<string, string> = {

@@ -69,6 +69,15 @@ export interface CaseListItem {
   party: { id: string; name: string | null } | null;
   subscription: string | null;
   nextTask: { kind: string; due: string } | null;
+  /** What an open case waits for, by which team and since when (null once closed); overdue as the server counts it. */
+  waiting: {
+    what: string;
+    team: "BO" | "EUROS";
+    since: string;
+    due: string | null;
+    daysLeft: number | null;
+    overdue: boolean;
+  } | null;
   createdAt: string;
   createdBy: string;
   closedAt: string | null;

@@ -4,6 +4,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Account } from "../../accounts/store.js";
 import { moveInInput } from "../../move-in/commands.js";
+import { today } from "../../platform/context.js";
 import { isoDate, rawIndex } from "../../platform/validate.js";
 import type { AppDeps } from "../app.js";
 import { admitBearer, contextOf } from "../auth.js";
@@ -128,6 +129,16 @@ const caseListOut = z.object({
       party: z.object({ id: z.string(), name: nullableStr }).nullable(),
       subscription: nullableStr,
       nextTask: z.object({ kind: z.string(), due: z.string() }).nullable(),
+      waiting: z
+        .object({
+          what: z.string(),
+          team: z.enum(["BO", "EUROS"]),
+          since: z.string(),
+          due: nullableStr,
+          daysLeft: z.number().nullable(),
+          overdue: z.boolean(),
+        })
+        .nullable(),
       createdAt: z.string(),
       createdBy: z.string(),
       closedAt: nullableStr,
@@ -260,13 +271,18 @@ export async function readRoutes(app: FastifyInstance, deps: AppDeps) {
           entity: z.string().max(64).optional(),
           servicePoint: z.string().max(100).optional(),
           queue: z.enum(["1", "true", "0", "false"]).optional(),
+          team: z.enum(["BO", "EUROS"]).optional(),
           ...pageIn,
         }),
         response: { 200: caseListOut, ...errors },
       },
     },
     async (req) =>
-      listCases(deps.db, { ...req.query, queue: req.query.queue === "1" || req.query.queue === "true" }),
+      listCases(
+        deps.db,
+        { ...req.query, queue: req.query.queue === "1" || req.query.queue === "true" },
+        today(contextOf(req, deps.config, deps.clock)),
+      ),
   );
 
   api.get(
