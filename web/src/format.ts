@@ -111,6 +111,8 @@ export const START_SOURCE: Record<string, string> = {
   PREDECESSOR: "Date et index de résiliation du prédécesseur",
   PRESCRIPTION: "Prescription biennale",
   INTERVENTION: "Relevé de l'intervention",
+  MUTATION: "Changement d'occupant",
+  REGULARIZED: "Régularisé par le service des Euros",
 };
 
 export const PROOF_KIND: Record<string, string> = {
@@ -130,6 +132,9 @@ export const TEMPLATE: Record<string, string> = {
   CONFIRMATION_PREDECESSOR_INDEX: "Confirmation — index du prédécesseur",
   CONFIRMATION_PROOF: "Confirmation — justificatif",
   CONTEST_ANSWER: "Réponse à contestation",
+  CONFIRMATION_DECLARED_INDEX: "Confirmation — index déclaré",
+  PROOF_REMINDER: "Rappel — justificatif",
+  CONFIRMATION_MUTATION: "Confirmation — changement d'occupant",
 };
 export const CHANNEL: Record<string, string> = { EMAIL: "Courriel", LETTER: "Courrier" };
 export const MSG_STATUS: Record<string, string> = {
@@ -158,6 +163,8 @@ export const OUTCOME: Record<string, string> = {
   CONTEST_RECORDED: "Contestation enregistrée",
   CONTEST_ANSWERED: "Réponse envoyée",
   CASE_CLOSED: "Dossier clôturé",
+  REGULARIZATION_CLOSED: "Régularisation effectuée, dossier clôturé",
+  PROOF_REMINDED: "Relance envoyée",
 };
 
 export const label = (table: Record<string, string>, code: string | null | undefined): string =>

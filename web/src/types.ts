@@ -203,6 +203,18 @@ export interface CaseView {
     contest?: string;
   } | null;
   contest: string | null;
+  /** The contest an INT_EUROS case was opened on: the customer's words and the back office's answer. */
+  contestDetail: {
+    id: string;
+    reason: string;
+    status: string;
+    answer: string | null;
+    answeredAt: string | null;
+    proof: { kind?: string; date: string | null; index: number | null } | null;
+    createdAt: string;
+    createdBy: string;
+    entity: string;
+  } | null;
   relatedCases: Array<{ id: string; type: string; status: string }>;
   createdAt: string;
   createdBy: string;

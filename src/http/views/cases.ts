@@ -239,6 +239,24 @@ export async function caseDetail(db: Database, id: string) {
           .where("id", "=", c.subscription_id)
           .executeTakeFirst()
       : undefined;
+    // The contest an INT_EUROS case was opened on (R11): what the customer said and what BO answered.
+    const contest = c.contest_id
+      ? await trx
+          .selectFrom("contests")
+          .select([
+            "id",
+            "reason",
+            "status",
+            "answer",
+            "answered_at",
+            "proof",
+            "created_at",
+            "created_by",
+            "entity",
+          ])
+          .where("id", "=", c.contest_id)
+          .executeTakeFirst()
+      : undefined;
     const related = await trx
       .selectFrom("cases")
       .select(["id", "type", "status"])
@@ -283,6 +301,19 @@ export async function caseDetail(db: Database, id: string) {
       moveIn: c.move_in,
       regularization: c.regularization,
       contest: c.contest_id,
+      contestDetail: contest
+        ? {
+            id: contest.id,
+            reason: contest.reason,
+            status: contest.status,
+            answer: contest.answer,
+            answeredAt: iso(contest.answered_at),
+            proof: contest.proof,
+            createdAt: iso(contest.created_at) as string,
+            createdBy: contest.created_by,
+            entity: contest.entity,
+          }
+        : null,
       relatedCases: related,
       createdAt: iso(c.created_at) as string,
       createdBy: c.created_by,
