@@ -110,24 +110,26 @@ export async function seedOverdueCase(db: Database): Promise<string> {
 }
 
 /**
- * The journey of gap-proof-subscription.e2e done through the real commands, for journeys that start after it:
- * a 20 m3 gap at PDS-ROSES (2024-03-02, 1020), then a proof of 2024-03-01 at 1012 m3, so R9 finds 12 m3
- * nobody was billed for. The case's id.
+ * The journey of gap-proof-subscription.e2e done through the real commands, today, for journeys that start
+ * after it: a 20 m3 gap at PDS-ROSES (1020), then a proof of the same day at 1012 m3, so R9 finds 12 m3 nobody
+ * was billed for, in the reports' default period (this month). The case's id.
  */
 export async function seedIntermediateConsumption(db: Database): Promise<string> {
+  const today = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Paris" }).format(new Date());
   const opened = await execute(
     db,
     ctxAs("FO", new Date(), "FO-LYON"),
     "moveIn",
     moveInRequest("PDS-ROSES", {
       customer: { name: "Luc Moreau", email: "luc@example.fr", address: "8 avenue des Roses, 69006 Lyon" },
+      date: today,
       index: 1020,
     }),
   );
   await execute(db, ctxAs("BO", new Date(), "BO-LYON"), "receiveProof", {
     case: opened.case,
     kind: "ENTRY_INVENTORY",
-    date: "2024-03-01",
+    date: today,
     index: 1012,
     meterSerial: "C55501",
   });

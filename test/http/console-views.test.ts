@@ -96,4 +96,52 @@ describe.each(ENGINES)("console views on %s", (engine) => {
     });
     expect((await t.as("EUROS", { url: "/api/cases?queue=1&team=EUROS" })).json().total).toBe(0);
   });
+
+  it("report pages total the whole filter (volume, sources), not the page; CSV in French dates, Paris times and labels", async () => {
+    await givenServicePoints(
+      t.tdb.db,
+      servicePointFixture({ id: "PDS-R9A" }),
+      servicePointFixture({ id: "PDS-R9B" }),
+    );
+    for (const [sp, index] of [
+      ["PDS-R9A", 1012],
+      ["PDS-R9B", 1015],
+    ] as const) {
+      const opened = await execute(
+        t.tdb.db,
+        ctxAs("FO", "2024-03-04T09:00:00+01:00"),
+        "moveIn",
+        moveInRequest(sp, { index: 1030 }),
+      );
+      await execute(t.tdb.db, ctxAs("BO", "2024-03-05T10:00:00+01:00"), "receiveProof", {
+        case: opened.case,
+        kind: "ENTRY_INVENTORY",
+        date: "2024-03-01",
+        index,
+      });
+    }
+    const period = "from=2024-03-01&to=2024-03-31";
+    const inter = (
+      await t.as("SUPERVISOR", { url: `/api/reports/intermediate-consumption?${period}&limit=1` })
+    ).json();
+    expect(inter).toMatchObject({ total: 2, volume: 27 });
+    expect(inter.items).toHaveLength(1);
+    const nc = (await t.as("SUPERVISOR", { url: `/api/reports/new-customers?${period}&limit=1` })).json();
+    expect(nc.total).toBe(2);
+    expect(nc.bySource).toEqual([{ source: "PROOF", count: 2 }]);
+    expect(nc.items).toHaveLength(1);
+
+    const csv = (await t.as("SUPERVISOR", { url: `/api/reports/new-customers.csv?${period}` })).body;
+    const lines = csv
+      .replace(/^\uFEFF/, "")
+      .trimEnd()
+      .split("\r\n");
+    expect(lines).toHaveLength(3);
+    expect(lines[1]?.split(";")).toEqual(
+      expect.arrayContaining(["01/03/2024", "Justificatif (date et index)", "05/03/2024 10:00"]),
+    );
+    const cases = (await t.as("SUPERVISOR", { url: `/api/reports/cases-by-entity.csv?${period}` })).body;
+    expect(cases).toContain("ARR Cas Particuliers;Clôturé;");
+    expect(cases).not.toMatch(/ARR_SPECIAL|CLOSED|\d{4}-\d{2}-\d{2}/);
+  });
 });
