@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** The `ecart` command line. `ecart help` lists the commands. */
+import { isEcartError } from "../platform/errors.js";
 import { ScenarioFormatError } from "../scenarios/format.js";
 import { readScenarioFile, runScenario } from "../scenarios/runner.js";
 
@@ -20,7 +21,8 @@ const USAGE = `ecart — consumption gaps between occupants
   ecart backup FILE | restore FILE [--force]   the embedded database (docs/operations.md)
   ecart help                     this text
 
-Database: DATABASE_URL=postgres://… for a server; otherwise the embedded one in ECART_DATA (./data).`;
+Database: DATABASE_URL=postgres://… for a server; otherwise the embedded one in ECART_DATA (./data),
+which one process at a time may open: fill it (demo, import), then start the server.`;
 
 type Handler = (args: string[]) => Promise<number>;
 
@@ -134,7 +136,9 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (e) => {
-    process.stderr.write(`ecart: ${(e as Error).stack ?? e}\n`);
+    // A refusal (the data folder held by another process…) is said in French, then in English for the logs.
+    if (isEcartError(e)) process.stderr.write(`ecart: ${e.messageFr}\necart: ${e.message}\n`);
+    else process.stderr.write(`ecart: ${(e as Error).stack ?? e}\n`);
     process.exitCode = 1;
   },
 );

@@ -31,8 +31,14 @@ export function calendarDate(value: Date | string, timeZone = DEFAULT_TIME_ZONE)
   return localDate(typeof value === "string" ? new Date(value) : value, timeZone);
 }
 
-/** A meter index or volume in whole m3, as the console and the case comments write it. */
-export const m3 = (n: number): string => `${n} m3`;
+/** Thousands separator of French figures: a narrow no-break space (U+202F), as the console writes them. */
+export const THOUSANDS = "\u202f";
+
+/** A whole number in French: 104200 → "104 200" (narrow no-break space between thousands). */
+export const frenchNumber = (n: number): string => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, THOUSANDS);
+
+/** A meter index or volume in whole m3, as letters, emails and the console write it: "1 042 m3". */
+export const m3 = (n: number): string => `${frenchNumber(n)} m3`;
 
 /** Escapes text for HTML element content and attribute values. */
 export function escapeHtml(s: string): string {

@@ -16,8 +16,22 @@ const BODY_PT = 10;
 const FONT = "Helvetica";
 const BOLD = "Helvetica-Bold";
 
+/**
+ * The standard PDF fonts (WinAnsi) have no narrow no-break space: figures keep their thousands apart with a
+ * no-break space instead, which also keeps "1 042 m3" on one line.
+ */
+const standardFontText = <T>(v: T): T =>
+  (typeof v === "string"
+    ? v.replace(/\u202f/g, "\u00a0")
+    : Array.isArray(v)
+      ? v.map(standardFontText)
+      : v && typeof v === "object"
+        ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, standardFontText(x)]))
+        : v) as T;
+
 /** Renders the letter to a PDF file's bytes. `created` is written as the PDF's creation date. */
-export function letterPdf(l: LetterBlocks, created: Date, title: string): Promise<Buffer> {
+export function letterPdf(letter: LetterBlocks, created: Date, title: string): Promise<Buffer> {
+  const l = standardFontText(letter);
   const doc = new PDFDocument({
     size: "A4",
     margins: { top: 20 * MM, bottom: 20 * MM, left: MARGIN, right: MARGIN },

@@ -121,3 +121,9 @@ export function frenchDate(date: string): string {
   const [y, m, d] = date.split("-");
   return `${d}/${m}/${y}`;
 }
+
+/** DD/MM/YYYY HH:MM of an instant in a time zone (a French spreadsheet's date and time). */
+export function frenchDateTime(instant: Date, timeZone = DEFAULT_TIME_ZONE): string {
+  const p = parts(instant, timeZone);
+  return `${p.day}/${p.month}/${p.year} ${p.hour === "24" ? "00" : p.hour}:${p.minute}`;
+}

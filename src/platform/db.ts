@@ -11,6 +11,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import { type CompiledQuery, Kysely, PostgresDialect, sql, type Transaction } from "kysely";
 import pg from "pg";
+import { type DataLock, lockDataFolder } from "./data-lock.js";
 import { MIGRATIONS_DIR, migrate } from "./migrate.js";
 import type { DB } from "./schema.js";
 
@@ -140,13 +141,20 @@ export async function openDatabase(opts: OpenOptions = {}): Promise<Database> {
   }
   const dataDir = url === "memory://" ? undefined : url.replace(/^file:\/\//, "");
   if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const pglite = new PGlite({
-    dataDir,
-    parsers: { [OID.INT8]: toNumber, [OID.NUMERIC]: toNumber, [OID.DATE]: asIs },
-    extensions: EXTENSIONS,
-  });
-  await pglite.waitReady;
-  return wrapPglite(pglite);
+  // One process at a time on a data folder: refused (DATA_FOLDER_IN_USE) while another one has it open.
+  const lock = dataDir ? lockDataFolder(dataDir) : undefined;
+  try {
+    const pglite = new PGlite({
+      dataDir,
+      parsers: { [OID.INT8]: toNumber, [OID.NUMERIC]: toNumber, [OID.DATE]: asIs },
+      extensions: EXTENSIONS,
+    });
+    await pglite.waitReady;
+    return wrapPglite(pglite, lock);
+  } catch (e) {
+    lock?.release();
+    throw e;
+  }
 }
 
 /**
@@ -185,7 +193,7 @@ async function openEmbedded(loadDataDir: Blob): Promise<Database> {
   return wrapPglite(pglite);
 }
 
-function wrapPglite(pglite: PGlite): Database {
+function wrapPglite(pglite: PGlite, lock?: DataLock): Database {
   const pool = pglitePool(pglite);
   // biome-ignore lint/suspicious/noExplicitAny: Kysely only calls connect/end on the pool.
   const kysely = new Kysely<DB>({ dialect: new PostgresDialect({ pool: pool as any }) });
@@ -209,8 +217,12 @@ function wrapPglite(pglite: PGlite): Database {
       }
     },
     async close() {
-      await kysely.destroy();
-      await pglite.close();
+      try {
+        await kysely.destroy();
+        await pglite.close();
+      } finally {
+        lock?.release();
+      }
     },
   };
 }

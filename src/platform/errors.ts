@@ -52,6 +52,8 @@ export const ErrorCode = {
    * end, a meter's serial, installation or removal); a correction goes through correctReading.
    */
   FACT_ALREADY_DECIDED: "FACT_ALREADY_DECIDED",
+  /** An embedded data folder already open in another process (start-up of a command, never an API answer). */
+  DATA_FOLDER_IN_USE: "DATA_FOLDER_IN_USE",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -80,6 +82,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   NOT_FOUND: 404,
   CSRF_REJECTED: 403,
   FACT_ALREADY_DECIDED: 409,
+  DATA_FOLDER_IN_USE: 503,
 };
 
 export class EcartError extends Error {

@@ -81,6 +81,27 @@ export function frenchReason(
  * The French message of an INVALID_INPUT refusal: the field (with where it was, e.g. « paramètre »), missing
  * or invalid, and why when there is more to say (`frenchReason`).
  */
+/** The French name of an input field, as the screens and the CSV call it (the field's code otherwise). */
+export const FIELD_FR: Readonly<Record<string, string>> = {
+  answer: "réponse",
+  body: "commentaire",
+  comment: "commentaire",
+  "customer.address": "adresse postale",
+  "customer.email": "courriel",
+  "customer.name": "nom et prénom",
+  "customer.phone": "téléphone",
+  date: "date",
+  entity: "entité",
+  index: "index",
+  kind: "type de document",
+  label: "libellé",
+  meterSerial: "matricule du compteur",
+  password: "mot de passe",
+  reason: "motif",
+  role: "rôle",
+  username: "identifiant",
+};
+
 export function refusalFr(
   field: string | undefined,
   missing: boolean,
@@ -89,7 +110,7 @@ export function refusalFr(
 ): string {
   const why = reason ? ` : ${reason}` : "";
   return field
-    ? `Champ ${where}« ${field} » ${missing ? "manquant" : "invalide"}${why}.`
+    ? `Champ ${where}« ${FIELD_FR[field] ?? field} » ${missing ? "manquant" : "invalide"}${why}.`
     : `Données invalides${why}.`;
 }
 

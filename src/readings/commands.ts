@@ -4,6 +4,7 @@ import { mayRun } from "../accounts/roles.js";
 import { audit } from "../platform/audit.js";
 import type { CommandResult } from "../platform/command.js";
 import { type Context, today } from "../platform/context.js";
+import { frenchDate } from "../platform/dates.js";
 import type { Trx } from "../platform/db.js";
 import { EcartError, ErrorCode, fail } from "../platform/errors.js";
 import type { ReadingType } from "../platform/schema.js";
@@ -27,7 +28,7 @@ export function assertNotFuture(ctx: Context, date: string, field = "date"): voi
   if (date > today(ctx)) {
     fail(
       ErrorCode.DATE_IN_FUTURE,
-      `La date ${date} est postérieure à aujourd'hui (${today(ctx)}) : elle ne peut pas être enregistrée.`,
+      `La date du ${frenchDate(date)} est postérieure à aujourd'hui (${frenchDate(today(ctx))}) : elle ne peut pas être enregistrée.`,
       `${field} ${date} is after the processing day ${today(ctx)}`,
       field,
     );

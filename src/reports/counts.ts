@@ -112,3 +112,27 @@ export async function subscriptionCount(db: Kysely<DB>, f: SubscriptionCountFilt
             select n from subscription_count_changes where ${where}) x`.execute(db);
   return Number(r.rows[0]?.n ?? 0);
 }
+
+/** Subscriptions created on the days of the range, per start source (the new customers' chart, whatever the page). */
+export async function subscriptionCountsBySource(
+  db: Kysely<DB>,
+  f: Omit<SubscriptionCountFilter, "source">,
+): Promise<Array<{ source: string; count: number }>> {
+  const where = sql.join(
+    [
+      dayRange(f),
+      ...(f.entity ? [sql`entity = ${f.entity}`] : []),
+      ...(f.given === undefined ? [] : [sql`given = ${f.given}`]),
+    ],
+    sql` and `,
+  );
+  const r = await sql<{ source: string; count: number }>`
+    select start_source as source, sum(n)::int as count
+      from (select start_source, n from subscription_counts where ${where}
+            union all
+            select start_source, n from subscription_count_changes where ${where}) x
+     group by start_source
+    having sum(n) <> 0
+     order by count desc, start_source`.execute(db);
+  return r.rows;
+}

@@ -3,7 +3,13 @@ import type { Kysely } from "kysely";
 import { sql } from "kysely";
 import { addDays, startOfDay } from "../platform/dates.js";
 import type { CaseStatus, CaseType, DB } from "../platform/schema.js";
-import { caseCounts, foldCaseCounts, foldSubscriptionCounts, subscriptionCount } from "./counts.js";
+import {
+  caseCounts,
+  foldCaseCounts,
+  foldSubscriptionCounts,
+  subscriptionCount,
+  subscriptionCountsBySource,
+} from "./counts.js";
 import { CSV_BATCH, keysetBatches } from "./csv.js";
 
 export interface Period {
@@ -131,9 +137,18 @@ export function intermediateConsumptionBatches(db: Kysely<DB>, p: IntermediateFi
   );
 }
 
-/** One page of the report as the API serves it: the page's rows and how many rows the report has. */
+/**
+ * One page of the report as the API serves it: the page's rows, how many rows the report has and the volume
+ * of all of them (the console's total covers the whole filter, not the page).
+ */
 export async function intermediateConsumptionPage(db: Kysely<DB>, p: IntermediateFilter) {
-  return { total: await countIntermediateConsumption(db, p), items: await intermediateConsumption(db, p) };
+  const sums = await intermediateFindings(db, p)
+    .select((eb) => [
+      eb.fn.countAll<number>().as("n"),
+      eb.fn.coalesce(eb.fn.sum<number>("ic.volume"), eb.lit(0)).as("volume"),
+    ])
+    .executeTakeFirstOrThrow();
+  return { total: Number(sums.n), volume: Number(sums.volume), items: await intermediateConsumption(db, p) };
 }
 
 export async function countIntermediateConsumption(
@@ -231,7 +246,12 @@ export async function countNewCustomers(db: Kysely<DB>, p: NewCustomersFilter = 
   return subscriptionCount(db, { from: p.from, to: p.to, entity: p.entity, source: p.source, given: false });
 }
 
-/** One page of the report as the API serves it: the page's rows and how many rows the report has. */
+/** One page of the report as the API serves it: the page's rows, how many rows it has, and how many per source. */
 export async function newCustomersPage(db: Kysely<DB>, p: NewCustomersFilter) {
-  return { items: await newCustomers(db, p), total: await countNewCustomers(db, p) };
+  const items = await newCustomers(db, p);
+  const total = await countNewCustomers(db, p);
+  const bySource = (
+    await subscriptionCountsBySource(db, { from: p.from, to: p.to, entity: p.entity, given: false })
+  ).filter((r) => !p.source || r.source === p.source);
+  return { items, total, bySource };
 }

@@ -141,13 +141,13 @@ describe.each(ENGINES)("account administration (%s)", (engine) => {
     expect(short.json().error).toEqual({
       code: "INVALID_INPUT",
       field: "password",
-      message: "Champ « password » invalide : au moins 8 caractères.",
+      message: "Champ « mot de passe » invalide : au moins 8 caractères.",
     });
     // A wrong type is not a missing field.
     const wrongType = await admin("/api/accounts/fo.paul/password", { password: 12345678 });
-    expect(wrongType.json().error.message).toBe("Champ « password » invalide : texte attendu.");
+    expect(wrongType.json().error.message).toBe("Champ « mot de passe » invalide : texte attendu.");
     const missing = await admin("/api/accounts/fo.paul/password", {});
-    expect(missing.json().error.message).toBe("Champ « password » manquant.");
+    expect(missing.json().error.message).toBe("Champ « mot de passe » manquant.");
     const reset = await admin("/api/accounts/fo.paul/password", { password: "remis-par-admin" });
     expect(reset.statusCode, reset.body).toBe(204);
     expect((await me(session)).statusCode).toBe(401);

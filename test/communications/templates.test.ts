@@ -94,13 +94,13 @@ describe("PROOF_REQUEST", () => {
       expect(part).toContain("12 rue des Lilas, 69003 Lyon");
       expect(part).toContain("PDS-1");
       expect(part).toContain("A12345");
-      expect(part).toContain("1012 m3 au 2 mars 2024");
-      expect(part).toContain("1000 m3 au 15 janvier 2024");
+      expect(part).toContain("1\u202f012 m3 au 2 mars 2024");
+      expect(part).toContain("1\u202f000 m3 au 15 janvier 2024");
       expect(part).toContain("CASE-000001");
     }
     expect(mail.text).toContain("supérieur de 12 m3");
     expect(mail.text).toContain(
-      "Sans justificatif reçu dans un délai de 15 jours, soit au plus tard le 20 mars 2024, votre abonnement sera mis en place avec l'index et la date de résiliation de l'ancien occupant : 1000 m3 au 15 janvier 2024.",
+      "Sans justificatif reçu dans un délai de 15 jours, soit au plus tard le 20 mars 2024, votre abonnement sera mis en place avec l'index et la date de résiliation de l'ancien occupant : 1\u202f000 m3 au 15 janvier 2024.",
     );
     expect(mail.text).toContain("l'acte de vente");
     expect(mail.text).toContain("l'état des lieux d'entrée");
@@ -122,7 +122,7 @@ describe("PROOF_REQUEST", () => {
       meta,
     ).text;
     expect(t).toContain(
-      "Un écart de consommation a été constaté avec l'index de résiliation de l'ancien occupant, 1000 m3 au 15 janvier 2024",
+      "Un écart de consommation a été constaté avec l'index de résiliation de l'ancien occupant, 1\u202f000 m3 au 15 janvier 2024",
     );
     expect(t).not.toContain("null");
   });
@@ -155,9 +155,9 @@ describe("CONFIRMATION_PREDECESSOR_INDEX", () => {
     expect(m.subject).toBe("Mise en place de votre abonnement au 12 rue des Lilas, 69003 Lyon");
     expect(m.text).toContain("En l'absence de justificatif d'entrée dans les lieux");
     expect(m.text).toContain(
-      "avec l'index et la date de résiliation de l'ancien occupant : il prend effet le 15 janvier 2024, avec l'index 1000 m3",
+      "avec l'index et la date de résiliation de l'ancien occupant : il prend effet le 15 janvier 2024, avec l'index 1\u202f000 m3",
     );
-    expect(m.text).toContain("vous nous aviez déclaré l'index 1012 m3 au 2 mars 2024");
+    expect(m.text).toContain("vous nous aviez déclaré l'index 1\u202f012 m3 au 2 mars 2024");
     expect(m.html).toContain("A12345");
   });
 });
@@ -166,7 +166,7 @@ describe("CONFIRMATION_PROOF", () => {
   it.each([
     [
       "PROOF",
-      "à la date et à l'index figurant sur ce document : il prend effet le 20 février 2024, avec l'index 1009 m3",
+      "à la date et à l'index figurant sur ce document : il prend effet le 20 février 2024, avec l'index 1\u202f009 m3",
     ],
     ["PROOF_DATE_PREDECESSOR_INDEX", "avec l'index de résiliation de l'ancien occupant"],
     ["PROOF_DATE_REMOTE_INDEX", "par la télérelève de votre compteur"],
@@ -174,12 +174,12 @@ describe("CONFIRMATION_PROOF", () => {
   ])("start source %s", (source, words) => {
     const t = renderEmail("CONFIRMATION_PROOF", { ...proof, start: { ...proof.start, source } }, meta).text;
     expect(t).toContain(words);
-    expect(t).toContain("état des lieux d'entrée du 20 février 2024, index 1009 m3");
+    expect(t).toContain("état des lieux d'entrée du 20 février 2024, index 1\u202f009 m3");
   });
 
   it("says the consumption between the occupants is not billed when the start is above the termination", () => {
     expect(renderEmail("CONFIRMATION_PROOF", proof, meta).text).toContain(
-      "La consommation enregistrée entre la résiliation de l'ancien occupant (1000 m3 au 15 janvier 2024) et le début de votre abonnement ne vous sera pas facturée.",
+      "La consommation enregistrée entre la résiliation de l'ancien occupant (1\u202f000 m3 au 15 janvier 2024) et le début de votre abonnement ne vous sera pas facturée.",
     );
     const same = {
       ...proof,
@@ -197,7 +197,7 @@ describe("CONTEST_ANSWER", () => {
     expect(m.text).toContain("« Je n'habitais pas encore le logement en janvier. »");
     expect(m.text).toContain("Vous pouvez encore nous adresser votre état des lieux.");
     expect(m.text).toContain("en rappelant la référence CT-000003");
-    expect(m.text).toContain("15 janvier 2024 avec l'index 1000 m3");
+    expect(m.text).toContain("15 janvier 2024 avec l'index 1\u202f000 m3");
     const r = renderEmail("CONTEST_ANSWER", { ...contest, regularization: true }, meta);
     expect(r.text).toContain("Une régularisation de votre abonnement est nécessaire");
   });

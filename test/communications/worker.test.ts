@@ -82,8 +82,8 @@ describe.each(ENGINES)("outbox worker on %s", (engine) => {
     for (const fact of [
       "12 rue des Lilas, 69003 Lyon",
       "A12345",
-      "1012 m3 au 2 mars 2024",
-      "1000 m3 au 15 janvier 2024",
+      "1\u202f012 m3 au 2 mars 2024",
+      "1\u202f000 m3 au 15 janvier 2024",
       "au plus tard le 20 mars 2024",
     ]) {
       expect(mail.text).toContain(fact);
@@ -105,13 +105,14 @@ describe.each(ENGINES)("outbox worker on %s", (engine) => {
       "Lyon, le 5 mars 2024",
       "Objet : Votre arrivée au 8 avenue Jean Jaurès, 69007 Lyon",
       "A12345",
-      "1020 m3",
-      "1000 m3 au 15 janvier 2024",
+      "1\u202f020 m3",
+      "1\u202f000 m3 au 15 janvier 2024",
       "20 mars 2024",
       "index et la date de résiliation de l'ancien occupant",
       "Service public de l'eau",
     ]) {
-      expect(text.replace(/\n/g, " ")).toContain(fact);
+      // The letter's font has no narrow no-break space: its figures come out with a plain one.
+      expect(text.replace(/\n/g, " ")).toContain(fact.replace(/\u202f/g, " "));
     }
     expect(text).toMatch(/Dossier : CASE-\d+/);
 
@@ -128,7 +129,7 @@ describe.each(ENGINES)("outbox worker on %s", (engine) => {
     expect(email).toMatchObject({ status: "SENT", transport: "SMTP", artifact_path: null });
     expect([...smtp.deliveries]).toEqual([[email.message_id, 1]]);
     const parsed = await simpleParser(smtp.messages[0] as Buffer);
-    expect(parsed.text).toContain("1000 m3 au 15 janvier 2024");
+    expect(parsed.text).toContain("1\u202f000 m3 au 15 janvier 2024");
     const letter = await row(ids.letter);
     expect(letter).toMatchObject({ status: "SENT", transport: "FILE" });
     expect(existsSync(letter.artifact_path as string)).toBe(true);

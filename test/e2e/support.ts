@@ -3,11 +3,13 @@
  * on a free loopback port, a fresh embedded database seeded with a small given world and real
  * accounts, and headless Chromium driven by playwright-core.
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { type Browser, chromium, type Page } from "playwright-core";
+import { expect } from "vitest";
 import { createAccount } from "../../src/accounts/store.js";
 import { buildApp } from "../../src/http/app.js";
 import { type Database, freshEmbeddedDatabase } from "../../src/platform/db.js";
@@ -20,6 +22,9 @@ export const WEB_DIST = resolve("web/dist");
 export const SCREENSHOTS = resolve("docs/screenshots");
 export const CHROMIUM = process.env.ECART_CHROMIUM ?? "/usr/bin/chromium";
 export const PASSWORD = "motdepasse-e2e";
+/** The two widths every main page is checked and pictured at: a common laptop, and a small one or a tablet. */
+export const WIDE = { width: 1366, height: 900 };
+export const NARROW = { width: 1024, height: 768 };
 
 export const ACCOUNTS: Array<{ username: string; role: AccountRole; entity: string }> = [
   { username: "fo.lyon", role: "FO", entity: "FO-LYON" },
@@ -104,6 +109,33 @@ export async function seedOverdueCase(db: Database): Promise<string> {
   return r.case as string;
 }
 
+/**
+ * The journey of gap-proof-subscription.e2e done through the real commands, today, for journeys that start
+ * after it: a 20 m3 gap at PDS-ROSES (1020), then a proof of the same day at 1012 m3, so R9 finds 12 m3 nobody
+ * was billed for, in the reports' default period (this month). The case's id.
+ */
+export async function seedIntermediateConsumption(db: Database): Promise<string> {
+  const today = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Paris" }).format(new Date());
+  const opened = await execute(
+    db,
+    ctxAs("FO", new Date(), "FO-LYON"),
+    "moveIn",
+    moveInRequest("PDS-ROSES", {
+      customer: { name: "Luc Moreau", email: "luc@example.fr", address: "8 avenue des Roses, 69006 Lyon" },
+      date: today,
+      index: 1020,
+    }),
+  );
+  await execute(db, ctxAs("BO", new Date(), "BO-LYON"), "receiveProof", {
+    case: opened.case,
+    kind: "ENTRY_INVENTORY",
+    date: today,
+    index: 1012,
+    meterSerial: "C55501",
+  });
+  return opened.case as string;
+}
+
 export interface Harness {
   app: FastifyInstance;
   db: Database;
@@ -154,7 +186,7 @@ export async function startHarness(world: GivenServicePoint[] = givenWorld()): P
 /** A fresh browser context logged in through the login form, as a real advisor would. */
 export async function loginAs(h: Harness, username: string, password = PASSWORD): Promise<Page> {
   const ctx = await h.browser.newContext({
-    viewport: { width: 1360, height: 900 },
+    viewport: WIDE,
     locale: "fr-FR",
     timezoneId: "Europe/Paris",
     acceptDownloads: true,
@@ -170,10 +202,63 @@ export async function loginAs(h: Harness, username: string, password = PASSWORD)
   return page;
 }
 
-/** Saves a full-page screenshot of a main page for docs/console.md. */
-export async function screenshot(page: Page, name: string): Promise<string> {
+/** axe-core's browser build (the version pinned in package.json), evaluated in the page (no script tag: no CSP to pass). */
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: Array<{ target: unknown[] }>;
+}
+
+/**
+ * Runs axe-core on the page as it is now and fails on any « serious » or « critical » violation, naming the
+ * rule and the elements. Every journey calls it on every page it shows (through `screenshot` too).
+ */
+export async function expectAccessible(page: Page, where: string): Promise<void> {
+  if (!(await page.evaluate(() => "axe" in window))) await page.evaluate(AXE_SOURCE);
+  const violations = await page.evaluate(async () => {
+    // biome-ignore lint/suspicious/noExplicitAny: axe is a global the evaluated script defines
+    const axe = (window as any).axe;
+    const r = await axe.run(document, { resultTypes: ["violations"] });
+    return r.violations as AxeViolation[];
+  });
+  const bad = violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.impact} ${v.id} (${v.help}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  expect(bad, `axe on ${where}`).toEqual([]);
+}
+
+/**
+ * Saves a full-page screenshot of a main page for docs/console.md, at 1366 px (NAME.png) and, when asked,
+ * at 1024 px too (NAME-1024.png); axe checks the page at each width.
+ */
+export async function screenshot(page: Page, name: string, opts: { narrow?: boolean } = {}): Promise<string> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const path = join(SCREENSHOTS, `${name}.png`);
+  await expectAccessible(page, name);
   await page.screenshot({ path, fullPage: true });
+  if (opts.narrow) {
+    const before = page.viewportSize() ?? WIDE;
+    await page.setViewportSize(NARROW);
+    await expectAccessible(page, `${name} at 1024 px`);
+    await page.screenshot({ path: join(SCREENSHOTS, `${name}-1024.png`), fullPage: true });
+    await page.setViewportSize(before);
+  }
   return path;
+}
+
+/** Text with its white space (spaces, no-break and thin spaces, line breaks) folded into single spaces. */
+export const flat = (s: string | null): string => (s ?? "").replace(/[\s\u00a0\u202f]+/g, " ").trim();
+/** Text with every white space removed (figures compared whatever their thousands separator). */
+export const nospace = (s: string | null): string => (s ?? "").replace(/[\s\u00a0\u202f]+/g, "");
+
+/** Searches from the navigation and opens a service point's page. */
+export async function openServicePoint(page: Page, query: string, id: string): Promise<void> {
+  await page.getByRole("link", { name: "Recherche", exact: true }).click();
+  await page.getByLabel("Rechercher").fill(query);
+  await page.getByLabel("Rechercher").press("Enter");
+  await page.getByRole("link", { name: id, exact: true }).first().click();
+  await page.getByRole("heading", { name: "Historique des relevés" }).waitFor();
 }

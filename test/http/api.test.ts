@@ -278,7 +278,7 @@ describe.each(ENGINES)("HTTP API (%s)", (engine) => {
     const none = (
       await t.as("SUPERVISOR", { url: "/api/reports/intermediate-consumption?owner=nobody" })
     ).json();
-    expect(none).toEqual({ total: 0, items: [] });
+    expect(none).toEqual({ total: 0, volume: 0, items: [] });
     const csv = await t.as("SUPERVISOR", { url: "/api/reports/intermediate-consumption.csv" });
     expect(csv.headers["content-type"]).toBe("text/csv; charset=utf-8");
     expect(csv.rawPayload.subarray(0, 3).equals(Buffer.from([0xef, 0xbb, 0xbf]))).toBe(true);
@@ -289,7 +289,7 @@ describe.each(ENGINES)("HTTP API (%s)", (engine) => {
     expect(lines).toHaveLength(2);
     expect(lines[0]?.split(";")[0]).toBe("Point de desserte");
     expect(lines[1]).toContain(
-      "PDS-1;12 rue des Lilas, 69003 Lyon;SCI Les Lilas;2024-01-15;1000;2024-03-02;1012;12;",
+      "PDS-1;12 rue des Lilas, 69003 Lyon;SCI Les Lilas;15/01/2024;1000;02/03/2024;1012;12;",
     );
   });
 

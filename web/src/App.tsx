@@ -57,6 +57,34 @@ function Page({ path, me }: { path: string; me: Me }) {
   );
 }
 
+/** How long a page may take to show its title before the focus is left where it is. */
+const TITLE_WAIT_MS = 10_000;
+
+/** Focuses the page title as soon as it is in the page (unless the user is typing in a form); returns the clean-up. */
+function focusTitleWhenShown(): () => void {
+  const main = document.querySelector("main");
+  const take = (): boolean => {
+    const h1 = document.querySelector<HTMLElement>("main h1");
+    if (!h1) return false;
+    if (!document.activeElement?.closest("form")) {
+      h1.tabIndex = -1;
+      h1.focus({ preventScroll: true });
+    }
+    return true;
+  };
+  if (!main || take()) return () => {};
+  const seen = new MutationObserver(() => {
+    if (take()) stop();
+  });
+  const timer = setTimeout(() => stop(), TITLE_WAIT_MS);
+  const stop = () => {
+    seen.disconnect();
+    clearTimeout(timer);
+  };
+  seen.observe(main, { childList: true, subtree: true });
+  return stop;
+}
+
 export function App() {
   const [me, setMe] = useState<Me | null | undefined>(undefined);
   const path = useRoute();
@@ -75,15 +103,11 @@ export function App() {
     void loadMe();
   }, [loadMe]);
 
-  // Move focus to the page title on navigation, for keyboard and screen-reader users.
+  // Move focus to the page title on navigation, for keyboard and screen-reader users: a page that loads
+  // its data first (a case, a service point) gets it once its title is there.
+  const routeKey = path.split("?")[0];
   // biome-ignore lint/correctness/useExhaustiveDependencies: runs on each route change
-  useEffect(() => {
-    const h1 = document.querySelector<HTMLElement>("main h1");
-    if (h1 && !document.activeElement?.closest("form")) {
-      h1.tabIndex = -1;
-      h1.focus({ preventScroll: true });
-    }
-  }, [path]);
+  useEffect(() => focusTitleWhenShown(), [routeKey]);
 
   if (me === undefined) return <Loading what="Ouverture de la console" />;
   if (me === null) return <LoginPage onLoggedIn={loadMe} />;
@@ -124,7 +148,9 @@ export function App() {
           ))}
         </nav>
         <div className="who">
-          <span className="user">{me.username}</span>
+          <span className="user" title={`${ROLE_LABEL[me.role] ?? me.role} · ${me.entity}`}>
+            {me.username}
+          </span>
           <span className="role">
             {ROLE_LABEL[me.role] ?? me.role} · {me.entity}
           </span>
@@ -132,7 +158,7 @@ export function App() {
             to="/mot-de-passe"
             className={current === "/mot-de-passe" ? "own-password active" : "own-password"}
           >
-            Changer mon mot de passe
+            <span className="wide-only">Changer mon </span>mot de passe
           </Link>
           <button type="button" className="ghost small" onClick={logout}>
             Se déconnecter
@@ -140,7 +166,8 @@ export function App() {
         </div>
       </header>
       <main id="contenu">
-        <Page path={path} me={me} />
+        {/* A new route is a new page: nothing typed or done on another one (another service point's move-in) shows. */}
+        <Page key={routeKey} path={path} me={me} />
       </main>
     </SessionContext.Provider>
   );

@@ -191,8 +191,10 @@ export function BarChart(props: {
     ...props.rows.map((r) => props.series.reduce((s, k) => s + (r.values[k.key] ?? 0), 0)),
   );
   const rowH = 24;
-  const W = 560;
-  const lw = 190;
+  // The label column fits the longest label (none is cut): about 6.6 px a character at the axis' size.
+  const longest = Math.max(0, ...props.rows.map((r) => r.label.length));
+  const lw = Math.min(360, Math.max(90, Math.ceil(longest * 6.6) + 16));
+  const W = lw + 370;
   const H = props.rows.length * rowH + 8;
   return (
     <figure className="chart bars">

@@ -71,10 +71,15 @@ export function FormError({ error, fields = [] }: { error: ApiError | undefined;
 }
 
 /** An inline form's submit button (« Enregistrement… » while busy) and its « Annuler ». */
-export function SaveOrCancel(props: { busy: boolean; label: string; onCancel: () => void }) {
+export function SaveOrCancel(props: {
+  busy: boolean;
+  label: string;
+  onCancel: () => void;
+  disabled?: boolean;
+}) {
   return (
     <div className="row-buttons">
-      <button type="submit" className="primary" disabled={props.busy}>
+      <button type="submit" className="primary" disabled={props.busy || props.disabled}>
         {props.busy ? "Enregistrement…" : props.label}
       </button>
       <button type="button" className="ghost" onClick={props.onCancel}>

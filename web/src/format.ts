@@ -14,6 +14,21 @@ export function frDate(d: string | null | undefined): string {
   return `${m[3]}/${m[2]}/${m[1]}`;
 }
 
+/** The Paris calendar day of an instant (ISO timestamp) or a YYYY-MM-DD: 02/03/2024. */
+export function frDay(d: string | null | undefined): string {
+  if (!d) return "—";
+  if (d.length <= 10) return frDate(d);
+  const t = new Date(d);
+  return Number.isNaN(t.getTime())
+    ? d
+    : t.toLocaleDateString("fr-FR", {
+        timeZone: "Europe/Paris",
+        day: "2-digit",
+        month: "2-digit",
+        year: "numeric",
+      });
+}
+
 const nf = new Intl.NumberFormat("fr-FR");
 export const frNum = (n: number | null | undefined): string =>
   n === null || n === undefined ? "—" : nf.format(n);
@@ -72,7 +87,21 @@ export const CASE_STATUS: Record<string, string> = { OPEN: "Ouvert", CLOSED: "Cl
 export const TASK_KIND: Record<string, string> = {
   AWAIT_PROOF: "Attente justificatif",
   SUBSCRIBE_AT_PREDECESSOR: "Abonner à l'index du prédécesseur",
+  CHECK_TERMINATION: "Vérifier l'index de résiliation",
 };
+
+/** What an open case waits for (GET /api/cases `waiting.what`): its task, or else the visit, EUROS, the back office. */
+export const WAITING_FOR: Record<string, string> = {
+  AWAIT_PROOF: "Justificatif du client",
+  SUBSCRIBE_AT_PREDECESSOR: "Abonnement à l'index du prédécesseur",
+  CHECK_TERMINATION: "Vérification de l'index de résiliation",
+  RECONNECTION_VISIT: "Compte rendu de la remise en eau",
+  REGULARIZATION: "Régularisation par le service des Euros",
+  BACK_OFFICE: "Action du back office",
+};
+
+/** The team an open case waits on. */
+export const TEAM: Record<string, string> = { BO: "Back office", EUROS: "Service des Euros" };
 export const TASK_STATUS: Record<string, string> = { OPEN: "Ouverte", DONE: "Traitée", EXPIRED: "Échue" };
 
 export const START_SOURCE: Record<string, string> = {
@@ -83,6 +112,8 @@ export const START_SOURCE: Record<string, string> = {
   PREDECESSOR: "Date et index de résiliation du prédécesseur",
   PRESCRIPTION: "Prescription biennale",
   INTERVENTION: "Relevé de l'intervention",
+  MUTATION: "Changement d'occupant",
+  REGULARIZED: "Régularisé par le service des Euros",
 };
 
 export const PROOF_KIND: Record<string, string> = {
@@ -102,7 +133,8 @@ export const TEMPLATE: Record<string, string> = {
   CONFIRMATION_PREDECESSOR_INDEX: "Confirmation — index du prédécesseur",
   CONFIRMATION_PROOF: "Confirmation — justificatif",
   CONTEST_ANSWER: "Réponse à contestation",
-  PROOF_REMINDER: "Rappel — justificatif attendu",
+  CONFIRMATION_DECLARED_INDEX: "Confirmation — index déclaré",
+  PROOF_REMINDER: "Rappel — justificatif",
   CONFIRMATION_MUTATION: "Confirmation — changement d'occupant",
 };
 export const CHANNEL: Record<string, string> = { EMAIL: "Courriel", LETTER: "Courrier" };
@@ -132,6 +164,8 @@ export const OUTCOME: Record<string, string> = {
   CONTEST_RECORDED: "Contestation enregistrée",
   CONTEST_ANSWERED: "Réponse envoyée",
   CASE_CLOSED: "Dossier clôturé",
+  REGULARIZATION_CLOSED: "Régularisation effectuée, dossier clôturé",
+  PROOF_REMINDED: "Relance envoyée",
 };
 
 export const label = (table: Record<string, string>, code: string | null | undefined): string =>

@@ -69,6 +69,15 @@ export interface CaseListItem {
   party: { id: string; name: string | null } | null;
   subscription: string | null;
   nextTask: { kind: string; due: string } | null;
+  /** What an open case waits for, by which team and since when (null once closed); overdue as the server counts it. */
+  waiting: {
+    what: string;
+    team: "BO" | "EUROS";
+    since: string;
+    due: string | null;
+    daysLeft: number | null;
+    overdue: boolean;
+  } | null;
   createdAt: string;
   createdBy: string;
   closedAt: string | null;
@@ -194,6 +203,18 @@ export interface CaseView {
     contest?: string;
   } | null;
   contest: string | null;
+  /** The contest an INT_EUROS case was opened on: the customer's words and the back office's answer. */
+  contestDetail: {
+    id: string;
+    reason: string;
+    status: string;
+    answer: string | null;
+    answeredAt: string | null;
+    proof: { kind?: string; date: string | null; index: number | null } | null;
+    createdAt: string;
+    createdBy: string;
+    entity: string;
+  } | null;
   relatedCases: Array<{ id: string; type: string; status: string }>;
   createdAt: string;
   createdBy: string;
@@ -257,6 +278,20 @@ export type MoveInPath =
   | "CASE_AWAIT_VISIT"
   | "CASE_NO_PROOF_BO";
 
+/** What the history says of an index (SPEC §4), as the move-in and reading checks answer it. */
+export interface Plausibility {
+  status: "VALID" | "SUSPECT";
+  warnings: string[];
+  usage: number | null;
+  expected: { usage: [number, number]; index: [number, number] } | null;
+  suggestedIndex: number | null;
+}
+
+/** POST /api/service-points/:id/readings/check: the reading's plausibility, nothing written. */
+export interface ReadingCheck extends Plausibility {
+  index: number;
+}
+
 export interface MoveInCheck {
   servicePoint: { id: string; address: string; meterSerial: string | null };
   termination: (Termination & { status: string | null }) | null;
@@ -267,7 +302,7 @@ export interface MoveInCheck {
   subscribesNow: boolean;
   opensCase: string | null;
   proofDueDate: string | null;
-  declaredPlausibility: { status: string; expected?: unknown; suggestedIndex?: number | null } | null;
+  declaredPlausibility: Plausibility | null;
   warnings: string[];
   duplicateOf: { subscription: string | null; case: string | null } | null;
   tellCustomer: string[];

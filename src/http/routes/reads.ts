@@ -5,12 +5,15 @@ import { z } from "zod";
 import type { Account } from "../../accounts/store.js";
 import { TEMPLATES } from "../../communications/templates.js";
 import { moveInInput } from "../../move-in/commands/move-in.js";
+import { today } from "../../platform/context.js";
+import { isoDate, rawIndex } from "../../platform/validate.js";
 import type { AppDeps } from "../app.js";
 import { admitBearer, contextOf } from "../auth.js";
 import { errors, idParam, pageIn } from "../schemas.js";
 import { caseDetail, listCases, proofFile } from "../views/cases.js";
 import { listContests, listOutbox, outboxPreview } from "../views/contests-outbox.js";
 import { checkMoveIn, checkMoveInForBearer } from "../views/move-in-check.js";
+import { checkReading } from "../views/reading-check.js";
 import { search } from "../views/search.js";
 import { servicePointDetail } from "../views/service-points.js";
 
@@ -127,6 +130,16 @@ const caseListOut = z.object({
       party: z.object({ id: z.string(), name: nullableStr }).nullable(),
       subscription: nullableStr,
       nextTask: z.object({ kind: z.string(), due: z.string() }).nullable(),
+      waiting: z
+        .object({
+          what: z.string(),
+          team: z.enum(["BO", "EUROS"]),
+          since: z.string(),
+          due: nullableStr,
+          daysLeft: z.number().nullable(),
+          overdue: z.boolean(),
+        })
+        .nullable(),
       createdAt: z.string(),
       createdBy: z.string(),
       closedAt: nullableStr,
@@ -165,6 +178,15 @@ const moveInCheckOut = z.looseObject({
   gap: z.object({ value: z.number(), direction: z.string(), withinTolerance: z.boolean() }).nullable(),
   warnings: z.array(z.string()),
   tellCustomer: z.array(z.string()),
+});
+
+const readingCheckOut = z.object({
+  index: z.number(),
+  status: z.enum(["VALID", "SUSPECT"]),
+  warnings: z.array(z.string()),
+  usage: z.number().nullable(),
+  expected: z.object({ usage: range, index: range }).nullable(),
+  suggestedIndex: z.number().nullable(),
 });
 
 const listOut = z.object({ total: z.number(), items: z.array(z.looseObject({ id: z.string() })) });
@@ -218,6 +240,26 @@ export async function readRoutes(app: FastifyInstance, deps: AppDeps) {
     },
   );
 
+  api.post(
+    "/service-points/:id/readings/check",
+    {
+      config: { access: { kind: "command", verb: "recordReading" } },
+      schema: {
+        tags: ["readings"],
+        description:
+          "What recording this reading would find (VALID or SUSPECT, expected ranges, the likely index of a slip), without writing anything.",
+        params: idParam,
+        body: z.object({ date: isoDate, index: rawIndex }),
+        response: { 200: readingCheckOut, ...errors },
+      },
+    },
+    async (req) =>
+      checkReading(deps.db, contextOf(req, deps.config, deps.clock), {
+        servicePoint: req.params.id,
+        ...req.body,
+      }),
+  );
+
   api.get(
     "/cases",
     {
@@ -230,13 +272,18 @@ export async function readRoutes(app: FastifyInstance, deps: AppDeps) {
           entity: z.string().max(64).optional(),
           servicePoint: z.string().max(100).optional(),
           queue: z.enum(["1", "true", "0", "false"]).optional(),
+          team: z.enum(["BO", "EUROS"]).optional(),
           ...pageIn,
         }),
         response: { 200: caseListOut, ...errors },
       },
     },
     async (req) =>
-      listCases(deps.db, { ...req.query, queue: req.query.queue === "1" || req.query.queue === "true" }),
+      listCases(
+        deps.db,
+        { ...req.query, queue: req.query.queue === "1" || req.query.queue === "true" },
+        today(contextOf(req, deps.config, deps.clock)),
+      ),
   );
 
   api.get(

@@ -131,13 +131,21 @@ export async function reportRoutes(app: FastifyInstance, deps: AppDeps) {
       schema: {
         tags: ["reports"],
         querystring: newCustomersQuery.extend(pageIn),
-        response: { 200: z.object({ total: z.number(), items: z.array(newCustomerRow) }), ...errors },
+        response: {
+          200: z.object({
+            total: z.number(),
+            bySource: z.array(z.object({ source: z.string(), count: z.number() })),
+            items: z.array(newCustomerRow),
+          }),
+          ...errors,
+        },
       },
     },
     async (req) => {
       const page = await newCustomersPage(k, { ...req.query, limit: req.query.limit ?? 50 });
       return {
         total: page.total,
+        bySource: page.bySource,
         items: page.items.map((r) => ({ ...r, createdAt: iso(r.createdAt) as string })),
       };
     },
@@ -156,7 +164,10 @@ export async function reportRoutes(app: FastifyInstance, deps: AppDeps) {
       schema: {
         tags: ["reports"],
         querystring: intermediateQuery.extend(pageIn),
-        response: { 200: z.object({ total: z.number(), items: z.array(intermediateRow) }), ...errors },
+        response: {
+          200: z.object({ total: z.number(), volume: z.number(), items: z.array(intermediateRow) }),
+          ...errors,
+        },
       },
     },
     async (req) => intermediateConsumptionPage(k, { ...req.query, limit: req.query.limit ?? 50 }),

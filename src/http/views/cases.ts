@@ -1,8 +1,9 @@
 /** Cases as advisors see them: lists, the work queue, one case with everything attached. Queries only. */
-import type { ExpressionBuilder } from "kysely";
+import { sql } from "kysely";
+import { daysBetween } from "../../platform/dates.js";
 import type { Database } from "../../platform/db.js";
 import { EcartError, ErrorCode } from "../../platform/errors.js";
-import type { CaseStatus, CaseTable, CaseType, DB } from "../../platform/schema.js";
+import type { CaseStatus, CaseType } from "../../platform/schema.js";
 import { iso, type PageQuery, pageOf, readOnly } from "./common.js";
 
 export interface CaseFilter extends PageQuery {
@@ -10,11 +11,59 @@ export interface CaseFilter extends PageQuery {
   type?: CaseType | undefined;
   entity?: string | undefined;
   servicePoint?: string | undefined;
-  /** The work queue: open cases only, those with the earliest open task first. */
+  /** The work queue: open cases only, overdue first, then by due date, then the longest waiting. */
   queue?: boolean | undefined;
+  /** The team whose action the case waits for (docs/decisions.md, « Which entity a case belongs to »). */
+  team?: Team | undefined;
 }
 
-export async function listCases(db: Database, f: CaseFilter) {
+/** Who works an open case: the back office the move-in cases, the EUROS service the regularisations. */
+export type Team = "BO" | "EUROS";
+
+/** What an open case waits for beside its tasks: the reconnection visit, EUROS' regularisation, the back office. */
+export type Awaited = string | "RECONNECTION_VISIT" | "REGULARIZATION" | "BACK_OFFICE";
+
+const teamOf = (type: CaseType): Team => (type === "INT_EUROS" ? "EUROS" : "BO");
+
+/**
+ * What an open case waits for, by whom and since when: its earliest open task (with its due date), else
+ * the planned reconnection visit, else the regularisation for an INT_EUROS case, else an action of the back
+ * office. `overdue` and `daysLeft` are counted from `today` (Europe/Paris), the server's day.
+ */
+function waitingOf(
+  c: { type: CaseType; created_at: Date | string },
+  task: { kind: string | null; due: string | null; since: Date | string | null },
+  visitSince: Date | string | null,
+  today: string,
+) {
+  const team = teamOf(c.type);
+  if (task.kind && task.due) {
+    const daysLeft = daysBetween(today, task.due);
+    return {
+      what: task.kind,
+      team,
+      since: iso(task.since) as string,
+      due: task.due,
+      daysLeft,
+      overdue: daysLeft < 0,
+    };
+  }
+  const what: Awaited = visitSince
+    ? "RECONNECTION_VISIT"
+    : c.type === "INT_EUROS"
+      ? "REGULARIZATION"
+      : "BACK_OFFICE";
+  return {
+    what,
+    team,
+    since: iso(visitSince ?? c.created_at) as string,
+    due: null,
+    daysLeft: null,
+    overdue: false,
+  };
+}
+
+export async function listCases(db: Database, f: CaseFilter, today: string) {
   const { limit, offset } = pageOf(f);
   return readOnly(db, async (trx) => {
     let q = trx
@@ -24,39 +73,62 @@ export async function listCases(db: Database, f: CaseFilter) {
     if (f.queue) q = q.where("c.status", "=", "OPEN");
     else if (f.status) q = q.where("c.status", "=", f.status);
     if (f.type) q = q.where("c.type", "=", f.type);
+    if (f.team === "EUROS") q = q.where("c.type", "=", "INT_EUROS");
+    else if (f.team === "BO") q = q.where("c.type", "!=", "INT_EUROS");
     if (f.entity) q = q.where("c.entity", "=", f.entity);
     if (f.servicePoint) q = q.where("c.service_point_id", "=", f.servicePoint);
     const total = await q.select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
-    const nextTask = (eb: ExpressionBuilder<DB & { c: CaseTable }, "c">) =>
-      eb
-        .selectFrom("tasks as t")
-        .whereRef("t.case_id", "=", "c.id")
-        .where("t.status", "=", "OPEN")
-        .orderBy("t.due_date")
-        .limit(1);
-    let rows = q.select((eb) => [
-      "c.id",
-      "c.type",
-      "c.status",
-      "c.entity",
-      "c.service_point_id",
-      "sp.address",
-      "c.party_id",
-      "p.name",
-      "c.subscription_id",
-      "c.created_at",
-      "c.created_by",
-      "c.closed_at",
-      nextTask(eb).select("t.kind").as("taskKind"),
-      nextTask(eb).select("t.due_date").as("taskDue"),
-    ]);
+    let rows = q
+      .leftJoinLateral(
+        (eb) =>
+          eb
+            .selectFrom("tasks as t")
+            .select(["t.kind", "t.due_date", "t.created_at"])
+            .whereRef("t.case_id", "=", "c.id")
+            .where("t.status", "=", "OPEN")
+            .orderBy("t.due_date")
+            .orderBy("t.id")
+            .limit(1)
+            .as("nt"),
+        (join) => join.onTrue(),
+      )
+      .leftJoinLateral(
+        (eb) =>
+          eb
+            .selectFrom("interventions as v")
+            .select("v.created_at")
+            .whereRef("v.case_id", "=", "c.id")
+            .where("v.status", "=", "PLANNED")
+            .orderBy("v.id")
+            .limit(1)
+            .as("pv"),
+        (join) => join.onTrue(),
+      )
+      .select([
+        "c.id",
+        "c.type",
+        "c.status",
+        "c.entity",
+        "c.service_point_id",
+        "sp.address",
+        "c.party_id",
+        "p.name",
+        "c.subscription_id",
+        "c.created_at",
+        "c.created_by",
+        "c.closed_at",
+        "nt.kind as taskKind",
+        "nt.due_date as taskDue",
+        "nt.created_at as taskSince",
+        "pv.created_at as visitSince",
+      ]);
     rows = f.queue
       ? rows
-          .orderBy(
-            (eb) => nextTask(eb).select("t.due_date"),
-            (ob) => ob.asc().nullsLast(),
-          )
-          .orderBy("c.created_at")
+          // Overdue first (by due date), then the others by due date, then those with no due date, oldest first.
+          .orderBy(sql`case when nt.due_date < ${today}::date then 0 else 1 end`)
+          .orderBy(sql`nt.due_date asc nulls last`)
+          .orderBy(sql`coalesce(nt.created_at, pv.created_at, c.created_at)`)
+          .orderBy("c.id")
       : rows.orderBy("c.created_at", "desc").orderBy("c.id", "desc");
     const items = await rows.limit(limit).offset(offset).execute();
     return {
@@ -70,6 +142,10 @@ export async function listCases(db: Database, f: CaseFilter) {
         party: c.party_id ? { id: c.party_id, name: c.name } : null,
         subscription: c.subscription_id,
         nextTask: c.taskKind ? { kind: c.taskKind, due: c.taskDue as string } : null,
+        waiting:
+          c.status === "OPEN"
+            ? waitingOf(c, { kind: c.taskKind, due: c.taskDue, since: c.taskSince }, c.visitSince, today)
+            : null,
         createdAt: iso(c.created_at) as string,
         createdBy: c.created_by,
         closedAt: iso(c.closed_at),
@@ -163,6 +239,24 @@ export async function caseDetail(db: Database, id: string) {
           .where("id", "=", c.subscription_id)
           .executeTakeFirst()
       : undefined;
+    // The contest an INT_EUROS case was opened on (R11): what the customer said and what BO answered.
+    const contest = c.contest_id
+      ? await trx
+          .selectFrom("contests")
+          .select([
+            "id",
+            "reason",
+            "status",
+            "answer",
+            "answered_at",
+            "proof",
+            "created_at",
+            "created_by",
+            "entity",
+          ])
+          .where("id", "=", c.contest_id)
+          .executeTakeFirst()
+      : undefined;
     const related = await trx
       .selectFrom("cases")
       .select(["id", "type", "status"])
@@ -207,6 +301,19 @@ export async function caseDetail(db: Database, id: string) {
       moveIn: c.move_in,
       regularization: c.regularization,
       contest: c.contest_id,
+      contestDetail: contest
+        ? {
+            id: contest.id,
+            reason: contest.reason,
+            status: contest.status,
+            answer: contest.answer,
+            answeredAt: iso(contest.answered_at),
+            proof: contest.proof,
+            createdAt: iso(contest.created_at) as string,
+            createdBy: contest.created_by,
+            entity: contest.entity,
+          }
+        : null,
       relatedCases: related,
       createdAt: iso(c.created_at) as string,
       createdBy: c.created_by,

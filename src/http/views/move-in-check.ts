@@ -5,6 +5,7 @@
 
 import { CompiledQuery, sql } from "kysely";
 import { type Account, digest, tokenAccountQuery } from "../../accounts/store.js";
+import { m3 } from "../../communications/french.js";
 import { assessMoveIn, type MoveInInput } from "../../move-in/commands/move-in.js";
 import type { MoveInPath } from "../../move-in/rules/move-in-path.js";
 import {
@@ -27,6 +28,8 @@ export function customerMessage(
     termination: { date: string; index: number } | null;
     dueDate: string | null;
     reconnection: boolean;
+    /** The tolerance in force (m3), said to the customer as a figure. */
+    toleranceM3: number;
   },
 ): string[] {
   const visit = f.reconnection ? ["Un technicien va passer pour la remise en eau."] : [];
@@ -34,18 +37,18 @@ export function customerMessage(
   switch (path) {
     case "SUBSCRIBE_DECLARED":
       return [
-        `Votre abonnement est mis en place au ${frenchDate(f.date)} avec l'index ${f.index} m3.`,
+        `Votre abonnement est mis en place au ${frenchDate(f.date)} avec l'index ${f.index === null ? "" : m3(f.index)}.`,
         ...visit,
       ];
     case "SUBSCRIBE_PREDECESSOR":
       return [
-        `Sans justificatif, votre abonnement est mis en place avec l'index (${t?.index} m3) et la date de résiliation (${t ? frenchDate(t.date) : ""}) de l'occupant précédent.`,
+        `Sans justificatif, votre abonnement est mis en place avec l'index (${t ? m3(t.index) : ""}) et la date de résiliation (${t ? frenchDate(t.date) : ""}) de l'occupant précédent.`,
         "Vous recevrez une confirmation écrite.",
       ];
     case "CASE_AWAIT_PROOF":
       return [
         ...visit,
-        `L'index que vous déclarez (${f.index} m3) s'écarte de plus de la tolérance de l'index de résiliation de l'occupant précédent (${t?.index} m3 au ${t ? frenchDate(t.date) : ""}) : votre abonnement ne peut pas être mis en place tout de suite.`,
+        `L'index que vous déclarez (${f.index === null ? "" : m3(f.index)}) s'écarte de plus de ${m3(f.toleranceM3)} de l'index de résiliation de l'occupant précédent (${t ? `${m3(t.index)} au ${frenchDate(t.date)}` : ""}) : votre abonnement ne peut pas être mis en place tout de suite.`,
         `Merci de nous envoyer avant le ${f.dueDate ? frenchDate(f.dueDate) : ""} un justificatif d'entrée (acte de vente ou état des lieux d'entrée) portant la date d'entrée et l'index du compteur.`,
         "Sans justificatif dans ce délai, l'index et la date de résiliation de l'occupant précédent seront retenus.",
       ];
@@ -57,7 +60,7 @@ export function customerMessage(
     case "CASE_NO_PROOF_BO":
       return [
         ...visit,
-        `Sans justificatif, votre abonnement sera mis en place par nos services avec l'index (${t?.index} m3) et la date de résiliation (${t ? frenchDate(t.date) : ""}) de l'occupant précédent.`,
+        `Sans justificatif, votre abonnement sera mis en place par nos services avec l'index (${t ? m3(t.index) : ""}) et la date de résiliation (${t ? frenchDate(t.date) : ""}) de l'occupant précédent.`,
       ];
   }
 }
@@ -157,6 +160,7 @@ export async function checkMoveIn(db: Database, ctx: Context, input: MoveInInput
       termination,
       dueDate: a.dueDate,
       reconnection: input.reconnection,
+      toleranceM3: ctx.config.toleranceM3,
     }),
   };
 }

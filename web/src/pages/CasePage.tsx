@@ -8,31 +8,9 @@ import { showsIntermediateConsumption } from "../../../src/move-in/rules/gap.js"
 import { prescribedStart } from "../../../src/move-in/rules/prescription.js";
 import { ApiError, api, newIdempotencyKey } from "../api.ts";
 import { FormError, useCommand } from "../command.tsx";
-import {
-  CaseStatusBadge,
-  casePath,
-  MessageStatusBadge,
-  messageTone,
-  ServicePointLink,
-  servicePointPath,
-} from "../entities.tsx";
-import {
-  CASE_TYPE,
-  CHANNEL,
-  frDate,
-  label,
-  m3,
-  OUTCOME,
-  PROOF_KIND,
-  PROOF_STATUS,
-  START_SOURCE,
-  signedM3,
-  TASK_KIND,
-  TASK_STATUS,
-  TEMPLATE,
-  todayParis,
-} from "../format.ts";
-import { useMay, useMe } from "../session.ts";
+import { CaseStatusBadge, casePath, ServicePointLink, servicePointPath } from "../entities.tsx";
+import { CASE_TYPE, frDate, label, m3, OUTCOME, START_SOURCE, signedM3, todayParis } from "../format.ts";
+import { useMay } from "../session.ts";
 import type { CaseView, CommandResult } from "../types.ts";
 import {
   Badge,
@@ -47,11 +25,17 @@ import {
   Link,
   ResourcePage,
   Section,
-  TextAreaField,
   TextField,
-  type Tone,
   useDraft,
 } from "../ui.tsx";
+import {
+  CloseForm,
+  CommentForm,
+  ContestFacts,
+  caseCommand,
+  ReminderConfirm,
+  Timeline,
+} from "./CaseParts.tsx";
 
 export function CasePage({ id }: { id: string }) {
   return (
@@ -178,9 +162,9 @@ function CaseBody({ c, reload }: { c: CaseView; reload: () => void }) {
                 ["Contestation", c.contest ?? "—"],
               ]}
             />
-          ) : (
-            <Empty>—</Empty>
-          )}
+          ) : null}
+          {c.contestDetail && <ContestFacts k={c.contestDetail} />}
+          {!mi && !c.regularization ? <Empty>—</Empty> : null}
           {c.relatedCases.length > 0 && (
             <p className="small">
               Dossiers liés :{" "}
@@ -204,10 +188,6 @@ function CaseBody({ c, reload }: { c: CaseView; reload: () => void }) {
 
 /* ---------------- actions ---------------- */
 
-/** A command on the case (POST /api/cases/:id/<action>). */
-const caseCommand = (c: CaseView, action: string, body: object, idempotencyKey: string) =>
-  api.post<CommandResult>(`/api/cases/${encodeURIComponent(c.id)}/${action}`, body, { idempotencyKey });
-
 function CaseActions({ c, onDone }: { c: CaseView; onDone: (r: CommandResult | string) => void }) {
   const mayProof = useMay("receiveProof");
   const mayRequest = useMay("requestProof");
@@ -218,6 +198,7 @@ function CaseActions({ c, onDone }: { c: CaseView; onDone: (r: CommandResult | s
   const isArr = c.type !== "INT_EUROS";
   const plannedVisit = c.interventions.some((v) => v.status === "PLANNED");
   const [panel, setPanel] = useState<"proof" | "visit" | "close" | null>(null);
+  const [reminding, setReminding] = useState(false);
   const { busy, error, run } = useCommand();
   // Each click is a new attempt, with its own key.
   const simple = (action: string) => run(() => caseCommand(c, action, {}, newIdempotencyKey()), { onDone });
@@ -234,10 +215,19 @@ function CaseActions({ c, onDone }: { c: CaseView; onDone: (r: CommandResult | s
         {open ? "Saisir un justificatif" : "Justificatif tardif"}
       </button>,
     );
+  // A proof already asked for: a second request is a reminder of the same deadline, said and confirmed first.
+  const proofTask = c.tasks.find((t) => t.kind === "AWAIT_PROOF" && t.status === "OPEN");
+  const asked = Boolean(c.moveIn?.proofRequested || proofTask);
   if (open && isArr && mayRequest && !c.subscription)
     buttons.push(
-      <button key="r" type="button" disabled={busy} onClick={() => simple("proof-requests")}>
-        Demander un justificatif
+      <button
+        key="r"
+        type="button"
+        disabled={busy}
+        aria-expanded={asked ? reminding : undefined}
+        onClick={() => (asked ? setReminding(true) : simple("proof-requests"))}
+      >
+        {asked ? "Relancer le client" : "Demander un justificatif"}
       </button>,
     );
   if (open && isArr && mayNoProof && !c.subscription)
@@ -274,6 +264,25 @@ function CaseActions({ c, onDone }: { c: CaseView; onDone: (r: CommandResult | s
   return (
     <Section title="Actions">
       <div className="actions">{buttons}</div>
+      {reminding && (
+        <ReminderConfirm
+          c={c}
+          busy={busy}
+          onConfirm={() =>
+            run(() => caseCommand(c, "proof-requests", {}, newIdempotencyKey()), {
+              onDone: () => {
+                setReminding(false);
+                onDone(
+                  proofTask
+                    ? `Relance envoyée au client : l'échéance reste le ${frDate(proofTask.due)}.`
+                    : "Relance envoyée au client.",
+                );
+              },
+            })
+          }
+          onCancel={() => setReminding(false)}
+        />
+      )}
       <FormError error={error} />
       {panel === "proof" && (
         <ProofForm
@@ -571,191 +580,5 @@ function VisitForm({ c, onDone }: { c: CaseView; onDone: (r: CommandResult) => v
       </div>
       <FormError error={err} fields={["date", "index"]} />
     </form>
-  );
-}
-
-function CloseForm({ c, onDone }: { c: CaseView; onDone: (r: CommandResult) => void }) {
-  const [d, update, clear] = useDraft(`close.${c.id}`, { comment: "" });
-  const { busy, error: err, submit } = useCommand();
-  const onSubmit = submit((key) => caseCommand(c, "close-regularization", d, key), {
-    onDone: (r) => {
-      clear();
-      onDone(r);
-    },
-  });
-  return (
-    <form className="inline-form" onSubmit={onSubmit} aria-label="Clôturer la régularisation">
-      <TextAreaField
-        label="Régularisation effectuée (commentaire)"
-        error={fieldError(err, "comment") ?? (err && !err.field ? err.message : undefined)}
-        rows={3}
-        value={d.comment}
-        onChange={(comment) => update({ comment })}
-        autoFocus
-      />
-      <div className="form-buttons">
-        <button type="submit" className="primary" disabled={busy}>
-          Clôturer le dossier
-        </button>
-      </div>
-    </form>
-  );
-}
-
-/** « Ajouter un commentaire » under the timeline: open cases, for whoever may work them (EUROS: INT_EUROS only). */
-function CommentForm({ c, onDone }: { c: CaseView; onDone: (r: string) => void }) {
-  const me = useMe();
-  const may = useMay("addComment") && c.status === "OPEN" && (me.role !== "EUROS" || c.type === "INT_EUROS");
-  const [d, update, clear] = useDraft(`comment.${c.id}`, { body: "" });
-  const { busy, error: err, submit, renewKey } = useCommand();
-  if (!may) return null;
-  const onSubmit = submit((key) => caseCommand(c, "comments", d, key), {
-    onDone: () => {
-      clear();
-      renewKey();
-      onDone("Commentaire ajouté au dossier.");
-    },
-  });
-  return (
-    <form className="inline-form" onSubmit={onSubmit} aria-label="Ajouter un commentaire">
-      <TextAreaField
-        label="Ajouter un commentaire"
-        error={fieldError(err, "body")}
-        rows={3}
-        value={d.body}
-        onChange={(body) => update({ body })}
-      />
-      <div className="form-buttons">
-        <button type="submit" className="primary" disabled={busy || d.body.trim() === ""}>
-          {busy ? "Enregistrement…" : "Ajouter le commentaire"}
-        </button>
-      </div>
-      <FormError error={err} fields={["body"]} />
-    </form>
-  );
-}
-
-/* ---------------- timeline ---------------- */
-
-interface Entry {
-  at: string;
-  kind: "comment" | "proof" | "message" | "intervention" | "task";
-  title: string;
-  body: ReactNode;
-  who?: string;
-  tone?: Tone;
-}
-
-function Timeline({ c }: { c: CaseView }) {
-  const me = useMe();
-  const entries: Entry[] = [];
-  for (const m of c.comments)
-    entries.push({
-      at: m.at,
-      kind: "comment",
-      title: "Commentaire",
-      body: <p className="comment">{m.body}</p>,
-      who: `${m.author} (${m.entity})`,
-    });
-  for (const p of c.proofs) {
-    const tone: Tone = p.status === "REFUSED" ? "bad" : p.status === "ACCEPTED" ? "ok" : "info";
-    entries.push({
-      at: p.receivedAt,
-      kind: "proof",
-      title: `Justificatif — ${label(PROOF_KIND, p.kind)}`,
-      tone,
-      who: p.receivedBy,
-      body: (
-        <div>
-          <Badge tone={tone}>{label(PROOF_STATUS, p.status)}</Badge> date {frDate(p.date)}, index{" "}
-          {p.index === null ? "non indiqué" : m3(p.index)}, matricule {p.meterSerial ?? "—"}
-          {p.prescriptionInvoked ? ", prescription invoquée" : ""}
-          {p.refusal && <div className="bad-text">Refusé : {p.refusal.reason ?? p.refusal.code}</div>}
-          {p.file && (
-            <div>
-              <a href={`/api/proofs/${encodeURIComponent(p.id)}/file`} target="_blank" rel="noreferrer">
-                {p.file.name ?? "document"}
-              </a>{" "}
-              <span className="muted small">{p.file.size ? `${Math.ceil(p.file.size / 1024)} Ko` : ""}</span>
-            </div>
-          )}
-        </div>
-      ),
-    });
-  }
-  for (const m of c.communications) {
-    entries.push({
-      at: m.createdAt,
-      kind: "message",
-      title: `${label(CHANNEL, m.channel)} — ${label(TEMPLATE, m.template)}`,
-      tone: messageTone(m.status),
-      body: (
-        <span>
-          <MessageStatusBadge status={m.status} />
-          {m.sentAt ? ` envoyé le ${frDate(m.sentAt)}` : ""} ·{" "}
-          <Link to={`/courriers?id=${encodeURIComponent(m.id)}`}>aperçu</Link>
-        </span>
-      ),
-    });
-  }
-  for (const v of c.interventions) {
-    entries.push({
-      at: v.createdAt,
-      kind: "intervention",
-      title: "Intervention — remise en eau",
-      tone: v.status === "DONE" ? "ok" : "warn",
-      body: v.reported
-        ? `Relevé du technicien : ${m3(v.reported.index)} le ${frDate(v.reported.date)}`
-        : "Planifiée, en attente du passage du technicien.",
-    });
-  }
-  for (const t of c.tasks) {
-    entries.push({
-      at: t.createdAt,
-      kind: "task",
-      title: `Tâche — ${label(TASK_KIND, t.kind)}`,
-      tone: t.status === "OPEN" ? (t.due < todayParis() ? "bad" : "warn") : "muted",
-      body: (
-        <span>
-          échéance {frDate(t.due)} ·{" "}
-          <Badge tone={t.status === "OPEN" ? "warn" : "muted"}>{label(TASK_STATUS, t.status)}</Badge>
-          {t.closedAt ? ` le ${frDate(t.closedAt)}${t.closedBy ? ` par ${t.closedBy}` : ""}` : ""}
-        </span>
-      ),
-    });
-  }
-  if (c.closedAt) {
-    entries.push({
-      at: c.closedAt,
-      kind: "task",
-      title: "Dossier clôturé",
-      tone: "muted",
-      who: c.closedBy ?? undefined,
-      body: "",
-    });
-  }
-  // Stable sort: entries of the same instant keep the order above (comments, proofs, messages…).
-  entries.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
-  if (entries.length === 0) return <Empty>Rien encore dans ce dossier.</Empty>;
-  return (
-    <ol
-      className="timeline"
-      data-testid="timeline"
-      aria-label={`Historique du dossier, vu par ${me.username}`}
-    >
-      {entries.map((e, i) => (
-        // biome-ignore lint/suspicious/noArrayIndexKey: entries have no shared id space
-        <li key={i} className={`tl-${e.kind} ${e.tone ?? ""}`}>
-          <div className="tl-when">{frDate(e.at)}</div>
-          <div className="tl-what">
-            <div className="tl-title">
-              {e.title}
-              {e.who && <span className="muted small"> · {e.who}</span>}
-            </div>
-            <div className="tl-body">{e.body}</div>
-          </div>
-        </li>
-      ))}
-    </ol>
   );
 }

@@ -7,9 +7,21 @@ import { type FormEvent, useEffect, useRef, useState } from "react";
 import { type ApiError, api } from "../api.ts";
 import { FormError, useCommand } from "../command.tsx";
 import { CaseLink, ServicePointLink, servicePointPath } from "../entities.tsx";
-import { frDate, frNum, label, m3, OUTCOME, signedM3, todayParis } from "../format.ts";
+import {
+  CASE_TYPE,
+  CHANNEL,
+  frDate,
+  label,
+  m3,
+  OUTCOME,
+  signedM3,
+  TASK_KIND,
+  TEMPLATE,
+  todayParis,
+} from "../format.ts";
+import { SuspectIndex } from "../plausibility.tsx";
 import { useMay } from "../session.ts";
-import type { CommandResult, MoveInCheck, MoveInPath, ServicePointView } from "../types.ts";
+import type { CaseView, CommandResult, MoveInCheck, MoveInPath, ServicePointView } from "../types.ts";
 import {
   AsyncView,
   Badge,
@@ -21,35 +33,45 @@ import {
   Link,
   Section,
   TextField,
+  useAsync,
   useDraft,
   useGet,
 } from "../ui.tsx";
 
-export const PATH_LABEL: Record<MoveInPath, { title: string; tone: "ok" | "warn" | "info"; what: string }> = {
+/** Each path the server's check can answer, in the advisor's words: what happens now, and what happens next. */
+export const PATH_LABEL: Record<
+  MoveInPath,
+  { title: string; tone: "ok" | "warn" | "info"; what: string; next: string }
+> = {
   SUBSCRIBE_DECLARED: {
     title: "Abonnement immédiat",
     tone: "ok",
     what: "Écart dans la tolérance : l'abonnement est mis en place à la date et à l'index déclarés.",
+    next: "L'abonnement est en place. Avec une remise en eau, le dossier reste ouvert jusqu'au compte rendu du technicien.",
   },
   SUBSCRIBE_PREDECESSOR: {
     title: "Abonnement à l'index du prédécesseur",
     tone: "info",
     what: "Le client n'a pas de justificatif : abonnement à la date et à l'index de résiliation de l'ancien occupant, confirmation écrite envoyée.",
+    next: "L'abonnement est en place et la confirmation écrite part au client : rien d'autre à faire.",
   },
   CASE_AWAIT_PROOF: {
     title: "Dossier — attente de justificatif",
     tone: "warn",
-    what: "Écart au-delà de la tolérance : pas d'abonnement. Le client est enregistré comme prospect, un dossier est ouvert et un justificatif d'entrée est demandé sous 15 jours.",
+    what: "Écart au-delà de la tolérance : pas d'abonnement. Le client est enregistré comme prospect, un dossier est ouvert et un justificatif d'entrée lui est demandé, avec une échéance.",
+    next: "À réception du justificatif, le back office met en place l'abonnement à la date et à l'index du document. Sans justificatif à l'échéance, l'abonnement est mis en place automatiquement avec l'index et la date de résiliation de l'ancien occupant, et le client en est informé par écrit.",
   },
   CASE_AWAIT_VISIT: {
     title: "Dossier avec remise en eau — index au passage du technicien",
     tone: "info",
     what: "Sans index déclaré : le client est enregistré comme prospect ; l'abonnement se fera avec le relevé de l'intervention.",
+    next: "Le technicien relève l'index à la remise en eau et le back office saisit son compte rendu : l'abonnement est mis en place avec ce relevé s'il est dans la tolérance ; sinon un justificatif est demandé au client.",
   },
   CASE_NO_PROOF_BO: {
     title: "Dossier avec remise en eau — sans justificatif",
     tone: "warn",
     what: "Écart au-delà de la tolérance, le client n'a pas de justificatif : le back office mettra en place l'abonnement avec l'index et la date de résiliation du prédécesseur.",
+    next: "Le back office met en place l'abonnement avec l'index et la date de résiliation de l'ancien occupant ; le client reçoit une confirmation écrite.",
   },
 };
 
@@ -89,15 +111,12 @@ export function MoveInPage({ servicePointId }: { servicePointId: string }) {
         <div className="banner error">Votre profil ne permet pas d'enregistrer une arrivée.</div>
       ) : (
         <AsyncView state={state} what="Chargement du point de desserte">
-          {(sp) => <MoveInForm sp={sp} />}
+          {(sp) => <MoveInForm key={sp.id} sp={sp} />}
         </AsyncView>
       )}
     </div>
   );
 }
-
-/** Whole m3 as typed, or null while it is not one (the server says why on check). */
-const wholeM3 = (s: string): number | null => (/^\s*\d+\s*$/.test(s) ? Number(s.trim()) : null);
 
 function MoveInForm({ sp }: { sp: ServicePointView }) {
   const [draft, update, clear] = useDraft<Draft>(`movein.${sp.id}`, {
@@ -116,7 +135,9 @@ function MoveInForm({ sp }: { sp: ServicePointView }) {
   const { busy, error: submitError, run, renewKey } = useCommand();
   // The advisor confirms having read the message of this very path to the customer.
   const [toldFor, setToldFor] = useState<string | null>(null);
-  const [done, setDone] = useState<CommandResult>();
+  // The advisor confirms an index the server finds implausible: for this very index.
+  const [indexConfirmedFor, setIndexConfirmedFor] = useState<number | null>(null);
+  const [done, setDone] = useState<{ r: CommandResult; check: MoveInCheck }>();
   const previewRef = useRef<HTMLDivElement>(null);
 
   const t = sp.termination;
@@ -125,9 +146,6 @@ function MoveInForm({ sp }: { sp: ServicePointView }) {
     : undefined;
   const termSuspect = termReading?.status === "SUSPECT";
   const occupied = sp.subscriptions.find((s) => s.end === null);
-  const typedIndex = wholeM3(draft.index);
-  const gap = t && typedIndex !== null ? typedIndex - t.index : null;
-  const tolerance = check?.result.toleranceM3 ?? 5;
 
   const body = {
     servicePoint: sp.id,
@@ -148,6 +166,12 @@ function MoveInForm({ sp }: { sp: ServicePointView }) {
   const current = check && check.forBody === bodyKey ? check.result : undefined;
   const mustTell = current ? current.path !== "SUBSCRIBE_DECLARED" : false;
   const told = current !== undefined && toldFor === `${current.path}|${current.tellCustomer.join("|")}`;
+  // The gap, the tolerance and the index's plausibility are the server's answer for what is typed now, never
+  // an older answer nor a judgement of the console's own.
+  const gap = current?.gap ?? null;
+  const suspect = current?.declaredPlausibility?.status === "SUSPECT" ? current.declaredPlausibility : null;
+  const declaredIndex = current?.declared.index ?? null;
+  const indexConfirmed = suspect === null || (declaredIndex !== null && indexConfirmedFor === declaredIndex);
 
   // Ask the server which path applies, a moment after the advisor stops typing.
   useEffect(() => {
@@ -183,21 +207,26 @@ function MoveInForm({ sp }: { sp: ServicePointView }) {
       previewRef.current?.focus();
       return;
     }
+    if (!indexConfirmed) {
+      document.getElementById("index-confirmed")?.focus();
+      return;
+    }
     if (mustTell && !told) {
       document.getElementById("told")?.focus();
       return;
     }
+    const checked = current;
     // On a refusal what was typed stays in the form (and in the session draft); the error sits by its field.
     void run((idempotencyKey) => api.post<CommandResult>("/api/move-ins", body, { idempotencyKey }), {
       onDone: (r) => {
-        setDone(r);
+        setDone({ r, check: checked });
         clear();
         renewKey();
       },
     });
   };
 
-  if (done) return <MoveInDone r={done} sp={sp} />;
+  if (done) return <MoveInDone r={done.r} check={done.check} sp={sp} />;
 
   const err = submitError ?? checkError;
   const fe = (...names: string[]) => fieldError(err, ...names);
@@ -261,15 +290,15 @@ function MoveInForm({ sp }: { sp: ServicePointView }) {
               label={draft.reconnection ? "Index déclaré (m3, facultatif)" : "Index déclaré (m3)"}
               error={fe("index")}
               hint={
-                gap !== null ? (
-                  <span className={Math.abs(gap) <= tolerance ? "ok-text" : "bad-text"} data-testid="gap">
-                    Écart avec l'index de résiliation : <strong>{signedM3(gap)}</strong>
-                    {Math.abs(gap) <= tolerance
-                      ? ` — dans la tolérance (${tolerance} m3)`
-                      : ` — au-delà de la tolérance de ${tolerance} m3`}
+                gap && current ? (
+                  <span className={gap.withinTolerance ? "ok-text" : "bad-text"} data-testid="gap">
+                    Écart avec l'index de résiliation : <strong>{signedM3(gap.value)}</strong>
+                    {gap.withinTolerance
+                      ? ` — dans la tolérance (${m3(current.toleranceM3)})`
+                      : ` — au-delà de la tolérance de ${m3(current.toleranceM3)}`}
                   </span>
-                ) : draft.index.trim() !== "" ? (
-                  <span className="bad-text">Seuls des m3 entiers doivent être saisis.</span>
+                ) : draft.index.trim() !== "" && !fe("index") ? (
+                  <span className="muted">Écart : vérification…</span>
                 ) : (
                   "Index lu par le client sur le compteur, en m3 entiers."
                 )
@@ -300,6 +329,17 @@ function MoveInForm({ sp }: { sp: ServicePointView }) {
             </label>
           </div>
         </fieldset>
+        {suspect && declaredIndex !== null && (
+          <SuspectIndex
+            id="index-confirmed"
+            index={declaredIndex}
+            verdict={suspect}
+            confirmLabel="Le client confirme"
+            confirmed={indexConfirmed}
+            onConfirm={(ok) => setIndexConfirmedFor(ok ? declaredIndex : null)}
+            onUseSuggested={(i) => update({ index: String(i) })}
+          />
+        )}
         <FormError error={err} fields={FIELDS} />
         {mustTell && (
           <CheckLine
@@ -313,7 +353,11 @@ function MoveInForm({ sp }: { sp: ServicePointView }) {
           />
         )}
         <div className="form-buttons">
-          <button type="submit" className="primary" disabled={busy || !current || (mustTell && !told)}>
+          <button
+            type="submit"
+            className="primary"
+            disabled={busy || !current || !indexConfirmed || (mustTell && !told)}
+          >
             {busy
               ? "Enregistrement…"
               : current?.subscribesNow
@@ -403,7 +447,7 @@ function MoveInPreview({ c }: { c: MoveInCheck }) {
       <p>{p.what}</p>
       {c.gap && (
         <p>
-          Écart : <strong>{signedM3(c.gap.value)}</strong> (tolérance {c.toleranceM3} m3)
+          Écart : <strong>{signedM3(c.gap.value)}</strong> (tolérance {m3(c.toleranceM3)})
           {c.gap.direction === "BELOW" &&
             " — l'index déclaré est inférieur à l'index de résiliation (peut-être estimé)."}
         </p>
@@ -441,30 +485,98 @@ function MoveInPreview({ c }: { c: MoveInCheck }) {
   );
 }
 
-function MoveInDone({ r, sp }: { r: CommandResult; sp: ServicePointView }) {
+/** What was done, and what comes next: the deadline, the message sent and by which channel (read back from the case). */
+function MoveInDone({ r, check, sp }: { r: CommandResult; check: MoveInCheck; sp: ServicePointView }) {
+  const caseId = r.case;
+  const c = useAsync<CaseView | null>(
+    (signal) =>
+      caseId
+        ? api.get<CaseView>(`/api/cases/${encodeURIComponent(caseId)}`, { signal })
+        : Promise.resolve(null),
+    [caseId],
+  );
+  const path = PATH_LABEL[check.path];
   return (
     <div className="form-card done" role="status" data-testid="movein-done">
-      <h2>{label(OUTCOME, r.outcome)}</h2>
+      <h2>
+        {label(OUTCOME, r.outcome)}
+        {r.case && (
+          <>
+            {" "}
+            — dossier <CaseLink id={r.case} />
+          </>
+        )}
+      </h2>
       {r.duplicate && (
         <p className="muted">Cette arrivée était déjà enregistrée : voici le premier résultat.</p>
       )}
-      <ul>
-        {r.subscription && <li>Abonnement {r.subscription}</li>}
-        {r.case && (
-          <li>
-            Dossier <CaseLink id={r.case} />
-          </li>
-        )}
-      </ul>
+      {r.subscription && (
+        <p>
+          Abonnement {r.subscription} au {frDate(check.declared.date)}
+          {check.path === "SUBSCRIBE_DECLARED" && check.declared.index !== null
+            ? `, index ${m3(check.declared.index)}`
+            : check.termination
+              ? `, index de résiliation de l'ancien occupant (${m3(check.termination.index)} au ${frDate(check.termination.date)})`
+              : ""}
+          .
+        </p>
+      )}
+      {r.case && (
+        <AsyncView state={c} what="Chargement du dossier">
+          {(cv) => (cv ? <CaseNext c={cv} /> : null)}
+        </AsyncView>
+      )}
+      <div className="next" data-testid="movein-next">
+        <h3>Et ensuite</h3>
+        <p>{path.next}</p>
+      </div>
       <p>
         <Link to={servicePointPath(sp.id)} className="button">
           Retour au point de desserte
         </Link>
       </p>
-      <p className="muted small">Index de référence : {t2(sp)}</p>
     </div>
   );
 }
 
-const t2 = (sp: ServicePointView) =>
-  sp.termination ? `${frNum(sp.termination.index)} m3 au ${frDate(sp.termination.date)}` : "—";
+/** The case just opened: its type, its deadline and the messages it sent, with their channel. */
+function CaseNext({ c }: { c: CaseView }) {
+  const task = c.tasks.find((t) => t.status === "OPEN");
+  const byEmail = c.party?.email;
+  return (
+    <Facts
+      items={[
+        ["Dossier", `${c.id} — ${label(CASE_TYPE, c.type)}`],
+        [
+          "Échéance",
+          task ? (
+            <span key="t" data-testid="movein-deadline">
+              <strong>{frDate(task.due)}</strong> — {label(TASK_KIND, task.kind).toLowerCase()}
+            </span>
+          ) : (
+            "aucune"
+          ),
+        ],
+        [
+          "Envoyé au client",
+          c.communications.length === 0 ? (
+            "rien"
+          ) : (
+            <span key="m" data-testid="movein-message">
+              {c.communications
+                .map(
+                  (m) =>
+                    `${label(TEMPLATE, m.template)} par ${label(CHANNEL, m.channel).toLowerCase()} ${
+                      m.channel === "EMAIL"
+                        ? `à ${byEmail ?? "l'adresse électronique du client"}`
+                        : `à ${c.party?.address ?? c.servicePoint.address}`
+                    }`,
+                )
+                .join(" ; ")}
+            </span>
+          ),
+        ],
+      ]}
+    />
+  );
+}

@@ -49,7 +49,7 @@ export function OutboxPage() {
       </div>
       <AsyncList state={state} what="Chargement des messages" empty="Aucun message.">
         {(page) => (
-          <div className="cols wide-left">
+          <div className="cols wide-left outbox">
             <Section title={`${page.total} message${page.total > 1 ? "s" : ""}`}>
               <table className="grid selectable">
                 <thead>
@@ -78,7 +78,7 @@ export function OutboxPage() {
                       </td>
                       <td>{label(CHANNEL, m.channel)}</td>
                       <td>
-                        {m.recipient} <span className="muted small">{m.to}</span>
+                        {m.recipient} <span className="muted small block">{m.to}</span>
                       </td>
                       <td>{m.case ? <CaseLink id={m.case} /> : "—"}</td>
                       <td>
@@ -132,8 +132,8 @@ function MessagePanel({ m, onChanged }: { m: Message | null; onChanged: () => vo
         <div>
           <dt>Statut</dt>
           <dd>
-            {label(MSG_STATUS, m.status)} · {m.attempts} tentative{m.attempts > 1 ? "s" : ""}
-            {m.sentAt ? ` · envoyé le ${frDate(m.sentAt)}` : ""}
+            {label(MSG_STATUS, m.status)}
+            {m.sentAt ? ` le ${frDate(m.sentAt)}` : ""} · {m.attempts} tentative{m.attempts > 1 ? "s" : ""}
           </dd>
         </div>
         {m.lastError && (

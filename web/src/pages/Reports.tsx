@@ -2,7 +2,7 @@
 import { qs } from "../api.ts";
 import { BarChart } from "../charts.tsx";
 import { CaseLink, ServicePointLink } from "../entities.tsx";
-import { CASE_TYPE, frDate, frNum, label, m3, START_SOURCE } from "../format.ts";
+import { CASE_STATUS, CASE_TYPE, frDate, frNum, label, m3, START_SOURCE, todayParis } from "../format.ts";
 import type { Page } from "../types.ts";
 import { AsyncList, EntityFilter, Section, useDraft, useGet } from "../ui.tsx";
 
@@ -58,12 +58,22 @@ function CsvLink({ report, filters }: { report: string; filters: Record<string, 
   );
 }
 
+/** The current month in Paris, first and last day (the reports' default period). */
+function currentMonth(): { from: string; to: string } {
+  const today = todayParis();
+  const [y, m] = today.split("-").map(Number) as [number, number];
+  const last = new Date(Date.UTC(y, m, 0)).getUTCDate();
+  return { from: `${today.slice(0, 8)}01`, to: `${today.slice(0, 8)}${String(last).padStart(2, "0")}` };
+}
+
 export function ReportsPage() {
-  const [f, update] = useDraft("reports.filters", { from: "", to: "", entity: "" });
+  const [f, update] = useDraft("reports.period", { ...currentMonth(), entity: "" });
   const filters = { from: f.from, to: f.to, entity: f.entity.trim() };
   const cases = useGet<{ items: CasesRow[] }>(`/api/reports/cases-by-entity${qs(filters)}`);
-  const customers = useGet<Page<NewCustomer>>(`/api/reports/new-customers${qs({ ...filters, limit: 100 })}`);
-  const inter = useGet<Page<Intermediate>>(
+  const customers = useGet<Page<NewCustomer> & { bySource: Array<{ source: string; count: number }> }>(
+    `/api/reports/new-customers${qs({ ...filters, limit: 100 })}`,
+  );
+  const inter = useGet<Page<Intermediate> & { volume: number }>(
     `/api/reports/intermediate-consumption${qs({ ...filters, limit: 100 })}`,
   );
   return (
@@ -80,6 +90,12 @@ export function ReportsPage() {
             <input type="date" value={f.to} onChange={(e) => update({ to: e.target.value })} />
           </label>
           <EntityFilter value={f.entity} onChange={(entity) => update({ entity })} size={10} />
+          <button type="button" className="ghost small" onClick={() => update(currentMonth())}>
+            Mois en cours
+          </button>
+          <button type="button" className="ghost small" onClick={() => update({ from: "", to: "" })}>
+            Depuis le début
+          </button>
         </form>
       </div>
       <Section
@@ -94,8 +110,14 @@ export function ReportsPage() {
           {(p) => (
             <>
               <p className="kpi">
-                <strong>{frNum(p.items.reduce((s, r) => s + r.volume, 0))} m3</strong> non facturés sur{" "}
-                {p.total} point{p.total > 1 ? "s" : ""} de desserte
+                <strong data-testid="unbilled-volume">{m3(p.volume)}</strong> non facturés sur{" "}
+                {frNum(p.total)} point{p.total > 1 ? "s" : ""} de desserte
+                {p.total > p.items.length && (
+                  <span className="muted small">
+                    {" "}
+                    ({p.items.length} premiers ci-dessous, tous dans l'export CSV)
+                  </span>
+                )}
               </p>
               <BarChart
                 title="Volume non facturé par point de desserte"
@@ -182,7 +204,7 @@ export function ReportsPage() {
                         <tr key={`${row.entity}-${row.type}-${row.status}`}>
                           <td>{row.entity}</td>
                           <td>{label(CASE_TYPE, row.type)}</td>
-                          <td>{row.status === "OPEN" ? "Ouvert" : "Clôturé"}</td>
+                          <td>{label(CASE_STATUS, row.status)}</td>
                           <td className="num">{row.count}</td>
                         </tr>
                       ))}
@@ -196,15 +218,17 @@ export function ReportsPage() {
         <Section title="Nouveaux clients" actions={<CsvLink report="new-customers" filters={filters} />}>
           <AsyncList state={customers} what="Chargement" empty="Aucun nouveau client sur la période.">
             {(p) => {
-              const bySource = new Map<string, number>();
-              for (const r of p.items) bySource.set(r.source, (bySource.get(r.source) ?? 0) + 1);
               return (
                 <>
+                  <p className="kpi">
+                    <strong>{frNum(p.total)}</strong> nouveau{p.total > 1 ? "x" : ""} client
+                    {p.total > 1 ? "s" : ""} sur la période
+                  </p>
                   <BarChart
                     title="Nouveaux clients selon l'origine du début d'abonnement"
-                    rows={[...bySource].map(([s, n]) => ({
-                      label: label(START_SOURCE, s).slice(0, 30),
-                      values: { n },
+                    rows={p.bySource.map((r) => ({
+                      label: label(START_SOURCE, r.source),
+                      values: { n: r.count },
                     }))}
                     series={[{ key: "n", label: "abonnements", color: "#5c8a4a" }]}
                   />

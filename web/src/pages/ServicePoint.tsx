@@ -1,38 +1,26 @@
-/** The service point page: meter, occupants over time, reading history laid out as advisors know it, cases. */
-import { type ReactNode, useState } from "react";
+/** The service point page: meter, occupant, reading history laid out as advisors know it, occupants over time, cases. */
+import { type FormEvent, type ReactNode, useState } from "react";
 import { api } from "../api.ts";
 import { IndexChart } from "../charts.tsx";
-import { FormError, SaveOrCancel, useCommand } from "../command.tsx";
+import { FormError, useCommand } from "../command.tsx";
 import { CaseLink, CaseStatusBadge, servicePointPath } from "../entities.tsx";
-import {
-  CASE_TYPE,
-  frDate,
-  frNum,
-  label,
-  m3,
-  READING_STATUS,
-  READING_TYPE,
-  START_SOURCE,
-  todayParis,
-} from "../format.ts";
-import { ActionsHeader, InlineFormRow, type RowFormProps, useRowForm } from "../rows.tsx";
+import { CASE_TYPE, frDate, label, m3, todayParis } from "../format.ts";
+import { SuspectIndex, useReadingCheck } from "../plausibility.tsx";
 import { useMay } from "../session.ts";
-import type { CommandResult, Reading, ServicePointView, Subscription } from "../types.ts";
+import type { CommandResult, ServicePointView, Subscription } from "../types.ts";
 import {
   Badge,
   DatedIndexFields,
-  DateField,
   Empty,
   Facts,
-  Field,
-  fieldError,
-  IndexField,
+  focusOnMount,
   Link,
   ResourcePage,
   Section,
-  TextField,
   useDraft,
 } from "../ui.tsx";
+import { Occupants } from "./ServicePointOccupants.tsx";
+import { ReadingHistory, RecordReadingForm } from "./ServicePointReadings.tsx";
 
 export function ServicePointPage({ id }: { id: string }) {
   return (
@@ -45,13 +33,24 @@ export function ServicePointPage({ id }: { id: string }) {
   );
 }
 
+type Panel = "reading" | "moveOut" | null;
+
 function ServicePointBody({ sp, reload }: { sp: ServicePointView; reload: () => void }) {
   const mayMoveIn = useMay("moveIn");
+  const mayMoveOut = useMay("moveOut");
   const mayRecord = useMay("recordReading");
-  const [recording, setRecording] = useState(false);
+  const [panel, setPanel] = useState<Panel>(null);
+  const [movedOut, setMovedOut] = useState<string>();
+  const toggle = (p: Panel) => {
+    setMovedOut(undefined);
+    setPanel(panel === p ? null : p);
+  };
   const today = todayParis();
   const current = sp.subscriptions.find((s) => s.end === null);
   const suspects = sp.readings.filter((r) => r.status === "SUSPECT").length;
+  const last = sp.readings
+    .filter((r) => r.status !== "REPLACED")
+    .reduce<(typeof sp.readings)[number] | undefined>((a, r) => (a && a.date >= r.date ? a : r), undefined);
   const occupancy = sp.subscriptions.map((s) => ({
     name: s.party.name,
     from: s.start.date,
@@ -68,19 +67,68 @@ function ServicePointBody({ sp, reload }: { sp: ServicePointView; reload: () => 
             {sp.address} <span className="muted mono">{sp.id}</span>
           </h1>
         </div>
-        <div className="actions">
+        <div className="actions" data-testid="service-point-actions">
           {mayRecord && (
-            <button type="button" onClick={() => setRecording((v) => !v)} aria-expanded={recording}>
+            <button type="button" onClick={() => toggle("reading")} aria-expanded={panel === "reading"}>
               Saisir un relevé
             </button>
           )}
+          {current ? (
+            <>
+              {/* Occupied premises: the occupant leaves (« Résilier ») or hands over to a newcomer at one reading.
+                  « Changement d'occupant » (R17, mutation) takes its place here, beside « Résilier ». */}
+              {mayMoveOut && (
+                <button
+                  type="button"
+                  className="primary"
+                  onClick={() => toggle("moveOut")}
+                  aria-expanded={panel === "moveOut"}
+                >
+                  Résilier
+                </button>
+              )}
+            </>
+          ) : (
+            mayMoveIn && (
+              <Link to={`${servicePointPath(sp.id)}/arrivee`} className="button primary">
+                Nouvelle arrivée
+              </Link>
+            )
+          )}
+        </div>
+      </div>
+      {movedOut && (
+        <div className="banner ok" role="status" data-testid="moved-out">
+          <span>{movedOut}</span>
           {mayMoveIn && (
-            <Link to={`${servicePointPath(sp.id)}/arrivee`} className="button primary">
+            <Link to={`${servicePointPath(sp.id)}/arrivee`} className="button small">
               Nouvelle arrivée
             </Link>
           )}
         </div>
-      </div>
+      )}
+      {panel === "moveOut" && current && (
+        <MoveOutForm
+          sp={sp}
+          s={current}
+          onDone={(message) => {
+            setPanel(null);
+            setMovedOut(message);
+            reload();
+          }}
+          onCancel={() => setPanel(null)}
+        />
+      )}
+      {panel === "reading" && (
+        <RecordReadingForm
+          sp={sp}
+          onDone={() => {
+            setPanel(null);
+            reload();
+          }}
+          onCancel={() => setPanel(null)}
+        />
+      )}
       <div className="cols">
         <Section title="Compteur et occupation">
           <Facts
@@ -94,10 +142,13 @@ function ServicePointBody({ sp, reload }: { sp: ServicePointView; reload: () => 
               ["Télérelève", sp.meter ? (sp.meter.remoteReading ? "oui" : "non") : "—"],
               ["Propriétaire", sp.owner ?? "non renseigné"],
               [
-                "Occupant actuel",
+                current ? "Occupant" : "Occupation",
                 current ? (
-                  <span key="c">
-                    {current.party.name} <span className="muted">depuis le {frDate(current.start.date)}</span>
+                  <span key="c" data-testid="occupant">
+                    <strong>{current.party.name}</strong>{" "}
+                    <span className="muted">
+                      abonné depuis le {frDate(current.start.date)} ({m3(current.start.index)}) · {current.id}
+                    </span>
                   </span>
                 ) : (
                   <Badge key="v" tone="warn">
@@ -105,21 +156,28 @@ function ServicePointBody({ sp, reload }: { sp: ServicePointView; reload: () => 
                   </Badge>
                 ),
               ],
-              [
-                "Index de résiliation",
-                sp.termination ? (
-                  <span key="t">
-                    <strong>{m3(sp.termination.index)}</strong> au {frDate(sp.termination.date)}{" "}
-                    <span className="muted">
-                      {sp.termination.source === "SUBSCRIPTION"
-                        ? "(prédécesseur)"
-                        : "(dernier relevé valide)"}
-                    </span>
-                  </span>
-                ) : (
-                  "—"
-                ),
-              ],
+              // The predecessor's termination matters to the next move-in, so only while the premises are vacant.
+              ...(current
+                ? ([["Dernier relevé", last ? `${m3(last.index)} au ${frDate(last.date)}` : "—"]] as Array<
+                    [string, ReactNode]
+                  >)
+                : ([
+                    [
+                      "Index de résiliation",
+                      sp.termination ? (
+                        <span key="t">
+                          <strong>{m3(sp.termination.index)}</strong> au {frDate(sp.termination.date)}{" "}
+                          <span className="muted">
+                            {sp.termination.source === "SUBSCRIPTION"
+                              ? "(ancien occupant)"
+                              : "(dernier relevé valide)"}
+                          </span>
+                        </span>
+                      ) : (
+                        "—"
+                      ),
+                    ],
+                  ] as Array<[string, ReactNode]>)),
               [
                 "Relevés suspects",
                 suspects > 0 ? (
@@ -141,16 +199,6 @@ function ServicePointBody({ sp, reload }: { sp: ServicePointView; reload: () => 
           )}
         </Section>
       </div>
-      {recording && (
-        <RecordReadingForm
-          sp={sp}
-          onDone={() => {
-            setRecording(false);
-            reload();
-          }}
-          onCancel={() => setRecording(false)}
-        />
-      )}
       <Section title="Historique des relevés">
         <ReadingHistory readings={sp.readings} onChanged={reload} />
       </Section>
@@ -195,425 +243,120 @@ function ServicePointBody({ sp, reload }: { sp: ServicePointView; reload: () => 
   );
 }
 
-/** The source document's table: date, usage, expected usage, expected index range, index, type, status. */
-function ReadingHistory({ readings, onChanged }: { readings: Reading[]; onChanged: () => void }) {
-  const mayCorrect = useMay("correctReading");
-  const mayConfirm = useMay("confirmReading");
-  const rows = useRowForm<"correct" | "confirm">(onChanged);
-  if (readings.length === 0) return <Empty>Aucun relevé sur ce point de desserte.</Empty>;
-  return (
-    <table className="grid readings">
-      <thead>
-        <tr>
-          <th>Date du relevé</th>
-          <th className="num">Consommation</th>
-          <th>Consommation correcte</th>
-          <th>Relevés corrects</th>
-          <th className="num">Index (m3)</th>
-          <th>Type de relevé</th>
-          <th>Statut</th>
-          <ActionsHeader />
-        </tr>
-      </thead>
-      <tbody>
-        {readings.map((r) => {
-          const suspect = r.status === "SUSPECT";
-          const mode = rows.modeOf(r.id);
-          return (
-            <ReadingRow
-              key={r.id}
-              r={r}
-              suspect={suspect}
-              actions={
-                suspect && (mayCorrect || mayConfirm) ? (
-                  <div className="row-actions">
-                    {mayCorrect && (
-                      <button
-                        type="button"
-                        className={r.suggestedIndex !== null ? "primary small" : "small"}
-                        onClick={() => rows.toggle(r.id, "correct")}
-                      >
-                        {r.suggestedIndex !== null ? `Corriger en ${frNum(r.suggestedIndex)}` : "Corriger"}
-                      </button>
-                    )}
-                    {mayConfirm && (
-                      <button
-                        type="button"
-                        className="small ghost"
-                        onClick={() => rows.toggle(r.id, "confirm")}
-                      >
-                        Confirmer
-                      </button>
-                    )}
-                  </div>
-                ) : null
-              }
-              form={mode ? <ReadingFix r={r} mode={mode} onDone={rows.done} onCancel={rows.close} /> : null}
-            />
+/**
+ * « Résilier »: the occupant's departure date and termination index, checked against the history as typed,
+ * then asked once more (the index becomes the next occupant's reference) before it is recorded.
+ */
+function MoveOutForm(props: {
+  sp: ServicePointView;
+  s: Subscription;
+  onDone: (message: string) => void;
+  onCancel: () => void;
+}) {
+  const { s } = props;
+  const [draft, update, clear] = useDraft(`moveout.${s.id}`, { date: todayParis(), index: "" });
+  const check = useReadingCheck(props.sp.id, draft.date, draft.index);
+  const [confirmedFor, setConfirmedFor] = useState<number | null>(null);
+  const [asking, setAsking] = useState(false);
+  const suspect = check.verdict?.status === "SUSPECT" ? check.verdict : null;
+  const indexOk = suspect === null || confirmedFor === suspect.index;
+  const { busy, error, run } = useCommand();
+  const err = error ?? check.error;
+  const index = check.verdict?.index;
+  // Asked once more whatever the moment: the confirmation waits for the check's verdict on what is typed.
+  const ask = (e: FormEvent) => {
+    e.preventDefault();
+    if (draft.index.trim() === "") return;
+    setAsking(true);
+  };
+  const ready = !check.pending && check.verdict !== undefined && indexOk;
+  const moveOut = () =>
+    run(
+      (idempotencyKey) =>
+        api.post<CommandResult>(
+          `/api/subscriptions/${encodeURIComponent(s.id)}/move-out`,
+          { date: draft.date, index: draft.index.trim() },
+          { idempotencyKey },
+        ),
+      {
+        onDone: () => {
+          clear();
+          props.onDone(
+            `Résiliation enregistrée : l'abonnement ${s.id} de ${s.party.name} a pris fin le ${frDate(draft.date)} à l'index ${
+              index === undefined ? draft.index : m3(index)
+            }. Le logement est vacant ; cet index servira de référence à la prochaine arrivée.`,
           );
-        })}
-      </tbody>
-    </table>
-  );
-}
-
-function ReadingRow(props: { r: Reading; suspect: boolean; actions: ReactNode; form: ReactNode }) {
-  const { r } = props;
-  const cls = r.status === "SUSPECT" ? "suspect" : r.status === "REPLACED" ? "replaced" : "";
-  return (
-    <>
-      <tr className={cls} data-reading={r.id}>
-        <td>{frDate(r.date)}</td>
-        <td className="num">{r.usage === null ? "—" : frNum(r.usage)}</td>
-        <td>
-          {r.expected ? (
-            `${frNum(r.expected.usage[0])} – ${frNum(r.expected.usage[1])}`
-          ) : (
-            <span className="muted">sans valeurs hte/basse</span>
-          )}
-        </td>
-        <td>
-          {r.expected ? (
-            `${frNum(r.expected.index[0])} – ${frNum(r.expected.index[1])}`
-          ) : (
-            <span className="muted">—</span>
-          )}
-        </td>
-        <td className="num strong">{frNum(r.index)}</td>
-        <td>{label(READING_TYPE, r.type)}</td>
-        <td>
-          <Badge tone={r.status === "SUSPECT" ? "bad" : r.status === "REPLACED" ? "muted" : "ok"}>
-            {label(READING_STATUS, r.status)}
-          </Badge>
-          {r.warnings.includes("LOW_USAGE") && (
-            <Badge tone="info">
-              <span title="Consommation inférieure à l'attendu (absence, mois calme) : à titre indicatif">
-                conso. faible
-              </span>
-            </Badge>
-          )}
-          {r.suggestedIndex !== null && r.status === "SUSPECT" && (
-            <div className="hint">
-              Index probable : <strong>{frNum(r.suggestedIndex)}</strong>
-            </div>
-          )}
-          {r.replacedBy && (
-            <div className="hint">
-              remplacé par {r.replacedBy.reading} ({r.replacedBy.by})
-              {r.replacedBy.reason ? ` : ${r.replacedBy.reason}` : ""}
-            </div>
-          )}
-          {r.replaces && <div className="hint">correction{r.reason ? ` : ${r.reason}` : ""}</div>}
-          {r.confirmation && (
-            <div className="hint">
-              confirmé par {r.confirmation.by} : {r.confirmation.reason}
-            </div>
-          )}
-        </td>
-        <td>{props.actions}</td>
-      </tr>
-      <InlineFormRow colSpan={8}>{props.form}</InlineFormRow>
-    </>
-  );
-}
-
-function ReadingFix(props: RowFormProps<"correct" | "confirm"> & { r: Reading }) {
-  const { r, mode } = props;
-  const [index, setIndex] = useState(r.suggestedIndex !== null ? String(r.suggestedIndex) : "");
-  const [reason, setReason] = useState(
-    mode === "correct"
-      ? r.suggestedIndex !== null
-        ? `Saisie incohérente : ${r.index} saisi au lieu de ${r.suggestedIndex} (seuls les m3 doivent être saisis)`
-        : ""
-      : "",
-  );
-  const { busy, error, submit } = useCommand();
-  const onSubmit = submit(
-    (idempotencyKey) =>
-      mode === "correct"
-        ? api.post<CommandResult>(
-            `/api/readings/${encodeURIComponent(r.id)}/corrections`,
-            { index, reason },
-            { idempotencyKey },
-          )
-        : api.post<CommandResult>(
-            `/api/readings/${encodeURIComponent(r.id)}/confirmations`,
-            { reason },
-            { idempotencyKey },
-          ),
-    { onDone: props.onDone },
-  );
-  return (
-    <form
-      className="inline-form"
-      onSubmit={onSubmit}
-      aria-label={mode === "correct" ? "Corriger le relevé" : "Confirmer le relevé"}
-    >
-      <p className="muted">
-        {mode === "correct"
-          ? `Le relevé du ${frDate(r.date)} (${frNum(r.index)} m3) reste dans l'historique, marqué « remplacé ».`
-          : `Le relevé du ${frDate(r.date)} (${frNum(r.index)} m3) est réel (fuite, piscine…) : il devient valide.`}
-      </p>
-      <div className="row">
-        {mode === "correct" && (
-          <IndexField
-            label="Index corrigé (m3)"
-            error={fieldError(error, "index")}
-            value={index}
-            onChange={setIndex}
-            autoFocus
-          />
-        )}
-        <TextField
-          label="Motif"
-          error={fieldError(error, "reason")}
-          className="grow"
-          value={reason}
-          onChange={setReason}
-          autoFocus={mode === "confirm"}
-        />
-        <SaveOrCancel
-          busy={busy}
-          label={mode === "correct" ? "Enregistrer la correction" : "Confirmer le relevé"}
-          onCancel={props.onCancel}
-        />
-      </div>
-      <FormError error={error} fields={["index", "reason"]} />
-    </form>
-  );
-}
-
-function RecordReadingForm(props: { sp: ServicePointView; onDone: () => void; onCancel: () => void }) {
-  const [draft, update, clear] = useDraft(`reading.${props.sp.id}`, {
-    date: todayParis(),
-    index: "",
-    type: "CUSTOMER",
-  });
-  const { busy, error, submit, renewKey } = useCommand();
-  const onSubmit = submit(
-    (idempotencyKey) =>
-      api.post<CommandResult>(`/api/service-points/${encodeURIComponent(props.sp.id)}/readings`, draft, {
-        idempotencyKey,
-      }),
-    {
-      onDone: () => {
-        clear();
-        renewKey();
-        props.onDone();
+        },
+        onError: () => setAsking(false),
       },
-    },
-  );
-  return (
-    <Section title="Saisir un relevé">
-      <form className="inline-form" onSubmit={onSubmit}>
-        <div className="row">
-          <DatedIndexFields
-            dateLabel="Date du relevé"
-            indexLabel="Index (m3 entiers)"
-            value={draft}
-            onChange={update}
-            error={error}
-          />
-          <Field label="Type de relevé" error={fieldError(error, "type")}>
-            {(id, d) => (
-              <select
-                id={id}
-                aria-describedby={d}
-                value={draft.type}
-                onChange={(e) => update({ type: e.target.value })}
-              >
-                <option value="CUSTOMER">Relevé client</option>
-                <option value="NORMAL">Normal (agent)</option>
-                <option value="ESTIMATE">Estimation</option>
-              </select>
-            )}
-          </Field>
-          <SaveOrCancel busy={busy} label="Enregistrer" onCancel={props.onCancel} />
-        </div>
-        <FormError error={error} fields={["date", "index", "type"]} />
-      </form>
-    </Section>
-  );
-}
-
-function Occupants({ subs, onChanged }: { subs: Subscription[]; onChanged: () => void }) {
-  const mayMoveOut = useMay("moveOut");
-  const mayContest = useMay("contest");
-  const rows = useRowForm<"moveOut" | "contest">(onChanged);
-  if (subs.length === 0) return <Empty>Aucun abonnement connu sur ce point de desserte.</Empty>;
-  return (
-    <table className="grid">
-      <thead>
-        <tr>
-          <th>Abonnement</th>
-          <th>Abonné</th>
-          <th>Début</th>
-          <th className="num">Index début</th>
-          <th>Origine</th>
-          <th>Fin</th>
-          <th className="num">Index fin</th>
-          <th>Caractéristiques</th>
-          <ActionsHeader />
-        </tr>
-      </thead>
-      <tbody>
-        {subs.map((s) => {
-          const mode = rows.modeOf(s.id);
-          return (
-            <OccupantRow
-              key={s.id}
-              s={s}
-              actions={
-                <div className="row-actions">
-                  {mayMoveOut && s.end === null && (
-                    <button type="button" className="small" onClick={() => rows.open(s.id, "moveOut")}>
-                      Résilier
-                    </button>
-                  )}
-                  {mayContest && (
-                    <button type="button" className="small ghost" onClick={() => rows.open(s.id, "contest")}>
-                      Contestation
-                    </button>
-                  )}
-                </div>
-              }
-              form={
-                mode ? (
-                  <SubscriptionAction s={s} mode={mode} onDone={rows.done} onCancel={rows.close} />
-                ) : null
-              }
-            />
-          );
-        })}
-      </tbody>
-    </table>
-  );
-}
-
-function OccupantRow({ s, actions, form }: { s: Subscription; actions: ReactNode; form: ReactNode }) {
-  return (
-    <>
-      <tr>
-        <td className="mono">{s.id}</td>
-        <td>{s.party.name}</td>
-        <td>{frDate(s.start.date)}</td>
-        <td className="num">{frNum(s.start.index)}</td>
-        <td>
-          {label(START_SOURCE, s.start.source)}
-          {s.case && (
-            <>
-              {" "}
-              · <CaseLink id={s.case} />
-            </>
-          )}
-        </td>
-        <td>{s.end ? frDate(s.end.date) : <Badge tone="ok">en cours</Badge>}</td>
-        <td className="num">{s.end ? frNum(s.end.index) : "—"}</td>
-        <td>
-          {s.tags.length
-            ? s.tags.map((t) => (
-                <Badge key={t} tone="info">
-                  {t}
-                </Badge>
-              ))
-            : "—"}
-        </td>
-        <td>{actions}</td>
-      </tr>
-      <InlineFormRow colSpan={9}>{form}</InlineFormRow>
-    </>
-  );
-}
-
-function SubscriptionAction(props: RowFormProps<"moveOut" | "contest"> & { s: Subscription }) {
-  const { s, mode } = props;
-  const [draft, update, clear] = useDraft(`sub.${mode}.${s.id}`, {
-    date: todayParis(),
-    index: "",
-    reason: "",
-    proofDate: "",
-    proofIndex: "",
-  });
-  const { busy, error, submit } = useCommand();
-  const [done, setDone] = useState<CommandResult>();
-  const path = `/api/subscriptions/${encodeURIComponent(s.id)}/${mode === "moveOut" ? "move-out" : "contests"}`;
-  const body =
-    mode === "moveOut"
-      ? { date: draft.date, index: draft.index }
-      : {
-          reason: draft.reason,
-          ...(draft.proofDate ? { proof: { date: draft.proofDate, index: draft.proofIndex || null } } : {}),
-        };
-  const onSubmit = submit((idempotencyKey) => api.post<CommandResult>(path, body, { idempotencyKey }), {
-    onDone: (r) => {
-      clear();
-      setDone(r);
-      if (mode === "moveOut") props.onDone();
-    },
-  });
-  if (done) {
-    return (
-      <div className="banner ok" role="status">
-        Contestation enregistrée ({done.contest}). <Link to="/contestations">Voir les contestations</Link>{" "}
-        <button type="button" className="link" onClick={props.onDone}>
-          Fermer
-        </button>
-      </div>
     );
-  }
   return (
-    <form
-      className="inline-form"
-      onSubmit={onSubmit}
-      aria-label={mode === "moveOut" ? "Résilier l'abonnement" : "Enregistrer une contestation"}
-    >
-      {mode === "contest" && s.tags.includes("euros") && (
-        <p className="banner info">
-          Abonnement réalisé par le service des Euros : analysez et répondez au client vous-même, sans
-          transfert. Un dossier INT vers EUROS ne s'ouvre que si une régularisation est nécessaire ou si le
-          client conteste toujours.
-        </p>
-      )}
-      <div className="row">
-        {mode === "moveOut" ? (
+    <Section title={`Résilier l'abonnement de ${s.party.name}`}>
+      <form className="inline-form" onSubmit={ask} aria-label="Résilier l'abonnement" noValidate>
+        <div className="row">
           <DatedIndexFields
             dateLabel="Date de départ"
             indexLabel="Index de résiliation (m3)"
             value={draft}
-            onChange={update}
-            error={error}
+            onChange={(patch) => {
+              setAsking(false);
+              update(patch);
+            }}
+            error={err}
           />
-        ) : (
-          <>
-            <TextField
-              label="Motif de la contestation"
-              error={fieldError(error, "reason")}
-              className="grow"
-              value={draft.reason}
-              onChange={(reason) => update({ reason })}
-              autoFocus
-            />
-            <DateField
-              label="Date du justificatif (facultatif)"
-              error={fieldError(error, "proof.date")}
-              value={draft.proofDate}
-              onChange={(proofDate) => update({ proofDate })}
-            />
-            <IndexField
-              label="Index du justificatif"
-              error={fieldError(error, "proof.index")}
-              value={draft.proofIndex}
-              onChange={(proofIndex) => update({ proofIndex })}
-            />
-          </>
+          {!asking && (
+            <div className="row-buttons">
+              <button type="submit" className="primary">
+                Résilier l'abonnement
+              </button>
+              <button type="button" className="ghost" onClick={props.onCancel}>
+                Annuler
+              </button>
+            </div>
+          )}
+        </div>
+        {suspect && (
+          <SuspectIndex
+            id="moveout-confirmed"
+            index={suspect.index}
+            verdict={suspect}
+            confirmLabel="Je confirme"
+            confirmed={indexOk}
+            onConfirm={(ok) => setConfirmedFor(ok ? suspect.index : null)}
+            onUseSuggested={(i) => update({ index: String(i) })}
+          />
         )}
-        <SaveOrCancel
-          busy={busy}
-          label={mode === "moveOut" ? "Enregistrer le départ" : "Enregistrer la contestation"}
-          onCancel={props.onCancel}
-        />
-      </div>
-      <FormError error={error} fields={["date", "index", "reason", "proof"]} />
-    </form>
+        {asking && (
+          <div
+            className="confirm"
+            data-testid="confirm-move-out"
+            role="alertdialog"
+            aria-label="Confirmer la résiliation"
+          >
+            <p>
+              Résilier l'abonnement {s.id} de <strong>{s.party.name}</strong> au{" "}
+              <strong>{frDate(draft.date)}</strong> à l'index{" "}
+              <strong>{index === undefined ? draft.index.trim() : m3(index)}</strong> ? Cet index deviendra
+              l'index de résiliation, la référence de la prochaine arrivée.
+            </p>
+            <div className="row-buttons">
+              <button
+                type="button"
+                className="primary"
+                disabled={busy || !ready}
+                onClick={moveOut}
+                ref={focusOnMount}
+              >
+                {check.pending ? "Vérification…" : "Confirmer la résiliation"}
+              </button>
+              <button type="button" className="ghost" onClick={() => setAsking(false)}>
+                Revenir à la saisie
+              </button>
+            </div>
+          </div>
+        )}
+        <FormError error={err} fields={["date", "index"]} />
+      </form>
+    </Section>
   );
 }

@@ -1,26 +1,55 @@
-/** The back-office work queue: open cases by their task's due date, overdue first; filters by entity and type. */
+/**
+ * The work queue: every open case with what it waits for, by which team and since when, overdue first then
+ * by due date (the server's order and its day). « Ma file »: the cases waiting on the advisor's team, or, for
+ * a front office, those its entity opened (docs/decisions.md).
+ */
 import { qs } from "../api.ts";
 import { CaseLink, ServicePointLink } from "../entities.tsx";
-import { CASE_TYPE, daysBetween, frDate, label, TASK_KIND, todayParis } from "../format.ts";
-import { useMe } from "../session.ts";
+import { CASE_TYPE, frDate, frDay, label, TEAM, WAITING_FOR } from "../format.ts";
+import { type Me, useMe } from "../session.ts";
 import type { CaseListItem, Page } from "../types.ts";
 import { AsyncList, Badge, EntityFilter, useDraft, useGet } from "../ui.tsx";
 
+interface Filters {
+  entity: string;
+  type: string;
+  team: string;
+}
+
+/** « Ma file »: the back office and EUROS see what waits on their team; a front office what its entity opened. */
+function myQueue(me: Me): Partial<Filters> | null {
+  if (me.role === "BO") return { team: "BO", entity: "" };
+  if (me.role === "EUROS") return { team: "EUROS", entity: "" };
+  if (me.role === "FO") return { entity: me.entity, team: "" };
+  return null;
+}
+
 export function WorkQueuePage() {
   const me = useMe();
-  const [f, update] = useDraft("queue.filters", {
+  const mine = myQueue(me);
+  const [f, update] = useDraft<Filters>("queue.filters", {
     entity: "",
-    type: me.role === "EUROS" ? "INT_EUROS" : "",
+    type: "",
+    team: me.role === "EUROS" ? "EUROS" : "",
+    ...(me.role === "EUROS" ? mine : {}),
   });
   const state = useGet<Page<CaseListItem>>(
-    `/api/cases${qs({ queue: 1, entity: f.entity.trim(), type: f.type, limit: 200 })}`,
+    `/api/cases${qs({ queue: 1, entity: f.entity.trim(), type: f.type, team: f.team, limit: 200 })}`,
   );
-  const today = todayParis();
+  const isMine = mine !== null && Object.entries(mine).every(([k, v]) => f[k as keyof Filters] === v);
   return (
     <div className="page">
       <div className="page-head">
         <h1>File de travail</h1>
         <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label="Filtres">
+          <label>
+            À traiter par
+            <select value={f.team} onChange={(e) => update({ team: e.target.value })}>
+              <option value="">toutes les équipes</option>
+              <option value="BO">Back office</option>
+              <option value="EUROS">Service des Euros</option>
+            </select>
+          </label>
           <EntityFilter value={f.entity} onChange={(entity) => update({ entity })} size={12} />
           <label>
             Type de dossier
@@ -31,9 +60,16 @@ export function WorkQueuePage() {
               <option value="INT_EUROS">INT vers EUROS</option>
             </select>
           </label>
-          <button type="button" className="ghost small" onClick={() => update({ entity: me.entity })}>
-            Mon entité
-          </button>
+          {mine && (
+            <button
+              type="button"
+              className={isMine ? "small primary" : "ghost small"}
+              aria-pressed={isMine}
+              onClick={() => update(isMine ? { entity: "", team: "" } : mine)}
+            >
+              Ma file
+            </button>
+          )}
         </form>
       </div>
       <AsyncList
@@ -42,15 +78,7 @@ export function WorkQueuePage() {
         empty="Aucun dossier ouvert pour ces filtres. Bonne nouvelle."
       >
         {(page) => {
-          // Overdue first, then by due date; cases without a task last.
-          const rows = [...page.items].sort((a, b) => {
-            const da = a.nextTask?.due ?? "9999-12-31";
-            const db = b.nextTask?.due ?? "9999-12-31";
-            const oa = da < today ? 0 : 1;
-            const ob = db < today ? 0 : 1;
-            return oa - ob || (da < db ? -1 : da > db ? 1 : a.createdAt < b.createdAt ? -1 : 1);
-          });
-          const overdue = rows.filter((c) => c.nextTask && c.nextTask.due < today).length;
+          const overdue = page.items.filter((c) => c.waiting?.overdue).length;
           return (
             <section className="panel">
               <header className="panel-head">
@@ -67,58 +95,20 @@ export function WorkQueuePage() {
               <table className="grid queue">
                 <thead>
                   <tr>
+                    <th>Attend</th>
+                    <th>Depuis le</th>
                     <th>Échéance</th>
-                    <th>Tâche</th>
+                    <th>À traiter par</th>
                     <th>Dossier</th>
-                    <th>Type</th>
                     <th>Client</th>
                     <th>Point de desserte</th>
-                    <th>Entité</th>
-                    <th>Ouvert le</th>
+                    <th>Ouvert par</th>
                   </tr>
                 </thead>
                 <tbody>
-                  {rows.map((c) => {
-                    const due = c.nextTask?.due;
-                    const late = due !== undefined && due < today;
-                    const left = due ? daysBetween(today, due) : null;
-                    return (
-                      <tr key={c.id} className={late ? "overdue" : ""}>
-                        <td>
-                          {due ? (
-                            <>
-                              {frDate(due)}{" "}
-                              {late ? (
-                                <Badge tone="bad">en retard</Badge>
-                              ) : left !== null && left <= 3 ? (
-                                <Badge tone="warn">J-{left}</Badge>
-                              ) : null}
-                            </>
-                          ) : (
-                            <span className="muted">—</span>
-                          )}
-                        </td>
-                        <td>
-                          {c.nextTask ? (
-                            label(TASK_KIND, c.nextTask.kind)
-                          ) : (
-                            <span className="muted">aucune</span>
-                          )}
-                        </td>
-                        <td>
-                          <CaseLink id={c.id} />
-                        </td>
-                        <td>{label(CASE_TYPE, c.type)}</td>
-                        <td>{c.party?.name ?? "—"}</td>
-                        <td>
-                          <ServicePointLink id={c.servicePoint.id} />{" "}
-                          <span className="muted">{c.servicePoint.address}</span>
-                        </td>
-                        <td>{c.entity}</td>
-                        <td>{frDate(c.createdAt)}</td>
-                      </tr>
-                    );
-                  })}
+                  {page.items.map((c) => (
+                    <QueueRow key={c.id} c={c} />
+                  ))}
                 </tbody>
               </table>
             </section>
@@ -126,5 +116,41 @@ export function WorkQueuePage() {
         }}
       </AsyncList>
     </div>
+  );
+}
+
+function QueueRow({ c }: { c: CaseListItem }) {
+  const w = c.waiting;
+  return (
+    <tr className={w?.overdue ? "overdue" : ""} data-case={c.id}>
+      <td>{w ? label(WAITING_FOR, w.what) : "—"}</td>
+      <td>{w ? frDay(w.since) : "—"}</td>
+      <td>
+        {w?.due ? (
+          <>
+            {frDate(w.due)}{" "}
+            {w.overdue ? (
+              <Badge tone="bad">en retard</Badge>
+            ) : w.daysLeft !== null && w.daysLeft <= 3 ? (
+              <Badge tone="warn">J-{w.daysLeft}</Badge>
+            ) : null}
+          </>
+        ) : (
+          <span className="muted">sans échéance</span>
+        )}
+      </td>
+      <td>{w ? label(TEAM, w.team) : "—"}</td>
+      <td>
+        <CaseLink id={c.id} /> <span className="muted small block">{label(CASE_TYPE, c.type)}</span>
+      </td>
+      <td>{c.party?.name ?? "—"}</td>
+      <td>
+        <ServicePointLink id={c.servicePoint.id} />{" "}
+        <span className="muted small block">{c.servicePoint.address}</span>
+      </td>
+      <td>
+        {c.entity} <span className="muted small block">le {frDay(c.createdAt)}</span>
+      </td>
+    </tr>
   );
 }
