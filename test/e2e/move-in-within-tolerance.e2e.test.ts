@@ -2,7 +2,7 @@
  * FO: a move-in within tolerance, keyboard only; a refused date keeps what was typed.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { flat, type Harness, loginAs, nospace, screenshot, startHarness } from "./support.js";
+import { expectAccessible, flat, type Harness, loginAs, nospace, startHarness } from "./support.js";
 
 let h: Harness;
 
@@ -20,7 +20,7 @@ describe("move-in within tolerance", () => {
     await page.getByLabel("Rechercher").fill("A12345");
     await page.getByLabel("Rechercher").press("Enter");
     await page.getByRole("link", { name: "PDS-LILAS", exact: true }).waitFor();
-    await screenshot(page, "02-recherche");
+    await expectAccessible(page, "search");
     await page.getByRole("link", { name: "PDS-LILAS", exact: true }).click();
     // FO may not correct readings: no such action offered.
     await page.getByRole("heading", { name: "Historique des relevés" }).waitFor();

@@ -1,7 +1,20 @@
 /** The shapes the console reads from the API (docs/api.md). Only what the screens use. */
 
 export interface SearchResult {
-  servicePoints: Array<{ id: string; address: string; meterSerial: string | null; owner: string | null }>;
+  /** How many of each kind matched, beyond the page shown. */
+  totals: { servicePoints: number; people: number; cases: number };
+  offset: number;
+  limit: number;
+  servicePoints: Array<{
+    id: string;
+    address: string;
+    meterSerial: string | null;
+    owner: string | null;
+    /** The current subscriber, or null when vacant. */
+    occupant: string | null;
+    state: "OCCUPIED" | "VACANT";
+    openCases: number;
+  }>;
   people: Array<{
     id: string;
     name: string;

@@ -93,8 +93,19 @@ const servicePointOut = z.object({
 });
 
 const searchOut = z.object({
+  totals: z.object({ servicePoints: z.number(), people: z.number(), cases: z.number() }),
+  offset: z.number(),
+  limit: z.number(),
   servicePoints: z.array(
-    z.object({ id: z.string(), address: z.string(), owner: nullableStr, meterSerial: nullableStr }),
+    z.object({
+      id: z.string(),
+      address: z.string(),
+      owner: nullableStr,
+      meterSerial: nullableStr,
+      occupant: nullableStr,
+      state: z.enum(["OCCUPIED", "VACANT"]),
+      openCases: z.number(),
+    }),
   ),
   people: z.array(
     z.object({
@@ -201,11 +212,14 @@ export async function readRoutes(app: FastifyInstance, deps: AppDeps) {
       config: read,
       schema: {
         tags: ["reads"],
-        querystring: z.object({ q: z.string().trim().min(2).max(100) }),
+        querystring: z.object({
+          q: z.string().trim().min(2).max(100),
+          offset: z.coerce.number().int().min(0).max(10_000).optional(),
+        }),
         response: { 200: searchOut, ...errors },
       },
     },
-    async (req) => search(deps.db, req.query.q),
+    async (req) => search(deps.db, req.query.q, req.query.offset ?? 0),
   );
 
   api.get(

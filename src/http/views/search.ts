@@ -4,20 +4,23 @@ import type { Database } from "../../platform/db.js";
 import { normalSerial } from "../../platform/serial.js";
 import { iso, likeEscape, readOnly } from "./common.js";
 
-/** Most results per kind. */
+/** Most results per kind on one page. */
 export const SEARCH_LIMIT = 20;
 
-export async function search(db: Database, q: string) {
+/**
+ * Service points (with their current occupant), people and cases matching the text; each kind's page starts
+ * at `offset` and comes with the kind's total, so that the console says how many matched and pages through.
+ */
+export async function search(db: Database, q: string, offset = 0) {
   const term = q.trim();
   const like = `%${likeEscape(term)}%`;
   const compactSerial = normalSerial(term);
   return readOnly(db, async (trx) => {
-    const servicePoints = await trx
+    const spQuery = trx
       .selectFrom("service_points as sp")
       .leftJoin("meters as m", (j) =>
         j.onRef("m.service_point_id", "=", "sp.id").on("m.removed_on", "is", null),
       )
-      .select(["sp.id", "sp.address", "sp.owner_name as owner", "m.serial as meterSerial"])
       .where((eb) =>
         eb.or([
           eb("sp.id", "ilike", like),
@@ -31,12 +34,41 @@ export async function search(db: Database, q: string) {
               .where(sql<string>`upper(replace(om.serial, ' ', ''))`, "=", compactSerial),
           ),
         ]),
-      )
+      );
+    const servicePoints = await spQuery
+      .select([
+        "sp.id",
+        "sp.address",
+        "sp.owner_name as owner",
+        "m.serial as meterSerial",
+        (eb) =>
+          eb
+            .selectFrom("subscriptions as s")
+            .innerJoin("parties as op", "op.id", "s.party_id")
+            .select("op.name")
+            .whereRef("s.service_point_id", "=", "sp.id")
+            .where("s.end_date", "is", null)
+            .limit(1)
+            .as("occupant"),
+        (eb) =>
+          eb
+            .selectFrom("cases as oc")
+            .select((x) => x.fn.countAll<number>().as("n"))
+            .whereRef("oc.service_point_id", "=", "sp.id")
+            .where("oc.status", "=", "OPEN")
+            .as("openCases"),
+      ])
       .orderBy("sp.id")
       .limit(SEARCH_LIMIT)
+      .offset(offset)
       .execute();
-    const people = await trx
+    const spTotal = await spQuery.select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
+    const peopleQuery = trx
       .selectFrom("parties as p")
+      .where((eb) =>
+        eb.or([eb("p.name", "ilike", like), eb("p.email", "ilike", like), eb("p.id", "ilike", like)]),
+      );
+    const people = await peopleQuery
       .select([
         "p.id",
         "p.name",
@@ -59,15 +91,18 @@ export async function search(db: Database, q: string) {
             .limit(1)
             .as("caseServicePoint"),
       ])
-      .where((eb) =>
-        eb.or([eb("p.name", "ilike", like), eb("p.email", "ilike", like), eb("p.id", "ilike", like)]),
-      )
       .orderBy("p.name")
       .orderBy("p.id")
       .limit(SEARCH_LIMIT)
+      .offset(offset)
       .execute();
-    const cases = await trx
+    const peopleTotal = await peopleQuery
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .executeTakeFirstOrThrow();
+    const casesQuery = trx
       .selectFrom("cases as c")
+      .where((eb) => eb.or([eb("c.id", "ilike", like), eb("c.subscription_id", "ilike", like)]));
+    const cases = await casesQuery
       .leftJoin("parties as p", "p.id", "c.party_id")
       .select([
         "c.id",
@@ -78,12 +113,27 @@ export async function search(db: Database, q: string) {
         "p.name as party",
         "c.created_at",
       ])
-      .where((eb) => eb.or([eb("c.id", "ilike", like), eb("c.subscription_id", "ilike", like)]))
       .orderBy("c.created_at", "desc")
+      .orderBy("c.id", "desc")
       .limit(SEARCH_LIMIT)
+      .offset(offset)
       .execute();
+    const casesTotal = await casesQuery
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .executeTakeFirstOrThrow();
     return {
-      servicePoints,
+      totals: {
+        servicePoints: Number(spTotal.n),
+        people: Number(peopleTotal.n),
+        cases: Number(casesTotal.n),
+      },
+      offset,
+      limit: SEARCH_LIMIT,
+      servicePoints: servicePoints.map((sp) => ({
+        ...sp,
+        state: sp.occupant ? ("OCCUPIED" as const) : ("VACANT" as const),
+        openCases: Number(sp.openCases ?? 0),
+      })),
       people: people.map(({ subscriptionServicePoint, caseServicePoint, ...p }) => ({
         ...p,
         servicePoint: subscriptionServicePoint ?? caseServicePoint ?? null,

@@ -23,16 +23,20 @@ export function SearchPage() {
     window.addEventListener("hashchange", f);
     return () => window.removeEventListener("hashchange", f);
   }, []);
+  const [offset, setOffset] = useState(0);
   const state = useAsync<SearchResult | null>(
     (signal) =>
       submitted.trim()
-        ? api.get<SearchResult>(`/api/search${qs({ q: submitted.trim() })}`, { signal })
+        ? api.get<SearchResult>(`/api/search${qs({ q: submitted.trim(), offset: offset || undefined })}`, {
+            signal,
+          })
         : Promise.resolve(null),
-    [submitted],
+    [submitted, offset],
   );
   const submit = (e: FormEvent) => {
     e.preventDefault();
     window.location.hash = `/?q=${encodeURIComponent(q.trim())}`;
+    setOffset(0);
     setSubmitted(q.trim());
   };
   return (
@@ -58,29 +62,61 @@ export function SearchPage() {
         <Empty>Saisissez une adresse, un matricule de compteur, un nom ou un numéro de dossier.</Empty>
       ) : (
         <AsyncView state={state} what="Recherche">
-          {(r) => (r ? <Results r={r} /> : null)}
+          {(r) => (r ? <Results r={r} onPage={setOffset} /> : null)}
         </AsyncView>
       )}
     </div>
   );
 }
 
-function Results({ r }: { r: SearchResult }) {
-  const total = r.servicePoints.length + r.people.length + r.cases.length;
+/** « 20 sur 285 »: the page shown out of how many matched. */
+const countOf = (shown: number, total: number, offset: number) =>
+  total > shown ? `${offset + 1}–${offset + shown} sur ${total}` : String(total);
+
+function Results({ r, onPage }: { r: SearchResult; onPage: (offset: number) => void }) {
+  const total = r.totals.servicePoints + r.totals.people + r.totals.cases;
   if (total === 0)
     return <Empty>Aucun résultat. Vérifiez l'orthographe ou cherchez par matricule du compteur.</Empty>;
+  const more = Math.max(r.totals.servicePoints, r.totals.people, r.totals.cases) > r.offset + r.limit;
   return (
     <div className="results">
+      {(more || r.offset > 0) && (
+        <div className="banner info" data-testid="refine">
+          <span>
+            {total} résultats : affinez la recherche (numéro et rue, code postal, matricule du compteur, nom
+            complet) ou parcourez-les.
+          </span>
+          <span className="row-buttons">
+            <button
+              type="button"
+              className="small"
+              disabled={r.offset === 0}
+              onClick={() => onPage(Math.max(0, r.offset - r.limit))}
+            >
+              Précédents
+            </button>
+            <button
+              type="button"
+              className="small"
+              disabled={!more}
+              onClick={() => onPage(r.offset + r.limit)}
+            >
+              Suivants
+            </button>
+          </span>
+        </div>
+      )}
       {r.servicePoints.length > 0 && (
         <section className="panel">
           <header className="panel-head">
-            <h2>Points de desserte ({r.servicePoints.length})</h2>
+            <h2>Points de desserte ({countOf(r.servicePoints.length, r.totals.servicePoints, r.offset)})</h2>
           </header>
           <table className="grid">
             <thead>
               <tr>
                 <th>PDS</th>
                 <th>Adresse</th>
+                <th>Occupant</th>
                 <th>Compteur</th>
                 <th>Propriétaire</th>
               </tr>
@@ -92,6 +128,21 @@ function Results({ r }: { r: SearchResult }) {
                     <ServicePointLink id={sp.id} />
                   </td>
                   <td>{sp.address}</td>
+                  <td>
+                    {sp.occupant ? (
+                      <>
+                        {sp.occupant} <Badge tone="ok">occupé</Badge>
+                      </>
+                    ) : (
+                      <Badge tone="warn">vacant</Badge>
+                    )}
+                    {sp.openCases > 0 && (
+                      <span className="muted small block">
+                        {sp.openCases} dossier{sp.openCases > 1 ? "s" : ""} ouvert
+                        {sp.openCases > 1 ? "s" : ""}
+                      </span>
+                    )}
+                  </td>
                   <td className="mono">{sp.meterSerial ?? "—"}</td>
                   <td>{sp.owner ?? "—"}</td>
                 </tr>
@@ -103,7 +154,7 @@ function Results({ r }: { r: SearchResult }) {
       {r.people.length > 0 && (
         <section className="panel">
           <header className="panel-head">
-            <h2>Personnes ({r.people.length})</h2>
+            <h2>Personnes ({countOf(r.people.length, r.totals.people, r.offset)})</h2>
           </header>
           <table className="grid">
             <thead>
@@ -136,7 +187,7 @@ function Results({ r }: { r: SearchResult }) {
       {r.cases.length > 0 && (
         <section className="panel">
           <header className="panel-head">
-            <h2>Dossiers ({r.cases.length})</h2>
+            <h2>Dossiers ({countOf(r.cases.length, r.totals.cases, r.offset)})</h2>
           </header>
           <table className="grid">
             <thead>
