@@ -4,7 +4,6 @@
  * transaction, idempotent on a repeated key.
  */
 import { createHash } from "node:crypto";
-import type { Transaction } from "kysely";
 import type { z } from "zod";
 import { assertMayRun, type Verb } from "./accounts/roles.js";
 import { addComment, addCommentInput } from "./cases/comments.js";
@@ -18,24 +17,16 @@ import {
   contestPersists,
   contestPersistsInput,
 } from "./cases/contests.js";
-import {
-  declareNoProof,
-  declareNoProofInput,
-  interventionReport,
-  interventionReportInput,
-  moveIn,
-  moveInInput,
-  moveOut,
-  moveOutInput,
-  receiveProof,
-  receiveProofInput,
-  requestProof,
-  requestProofInput,
-} from "./move-in/commands.js";
+import { declareNoProof, declareNoProofInput } from "./move-in/commands/declare-no-proof.js";
+import { interventionReport, interventionReportInput } from "./move-in/commands/intervention-report.js";
+import { moveIn, moveInInput } from "./move-in/commands/move-in.js";
+import { moveOut, moveOutInput } from "./move-in/commands/move-out.js";
+import { receiveProof, receiveProofInput } from "./move-in/commands/receive-proof.js";
+import { requestProof, requestProofInput } from "./move-in/commands/request-proof.js";
+import { type CommandDef, type CommandResult, def } from "./platform/command.js";
 import type { Context } from "./platform/context.js";
 import type { Database } from "./platform/db.js";
 import { asConflict, EcartError, ErrorCode } from "./platform/errors.js";
-import type { DB } from "./platform/schema.js";
 import { parseInput } from "./platform/validate.js";
 import {
   confirmReading,
@@ -46,27 +37,7 @@ import {
   recordReadingInput,
 } from "./readings/commands.js";
 
-/** What a command reports: its outcome and the objects it created or acted on (SPEC §7). */
-export interface CommandResult {
-  outcome: string;
-  case?: string | null;
-  subscription?: string | null;
-  reading?: string | null;
-  contest?: string | null;
-  proof?: string | null;
-  /** A proof kept on file but refused (R7): the step is not ok, yet something was written. */
-  refusal?: EcartError;
-  /** True when a repeated command returned the first result (SPEC §6). */
-  duplicate?: boolean;
-  [extra: string]: unknown;
-}
-
-interface CommandDef<S extends z.ZodType> {
-  input: S;
-  run: (trx: Transaction<DB>, ctx: Context, input: z.infer<S>) => Promise<CommandResult>;
-}
-
-const def = <S extends z.ZodType>(input: S, run: CommandDef<S>["run"]): CommandDef<S> => ({ input, run });
+export type { CommandResult };
 
 export const COMMANDS = {
   moveIn: def(moveInInput, moveIn),

@@ -3,6 +3,7 @@
  * each writes its change and its audit entry in one transaction. Storage is in store.ts.
  */
 import type { Kysely } from "kysely";
+import { EcartError, ErrorCode } from "../platform/errors.js";
 import type { DB } from "../platform/schema.js";
 import {
   type Account,
@@ -12,15 +13,27 @@ import {
   type NewAccount,
   requireAccount,
   revokeApiToken,
+  TOKEN_ONLY_ROLES,
 } from "./store.js";
 
-/** Creates an account, audited `account.created` (role and entity). */
+/**
+ * Creates an account, audited `account.created` (role and entity). A person's account needs a password;
+ * an INTEGRATION account has none (it calls with API tokens only).
+ */
 export async function createAccountAudited(
   db: Kysely<DB>,
   by: Account,
   a: NewAccount,
   now: Date,
 ): Promise<Account> {
+  if (a.password === null && !TOKEN_ONLY_ROLES.includes(a.role)) {
+    throw new EcartError(
+      ErrorCode.INVALID_INPUT,
+      "Le mot de passe est obligatoire pour un compte de personne.",
+      "password required",
+      "password",
+    );
+  }
   return db.transaction().execute(async (trx) => {
     const created = await createAccount(trx, a, now);
     await auditAccountEvent(trx, by, "account.created", created.username, now, {

@@ -8,10 +8,19 @@ import type { Database } from "../platform/db.js";
 import { EcartError } from "../platform/errors.js";
 import type { AccountRole } from "../platform/schema.js";
 import { createAccountAudited, issueApiToken, revokeApiTokenAudited } from "./admin.js";
-import { ACCOUNT_ROLES, type Account, listAccounts, listApiTokens, requireAccount } from "./store.js";
+import {
+  ACCOUNT_ROLES,
+  type Account,
+  listAccounts,
+  listApiTokens,
+  requireAccount,
+  TOKEN_ONLY_ROLES,
+} from "./store.js";
 
 export const USER_USAGE = `usage: ecart user add USERNAME --role FO|BO|EUROS|SUPERVISOR|ADMIN --entity ENTITY
          (password from ECART_PASSWORD, else asked for on the terminal)
+       ecart user add USERNAME --role INTEGRATION [--entity ENTITY]
+         (the billing system's account: no password, no login; give it a token with ecart user token)
        ecart user list
        ecart user token USERNAME [--label LABEL]   print a new API token (Authorization: Bearer …)
        ecart user tokens USERNAME                  list the account's API tokens (id, label, dates)
@@ -63,13 +72,14 @@ export async function userCommand(
   try {
     if (sub === "add" && name) {
       const role = option(args, "--role")?.toUpperCase() as AccountRole | undefined;
-      const entity = option(args, "--entity");
+      const tokenOnly = role !== undefined && TOKEN_ONLY_ROLES.includes(role);
+      const entity = option(args, "--entity") ?? (tokenOnly ? role : undefined);
       if (!role || !ACCOUNT_ROLES.includes(role) || !entity) {
         err.write(`${USER_USAGE}\n`);
         return 2;
       }
-      let password = process.env.ECART_PASSWORD;
-      if (!password) {
+      let password = tokenOnly ? null : process.env.ECART_PASSWORD;
+      if (password === undefined || password === "") {
         password = await askPassword(`password for ${name}: `);
         const again = await askPassword("again: ");
         if (again !== password) {

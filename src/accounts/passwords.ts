@@ -1,5 +1,6 @@
 /** Password hashing with scrypt (node:crypto), in a self-describing string: scrypt$N$r$p$salt$hash. */
 import { randomBytes, scrypt as scryptCb, timingSafeEqual } from "node:crypto";
+import { EcartError, ErrorCode } from "../platform/errors.js";
 
 /** log2 of scrypt's cost N: OWASP's minimum is 17. ECART_SCRYPT_COST lowers it for test runs only (10–20). */
 export const SCRYPT_COST_LOG2 = Math.min(20, Math.max(10, Number(process.env.ECART_SCRYPT_COST ?? 17) || 17));
@@ -10,11 +11,64 @@ export const KEY_LENGTH = 32;
 /** Shortest password accepted for an account. */
 export const MIN_PASSWORD_LENGTH = 8;
 
+/**
+ * Password hashes computed at once. scrypt runs on libuv's thread pool (4 threads): two are left for the
+ * database files and DNS, so a flood of logins cannot stall everything else.
+ */
+export const MAX_CONCURRENT_HASHES = 2;
+/** Hashes waiting for a slot; past them the caller is refused at once (503 BUSY) rather than queued. */
+export const MAX_WAITING_HASHES = 8;
+
+/** A counting semaphore with a bounded queue: `run` refuses with BUSY when every slot and place is taken. */
+export class HashSlots {
+  private running = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(
+    readonly slots: number,
+    readonly queue: number,
+  ) {}
+
+  /** Hashes running and waiting now. */
+  get load() {
+    return { running: this.running, waiting: this.waiting.length };
+  }
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.running >= this.slots) {
+      if (this.waiting.length >= this.queue) {
+        throw new EcartError(
+          ErrorCode.BUSY,
+          "Le serveur est très sollicité : réessayez dans quelques secondes.",
+          `password hashing saturated (${this.running} running, ${this.waiting.length} waiting)`,
+        );
+      }
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    } else {
+      this.running += 1;
+    }
+    try {
+      return await work();
+    } finally {
+      // The slot passes to the next waiter as is (running unchanged), or is freed.
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running -= 1;
+    }
+  }
+}
+
+/** The process's one bound on password hashing (logins, password changes, account creation). */
+export const hashSlots = new HashSlots(MAX_CONCURRENT_HASHES, MAX_WAITING_HASHES);
+
 const scrypt = (password: string, salt: Buffer, N: number, r: number, p: number) =>
-  new Promise<Buffer>((resolve, reject) =>
-    scryptCb(password.normalize("NFC"), salt, KEY_LENGTH, { N, r, p, maxmem: 256 * N * r }, (err, key) =>
-      err ? reject(err) : resolve(key),
-    ),
+  hashSlots.run(
+    () =>
+      new Promise<Buffer>((resolve, reject) =>
+        scryptCb(password.normalize("NFC"), salt, KEY_LENGTH, { N, r, p, maxmem: 256 * N * r }, (err, key) =>
+          err ? reject(err) : resolve(key),
+        ),
+      ),
   );
 
 /** Hashes a password with a fresh random salt. */

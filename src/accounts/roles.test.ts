@@ -11,7 +11,8 @@ const BO_ONLY: Verb[] = [
   "answerContest",
   "contestPersists",
 ];
-const ALL: Verb[] = [...FO, ...BO_ONLY, "closeRegularization", "addComment", "tick"];
+const INTEGRATION: Verb[] = ["loadReferenceData", "recordRemoteReadings", "readEvents"];
+const ALL: Verb[] = [...FO, ...BO_ONLY, "closeRegularization", "addComment", "tick", ...INTEGRATION];
 
 describe("R14 role matrix", () => {
   for (const verb of ALL) {
@@ -23,6 +24,8 @@ describe("R14 role matrix", () => {
       expect(mayRun("SUPERVISOR", verb)).toBe(false);
       expect(mayRun("ADMIN", verb)).toBe(false);
       expect(mayRun("SYSTEM", verb)).toBe(verb === "tick");
+      // The billing system: reference data, remote readings and the event feed; no business command.
+      expect(mayRun("INTEGRATION", verb)).toBe(INTEGRATION.includes(verb));
     });
   }
 });

@@ -1,4 +1,4 @@
-/** R14: who may run which command. The deadline sweep runs as SYSTEM. */
+/** R14: who may run which command. The deadline sweep runs as SYSTEM; the CIS as INTEGRATION (SPEC §8). */
 import type { Role } from "../platform/context.js";
 import { EcartError, ErrorCode } from "../platform/errors.js";
 
@@ -17,7 +17,13 @@ export type Verb =
   | "contestPersists"
   | "closeRegularization"
   | "addComment"
-  | "tick";
+  | "tick"
+  /** SPEC §8: service points, meters (and their exchanges) and subscriptions from the CIS. */
+  | "loadReferenceData"
+  /** R14: REMOTE readings (télérelève) come only from the meters' feed. */
+  | "recordRemoteReadings"
+  /** SPEC §8: the event feed. */
+  | "readEvents";
 
 const FO_VERBS: Verb[] = ["moveIn", "moveOut", "declareNoProof", "contest", "recordReading"];
 /** Whoever works cases may comment on them (docs/decisions.md); EUROS on its INT_EUROS cases only (cases/comments.ts). */
@@ -40,6 +46,8 @@ export const PERMISSIONS: Record<Role, readonly Verb[]> = {
   EUROS: ["closeRegularization", ...CASE_WORK_VERBS],
   SUPERVISOR: [],
   ADMIN: [],
+  /** The billing system's account (API token only, no login, no business command). */
+  INTEGRATION: ["loadReferenceData", "recordRemoteReadings", "readEvents"],
   SYSTEM: ["tick"],
 };
 

@@ -6,7 +6,16 @@ import { EcartError, ErrorCode } from "../platform/errors.js";
 import type { AccountRole, DB } from "../platform/schema.js";
 import { hashPassword, MIN_PASSWORD_LENGTH } from "./passwords.js";
 
-export const ACCOUNT_ROLES: readonly AccountRole[] = ["FO", "BO", "EUROS", "SUPERVISOR", "ADMIN"];
+export const ACCOUNT_ROLES: readonly AccountRole[] = [
+  "FO",
+  "BO",
+  "EUROS",
+  "SUPERVISOR",
+  "ADMIN",
+  "INTEGRATION",
+];
+/** R14: the billing system's account never logs in (API tokens only): it has no password. */
+export const TOKEN_ONLY_ROLES: readonly AccountRole[] = ["INTEGRATION"];
 /** How long a session lasts without activity, and at most. */
 export const SESSION_IDLE_MS = 8 * 3600_000;
 export const SESSION_MAX_MS = 12 * 3600_000;
@@ -56,6 +65,14 @@ export async function createAccount(db: Kysely<DB>, a: NewAccount, now: Date): P
       "L'entité est obligatoire (64 caractères au plus).",
       "invalid entity",
       "entity",
+    );
+  }
+  if (TOKEN_ONLY_ROLES.includes(a.role) && a.password !== null) {
+    throw new EcartError(
+      ErrorCode.INVALID_INPUT,
+      `Un compte ${a.role} ne se connecte pas : il n'a pas de mot de passe, seulement des jetons d'accès.`,
+      `a ${a.role} account has no password`,
+      "password",
     );
   }
   if (a.password !== null && a.password.length < MIN_PASSWORD_LENGTH) {
@@ -111,6 +128,7 @@ export async function accountForLogin(db: Kysely<DB>, username: string) {
     .select(["id", "username", "role", "entity", "password_hash"])
     .where("username", "=", username.trim().toLowerCase())
     .where("active", "=", true)
+    .where("role", "not in", TOKEN_ONLY_ROLES)
     .executeTakeFirst();
 }
 

@@ -1,14 +1,14 @@
 /** A free comment on a case, written by an advisor who may work it (docs/decisions.md). Append-only. */
-import type { Transaction } from "kysely";
 import { z } from "zod";
-import { R9_COMMENT } from "../move-in/wording.js";
 import { audit } from "../platform/audit.js";
+import type { CommandResult } from "../platform/command.js";
 import type { Context, Role } from "../platform/context.js";
+import type { Trx } from "../platform/db.js";
 import { ErrorCode, fail } from "../platform/errors.js";
-import type { CaseType, DB } from "../platform/schema.js";
+import type { CaseType } from "../platform/schema.js";
 import { ref, text } from "../platform/validate.js";
-import type { CommandResult } from "../registry.js";
 import { assertOpen, addComment as insertComment, loadCaseForUpdate } from "./store.js";
+import { R9_COMMENT } from "./wording.js";
 
 /** Longest free comment, in characters (after trimming). */
 export const MAX_COMMENT_LENGTH = 2000;
@@ -25,7 +25,7 @@ export const holdsR9Phrase = (body: string): boolean =>
 
 /** Adds the advisor's comment to an open case; audited with its length only (the text is in the comment). */
 export async function addComment(
-  trx: Transaction<DB>,
+  trx: Trx,
   ctx: Context,
   input: z.infer<typeof addCommentInput>,
 ): Promise<CommandResult> {

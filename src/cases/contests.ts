@@ -1,19 +1,17 @@
 /** R11/R12: contests of a subscription and regularisations through the EUROS service (INT_EUROS cases). */
-import type { Transaction } from "kysely";
 import { z } from "zod";
 import { enqueue } from "../communications/outbox.js";
-import { loadSubscriptionForUpdate, messageFacts, partyById } from "../move-in/store.js";
 import { audit } from "../platform/audit.js";
+import type { CommandResult } from "../platform/command.js";
 import type { Context } from "../platform/context.js";
 import { frenchDate } from "../platform/dates.js";
+import type { Trx } from "../platform/db.js";
 import { EcartError, ErrorCode, fail } from "../platform/errors.js";
-import type { DB, RegularizationFacts } from "../platform/schema.js";
+import type { RegularizationFacts } from "../platform/schema.js";
 import { isoDate, rawIndex, ref, text } from "../platform/validate.js";
 import { parseIndexM3 } from "../readings/index-m3.js";
-import type { CommandResult } from "../registry.js";
+import { loadSubscriptionForUpdate, messageFacts, partyById } from "../service-points/store.js";
 import { addComment, assertOpen, closeCase, loadCaseForUpdate, openCase } from "./store.js";
-
-type Trx = Transaction<DB>;
 
 /** The tag of subscriptions made by the EUROS service (R11). */
 export const EUROS_TAG = "euros";

@@ -1,13 +1,13 @@
 /** Storage for cases, their comments and tasks. Queries only. */
-import { sql, type Transaction } from "kysely";
-import type { Deadline } from "../move-in/deadline.js";
-import { lockServicePoint } from "../move-in/store.js";
+import { sql } from "kysely";
 import { audit, auditAll } from "../platform/audit.js";
 import type { Context } from "../platform/context.js";
+import type { Deadline } from "../platform/dates.js";
+import { anyOf, type Trx } from "../platform/db.js";
 import { EcartError, ErrorCode } from "../platform/errors.js";
-import type { CaseType, DB, MoveInFacts, RegularizationFacts, TaskKind } from "../platform/schema.js";
-
-type Trx = Transaction<DB>;
+import { appendEvents } from "../platform/events.js";
+import type { CaseType, MoveInFacts, RegularizationFacts, TaskKind } from "../platform/schema.js";
+import { lockServicePoint } from "../service-points/store.js";
 
 export interface NewCase {
   type: CaseType;
@@ -40,6 +40,19 @@ export async function openCase(trx: Trx, ctx: Context, c: NewCase): Promise<stri
     .returning("id")
     .executeTakeFirstOrThrow();
   await audit(trx, ctx, "case.opened", "case", row.id, { type: c.type, servicePoint: c.servicePointId });
+  await appendEvents(trx, ctx, [
+    {
+      type: "case.opened",
+      payload: {
+        case: row.id,
+        type: c.type,
+        servicePoint: c.servicePointId,
+        subscription: c.subscriptionId ?? null,
+        customer: c.partyId,
+        entity: ctx.actor.entity,
+      },
+    },
+  ]);
   return row.id;
 }
 
@@ -82,24 +95,43 @@ export async function addComments(
   );
 }
 
-/** `column = any(ids)`: one bind parameter for a whole list of ids. */
-const anyOf = (ids: string[]) => sql<string>`any(${ids}::text[])`;
-
 export async function addTask(trx: Trx, ctx: Context, caseId: string, kind: TaskKind, d: Deadline) {
-  const row = await trx
+  const [id] = await addTasks(trx, ctx, [{ caseId, kind, deadline: d }]);
+  return id as string;
+}
+
+/** addTask for many tasks, in one statement; audited in the order given. */
+export async function addTasks(
+  trx: Trx,
+  ctx: Context,
+  tasks: Array<{ caseId: string; kind: TaskKind; deadline: Deadline }>,
+): Promise<string[]> {
+  if (tasks.length === 0) return [];
+  const rows = await trx
     .insertInto("tasks")
-    .values({
-      case_id: caseId,
-      kind,
-      due_date: d.dueDate,
-      due_at: d.expiresAt,
-      status: "OPEN",
-      created_at: ctx.now,
-    })
+    .values(
+      tasks.map((t) => ({
+        case_id: t.caseId,
+        kind: t.kind,
+        due_date: t.deadline.dueDate,
+        due_at: t.deadline.expiresAt,
+        status: "OPEN" as const,
+        created_at: ctx.now,
+      })),
+    )
     .returning("id")
-    .executeTakeFirstOrThrow();
-  await audit(trx, ctx, "task.created", "task", row.id, { case: caseId, kind, due: d.dueDate });
-  return row.id;
+    .execute();
+  await auditAll(
+    trx,
+    ctx,
+    tasks.map((t, i) => ({
+      action: "task.created",
+      objectType: "task",
+      objectId: (rows[i] as { id: string }).id,
+      details: { case: t.caseId, kind: t.kind, due: t.deadline.dueDate },
+    })),
+  );
+  return rows.map((r) => r.id);
 }
 
 export async function openTasks(trx: Trx, caseId: string) {
@@ -157,13 +189,31 @@ export async function withPlannedIntervention(trx: Trx, caseIds: string[]): Prom
 }
 
 export async function closeCase(trx: Trx, ctx: Context, caseId: string): Promise<void> {
-  await trx
+  const closed = await trx
     .updateTable("cases")
     .set({ status: "CLOSED", closed_at: ctx.now, closed_by: ctx.actor.user })
     .where("id", "=", caseId)
+    .returning(["id", "type", "service_point_id", "subscription_id"])
     .execute();
   await audit(trx, ctx, "case.closed", "case", caseId);
+  await appendEvents(trx, ctx, closed.map(closedEvent));
 }
+
+/** The `case.closed` event of a case row (SPEC §8). */
+const closedEvent = (c: {
+  id: string;
+  type: string;
+  service_point_id: string;
+  subscription_id: string | null;
+}) => ({
+  type: "case.closed" as const,
+  payload: {
+    case: c.id,
+    type: c.type,
+    servicePoint: c.service_point_id,
+    subscription: c.subscription_id,
+  },
+});
 
 /** A move-in case stays open while its reconnection visit has not reported. */
 export async function closeUnlessVisitPending(trx: Trx, ctx: Context, caseId: string): Promise<boolean> {
@@ -192,7 +242,7 @@ export async function setSubscriptionsAndClose(
     links.map((l) => l.caseId),
   );
   const closing = links.map((l) => !pending.has(l.caseId));
-  await sql`
+  const updated = await sql<{ id: string; type: string; service_point_id: string; close: boolean }>`
     update cases c
        set subscription_id = v.sub,
            status = case when v.close then 'CLOSED' else c.status end,
@@ -200,12 +250,29 @@ export async function setSubscriptionsAndClose(
            closed_by = case when v.close then ${ctx.actor.user}::text else c.closed_by end
       from unnest(${links.map((l) => l.caseId)}::text[], ${links.map((l) => l.subscriptionId)}::text[],
                   ${closing}::boolean[]) as v(id, sub, close)
-     where c.id = v.id`.execute(trx);
+     where c.id = v.id
+    returning c.id, c.type, c.service_point_id, v.close`.execute(trx);
   const closed = links.filter((_, i) => closing[i]).map((l) => l.caseId);
   await auditAll(
     trx,
     ctx,
     closed.map((id) => ({ action: "case.closed", objectType: "case", objectId: id })),
+  );
+  const rowOf = new Map(updated.rows.map((r) => [r.id, r]));
+  await appendEvents(
+    trx,
+    ctx,
+    links
+      .filter((_, i) => closing[i])
+      .map((l) => {
+        const r = rowOf.get(l.caseId) as { type: string; service_point_id: string };
+        return closedEvent({
+          id: l.caseId,
+          type: r.type,
+          service_point_id: r.service_point_id,
+          subscription_id: l.subscriptionId,
+        });
+      }),
   );
   return new Set(closed);
 }

@@ -13,6 +13,8 @@ const USAGE = `ecart — consumption gaps between occupants
   ecart user add NAME --role R --entity E   create an account (password: ECART_PASSWORD or prompt)
   ecart user list | token NAME   list accounts; print a new API token
   ecart import readings FILE.csv load readings in bulk (docs/readings-import.md)
+  ecart import service-points|meters|subscriptions FILE.csv   load the CIS's reference data (docs/integration.md)
+  ecart webhook add URL | list | disable ID | enable ID | attempts ID   webhook endpoints (docs/integration.md)
   ecart demo [--service-points N] [--seed S]   fill the database with a realistic data set
   ecart migrate                  bring the database schema up to date
   ecart backup FILE | restore FILE [--force]   the embedded database (docs/operations.md)
@@ -76,11 +78,20 @@ const commands: Record<string, Handler> = {
     return withDatabase((db) => userCommand(db, args));
   },
   async import(args) {
-    const { importCommand } = await import("../readings/import-cli.js");
+    if (args[0] !== "readings") {
+      const { referenceImportCommand } = await import("./import-reference.js");
+      return referenceImportCommand(args);
+    }
+    const { importCommand } = await import("./import-readings.js");
     return importCommand(args);
   },
+  async webhook(args) {
+    const { withDatabase } = await import("./database.js");
+    const { webhookCommand } = await import("./webhook.js");
+    return withDatabase((db, config) => webhookCommand(db, config, args));
+  },
   async demo(args) {
-    const { demoCommand } = await import("../demo/cli.js");
+    const { demoCommand } = await import("./demo.js");
     return demoCommand(args);
   },
   async migrate() {

@@ -1,7 +1,8 @@
 /**
  * `ecart serve`: the product's long-running process. The HTTP API and the console (web/dist) on
- * HOST:PORT (127.0.0.1:8080 by default), `/metrics`, the deadline sweep and the outbox worker
- * (serve-jobs.ts), one JSON log line per event, a clean stop on SIGTERM/SIGINT (docs/operations.md).
+ * HOST:PORT (127.0.0.1:8080 by default), `/metrics`, the deadline sweep, the outbox worker and the
+ * webhook worker (serve-jobs.ts), one JSON log line per event, a clean stop on SIGTERM/SIGINT
+ * (docs/operations.md).
  */
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
@@ -10,6 +11,7 @@ import { countAccounts, createAccount } from "../accounts/store.js";
 import { deliveryConfigFromEnv } from "../communications/transport.js";
 import { buildApp, loggerOptions } from "../http/app.js";
 import { createMetrics } from "../http/metrics.js";
+import { parseTrustProxy } from "../http/network.js";
 import { DEFAULT_SWEEP_BATCH } from "../move-in/sweep.js";
 import { claimDataDir, releaseDataDir } from "../platform/backup.js";
 import { makeConfig } from "../platform/config.js";
@@ -76,7 +78,7 @@ export async function serve(_args: string[]): Promise<number> {
     loggerInstance: logger,
     metrics,
     webDist: resolve("web/dist"),
-    trustProxy: process.env.ECART_TRUST_PROXY === "1",
+    trustProxy: parseTrustProxy(process.env.ECART_TRUST_PROXY),
   });
   await app.listen({
     port: Number(process.env.PORT ?? DEFAULT_PORT),
@@ -112,6 +114,7 @@ export async function serve(_args: string[]): Promise<number> {
         { name: "http", stop: () => app.close() },
         { name: "sweep", stop: jobs.stopSweep },
         { name: "outbox", stop: jobs.stopOutbox },
+        { name: "webhooks", stop: jobs.stopWebhooks },
       ],
       [
         {

@@ -2,12 +2,12 @@
  * The transactional outbox (SPEC §5): a command that decides to write to a customer
  * inserts the message in its own transaction; a worker delivers it later, once.
  */
-import { sql, type Transaction } from "kysely";
+import { sql } from "kysely";
 import { audit, auditAll } from "../platform/audit.js";
 import type { Context } from "../platform/context.js";
-import type { Database } from "../platform/db.js";
+import type { Database, Trx } from "../platform/db.js";
 import { EcartError, ErrorCode } from "../platform/errors.js";
-import type { Channel, DB, DeliveryStatus, Template } from "../platform/schema.js";
+import type { Channel, DeliveryStatus, Template } from "../platform/schema.js";
 
 export interface Recipient {
   id: string;
@@ -38,7 +38,7 @@ export interface OutgoingMessage {
 
 /** Writes a message to the outbox, in the caller's transaction. */
 export async function enqueue(
-  trx: Transaction<DB>,
+  trx: Trx,
   ctx: Context,
   template: Template,
   to: Recipient,
@@ -53,11 +53,7 @@ export async function enqueue(
  * Writes many messages to the outbox in one statement whatever their number (the rows travel as
  * one JSON parameter, not one bind parameter per value); their ids, in the same order.
  */
-export async function enqueueAll(
-  trx: Transaction<DB>,
-  ctx: Context,
-  messages: OutgoingMessage[],
-): Promise<string[]> {
+export async function enqueueAll(trx: Trx, ctx: Context, messages: OutgoingMessage[]): Promise<string[]> {
   if (messages.length === 0) return [];
   // jsonb_to_recordset keeps the array's order: rows are inserted, and their ids returned, in it.
   const inserted = await sql<{ id: string }>`
@@ -145,7 +141,7 @@ export const FAILURE_LABEL = {
  * already on its way, a SENT one is not sent again.
  */
 export async function retryCommunication(
-  trx: Transaction<DB>,
+  trx: Trx,
   ctx: Context,
   id: string,
 ): Promise<{ id: string; status: "PENDING" }> {

@@ -1,5 +1,5 @@
 /**
- * The four messages of SPEC §5, in French. Pure: a payload (the facts `enqueue` stored) and
+ * The messages of SPEC §5, in French (R17's and R18's in handover-templates.ts). Pure: a payload (the facts `enqueue` stored) and
  * the message's metadata in, the words out. `composeMessage` decides the content once;
  * `renderEmail` and `renderLetter` only lay it out for an email or a letter.
  */
@@ -7,22 +7,38 @@ import { z } from "zod";
 import { daysBetween } from "../platform/dates.js";
 import type { Template } from "../platform/schema.js";
 import { calendarDate, escapeHtml, longDate, m3 } from "./french.js";
+import {
+  CONFIRMATION_MUTATION_PAYLOAD,
+  confirmationMutation,
+  PROOF_REMINDER_PAYLOAD,
+  proofReminder,
+} from "./handover-templates.js";
 import type { SenderIdentity } from "./identity.js";
+import {
+  type Block,
+  base,
+  CLOSING_LETTER,
+  type Composed,
+  commonFacts,
+  dated,
+  ENTRY_PROOF_ITEMS,
+  isoDay,
+  type MessageMeta,
+  p,
+  premises,
+  references,
+  SALUTATION,
+} from "./message-parts.js";
 
-const isoDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
-const dated = z.object({ date: isoDay, index: z.number().int() });
-const base = z.object({
-  servicePoint: z.object({ id: z.string(), address: z.string() }),
-  meterSerial: z.string().nullable(),
-  caseId: z.string().nullable(),
-  recipient: z.object({ name: z.string(), postalAddress: z.string().nullable().optional() }),
-});
+export type { Block, Composed, MessageMeta } from "./message-parts.js";
 
 export const PAYLOADS = {
   PROOF_REQUEST: base.extend({
     termination: dated,
     declared: z.object({ date: isoDay, index: z.number().int().nullable() }),
     gap: z.number().int().nullable().optional(),
+    /** R6: the reconnection visit's reading, when the gap was found by the visit. */
+    visit: dated.nullable().optional(),
     dueDate: isoDay,
   }),
   CONFIRMATION_PREDECESSOR_INDEX: base.extend({
@@ -41,70 +57,39 @@ export const PAYLOADS = {
     termination: dated,
     prescription: z.boolean().optional(),
   }),
+  CONFIRMATION_DECLARED_INDEX: base.extend({
+    /** The predecessor's termination as corrected (R16), and the figure it replaced. */
+    termination: dated.extend({ previousIndex: z.number().int().nullable() }),
+    declared: z.object({ date: isoDay, index: z.number().int().nullable() }),
+    /** The reconnection visit's reading, when the start is the visit's index (source INTERVENTION). */
+    visit: dated.nullable(),
+    start: dated.extend({ source: z.enum(["DECLARED", "INTERVENTION"]) }),
+    gap: z.number().int(),
+    /** Whether the customer had been asked for a proof (then told it is not needed any more). */
+    proofRequested: z.boolean(),
+  }),
   CONTEST_ANSWER: base.extend({
     contest: z.object({ id: z.string(), reason: z.string(), createdAt: z.union([z.string(), z.date()]) }),
     answer: z.string(),
     subscription: z.object({ id: z.string(), start: dated }),
     regularization: z.boolean(),
   }),
+  PROOF_REMINDER: PROOF_REMINDER_PAYLOAD,
+  CONFIRMATION_MUTATION: CONFIRMATION_MUTATION_PAYLOAD,
 } as const;
 
+/** Every template, in SPEC §5's order (the API's filter and the console's labels list them). */
+export const TEMPLATES = [
+  "PROOF_REQUEST",
+  "CONFIRMATION_PREDECESSOR_INDEX",
+  "CONFIRMATION_PROOF",
+  "CONTEST_ANSWER",
+  "CONFIRMATION_DECLARED_INDEX",
+  "PROOF_REMINDER",
+  "CONFIRMATION_MUTATION",
+] as const satisfies readonly (keyof typeof PAYLOADS)[];
+
 export type Payload<T extends Template> = z.infer<(typeof PAYLOADS)[T]>;
-
-/** What a message says, before it is laid out. */
-export interface Composed {
-  subject: string;
-  /** Reference lines: the customer quotes them when answering. */
-  references: string[];
-  salutation: string;
-  blocks: Block[];
-  /** A summary of the figures, label → value. */
-  facts: Array<[string, string]>;
-  closing: string;
-}
-
-export type Block = { kind: "p"; text: string } | { kind: "list"; items: string[] };
-
-export interface MessageMeta {
-  /** The outbox id (MSG-…). */
-  id: string;
-  /** When the message was decided: the date written on it. */
-  createdAt: Date;
-  identity: SenderIdentity;
-  /** How it travels: the words differ slightly ("ce message", "cette lettre"). */
-  channel: "EMAIL" | "LETTER";
-  timeZone?: string;
-}
-
-const SALUTATION = "Madame, Monsieur,";
-const CLOSING_LETTER =
-  "Nous vous prions d'agréer, Madame, Monsieur, l'expression de nos salutations distinguées.";
-
-const p = (text: string): Block => ({ kind: "p", text });
-
-/** "compteur n° A12345" or nothing when the meter is unknown. */
-const meterPhrase = (serial: string | null) => (serial ? `, compteur n° ${serial}` : "");
-
-function premises(x: z.infer<typeof base>): string {
-  return `le logement situé ${x.servicePoint.address} (point de desserte ${x.servicePoint.id}${meterPhrase(x.meterSerial)})`;
-}
-
-function commonFacts(x: z.infer<typeof base>): Array<[string, string]> {
-  const f: Array<[string, string]> = [
-    ["Adresse desservie", x.servicePoint.address],
-    ["Point de desserte", x.servicePoint.id],
-  ];
-  if (x.meterSerial) f.push(["Compteur n°", x.meterSerial]);
-  return f;
-}
-
-function references(x: z.infer<typeof base>, extra?: string): string[] {
-  const r: string[] = [];
-  if (x.caseId) r.push(`Dossier : ${x.caseId}`);
-  if (extra) r.push(extra);
-  r.push(`Point de desserte : ${x.servicePoint.id}`);
-  return r;
-}
 
 function proofRequest(x: Payload<"PROOF_REQUEST">, meta: MessageMeta): Composed {
   const t = x.termination;
@@ -115,21 +100,26 @@ function proofRequest(x: Payload<"PROOF_REQUEST">, meta: MessageMeta): Composed 
       `Vous nous avez demandé la mise en place d'un abonnement au service de l'eau pour ${premises(x)}, à compter du ${longDate(x.declared.date)}.`,
     ),
   ];
-  if (x.declared.index !== null) {
-    const gap = x.gap ?? x.declared.index - t.index;
+  const measured = x.declared.index !== null ? { ...x.declared, index: x.declared.index } : (x.visit ?? null);
+  if (measured) {
+    const gap = x.gap ?? measured.index - t.index;
     const way = gap >= 0 ? "supérieur" : "inférieur";
+    const whose =
+      x.declared.index !== null
+        ? "L'index que vous nous avez déclaré"
+        : "L'index relevé par notre technicien lors de la remise en eau";
     blocks.push(
       p(
-        `L'index que vous nous avez déclaré, ${m3(x.declared.index)} au ${longDate(x.declared.date)}, est ${way} de ${m3(Math.abs(gap))} ` +
+        `${whose}, ${m3(measured.index)} au ${longDate(measured.date)}, est ${way} de ${m3(Math.abs(gap))} ` +
           `à l'index de résiliation de l'ancien occupant, ${m3(t.index)} au ${longDate(t.date)}. ` +
           "Cet écart de consommation dépasse la tolérance admise : nous ne pouvons pas mettre en place votre abonnement sans justificatif.",
       ),
     );
   } else {
+    // R6: no index known yet (no declared index, no visit): the request claims no gap.
     blocks.push(
       p(
-        `Un écart de consommation a été constaté avec l'index de résiliation de l'ancien occupant, ${m3(t.index)} au ${longDate(t.date)} : ` +
-          "nous ne pouvons pas mettre en place votre abonnement sans justificatif.",
+        "Votre abonnement ne peut être mis en place qu'avec la date et l'index de votre entrée dans les lieux, que nous ne connaissons pas encore.",
       ),
     );
   }
@@ -138,7 +128,7 @@ function proofRequest(x: Payload<"PROOF_REQUEST">, meta: MessageMeta): Composed 
       `Afin d'établir la date et l'index de votre entrée dans les lieux, nous vous remercions de nous adresser, au plus tard le ${longDate(x.dueDate)}, ` +
         "l'un des justificatifs suivants, sur lequel figurent la date d'entrée dans les lieux et l'index du compteur :",
     ),
-    { kind: "list", items: ["l'acte de vente ;", "l'état des lieux d'entrée."] },
+    { kind: "list", items: ENTRY_PROOF_ITEMS },
     p(
       "Une photographie du compteur, montrant l'index du jour et le numéro du compteur, peut utilement compléter ce justificatif, mais ne peut le remplacer.",
     ),
@@ -156,6 +146,8 @@ function proofRequest(x: Payload<"PROOF_REQUEST">, meta: MessageMeta): Composed 
   if (x.declared.index !== null)
     facts.push(["Index déclaré", `${m3(x.declared.index)} au ${longDate(x.declared.date)}`]);
   else facts.push(["Date d'entrée déclarée", longDate(x.declared.date)]);
+  if (x.declared.index === null && x.visit)
+    facts.push(["Index relevé à la remise en eau", `${m3(x.visit.index)} au ${longDate(x.visit.date)}`]);
   facts.push(["Date limite de réception du justificatif", longDate(x.dueDate)]);
   return {
     subject: `Votre arrivée au ${x.servicePoint.address} : justificatif à nous transmettre avant le ${longDate(x.dueDate)}`,
@@ -264,6 +256,51 @@ function confirmationProof(x: Payload<"CONFIRMATION_PROOF">): Composed {
   };
 }
 
+/** R16: the termination index was corrected; the newcomer's index is now within tolerance, no proof needed. */
+function confirmationDeclaredIndex(x: Payload<"CONFIRMATION_DECLARED_INDEX">): Composed {
+  const { termination: t, start: s } = x;
+  const corrected =
+    t.previousIndex !== null && t.previousIndex !== t.index
+      ? `Après vérification, l'index de résiliation de l'ancien occupant a été corrigé : il est de ${m3(t.index)} au ${longDate(t.date)}, et non de ${m3(t.previousIndex)} comme enregistré initialement.`
+      : `Après vérification, l'index de résiliation de l'ancien occupant est de ${m3(t.index)} au ${longDate(t.date)}.`;
+  const measured =
+    s.source === "INTERVENTION" && x.visit
+      ? `L'index relevé par notre technicien lors de la remise en eau, ${m3(x.visit.index)} le ${longDate(x.visit.date)}`
+      : `L'index que vous nous avez déclaré, ${m3(s.index)} au ${longDate(x.declared.date)}`;
+  const blocks: Block[] = [
+    p(`Nous vous confirmons la mise en place de votre abonnement au service de l'eau pour ${premises(x)}.`),
+    p(corrected),
+    p(
+      `${measured}, ${x.gap === 0 ? "lui est égal" : `s'en écarte de ${m3(Math.abs(x.gap))} seulement`}, dans la tolérance admise : ` +
+        `votre abonnement prend effet le ${longDate(s.date)}, avec l'index ${m3(s.index)}.`,
+    ),
+  ];
+  if (x.proofRequested)
+    blocks.push(
+      p(
+        "Le justificatif d'entrée dans les lieux que nous vous avions demandé n'est plus nécessaire : vous n'avez rien à nous adresser.",
+      ),
+    );
+  blocks.push(p(`Votre consommation vous sera facturée à partir de l'index ${m3(s.index)}.`));
+  const facts = commonFacts(x);
+  facts.push(["Index de résiliation de l'ancien occupant", `${m3(t.index)} au ${longDate(t.date)}`]);
+  if (t.previousIndex !== null && t.previousIndex !== t.index)
+    facts.push(["Index de résiliation enregistré initialement", m3(t.previousIndex)]);
+  if (x.declared.index !== null)
+    facts.push(["Index déclaré", `${m3(x.declared.index)} au ${longDate(x.declared.date)}`]);
+  if (x.visit)
+    facts.push(["Index relevé à la remise en eau", `${m3(x.visit.index)} au ${longDate(x.visit.date)}`]);
+  facts.push(["Début de l'abonnement", `${longDate(s.date)}, index ${m3(s.index)}`]);
+  return {
+    subject: `Mise en place de votre abonnement au ${x.servicePoint.address} : aucun justificatif n'est plus nécessaire`,
+    references: references(x),
+    salutation: SALUTATION,
+    blocks,
+    facts,
+    closing: CLOSING_LETTER,
+  };
+}
+
 function contestAnswer(x: Payload<"CONTEST_ANSWER">, meta: MessageMeta): Composed {
   const s = x.subscription.start;
   const contested = calendarDate(x.contest.createdAt, meta.timeZone);
@@ -321,6 +358,12 @@ export function composeMessage(template: Template, payload: unknown, meta: Messa
       return confirmationProof(parsePayload("CONFIRMATION_PROOF", payload));
     case "CONTEST_ANSWER":
       return contestAnswer(parsePayload("CONTEST_ANSWER", payload), meta);
+    case "CONFIRMATION_DECLARED_INDEX":
+      return confirmationDeclaredIndex(parsePayload("CONFIRMATION_DECLARED_INDEX", payload));
+    case "PROOF_REMINDER":
+      return proofReminder(parsePayload("PROOF_REMINDER", payload), meta);
+    case "CONFIRMATION_MUTATION":
+      return confirmationMutation(parsePayload("CONFIRMATION_MUTATION", payload));
   }
 }
 

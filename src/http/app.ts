@@ -15,13 +15,23 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fast
 import { type EcartConfig, makeConfig } from "../platform/config.js";
 import type { Database } from "../platform/db.js";
 import { EcartError, ErrorCode } from "../platform/errors.js";
+import { DEFAULT_LIMITS, type SecurityLimits } from "./attempts.js";
 import { registerAuth, settlePendingBearer } from "./auth.js";
 import { replyError } from "./errors.js";
+import { registerHardening } from "./hardening.js";
 import { createMetrics, installMetrics, type Metrics } from "./metrics.js";
+import {
+  DEFAULT_TIMEOUTS,
+  fastifyTrustProxy,
+  type HttpTimeouts,
+  type TrustProxy,
+  timeoutOptions,
+} from "./network.js";
 import { installRequestLog } from "./request-log.js";
 import { accountRoutes } from "./routes/accounts.js";
 import { adminRoutes } from "./routes/admin.js";
 import { commandRoutes } from "./routes/commands.js";
+import { integrationRoutes } from "./routes/integration.js";
 import { readRoutes } from "./routes/reads.js";
 import { readyRoutes } from "./routes/ready.js";
 import { reportRoutes } from "./routes/reports.js";
@@ -49,8 +59,12 @@ export interface AppOptions {
   loginAttemptsPerMinute?: number;
   /** The built console (web/dist) to serve, with SPA fallback; none when absent. */
   webDist?: string | null;
-  /** Trust X-Forwarded-* from a reverse proxy (ECART_TRUST_PROXY=1). */
-  trustProxy?: boolean;
+  /** Which reverse proxies' X-Forwarded-* to believe: a hop count or their addresses (ECART_TRUST_PROXY), never all. */
+  trustProxy?: TrustProxy;
+  /** Attempts counted per account and address (failed logins, password changes); defaults DEFAULT_LIMITS. */
+  limits?: Partial<SecurityLimits>;
+  /** How long a client may take to send its request (defaults DEFAULT_TIMEOUTS). */
+  timeouts?: Partial<HttpTimeouts>;
 }
 
 export interface AppDeps {
@@ -59,6 +73,7 @@ export interface AppDeps {
   clock: () => Date;
   secureCookies: boolean;
   loginAttemptsPerMinute: number;
+  limits: SecurityLimits;
 }
 
 /** Log options for production: no names, emails, addresses, cookies or tokens; URLs without their query. */
@@ -96,18 +111,21 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     clock: opts.clock ?? (() => new Date()),
     secureCookies: opts.secureCookies ?? process.env.ECART_SECURE_COOKIES === "1",
     loginAttemptsPerMinute: opts.loginAttemptsPerMinute ?? 10,
+    limits: { ...DEFAULT_LIMITS, ...opts.limits },
   };
   const app = Fastify({
     ...(opts.loggerInstance ? { loggerInstance: opts.loggerInstance } : { logger: opts.logger ?? false }),
     // One line per request, with who and what (request-log.ts), instead of Fastify's two.
     disableRequestLogging: true,
     bodyLimit: MAX_JSON_BYTES,
-    trustProxy: opts.trustProxy ?? false,
+    trustProxy: fastifyTrustProxy(opts.trustProxy ?? false),
+    ...timeoutOptions({ ...DEFAULT_TIMEOUTS, ...opts.timeouts }),
     // Never reflect a stack or a Fastify default error body: the error handler answers everything.
     return503OnClosing: true,
     // A malformed URL (bad percent-encoding) is refused before routing: answer it in the same coded shape.
     frameworkErrors: (err, req, reply) => replyError(err, req, reply),
   });
+  await registerHardening(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(async (err, req, reply) => {
@@ -166,6 +184,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       await reportRoutes(api, deps);
       await adminRoutes(api, deps);
       await accountRoutes(api, deps);
+      await integrationRoutes(api, deps);
     },
     { prefix: "/api" },
   );

@@ -6,12 +6,11 @@ import type { EcartConfig } from "../platform/config.js";
 import type { Context } from "../platform/context.js";
 import type { Database } from "../platform/db.js";
 import { EcartError, ErrorCode } from "../platform/errors.js";
+import { assertNotCrossSite } from "./csrf.js";
 
 /** Name of the session cookie. */
 export const SESSION_COOKIE = "ecart_session";
-/** The anti-CSRF header every cookie-authenticated write must carry (a cross-site form cannot set it). */
-export const CSRF_HEADER = "x-requested-with";
-export const CSRF_VALUE = "ecart";
+export { CSRF_HEADER, CSRF_VALUE } from "./csrf.js";
 
 declare module "fastify" {
   interface FastifyContextConfig {
@@ -30,8 +29,6 @@ declare module "fastify" {
     pendingBearer: string | null;
   }
 }
-
-const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 export interface AuthOptions {
   db: Database;
@@ -65,16 +62,8 @@ export function registerAuth(app: FastifyInstance, { db, clock }: AuthOptions) {
         req.authVia = "cookie";
       }
     }
-    // Every browser write, the login included, carries the header; bearer calls are exempt.
-    if (!SAFE_METHODS.has(req.method) && req.authVia !== "bearer" && req.url.startsWith("/api/")) {
-      if (req.headers[CSRF_HEADER] !== CSRF_VALUE) {
-        throw new EcartError(
-          ErrorCode.CSRF_REJECTED,
-          "Requête refusée : en-tête X-Requested-With manquant (protection CSRF).",
-          "cookie-authenticated write without X-Requested-With: ecart",
-        );
-      }
-    }
+    // Every browser write on any route, whatever the URL's spelling, the login included; bearer calls are exempt.
+    assertNotCrossSite(req);
     authorize(req);
   });
 }

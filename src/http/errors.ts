@@ -100,7 +100,8 @@ export function toEcartError(err: unknown, request?: FastifyRequest): EcartError
 export function replyError(err: unknown, request: FastifyRequest, reply: FastifyReply) {
   const e = toEcartError(err, request);
   const status = HTTP_STATUS[e.code];
-  if (status >= 500 || isResponseSerializationError(err)) {
+  // A saturated server (503 BUSY) is not a fault: logged like a refusal, not with a stack.
+  if ((status >= 500 && e.code !== ErrorCode.BUSY) || isResponseSerializationError(err)) {
     request.log.error({ err, code: e.code }, e.message);
   } else {
     request.log.info({ code: e.code, field: e.field }, e.message);

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { errorBody } from "./errors.js";
 
-export const roleEnum = z.enum(["FO", "BO", "EUROS", "SUPERVISOR", "ADMIN"]);
+export const roleEnum = z.enum(["FO", "BO", "EUROS", "SUPERVISOR", "ADMIN", "INTEGRATION"]);
 
 export const accountOut = z.object({ username: z.string(), role: roleEnum, entity: z.string() });
 

@@ -3,60 +3,15 @@
  * of store.ts's reads and writes, a handful of statements for a whole batch. Queries only; the
  * rules stay in the pure functions they share with the one-case path.
  */
-import { sql, type Transaction } from "kysely";
+import { sql } from "kysely";
 import { auditAll } from "../platform/audit.js";
 import type { Context } from "../platform/context.js";
-import type { DB } from "../platform/schema.js";
+import { anyOf, type Trx } from "../platform/db.js";
+import { appendEvents } from "../platform/events.js";
 import { plausibilityInput, replacedMeter } from "../readings/history.js";
 import { assessReading, type Plausibility, type PlausibilityInput } from "../readings/plausibility.js";
 import { loadMeterHistories, type NewReading } from "../readings/store.js";
-import { type NewSubscription, type Occupant, overlapRefusal, type Place } from "./store.js";
-
-type Trx = Transaction<DB>;
-
-/** `column = any(ids)`: one bind parameter for a whole list of ids. */
-const anyOf = (ids: string[]) => sql<string>`any(${[...new Set(ids)]}::text[])`;
-
-/** The service points with their current meter (store.ts's currentMeter), in one query. */
-export async function placesOf(trx: Trx, servicePointIds: string[]): Promise<Map<string, Place>> {
-  const out = new Map<string, Place>();
-  if (servicePointIds.length === 0) return out;
-  // The meter looked up per service point (an index probe each), never a join over every meter.
-  const rows = await trx
-    .selectFrom("service_points as sp")
-    .leftJoinLateral(
-      (eb) =>
-        eb
-          .selectFrom("meters")
-          .select(["meters.id", "meters.serial"])
-          .whereRef("meters.service_point_id", "=", "sp.id")
-          .where("meters.removed_on", "is", null)
-          .limit(1)
-          .as("m"),
-      (j) => j.onTrue(),
-    )
-    .select(["sp.id", "sp.address", "m.id as meter_id", "m.serial"])
-    .where("sp.id", "=", anyOf(servicePointIds))
-    .execute();
-  for (const r of rows) {
-    const meter = r.meter_id === null ? null : { id: Number(r.meter_id), serial: r.serial as string };
-    out.set(r.id, { id: r.id, address: r.address, meter });
-  }
-  return out;
-}
-
-/** The parties, by id, as letters and emails name them (outbox Recipient), in one query. */
-export async function partiesOf(trx: Trx, ids: string[]) {
-  const rows =
-    ids.length === 0
-      ? []
-      : await trx
-          .selectFrom("parties")
-          .select(["id", "name", "email", "postal_address"])
-          .where("id", "=", anyOf(ids))
-          .execute();
-  return new Map(rows.map((p) => [p.id, p]));
-}
+import { customersOf, type NewSubscription, type Occupant, overlapRefusal, startedEvent } from "./store.js";
 
 /**
  * store.ts's occupantSince for many (service point, date) pairs in one query: for each pair, in
@@ -80,6 +35,29 @@ export async function occupantsSince(
   return out;
 }
 
+/**
+ * The status now of each termination's reading (R8's exception): the newest reading of the service
+ * point on that date with that index (`statusOfReading` for many), in one query; null where none.
+ */
+export async function terminationStatuses(
+  trx: Trx,
+  terminations: Array<{ servicePointId: string; date: string; index: number }>,
+): Promise<Array<string | null>> {
+  if (terminations.length === 0) return [];
+  const rows = await sql<{ i: number; status: string | null }>`
+    select v.i::int as i,
+           (select r.effective_status from reading_states r
+             where r.service_point_id = v.sp and r.reading_date = v.d and r.index_m3 = v.x
+             order by r.id desc limit 1) as status
+      from unnest(${terminations.map((t) => t.servicePointId)}::text[], ${terminations.map((t) => t.date)}::date[],
+                  ${terminations.map((t) => t.index)}::bigint[]) with ordinality as v(sp, d, x, i)`.execute(
+    trx,
+  );
+  const out: Array<string | null> = terminations.map(() => null);
+  for (const r of rows.rows) out[Number(r.i) - 1] = r.status;
+  return out;
+}
+
 /** Refuses a batch that names one service point twice: each item's checks assume the others are not there. */
 function assertOnePerServicePoint(servicePointIds: string[], what: string): void {
   if (new Set(servicePointIds).size !== servicePointIds.length)
@@ -89,7 +67,8 @@ function assertOnePerServicePoint(servicePointIds: string[], what: string): void
 /**
  * store.ts's insertSubscription for many subscriptions at once (one per service point): the
  * overlap refusal checked for all in one query (under the caller's service point locks), the rows,
- * the parties become subscribers, the starts enter the history (MOVE_IN), the audit entries.
+ * the parties become subscribers, the starts enter the history (MOVE_IN), the audit entries and the
+ * `subscription.started` events.
  * Throws (writing nothing) if any of them would overlap another occupant's period.
  */
 export async function insertSubscriptions(
@@ -112,7 +91,9 @@ export async function insertSubscriptions(
     insert into subscriptions (service_point_id, party_id, start_date, start_index, start_source, tags, case_id,
                                created_at, created_by, entity)
     select s."servicePointId", s."partyId", s.date, s.index, s.source, coalesce(s.tags, '{}'), s."caseId",
-           ${ctx.now}::timestamptz, ${ctx.actor.user}::text, ${ctx.actor.entity}::text
+           ${ctx.now}::timestamptz, ${ctx.actor.user}::text,
+           -- SPEC §7: a subscription made on a case counts for the case's entity (the sweep's too).
+           coalesce((select c.entity from cases c where c.id = s."caseId"), ${ctx.actor.entity}::text)
       from jsonb_to_recordset(${JSON.stringify(subs)}::jsonb)
            as s("servicePointId" text, "partyId" text, date date, index bigint, source text, tags text[],
                 "caseId" text)
@@ -147,6 +128,15 @@ export async function insertSubscriptions(
         case: s.caseId,
       },
     })),
+  );
+  const customers = await customersOf(
+    trx,
+    subs.map((s) => s.partyId),
+  );
+  await appendEvents(
+    trx,
+    ctx,
+    subs.map((s, i) => startedEvent(s, ids[i] as string, (readings[i] as { id: string }).id, customers)),
   );
   return ids.map((id, i) => ({ id, readingId: (readings[i] as { id: string }).id }));
 }

@@ -1,98 +1,16 @@
-/** Storage for move-ins: service points, meters, parties, subscriptions. Queries only. */
-import { type RawBuilder, sql, type Transaction } from "kysely";
-import type { MessageFacts } from "../communications/outbox.js";
+/** Storage for move-ins: the termination facts, parties, subscriptions. Queries only. */
+import { type RawBuilder, sql } from "kysely";
 import { audit } from "../platform/audit.js";
 import type { Context } from "../platform/context.js";
 import { frenchDate } from "../platform/dates.js";
-import { type Database, executePrepared } from "../platform/db.js";
+import { type Database, executePrepared, type Trx } from "../platform/db.js";
 import { EcartError, ErrorCode } from "../platform/errors.js";
-import type { DB, MoveInFacts, StartSource } from "../platform/schema.js";
+import { appendEvents, type CustomerOut } from "../platform/events.js";
+import type { MoveInFacts, StartSource } from "../platform/schema.js";
 import type { MeterHistory } from "../readings/history.js";
 import { appendReading, meterHistoriesFromRows, meterHistoriesQuery } from "../readings/store.js";
-import { type CurrentMeter, type TerminationFacts, terminationFrom } from "./termination.js";
-
-type Trx = Transaction<DB>;
-
-/** The refusal of a command or check naming a service point that does not exist. */
-export const unknownServicePoint = (id: string) =>
-  new EcartError(
-    ErrorCode.UNKNOWN_SERVICE_POINT,
-    `Point de desserte inconnu : ${id}.`,
-    `unknown service point ${id}`,
-    "servicePoint",
-  );
-
-/** Locks the service point row: every command on one service point runs one at a time. */
-export async function lockServicePoint(trx: Trx, id: string) {
-  const sp = await trx
-    .selectFrom("service_points")
-    .selectAll()
-    .where("id", "=", id)
-    .forUpdate()
-    .executeTakeFirst();
-  if (!sp) throw unknownServicePoint(id);
-  return sp;
-}
-
-/** Loads a subscription for a command: its service point is locked first, then the row is read. */
-export async function loadSubscriptionForUpdate(trx: Trx, id: string) {
-  const head = await trx
-    .selectFrom("subscriptions")
-    .select("service_point_id")
-    .where("id", "=", id)
-    .executeTakeFirst();
-  if (!head) {
-    throw new EcartError(
-      ErrorCode.UNKNOWN_REFERENCE,
-      `Abonnement inconnu : ${id}.`,
-      `unknown subscription ${id}`,
-      "subscription",
-    );
-  }
-  await lockServicePoint(trx, head.service_point_id);
-  return trx.selectFrom("subscriptions").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
-}
-
-/** A service point with its current meter, as letters and readings name them. */
-export interface Place {
-  id: string;
-  address: string;
-  meter: { id: number; serial: string } | null;
-}
-
-/** Facts every letter and email about a case names (SPEC §5), from a place already loaded (batch-store's `placesOf`). */
-export function placeFacts(place: Place, caseId: string | null): MessageFacts {
-  return {
-    servicePoint: { id: place.id, address: place.address },
-    meterSerial: place.meter?.serial ?? null,
-    caseId,
-  };
-}
-
-/** Facts every letter and email about a case names (SPEC §5). */
-export async function messageFacts(trx: Trx, spId: string, caseId: string | null): Promise<MessageFacts> {
-  const sp = await trx
-    .selectFrom("service_points")
-    .select(["id", "address"])
-    .where("id", "=", spId)
-    .executeTakeFirstOrThrow();
-  const meter = await currentMeter(trx, spId);
-  return placeFacts(
-    { id: sp.id, address: sp.address, meter: meter && { id: Number(meter.id), serial: meter.serial } },
-    caseId,
-  );
-}
-
-export async function currentMeter(trx: Trx, servicePointId: string) {
-  return (
-    (await trx
-      .selectFrom("meters")
-      .selectAll()
-      .where("service_point_id", "=", servicePointId)
-      .where("removed_on", "is", null)
-      .executeTakeFirst()) ?? null
-  );
-}
+import { currentMeter } from "../service-points/store.js";
+import { type CurrentMeter, type TerminationFacts, terminationFrom } from "./rules/termination.js";
 
 /** The SQL of `TerminationFacts` for one service point: common table expressions `cur`, `pred`, `lastv`. */
 const terminationCtes = (servicePointId: string) => sql`
@@ -267,10 +185,6 @@ export async function createParty(trx: Trx, ctx: Context, c: CustomerInput, fall
   return row;
 }
 
-export async function partyById(trx: Trx, id: string) {
-  return trx.selectFrom("parties").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
-}
-
 export interface NewSubscription {
   servicePointId: string;
   meterId: number | null;
@@ -338,7 +252,10 @@ export async function insertSubscription(trx: Trx, ctx: Context, s: NewSubscript
       case_id: s.caseId,
       created_at: ctx.now,
       created_by: ctx.actor.user,
-      entity: ctx.actor.entity,
+      // SPEC §7: a subscription made on a case counts for the case's entity, else for the advisor's.
+      entity: s.caseId
+        ? sql<string>`coalesce((select c.entity from cases c where c.id = ${s.caseId}), ${ctx.actor.entity}::text)`
+        : ctx.actor.entity,
     })
     .returning("id")
     .executeTakeFirstOrThrow();
@@ -355,5 +272,137 @@ export async function insertSubscription(trx: Trx, ctx: Context, s: NewSubscript
     party: s.partyId,
     case: s.caseId,
   });
+  const customers = await customersOf(trx, [s.partyId]);
+  await appendEvents(trx, ctx, [startedEvent(s, row.id, reading.id, customers)]);
   return { id: row.id, readingId: reading.id };
+}
+
+/** The customers of new subscriptions, as the event feed names them (SPEC §8), in one query. */
+export async function customersOf(trx: Trx, partyIds: string[]): Promise<Map<string, CustomerOut>> {
+  if (partyIds.length === 0) return new Map();
+  const rows = await trx
+    .selectFrom("parties")
+    .select(["id", "name", "email", "phone", "postal_address"])
+    .where("id", "in", [...new Set(partyIds)])
+    .execute();
+  return new Map(
+    rows.map((p) => [
+      p.id,
+      { id: p.id, name: p.name, email: p.email, phone: p.phone, postalAddress: p.postal_address },
+    ]),
+  );
+}
+
+/** The `subscription.started` event of a subscription Écart set up (SPEC §8). */
+export function startedEvent(
+  s: NewSubscription,
+  id: string,
+  readingId: string | null,
+  customers: Map<string, CustomerOut>,
+) {
+  return {
+    type: "subscription.started" as const,
+    payload: {
+      subscription: id,
+      servicePoint: s.servicePointId,
+      customer: customers.get(s.partyId) ?? {
+        id: s.partyId,
+        name: "",
+        email: null,
+        phone: null,
+        postalAddress: null,
+      },
+      start: { date: s.date, index: s.index, source: s.source },
+      reading: readingId,
+      case: s.caseId,
+      tags: s.tags ?? [],
+    },
+  };
+}
+
+/**
+ * Ends a subscription at a date and index (a move-out, from a command or from the CIS's file): the
+ * MOVE_OUT reading enters the history, the row gets its end, audited `subscription.terminated`, and
+ * `subscription.ended` joins the event feed. The caller holds the service point's lock and has checked
+ * that the subscription is running and that the date is not before its start.
+ */
+export async function endSubscription(
+  trx: Trx,
+  ctx: Context,
+  sub: { id: string; service_point_id: string; party_id: string },
+  end: { date: string; index: number },
+) {
+  const meter = await currentMeter(trx, sub.service_point_id);
+  const reading = await appendReading(trx, ctx, {
+    servicePointId: sub.service_point_id,
+    meterId: meter?.id ?? null,
+    date: end.date,
+    index: end.index,
+    type: "MOVE_OUT",
+  });
+  await trx
+    .updateTable("subscriptions")
+    .set({ end_date: end.date, end_index: end.index })
+    .where("id", "=", sub.id)
+    .execute();
+  await audit(trx, ctx, "subscription.terminated", "subscription", sub.id, {
+    date: end.date,
+    index: end.index,
+    reading: reading.id,
+  });
+  await appendEvents(trx, ctx, [
+    {
+      type: "subscription.ended",
+      payload: {
+        subscription: sub.id,
+        servicePoint: sub.service_point_id,
+        customer: sub.party_id,
+        end: { date: end.date, index: end.index },
+        reading: reading.id,
+      },
+    },
+  ]);
+  return reading;
+}
+
+/** R9: consumption found between two occupants (the report's row), and `intermediate_consumption.found`. */
+export async function recordIntermediateConsumption(
+  trx: Trx,
+  ctx: Context,
+  f: {
+    caseId: string;
+    servicePointId: string;
+    subscriptionId: string;
+    from: { date: string; index: number };
+    to: { date: string; index: number };
+  },
+): Promise<void> {
+  const volume = f.to.index - f.from.index;
+  await trx
+    .insertInto("intermediate_consumptions")
+    .values({
+      case_id: f.caseId,
+      service_point_id: f.servicePointId,
+      subscription_id: f.subscriptionId,
+      from_date: f.from.date,
+      from_index: f.from.index,
+      to_date: f.to.date,
+      to_index: f.to.index,
+      volume,
+      created_at: ctx.now,
+    })
+    .execute();
+  await appendEvents(trx, ctx, [
+    {
+      type: "intermediate_consumption.found",
+      payload: {
+        case: f.caseId,
+        servicePoint: f.servicePointId,
+        subscription: f.subscriptionId,
+        from: f.from,
+        to: f.to,
+        volume,
+      },
+    },
+  ]);
 }

@@ -8,17 +8,19 @@
  * A claimed batch is processed set-based (expireCases: a handful of statements for the whole
  * batch). If that fails, the batch is rolled back to its savepoint and each case is processed on
  * its own, in its own savepoint: one bad case never blocks the others. */
-import { sql, type Transaction } from "kysely";
+import { sql } from "kysely";
 import type { EcartConfig } from "../platform/config.js";
 import { type Context, SYSTEM_ACTOR } from "../platform/context.js";
-import type { Database } from "../platform/db.js";
-import type { DB } from "../platform/schema.js";
-import { type Expiry, expireCase, expireCases } from "./commands.js";
+import { anyOf, type Database, type Trx } from "../platform/db.js";
+import { type Expiry, expireCase, expireCases } from "./expire.js";
 
 export interface SweepResult {
   /** Cases subscribed at the predecessor's index (R8). */
   subscribed: number;
-  /** Expired tasks whose case needed nothing more, or could not be subscribed (reported in a comment). */
+  /**
+   * Expired tasks whose case needed nothing more, or could not be subscribed (reported in a comment),
+   * or was held for BO to check a SUSPECT termination reading (R8's exception).
+   */
   skipped: number;
   /** Tasks whose processing failed; they stay open and are retried by the next sweep. */
   failed: Array<{ task: string; error: string }>;
@@ -59,7 +61,7 @@ const MAX_BUSY_CLAIMS = 100;
  * busy (a command, or another sweeper on another case there) is not processed in this batch and is
  * claimed again once this batch is committed.
  */
-async function claim(trx: Transaction<DB>, now: Date, limit: number, excluded: Set<string>) {
+async function claim(trx: Trx, now: Date, limit: number, excluded: Set<string>) {
   const rows = await trx
     .selectFrom("tasks as t")
     .innerJoin("cases as c", "c.id", "t.case_id")
@@ -67,6 +69,8 @@ async function claim(trx: Transaction<DB>, now: Date, limit: number, excluded: S
     .select(["t.id as task_id"])
     .where("t.status", "=", "OPEN")
     .where("t.due_at", "<=", now)
+    // R8's exception fires once: an overdue CHECK_TERMINATION is only shown as overdue.
+    .where("t.kind", "!=", "CHECK_TERMINATION")
     .where("c.status", "=", "OPEN")
     .$if(excluded.size > 0, (q) => q.where("t.id", "not in", [...excluded]))
     .orderBy("t.due_at")
@@ -80,7 +84,7 @@ async function claim(trx: Transaction<DB>, now: Date, limit: number, excluded: S
       : await trx
           .selectFrom("service_points")
           .select("id")
-          .where("id", "=", sql<string>`any(${[...new Set(rows.map((r) => r.service_point_id))]})`)
+          .where("id", "=", anyOf(rows.map((r) => r.service_point_id)))
           .orderBy("id")
           .forUpdate()
           .skipLocked()
@@ -100,6 +104,7 @@ async function countDue(db: Database, now: Date): Promise<number> {
     .select((eb) => eb.fn.countAll<string>().as("n"))
     .where("status", "=", "OPEN")
     .where("due_at", "<=", now)
+    .where("kind", "!=", "CHECK_TERMINATION")
     .executeTakeFirstOrThrow();
   return Number(r.n);
 }
@@ -181,7 +186,7 @@ export async function sweepDeadlines(
 
 /** The batch set-based; if that fails, each case on its own, in its own savepoint. */
 async function processBatch(
-  trx: Transaction<DB>,
+  trx: Trx,
   ctx: Context,
   cases: ClaimedCase[],
 ): Promise<Map<string, Expiry | Error>> {

@@ -1,15 +1,19 @@
 /** The French sentences written in case comments. R5, R6 and R9 fix three of them word for word. */
 import { frenchDate } from "../platform/dates.js";
 import type { MoveInFacts } from "../platform/schema.js";
-import type { GapCheck } from "./gap.js";
+import type { GapCheck } from "./rules/gap.js";
 
-/** R9, exactly: what the intermediate-occupant report looks for. No other comment contains it. */
-export const R9_COMMENT = "écart de consommation avec ancien occupant";
+/** R9, exactly: the phrase is the case capability's (a free comment may not hold it). */
+export { R9_COMMENT } from "../cases/wording.js";
 /** R5, exactly: the customer has no proof at a move-in with reconnection. */
 export const R5_NO_PROOF_COMMENT =
   "mettre en place l'abonnement avec l'index et la date de résiliation du prédécesseur";
 /** R6, exactly: proof requested after the reconnection visit found a gap. */
 export const R6_AWAIT_COMMENT = "en attente justificatif car écart de consommation avec le prédécesseur";
+
+/** R8's exception, exactly: the deadline passed while the termination reading is SUSPECT. */
+export const R8_SUSPECT_COMMENT =
+  "index de résiliation suspect : à vérifier avant de mettre en place l'abonnement";
 
 const signed = (n: number) => (n > 0 ? `+${n}` : `${n}`);
 

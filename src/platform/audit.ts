@@ -1,7 +1,7 @@
 /** R15: every change is recorded with who, when and from which entity. Append-only. */
-import { sql, type Transaction } from "kysely";
+import { sql } from "kysely";
 import type { Context } from "./context.js";
-import type { DB } from "./schema.js";
+import type { Trx } from "./db.js";
 
 /** One audit entry: what was done to which object. */
 export interface AuditEntry {
@@ -12,7 +12,7 @@ export interface AuditEntry {
 }
 
 export async function audit(
-  trx: Transaction<DB>,
+  trx: Trx,
   ctx: Context,
   action: string,
   objectType: string,
@@ -26,7 +26,7 @@ export async function audit(
  * Records many entries, in their order, in one statement whatever their number: the rows travel
  * as one JSON parameter (jsonb_to_recordset), not one bind parameter per value.
  */
-export async function auditAll(trx: Transaction<DB>, ctx: Context, entries: AuditEntry[]): Promise<void> {
+export async function auditAll(trx: Trx, ctx: Context, entries: AuditEntry[]): Promise<void> {
   if (entries.length === 0) return;
   const { now, actor } = ctx;
   const rows = entries.map((e) => ({ a: e.action, t: e.objectType, o: e.objectId, d: e.details ?? null }));

@@ -2,8 +2,8 @@
 import type { EcartConfig } from "./config.js";
 import { localDate } from "./dates.js";
 
-export type Role = "FO" | "BO" | "EUROS" | "SUPERVISOR" | "ADMIN" | "SYSTEM";
-export const ROLES: readonly Role[] = ["FO", "BO", "EUROS", "SUPERVISOR", "ADMIN", "SYSTEM"];
+export type Role = "FO" | "BO" | "EUROS" | "SUPERVISOR" | "ADMIN" | "INTEGRATION" | "SYSTEM";
+export const ROLES: readonly Role[] = ["FO", "BO", "EUROS", "SUPERVISOR", "ADMIN", "INTEGRATION", "SYSTEM"];
 
 export interface Actor {
   /** Account name, or "system" for the deadline sweep. */

@@ -2,6 +2,14 @@
  * Calendar dates (YYYY-MM-DD) and instants in the utility's time zone. Rules work on
  * calendar dates; only deadlines need the instant at which a Paris day ends.
  */
+/** A deadline: its last calendar day, and the instant it passes (a task's due date and expiry). */
+export interface Deadline {
+  /** The last calendar day on which the awaited thing is in time. */
+  dueDate: string;
+  /** The instant the deadline passes: the start of the day after dueDate, local time. */
+  expiresAt: Date;
+}
+
 export const DEFAULT_TIME_ZONE = "Europe/Paris";
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;

@@ -9,12 +9,18 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
-import { type CompiledQuery, Kysely, PostgresDialect } from "kysely";
+import { type CompiledQuery, Kysely, PostgresDialect, sql, type Transaction } from "kysely";
 import pg from "pg";
 import { MIGRATIONS_DIR, migrate } from "./migrate.js";
 import type { DB } from "./schema.js";
 
 export type DbKind = "pglite" | "postgres";
+
+/** A command's transaction: every store function and command handler runs in one. */
+export type Trx = Transaction<DB>;
+
+/** `column = any(ids)`: one bind parameter for a whole list of ids (each id once). */
+export const anyOf = (ids: readonly string[]) => sql<string>`any(${[...new Set(ids)]}::text[])`;
 
 export interface Database {
   readonly kind: DbKind;

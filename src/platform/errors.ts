@@ -33,14 +33,21 @@ export const ErrorCode = {
   PAYLOAD_TOO_LARGE: "PAYLOAD_TOO_LARGE",
   /** An upload of a type that is not accepted. */
   UNSUPPORTED_MEDIA_TYPE: "UNSUPPORTED_MEDIA_TYPE",
-  /** Too many attempts in a short time (login). */
+  /** Too many attempts in a short time (login per address or account, password changes). */
   RATE_LIMITED: "RATE_LIMITED",
+  /** The server is saturated (password hashing at its bound): retry in a few seconds. */
+  BUSY: "BUSY",
   /** An unexpected fault; details go to the log, never to the client. */
   INTERNAL: "INTERNAL",
   /** No such API route or resource path (HTTP only). */
   NOT_FOUND: "NOT_FOUND",
   /** A cookie-authenticated write without the anti-CSRF header `X-Requested-With: ecart` (HTTP only). */
   CSRF_REJECTED: "CSRF_REJECTED",
+  /**
+   * SPEC §8: reference data that would rewrite a fact decisions were taken on (a subscription's start or
+   * end, a meter's serial, installation or removal); a correction goes through correctReading.
+   */
+  FACT_ALREADY_DECIDED: "FACT_ALREADY_DECIDED",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -62,9 +69,11 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
+  BUSY: 503,
   INTERNAL: 500,
   NOT_FOUND: 404,
   CSRF_REJECTED: 403,
+  FACT_ALREADY_DECIDED: 409,
 };
 
 export class EcartError extends Error {
@@ -87,9 +96,10 @@ export class EcartError extends Error {
   }
 }
 
-export const fail = (code: ErrorCode, fr: string, en: string, field?: string): never => {
+/** Throws the refusal; a function declaration returning `never`, so TypeScript narrows after a call. */
+export function fail(code: ErrorCode, fr: string, en: string, field?: string): never {
   throw new EcartError(code, fr, en, field);
-};
+}
 
 export const isEcartError = (e: unknown): e is EcartError => e instanceof EcartError;
 

@@ -24,6 +24,8 @@ export interface MeterTable {
   start_index: Generated<number>;
   installed_on: DateOnly | null;
   removed_on: DateOnly | null;
+  /** 600_integration: the index at removal, as the CIS gives it (the removal reading holds it too). */
+  removed_index: number | null;
   created_at: Generated<Timestamp>;
 }
 
@@ -45,7 +47,8 @@ export type StartSource =
   | "PROOF_DATE_REMOTE_INDEX"
   | "PREDECESSOR"
   | "PRESCRIPTION"
-  | "INTERVENTION";
+  | "INTERVENTION"
+  | "REGULARIZED";
 
 export interface SubscriptionTable {
   id: Generated<string>;
@@ -84,9 +87,27 @@ export interface MoveInFacts {
 
 /** What an INT_EUROS case carries for the EUROS service. */
 export interface RegularizationFacts {
-  motive: "LATE_PROOF" | "CONTEST" | "CONTEST_WITH_PROOF";
+  /**
+   * LATE_PROOF (R12), CONTEST / CONTEST_WITH_PROOF (R11), PREDECESSOR_OVERBILLED (R9: a proof below the
+   * termination, on the predecessor's subscription), TERMINATION_CORRECTED (R16: started at a corrected index).
+   */
+  motive:
+    | "LATE_PROOF"
+    | "CONTEST"
+    | "CONTEST_WITH_PROOF"
+    | "PREDECESSOR_OVERBILLED"
+    | "TERMINATION_CORRECTED";
   proof?: { id?: string; kind?: string; date: string | null; index: number | null };
   contest?: string;
+  /** The predecessor's termination the case is about (PREDECESSOR_OVERBILLED). */
+  termination?: { date: string; index: number };
+  /** R16: the termination reading corrected, its old and its corrected index. */
+  correction?: { reading: string; date: string; oldIndex: number; newIndex: number };
+  /** R12: the start EUROS set when closing the case, and the one it replaced. */
+  regularizedStart?: {
+    from: { date: string; index: number; source: StartSource };
+    to: { date: string; index: number };
+  };
 }
 
 export interface CaseTable {
@@ -116,7 +137,7 @@ export interface CaseCommentTable {
   entity: string;
 }
 
-export type TaskKind = "AWAIT_PROOF" | "SUBSCRIBE_AT_PREDECESSOR";
+export type TaskKind = "AWAIT_PROOF" | "SUBSCRIBE_AT_PREDECESSOR" | "CHECK_TERMINATION";
 export type TaskStatus = "OPEN" | "DONE" | "EXPIRED";
 export interface TaskTable {
   id: Generated<string>;
@@ -227,7 +248,10 @@ export type Template =
   | "PROOF_REQUEST"
   | "CONFIRMATION_PREDECESSOR_INDEX"
   | "CONFIRMATION_PROOF"
-  | "CONTEST_ANSWER";
+  | "CONTEST_ANSWER"
+  | "CONFIRMATION_DECLARED_INDEX"
+  | "PROOF_REMINDER"
+  | "CONFIRMATION_MUTATION";
 export type Channel = "EMAIL" | "LETTER";
 export type DeliveryStatus = "PENDING" | "SENDING" | "SENT" | "FAILED";
 
@@ -283,6 +307,8 @@ export interface IntermediateConsumptionTable {
   created_at: Timestamp;
   /** Derived (migration 512): the case's entity, set by a trigger; writers leave it out. */
   entity: Generated<string>;
+  /** R16: set when a corrected termination index puts the volume within tolerance (out of the report). */
+  withdrawn_at: Timestamp | null;
 }
 
 export interface AuditLogTable {
@@ -306,7 +332,7 @@ export interface IdempotencyKeyTable {
   created_at: Timestamp;
 }
 
-export type AccountRole = "FO" | "BO" | "EUROS" | "SUPERVISOR" | "ADMIN";
+export type AccountRole = "FO" | "BO" | "EUROS" | "SUPERVISOR" | "ADMIN" | "INTEGRATION";
 export interface AccountTable {
   id: Generated<number>;
   username: string;
@@ -332,6 +358,52 @@ export interface ApiTokenTable {
   token_hash: string;
   created_at: Timestamp;
   revoked_at: Timestamp | null;
+}
+
+/** 600_integration: the event feed (SPEC §8); `position` is given at commit, in commit order. */
+export interface EventTable {
+  seq: Generated<number>;
+  position: number | null;
+  id: Generated<string>;
+  type: string;
+  payload: Json<Record<string, unknown>>;
+  occurred_at: Timestamp;
+}
+
+/** 600_integration: a webhook endpoint and the delivery state of its head event. */
+export interface WebhookEndpointTable {
+  id: Generated<string>;
+  url: string;
+  description: string | null;
+  secret: string;
+  active: Generated<boolean>;
+  delivered_position: Generated<number>;
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp | null;
+  lease_until: Timestamp | null;
+  leased_by: string | null;
+  last_status: number | null;
+  last_error: string | null;
+  last_attempt_at: Timestamp | null;
+  last_success_at: Timestamp | null;
+  created_at: Timestamp;
+  created_by: string;
+  disabled_at: Timestamp | null;
+  disabled_by: string | null;
+}
+
+export interface WebhookAttemptTable {
+  id: Generated<number>;
+  endpoint_id: string;
+  event_position: number;
+  event_id: string;
+  attempt: number;
+  worker: string;
+  started_at: Timestamp;
+  finished_at: Timestamp | null;
+  outcome: "DELIVERED" | "FAILED" | "INTERRUPTED" | null;
+  status_code: number | null;
+  error: string | null;
 }
 
 /** One finished readings import and its counts (migration 400; read by the metrics). */
@@ -369,5 +441,8 @@ export interface DB {
   sessions: SessionTable;
   api_tokens: ApiTokenTable;
   communication_attempts: CommunicationAttemptTable;
+  events: EventTable;
+  webhook_endpoints: WebhookEndpointTable;
+  webhook_attempts: WebhookAttemptTable;
   import_runs: ImportRunTable;
 }

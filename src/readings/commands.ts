@@ -1,17 +1,15 @@
 /** Reading commands (SPEC §4): record, correct (replace, never overwrite), confirm a suspect reading. */
-import type { Transaction } from "kysely";
 import { z } from "zod";
-import { currentMeter, lockServicePoint } from "../move-in/store.js";
+import { mayRun } from "../accounts/roles.js";
 import { audit } from "../platform/audit.js";
+import type { CommandResult } from "../platform/command.js";
 import { type Context, today } from "../platform/context.js";
+import type { Trx } from "../platform/db.js";
 import { EcartError, ErrorCode, fail } from "../platform/errors.js";
-import type { DB } from "../platform/schema.js";
 import { isoDate, rawIndex, ref, text } from "../platform/validate.js";
-import type { CommandResult } from "../registry.js";
+import { currentMeter, lockServicePoint } from "../service-points/store.js";
 import { parseIndexM3 } from "./index-m3.js";
 import { appendReading, readingById } from "./store.js";
-
-type Trx = Transaction<DB>;
 
 /** Types an advisor may enter; the others are made by move-ins, move-outs and visits. */
 export const ENTERED_TYPES = ["NORMAL", "CUSTOMER", "ESTIMATE", "REMOTE"] as const;
@@ -39,6 +37,14 @@ export async function recordReading(
   ctx: Context,
   input: z.infer<typeof recordReadingInput>,
 ): Promise<CommandResult> {
+  if (input.type === "REMOTE" && !mayRun(ctx.actor.role, "recordRemoteReadings")) {
+    fail(
+      ErrorCode.FORBIDDEN,
+      "Un relevé de télérelève (REMOTE) ne se saisit pas : il vient du flux des compteurs (import ou système de facturation).",
+      `role ${ctx.actor.role} may not record REMOTE readings`,
+      "type",
+    );
+  }
   const index = parseIndexM3(input.index);
   assertNotFuture(ctx, input.date);
   const sp = await lockServicePoint(trx, input.servicePoint);

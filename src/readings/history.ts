@@ -65,7 +65,9 @@ export function meterHistory(
 ): MeterHistory {
   const install = installationReading(meter);
   const h = historyOf(meter, first, previous, Math.min(validReadings, 2), lastDate);
-  if (install && (!first || install.date <= first.date)) {
+  // An installation reading already in the history (the CIS's meter exchange, SPEC §8) is not counted twice.
+  const recorded = install && first && install.date === first.date && install.index === first.index;
+  if (install && !recorded && (!first || install.date <= first.date)) {
     h.first = install;
     h.previous = previous ?? install;
     h.validCount = Math.min(validReadings + 1, 2);

@@ -6,6 +6,7 @@ import { hash } from "node:crypto";
 import { dayNumber, isIsoDate } from "../platform/dates.js";
 import { EcartError } from "../platform/errors.js";
 import type { ReadingType } from "../platform/schema.js";
+import { normalSerial } from "../platform/serial.js";
 import { ENTERED_TYPES } from "./commands.js";
 import { parseIndexM3 } from "./index-m3.js";
 
@@ -119,7 +120,7 @@ export function parseImportRecord(
   }
   const type = typeRaw.toUpperCase();
   if (!types.has(type)) return reject(line, "INVALID_TYPE", typeRaw.slice(0, 20));
-  const meter = meterRaw ? meterRaw.replace(/\s+/g, "").toUpperCase() : null;
+  const meter = meterRaw ? normalSerial(meterRaw) : null;
   if (meter !== null && !SAFE_ID.test(meter)) return reject(line, "UNKNOWN_METER", meterRaw.slice(0, 40));
   return {
     ok: true,

@@ -15,6 +15,7 @@ import { sql } from "kysely";
 import { type Context, today } from "../platform/context.js";
 import type { Database } from "../platform/db.js";
 import type { ReadingType } from "../platform/schema.js";
+import { normalSerial } from "../platform/serial.js";
 import { ENTERED_TYPES } from "./commands.js";
 import {
   applyReading,
@@ -418,7 +419,7 @@ async function checkBatch(
     const at =
       r.meter === null
         ? meterInPlace(meters, r.date)
-        : meters.find((m) => m.serial?.replace(/\s+/g, "").toUpperCase() === r.meter);
+        : meters.find((m) => !!m.serial && normalSerial(m.serial) === r.meter);
     if (!at) {
       rejects.push({
         line: r.line,

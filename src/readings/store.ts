@@ -1,6 +1,8 @@
 /** Storage of the reading history. Queries only: the rules live in plausibility.ts. */
-import { type Kysely, type RawBuilder, sql, type Transaction } from "kysely";
+import { type Kysely, type RawBuilder, sql } from "kysely";
 import type { Context } from "../platform/context.js";
+import type { Trx } from "../platform/db.js";
+import { appendEvents } from "../platform/events.js";
 import type { DB, ReadingType } from "../platform/schema.js";
 import {
   installationReading,
@@ -16,8 +18,6 @@ import {
   type Plausibility,
   type PlausibilityInput,
 } from "./plausibility.js";
-
-type Trx = Transaction<DB>;
 
 /** A query runner: a transaction or the database itself. */
 type Runner = Kysely<DB> | Trx;
@@ -127,7 +127,59 @@ export async function appendReading(
     })
     .returning("id")
     .executeTakeFirstOrThrow();
+  if (r.replacesId) await appendCorrectedEvent(trx, ctx, row.id, r.replacesId, r.reason ?? null);
   return { id: row.id, plausibility: p };
+}
+
+/**
+ * `reading.corrected` (SPEC §8) for a correction just appended: the replaced index and the new one, the
+ * meter's serial, and the subscription whose start (MOVE_IN) or end (MOVE_OUT) the reading is.
+ */
+async function appendCorrectedEvent(
+  trx: Trx,
+  ctx: Context,
+  id: string,
+  replacesId: string,
+  reason: string | null,
+): Promise<void> {
+  const row = await sql<{
+    service_point_id: string;
+    reading_date: string;
+    type: string;
+    before: number;
+    index: number;
+    serial: string | null;
+    subscription: string | null;
+  }>`
+    select o.service_point_id, o.reading_date::text as reading_date, o.type, o.index_m3 as before,
+           n.index_m3 as index, m.serial,
+           (select s.id from subscriptions s
+             where s.service_point_id = o.service_point_id
+               and ((o.type = 'MOVE_IN' and s.start_date = o.reading_date)
+                 or (o.type = 'MOVE_OUT' and s.end_date = o.reading_date))
+             order by s.created_at desc limit 1) as subscription
+      from readings n join readings o on o.id = n.replaces_id
+      left join meters m on m.id = o.meter_id
+     where n.id = ${id}`.execute(trx);
+  const c = row.rows[0];
+  if (!c) return;
+  await appendEvents(trx, ctx, [
+    {
+      type: "reading.corrected",
+      payload: {
+        reading: id,
+        replaces: replacesId,
+        servicePoint: c.service_point_id,
+        meter: c.serial,
+        type: c.type,
+        date: c.reading_date,
+        before: Number(c.before),
+        index: Number(c.index),
+        reason,
+        subscription: c.subscription,
+      },
+    },
+  ]);
 }
 
 export async function readingById(trx: Trx, id: string) {

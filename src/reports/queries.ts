@@ -1,7 +1,7 @@
 /** R13, Pilotage: supervisors' reports. Queries only; the API adds pages and CSV (csv.ts). */
 import type { Kysely } from "kysely";
 import { sql } from "kysely";
-import { R9_COMMENT } from "../move-in/wording.js";
+import { R9_COMMENT } from "../cases/wording.js";
 import { addDays, startOfDay } from "../platform/dates.js";
 import type { CaseStatus, CaseType, DB } from "../platform/schema.js";
 import { caseCounts, foldCaseCounts, foldSubscriptionCounts, subscriptionCount } from "./counts.js";

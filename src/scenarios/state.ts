@@ -2,6 +2,9 @@
 import type { Database } from "../platform/db.js";
 import { casesByEntity, intermediateConsumption, newCustomers } from "../reports/queries.js";
 
+/** Who set up the objects of a scenario's `given` (runner.ts). */
+const GIVEN_BY = "given";
+
 export async function dumpState(db: Database) {
   const k = db.kysely;
   const [parties, subs, cases, comments, tasks, interventions, comms, readings, contests, proofs] =
@@ -37,6 +40,8 @@ export async function dumpState(db: Database) {
       end: s.end_date ? { date: s.end_date, index: s.end_index } : null,
       tags: s.tags,
       case: s.case_id,
+      // SPEC §7: the entity it counts for in the reports; null for the objects of `given`.
+      entity: s.created_by === GIVEN_BY ? null : s.entity,
     })),
     cases: cases.map((c) => ({
       id: c.id,

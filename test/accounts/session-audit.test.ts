@@ -16,7 +16,7 @@ describe.each(ENGINES)("session events in the audit log (%s)", (engine) => {
   beforeAll(async () => {
     tdb = await createTestDatabase(engine);
     const logger = log.logger;
-    app = await buildApp({ db: tdb.db, clock: () => NOW, webDist: null, trustProxy: true, logger });
+    app = await buildApp({ db: tdb.db, clock: () => NOW, webDist: null, trustProxy: 1, logger });
     await createAccount(
       tdb.db.kysely,
       { username: "bo", role: "BO", entity: "BO-LYON", password: PASSWORD },

@@ -209,6 +209,125 @@ describe("CONTEST_ANSWER", () => {
   });
 });
 
+const reminder = {
+  ...base,
+  termination: { date: "2024-01-15", index: 1000 },
+  declared: { date: "2024-03-02", index: 1012 },
+  gap: 12,
+  askedOn: "2024-03-05",
+  dueDate: "2024-03-20",
+};
+
+describe("PROOF_REMINDER (R18)", () => {
+  const onReminderDay = { ...meta, createdAt: new Date("2024-03-15T08:00:00Z") };
+  const mail = renderEmail("PROOF_REMINDER", reminder, onReminderDay);
+  it("recalls the request, the figures, the deadline and what happens without a proof", () => {
+    expect(mail.subject).toBe(
+      "Rappel : justificatif d'entrée à nous transmettre avant le 20 mars 2024 (12 rue des Lilas, 69003 Lyon)",
+    );
+    for (const part of [mail.text, mail.html]) {
+      expect(part).toContain("Le 5 mars 2024, nous vous avons demandé un justificatif");
+      expect(part).toContain("PDS-1");
+      expect(part).toContain("A12345");
+      expect(part).toContain("CASE-000001");
+    }
+    expect(mail.text).toContain(
+      "l'index que vous nous avez déclaré, 1012 m3 au 2 mars 2024, est supérieur de 12 m3 à l'index de résiliation de l'ancien occupant, 1000 m3 au 15 janvier 2024",
+    );
+    expect(mail.text).toContain(
+      "Il vous reste 5 jours : nous vous remercions de nous adresser, au plus tard le 20 mars 2024",
+    );
+    expect(mail.text).toContain("l'attestation notariée");
+    expect(mail.text).toContain(
+      "Sans justificatif reçu au plus tard le 20 mars 2024, votre abonnement sera mis en place avec l'index et la date de résiliation de l'ancien occupant : 1000 m3 au 15 janvier 2024.",
+    );
+    expect(mail.text).toContain("ne pas tenir compte de ce rappel");
+    expect(mail.text).toContain("Date limite de réception du justificatif : 20 mars 2024");
+  });
+
+  it("claims no gap when none is known yet (reconnection without index)", () => {
+    const t = renderEmail(
+      "PROOF_REMINDER",
+      { ...reminder, declared: { date: "2024-03-02", index: null }, gap: null },
+      onReminderDay,
+    ).text;
+    expect(t).not.toContain("écart");
+    expect(t).not.toContain("null");
+    expect(t).toContain("Date d'entrée déclarée : 2 mars 2024");
+  });
+
+  it("on the due day itself, counts no days left", () => {
+    const t = renderEmail("PROOF_REMINDER", reminder, {
+      ...meta,
+      createdAt: new Date("2024-03-20T08:00:00Z"),
+    }).text;
+    expect(t).not.toContain("Il vous reste");
+    expect(t).toContain("Nous vous remercions de nous adresser, au plus tard le 20 mars 2024");
+  });
+
+  it("tells a letter's reader to write back by post", () => {
+    const l = renderLetter("PROOF_REMINDER", reminder, {
+      ...onReminderDay,
+      channel: "LETTER",
+      toAddress: "5 place Bellecour, 69002 Lyon",
+      recipientName: "Jeanne Martin",
+    });
+    expect(l.blocks.map((b) => (b.kind === "p" ? b.text : b.items.join(" "))).join(" ")).toContain(
+      "par courrier à l'adresse figurant en haut de cette lettre",
+    );
+  });
+
+  it("refuses a payload without the day the proof was asked for", () => {
+    const { askedOn: _, ...noDay } = reminder;
+    expect(() => composeMessage("PROOF_REMINDER", noDay, meta)).toThrow(/PROOF_REMINDER.*askedOn/);
+  });
+});
+
+const mutation = {
+  servicePoint: { id: "PDS-9", address: "18 rue Victor Hugo, 38000 Grenoble" },
+  meterSerial: "D90210",
+  caseId: null,
+  recipient: { name: "Omar Haddad", postalAddress: "18 rue Victor Hugo, 38000 Grenoble" },
+  subscription: { id: "SUB-000001", start: { date: "2024-04-30", index: 1090 } },
+};
+
+describe("CONFIRMATION_MUTATION (R17)", () => {
+  const mail = renderEmail("CONFIRMATION_MUTATION", mutation, meta);
+  it("confirms the subscription at the handover's date and index", () => {
+    expect(mail.subject).toBe(
+      "Changement d'occupant : votre abonnement au 18 rue Victor Hugo, 38000 Grenoble",
+    );
+    for (const part of [mail.text, mail.html]) {
+      expect(part).toContain("18 rue Victor Hugo, 38000 Grenoble");
+      expect(part).toContain("PDS-9");
+      expect(part).toContain("D90210");
+      expect(part).toContain("SUB-000001");
+    }
+    expect(mail.text).toContain("à la suite du changement d'occupant du logement");
+    expect(mail.text).toContain(
+      "L'index du compteur a été relevé le 30 avril 2024, lors de votre entrée dans les lieux en présence de l'occupant précédent : 1090 m3.",
+    );
+    expect(mail.text).toContain("Votre consommation vous sera facturée à partir de l'index 1090 m3");
+    expect(mail.text).toContain("Début de l'abonnement : 30 avril 2024, index 1090 m3");
+    expect(mail.text).not.toContain("Dossier :");
+  });
+
+  it("as a letter, references the subscription", () => {
+    const l = renderLetter("CONFIRMATION_MUTATION", mutation, {
+      ...meta,
+      channel: "LETTER",
+      toAddress: "18 rue Victor Hugo, 38000 Grenoble",
+      recipientName: "Omar Haddad",
+    });
+    expect(l.references).toEqual([
+      "Abonnement : SUB-000001",
+      "Point de desserte : PDS-9",
+      "Courrier : MSG-000007",
+    ]);
+    expect(l.recipient).toEqual(["Omar Haddad", "18 rue Victor Hugo", "38000 GRENOBLE"]);
+  });
+});
+
 describe("letter blocks", () => {
   const l = renderLetter("PROOF_REQUEST", proofRequest, {
     ...meta,

@@ -6,7 +6,9 @@ import { buildApp, loggerOptions } from "../../src/http/app.js";
 import type { AccountRole } from "../../src/platform/schema.js";
 import { createTestDatabase, type Engine, type TestDatabase } from "../support/databases.js";
 
-export const ROLES: AccountRole[] = ["FO", "BO", "EUROS", "SUPERVISOR", "ADMIN"];
+export const ROLES: AccountRole[] = ["FO", "BO", "EUROS", "SUPERVISOR", "ADMIN", "INTEGRATION"];
+/** The roles of people (R14: they read everything); INTEGRATION is the billing system's account. */
+export const PEOPLE: AccountRole[] = ["FO", "BO", "EUROS", "SUPERVISOR", "ADMIN"];
 export const NOW = new Date("2024-03-05T10:00:00+01:00");
 
 /** A text sink: a stream, and everything written to it so far. */

@@ -4,13 +4,15 @@ import { COMMAND_ROUTES } from "../../src/http/routes/commands.js";
 import type { AccountRole } from "../../src/platform/schema.js";
 import { COMMANDS } from "../../src/registry.js";
 import { ENGINES } from "../support/databases.js";
-import { ROLES, type TestApi, testApi } from "./helpers.js";
+import { PEOPLE, ROLES, type TestApi, testApi } from "./helpers.js";
 
-type Method = "GET" | "POST";
+type Method = "GET" | "POST" | "PUT";
 /** The expected matrix, written from SPEC R14 (not derived from the code under test). */
 const FO = ["FO", "BO"] as const;
 const BO = ["BO"] as const;
-const ALL = ROLES;
+const ALL = PEOPLE;
+/** The billing system's account (SPEC §8). */
+const CIS = ["INTEGRATION"] as const;
 const REPORTS = ["SUPERVISOR", "ADMIN"] as const;
 /** Whoever works cases comments on them (docs/decisions.md): EUROS on INT_EUROS cases only, checked by the command. */
 const CASE_WORK = ["FO", "BO", "EUROS"] as const;
@@ -28,7 +30,7 @@ const MATRIX: Array<{ method: Method; url: string; body?: unknown; allowed: read
   { method: "POST", url: "/api/subscriptions/X-404/move-out", body: {}, allowed: FO },
   { method: "POST", url: "/api/cases/X-404/no-proof", body: {}, allowed: FO },
   { method: "POST", url: "/api/subscriptions/X-404/contests", body: {}, allowed: FO },
-  { method: "POST", url: "/api/service-points/X-404/readings", body: {}, allowed: FO },
+  { method: "POST", url: "/api/service-points/X-404/readings", body: {}, allowed: [...FO, ...CIS] },
   { method: "POST", url: "/api/cases/X-404/proofs", body: {}, allowed: BO },
   { method: "POST", url: "/api/cases/X-404/proof-requests", body: {}, allowed: BO },
   { method: "POST", url: "/api/cases/X-404/intervention-report", body: {}, allowed: BO },
@@ -65,7 +67,12 @@ const MATRIX: Array<{ method: Method; url: string; body?: unknown; allowed: read
   { method: "POST", url: "/api/accounts/X-404/disable", allowed: ["ADMIN"] },
   { method: "POST", url: "/api/accounts/X-404/enable", allowed: ["ADMIN"] },
   { method: "POST", url: "/api/accounts/X-404/password", body: {}, allowed: ["ADMIN"] },
-  { method: "POST", url: "/api/me/password", body: {}, allowed: ALL },
+  { method: "POST", url: "/api/me/password", body: {}, allowed: ROLES },
+  { method: "GET", url: "/api/events", allowed: CIS },
+  { method: "PUT", url: "/api/service-points/X-404", body: {}, allowed: CIS },
+  { method: "PUT", url: "/api/service-points/X-404/meters/X-404", body: {}, allowed: CIS },
+  { method: "POST", url: "/api/service-points/X-404/meter-exchanges", body: {}, allowed: CIS },
+  { method: "PUT", url: "/api/subscriptions/X-404", body: {}, allowed: CIS },
 ];
 
 describe.each(ENGINES)("R14 role matrix over the API (%s)", (engine) => {
@@ -77,7 +84,10 @@ describe.each(ENGINES)("R14 role matrix over the API (%s)", (engine) => {
 
   it("covers every command route the app has", () => {
     const pattern = (url: string) =>
-      (url.split("?")[0] as string).replace("accounts/X-404", "accounts/:username").replace("X-404", ":id");
+      (url.split("?")[0] as string)
+        .replace("accounts/X-404", "accounts/:username")
+        .replace("meters/X-404", "meters/:serial")
+        .replace("X-404", ":id");
     const urls = new Set(MATRIX.map((r) => pattern(r.url)));
     for (const r of COMMAND_ROUTES) expect(urls, r.url).toContain(`/api${r.url}`);
     for (const verb of Object.keys(COMMANDS)) expect(urls, verb).toContain(`/api/commands/${verb}`);

@@ -100,7 +100,7 @@ describe.each(ENGINES)("sessions and accounts (%s)", (engine) => {
     });
     expect(String(r.headers["set-cookie"])).toContain("Secure");
     await secureApp.close();
-    const proxied = await buildApp({ db: tdb.db, clock: () => NOW, webDist: null, trustProxy: true });
+    const proxied = await buildApp({ db: tdb.db, clock: () => NOW, webDist: null, trustProxy: 1 });
     const p = await proxied.inject({
       method: "POST",
       url: "/api/session",

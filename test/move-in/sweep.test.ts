@@ -5,7 +5,7 @@
  */
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Expiry, expireCase } from "../../src/move-in/commands.js";
+import { type Expiry, expireCase } from "../../src/move-in/expire.js";
 import { evenBatch, sweepDeadlines } from "../../src/move-in/sweep.js";
 import { makeConfig } from "../../src/platform/config.js";
 import { SYSTEM_ACTOR } from "../../src/platform/context.js";

@@ -138,7 +138,7 @@ describe("API security and fuzzing (PGlite)", () => {
     const c = plain.cookies.find((x) => x.name === "ecart_session");
     expect(c).toMatchObject({ httpOnly: true, sameSite: "Strict", path: "/" });
     // Behind a TLS-terminating proxy, and with ECART_SECURE_COOKIES=1, the cookie is Secure.
-    for (const opts of [{ secureCookies: true }, { trustProxy: true }]) {
+    for (const opts of [{ secureCookies: true }, { trustProxy: 1 }]) {
       const a = await buildApp({ db: t.db, clock: () => NOW, webDist: null, ...opts });
       try {
         const r = await login({ "x-forwarded-proto": "https" }, a, "fo.sec");

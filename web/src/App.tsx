@@ -12,6 +12,7 @@ import { OutboxPage } from "./pages/Outbox.tsx";
 import { ReportsPage } from "./pages/Reports.tsx";
 import { SearchPage } from "./pages/Search.tsx";
 import { ServicePointPage } from "./pages/ServicePoint.tsx";
+import { WebhooksPage } from "./pages/Webhooks.tsx";
 import { WorkQueuePage } from "./pages/WorkQueue.tsx";
 import { type Me, SessionContext } from "./session.ts";
 import { Link, Loading, navigate, useRoute } from "./ui.tsx";
@@ -29,6 +30,7 @@ const NAV: NavItem[] = [
   { to: "/courriers", label: "Courriers", show: () => true },
   { to: "/pilotage", label: "Pilotage", show: (me) => me.permissions.reports },
   { to: "/comptes", label: "Comptes", show: (me) => me.permissions.admin },
+  { to: "/webhooks", label: "Webhooks", show: (me) => me.permissions.admin },
 ];
 
 function Page({ path, me }: { path: string; me: Me }) {
@@ -43,6 +45,7 @@ function Page({ path, me }: { path: string; me: Me }) {
   if (head === "courriers") return <OutboxPage />;
   if (head === "pilotage" && me.permissions.reports) return <ReportsPage />;
   if (head === "comptes" && me.permissions.admin) return <AccountsPage />;
+  if (head === "webhooks" && me.permissions.admin) return <WebhooksPage />;
   if (head === "mot-de-passe") return <MyPasswordPage />;
   return (
     <div className="page">

@@ -43,6 +43,7 @@ export const ROLE_LABEL: Record<string, string> = {
   EUROS: "Service des Euros",
   SUPERVISOR: "Superviseur",
   ADMIN: "Administrateur",
+  INTEGRATION: "Système de facturation (API)",
 };
 
 export const READING_TYPE: Record<string, string> = {
@@ -101,6 +102,8 @@ export const TEMPLATE: Record<string, string> = {
   CONFIRMATION_PREDECESSOR_INDEX: "Confirmation — index du prédécesseur",
   CONFIRMATION_PROOF: "Confirmation — justificatif",
   CONTEST_ANSWER: "Réponse à contestation",
+  PROOF_REMINDER: "Rappel — justificatif attendu",
+  CONFIRMATION_MUTATION: "Confirmation — changement d'occupant",
 };
 export const CHANNEL: Record<string, string> = { EMAIL: "Courriel", LETTER: "Courrier" };
 export const MSG_STATUS: Record<string, string> = {

@@ -12,6 +12,7 @@ import {
 } from "../../accounts/store.js";
 import { EcartError, ErrorCode } from "../../platform/errors.js";
 import type { AppDeps } from "../app.js";
+import { AttemptCounter, tooManyAttempts } from "../attempts.js";
 import { SESSION_COOKIE } from "../auth.js";
 import { errors, usernameParam } from "../schemas.js";
 
@@ -22,6 +23,9 @@ export async function accountRoutes(app: FastifyInstance, deps: AppDeps) {
   const api = app.withTypeProvider<ZodTypeProvider>();
   const admin = { access: { kind: "admin" as const } };
   const caller = (a: Account | null) => a as Account;
+  // Each change checks the current password (scrypt): counted per account and per client address.
+  const changesByAccount = new AttemptCounter(deps.limits.passwordChangesPerAccount);
+  const changesByAddress = new AttemptCounter(deps.limits.passwordChangesPerAddress);
 
   for (const active of [false, true]) {
     api.post(
@@ -90,6 +94,21 @@ export async function accountRoutes(app: FastifyInstance, deps: AppDeps) {
     },
     async (req, reply) => {
       const me = caller(req.account);
+      const now = deps.clock().getTime();
+      for (const [counter, key] of [
+        [changesByAccount, `account:${me.id}`],
+        [changesByAddress, `address:${req.ip}`],
+      ] as const) {
+        if (counter.exhausted(key, now)) {
+          throw tooManyAttempts(
+            "de changement de mot de passe",
+            counter.retryAfterSeconds(key, now),
+            `too many password changes (${key.split(":")[0]})`,
+          );
+        }
+      }
+      changesByAccount.count(`account:${me.id}`, now);
+      changesByAddress.count(`address:${req.ip}`, now);
       if (!(await verifyPassword(req.body.currentPassword, await passwordHashOf(deps.db.kysely, me.id)))) {
         throw new EcartError(
           ErrorCode.INVALID_INPUT,

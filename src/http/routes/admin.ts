@@ -58,7 +58,8 @@ export async function adminRoutes(app: FastifyInstance, deps: AppDeps) {
         tags: ["accounts"],
         body: z.object({
           username: z.string().min(2).max(64),
-          password: z.string().min(8).max(1024),
+          /** Required for a person's account; none for INTEGRATION (API tokens only). */
+          password: z.string().min(8).max(1024).optional(),
           role: roleEnum,
           entity: z.string().min(1).max(64),
         }),
@@ -67,7 +68,12 @@ export async function adminRoutes(app: FastifyInstance, deps: AppDeps) {
     },
     async (req) => {
       const by = req.account as Account;
-      const a = await createAccountAudited(deps.db.kysely, by, req.body, deps.clock());
+      const a = await createAccountAudited(
+        deps.db.kysely,
+        by,
+        { ...req.body, password: req.body.password ?? null },
+        deps.clock(),
+      );
       req.log.info({ account: a.id, by: by.id }, "account created");
       return { username: a.username, role: a.role, entity: a.entity };
     },

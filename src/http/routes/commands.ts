@@ -11,6 +11,7 @@ import { contextOf } from "../auth.js";
 import { body as errorBodyOf } from "../errors.js";
 import { commandOut, errors, idParam, proofRefusedOut } from "../schemas.js";
 import { acceptDocument } from "../uploads.js";
+import { readingsRoute } from "./integration.js";
 
 /** Longest Idempotency-Key accepted. */
 export const MAX_IDEMPOTENCY_KEY = 200;
@@ -93,6 +94,11 @@ export async function commandRoutes(app: FastifyInstance, deps: AppDeps) {
     const bodySchema = route.param ? full.omit({ [route.param]: true } as never) : full;
     const hasBody = Object.keys((bodySchema as z.ZodObject).shape).length > 0;
     const config = { access: { kind: "command" as const, verb: route.verb } };
+    if (route.verb === "recordReading") {
+      // The same path takes the billing system's REMOTE readings (integration.ts).
+      readingsRoute(app, deps, (req, input) => run(req, route.verb, input), sendResult);
+      continue;
+    }
     if (route.verb === "receiveProof") {
       // JSON, or multipart with the same fields and the document in `file` (no body schema: both are read here).
       api.post(

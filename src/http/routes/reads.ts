@@ -3,7 +3,8 @@ import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Account } from "../../accounts/store.js";
-import { moveInInput } from "../../move-in/commands.js";
+import { TEMPLATES } from "../../communications/templates.js";
+import { moveInInput } from "../../move-in/commands/move-in.js";
 import type { AppDeps } from "../app.js";
 import { admitBearer, contextOf } from "../auth.js";
 import { errors, idParam, pageIn } from "../schemas.js";
@@ -299,9 +300,7 @@ export async function readRoutes(app: FastifyInstance, deps: AppDeps) {
         tags: ["outbox"],
         querystring: z.object({
           status: z.enum(["PENDING", "SENDING", "SENT", "FAILED"]).optional(),
-          template: z
-            .enum(["PROOF_REQUEST", "CONFIRMATION_PREDECESSOR_INDEX", "CONFIRMATION_PROOF", "CONTEST_ANSWER"])
-            .optional(),
+          template: z.enum(TEMPLATES).optional(),
           case: z.string().max(100).optional(),
           ...pageIn,
         }),

@@ -8,6 +8,7 @@ import { PERMISSIONS } from "../../accounts/roles.js";
 import { accountForLogin, auditSessionEvent, closeSession, openSession } from "../../accounts/store.js";
 import { EcartError, ErrorCode } from "../../platform/errors.js";
 import type { AppDeps } from "../app.js";
+import { AttemptCounter, tooManyAttempts } from "../attempts.js";
 import { SESSION_COOKIE } from "../auth.js";
 import { errorBody } from "../errors.js";
 import { accountOut, errors, loginIn, meOut } from "../schemas.js";
@@ -17,6 +18,8 @@ const DUMMY_HASH = `scrypt$${SCRYPT_PARAMS.N}$${SCRYPT_PARAMS.r}$${SCRYPT_PARAMS
 
 export async function sessionRoutes(app: FastifyInstance, deps: AppDeps) {
   const api = app.withTypeProvider<ZodTypeProvider>();
+  /** Failed logins per account, whatever the address they come from (a botnet guessing one password). */
+  const failures = new AttemptCounter(deps.limits.loginFailuresPerAccount);
 
   api.get(
     "/health",
@@ -32,7 +35,9 @@ export async function sessionRoutes(app: FastifyInstance, deps: AppDeps) {
     {
       config: {
         access: { kind: "public" },
-        rateLimit: { max: deps.loginAttemptsPerMinute, timeWindow: "1 minute" },
+        // Per client address, counted once the request is whole: a client that never finishes sending
+        // (a slow body, cut by the request timeout) uses up nothing.
+        rateLimit: { max: deps.loginAttemptsPerMinute, timeWindow: "1 minute", hook: "preHandler" },
       },
       schema: {
         tags: ["session"],
@@ -41,10 +46,19 @@ export async function sessionRoutes(app: FastifyInstance, deps: AppDeps) {
       },
     },
     async (req, reply) => {
+      const typed = req.body.username.trim().toLowerCase();
+      const at = deps.clock();
+      if (failures.exhausted(typed, at.getTime())) {
+        throw tooManyAttempts(
+          "pour ce compte",
+          failures.retryAfterSeconds(typed, at.getTime()),
+          "too many failed logins for this account",
+        );
+      }
       const acc = await accountForLogin(deps.db.kysely, req.body.username);
       const ok = await verifyPassword(req.body.password, acc?.password_hash ?? DUMMY_HASH);
-      const at = deps.clock();
       if (!acc || !ok) {
+        failures.count(typed, at.getTime());
         await auditSessionEvent(deps.db.kysely, {
           action: "session.login_refused",
           typed: req.body.username,

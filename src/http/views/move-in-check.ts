@@ -5,7 +5,8 @@
 
 import { CompiledQuery, sql } from "kysely";
 import { type Account, digest, tokenAccountQuery } from "../../accounts/store.js";
-import { assessMoveIn, type MoveInInput, type MoveInPath } from "../../move-in/commands.js";
+import { assessMoveIn, type MoveInInput } from "../../move-in/commands/move-in.js";
+import type { MoveInPath } from "../../move-in/rules/move-in-path.js";
 import {
   type MoveInFactsRow,
   type MoveInStoredFacts,

@@ -1,6 +1,7 @@
 /** Search across service points (id, address, meter serial), people (name, email) and cases (id). Queries only. */
 import { sql } from "kysely";
 import type { Database } from "../../platform/db.js";
+import { normalSerial } from "../../platform/serial.js";
 import { iso, likeEscape, readOnly } from "./common.js";
 
 /** Most results per kind. */
@@ -9,7 +10,7 @@ export const SEARCH_LIMIT = 20;
 export async function search(db: Database, q: string) {
   const term = q.trim();
   const like = `%${likeEscape(term)}%`;
-  const compactSerial = term.replace(/\s+/g, "").toUpperCase();
+  const compactSerial = normalSerial(term);
   return readOnly(db, async (trx) => {
     const servicePoints = await trx
       .selectFrom("service_points as sp")

@@ -421,10 +421,16 @@ function NewAccount({ onCreated }: { onCreated: () => void }) {
   const [draft, setDraft] = useState(NEW_ACCOUNT);
   const update = (patch: Partial<typeof NEW_ACCOUNT>) => setDraft((d) => ({ ...d, ...patch }));
   const [created, setCreated] = useState<string>();
+  const tokenOnly = draft.role === "INTEGRATION";
   const { busy, error, submit } = useCommand();
   const onSubmit = submit(
     async () => {
       setCreated(undefined);
+      // The billing system's account has no password: it calls with API tokens only (R14).
+      if (tokenOnly) {
+        const { password: _none, ...rest } = draft;
+        return api.post<{ username: string }>("/api/accounts", { ...rest, username: draft.username.trim() });
+      }
       assertPasswordLength(draft.password, "password");
       return api.post<{ username: string }>("/api/accounts", { ...draft, username: draft.username.trim() });
     },
@@ -476,14 +482,16 @@ function NewAccount({ onCreated }: { onCreated: () => void }) {
             value={draft.entity}
             onChange={(entity) => update({ entity })}
           />
-          <TextField
-            label="Mot de passe initial"
-            hint={`${PASSWORD_HINT} À communiquer à l'utilisateur.`}
-            error={fieldError(error, "password")}
-            value={draft.password}
-            onChange={(password) => update({ password })}
-            input={GIVEN_PASSWORD}
-          />
+          {!tokenOnly && (
+            <TextField
+              label="Mot de passe initial"
+              hint={`${PASSWORD_HINT} À communiquer à l'utilisateur.`}
+              error={fieldError(error, "password")}
+              value={draft.password}
+              onChange={(password) => update({ password })}
+              input={GIVEN_PASSWORD}
+            />
+          )}
           <div className="row-buttons">
             <button type="submit" className="primary" disabled={busy}>
               {busy ? "Création…" : "Créer le compte"}

@@ -4,8 +4,8 @@
  * preview before confirming.
  */
 import { type ReactNode, useState } from "react";
-import { showsIntermediateConsumption } from "../../../src/move-in/gap.js";
-import { prescribedStart } from "../../../src/move-in/prescription.js";
+import { showsIntermediateConsumption } from "../../../src/move-in/rules/gap.js";
+import { prescribedStart } from "../../../src/move-in/rules/prescription.js";
 import { ApiError, api, newIdempotencyKey } from "../api.ts";
 import { FormError, useCommand } from "../command.tsx";
 import {

@@ -425,7 +425,6 @@ function RecordReadingForm(props: { sp: ServicePointView; onDone: () => void; on
                 <option value="CUSTOMER">Relevé client</option>
                 <option value="NORMAL">Normal (agent)</option>
                 <option value="ESTIMATE">Estimation</option>
-                <option value="REMOTE">Télérelève</option>
               </select>
             )}
           </Field>

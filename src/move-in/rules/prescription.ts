@@ -1,5 +1,5 @@
 /** R10: the biennial prescription (Code de la consommation L218-2). */
-import { subtractYears } from "../platform/dates.js";
+import { subtractYears } from "../../platform/dates.js";
 
 /** R10 default: billing older than 2 years may be refused by the consumer. */
 export const DEFAULT_PRESCRIPTION_YEARS = 2;

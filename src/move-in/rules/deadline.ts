@@ -1,15 +1,10 @@
 /** R3/R8 and SPEC §6: the proof deadline, in calendar days of the utility's time zone. */
-import { addDays, DEFAULT_TIME_ZONE, localDate, startOfDay } from "../platform/dates.js";
+import { addDays, DEFAULT_TIME_ZONE, type Deadline, localDate, startOfDay } from "../../platform/dates.js";
 
 /** R3 default: the customer has 15 calendar days to send a proof. */
 export const DEFAULT_PROOF_DEADLINE_DAYS = 15;
 
-export interface Deadline {
-  /** The last calendar day on which a proof is in time. */
-  dueDate: string;
-  /** The instant the deadline passes: the start of the day after dueDate, local time. */
-  expiresAt: Date;
-}
+export type { Deadline };
 
 /** SPEC §6: the task is due at the end of the Nth calendar day after the request. */
 export function proofDeadline(

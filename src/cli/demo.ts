@@ -1,8 +1,8 @@
-/** `ecart demo [--service-points N] [--seed S] [--years Y] [--until YYYY-MM-DD]`: a realistic data set (see demo.ts). */
-import { withDatabase } from "../cli/database.js";
+/** `ecart demo [--service-points N] [--seed S] [--years Y] [--until YYYY-MM-DD]`: a realistic data set (see src/demo/demo.ts). */
+import { runDemo } from "../demo/demo.js";
 import { isIsoDate, localDate } from "../platform/dates.js";
 import { EcartError } from "../platform/errors.js";
-import { runDemo } from "./demo.js";
+import { withDatabase } from "./database.js";
 
 const USAGE = "usage: ecart demo [--service-points N] [--seed S] [--years Y] [--until YYYY-MM-DD]";
 

@@ -1,9 +1,9 @@
 /**
  * SPEC §6 and issue 3: the termination index a move-in is compared with, decided from facts already
- * read (store.ts `terminationFacts`). Pure: nothing here reads or writes storage.
+ * read (`../store.ts` `terminationOf`, `loadMoveInFacts`). Pure: nothing here reads or writes storage.
  */
-import type { MoveInFacts } from "../platform/schema.js";
-import { installationReading } from "../readings/history.js";
+import type { MoveInFacts } from "../../platform/schema.js";
+import { installationReading } from "../../readings/history.js";
 
 /** The service point's current meter, as the termination rules need it. */
 export interface CurrentMeter {

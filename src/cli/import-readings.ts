@@ -2,9 +2,9 @@
 import { createReadStream, statSync } from "node:fs";
 import { basename } from "node:path";
 import cliProgress from "cli-progress";
-import { withDatabase } from "../cli/database.js";
 import type { Context } from "../platform/context.js";
-import { DEFAULT_BATCH_ROWS, type ImportProgress, importReadings } from "./import.js";
+import { DEFAULT_BATCH_ROWS, type ImportProgress, importReadings } from "../readings/import.js";
+import { withDatabase } from "./database.js";
 
 const USAGE = "usage: ecart import readings FILE.csv [--rejects FILE] [--batch ROWS] [--entity NAME]";
 

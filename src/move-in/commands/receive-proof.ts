@@ -1,0 +1,255 @@
+/** R7, R9, R10, R12: a proof reaches the back office. */
+import { createHash } from "node:crypto";
+import { z } from "zod";
+import {
+  addComment,
+  assertOpen,
+  closeTasks,
+  closeUnlessVisitPending,
+  loadCaseForUpdate,
+  openCase,
+  setCaseSubscription,
+} from "../../cases/store.js";
+import { enqueue } from "../../communications/outbox.js";
+import { audit } from "../../platform/audit.js";
+import type { CommandResult } from "../../platform/command.js";
+import { type Context, today } from "../../platform/context.js";
+import { frenchDate } from "../../platform/dates.js";
+import type { Trx } from "../../platform/db.js";
+import { EcartError, ErrorCode, fail } from "../../platform/errors.js";
+import type { ProofKind, StartSource } from "../../platform/schema.js";
+import { sameSerial } from "../../platform/serial.js";
+import { isoDate, rawIndex, ref } from "../../platform/validate.js";
+import { assertNotFuture } from "../../readings/commands.js";
+import { parseIndexM3 } from "../../readings/index-m3.js";
+import { appendReading, indexAtDate } from "../../readings/store.js";
+import { currentMeter, messageFacts, partyById } from "../../service-points/store.js";
+import { assertMoveInCase } from "../move-in-case.js";
+import { showsIntermediateConsumption } from "../rules/gap.js";
+import { prescribedStart } from "../rules/prescription.js";
+import { insertSubscription, recordIntermediateConsumption } from "../store.js";
+import { R9_COMMENT } from "../wording.js";
+
+export const receiveProofInput = z.object({
+  case: ref,
+  kind: z.enum(["SALE_DEED", "ENTRY_INVENTORY", "METER_PHOTO"]),
+  date: isoDate.nullish(),
+  index: rawIndex.nullish(),
+  meterSerial: z.string().max(40).nullish(),
+  prescriptionInvoked: z.boolean().nullish(),
+  /** The document itself: its size and checksum are computed here, never taken from the client. */
+  file: z
+    .object({
+      name: z.string().max(200),
+      contentType: z.enum(["application/pdf", "image/jpeg", "image/png"]),
+      content: z.instanceof(Uint8Array),
+    })
+    .nullish(),
+});
+export type ReceiveProofInput = z.infer<typeof receiveProofInput>;
+
+const PROOF_LABEL: Record<ProofKind, string> = {
+  SALE_DEED: "acte de vente",
+  ENTRY_INVENTORY: "état des lieux d'entrée",
+  METER_PHOTO: "photo du compteur",
+};
+
+/** R7, R9, R10, R12: a proof reaches the back office. */
+export async function receiveProof(trx: Trx, ctx: Context, input: ReceiveProofInput): Promise<CommandResult> {
+  const index = input.index === null || input.index === undefined ? null : parseIndexM3(input.index);
+  const isPhoto = input.kind === "METER_PHOTO";
+  const date = input.date ?? (isPhoto ? today(ctx) : null);
+  if (!date) {
+    fail(
+      ErrorCode.INVALID_INPUT,
+      "La date d'entrée figurant sur le justificatif est obligatoire.",
+      "proof date is required",
+      "date",
+    );
+  }
+  const docDate = date;
+  assertNotFuture(ctx, docDate);
+  const c = await loadCaseForUpdate(trx, input.case);
+  assertMoveInCase(c);
+  const meter = await currentMeter(trx, c.service_point_id);
+
+  const keep = async (status: "ACCEPTED" | "REFUSED" | "COMPLEMENT" | "LATE", refusal?: EcartError) => {
+    const row = await trx
+      .insertInto("proofs")
+      .values({
+        case_id: c.id,
+        kind: input.kind,
+        doc_date: docDate,
+        doc_index: index,
+        meter_serial: input.meterSerial ?? null,
+        prescription_invoked: input.prescriptionInvoked ?? false,
+        status,
+        refusal_code: refusal?.code ?? null,
+        refusal_reason: refusal?.messageFr ?? null,
+        file_name: input.file?.name ?? null,
+        content_type: input.file?.contentType ?? null,
+        size_bytes: input.file ? input.file.content.length : null,
+        sha256: input.file ? createHash("sha256").update(input.file.content).digest("hex") : null,
+        content: input.file?.content ?? null,
+        received_at: ctx.now,
+        received_by: ctx.actor.user,
+        entity: ctx.actor.entity,
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    await audit(trx, ctx, `proof.${status.toLowerCase()}`, "proof", row.id, {
+      case: c.id,
+      kind: input.kind,
+      refusal: refusal?.code,
+    });
+    return row.id;
+  };
+
+  // R12: a proof after the subscription was set up does not rewrite it: regularisation by EUROS.
+  if (c.subscription_id && !isPhoto) {
+    const proofId = await keep("LATE");
+    const intCase = await openCase(trx, ctx, {
+      type: "INT_EUROS",
+      servicePointId: c.service_point_id,
+      partyId: c.party_id,
+      subscriptionId: c.subscription_id,
+      relatedCaseId: c.id,
+      regularization: {
+        motive: "LATE_PROOF",
+        proof: { id: proofId, kind: input.kind, date: docDate, index },
+      },
+    });
+    await addComment(
+      trx,
+      ctx,
+      intCase,
+      `Justificatif (${PROOF_LABEL[input.kind]}) reçu après la mise en place de l'abonnement ${c.subscription_id} : ` +
+        `date d'entrée ${frenchDate(docDate)}${index !== null ? `, index ${index} m3` : ", sans index"}. Régularisation à effectuer par le service EUROS.`,
+    );
+    await addComment(
+      trx,
+      ctx,
+      c.id,
+      `Justificatif reçu après abonnement : dossier ${intCase} transmis au service EUROS.`,
+    );
+    return { outcome: "REGULARIZATION_OPENED", case: intCase, subscription: c.subscription_id };
+  }
+  assertOpen(c);
+
+  if (input.meterSerial && meter && !sameSerial(input.meterSerial, meter.serial)) {
+    const err = new EcartError(
+      ErrorCode.METER_SERIAL_MISMATCH,
+      `Le matricule du justificatif (${input.meterSerial}) ne correspond pas au compteur du point de desserte (${meter.serial}) : justificatif refusé et conservé, dossier toujours ouvert.`,
+      `proof meter serial ${input.meterSerial} differs from ${meter.serial}`,
+      "meterSerial",
+    );
+    const proofId = await keep("REFUSED", err);
+    await addComment(trx, ctx, c.id, `Justificatif ${proofId} refusé : ${err.messageFr}`);
+    return { outcome: "PROOF_REFUSED", case: c.id, proof: proofId, refusal: err };
+  }
+  const t = c.move_in.termination;
+  if (docDate < t.date) {
+    const err = new EcartError(
+      ErrorCode.DATE_BEFORE_TERMINATION,
+      `La date du justificatif (${frenchDate(docDate)}) est antérieure à la résiliation du prédécesseur (${frenchDate(t.date)}) : justificatif refusé et conservé, dossier toujours ouvert.`,
+      `proof date ${docDate} is before the termination ${t.date}`,
+      "date",
+    );
+    const proofId = await keep("REFUSED", err);
+    await addComment(trx, ctx, c.id, `Justificatif ${proofId} refusé : ${err.messageFr}`);
+    return { outcome: "PROOF_REFUSED", case: c.id, proof: proofId, refusal: err };
+  }
+
+  if (isPhoto) {
+    // R7: a meter photo complements; it is not an entry proof. The case stays open.
+    const proofId = await keep("COMPLEMENT");
+    let readingId: string | null = null;
+    if (index !== null) {
+      readingId = (
+        await appendReading(trx, ctx, {
+          servicePointId: c.service_point_id,
+          meterId: meter?.id ?? null,
+          date: docDate,
+          index,
+          type: "CUSTOMER",
+        })
+      ).id;
+    }
+    await addComment(
+      trx,
+      ctx,
+      c.id,
+      `Photo du compteur reçue${index !== null ? ` : index ${index} m3 le ${frenchDate(docDate)}` : ""}` +
+        `${input.meterSerial ? `, matricule ${input.meterSerial} confirmé` : ""}. Complément seulement : un justificatif d'entrée reste attendu.`,
+    );
+    return { outcome: "PROOF_ACCEPTED", case: c.id, proof: proofId, reading: readingId };
+  }
+
+  // R7: the start is the document's date and index; without index, the remote reading or the predecessor's.
+  let indexAtProof = index;
+  let source: StartSource = "PROOF";
+  if (indexAtProof === null && meter?.remote_reading) {
+    const remote = await indexAtDate(trx, c.service_point_id, docDate, { remoteOnly: true });
+    if (remote) {
+      indexAtProof = remote.index;
+      source = "PROOF_DATE_REMOTE_INDEX";
+    }
+  }
+  let start = { date: docDate, index: indexAtProof ?? t.index };
+  if (indexAtProof === null) source = "PROOF_DATE_PREDECESSOR_INDEX";
+
+  // R10: the prescription moves the start to the processing day minus two years.
+  const prescribed = prescribedStart(
+    docDate,
+    today(ctx),
+    input.prescriptionInvoked ?? false,
+    ctx.config.prescriptionYears,
+  );
+  if (prescribed) {
+    const at = await indexAtDate(trx, c.service_point_id, prescribed);
+    start = { date: prescribed, index: at?.index ?? start.index };
+    source = "PRESCRIPTION";
+  }
+
+  const proofId = await keep("ACCEPTED");
+  const sub = await insertSubscription(trx, ctx, {
+    servicePointId: c.service_point_id,
+    meterId: meter?.id ?? null,
+    partyId: c.party_id,
+    caseId: c.id,
+    date: start.date,
+    index: start.index,
+    source,
+  });
+  await setCaseSubscription(trx, c.id, sub.id);
+  await closeTasks(trx, ctx, c.id, "DONE");
+  await addComment(
+    trx,
+    ctx,
+    c.id,
+    `Justificatif reçu (${PROOF_LABEL[input.kind]} du ${frenchDate(docDate)}${index !== null ? `, index ${index} m3` : ", sans index"}) : ` +
+      `abonnement mis en place au ${frenchDate(start.date)} avec l'index ${start.index} m3` +
+      `${prescribed ? " (prescription biennale opposée par le client)" : ""}.`,
+  );
+  // R9: consumption between the two occupants, not due to the newcomer.
+  if (indexAtProof !== null && showsIntermediateConsumption(t.index, indexAtProof, ctx.config.toleranceM3)) {
+    await addComment(trx, ctx, c.id, R9_COMMENT);
+    await recordIntermediateConsumption(trx, ctx, {
+      caseId: c.id,
+      servicePointId: c.service_point_id,
+      subscriptionId: sub.id,
+      from: { date: t.date, index: t.index },
+      to: { date: docDate, index: indexAtProof },
+    });
+  }
+  const party = await partyById(trx, c.party_id);
+  await enqueue(trx, ctx, "CONFIRMATION_PROOF", party, {
+    ...(await messageFacts(trx, c.service_point_id, c.id)),
+    proof: { kind: input.kind, label: PROOF_LABEL[input.kind], date: docDate, index },
+    start: { ...start, source },
+    termination: { date: t.date, index: t.index },
+    prescription: prescribed !== null,
+  });
+  await closeUnlessVisitPending(trx, ctx, c.id);
+  return { outcome: "SUBSCRIBED", case: c.id, subscription: sub.id, proof: proofId };
+}

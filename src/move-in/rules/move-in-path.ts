@@ -1,0 +1,22 @@
+/** R2–R5: the path a move-in takes, decided from the gap check and the customer's answers alone. Pure. */
+
+/** The path a move-in takes, decided from the figures alone (the console shows it before confirming). */
+export type MoveInPath =
+  | "SUBSCRIBE_DECLARED"
+  | "SUBSCRIBE_PREDECESSOR"
+  | "CASE_AWAIT_PROOF"
+  | "CASE_AWAIT_VISIT"
+  | "CASE_NO_PROOF_BO";
+
+/** R2–R5: which path applies to a move-in, given the gap check (null when no index or no reference). */
+export function moveInPath(
+  withinTolerance: boolean | null,
+  hasIndex: boolean,
+  reconnection: boolean,
+  proof: "WILL_SEND" | "NONE",
+): MoveInPath {
+  if (!hasIndex) return "CASE_AWAIT_VISIT";
+  if (withinTolerance !== false) return "SUBSCRIBE_DECLARED";
+  if (proof === "NONE") return reconnection ? "CASE_NO_PROOF_BO" : "SUBSCRIBE_PREDECESSOR";
+  return "CASE_AWAIT_PROOF";
+}
