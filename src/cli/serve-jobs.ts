@@ -1,12 +1,14 @@
 /**
- * The server's background jobs: the deadline sweep (R8) and the outbox worker, each on runEvery (a run,
- * a pause, the next run: never two at once), each logged as one JSON line per run that did something, the
- * sweeps counted in the metrics. Stopping them finishes the batch or the message in hand.
+ * The server's background jobs: the deadline sweep (R8), the outbox worker and the webhook worker (SPEC
+ * §8), each running, pausing, running again (never two runs of one at once), each logged as one JSON line
+ * per run that did something, the sweeps counted in the metrics. Stopping them finishes the batch, the
+ * message or the delivery in hand.
  */
 import type { FastifyBaseLogger } from "fastify";
 import type { DeliveryConfig } from "../communications/transport.js";
 import { startOutboxWorker } from "../communications/worker.js";
 import type { Metrics } from "../http/metrics.js";
+import { startWebhookWorker } from "../integration/webhook-worker.js";
 import { DEFAULT_SWEEP_BATCH, sweepDeadlines } from "../move-in/sweep.js";
 import type { EcartConfig } from "../platform/config.js";
 import type { Database } from "../platform/db.js";
@@ -15,6 +17,7 @@ import { runEvery } from "../platform/loop.js";
 export interface Jobs {
   stopSweep(): Promise<void>;
   stopOutbox(): Promise<void>;
+  stopWebhooks(): Promise<void>;
 }
 
 export interface JobOptions {
@@ -27,7 +30,7 @@ export interface JobOptions {
   outboxEveryMs?: number;
 }
 
-/** Starts the sweep (at once, then every `sweepEveryMs` after each run) and the outbox worker. */
+/** Starts the sweep (at once, then every `sweepEveryMs` after each run), the outbox and the webhook workers. */
 export function startJobs(db: Database, o: JobOptions): Jobs {
   const sweeps = runEvery(async (signal) => {
     const started = performance.now();
@@ -67,5 +70,6 @@ export function startJobs(db: Database, o: JobOptions): Jobs {
     everyMs: o.outboxEveryMs,
     log: (line) => o.logger.info({ event: "outbox" }, line),
   });
-  return { stopSweep: () => sweeps.stop(), stopOutbox };
+  const webhooks = startWebhookWorker(db, { log: (line) => o.logger.info({ event: "webhooks" }, line) });
+  return { stopSweep: () => sweeps.stop(), stopOutbox, stopWebhooks: () => webhooks.stop() };
 }

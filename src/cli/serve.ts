@@ -1,7 +1,8 @@
 /**
  * `ecart serve`: the product's long-running process. The HTTP API and the console (web/dist) on
- * HOST:PORT (127.0.0.1:8080 by default), `/metrics`, the deadline sweep, the outbox worker and the webhook worker
- * (serve-jobs.ts), one JSON log line per event, a clean stop on SIGTERM/SIGINT (docs/operations.md).
+ * HOST:PORT (127.0.0.1:8080 by default), `/metrics`, the deadline sweep, the outbox worker and the
+ * webhook worker (serve-jobs.ts), one JSON log line per event, a clean stop on SIGTERM/SIGINT
+ * (docs/operations.md).
  */
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
@@ -11,7 +12,6 @@ import { deliveryConfigFromEnv } from "../communications/transport.js";
 import { buildApp, loggerOptions } from "../http/app.js";
 import { createMetrics } from "../http/metrics.js";
 import { parseTrustProxy } from "../http/network.js";
-import { startWebhookWorker } from "../integration/webhook-worker.js";
 import { DEFAULT_SWEEP_BATCH } from "../move-in/sweep.js";
 import { claimDataDir, releaseDataDir } from "../platform/backup.js";
 import { makeConfig } from "../platform/config.js";
@@ -106,7 +106,6 @@ export async function serve(_args: string[]): Promise<number> {
     sweepEveryMs: SWEEP_EVERY_MS,
     sweepBatch: SWEEP_BATCH,
   });
-  const webhooks = startWebhookWorker(db, { log: (m) => logger.info({ event: "webhooks" }, m) });
   // SIGTERM/SIGINT: no new connection, the requests, the sweep batch and the delivery in hand finish,
   // then the database closes; exit 0 (shutdown.ts).
   stopGracefully(
@@ -115,7 +114,7 @@ export async function serve(_args: string[]): Promise<number> {
         { name: "http", stop: () => app.close() },
         { name: "sweep", stop: jobs.stopSweep },
         { name: "outbox", stop: jobs.stopOutbox },
-        { name: "webhooks", stop: webhooks.stop },
+        { name: "webhooks", stop: jobs.stopWebhooks },
       ],
       [
         {

@@ -153,11 +153,9 @@ export function createMetrics(db: Database, opts: { processMetrics?: boolean } =
   );
   fromFigures(
     "ecart_webhook_deliveries_pending",
-    "Webhook deliveries waiting (absent when this database has no webhook deliveries)",
+    "Webhook deliveries waiting: events not yet acknowledged by an active endpoint, added up over them",
     [],
-    (g, f) => {
-      if (f.webhooksPending !== null) g.set(f.webhooksPending);
-    },
+    (g, f) => g.set(f.webhooksPending),
   );
   fromFigures("ecart_import_runs", "Readings imports finished, since the database was created", [], (g, f) =>
     g.set(f.imports.runs),

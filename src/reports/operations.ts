@@ -16,8 +16,8 @@ export interface OperationalFigures {
   outbox: Record<string, number>;
   /** Age in seconds of the oldest message still waiting (PENDING), 0 when none. */
   oldestPendingSeconds: number;
-  /** Webhook deliveries waiting, or null when this database has no webhook deliveries table. */
-  webhooksPending: number | null;
+  /** Webhook deliveries waiting: events not yet acknowledged by an active endpoint, added up over them. */
+  webhooksPending: number;
   /** What the finished imports counted, since the database was created (import_runs). */
   imports: { runs: number; loaded: number; alreadyPresent: number; rejected: number };
 }
@@ -81,14 +81,14 @@ export async function operationalFigures(db: Database, now: Date): Promise<Opera
   });
 }
 
-/** Webhook deliveries waiting (status PENDING), or null when the table does not exist in this database. */
-async function webhooksPending(k: Transaction<DB>): Promise<number | null> {
-  const present = await sql<{
-    t: string | null;
-  }>`select to_regclass('public.webhook_deliveries')::text as t`.execute(k);
-  if (!present.rows[0]?.t) return null;
-  const r = await sql<{
-    n: string;
-  }>`select count(*) as n from webhook_deliveries where status = 'PENDING'`.execute(k);
+/**
+ * Webhook deliveries waiting: for each active endpoint, the events of the feed past the last one it
+ * acknowledged (SPEC §8: each endpoint reads the feed in order), added up.
+ */
+async function webhooksPending(k: Transaction<DB>): Promise<number> {
+  const r = await sql<{ n: string | null }>`
+    select sum(p.n) as n from webhook_endpoints e
+    cross join lateral (select count(*) as n from events v where v.position > e.delivered_position) p
+    where e.active`.execute(k);
   return count(r.rows[0]?.n);
 }

@@ -76,7 +76,7 @@ describe.each(ENGINES)("GET /metrics (%s)", (engine) => {
       expect(sample(m, 'ecart_outbox_messages{status="SENT"}')).toBe(0);
       // The message was made with the command's clock (2024): it has waited since.
       expect(sample(m, "ecart_outbox_oldest_pending_age_seconds")).toBeGreaterThan(86_400);
-      expect(sample(m, "ecart_webhook_deliveries_pending")).toBe(0); // no such table here: none waiting
+      expect(sample(m, "ecart_webhook_deliveries_pending")).toBe(0); // no endpoint registered yet
       expect(sample(m, "ecart_import_runs")).toBe(1);
       expect(sample(m, 'ecart_import_rows{outcome="loaded"}')).toBe(1);
       expect(sample(m, 'ecart_import_rows{outcome="rejected"}')).toBe(2);
@@ -93,21 +93,30 @@ describe.each(ENGINES)("GET /metrics (%s)", (engine) => {
     }
   });
 
-  it("counts webhook deliveries waiting once the table exists", async () => {
-    await sql`create table webhook_deliveries (id serial primary key, status text not null)`.execute(
-      t.db.kysely,
+  it("counts webhook deliveries waiting: the events an active endpoint has not acknowledged", async () => {
+    const events = Number(
+      (
+        await sql<{ n: string }>`select count(*) as n from events where position is not null`.execute(
+          t.db.kysely,
+        )
+      ).rows[0]?.n,
     );
-    await sql`insert into webhook_deliveries (status) values ('PENDING'), ('PENDING'), ('DELIVERED')`.execute(
-      t.db.kysely,
-    );
+    expect(events).toBeGreaterThan(0); // the move-in's case opening, at least
+    const endpoint = (active: boolean, delivered: number) =>
+      sql`insert into webhook_endpoints (url, secret, active, delivered_position, created_at, created_by)
+          values ('https://example.test/hook', 'whsec_x', ${active}, ${delivered}, now(), 'test')`.execute(
+        t.db.kysely,
+      );
+    await endpoint(true, 0); // has read nothing
+    await endpoint(true, 1); // has acknowledged the first event
+    await endpoint(false, 0); // disabled: sends nothing
     const app = await buildApp({ db: t.db, webDist: null });
     try {
       expect(sample((await app.inject({ url: "/metrics" })).body, "ecart_webhook_deliveries_pending")).toBe(
-        2,
+        events + (events - 1),
       );
     } finally {
       await app.close();
-      await sql`drop table webhook_deliveries`.execute(t.db.kysely);
     }
   });
 
