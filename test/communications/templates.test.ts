@@ -121,9 +121,9 @@ describe("PROOF_REQUEST", () => {
       { ...proofRequest, declared: { date: "2024-03-02", index: null }, gap: null },
       meta,
     ).text;
-    expect(t).toContain(
-      "Un écart de consommation a été constaté avec l'index de résiliation de l'ancien occupant, 1\u202f000 m3 au 15 janvier 2024",
-    );
+    // R6: with no declared index and no visit, the gap is unknown: the letter claims none.
+    expect(t).not.toContain("Un écart de consommation a été constaté");
+    expect(t).toContain("l'index et la date de résiliation de l'ancien occupant : 1\u202f000 m3 au 15 janvier 2024");
     expect(t).not.toContain("null");
   });
 
@@ -232,14 +232,14 @@ describe("PROOF_REMINDER (R18)", () => {
       expect(part).toContain("CASE-000001");
     }
     expect(mail.text).toContain(
-      "l'index que vous nous avez déclaré, 1012 m3 au 2 mars 2024, est supérieur de 12 m3 à l'index de résiliation de l'ancien occupant, 1000 m3 au 15 janvier 2024",
+      "l'index que vous nous avez déclaré, 1\u202f012 m3 au 2 mars 2024, est supérieur de 12 m3 à l'index de résiliation de l'ancien occupant, 1\u202f000 m3 au 15 janvier 2024",
     );
     expect(mail.text).toContain(
       "Il vous reste 5 jours : nous vous remercions de nous adresser, au plus tard le 20 mars 2024",
     );
     expect(mail.text).toContain("l'attestation notariée");
     expect(mail.text).toContain(
-      "Sans justificatif reçu au plus tard le 20 mars 2024, votre abonnement sera mis en place avec l'index et la date de résiliation de l'ancien occupant : 1000 m3 au 15 janvier 2024.",
+      "Sans justificatif reçu au plus tard le 20 mars 2024, votre abonnement sera mis en place avec l'index et la date de résiliation de l'ancien occupant : 1\u202f000 m3 au 15 janvier 2024.",
     );
     expect(mail.text).toContain("ne pas tenir compte de ce rappel");
     expect(mail.text).toContain("Date limite de réception du justificatif : 20 mars 2024");
@@ -305,10 +305,10 @@ describe("CONFIRMATION_MUTATION (R17)", () => {
     }
     expect(mail.text).toContain("à la suite du changement d'occupant du logement");
     expect(mail.text).toContain(
-      "L'index du compteur a été relevé le 30 avril 2024, lors de votre entrée dans les lieux en présence de l'occupant précédent : 1090 m3.",
+      "L'index du compteur a été relevé le 30 avril 2024, lors de votre entrée dans les lieux en présence de l'occupant précédent : 1\u202f090 m3.",
     );
-    expect(mail.text).toContain("Votre consommation vous sera facturée à partir de l'index 1090 m3");
-    expect(mail.text).toContain("Début de l'abonnement : 30 avril 2024, index 1090 m3");
+    expect(mail.text).toContain("Votre consommation vous sera facturée à partir de l'index 1\u202f090 m3");
+    expect(mail.text).toContain("Début de l'abonnement : 30 avril 2024, index 1\u202f090 m3");
     expect(mail.text).not.toContain("Dossier :");
   });
 
