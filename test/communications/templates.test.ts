@@ -123,7 +123,9 @@ describe("PROOF_REQUEST", () => {
     ).text;
     // R6: with no declared index and no visit, the gap is unknown: the letter claims none.
     expect(t).not.toContain("Un écart de consommation a été constaté");
-    expect(t).toContain("l'index et la date de résiliation de l'ancien occupant : 1\u202f000 m3 au 15 janvier 2024");
+    expect(t).toContain(
+      "l'index et la date de résiliation de l'ancien occupant : 1\u202f000 m3 au 15 janvier 2024",
+    );
     expect(t).not.toContain("null");
   });
 

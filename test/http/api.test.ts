@@ -415,7 +415,9 @@ describe.each(ENGINES)("HTTP API (%s)", (engine) => {
     const nc = (await t.as("ADMIN", { url: "/api/reports/new-customers?limit=1" })).json();
     expect(nc.total).toBe(2);
     expect(nc.items).toHaveLength(1);
-    const csv = await t.as("SUPERVISOR", { url: "/api/reports/new-customers.csv?entity=BO-LYON&from=2024-01-01&to=2024-12-31" });
+    const csv = await t.as("SUPERVISOR", {
+      url: "/api/reports/new-customers.csv?entity=BO-LYON&from=2024-01-01&to=2024-12-31",
+    });
     const lines = csv.body
       .replace(/^\uFEFF/, "")
       .trimEnd()
