@@ -6,6 +6,8 @@ export interface EcartConfig {
   proofDeadlineDays: number;
   /** R10: years after which the consumer may refuse billing (Code de la consommation L218-2). */
   prescriptionYears: number;
+  /** R18: days before the proof's due date the reminder goes out (0: no reminder). */
+  proofReminderDays: number;
   /** Where calendar days begin and end. */
   timeZone: string;
   plausibility: PlausibilityConfig;
@@ -26,6 +28,7 @@ export const DEFAULT_CONFIG: EcartConfig = {
   toleranceM3: 5,
   proofDeadlineDays: 15,
   prescriptionYears: 2,
+  proofReminderDays: 5,
   timeZone: "Europe/Paris",
   plausibility: { lowFactor: 0.2, highFactor: 5.5, minDailyUseM3: 0.1, householdYearlyM3: 120 },
 };
