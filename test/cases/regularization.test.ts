@@ -39,7 +39,7 @@ describe.each(ENGINES)("R12 regularised start and R9 everywhere on %s", (engine)
     expect(late.outcome).toBe("REGULARIZATION_OPENED");
     return {
       sp: sp.id,
-      predecessor: (sp.subscriptions?.[0] as { id: string }).id,
+      predecessor: sp.subscriptions?.[0]?.id as string,
       arr: mi.case as string,
       int: late.case as string,
       sub: late.subscription as string,
