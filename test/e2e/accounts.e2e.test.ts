@@ -98,7 +98,7 @@ describe("accounts", () => {
     expect(flat(await admin.getByTestId("token-once").textContent())).toContain(
       "il ne sera plus jamais affiché",
     );
-    await screenshot(admin, "13-comptes");
+    await screenshot(admin, "13-comptes", { narrow: true });
     const me = await h.app.inject({ url: "/api/me", headers: { authorization: `Bearer ${secret}` } });
     expect(me.json()).toMatchObject({ username: "fo.nouveau", role: "FO" });
     await admin.getByRole("button", { name: "J'ai copié le jeton" }).click();

@@ -47,7 +47,7 @@ describe("gap → case → proof → subscription", () => {
     // The advisor cannot confirm before saying it to the customer.
     const confirm = page.getByRole("button", { name: "Confirmer et ouvrir le dossier" });
     expect(await confirm.isDisabled()).toBe(true);
-    await screenshot(page, "03-arrivee-ecart");
+    await screenshot(page, "03-arrivee-ecart", { narrow: true });
     await page.getByLabel("J'ai lu au client le message ci-contre").check();
     await confirm.click();
     await page.getByTestId("movein-done").waitFor();
@@ -108,7 +108,7 @@ describe("gap → case → proof → subscription", () => {
     await expect.poll(async () => flat(await page.getByTestId("timeline").textContent())).toContain(R9);
     const timeline = flat(await page.getByTestId("timeline").textContent());
     expect(timeline).toContain("etat-des-lieux.pdf");
-    await screenshot(page, "06-dossier");
+    await screenshot(page, "06-dossier", { narrow: true });
 
     const sub = await h.db.kysely
       .selectFrom("subscriptions")
