@@ -79,6 +79,11 @@ describe("gap → case → proof → subscription", () => {
     await page.getByRole("link", { name: caseId }).click();
     await page.getByRole("heading", { name: "Historique du dossier" }).waitFor();
 
+    // The rules' comment shows its indexes as every index is shown: thousands apart (the stored text unchanged).
+    const opening = page.getByTestId("timeline").locator("p.comment", { hasText: "index déclaré" });
+    expect(await opening.textContent()).toContain("index déclaré 1\u202f020 m3");
+    expect(await opening.textContent()).toContain("prédécesseur 1\u202f000 m3");
+
     // A free comment under the timeline: the timeline shows it once saved.
     const note = "Client rappelé : l'état des lieux arrive par courriel.";
     await page.getByRole("textbox", { name: "Ajouter un commentaire" }).fill(`  ${note}  `);
