@@ -18,7 +18,7 @@ import { EcartError, ErrorCode } from "../platform/errors.js";
 import { DEFAULT_LIMITS, type SecurityLimits } from "./attempts.js";
 import { registerAuth, settlePendingBearer } from "./auth.js";
 import { replyError } from "./errors.js";
-import { registerHardening } from "./hardening.js";
+import { docsCsp, registerHardening } from "./hardening.js";
 import { createMetrics, installMetrics, type Metrics } from "./metrics.js";
 import {
   DEFAULT_TIMEOUTS,
@@ -157,7 +157,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(fastifySwaggerUi, { routePrefix: "/docs" });
+  await app.register(fastifySwaggerUi, { routePrefix: "/docs", transformStaticCSP: docsCsp });
   await app.register(fastifyCookie);
   await app.register(fastifyMultipart, {
     limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 20, fieldSize: 4096, parts: 21 },
