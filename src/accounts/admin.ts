@@ -13,12 +13,14 @@ import {
   type NewAccount,
   requireAccount,
   revokeApiToken,
+  setPassword,
   TOKEN_ONLY_ROLES,
 } from "./store.js";
 
 /**
- * Creates an account, audited `account.created` (role and entity). A person's account needs a password;
- * an INTEGRATION account has none (it calls with API tokens only).
+ * Creates an account, audited `account.created` (role and entity). A person's account needs a password,
+ * which someone else chose: its holder must change it at first login. An INTEGRATION account has none
+ * (it calls with API tokens only).
  */
 export async function createAccountAudited(
   db: Kysely<DB>,
@@ -35,7 +37,7 @@ export async function createAccountAudited(
     );
   }
   return db.transaction().execute(async (trx) => {
-    const created = await createAccount(trx, a, now);
+    const created = await createAccount(trx, { ...a, mustChangePassword: true }, now);
     await auditAccountEvent(trx, by, "account.created", created.username, now, {
       role: created.role,
       entity: created.entity,
@@ -84,5 +86,23 @@ export async function revokeApiTokenAudited(
       });
     }
     return { account, ...r };
+  });
+}
+
+/**
+ * Sets another account's password, audited `account.password_reset`: its sessions are closed and its
+ * holder must change it at next login (the command line's `ecart user password`).
+ */
+export async function resetPasswordAudited(
+  db: Kysely<DB>,
+  by: Account,
+  username: string,
+  password: string,
+  now: Date,
+): Promise<{ id: number; username: string }> {
+  return db.transaction().execute(async (trx) => {
+    const a = await setPassword(trx, username, password, null, "password", true);
+    await auditAccountEvent(trx, by, "account.password_reset", a.username, now);
+    return a;
   });
 }

@@ -141,7 +141,7 @@ describe.each(ENGINES)("account administration (%s)", (engine) => {
     expect(short.json().error).toEqual({
       code: "INVALID_INPUT",
       field: "password",
-      message: "Champ « mot de passe » invalide : au moins 8 caractères.",
+      message: "Champ « mot de passe » invalide : au moins 12 caractères.",
     });
     // A wrong type is not a missing field.
     const wrongType = await admin("/api/accounts/fo.paul/password", { password: 12345678 });
@@ -292,7 +292,7 @@ describe.each(ENGINES)("account administration (%s)", (engine) => {
     ]);
     const reset =
       doc.paths["/api/accounts/{username}/password"].post.requestBody.content["application/json"].schema;
-    expect(reset.properties.password).toMatchObject({ minLength: 8 });
+    expect(reset.properties.password).toMatchObject({ minLength: 12 });
     const own = doc.paths["/api/me/password"].post.requestBody.content["application/json"].schema;
     expect(own.required).toEqual(expect.arrayContaining(["currentPassword", "newPassword"]));
   });

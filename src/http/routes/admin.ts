@@ -6,6 +6,7 @@ import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { createAccountAudited, issueApiToken, revokeApiTokenAudited } from "../../accounts/admin.js";
+import { MIN_PASSWORD_LENGTH } from "../../accounts/passwords.js";
 import { type Account, listAccounts, listApiTokens, requireAccount } from "../../accounts/store.js";
 import type { AppDeps } from "../app.js";
 import { accountOut, errors, roleEnum, usernameParam } from "../schemas.js";
@@ -59,7 +60,7 @@ export async function adminRoutes(app: FastifyInstance, deps: AppDeps) {
         body: z.object({
           username: z.string().min(2).max(64),
           /** Required for a person's account; none for INTEGRATION (API tokens only). */
-          password: z.string().min(8).max(1024).optional(),
+          password: z.string().min(MIN_PASSWORD_LENGTH).max(1024).optional(),
           role: roleEnum,
           entity: z.string().min(1).max(64),
         }),
