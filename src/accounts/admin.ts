@@ -46,9 +46,13 @@ export async function createAccountAudited(
   });
 }
 
+/** Longest life a token may be given, in days (ten years). */
+export const MAX_TOKEN_DAYS = 3650;
+
 /**
- * Issues an API token for an account, audited `account.token_created` with its label only: the secret is
- * returned once, to the caller, and kept nowhere but as its digest.
+ * Issues an API token for an account, audited `account.token_created` with its label (and expiry) only:
+ * the secret is returned once, to the caller, and kept nowhere but as its digest. `expiresInDays`: refused
+ * that many days from now on (1 to MAX_TOKEN_DAYS); none: until revoked.
  */
 export async function issueApiToken(
   db: Kysely<DB>,
@@ -56,12 +60,28 @@ export async function issueApiToken(
   username: string,
   label: string,
   now: Date,
-): Promise<{ account: Account; token: string }> {
+  expiresInDays: number | null = null,
+): Promise<{ account: Account; token: string; expiresAt: Date | null }> {
+  if (
+    expiresInDays !== null &&
+    !(Number.isInteger(expiresInDays) && expiresInDays >= 1 && expiresInDays <= MAX_TOKEN_DAYS)
+  ) {
+    throw new EcartError(
+      ErrorCode.INVALID_INPUT,
+      `La durée de validité du jeton est un nombre entier de jours, de 1 à ${MAX_TOKEN_DAYS}.`,
+      "invalid token expiry",
+      "expiresInDays",
+    );
+  }
+  const expiresAt = expiresInDays === null ? null : new Date(now.getTime() + expiresInDays * 86_400_000);
   return db.transaction().execute(async (trx) => {
     const account = await requireAccount(trx, username);
-    const token = await createApiToken(trx, account.id, label, now);
-    await auditAccountEvent(trx, by, "account.token_created", account.username, now, { label });
-    return { account, token };
+    const token = await createApiToken(trx, account.id, label, now, expiresAt);
+    await auditAccountEvent(trx, by, "account.token_created", account.username, now, {
+      label,
+      ...(expiresAt ? { expiresAt: expiresAt.toISOString() } : {}),
+    });
+    return { account, token, expiresAt };
   });
 }
 

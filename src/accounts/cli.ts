@@ -24,7 +24,9 @@ export const USER_USAGE = `usage: ecart user add USERNAME --role FO|BO|EUROS|SUP
        ecart user password USERNAME                set a new password (ECART_PASSWORD, else asked for); its
          holder must change it at next login
        ecart user list
-       ecart user token USERNAME [--label LABEL]   print a new API token (Authorization: Bearer …)
+       ecart user token USERNAME [--label LABEL] [--expires-days N]
+                                                   print a new API token (Authorization: Bearer …),
+                                                   refused N days from now on (none: until revoked)
        ecart user tokens USERNAME                  list the account's API tokens (id, label, dates)
        ecart user revoke-token USERNAME ID         revoke one of them, at once`;
 
@@ -117,14 +119,25 @@ export async function userCommand(
     }
     if (sub === "token" && name) {
       const label = option(args, "--label") ?? "cli";
-      const { token } = await issueApiToken(db.kysely, cliActor(), name, label, new Date());
+      const days = option(args, "--expires-days");
+      if (args.includes("--expires-days") && !/^\d+$/.test(days ?? "")) {
+        err.write(`${USER_USAGE}\n`);
+        return 2;
+      }
+      const expires = days === undefined ? null : Number(days);
+      const { token } = await issueApiToken(db.kysely, cliActor(), name, label, new Date(), expires);
       out.write(`${token}\n`);
       return 0;
     }
     if (sub === "tokens" && name) {
       const a = await requireAccount(db.kysely, name);
       for (const t of await listApiTokens(db.kysely, a.id)) {
-        const state = t.revoked_at ? `revoked ${new Date(t.revoked_at).toISOString()}` : "active";
+        const expiry = t.expires_at ? new Date(t.expires_at) : null;
+        const state = t.revoked_at
+          ? `revoked ${new Date(t.revoked_at).toISOString()}`
+          : expiry && expiry <= new Date()
+            ? `expired ${expiry.toISOString()}`
+            : `active${expiry ? ` until ${expiry.toISOString()}` : ""}`;
         out.write(`${t.id}\t${t.label}\t${new Date(t.created_at).toISOString()}\t${state}\n`);
       }
       return 0;

@@ -1,6 +1,6 @@
 /** Storage of accounts, sessions and API tokens. Queries only; secrets are kept as sha256 digests. */
 import { createHash, randomBytes } from "node:crypto";
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 import { type Database, executePrepared } from "../platform/db.js";
 import { EcartError, ErrorCode } from "../platform/errors.js";
 import type { AccountRole, DB } from "../platform/schema.js";
@@ -218,17 +218,24 @@ export async function closeSession(db: Kysely<DB>, token: string): Promise<void>
   await db.deleteFrom("sessions").where("token_hash", "=", digest(token)).execute();
 }
 
-/** Creates an API token for an account; returns the secret, shown once. */
+/** Creates an API token for an account, refused from `expiresAt` on (null: never); returns the secret, shown once. */
 export async function createApiToken(
   db: Kysely<DB>,
   accountId: number,
   label: string,
   now: Date,
+  expiresAt: Date | null = null,
 ): Promise<string> {
   const token = newSecret("ect_");
   await db
     .insertInto("api_tokens")
-    .values({ account_id: accountId, label, token_hash: digest(token), created_at: now })
+    .values({
+      account_id: accountId,
+      label,
+      token_hash: digest(token),
+      created_at: now,
+      expires_at: expiresAt,
+    })
     .execute();
   return token;
 }
@@ -237,7 +244,7 @@ export async function createApiToken(
 export async function listApiTokens(db: Kysely<DB>, accountId: number) {
   return db
     .selectFrom("api_tokens")
-    .select(["id", "label", "created_at", "revoked_at"])
+    .select(["id", "label", "created_at", "revoked_at", "expires_at"])
     .where("account_id", "=", accountId)
     .orderBy("created_at", "desc")
     .orderBy("id", "desc")
@@ -278,7 +285,10 @@ export async function revokeApiToken(db: Kysely<DB>, accountId: number, tokenId:
   return { ...before, revoked: false };
 }
 
-/** The account behind a bearer token, unless revoked: one lookup by digest (unique index), prepared. */
+/**
+ * The account behind a bearer token, unless revoked or expired (by the database's clock): one lookup by
+ * digest (unique index), prepared.
+ */
 export async function accountForToken(db: Database, token: string): Promise<Account | undefined> {
   const [row] = await executePrepared(db, "account_for_token", tokenAccountQuery(db.kysely, token).compile());
   return row;
@@ -292,6 +302,7 @@ export function tokenAccountQuery(db: Kysely<DB>, token: string) {
     .select(["a.id", "a.username", "a.role", "a.entity"])
     .where("t.token_hash", "=", digest(token))
     .where("t.revoked_at", "is", null)
+    .where((eb) => eb.or([eb("t.expires_at", "is", null), eb("t.expires_at", ">", sql<Date>`now()`)]))
     .where("a.active", "=", true);
 }
 

@@ -428,7 +428,10 @@ describe.each(ENGINES)("HTTP API (%s)", (engine) => {
     const fo = await t.as("SUPERVISOR", {
       url: "/api/reports/new-customers.csv?entity=FO-LYON&from=2024-01-01&to=2024-12-31",
     });
-    const foLines = fo.body.replace(/^\uFEFF/, "").trimEnd().split("\r\n");
+    const foLines = fo.body
+      .replace(/^\uFEFF/, "")
+      .trimEnd()
+      .split("\r\n");
     expect(foLines).toHaveLength(2);
     expect(foLines[1]).toContain(";FO-LYON;CASE-");
   });
