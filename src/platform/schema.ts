@@ -296,6 +296,14 @@ export interface CommunicationAttemptTable {
   error: string | null;
 }
 
+/** 700_proof_reminders: the one R18 reminder of an AWAIT_PROOF task (the key forbids a second). */
+export interface ProofReminderTable {
+  task_id: string;
+  case_id: string;
+  communication_id: string | null;
+  sent_at: Timestamp;
+}
+
 export interface IntermediateConsumptionTable {
   case_id: string;
   service_point_id: string;
@@ -442,6 +450,7 @@ export interface DB {
   contests: ContestTable;
   communications: CommunicationTable;
   intermediate_consumptions: IntermediateConsumptionTable;
+  proof_reminders: ProofReminderTable;
   audit_log: AuditLogTable;
   idempotency_keys: IdempotencyKeyTable;
   accounts: AccountTable;
