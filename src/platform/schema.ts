@@ -369,6 +369,10 @@ export interface AccountTable {
   password_hash: string | null;
   active: Generated<boolean>;
   created_at: Timestamp;
+  /** 800: the password was set by someone else (created, reset): only « Mon mot de passe » until changed. */
+  must_change_password: Generated<boolean>;
+  /** 800: a demo or blocklisted password; null: set before 800, checked when the server starts exposed. */
+  weak_password: boolean | null;
 }
 
 export interface SessionTable {
@@ -386,6 +390,8 @@ export interface ApiTokenTable {
   token_hash: string;
   created_at: Timestamp;
   revoked_at: Timestamp | null;
+  /** 800: refused from then on (null: never expires). */
+  expires_at: Timestamp | null;
 }
 
 /** 600_integration: the event feed (SPEC §8); `position` is given at commit, in commit order. */

@@ -32,6 +32,7 @@ import { assertNotFuture } from "../../readings/commands.js";
 import { parseIndexM3 } from "../../readings/index-m3.js";
 import { appendReading, indexAtDate } from "../../readings/store.js";
 import { currentMeter, messageFacts, partyById } from "../../service-points/store.js";
+import { assertRoomForDocument } from "../documents.js";
 import { assertMoveInCase } from "../move-in-case.js";
 import { prescribedStart } from "../rules/prescription.js";
 import { insertSubscription } from "../store.js";
@@ -98,6 +99,7 @@ export async function receiveProof(trx: Trx, ctx: Context, raw: ReceiveProofInpu
   assertNotFuture(ctx, docDate);
   const c = await loadCaseForUpdate(trx, input.case);
   assertMoveInCase(c);
+  if (input.file) await assertRoomForDocument(trx, c.id);
   const meter = await currentMeter(trx, c.service_point_id);
 
   const keep = async (status: "ACCEPTED" | "REFUSED" | "COMPLEMENT" | "LATE", refusal?: EcartError) => {
