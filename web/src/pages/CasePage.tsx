@@ -38,6 +38,7 @@ import {
   TextField,
   useDraft,
 } from "../ui.tsx";
+import { CaseDocuments } from "./CaseDocuments.tsx";
 import {
   CloseForm,
   CommentForm,
@@ -189,6 +190,7 @@ function CaseBody({ c, reload }: { c: CaseView; reload: () => void }) {
         </Section>
       </div>
       <CaseActions c={c} onDone={done} />
+      <CaseDocuments c={c} onDone={done} />
       <Section title="Historique du dossier">
         <Timeline c={c} />
         <CommentForm c={c} onDone={done} />
