@@ -87,7 +87,9 @@ describe("EUROS", () => {
       window.location.hash = `/dossiers/${id}`;
     }, answered.case as string);
     await page.getByRole("button", { name: "Régulariser et clôturer" }).click();
-    await page.getByLabel("Régularisation effectuée (commentaire)").fill("Début régularisé d'après l'acte de vente.");
+    await page
+      .getByLabel("Régularisation effectuée (commentaire)")
+      .fill("Début régularisé d'après l'acte de vente.");
     await page.getByLabel(/Régulariser le début de l'abonnement AB-EUROS/).check();
     // The proof's date and index are offered.
     expect(await page.getByLabel("Nouvelle date de début").inputValue()).toBe("2022-02-01");
