@@ -156,11 +156,8 @@ export async function sweepDeadlines(
         }
         return { claimed, busy, tasksOf, outcomes: await processBatch(trx, ctx, cases) };
       });
-      // Counted once committed.
+      // Counted once committed; a failed task is set aside at once, before another worker can claim it.
       opts.onBatch?.(batch.outcomes.size);
-      // Let the event loop run between batches: PGlite computes in this thread, and requests, timers and a
-      // stop signal would otherwise wait for the whole sweep.
-      await new Promise((r) => setImmediate(r));
       for (const [caseId, outcome] of batch.outcomes) {
         if (outcome === "SUBSCRIBED") result.subscribed++;
         else if (outcome === "SKIPPED") result.skipped++;
@@ -171,6 +168,9 @@ export async function sweepDeadlines(
           }
         }
       }
+      // Let the event loop run between batches: PGlite computes in this thread, and requests, timers and a
+      // stop signal would otherwise wait for the whole sweep.
+      await new Promise((r) => setImmediate(r));
       if (batch.busy === 0) {
         if (batch.claimed < batchSize) break;
         busyClaims = 0;

@@ -80,6 +80,7 @@ describe.each(ENGINES)("every write in the audit log on %s", (engine) => {
     await run("confirmReading", { reading: suspect.reading as string, reason: "Fuite constatée sur place" });
     await run("addComment", { case: w.gapCase, body: "Client rappelé : justificatif en cours d'envoi" });
     await run("requestProof", { case: w.gapCase });
+    await run("attachDocument", { case: w.gapCase, kind: "NOTARY_CERTIFICATE", receivedOn: "2024-03-04" });
     await run("receiveProof", { case: w.gapCase, kind: "ENTRY_INVENTORY", date: "2024-02-20", index: 1010 });
     await run("declareNoProof", { case: gap2.case as string });
     await run("interventionReport", { case: visit.case as string, date: "2024-03-04", index: 1003 });
