@@ -1,9 +1,14 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseScenario, ScenarioFormatError } from "../../src/scenarios/format.js";
-import { CONFIG_ENV, checkConfigOverrides, configFromEnv, DEFAULT_CONFIG } from "../../src/platform/config.js";
+import {
+  CONFIG_ENV,
+  checkConfigOverrides,
+  configFromEnv,
+  DEFAULT_CONFIG,
+} from "../../src/platform/config.js";
 import { EcartError } from "../../src/platform/errors.js";
+import { parseScenario, ScenarioFormatError } from "../../src/scenarios/format.js";
 
 const refusal = (env: Record<string, string>) => {
   try {
