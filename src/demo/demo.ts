@@ -27,6 +27,7 @@ import {
   readingsCsv,
 } from "./generate.js";
 import { insertPoints } from "./load.js";
+import { demoContests, SOURCE_EXAMPLE, sourceExample } from "./scenes.js";
 
 export interface DemoOptions {
   servicePoints: number;
@@ -37,6 +38,8 @@ export interface DemoOptions {
   until: string;
   /** Share of occupied service points whose occupant moves out in the last weeks (default 6 %). */
   moveShare?: number;
+  /** The real time: nothing of the demo (a message, a case, a correction) is dated after it (default: now). */
+  now?: Date;
   onProgress?: (message: string) => void;
 }
 
@@ -48,6 +51,7 @@ export interface DemoSummary {
   moves: number;
   outcomes: Record<string, number>;
   corrections: number;
+  contests: number;
   sweep: unknown;
 }
 
@@ -145,12 +149,15 @@ function* withMoves(
   }
 }
 
-const at = (date: string, hour: number, config: EcartConfig) =>
-  new Date(startOfDay(date, config.timeZone).getTime() + hour * 3_600_000);
+/** An hour of a day of the demo, never after the real time (a demo ending today has no message dated tonight). */
+const at = (date: string, hour: number, config: EcartConfig, now: Date) =>
+  new Date(Math.min(startOfDay(date, config.timeZone).getTime() + hour * 3_600_000, now.getTime()));
 
 /** Fills the database; refuses when it already holds service points (the demo never mixes with real data). */
 export async function runDemo(db: Database, config: EcartConfig, o: DemoOptions): Promise<DemoSummary> {
   const say = o.onProgress ?? (() => {});
+  const now = o.now ?? new Date();
+  const when = (date: string, hour: number) => at(date, hour, config, now);
   const existing = await db.kysely.selectFrom("service_points").select("id").limit(1).executeTakeFirst();
   if (existing) {
     throw new EcartError(
@@ -179,7 +186,7 @@ export async function runDemo(db: Database, config: EcartConfig, o: DemoOptions)
   const last = new Map<string, { date: string; index: number }>();
   const system: Context = {
     actor: { user: "demo", role: "SYSTEM", entity: "DEMO" },
-    now: at(o.until, 7, config),
+    now: when(o.until, 7),
     config,
   };
   const dir = mkdtempSync(join(tmpdir(), "ecart-demo-"));
@@ -196,6 +203,7 @@ export async function runDemo(db: Database, config: EcartConfig, o: DemoOptions)
         onProgress: (p) => say(`relevés : ${p.lines} lignes, ${p.rowsPerSecond} lignes/s`),
       },
     );
+    await sourceExample(db, system, join(dir, "rejects-example.csv"));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -217,7 +225,7 @@ export async function runDemo(db: Database, config: EcartConfig, o: DemoOptions)
           email: x.who.email,
           postal_address: null,
           role: "SUBSCRIBER" as const,
-          created_at: at(x.occ.start.date, 9, config),
+          created_at: when(x.occ.start.date, 9),
         })),
       )
       .returning("id")
@@ -235,7 +243,7 @@ export async function runDemo(db: Database, config: EcartConfig, o: DemoOptions)
           end_index: x.occ.end?.index ?? null,
           tags: j % 17 === 0 ? ["euros"] : [],
           case_id: null,
-          created_at: at(x.occ.start.date, 9, config),
+          created_at: when(x.occ.start.date, 9),
           created_by: "demo",
           entity: "DEMO",
         })),
@@ -250,8 +258,12 @@ export async function runDemo(db: Database, config: EcartConfig, o: DemoOptions)
   // 3. Recent moves through the real commands: every case, task, proof and message is the rules' own.
   const rnd = prng(o.seed ^ 0xca5e);
   const outcomes: Record<string, number> = {};
-  const run = async (role: Role, entity: string, when: Date, verb: CommandVerb, input: unknown) => {
-    const ctx: Context = { actor: { user: `${role.toLowerCase()}.demo`, role, entity }, now: when, config };
+  const run = async (role: Role, entity: string, instant: Date, verb: CommandVerb, input: unknown) => {
+    const ctx: Context = {
+      actor: { user: `${role.toLowerCase()}.demo`, role, entity },
+      now: instant,
+      config,
+    };
     try {
       const r = await execute(db, ctx, verb, input);
       outcomes[`${verb}:${r.outcome}`] = (outcomes[`${verb}:${r.outcome}`] ?? 0) + 1;
@@ -269,13 +281,13 @@ export async function runDemo(db: Database, config: EcartConfig, o: DemoOptions)
     const outDate = addDays(historyEnd, 1 + Math.floor(rnd() * 38));
     const outIndex = prev.index + Math.round((p.yearlyM3 / 365) * daysBetween(prev.date, outDate));
     const entity = rnd() < 0.5 ? "FO-LYON" : "FO-VILLEURBANNE";
-    await run("FO", entity, at(outDate, 9, config), "moveOut", {
+    await run("FO", entity, when(outDate, 9), "moveOut", {
       subscription: openSubs.get(p.id),
       date: outDate,
       index: outIndex,
     });
     const inDate = addDays(outDate, Math.floor(rnd() * 4));
-    const inNow = at(inDate, 11, config);
+    const inNow = when(inDate, 11);
     const who = demoCustomer(customerNo++);
     const customer = { name: who.name, email: who.email, address: null };
     const kind = rnd();
@@ -300,7 +312,7 @@ export async function runDemo(db: Database, config: EcartConfig, o: DemoOptions)
       });
       const proofDay = addDays(inDate, 3 + Math.floor(rnd() * 10));
       if (r?.case && rnd() < 0.5 && proofDay <= o.until) {
-        await run("BO", "BO-LYON", at(proofDay, 14, config), "receiveProof", {
+        await run("BO", "BO-LYON", when(proofDay, 14), "receiveProof", {
           case: r.case,
           kind: rnd() < 0.5 ? "ENTRY_INVENTORY" : "SALE_DEED",
           date: inDate,
@@ -326,7 +338,7 @@ export async function runDemo(db: Database, config: EcartConfig, o: DemoOptions)
       });
       const visit = addDays(inDate, 2);
       if (r?.case && rnd() < 0.6 && visit <= o.until) {
-        await run("BO", "BO-LYON", at(visit, 16, config), "interventionReport", {
+        await run("BO", "BO-LYON", when(visit, 16), "interventionReport", {
           case: r.case,
           date: visit,
           index: outIndex + Math.floor(rnd() * 12),
@@ -351,12 +363,13 @@ export async function runDemo(db: Database, config: EcartConfig, o: DemoOptions)
     .select(["id", "suggested_index", "reading_date"])
     .where("effective_status", "=", "SUSPECT")
     .where("suggested_index", "is not", null)
+    .where("service_point_id", "<>", SOURCE_EXAMPLE.id)
     .orderBy("id")
     .limit(Math.max(3, Math.floor(o.servicePoints / 200)))
     .execute();
   let corrections = 0;
   for (const s of slips) {
-    const r = await run("BO", "BO-LYON", at(o.until, 10, config), "correctReading", {
+    const r = await run("BO", "BO-LYON", when(o.until, 10), "correctReading", {
       reading: s.id,
       index: s.suggested_index,
       reason: "Erreur de saisie : décimales tapées comme des chiffres (index suggéré).",
@@ -364,8 +377,12 @@ export async function runDemo(db: Database, config: EcartConfig, o: DemoOptions)
     if (r) corrections++;
   }
 
-  // 5. The deadline sweep at the end of the last day: proofs not received in 15 days (R8).
-  const sweep = await sweepDeadlines(db, at(o.until, 23, config), config);
+  // 5. Contests at every stage, some sent on to the EUROS service (INT_EUROS).
+  const contests = await demoContests(db, run, when, o.until, o.servicePoints);
+  say(`${contests} contestations`);
+
+  // 6. The deadline sweep at the end of the last day: proofs not received in 15 days (R8).
+  const sweep = await sweepDeadlines(db, when(o.until, 23), config);
   return {
     servicePoints: points.length,
     remoteMeters: points.filter((p) => p.remote).length,
@@ -374,6 +391,7 @@ export async function runDemo(db: Database, config: EcartConfig, o: DemoOptions)
     moves: movers.length,
     outcomes,
     corrections,
+    contests,
     sweep,
   };
 }

@@ -4,7 +4,7 @@
  * (docs/integration.md). What needs the database (does the service point exist, is a fact already
  * decided) is decided in reference.ts.
  */
-import { dayNumber, isIsoDate } from "../platform/dates.js";
+import { dayNumber, frenchDate, isIsoDate } from "../platform/dates.js";
 import { EcartError, ErrorCode } from "../platform/errors.js";
 import { parseIndexM3 } from "../readings/index-m3.js";
 
@@ -144,7 +144,7 @@ class Reader {
     if (d > this.today)
       throw new EcartError(
         ErrorCode.DATE_IN_FUTURE,
-        `${column} : la date du ${d} est postérieure au jour du chargement (${this.today}).`,
+        `${column} : la date du ${frenchDate(d)} est postérieure au jour du chargement (${frenchDate(this.today)}).`,
         `${column} ${d} is after ${this.today}`,
         column,
       );

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, w
 import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
+import { LOCK_FILE } from "./data-lock.js";
 import { openDatabase } from "./db.js";
 
 /** The file in the data folder that names the `ecart serve` process using it. */
@@ -88,5 +89,7 @@ export async function restoreEmbedded(file: string, dir: string, force = false):
   await pglite.waitReady;
   await pglite.query("select 1");
   await pglite.close();
+  // The archive holds the lock of the process that made it (the folder was open): not this folder's.
+  for (const f of [LOCK_FILE, SERVE_MARK]) rmSync(join(dir, f), { force: true });
   return aside;
 }

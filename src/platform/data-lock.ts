@@ -9,6 +9,7 @@ import { randomBytes } from "node:crypto";
 import { linkSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
+import { frenchDateTime } from "./dates.js";
 import { EcartError, ErrorCode } from "./errors.js";
 
 /** The lock file's name, inside the data folder. */
@@ -74,11 +75,17 @@ function readHolder(path: string): LockHolder | null | "missing" {
   }
 }
 
+/** When the lock was taken, as a French reader reads it (Paris time); the raw value when it is no instant. */
+const sinceFr = (since: string): string => {
+  const t = new Date(since);
+  return Number.isNaN(t.getTime()) ? since : frenchDateTime(t);
+};
+
 /** The refusal: another process holds the folder. */
 export function folderInUse(dataDir: string, h: LockHolder): EcartError {
   return new EcartError(
     ErrorCode.DATA_FOLDER_IN_USE,
-    `Le dossier de données ${dataDir} est déjà ouvert par un autre processus (${h.command}, pid ${h.pid}, depuis ${h.since}) : ` +
+    `Le dossier de données ${dataDir} est déjà ouvert par un autre processus (${h.command}, pid ${h.pid}, depuis le ${sinceFr(h.since)}) : ` +
       "arrêtez-le d'abord (une base embarquée ne s'ouvre que par un processus à la fois : remplissez-la, puis démarrez le serveur).",
     `data folder ${dataDir} is already open in another process (${h.command}, pid ${h.pid}, since ${h.since}): ` +
       "stop it first (an embedded database is opened by one process at a time: fill it, then start the server)",

@@ -3,7 +3,7 @@
  * changes their own password.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { flat, type Harness, loginAs, screenshot, startHarness } from "./support.js";
+import { expectAccessible, flat, type Harness, loginAs, screenshot, startHarness } from "./support.js";
 
 let h: Harness;
 
@@ -26,8 +26,29 @@ describe("accounts", () => {
     await own.waitFor();
     expect(await own.getByRole("button", { name: "Désactiver" }).count()).toBe(0);
 
-    // The API's coded refusal is shown beside its field: a name already taken.
+    // Every required field left empty is said at once, beside each; nothing is sent.
     const form = admin.getByRole("form", { name: "Nouveau compte" });
+    await form.getByRole("button", { name: "Créer le compte" }).click();
+    await expect
+      .poll(async () => flat(await form.getByTestId("missing-fields").textContent()))
+      .toBe("À renseigner : l'identifiant, l'entité, le mot de passe initial.");
+    const errors = await form.locator(".field.has-error").allInnerTexts();
+    expect(errors.map((e) => flat(e))).toEqual([
+      expect.stringContaining("Identifiant"),
+      expect.stringContaining("Entité"),
+      expect.stringContaining("Mot de passe initial"),
+    ]);
+    expect(errors.every((e) => e.includes("À renseigner."))).toBe(true);
+    await expectAccessible(admin, "new account, missing fields");
+    // The entities are offered from a list: those of the existing accounts.
+    const offered = await form
+      .getByTestId("entities")
+      .locator("option")
+      .evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+    expect(offered).toEqual(["BO-LYON", "EUROS", "FO-LYON", "PILOTAGE", "SIEGE"]);
+    expect(await form.getByLabel("Entité").getAttribute("list")).not.toBeNull();
+
+    // The API's coded refusal is shown beside its field: a name already taken.
     await form.getByLabel("Identifiant").fill("fo.lyon");
     await form.getByLabel("Rôle").selectOption("FO");
     await form.getByLabel("Entité").fill("FO-LYON");
@@ -77,7 +98,7 @@ describe("accounts", () => {
     expect(flat(await admin.getByTestId("token-once").textContent())).toContain(
       "il ne sera plus jamais affiché",
     );
-    await screenshot(admin, "13-comptes");
+    await screenshot(admin, "13-comptes", { narrow: true });
     const me = await h.app.inject({ url: "/api/me", headers: { authorization: `Bearer ${secret}` } });
     expect(me.json()).toMatchObject({ username: "fo.nouveau", role: "FO" });
     await admin.getByRole("button", { name: "J'ai copié le jeton" }).click();

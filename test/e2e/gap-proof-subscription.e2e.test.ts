@@ -47,7 +47,7 @@ describe("gap → case → proof → subscription", () => {
     // The advisor cannot confirm before saying it to the customer.
     const confirm = page.getByRole("button", { name: "Confirmer et ouvrir le dossier" });
     expect(await confirm.isDisabled()).toBe(true);
-    await screenshot(page, "03-arrivee-ecart");
+    await screenshot(page, "03-arrivee-ecart", { narrow: true });
     await page.getByLabel("J'ai lu au client le message ci-contre").check();
     await confirm.click();
     await page.getByTestId("movein-done").waitFor();
@@ -79,6 +79,11 @@ describe("gap → case → proof → subscription", () => {
     await page.getByRole("link", { name: caseId }).click();
     await page.getByRole("heading", { name: "Historique du dossier" }).waitFor();
 
+    // The rules' comment shows its indexes as every index is shown: thousands apart (the stored text unchanged).
+    const opening = page.getByTestId("timeline").locator("p.comment", { hasText: "index déclaré" });
+    expect(await opening.textContent()).toContain("index déclaré 1\u202f020 m3");
+    expect(await opening.textContent()).toContain("prédécesseur 1\u202f000 m3");
+
     // A free comment under the timeline: the timeline shows it once saved.
     const note = "Client rappelé : l'état des lieux arrive par courriel.";
     await page.getByRole("textbox", { name: "Ajouter un commentaire" }).fill(`  ${note}  `);
@@ -108,7 +113,7 @@ describe("gap → case → proof → subscription", () => {
     await expect.poll(async () => flat(await page.getByTestId("timeline").textContent())).toContain(R9);
     const timeline = flat(await page.getByTestId("timeline").textContent());
     expect(timeline).toContain("etat-des-lieux.pdf");
-    await screenshot(page, "06-dossier");
+    await screenshot(page, "06-dossier", { narrow: true });
 
     const sub = await h.db.kysely
       .selectFrom("subscriptions")

@@ -46,7 +46,8 @@ describe("layout and French", () => {
       .locator("header.topbar nav a")
       .evaluateAll((links) => links.map((l) => Math.round(l.getBoundingClientRect().top)));
     expect(new Set(tops).size).toBe(1);
-    expect(tops.length).toBe(6);
+    // Recherche, File de travail, Contestations, Courriers, Pilotage, Comptes, Webhooks.
+    expect(tops.length).toBe(7);
     await expectAccessible(page, "menu at 1024 px");
 
     await page.getByRole("link", { name: "Courriers" }).click();

@@ -85,13 +85,42 @@ describe("move-in checks", () => {
     await page.context().close();
   });
 
-  it("FO: « 1003 m3 » is an index the server accepts, with no contradiction on screen; another service point's move-in starts afresh", async () => {
+  it("FO: « 2005 m3 » typed key by key never shows an error beside a path nor « Abonnement immédiat » beside a gap beyond tolerance; « 1003 m3 » is an index the server accepts, with no contradiction on screen; another service point's move-in starts afresh", async () => {
     const page = await loginAs(h, "fo.lyon");
     await openServicePoint(page, "Roses", "PDS-ROSES");
     await page.getByRole("link", { name: "Nouvelle arrivée" }).click();
     await page.getByLabel("Nom et prénom").fill("Paul Girard");
     await page.getByLabel("Date d'entrée dans les lieux").fill("2024-03-02");
-    await page.getByLabel("Index déclaré (m3)").fill("1003 m3");
+    // Typed as an advisor types, key by key: every moment shows one answer, never an error beside a path.
+    const index = page.getByLabel("Index déclaré (m3)");
+    const form = page.locator("form").first();
+    const consistent = async () => {
+      const text = flat(await form.textContent());
+      const preview = flat(await page.locator(".side").textContent());
+      const error = (await form.locator(".field-error").count()) > 0;
+      const path = await page
+        .getByTestId("movein-path")
+        .getAttribute("data-path", { timeout: 1 })
+        .catch(() => null);
+      const enabled = !(await page.getByRole("button", { name: /^Confirmer/ }).isDisabled());
+      return {
+        error: error && (path !== null || enabled),
+        immediate: preview.includes("Abonnement immédiat") && text.includes("au-delà"),
+      };
+    };
+    for (const key of "2005 m3") {
+      await index.press(key === " " ? "Space" : key);
+      await page.waitForTimeout(400);
+      expect(await consistent()).toEqual({ error: false, immediate: false });
+    }
+    await page.locator('[data-path="CASE_AWAIT_PROOF"]').waitFor();
+    expect(await consistent()).toEqual({ error: false, immediate: false });
+    expect(flat(await page.locator(".side").textContent())).not.toContain("Abonnement immédiat");
+    expect(flat(await form.textContent())).not.toContain("m3 entiers doivent");
+    expect(await page.getByRole("button", { name: "Confirmer et ouvrir le dossier" }).isDisabled()).toBe(
+      true,
+    );
+    await index.fill("1003 m3");
     await page.locator('[data-path="SUBSCRIBE_DECLARED"]').waitFor();
     await expect
       .poll(async () => flat(await page.getByTestId("gap").textContent()))
@@ -100,10 +129,23 @@ describe("move-in checks", () => {
     await page.getByRole("button", { name: "Confirmer et abonner" }).click();
     await page.getByTestId("movein-done").waitFor();
 
-    // Straight to another service point's move-in: its own form, nothing of the last one.
+    // Straight to another service point's move-in: its own form, nothing of the last one, even while the
+    // other service point is still loading (its answer held back a moment here).
+    let release = () => {};
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    await page.route("**/api/service-points/PDS-CHENES", async (route) => {
+      await held;
+      await route.continue();
+    });
     await page.evaluate(() => {
       window.location.hash = "/pds/PDS-CHENES/arrivee";
     });
+    await page.getByText("Chargement du point de desserte").waitFor();
+    expect(await page.getByTestId("movein-done").count()).toBe(0);
+    expect(flat(await page.locator(".page").textContent())).not.toContain("Paul Girard");
+    release();
     await page.getByLabel("Nom et prénom").waitFor();
     expect(await page.getByTestId("movein-done").count()).toBe(0);
     expect(await page.getByLabel("Nom et prénom").inputValue()).toBe("");

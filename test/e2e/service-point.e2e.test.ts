@@ -1,9 +1,11 @@
 /**
  * The service point page (issue 16, points 9 and 2): occupied premises show their occupant and offer
- * « Résilier », which asks once more and says it is done; « Saisir un relevé » warns before saving a suspect
+ * « Changement d'occupant » (R17) and « Résilier », each asked once more and said done; « Saisir un relevé » warns before saving a suspect
  * reading, the likely index one click away.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { execute } from "../../src/registry.js";
+import { ctxAs, moveInRequest } from "../support/factories.js";
 import {
   flat,
   type Harness,
@@ -63,6 +65,66 @@ describe("service point", () => {
       .poll(async () => flat(await page.locator(".facts").first().innerText()))
       .toContain("Index de résiliation 400 m3 au 01/03/2024");
     expect(await page.getByRole("link", { name: "Nouvelle arrivée" }).count()).toBeGreaterThan(0);
+    await page.context().close();
+  });
+
+  it("FO: « Changement d'occupant » hands an occupied premises over at one reading, confirmed first, then says who is subscribed", async () => {
+    const opened = await execute(
+      h.db,
+      ctxAs("FO", new Date(), "FO-LYON"),
+      "moveIn",
+      moveInRequest("PDS-LILAS", {
+        customer: { name: "Julie Roux", email: "julie@example.fr", address: "12 rue des Lilas, 69003 Lyon" },
+        date: "2024-02-01",
+        index: 1002,
+      }),
+    );
+    const leaving = opened.subscription as string;
+    const page = await loginAs(h, "fo.lyon");
+    await openServicePoint(page, "Lilas", "PDS-LILAS");
+    await page
+      .getByTestId("service-point-actions")
+      .getByRole("button", { name: "Changement d'occupant" })
+      .click();
+    const form = page.getByRole("form", { name: "Changement d'occupant" });
+    await form.getByLabel("Date du changement").fill("2024-03-15");
+    await form.getByLabel("Index relevé ensemble (m3)").fill("1010");
+    await form.getByLabel("Nom et prénom du nouvel occupant").fill("Hugo Lambert");
+    await form.getByLabel("Courriel").fill("hugo@example.fr");
+    await form.getByRole("button", { name: "Changer d'occupant" }).click();
+    const ask = page.getByTestId("confirm-mutation");
+    await ask.waitFor();
+    await expect
+      .poll(async () => flat(await ask.textContent()))
+      .toContain(
+        `L'abonnement ${leaving} de Julie Roux prend fin le 15/03/2024 à l'index 1 010 m3 et Hugo Lambert est abonné à la même date et au même index ?`,
+      );
+    // Nothing is recorded before the confirmation.
+    const before = await h.db.kysely
+      .selectFrom("subscriptions")
+      .select("id")
+      .where("service_point_id", "=", "PDS-LILAS")
+      .where("end_date", "is", null)
+      .execute();
+    expect(before).toEqual([{ id: leaving }]);
+    await screenshot(page, "14c-changement-occupant-confirmation");
+    await ask.getByRole("button", { name: "Confirmer le changement d'occupant" }).click();
+    const done = page.getByTestId("handed-over");
+    await done.waitFor();
+    const arrived = await h.db.kysely
+      .selectFrom("subscriptions as s")
+      .innerJoin("parties as p", "p.id", "s.party_id")
+      .select(["s.id", "s.start_index", "s.start_source", "s.end_date"])
+      .where("s.service_point_id", "=", "PDS-LILAS")
+      .where("p.name", "=", "Hugo Lambert")
+      .executeTakeFirstOrThrow();
+    expect(arrived).toMatchObject({ start_index: 1010, start_source: "MUTATION", end_date: null });
+    expect(flat(await done.textContent())).toContain(
+      `Changement d'occupant enregistré : l'abonnement ${leaving} de Julie Roux a pris fin le 15/03/2024 à l'index 1 010 m3 ; Hugo Lambert est abonné depuis cette date au même index (abonnement ${arrived.id}).`,
+    );
+    await expect
+      .poll(async () => flat(await page.getByTestId("occupant").textContent()))
+      .toContain("Hugo Lambert abonné depuis le 15/03/2024 (1 010 m3)");
     await page.context().close();
   });
 

@@ -25,7 +25,7 @@ describe("suspect reading", () => {
     expect(text).toContain("89954");
     expect(text).toContain("895–1259"); // expected index range, as the source's table
     expect(text).toContain("13–377");
-    await screenshot(page, "07-point-de-desserte");
+    await screenshot(page, "07-point-de-desserte", { narrow: true });
     await suspect.getByRole("button", { name: "Corriger en 899" }).click();
     expect(await page.getByLabel("Index corrigé (m3)").inputValue()).toBe("899");
     await page.getByLabel("Index corrigé (m3)").press("Enter");

@@ -422,8 +422,18 @@ describe.each(ENGINES)("HTTP API (%s)", (engine) => {
       .replace(/^\uFEFF/, "")
       .trimEnd()
       .split("\r\n");
-    expect(lines).toHaveLength(3);
-    expect(lines.slice(1).every((l) => l.includes(";BO-LYON;"))).toBe(true);
+    // BO-LYON's own move-in; the subscription BO made on FO-LYON's case counts for the case's entity (R8).
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toContain(";Index déclaré;BO-LYON;");
+    const fo = await t.as("SUPERVISOR", {
+      url: "/api/reports/new-customers.csv?entity=FO-LYON&from=2024-01-01&to=2024-12-31",
+    });
+    const foLines = fo.body
+      .replace(/^\uFEFF/, "")
+      .trimEnd()
+      .split("\r\n");
+    expect(foLines).toHaveLength(2);
+    expect(foLines[1]).toContain(";FO-LYON;CASE-");
   });
 
   it("maps each command route's :id to its field: reconnection, visit, no-proof, proof request, move-out, confirmation", async () => {

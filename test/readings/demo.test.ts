@@ -5,7 +5,9 @@ import { makeConfig } from "../../src/platform/config.js";
 import type { Database } from "../../src/platform/db.js";
 import { createTestDatabase, type TestDatabase } from "../support/databases.js";
 
-const OPTS = { servicePoints: 40, seed: 11, years: 2, until: "2025-06-30", moveShare: 0.6 };
+/** The demo's last day is "today", at 08:00 in Paris: nothing may be dated later that day. */
+const NOW = new Date("2025-06-30T06:00:00Z");
+const OPTS = { servicePoints: 40, seed: 11, years: 2, until: "2025-06-30", moveShare: 0.6, now: NOW };
 
 async function fingerprint(db: Database) {
   const k = db.kysely;
@@ -29,6 +31,43 @@ async function fingerprint(db: Database) {
     .orderBy("start_date")
     .execute();
   return { readings, cases, subs };
+}
+
+/** Issue 16, point 13: contests and INT_EUROS cases for EUROS, the procedure's 89954, nothing in the future, addresses that agree. */
+async function expectEveryRoleHasWork(db: Database) {
+  const k = db.kysely;
+  const contests = await k.selectFrom("contests").select(["status", "regularization_case_id"]).execute();
+  expect(contests.some((c) => c.status === "OPEN")).toBe(true);
+  expect(contests.some((c) => c.status !== "OPEN" && c.regularization_case_id === null)).toBe(true);
+  expect(contests.filter((c) => c.regularization_case_id !== null).length).toBeGreaterThanOrEqual(2);
+  const euros = await k.selectFrom("cases").select("status").where("type", "=", "INT_EUROS").execute();
+  expect(euros.some((c) => c.status === "OPEN")).toBe(true);
+  // The procedure's own example: 89954 typed for 899, left for the back office to correct.
+  const slip = await k
+    .selectFrom("reading_states")
+    .select(["index_m3", "effective_status", "suggested_index"])
+    .where("service_point_id", "=", "PDS-TILLEULS")
+    .where("reading_date", "=", "2024-04-02")
+    .executeTakeFirstOrThrow();
+  expect(slip).toEqual({ index_m3: 89954, effective_status: "SUSPECT", suggested_index: 899 });
+  // Nothing dated after the real time, though the demo ends today.
+  for (const table of ["communications", "cases", "contests", "case_comments"] as const) {
+    const latest = await k
+      .selectFrom(table)
+      .select((e) => e.fn.max("created_at").as("latest"))
+      .executeTakeFirstOrThrow();
+    expect(new Date(latest.latest as unknown as string).getTime(), table).toBeLessThanOrEqual(NOW.getTime());
+  }
+  // A street is in one town only.
+  const towns = new Map<string, Set<string>>();
+  for (const { address } of await k.selectFrom("service_points").select("address").execute()) {
+    const m = /^\d+ ([^,]+)(?:, appartement \d+)?, (\d{5} .+)$/.exec(address);
+    expect(m, address).not.toBeNull();
+    const set = towns.get(m?.[1] as string) ?? new Set();
+    set.add(m?.[2] as string);
+    towns.set(m?.[1] as string, set);
+  }
+  for (const [street, set] of towns) expect([...set], street).toHaveLength(1);
 }
 
 describe("ecart demo", () => {
@@ -67,6 +106,7 @@ describe("ecart demo", () => {
     expect(f.cases.some((c) => c.status === "CLOSED")).toBe(true);
     const suspectShare = f.readings.filter((r) => r.effective_status !== "VALID").length / f.readings.length;
     expect(suspectShare).toBeLessThan(0.02);
+    await expectEveryRoleHasWork(a.db);
     // A second database filled from the same seed holds the same data.
     const b = await createTestDatabase("pglite");
     dbs.push(b);

@@ -63,7 +63,7 @@ describe.each(ENGINES)("every write in the audit log on %s", (engine) => {
       return r;
     };
 
-    await run("moveIn", moveInRequest(w.freeSp));
+    const moved = await run("moveIn", moveInRequest(w.freeSp));
     const rec = await run("recordReading", {
       servicePoint: w.subscribedSp,
       date: "2024-03-03",
@@ -95,6 +95,12 @@ describe.each(ENGINES)("every write in the audit log on %s", (engine) => {
     const euros = await run("contestPersists", { contest: ct.contest as string });
     await run("closeRegularization", { case: euros.case as string, comment: "Régularisé" });
     await run("moveOut", { subscription: w.subscription, date: "2024-03-05", index: 9001 });
+    await run("mutation", {
+      subscription: moved.subscription as string,
+      date: "2024-03-05",
+      index: 1004,
+      customer: { name: "Paul Durand", email: "paul.durand@example.fr" },
+    });
 
     expect([...seen].sort()).toEqual(Object.keys(COMMANDS).sort());
 

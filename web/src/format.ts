@@ -37,6 +37,13 @@ export const m3 = (n: number | null | undefined): string =>
 export const signedM3 = (n: number): string =>
   `${n > 0 ? "+" : n < 0 ? "−" : ""}${nf.format(Math.abs(n))} m3`;
 
+/**
+ * A sentence the rules wrote (a case comment) with its figures of 1 000 m3 and more shown thousands apart, as
+ * the console shows every index; only the display changes, never the stored text.
+ */
+export const withGroupedM3 = (text: string): string =>
+  text.replace(/(?<![\d/.,])\d{4,}(?= m3\b)/g, (d) => nf.format(Number(d)));
+
 /** Whole days from a to b (YYYY-MM-DD). */
 export function daysBetween(a: string, b: string): number {
   return Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / 86_400_000);

@@ -3,7 +3,7 @@
  * per account disable (after an inline confirmation) / enable (never one's own), reset its password, issue an
  * API token shown once, list its tokens (loaded when opened) and revoke one (after an inline confirmation).
  */
-import { type ReactNode, useState } from "react";
+import { type FormEvent, type ReactNode, useId, useState } from "react";
 import { type ApiError, api } from "../api.ts";
 import { FormError, SaveOrCancel, useCommand } from "../command.tsx";
 import { frDate, label, ROLE_LABEL } from "../format.ts";
@@ -30,7 +30,10 @@ export function AccountsPage() {
           {(page) => <AccountTable accounts={page.items} onChanged={state.reload} />}
         </AsyncList>
       </Section>
-      <NewAccount onCreated={state.reload} />
+      <NewAccount
+        onCreated={state.reload}
+        entities={[...new Set((state.data?.items ?? []).map((a) => a.entity))].sort()}
+      />
     </div>
   );
 }
@@ -416,14 +419,29 @@ function NewToken(props: RowFormProps<RowMode> & { a: AccountRow }) {
 
 const NEW_ACCOUNT = { username: "", role: "FO", entity: "", password: "" };
 const NEW_ACCOUNT_FIELDS = ["username", "role", "entity", "password"];
+type NewAccountField = keyof typeof NEW_ACCOUNT;
+/** The fields a new account needs, in the form's order, with their names in a sentence. */
+const REQUIRED: Array<[NewAccountField, string]> = [
+  ["username", "l'identifiant"],
+  ["entity", "l'entité"],
+  ["password", "le mot de passe initial"],
+];
+/** What is said beside a required field left empty. */
+const MISSING = "À renseigner.";
 
-function NewAccount({ onCreated }: { onCreated: () => void }) {
+function NewAccount({ onCreated, entities }: { onCreated: () => void; entities: string[] }) {
   const [draft, setDraft] = useState(NEW_ACCOUNT);
-  const update = (patch: Partial<typeof NEW_ACCOUNT>) => setDraft((d) => ({ ...d, ...patch }));
+  // Every required field left empty, said at once beside each (nothing is sent while one is).
+  const [missing, setMissing] = useState<NewAccountField[]>([]);
+  const update = (patch: Partial<typeof NEW_ACCOUNT>) => {
+    setDraft((d) => ({ ...d, ...patch }));
+    setMissing((m) => m.filter((f) => !(f in patch)));
+  };
   const [created, setCreated] = useState<string>();
   const tokenOnly = draft.role === "INTEGRATION";
   const { busy, error, submit } = useCommand();
-  const onSubmit = submit(
+  const listId = useId();
+  const send = submit(
     async () => {
       setCreated(undefined);
       // The billing system's account has no password: it calls with API tokens only (R14).
@@ -442,6 +460,20 @@ function NewAccount({ onCreated }: { onCreated: () => void }) {
       },
     },
   );
+  const onSubmit = (e: FormEvent) => {
+    const empty = REQUIRED.filter(([f]) => draft[f].trim() === "" && !(f === "password" && tokenOnly)).map(
+      ([f]) => f,
+    );
+    setMissing(empty);
+    if (empty.length > 0) {
+      e.preventDefault();
+      const first = (e.currentTarget as HTMLFormElement).elements.namedItem(empty[0] as string);
+      if (first instanceof HTMLElement) first.focus();
+      return;
+    }
+    send(e);
+  };
+  const errorOf = (f: NewAccountField) => (missing.includes(f) ? MISSING : fieldError(error, f));
   return (
     <Section title="Nouveau compte">
       <form onSubmit={onSubmit} noValidate aria-label="Nouveau compte">
@@ -450,14 +482,23 @@ function NewAccount({ onCreated }: { onCreated: () => void }) {
             Compte {created} créé : communiquez-lui son mot de passe initial.
           </div>
         )}
+        {missing.length > 0 && (
+          <div className="banner error" role="alert" data-testid="missing-fields">
+            À renseigner :{" "}
+            {REQUIRED.filter(([f]) => missing.includes(f))
+              .map(([, name]) => name)
+              .join(", ")}
+            .
+          </div>
+        )}
         <div className="row">
           <TextField
             label="Identifiant"
             hint="a-z, 0-9, « . », « _ », « - » (ex. fo.lyon.dupont)."
-            error={fieldError(error, "username")}
+            error={errorOf("username")}
             value={draft.username}
             onChange={(username) => update({ username })}
-            input={{ autoComplete: "off", spellCheck: false }}
+            input={{ autoComplete: "off", spellCheck: false, name: "username" }}
           />
           <Field label="Rôle" error={fieldError(error, "role")}>
             {(id, d) => (
@@ -477,19 +518,25 @@ function NewAccount({ onCreated }: { onCreated: () => void }) {
           </Field>
           <TextField
             label="Entité"
-            hint="Ex. FO-LYON, BO-LYON, EUROS."
-            error={fieldError(error, "entity")}
+            hint="Choisie dans la liste des entités existantes, ou une nouvelle."
+            error={errorOf("entity")}
             value={draft.entity}
             onChange={(entity) => update({ entity })}
+            input={{ list: `${listId}-entities`, autoComplete: "off", spellCheck: false, name: "entity" }}
           />
+          <datalist id={`${listId}-entities`} data-testid="entities">
+            {entities.map((e) => (
+              <option key={e} value={e} />
+            ))}
+          </datalist>
           {!tokenOnly && (
             <TextField
               label="Mot de passe initial"
               hint={`${PASSWORD_HINT} À communiquer à l'utilisateur.`}
-              error={fieldError(error, "password")}
+              error={errorOf("password")}
               value={draft.password}
               onChange={(password) => update({ password })}
-              input={GIVEN_PASSWORD}
+              input={{ ...GIVEN_PASSWORD, name: "password" }}
             />
           )}
           <div className="row-buttons">

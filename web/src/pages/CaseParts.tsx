@@ -16,6 +16,7 @@ import {
   TASK_STATUS,
   TEMPLATE,
   todayParis,
+  withGroupedM3,
 } from "../format.ts";
 import { useMay, useMe } from "../session.ts";
 import type { CaseView, CommandResult } from "../types.ts";
@@ -172,7 +173,7 @@ export function Timeline({ c }: { c: CaseView }) {
       at: m.at,
       kind: "comment",
       title: "Commentaire",
-      body: <p className="comment">{m.body}</p>,
+      body: <p className="comment">{withGroupedM3(m.body)}</p>,
       who: `${m.author} (${m.entity})`,
     });
   for (const p of c.proofs) {

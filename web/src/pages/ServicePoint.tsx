@@ -1,24 +1,12 @@
 /** The service point page: meter, occupant, reading history laid out as advisors know it, occupants over time, cases. */
-import { type FormEvent, type ReactNode, useState } from "react";
-import { api } from "../api.ts";
+import { type ReactNode, useState } from "react";
 import { IndexChart } from "../charts.tsx";
-import { FormError, useCommand } from "../command.tsx";
 import { CaseLink, CaseStatusBadge, servicePointPath } from "../entities.tsx";
 import { CASE_TYPE, frDate, label, m3, todayParis } from "../format.ts";
-import { SuspectIndex, useReadingCheck } from "../plausibility.tsx";
 import { useMay } from "../session.ts";
-import type { CommandResult, ServicePointView, Subscription } from "../types.ts";
-import {
-  Badge,
-  DatedIndexFields,
-  Empty,
-  Facts,
-  focusOnMount,
-  Link,
-  ResourcePage,
-  Section,
-  useDraft,
-} from "../ui.tsx";
+import type { ServicePointView } from "../types.ts";
+import { Badge, Empty, Facts, Link, ResourcePage, Section } from "../ui.tsx";
+import { MoveOutForm, MutationForm } from "./ServicePointHandover.tsx";
 import { Occupants } from "./ServicePointOccupants.tsx";
 import { ReadingHistory, RecordReadingForm } from "./ServicePointReadings.tsx";
 
@@ -33,16 +21,19 @@ export function ServicePointPage({ id }: { id: string }) {
   );
 }
 
-type Panel = "reading" | "moveOut" | null;
+type Panel = "reading" | "moveOut" | "mutation" | null;
 
 function ServicePointBody({ sp, reload }: { sp: ServicePointView; reload: () => void }) {
   const mayMoveIn = useMay("moveIn");
   const mayMoveOut = useMay("moveOut");
+  const mayMutation = useMay("mutation");
   const mayRecord = useMay("recordReading");
   const [panel, setPanel] = useState<Panel>(null);
   const [movedOut, setMovedOut] = useState<string>();
+  const [handedOver, setHandedOver] = useState<string>();
   const toggle = (p: Panel) => {
     setMovedOut(undefined);
+    setHandedOver(undefined);
     setPanel(panel === p ? null : p);
   };
   const today = todayParis();
@@ -75,15 +66,19 @@ function ServicePointBody({ sp, reload }: { sp: ServicePointView; reload: () => 
           )}
           {current ? (
             <>
-              {/* Occupied premises: the occupant leaves (« Résilier ») or hands over to a newcomer at one reading.
-                  « Changement d'occupant » (R17, mutation) takes its place here, beside « Résilier ». */}
-              {mayMoveOut && (
+              {/* Occupied premises: the occupant hands over to a newcomer at one reading (R17) or leaves. */}
+              {mayMutation && (
                 <button
                   type="button"
                   className="primary"
-                  onClick={() => toggle("moveOut")}
-                  aria-expanded={panel === "moveOut"}
+                  onClick={() => toggle("mutation")}
+                  aria-expanded={panel === "mutation"}
                 >
+                  Changement d'occupant
+                </button>
+              )}
+              {mayMoveOut && (
+                <button type="button" onClick={() => toggle("moveOut")} aria-expanded={panel === "moveOut"}>
                   Résilier
                 </button>
               )}
@@ -114,6 +109,23 @@ function ServicePointBody({ sp, reload }: { sp: ServicePointView; reload: () => 
           onDone={(message) => {
             setPanel(null);
             setMovedOut(message);
+            reload();
+          }}
+          onCancel={() => setPanel(null)}
+        />
+      )}
+      {handedOver && (
+        <div className="banner ok" role="status" data-testid="handed-over">
+          <span>{handedOver}</span>
+        </div>
+      )}
+      {panel === "mutation" && current && (
+        <MutationForm
+          sp={sp}
+          s={current}
+          onDone={(message) => {
+            setPanel(null);
+            setHandedOver(message);
             reload();
           }}
           onCancel={() => setPanel(null)}
@@ -240,123 +252,5 @@ function ServicePointBody({ sp, reload }: { sp: ServicePointView; reload: () => 
         )}
       </Section>
     </>
-  );
-}
-
-/**
- * « Résilier »: the occupant's departure date and termination index, checked against the history as typed,
- * then asked once more (the index becomes the next occupant's reference) before it is recorded.
- */
-function MoveOutForm(props: {
-  sp: ServicePointView;
-  s: Subscription;
-  onDone: (message: string) => void;
-  onCancel: () => void;
-}) {
-  const { s } = props;
-  const [draft, update, clear] = useDraft(`moveout.${s.id}`, { date: todayParis(), index: "" });
-  const check = useReadingCheck(props.sp.id, draft.date, draft.index);
-  const [confirmedFor, setConfirmedFor] = useState<number | null>(null);
-  const [asking, setAsking] = useState(false);
-  const suspect = check.verdict?.status === "SUSPECT" ? check.verdict : null;
-  const indexOk = suspect === null || confirmedFor === suspect.index;
-  const { busy, error, run } = useCommand();
-  const err = error ?? check.error;
-  const index = check.verdict?.index;
-  // Asked once more whatever the moment: the confirmation waits for the check's verdict on what is typed.
-  const ask = (e: FormEvent) => {
-    e.preventDefault();
-    if (draft.index.trim() === "") return;
-    setAsking(true);
-  };
-  const ready = !check.pending && check.verdict !== undefined && indexOk;
-  const moveOut = () =>
-    run(
-      (idempotencyKey) =>
-        api.post<CommandResult>(
-          `/api/subscriptions/${encodeURIComponent(s.id)}/move-out`,
-          { date: draft.date, index: draft.index.trim() },
-          { idempotencyKey },
-        ),
-      {
-        onDone: () => {
-          clear();
-          props.onDone(
-            `Résiliation enregistrée : l'abonnement ${s.id} de ${s.party.name} a pris fin le ${frDate(draft.date)} à l'index ${
-              index === undefined ? draft.index : m3(index)
-            }. Le logement est vacant ; cet index servira de référence à la prochaine arrivée.`,
-          );
-        },
-        onError: () => setAsking(false),
-      },
-    );
-  return (
-    <Section title={`Résilier l'abonnement de ${s.party.name}`}>
-      <form className="inline-form" onSubmit={ask} aria-label="Résilier l'abonnement" noValidate>
-        <div className="row">
-          <DatedIndexFields
-            dateLabel="Date de départ"
-            indexLabel="Index de résiliation (m3)"
-            value={draft}
-            onChange={(patch) => {
-              setAsking(false);
-              update(patch);
-            }}
-            error={err}
-          />
-          {!asking && (
-            <div className="row-buttons">
-              <button type="submit" className="primary">
-                Résilier l'abonnement
-              </button>
-              <button type="button" className="ghost" onClick={props.onCancel}>
-                Annuler
-              </button>
-            </div>
-          )}
-        </div>
-        {suspect && (
-          <SuspectIndex
-            id="moveout-confirmed"
-            index={suspect.index}
-            verdict={suspect}
-            confirmLabel="Je confirme"
-            confirmed={indexOk}
-            onConfirm={(ok) => setConfirmedFor(ok ? suspect.index : null)}
-            onUseSuggested={(i) => update({ index: String(i) })}
-          />
-        )}
-        {asking && (
-          <div
-            className="confirm"
-            data-testid="confirm-move-out"
-            role="alertdialog"
-            aria-label="Confirmer la résiliation"
-          >
-            <p>
-              Résilier l'abonnement {s.id} de <strong>{s.party.name}</strong> au{" "}
-              <strong>{frDate(draft.date)}</strong> à l'index{" "}
-              <strong>{index === undefined ? draft.index.trim() : m3(index)}</strong> ? Cet index deviendra
-              l'index de résiliation, la référence de la prochaine arrivée.
-            </p>
-            <div className="row-buttons">
-              <button
-                type="button"
-                className="primary"
-                disabled={busy || !ready}
-                onClick={moveOut}
-                ref={focusOnMount}
-              >
-                {check.pending ? "Vérification…" : "Confirmer la résiliation"}
-              </button>
-              <button type="button" className="ghost" onClick={() => setAsking(false)}>
-                Revenir à la saisie
-              </button>
-            </div>
-          </div>
-        )}
-        <FormError error={err} fields={["date", "index"]} />
-      </form>
-    </Section>
   );
 }
