@@ -16,9 +16,9 @@ import { type EcartConfig, makeConfig } from "../platform/config.js";
 import type { Database } from "../platform/db.js";
 import { EcartError, ErrorCode } from "../platform/errors.js";
 import { DEFAULT_LIMITS, type SecurityLimits } from "./attempts.js";
-import { registerAuth, settlePendingBearer } from "./auth.js";
+import { registerAuth, requireLogin, settlePendingBearer } from "./auth.js";
 import { replyError } from "./errors.js";
-import { registerHardening } from "./hardening.js";
+import { docsCsp, registerHardening } from "./hardening.js";
 import { createMetrics, installMetrics, type Metrics } from "./metrics.js";
 import {
   DEFAULT_TIMEOUTS,
@@ -157,7 +157,6 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(fastifySwaggerUi, { routePrefix: "/docs" });
   await app.register(fastifyCookie);
   await app.register(fastifyMultipart, {
     limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 20, fieldSize: 4096, parts: 21 },
@@ -174,6 +173,13 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   registerAuth(app, deps);
   installRequestLog(app);
   installMetrics(app, opts.metrics ?? createMetrics(deps.db));
+  // After the auth hook, whose caller `/docs` needs: the API's description is for logged-in callers only
+  // (issue 14 #7), by the console's session or a token.
+  await app.register(fastifySwaggerUi, {
+    routePrefix: "/docs",
+    transformStaticCSP: docsCsp,
+    uiHooks: { onRequest: requireLogin },
+  });
 
   await app.register(
     async (api) => {

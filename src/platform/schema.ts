@@ -296,6 +296,14 @@ export interface CommunicationAttemptTable {
   error: string | null;
 }
 
+/** 700_proof_reminders: the one R18 reminder of an AWAIT_PROOF task (the key forbids a second). */
+export interface ProofReminderTable {
+  task_id: string;
+  case_id: string;
+  communication_id: string | null;
+  sent_at: Timestamp;
+}
+
 export interface IntermediateConsumptionTable {
   case_id: string;
   service_point_id: string;
@@ -342,6 +350,10 @@ export interface AccountTable {
   password_hash: string | null;
   active: Generated<boolean>;
   created_at: Timestamp;
+  /** 800: the password was set by someone else (created, reset): only « Mon mot de passe » until changed. */
+  must_change_password: Generated<boolean>;
+  /** 800: a demo or blocklisted password; null: set before 800, checked when the server starts exposed. */
+  weak_password: boolean | null;
 }
 
 export interface SessionTable {
@@ -359,6 +371,8 @@ export interface ApiTokenTable {
   token_hash: string;
   created_at: Timestamp;
   revoked_at: Timestamp | null;
+  /** 800: refused from then on (null: never expires). */
+  expires_at: Timestamp | null;
 }
 
 /** 600_integration: the event feed (SPEC §8); `position` is given at commit, in commit order. */
@@ -436,6 +450,7 @@ export interface DB {
   contests: ContestTable;
   communications: CommunicationTable;
   intermediate_consumptions: IntermediateConsumptionTable;
+  proof_reminders: ProofReminderTable;
   audit_log: AuditLogTable;
   idempotency_keys: IdempotencyKeyTable;
   accounts: AccountTable;

@@ -176,6 +176,13 @@ export function parseScenario(raw: unknown): Scenario {
   });
   const config = raw.config ?? {};
   need(isObj(config), "$.config", "must be an object");
+  // R18: days before the deadline the reminder goes out; 0 turns reminders off.
+  if (config.proofReminderDays !== undefined)
+    need(
+      Number.isInteger(config.proofReminderDays) && (config.proofReminderDays as number) >= 0,
+      "$.config.proofReminderDays",
+      "must be a whole number of days, 0 or more",
+    );
   need(Array.isArray(raw.steps), "$.steps", "must be an array");
   let last = Number.NEGATIVE_INFINITY;
   const steps: Step[] = raw.steps.map((s, n) => {

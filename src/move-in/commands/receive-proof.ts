@@ -1,7 +1,7 @@
 /** R7, R9, R10, R12: a proof reaches the back office. */
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { recordIntermediateConsumption } from "../../cases/findings.js";
+import { applyProofGap } from "../../cases/intermediate.js";
 import {
   addComment,
   assertOpen,
@@ -25,11 +25,10 @@ import { assertNotFuture } from "../../readings/commands.js";
 import { parseIndexM3 } from "../../readings/index-m3.js";
 import { appendReading, indexAtDate } from "../../readings/store.js";
 import { currentMeter, messageFacts, partyById } from "../../service-points/store.js";
+import { assertRoomForDocument } from "../documents.js";
 import { assertMoveInCase } from "../move-in-case.js";
-import { showsIntermediateConsumption } from "../rules/gap.js";
 import { prescribedStart } from "../rules/prescription.js";
 import { insertSubscription } from "../store.js";
-import { R9_COMMENT } from "../wording.js";
 
 export const receiveProofInput = z.object({
   case: ref,
@@ -72,6 +71,7 @@ export async function receiveProof(trx: Trx, ctx: Context, input: ReceiveProofIn
   assertNotFuture(ctx, docDate);
   const c = await loadCaseForUpdate(trx, input.case);
   assertMoveInCase(c);
+  if (input.file) await assertRoomForDocument(trx, c.id);
   const meter = await currentMeter(trx, c.service_point_id);
 
   const keep = async (status: "ACCEPTED" | "REFUSED" | "COMPLEMENT" | "LATE", refusal?: EcartError) => {
@@ -133,7 +133,23 @@ export async function receiveProof(trx: Trx, ctx: Context, input: ReceiveProofIn
       c.id,
       `Justificatif reçu après abonnement : dossier ${intCase} transmis au service EUROS.`,
     );
-    return { outcome: "REGULARIZATION_OPENED", case: intCase, subscription: c.subscription_id };
+    // R9 holds for a late proof too: the finding on the ARR case, or the predecessor's INT_EUROS case.
+    const at = index ?? (await remoteIndexAt(trx, c.service_point_id, docDate, meter));
+    const predecessorCase =
+      at === null
+        ? null
+        : await applyProofGap(trx, ctx, { ...c, termination: c.move_in.termination }, c.subscription_id, {
+            id: proofId,
+            kind: input.kind,
+            date: docDate,
+            index: at,
+          });
+    return {
+      outcome: "REGULARIZATION_OPENED",
+      case: intCase,
+      subscription: c.subscription_id,
+      ...(predecessorCase ? { predecessorCase } : {}),
+    };
   }
   assertOpen(c);
 
@@ -189,12 +205,9 @@ export async function receiveProof(trx: Trx, ctx: Context, input: ReceiveProofIn
   // R7: the start is the document's date and index; without index, the remote reading or the predecessor's.
   let indexAtProof = index;
   let source: StartSource = "PROOF";
-  if (indexAtProof === null && meter?.remote_reading) {
-    const remote = await indexAtDate(trx, c.service_point_id, docDate, { remoteOnly: true });
-    if (remote) {
-      indexAtProof = remote.index;
-      source = "PROOF_DATE_REMOTE_INDEX";
-    }
+  if (indexAtProof === null) {
+    indexAtProof = await remoteIndexAt(trx, c.service_point_id, docDate, meter);
+    if (indexAtProof !== null) source = "PROOF_DATE_REMOTE_INDEX";
   }
   let start = { date: docDate, index: indexAtProof ?? t.index };
   if (indexAtProof === null) source = "PROOF_DATE_PREDECESSOR_INDEX";
@@ -232,17 +245,16 @@ export async function receiveProof(trx: Trx, ctx: Context, input: ReceiveProofIn
       `abonnement mis en place au ${frenchDate(start.date)} avec l'index ${start.index} m3` +
       `${prescribed ? " (prescription biennale opposée par le client)" : ""}.`,
   );
-  // R9: consumption between the two occupants, not due to the newcomer.
-  if (indexAtProof !== null && showsIntermediateConsumption(t.index, indexAtProof, ctx.config.toleranceM3)) {
-    await addComment(trx, ctx, c.id, R9_COMMENT);
-    await recordIntermediateConsumption(trx, ctx, {
-      caseId: c.id,
-      servicePointId: c.service_point_id,
-      subscriptionId: sub.id,
-      from: { date: t.date, index: t.index },
-      to: { date: docDate, index: indexAtProof },
-    });
-  }
+  // R9: consumption between the two occupants (finding), or a predecessor billed too much (INT_EUROS).
+  const predecessorCase =
+    indexAtProof === null
+      ? null
+      : await applyProofGap(trx, ctx, { ...c, termination: t }, sub.id, {
+          id: proofId,
+          kind: input.kind,
+          date: docDate,
+          index: indexAtProof,
+        });
   const party = await partyById(trx, c.party_id);
   await enqueue(trx, ctx, "CONFIRMATION_PROOF", party, {
     ...(await messageFacts(trx, c.service_point_id, c.id)),
@@ -252,5 +264,19 @@ export async function receiveProof(trx: Trx, ctx: Context, input: ReceiveProofIn
     prescription: prescribed !== null,
   });
   await closeUnlessVisitPending(trx, ctx, c.id);
-  return { outcome: "SUBSCRIBED", case: c.id, subscription: sub.id, proof: proofId };
+  // SPEC §7: a step that opens an INT_EUROS case names it in `case`; the move-in case stays in `moveInCase`.
+  return predecessorCase
+    ? { outcome: "SUBSCRIBED", case: predecessorCase, moveInCase: c.id, subscription: sub.id, proof: proofId }
+    : { outcome: "SUBSCRIBED", case: c.id, subscription: sub.id, proof: proofId };
+}
+
+/** R7/R9: the remote reading of that date where the meter has one, else null. */
+async function remoteIndexAt(
+  trx: Trx,
+  servicePointId: string,
+  date: string,
+  meter: { remote_reading: boolean } | null,
+): Promise<number | null> {
+  if (!meter?.remote_reading) return null;
+  return (await indexAtDate(trx, servicePointId, date, { remoteOnly: true }))?.index ?? null;
 }
