@@ -11,6 +11,7 @@ import type { RegularizationFacts } from "../platform/schema.js";
 import { isoDate, rawIndex, ref, text } from "../platform/validate.js";
 import { parseIndexM3 } from "../readings/index-m3.js";
 import { loadSubscriptionForUpdate, messageFacts, partyById } from "../service-points/store.js";
+import { ENTRY_PROOF_KINDS } from "./documents.js";
 import { applyProofGap } from "./intermediate.js";
 import { regularizeStart } from "./regularize.js";
 import { addComment, assertOpen, closeCase, loadCaseForUpdate, openCase } from "./store.js";
@@ -25,7 +26,7 @@ export const contestInput = z.object({
     .object({
       date: isoDate,
       index: rawIndex.nullish(),
-      kind: z.enum(["SALE_DEED", "ENTRY_INVENTORY"]).nullish(),
+      kind: z.enum(ENTRY_PROOF_KINDS).nullish(),
     })
     .nullish(),
 });

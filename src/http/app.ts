@@ -31,6 +31,7 @@ import { installRequestLog } from "./request-log.js";
 import { accountRoutes } from "./routes/accounts.js";
 import { adminRoutes } from "./routes/admin.js";
 import { commandRoutes } from "./routes/commands.js";
+import { documentRoutes } from "./routes/documents.js";
 import { integrationRoutes } from "./routes/integration.js";
 import { readRoutes } from "./routes/reads.js";
 import { readyRoutes } from "./routes/ready.js";
@@ -187,6 +188,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       await readyRoutes(api, deps);
       await readRoutes(api, deps);
       await commandRoutes(api, deps);
+      await documentRoutes(api, deps);
       await reportRoutes(api, deps);
       await adminRoutes(api, deps);
       await accountRoutes(api, deps);

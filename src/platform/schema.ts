@@ -209,7 +209,7 @@ export interface ReadingConfirmationTable {
   entity: string;
 }
 
-export type ProofKind = "SALE_DEED" | "ENTRY_INVENTORY" | "METER_PHOTO";
+export type ProofKind = "SALE_DEED" | "NOTARY_CERTIFICATE" | "ENTRY_INVENTORY" | "METER_PHOTO";
 export interface ProofTable {
   id: Generated<string>;
   case_id: string;
@@ -229,6 +229,25 @@ export interface ProofTable {
   received_at: Timestamp;
   received_by: string;
   entity: string;
+  /** 701_case_documents: the document attached at the counter this proof was made of (R19). */
+  document_id: string | null;
+}
+
+/** 701_case_documents: a document handed in at the counter (R19), attached to its case. */
+export interface CaseDocumentTable {
+  id: Generated<string>;
+  case_id: string;
+  kind: ProofKind;
+  received_on: DateOnly;
+  file_name: string | null;
+  content_type: string | null;
+  size_bytes: number | null;
+  sha256: string | null;
+  content: Uint8Array | null;
+  attached_at: Timestamp;
+  attached_by: string;
+  entity: string;
+  proof_id: string | null;
 }
 
 export interface ContestTable {
@@ -447,6 +466,7 @@ export interface DB {
   reading_states: ReadingStateView;
   reading_confirmations: ReadingConfirmationTable;
   proofs: ProofTable;
+  case_documents: CaseDocumentTable;
   contests: ContestTable;
   communications: CommunicationTable;
   intermediate_consumptions: IntermediateConsumptionTable;

@@ -1,6 +1,13 @@
 /** R7, R9, R10, R12: a proof reaches the back office. */
 import { createHash } from "node:crypto";
 import { z } from "zod";
+import {
+  documentFile,
+  loadDocumentForProof,
+  markDocumentProcessed,
+  PROOF_KINDS,
+  PROOF_LABEL,
+} from "../../cases/documents.js";
 import { applyProofGap } from "../../cases/intermediate.js";
 import {
   addComment,
@@ -32,33 +39,54 @@ import { insertSubscription } from "../store.js";
 
 export const receiveProofInput = z.object({
   case: ref,
-  kind: z.enum(["SALE_DEED", "ENTRY_INVENTORY", "METER_PHOTO"]),
+  /** The document's kind; with `document`, the attached document's kind when not said. */
+  kind: z.enum(PROOF_KINDS).nullish(),
+  /** R19: a document attached at the counter (attachDocument): processed without a new upload. */
+  document: ref.nullish(),
   date: isoDate.nullish(),
   index: rawIndex.nullish(),
   meterSerial: z.string().max(40).nullish(),
   prescriptionInvoked: z.boolean().nullish(),
   /** The document itself: its size and checksum are computed here, never taken from the client. */
-  file: z
-    .object({
-      name: z.string().max(200),
-      contentType: z.enum(["application/pdf", "image/jpeg", "image/png"]),
-      content: z.instanceof(Uint8Array),
-    })
-    .nullish(),
+  file: documentFile.nullish(),
 });
 export type ReceiveProofInput = z.infer<typeof receiveProofInput>;
 
-const PROOF_LABEL: Record<ProofKind, string> = {
-  SALE_DEED: "acte de vente",
-  ENTRY_INVENTORY: "état des lieux d'entrée",
-  METER_PHOTO: "photo du compteur",
-};
-
 /** R7, R9, R10, R12: a proof reaches the back office. */
-export async function receiveProof(trx: Trx, ctx: Context, input: ReceiveProofInput): Promise<CommandResult> {
-  const index = input.index === null || input.index === undefined ? null : parseIndexM3(input.index);
-  const isPhoto = input.kind === "METER_PHOTO";
-  const date = input.date ?? (isPhoto ? today(ctx) : null);
+export async function receiveProof(trx: Trx, ctx: Context, raw: ReceiveProofInput): Promise<CommandResult> {
+  const index = raw.index === null || raw.index === undefined ? null : parseIndexM3(raw.index);
+  // R19: a document attached at the counter brings its kind, its file and the day it was received.
+  const doc = raw.document ? await loadDocumentForProof(trx, raw.case, raw.document) : null;
+  if (doc && raw.file) {
+    fail(
+      ErrorCode.INVALID_INPUT,
+      `Le document ${doc.id} est déjà joint au dossier : n'envoyez pas de nouveau fichier.`,
+      "file sent with an attached document",
+      "file",
+    );
+  }
+  const kind = raw.kind ?? doc?.kind;
+  if (!kind) {
+    fail(
+      ErrorCode.INVALID_INPUT,
+      "Le type de justificatif est obligatoire.",
+      "proof kind is required",
+      "kind",
+    );
+  }
+  const file =
+    raw.file ??
+    (doc?.content && doc.content_type
+      ? {
+          name: doc.file_name ?? doc.id,
+          contentType: doc.content_type as NonNullable<ReceiveProofInput["file"]>["contentType"],
+          content: doc.content,
+        }
+      : null);
+  const input = { ...raw, kind, file };
+  const isPhoto = kind === "METER_PHOTO";
+  // R19: a meter photo without a date is dated the day it was received.
+  const date = raw.date ?? (isPhoto ? (doc?.received_on ?? today(ctx)) : null);
   if (!date) {
     fail(
       ErrorCode.INVALID_INPUT,
@@ -95,9 +123,11 @@ export async function receiveProof(trx: Trx, ctx: Context, input: ReceiveProofIn
         received_at: ctx.now,
         received_by: ctx.actor.user,
         entity: ctx.actor.entity,
+        document_id: doc?.id ?? null,
       })
       .returning("id")
       .executeTakeFirstOrThrow();
+    if (doc) await markDocumentProcessed(trx, doc.id, row.id);
     await audit(trx, ctx, `proof.${status.toLowerCase()}`, "proof", row.id, {
       case: c.id,
       kind: input.kind,
