@@ -17,6 +17,7 @@ import {
   contestPersists,
   contestPersistsInput,
 } from "./cases/contests.js";
+import { attachDocument, attachDocumentInput } from "./cases/documents.js";
 import { correctReading, correctReadingInput } from "./move-in/commands/correct-reading.js";
 import { declareNoProof, declareNoProofInput } from "./move-in/commands/declare-no-proof.js";
 import { interventionReport, interventionReportInput } from "./move-in/commands/intervention-report.js";
@@ -55,6 +56,7 @@ export const COMMANDS = {
   contestPersists: def(contestPersistsInput, contestPersists),
   closeRegularization: def(closeRegularizationInput, closeRegularization),
   addComment: def(addCommentInput, addComment),
+  attachDocument: def(attachDocumentInput, attachDocument),
 } satisfies Partial<Record<Verb, CommandDef<z.ZodType>>>;
 
 export type CommandVerb = keyof typeof COMMANDS;

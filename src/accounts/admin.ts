@@ -13,12 +13,14 @@ import {
   type NewAccount,
   requireAccount,
   revokeApiToken,
+  setPassword,
   TOKEN_ONLY_ROLES,
 } from "./store.js";
 
 /**
- * Creates an account, audited `account.created` (role and entity). A person's account needs a password;
- * an INTEGRATION account has none (it calls with API tokens only).
+ * Creates an account, audited `account.created` (role and entity). A person's account needs a password,
+ * which someone else chose: its holder must change it at first login. An INTEGRATION account has none
+ * (it calls with API tokens only).
  */
 export async function createAccountAudited(
   db: Kysely<DB>,
@@ -35,7 +37,7 @@ export async function createAccountAudited(
     );
   }
   return db.transaction().execute(async (trx) => {
-    const created = await createAccount(trx, a, now);
+    const created = await createAccount(trx, { ...a, mustChangePassword: true }, now);
     await auditAccountEvent(trx, by, "account.created", created.username, now, {
       role: created.role,
       entity: created.entity,
@@ -44,9 +46,13 @@ export async function createAccountAudited(
   });
 }
 
+/** Longest life a token may be given, in days (ten years). */
+export const MAX_TOKEN_DAYS = 3650;
+
 /**
- * Issues an API token for an account, audited `account.token_created` with its label only: the secret is
- * returned once, to the caller, and kept nowhere but as its digest.
+ * Issues an API token for an account, audited `account.token_created` with its label (and expiry) only:
+ * the secret is returned once, to the caller, and kept nowhere but as its digest. `expiresInDays`: refused
+ * that many days from now on (1 to MAX_TOKEN_DAYS); none: until revoked.
  */
 export async function issueApiToken(
   db: Kysely<DB>,
@@ -54,12 +60,28 @@ export async function issueApiToken(
   username: string,
   label: string,
   now: Date,
-): Promise<{ account: Account; token: string }> {
+  expiresInDays: number | null = null,
+): Promise<{ account: Account; token: string; expiresAt: Date | null }> {
+  if (
+    expiresInDays !== null &&
+    !(Number.isInteger(expiresInDays) && expiresInDays >= 1 && expiresInDays <= MAX_TOKEN_DAYS)
+  ) {
+    throw new EcartError(
+      ErrorCode.INVALID_INPUT,
+      `La durée de validité du jeton est un nombre entier de jours, de 1 à ${MAX_TOKEN_DAYS}.`,
+      "invalid token expiry",
+      "expiresInDays",
+    );
+  }
+  const expiresAt = expiresInDays === null ? null : new Date(now.getTime() + expiresInDays * 86_400_000);
   return db.transaction().execute(async (trx) => {
     const account = await requireAccount(trx, username);
-    const token = await createApiToken(trx, account.id, label, now);
-    await auditAccountEvent(trx, by, "account.token_created", account.username, now, { label });
-    return { account, token };
+    const token = await createApiToken(trx, account.id, label, now, expiresAt);
+    await auditAccountEvent(trx, by, "account.token_created", account.username, now, {
+      label,
+      ...(expiresAt ? { expiresAt: expiresAt.toISOString() } : {}),
+    });
+    return { account, token, expiresAt };
   });
 }
 
@@ -84,5 +106,23 @@ export async function revokeApiTokenAudited(
       });
     }
     return { account, ...r };
+  });
+}
+
+/**
+ * Sets another account's password, audited `account.password_reset`: its sessions are closed and its
+ * holder must change it at next login (the command line's `ecart user password`).
+ */
+export async function resetPasswordAudited(
+  db: Kysely<DB>,
+  by: Account,
+  username: string,
+  password: string,
+  now: Date,
+): Promise<{ id: number; username: string }> {
+  return db.transaction().execute(async (trx) => {
+    const a = await setPassword(trx, username, password, null, "password", true);
+    await auditAccountEvent(trx, by, "account.password_reset", a.username, now);
+    return a;
   });
 }

@@ -7,7 +7,7 @@ import { createInterface } from "node:readline";
 import type { Database } from "../platform/db.js";
 import { EcartError } from "../platform/errors.js";
 import type { AccountRole } from "../platform/schema.js";
-import { createAccountAudited, issueApiToken, revokeApiTokenAudited } from "./admin.js";
+import { createAccountAudited, issueApiToken, resetPasswordAudited, revokeApiTokenAudited } from "./admin.js";
 import {
   ACCOUNT_ROLES,
   type Account,
@@ -21,8 +21,12 @@ export const USER_USAGE = `usage: ecart user add USERNAME --role FO|BO|EUROS|SUP
          (password from ECART_PASSWORD, else asked for on the terminal)
        ecart user add USERNAME --role INTEGRATION [--entity ENTITY]
          (the billing system's account: no password, no login; give it a token with ecart user token)
+       ecart user password USERNAME                set a new password (ECART_PASSWORD, else asked for); its
+         holder must change it at next login
        ecart user list
-       ecart user token USERNAME [--label LABEL]   print a new API token (Authorization: Bearer …)
+       ecart user token USERNAME [--label LABEL] [--expires-days N]
+                                                   print a new API token (Authorization: Bearer …),
+                                                   refused N days from now on (none: until revoked)
        ecart user tokens USERNAME                  list the account's API tokens (id, label, dates)
        ecart user revoke-token USERNAME ID         revoke one of them, at once`;
 
@@ -62,6 +66,17 @@ async function askPassword(prompt: string): Promise<string> {
   }
 }
 
+/** A new password from ECART_PASSWORD, else asked twice on the terminal; undefined when the two differ. */
+async function newPassword(name: string, err: { write(s: string): unknown }): Promise<string | undefined> {
+  const given = process.env.ECART_PASSWORD;
+  if (given !== undefined && given !== "") return given;
+  const password = await askPassword(`password for ${name}: `);
+  const again = await askPassword("again: ");
+  if (again === password) return password;
+  err.write("passwords differ\n");
+  return undefined;
+}
+
 export async function userCommand(
   db: Database,
   args: string[],
@@ -78,15 +93,8 @@ export async function userCommand(
         err.write(`${USER_USAGE}\n`);
         return 2;
       }
-      let password = tokenOnly ? null : process.env.ECART_PASSWORD;
-      if (password === undefined || password === "") {
-        password = await askPassword(`password for ${name}: `);
-        const again = await askPassword("again: ");
-        if (again !== password) {
-          err.write("passwords differ\n");
-          return 1;
-        }
-      }
+      const password = tokenOnly ? null : await newPassword(name, err);
+      if (password === undefined) return 1;
       const a = await createAccountAudited(
         db.kysely,
         cliActor(),
@@ -94,6 +102,13 @@ export async function userCommand(
         new Date(),
       );
       out.write(`account ${a.username} created (role ${a.role}, entity ${a.entity})\n`);
+      return 0;
+    }
+    if (sub === "password" && name) {
+      const password = await newPassword(name, err);
+      if (password === undefined) return 1;
+      const a = await resetPasswordAudited(db.kysely, cliActor(), name, password, new Date());
+      out.write(`password of ${a.username} set; to be changed at next login\n`);
       return 0;
     }
     if (sub === "list") {
@@ -104,14 +119,25 @@ export async function userCommand(
     }
     if (sub === "token" && name) {
       const label = option(args, "--label") ?? "cli";
-      const { token } = await issueApiToken(db.kysely, cliActor(), name, label, new Date());
+      const days = option(args, "--expires-days");
+      if (args.includes("--expires-days") && !/^\d+$/.test(days ?? "")) {
+        err.write(`${USER_USAGE}\n`);
+        return 2;
+      }
+      const expires = days === undefined ? null : Number(days);
+      const { token } = await issueApiToken(db.kysely, cliActor(), name, label, new Date(), expires);
       out.write(`${token}\n`);
       return 0;
     }
     if (sub === "tokens" && name) {
       const a = await requireAccount(db.kysely, name);
       for (const t of await listApiTokens(db.kysely, a.id)) {
-        const state = t.revoked_at ? `revoked ${new Date(t.revoked_at).toISOString()}` : "active";
+        const expiry = t.expires_at ? new Date(t.expires_at) : null;
+        const state = t.revoked_at
+          ? `revoked ${new Date(t.revoked_at).toISOString()}`
+          : expiry && expiry <= new Date()
+            ? `expired ${expiry.toISOString()}`
+            : `active${expiry ? ` until ${expiry.toISOString()}` : ""}`;
         out.write(`${t.id}\t${t.label}\t${new Date(t.created_at).toISOString()}\t${state}\n`);
       }
       return 0;

@@ -8,8 +8,8 @@ export const SCRYPT_COST_LOG2 = Math.min(20, Math.max(10, Number(process.env.ECA
 export const SCRYPT_PARAMS = { N: 2 ** SCRYPT_COST_LOG2, r: 8, p: 1 } as const;
 /** Length in bytes of the derived key and of the salt. */
 export const KEY_LENGTH = 32;
-/** Shortest password accepted for an account. */
-export const MIN_PASSWORD_LENGTH = 8;
+/** Shortest password accepted for an account (password-policy.ts, with the blocklist). */
+export { MIN_PASSWORD_LENGTH } from "./password-policy.js";
 
 /**
  * Password hashes computed at once. scrypt runs on libuv's thread pool (4 threads): two are left for the

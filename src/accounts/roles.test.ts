@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { mayRun, type Verb } from "./roles.js";
 
-const FO: Verb[] = ["moveIn", "moveOut", "declareNoProof", "contest", "recordReading"];
+const FO: Verb[] = ["moveIn", "moveOut", "declareNoProof", "contest", "recordReading", "attachDocument"];
 const BO_ONLY: Verb[] = [
   "receiveProof",
   "requestProof",

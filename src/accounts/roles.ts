@@ -18,6 +18,8 @@ export type Verb =
   | "contestPersists"
   | "closeRegularization"
   | "addComment"
+  /** R19: a document handed in at the counter, attached to its case. */
+  | "attachDocument"
   | "tick"
   /** SPEC §8: service points, meters (and their exchanges) and subscriptions from the CIS. */
   | "loadReferenceData"
@@ -26,7 +28,15 @@ export type Verb =
   /** SPEC §8: the event feed. */
   | "readEvents";
 
-const FO_VERBS: Verb[] = ["moveIn", "mutation", "moveOut", "declareNoProof", "contest", "recordReading"];
+const FO_VERBS: Verb[] = [
+  "moveIn",
+  "mutation",
+  "moveOut",
+  "declareNoProof",
+  "contest",
+  "recordReading",
+  "attachDocument",
+];
 /** Whoever works cases may comment on them (docs/decisions.md); EUROS on its INT_EUROS cases only (cases/comments.ts). */
 const CASE_WORK_VERBS: Verb[] = ["addComment"];
 const BO_VERBS: Verb[] = [

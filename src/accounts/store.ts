@@ -1,10 +1,11 @@
 /** Storage of accounts, sessions and API tokens. Queries only; secrets are kept as sha256 digests. */
 import { createHash, randomBytes } from "node:crypto";
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 import { type Database, executePrepared } from "../platform/db.js";
 import { EcartError, ErrorCode } from "../platform/errors.js";
 import type { AccountRole, DB } from "../platform/schema.js";
-import { hashPassword, MIN_PASSWORD_LENGTH } from "./passwords.js";
+import { assertAcceptablePassword } from "./password-policy.js";
+import { hashPassword } from "./passwords.js";
 
 export const ACCOUNT_ROLES: readonly AccountRole[] = [
   "FO",
@@ -25,6 +26,8 @@ export interface Account {
   username: string;
   role: AccountRole;
   entity: string;
+  /** Its password was set by someone else: a session may only change it (read from a session only). */
+  mustChangePassword?: boolean;
 }
 
 export const digest = (secret: string) => createHash("sha256").update(secret).digest("hex");
@@ -37,10 +40,20 @@ export interface NewAccount {
   role: AccountRole;
   entity: string;
   password: string | null;
+  /** Someone else chose the password: its holder must change it at first login. */
+  mustChangePassword?: boolean;
 }
 
-/** Creates an account; refuses a bad name, role, entity, a short password or a taken name. */
-export async function createAccount(db: Kysely<DB>, a: NewAccount, now: Date): Promise<Account> {
+/**
+ * Creates an account; refuses a bad name, role, entity, a weak password (password-policy.ts) or a taken
+ * name. `demo`: the demo accounts only, whose published password is kept and marked weak.
+ */
+export async function createAccount(
+  db: Kysely<DB>,
+  a: NewAccount,
+  now: Date,
+  opts: { demo?: boolean } = {},
+): Promise<Account> {
   const username = a.username.trim().toLowerCase();
   if (!USERNAME_RE.test(username)) {
     throw new EcartError(
@@ -75,14 +88,7 @@ export async function createAccount(db: Kysely<DB>, a: NewAccount, now: Date): P
       "password",
     );
   }
-  if (a.password !== null && a.password.length < MIN_PASSWORD_LENGTH) {
-    throw new EcartError(
-      ErrorCode.INVALID_INPUT,
-      `Le mot de passe doit contenir au moins ${MIN_PASSWORD_LENGTH} caractères.`,
-      "password too short",
-      "password",
-    );
-  }
+  if (a.password !== null && !opts.demo) assertAcceptablePassword(a.password, username);
   const taken = await db
     .selectFrom("accounts")
     .select("id")
@@ -99,7 +105,15 @@ export async function createAccount(db: Kysely<DB>, a: NewAccount, now: Date): P
   const password_hash = a.password === null ? null : await hashPassword(a.password);
   const row = await db
     .insertInto("accounts")
-    .values({ username, role: a.role, entity, password_hash, created_at: now })
+    .values({
+      username,
+      role: a.role,
+      entity,
+      password_hash,
+      created_at: now,
+      must_change_password: a.password !== null && a.mustChangePassword === true,
+      weak_password: a.password !== null && opts.demo === true,
+    })
     .returning(["id", "username", "role", "entity"])
     .executeTakeFirstOrThrow();
   return row;
@@ -125,7 +139,7 @@ export async function listAccounts(db: Kysely<DB>) {
 export async function accountForLogin(db: Kysely<DB>, username: string) {
   return db
     .selectFrom("accounts")
-    .select(["id", "username", "role", "entity", "password_hash"])
+    .select(["id", "username", "role", "entity", "password_hash", "must_change_password"])
     .where("username", "=", username.trim().toLowerCase())
     .where("active", "=", true)
     .where("role", "not in", TOKEN_ONLY_ROLES)
@@ -168,7 +182,15 @@ export async function accountForSession(
   const q = db.kysely
     .selectFrom("sessions as s")
     .innerJoin("accounts as a", "a.id", "s.account_id")
-    .select(["a.id", "a.username", "a.role", "a.entity", "s.expires_at", "s.last_seen_at"])
+    .select([
+      "a.id",
+      "a.username",
+      "a.role",
+      "a.entity",
+      "a.must_change_password",
+      "s.expires_at",
+      "s.last_seen_at",
+    ])
     .where("s.token_hash", "=", hash)
     .where("a.active", "=", true);
   const [row] = await executePrepared(db, "account_for_session", q.compile());
@@ -183,24 +205,37 @@ export async function accountForSession(
       .where("token_hash", "=", hash)
       .execute();
   }
-  return { id: row.id, username: row.username, role: row.role, entity: row.entity };
+  return {
+    id: row.id,
+    username: row.username,
+    role: row.role,
+    entity: row.entity,
+    mustChangePassword: row.must_change_password,
+  };
 }
 
 export async function closeSession(db: Kysely<DB>, token: string): Promise<void> {
   await db.deleteFrom("sessions").where("token_hash", "=", digest(token)).execute();
 }
 
-/** Creates an API token for an account; returns the secret, shown once. */
+/** Creates an API token for an account, refused from `expiresAt` on (null: never); returns the secret, shown once. */
 export async function createApiToken(
   db: Kysely<DB>,
   accountId: number,
   label: string,
   now: Date,
+  expiresAt: Date | null = null,
 ): Promise<string> {
   const token = newSecret("ect_");
   await db
     .insertInto("api_tokens")
-    .values({ account_id: accountId, label, token_hash: digest(token), created_at: now })
+    .values({
+      account_id: accountId,
+      label,
+      token_hash: digest(token),
+      created_at: now,
+      expires_at: expiresAt,
+    })
     .execute();
   return token;
 }
@@ -209,7 +244,7 @@ export async function createApiToken(
 export async function listApiTokens(db: Kysely<DB>, accountId: number) {
   return db
     .selectFrom("api_tokens")
-    .select(["id", "label", "created_at", "revoked_at"])
+    .select(["id", "label", "created_at", "revoked_at", "expires_at"])
     .where("account_id", "=", accountId)
     .orderBy("created_at", "desc")
     .orderBy("id", "desc")
@@ -250,7 +285,10 @@ export async function revokeApiToken(db: Kysely<DB>, accountId: number, tokenId:
   return { ...before, revoked: false };
 }
 
-/** The account behind a bearer token, unless revoked: one lookup by digest (unique index), prepared. */
+/**
+ * The account behind a bearer token, unless revoked or expired (by the database's clock): one lookup by
+ * digest (unique index), prepared.
+ */
 export async function accountForToken(db: Database, token: string): Promise<Account | undefined> {
   const [row] = await executePrepared(db, "account_for_token", tokenAccountQuery(db.kysely, token).compile());
   return row;
@@ -264,6 +302,7 @@ export function tokenAccountQuery(db: Kysely<DB>, token: string) {
     .select(["a.id", "a.username", "a.role", "a.entity"])
     .where("t.token_hash", "=", digest(token))
     .where("t.revoked_at", "is", null)
+    .where((eb) => eb.or([eb("t.expires_at", "is", null), eb("t.expires_at", ">", sql<Date>`now()`)]))
     .where("a.active", "=", true);
 }
 
@@ -366,21 +405,10 @@ export async function setAccountActive(db: Kysely<DB>, username: string, active:
   return row;
 }
 
-/** Refuses a password shorter than the minimum (as at account creation). */
-function assertPasswordLength(password: string, field: string) {
-  if (password.length < MIN_PASSWORD_LENGTH) {
-    throw new EcartError(
-      ErrorCode.INVALID_INPUT,
-      `Le mot de passe doit contenir au moins ${MIN_PASSWORD_LENGTH} caractères.`,
-      "password too short",
-      field,
-    );
-  }
-}
-
 /**
  * Sets an account's password (scrypt) and closes its sessions but the one given (the caller's own, when
- * the account holder changes it): whoever knew the old password is logged out.
+ * the account holder changes it): whoever knew the old password is logged out. `bySomeoneElse`: an
+ * administrator's reset, which its holder must change at next login; the holder's own change clears that.
  */
 export async function setPassword(
   db: Kysely<DB>,
@@ -388,12 +416,13 @@ export async function setPassword(
   password: string,
   keepSession: string | null,
   field = "password",
+  bySomeoneElse = false,
 ) {
-  assertPasswordLength(password, field);
+  assertAcceptablePassword(password, username.trim().toLowerCase(), field);
   const password_hash = await hashPassword(password);
   const row = await db
     .updateTable("accounts")
-    .set({ password_hash })
+    .set({ password_hash, must_change_password: bySomeoneElse, weak_password: false })
     .where("username", "=", username.trim().toLowerCase())
     .returning(["id", "username"])
     .executeTakeFirst();
@@ -412,4 +441,20 @@ export async function passwordHashOf(db: Kysely<DB>, accountId: number): Promise
     .where("id", "=", accountId)
     .executeTakeFirst();
   return row?.password_hash ?? null;
+}
+
+/** Accounts with a password known weak (demo) or never checked (set before migration 800): name and hash. */
+export async function accountsWithSuspectPasswords(db: Kysely<DB>) {
+  return db
+    .selectFrom("accounts")
+    .select(["id", "username", "password_hash", "weak_password"])
+    .where("password_hash", "is not", null)
+    .where((eb) => eb.or([eb("weak_password", "is", null), eb("weak_password", "=", true)]))
+    .orderBy("username")
+    .execute();
+}
+
+/** Records whether an account's current password is weak (demo or blocklisted). */
+export async function markPasswordWeak(db: Kysely<DB>, accountId: number, weak: boolean): Promise<void> {
+  await db.updateTable("accounts").set({ weak_password: weak }).where("id", "=", accountId).execute();
 }

@@ -11,6 +11,9 @@ import type { RegularizationFacts } from "../platform/schema.js";
 import { isoDate, rawIndex, ref, text } from "../platform/validate.js";
 import { parseIndexM3 } from "../readings/index-m3.js";
 import { loadSubscriptionForUpdate, messageFacts, partyById } from "../service-points/store.js";
+import { ENTRY_PROOF_KINDS } from "./documents.js";
+import { applyProofGap } from "./intermediate.js";
+import { regularizeStart } from "./regularize.js";
 import { addComment, assertOpen, closeCase, loadCaseForUpdate, openCase } from "./store.js";
 
 /** The tag of subscriptions made by the EUROS service (R11). */
@@ -23,7 +26,7 @@ export const contestInput = z.object({
     .object({
       date: isoDate,
       index: rawIndex.nullish(),
-      kind: z.enum(["SALE_DEED", "ENTRY_INVENTORY"]).nullish(),
+      kind: z.enum(ENTRY_PROOF_KINDS).nullish(),
     })
     .nullish(),
 });
@@ -158,9 +161,14 @@ export async function contestPersists(
   return { outcome: "REGULARIZATION_OPENED", contest: ct.id, case: caseId, subscription: sub.id };
 }
 
-export const closeRegularizationInput = z.object({ case: ref, comment: text(2000) });
+export const closeRegularizationInput = z.object({
+  case: ref,
+  comment: text(2000),
+  /** R12: the regularised start; without it the case closes with the comment alone. */
+  start: z.object({ date: isoDate, index: rawIndex }).nullish(),
+});
 
-/** R14: the EUROS service works and closes its INT_EUROS cases. */
+/** R12, R14: the EUROS service closes its INT_EUROS cases, with a comment alone or the regularised start. */
 export async function closeRegularization(
   trx: Trx,
   ctx: Context,
@@ -176,6 +184,7 @@ export async function closeRegularization(
     );
   }
   assertOpen(c);
+  if (input.start) await regularizeStart(trx, ctx, c, input.start);
   await addComment(trx, ctx, c.id, input.comment);
   await closeCase(trx, ctx, c.id);
   return { outcome: "REGULARIZATION_CLOSED", case: c.id, subscription: c.subscription_id };
@@ -210,6 +219,20 @@ async function openRegularization(
     .set({ status: "ESCALATED", regularization_case_id: caseId })
     .where("id", "=", contestId)
     .execute();
+  // R9: a proof backing the contest says what a late proof would (R12): on the subscription's ARR case.
+  if (proof?.date && proof.index != null && sub.case_id) {
+    const arr = await trx
+      .selectFrom("cases")
+      .select(["id", "service_point_id", "move_in"])
+      .where("id", "=", sub.case_id)
+      .executeTakeFirst();
+    if (arr?.move_in && arr.move_in.termination.source !== "NONE")
+      await applyProofGap(trx, ctx, { ...arr, termination: arr.move_in.termination }, sub.id, {
+        ...(proof.kind ? { kind: proof.kind } : {}),
+        date: proof.date,
+        index: proof.index,
+      });
+  }
   return caseId;
 }
 

@@ -7,11 +7,12 @@
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import { type LoggerOptions, pino } from "pino";
+import { DEMO_PASSWORD } from "../accounts/password-policy.js";
 import { countAccounts, createAccount } from "../accounts/store.js";
 import { deliveryConfigFromEnv } from "../communications/transport.js";
 import { buildApp, loggerOptions } from "../http/app.js";
 import { createMetrics } from "../http/metrics.js";
-import { parseTrustProxy } from "../http/network.js";
+import { isLoopbackHost, parseTrustProxy } from "../http/network.js";
 import { DEFAULT_SWEEP_BATCH } from "../move-in/sweep.js";
 import { claimDataDir, releaseDataDir } from "../platform/backup.js";
 import { configFromEnv } from "../platform/config.js";
@@ -20,6 +21,7 @@ import { migrate } from "../platform/migrate.js";
 import type { AccountRole } from "../platform/schema.js";
 import { stopGracefully } from "../platform/shutdown.js";
 import { databaseUrl } from "./database.js";
+import { checkExposure, EXPOSED_WEAK_EXIT } from "./exposure.js";
 import { startJobs } from "./serve-jobs.js";
 import { describeDatabase, describeMail, figuresInForce } from "./startup.js";
 
@@ -30,8 +32,8 @@ export const SWEEP_BATCH = Number(process.env.ECART_SWEEP_BATCH ?? DEFAULT_SWEEP
 /** Default port and interface: local only unless HOST says otherwise. */
 export const DEFAULT_PORT = 8080;
 export const DEFAULT_HOST = "127.0.0.1";
-/** The password of the demo accounts (ECART_DEMO_ACCOUNTS=1 on a fresh database only); documented in the README. */
-export const DEMO_PASSWORD = "ecart-demo";
+/** The password of the demo accounts (ECART_DEMO_ACCOUNTS=1, loopback, a fresh database only); in the README. */
+export { DEMO_PASSWORD } from "../accounts/password-policy.js";
 /** The demo accounts: one per role. */
 export const DEMO_ACCOUNTS: ReadonlyArray<{ username: string; role: AccountRole; entity: string }> = [
   { username: "admin", role: "ADMIN", entity: "SIEGE" },
@@ -41,7 +43,10 @@ export const DEMO_ACCOUNTS: ReadonlyArray<{ username: string; role: AccountRole;
   { username: "superviseur", role: "SUPERVISOR", entity: "PILOTAGE" },
 ];
 
-/** On a database without accounts: the demo accounts when asked for, else how to create the first admin. */
+/**
+ * On a database without accounts: the demo accounts when asked for (their published password is marked
+ * weak: a server bound elsewhere than loopback refuses to start with them), else how to create the first admin.
+ */
 export async function bootstrapAccounts(
   db: Database,
   demo: boolean,
@@ -54,7 +59,7 @@ export async function bootstrapAccounts(
     return;
   }
   for (const a of DEMO_ACCOUNTS)
-    await createAccount(db.kysely, { ...a, password: DEMO_PASSWORD }, new Date());
+    await createAccount(db.kysely, { ...a, password: DEMO_PASSWORD }, new Date(), { demo: true });
   log(
     `demo accounts created, password "${DEMO_PASSWORD}": ${DEMO_ACCOUNTS.map((a) => `${a.username} (${a.role})`).join(", ")}`,
   );
@@ -68,9 +73,20 @@ export async function serve(_args: string[]): Promise<number> {
   if (embedded) claimDataDir(url);
   const db = await openDatabase({ url });
   await migrate(db);
-  await bootstrapAccounts(db, process.env.ECART_DEMO_ACCOUNTS === "1", (m) =>
-    logger.info({ event: "accounts" }, m),
-  );
+  const host = process.env.HOST ?? DEFAULT_HOST;
+  const demo = process.env.ECART_DEMO_ACCOUNTS === "1";
+  if (demo && !isLoopbackHost(host)) {
+    logger.warn({ event: "accounts" }, `no demo accounts on HOST=${host}: they are for loopback only`);
+  }
+  await bootstrapAccounts(db, demo && isLoopbackHost(host), (m) => logger.info({ event: "accounts" }, m));
+  const refusal = await checkExposure(db.kysely, host);
+  if (refusal) {
+    process.stderr.write(`${refusal.fr}\n${refusal.en}\n`);
+    logger.error({ event: "refused" }, refusal.en);
+    await db.close();
+    if (embedded) releaseDataDir(url);
+    return EXPOSED_WEAK_EXIT;
+  }
   const metrics = createMetrics(db, { processMetrics: true });
   const app = await buildApp({
     db,
@@ -82,7 +98,7 @@ export async function serve(_args: string[]): Promise<number> {
   });
   await app.listen({
     port: Number(process.env.PORT ?? DEFAULT_PORT),
-    host: process.env.HOST ?? DEFAULT_HOST,
+    host,
   });
   const delivery = { ...deliveryConfigFromEnv(), timeZone: config.timeZone };
   const address = app.server.address() as AddressInfo;

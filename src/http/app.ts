@@ -16,9 +16,9 @@ import { type EcartConfig, makeConfig } from "../platform/config.js";
 import type { Database } from "../platform/db.js";
 import { EcartError, ErrorCode } from "../platform/errors.js";
 import { DEFAULT_LIMITS, type SecurityLimits } from "./attempts.js";
-import { registerAuth, settlePendingBearer } from "./auth.js";
+import { registerAuth, requireLogin, settlePendingBearer } from "./auth.js";
 import { replyError } from "./errors.js";
-import { registerHardening } from "./hardening.js";
+import { docsCsp, registerHardening } from "./hardening.js";
 import { createMetrics, installMetrics, type Metrics } from "./metrics.js";
 import {
   DEFAULT_TIMEOUTS,
@@ -31,6 +31,7 @@ import { installRequestLog } from "./request-log.js";
 import { accountRoutes } from "./routes/accounts.js";
 import { adminRoutes } from "./routes/admin.js";
 import { commandRoutes } from "./routes/commands.js";
+import { documentRoutes } from "./routes/documents.js";
 import { integrationRoutes } from "./routes/integration.js";
 import { readRoutes } from "./routes/reads.js";
 import { readyRoutes } from "./routes/ready.js";
@@ -157,7 +158,6 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(fastifySwaggerUi, { routePrefix: "/docs" });
   await app.register(fastifyCookie);
   await app.register(fastifyMultipart, {
     limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 20, fieldSize: 4096, parts: 21 },
@@ -174,6 +174,13 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   registerAuth(app, deps);
   installRequestLog(app);
   installMetrics(app, opts.metrics ?? createMetrics(deps.db));
+  // After the auth hook, whose caller `/docs` needs: the API's description is for logged-in callers only
+  // (issue 14 #7), by the console's session or a token.
+  await app.register(fastifySwaggerUi, {
+    routePrefix: "/docs",
+    transformStaticCSP: docsCsp,
+    uiHooks: { onRequest: requireLogin },
+  });
 
   await app.register(
     async (api) => {
@@ -181,6 +188,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       await readyRoutes(api, deps);
       await readRoutes(api, deps);
       await commandRoutes(api, deps);
+      await documentRoutes(api, deps);
       await reportRoutes(api, deps);
       await adminRoutes(api, deps);
       await accountRoutes(api, deps);

@@ -10,6 +10,15 @@ import { assertNotCrossSite } from "./csrf.js";
 
 /** Name of the session cookie. */
 export const SESSION_COOKIE = "ecart_session";
+/**
+ * What a session may still do while its account must change its password (set by someone else): who am I,
+ * change it, log out (public routes aside). Everything else answers 403 PASSWORD_CHANGE_REQUIRED.
+ */
+export const BEFORE_PASSWORD_CHANGE: ReadonlySet<string> = new Set([
+  "GET /api/me",
+  "POST /api/me/password",
+  "DELETE /api/session",
+]);
 export { CSRF_HEADER, CSRF_VALUE } from "./csrf.js";
 
 declare module "fastify" {
@@ -64,9 +73,36 @@ export function registerAuth(app: FastifyInstance, { db, clock }: AuthOptions) {
     }
     // Every browser write on any route, whatever the URL's spelling, the login included; bearer calls are exempt.
     assertNotCrossSite(req);
+    assertPasswordChanged(req);
     authorize(req);
   });
 }
+
+/**
+ * For routes open to any logged-in caller that declare no access of their own (`/docs`, its OpenAPI
+ * document): 401 without a session or token, 403 while the session's password must be changed.
+ */
+export async function requireLogin(req: FastifyRequest) {
+  if (!req.account) throw unauthenticated("veuillez vous connecter", "no session or token");
+  if (req.authVia === "cookie" && req.account.mustChangePassword) {
+    throw passwordChangeRequired();
+  }
+}
+
+/** A cookie session whose password someone else set may only change it (see BEFORE_PASSWORD_CHANGE). */
+function assertPasswordChanged(req: FastifyRequest) {
+  if (req.authVia !== "cookie" || !req.account?.mustChangePassword) return;
+  if ((req.routeOptions.config?.access ?? { kind: "public" }).kind === "public") return;
+  if (BEFORE_PASSWORD_CHANGE.has(`${req.method} ${req.routeOptions.url}`)) return;
+  throw passwordChangeRequired();
+}
+
+const passwordChangeRequired = () =>
+  new EcartError(
+    ErrorCode.PASSWORD_CHANGE_REQUIRED,
+    "Votre mot de passe a été choisi par quelqu'un d'autre : changez-le (« Mon mot de passe ») avant de continuer.",
+    "the account must change its password first",
+  );
 
 /** R14: the route's access for the request's account (none: refused unless the route is public). */
 function authorize(req: FastifyRequest) {

@@ -1,13 +1,72 @@
 /**
  * Protections of the whole HTTP surface that no route states itself (issue 14): which bodies are read at
- * all. Registered once by `buildApp`, before the routes.
+ * all, and the security headers of every answer. Registered once by `buildApp`, before the routes.
  */
-import type { FastifyInstance } from "fastify";
+import fastifyHelmet from "@fastify/helmet";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+
+/**
+ * The Content-Security-Policy of every answer: nothing but the server itself (the console is Vite's
+ * bundle: module scripts and style sheets, no inline script), never framed by another site. `data:` images
+ * are Swagger UI's icons at `/docs`.
+ */
+export const CSP_DIRECTIVES: Readonly<Record<string, string[]>> = {
+  "default-src": ["'self'"],
+  "base-uri": ["'self'"],
+  "connect-src": ["'self'"],
+  "font-src": ["'self'"],
+  "form-action": ["'self'"],
+  "frame-ancestors": ["'none'"],
+  "img-src": ["'self'", "data:"],
+  "object-src": ["'none'"],
+  "script-src": ["'self'"],
+  "script-src-attr": ["'none'"],
+  "style-src": ["'self'"],
+};
+
+/** The API's prefix: nothing under it may be kept by a browser or proxy cache. */
+export const API_PREFIX = "/api";
+
+/** True when the request's path is under /api, however it is spelled (`/%61pi/…`). */
+export function isApiPath(url: string): boolean {
+  const path = url.split("?")[0] ?? "";
+  let decoded = path;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    // unreadable percent-encoding: refused by the router anyway; judged as written
+  }
+  const p = decoded.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, "").toLowerCase();
+  return p === API_PREFIX || p.startsWith(`${API_PREFIX}/`);
+}
 
 /**
  * Registers the protections on the root instance. A `text/plain` body is never read (415): it is what a
- * cross-site form or `fetch` can send without a CORS preflight, and no route takes one.
+ * cross-site form or `fetch` can send without a CORS preflight, and no route takes one. Every answer gets
+ * the CSP, `nosniff`, `Referrer-Policy: no-referrer` and `X-Frame-Options: DENY`; answers under /api get
+ * `Cache-Control: no-store`.
  */
 export async function registerHardening(app: FastifyInstance): Promise<void> {
   app.removeContentTypeParser("text/plain");
+  await app.register(fastifyHelmet, {
+    global: true,
+    contentSecurityPolicy: { useDefaults: false, directives: { ...CSP_DIRECTIVES } },
+    referrerPolicy: { policy: "no-referrer" },
+    frameguard: { action: "deny" },
+    // HTTPS is the reverse proxy's business (docs/operations.md): it sends HSTS if the site wants it.
+    strictTransportSecurity: false,
+    // The console loads nothing from another origin; these would only get in the way of /docs.
+    crossOriginEmbedderPolicy: false,
+  });
+  app.addHook("onRequest", async (req: FastifyRequest, reply) => {
+    if (isApiPath(req.url)) reply.header("cache-control", "no-store");
+  });
+}
+
+/**
+ * The CSP of `/docs` (Swagger UI) only: its bundle sets inline styles, so there `style-src` also allows
+ * them; scripts stay the server's own. The console keeps the strict policy.
+ */
+export function docsCsp(header: string): string {
+  return header.replace(/style-src 'self'(?! 'unsafe-inline')/, "style-src 'self' 'unsafe-inline'");
 }

@@ -8,6 +8,8 @@ export const accountOut = z.object({ username: z.string(), role: roleEnum, entit
 
 export const meOut = accountOut.extend({
   authVia: z.enum(["cookie", "bearer"]),
+  /** The password was set by someone else: the console shows « Mon mot de passe » only until it is changed. */
+  mustChangePassword: z.boolean(),
   permissions: z.object({
     commands: z.array(z.string()),
     read: z.boolean(),

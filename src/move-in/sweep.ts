@@ -1,6 +1,6 @@
 /**
  * R8: the deadline sweep. A function of the clock: every open proof task whose deadline has
- * passed is processed once. Safe with several sweepers at once: tasks and their cases are claimed
+ * passed is processed once; then R18's reminders go out (remind.ts). Safe with several sweepers at once: tasks and their cases are claimed
  * with FOR UPDATE SKIP LOCKED, so a case claimed by one sweeper is skipped by the others; then
  * their service points are locked without waiting (as every command on a service point does), and
  * a case whose service point is busy is claimed again once the batch is committed.
@@ -13,6 +13,7 @@ import type { EcartConfig } from "../platform/config.js";
 import { type Context, SYSTEM_ACTOR } from "../platform/context.js";
 import { anyOf, type Database, type Trx } from "../platform/db.js";
 import { type Expiry, expireCase, expireCases } from "./expire.js";
+import { sendProofReminders } from "./remind.js";
 
 export interface SweepResult {
   /** Cases subscribed at the predecessor's index (R8). */
@@ -24,6 +25,8 @@ export interface SweepResult {
   skipped: number;
   /** Tasks whose processing failed; they stay open and are retried by the next sweep. */
   failed: Array<{ task: string; error: string }>;
+  /** Proof reminders sent (R18), once per task whatever runs at the same time. */
+  reminded: number;
 }
 
 /**
@@ -132,7 +135,7 @@ export async function sweepDeadlines(
   const maxBatch = Math.min(Math.max(1, opts.batchSize ?? DEFAULT_SWEEP_BATCH), MAX_SWEEP_BATCH);
   const workers = db.kind === "pglite" ? 1 : Math.max(1, opts.workers ?? DEFAULT_SWEEP_WORKERS);
   const batchSize = workers > 1 ? evenBatch(await countDue(db, now), workers, maxBatch) : maxBatch;
-  const result: SweepResult = { subscribed: 0, skipped: 0, failed: [] };
+  const result: SweepResult = { subscribed: 0, skipped: 0, failed: [], reminded: 0 };
   const failedIds = new Set<string>();
   // Each worker claims its own batches (SKIP LOCKED keeps them apart) until one comes back short
   // with no case waiting for a busy service point.
@@ -181,6 +184,8 @@ export async function sweepDeadlines(
   // Every worker ends before the sweep reports, even when one of them failed.
   const ends = await Promise.allSettled(Array.from({ length: workers }, work));
   for (const end of ends) if (end.status === "rejected") throw end.reason;
+  // R18: then the reminders of the tasks still open (an expired one is never reminded).
+  result.reminded = await sendProofReminders(db, ctx, { signal: opts.signal });
   return result;
 }
 

@@ -3,11 +3,8 @@ import { frenchDate } from "../platform/dates.js";
 import type { MoveInFacts } from "../platform/schema.js";
 import type { GapCheck } from "./rules/gap.js";
 
-/**
- * R9, exactly: the comment on an ARR case whose proof shows consumption between the two occupants. The
- * report reads the finding (cases/findings.ts), not this text, so a free comment may hold it too.
- */
-export const R9_COMMENT = "écart de consommation avec ancien occupant";
+/** R9, exactly: said once, in cases/intermediate.ts (the contest path writes it too). */
+export { R9_COMMENT } from "../cases/intermediate.js";
 /** R5, exactly: the customer has no proof at a move-in with reconnection. */
 export const R5_NO_PROOF_COMMENT =
   "mettre en place l'abonnement avec l'index et la date de résiliation du prédécesseur";

@@ -54,6 +54,12 @@ export const ErrorCode = {
   FACT_ALREADY_DECIDED: "FACT_ALREADY_DECIDED",
   /** An embedded data folder already open in another process (start-up of a command, never an API answer). */
   DATA_FOLDER_IN_USE: "DATA_FOLDER_IN_USE",
+  /** A session of an account whose password was set by someone else: only « Mon mot de passe » until changed. */
+  PASSWORD_CHANGE_REQUIRED: "PASSWORD_CHANGE_REQUIRED",
+  /** A PDF that carries JavaScript or an automatic action (`/JavaScript`, `/JS`, `/OpenAction`, `/AA`, `/Launch`). */
+  PDF_ACTIVE_CONTENT: "PDF_ACTIVE_CONTENT",
+  /** A case already holds as many stored documents as allowed (MAX_DOCUMENTS_PER_CASE). */
+  TOO_MANY_DOCUMENTS: "TOO_MANY_DOCUMENTS",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -83,6 +89,9 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   CSRF_REJECTED: 403,
   FACT_ALREADY_DECIDED: 409,
   DATA_FOLDER_IN_USE: 503,
+  PASSWORD_CHANGE_REQUIRED: 403,
+  PDF_ACTIVE_CONTENT: 415,
+  TOO_MANY_DOCUMENTS: 409,
 };
 
 export class EcartError extends Error {

@@ -209,7 +209,7 @@ export interface ReadingConfirmationTable {
   entity: string;
 }
 
-export type ProofKind = "SALE_DEED" | "ENTRY_INVENTORY" | "METER_PHOTO";
+export type ProofKind = "SALE_DEED" | "NOTARY_CERTIFICATE" | "ENTRY_INVENTORY" | "METER_PHOTO";
 export interface ProofTable {
   id: Generated<string>;
   case_id: string;
@@ -229,6 +229,25 @@ export interface ProofTable {
   received_at: Timestamp;
   received_by: string;
   entity: string;
+  /** 701_case_documents: the document attached at the counter this proof was made of (R19). */
+  document_id: string | null;
+}
+
+/** 701_case_documents: a document handed in at the counter (R19), attached to its case. */
+export interface CaseDocumentTable {
+  id: Generated<string>;
+  case_id: string;
+  kind: ProofKind;
+  received_on: DateOnly;
+  file_name: string | null;
+  content_type: string | null;
+  size_bytes: number | null;
+  sha256: string | null;
+  content: Uint8Array | null;
+  attached_at: Timestamp;
+  attached_by: string;
+  entity: string;
+  proof_id: string | null;
 }
 
 export interface ContestTable {
@@ -296,6 +315,14 @@ export interface CommunicationAttemptTable {
   error: string | null;
 }
 
+/** 700_proof_reminders: the one R18 reminder of an AWAIT_PROOF task (the key forbids a second). */
+export interface ProofReminderTable {
+  task_id: string;
+  case_id: string;
+  communication_id: string | null;
+  sent_at: Timestamp;
+}
+
 export interface IntermediateConsumptionTable {
   case_id: string;
   service_point_id: string;
@@ -342,6 +369,10 @@ export interface AccountTable {
   password_hash: string | null;
   active: Generated<boolean>;
   created_at: Timestamp;
+  /** 800: the password was set by someone else (created, reset): only « Mon mot de passe » until changed. */
+  must_change_password: Generated<boolean>;
+  /** 800: a demo or blocklisted password; null: set before 800, checked when the server starts exposed. */
+  weak_password: boolean | null;
 }
 
 export interface SessionTable {
@@ -359,6 +390,8 @@ export interface ApiTokenTable {
   token_hash: string;
   created_at: Timestamp;
   revoked_at: Timestamp | null;
+  /** 800: refused from then on (null: never expires). */
+  expires_at: Timestamp | null;
 }
 
 /** 600_integration: the event feed (SPEC §8); `position` is given at commit, in commit order. */
@@ -433,9 +466,11 @@ export interface DB {
   reading_states: ReadingStateView;
   reading_confirmations: ReadingConfirmationTable;
   proofs: ProofTable;
+  case_documents: CaseDocumentTable;
   contests: ContestTable;
   communications: CommunicationTable;
   intermediate_consumptions: IntermediateConsumptionTable;
+  proof_reminders: ProofReminderTable;
   audit_log: AuditLogTable;
   idempotency_keys: IdempotencyKeyTable;
   accounts: AccountTable;

@@ -23,7 +23,8 @@ export interface StepOutput {
   [extra: string]: unknown;
 }
 
-const REF = /^\$step\.(\d+)\.(case|subscription|reading|contest)$/;
+/** SPEC §7's references, and R19's attached document ("$step.N.document"). */
+const REF = /^\$step\.(\d+)\.(case|subscription|reading|contest|document)$/;
 
 /** Replaces "$step.N.kind" references by what step N named; an unknown one is a step error. */
 function resolveRefs(value: unknown, outputs: StepOutput[]): unknown {

@@ -125,7 +125,7 @@ describe.each(ENGINES)("comments on a case (%s)", (engine) => {
   });
 
   it("documents the route and its body schema in the OpenAPI", async () => {
-    const doc = (await t.app.inject({ url: "/docs/json" })).json();
+    const doc = (await t.as("SUPERVISOR", { url: "/docs/json" })).json();
     const op = doc.paths["/api/cases/{id}/comments"]?.post;
     expect(op).toBeDefined();
     const schema = op.requestBody.content["application/json"].schema;

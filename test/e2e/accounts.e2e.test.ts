@@ -17,7 +17,7 @@ afterAll(async () => {
 
 describe("accounts", () => {
   it("ADMIN creates an FO account, disables it after confirming (its login refused in French) and enables it, revokes its API token (its bearer refused at once); the user changes their own password", async () => {
-    const first = "bienvenue-2026";
+    const first = "premier-acces-2026";
     const admin = await loginAs(h, "admin");
     await admin.getByRole("link", { name: "Comptes" }).click();
     await admin.getByRole("heading", { name: "Comptes", exact: true }).waitFor();
@@ -62,9 +62,12 @@ describe("accounts", () => {
     expect(flat(await row.textContent())).toContain("Front office");
     expect(flat(await row.textContent())).toContain("actif");
 
-    // The new user logs in; no « Comptes » for an FO.
+    // The new user logs in: a password someone else chose, so « Changer mon mot de passe » and nothing else.
     const user = await loginAs(h, "fo.nouveau", first);
+    await user.getByTestId("password-required").waitFor();
+    await user.getByRole("heading", { name: "Changer mon mot de passe" }).waitFor();
     expect(await user.getByRole("link", { name: "Comptes" }).count()).toBe(0);
+    expect(await user.getByRole("link", { name: "Recherche" }).count()).toBe(0);
 
     // Disabled, after an inline confirmation: the open session is closed and the next login refused, in French.
     await row.getByRole("button", { name: "Désactiver" }).click();
@@ -136,6 +139,9 @@ describe("accounts", () => {
     await user.getByLabel("Mot de passe actuel").fill(first);
     await user.getByRole("button", { name: "Changer mon mot de passe" }).click();
     await user.getByTestId("password-changed").waitFor();
+    // Changed: the console opens.
+    await user.getByRole("link", { name: "Recherche" }).waitFor();
+    expect(await user.getByTestId("password-required").count()).toBe(0);
     await user.getByRole("button", { name: "Se déconnecter" }).click();
     await user.getByLabel("Identifiant").waitFor();
     await user.context().close();
@@ -151,6 +157,7 @@ describe("accounts", () => {
       .poll(() => admin.getByRole("status").filter({ hasText: "réinitialisé" }).textContent())
       .toContain("ses sessions ouvertes sont fermées");
     const reset = await loginAs(h, "fo.nouveau", "remis-par-admin");
+    await reset.getByTestId("password-required").waitFor();
     await reset.context().close();
     await admin.context().close();
   });

@@ -70,4 +70,45 @@ describe("EUROS", () => {
     expect(flat(await page.locator("main").textContent())).not.toMatch(CODES);
     await page.context().close();
   });
+
+  it("EUROS closes with the regularised start (R12): the subscription starts at the proof's date and index, said in French", async () => {
+    const contest = await execute(h.db, ctxAs("FO", new Date(), "FO-LYON"), "contest", {
+      subscription: "AB-EUROS",
+      reason: "Je suis entrée le 1er février 2022, l'acte de vente porte l'index du jour",
+      proof: { kind: "SALE_DEED", date: "2022-02-01", index: 125 },
+    });
+    const answered = await execute(h.db, ctxAs("BO", new Date(), "BO-LYON"), "answerContest", {
+      contest: contest.contest,
+      answer: "Votre date d'entrée sera régularisée d'après l'acte de vente.",
+      regularizationNeeded: true,
+    });
+    const page = await loginAs(h, "euros");
+    await page.evaluate((id) => {
+      window.location.hash = `/dossiers/${id}`;
+    }, answered.case as string);
+    await page.getByRole("button", { name: "Régulariser et clôturer" }).click();
+    await page
+      .getByLabel("Régularisation effectuée (commentaire)")
+      .fill("Début régularisé d'après l'acte de vente.");
+    await page.getByLabel(/Régulariser le début de l'abonnement AB-EUROS/).check();
+    // The proof's date and index are offered.
+    expect(await page.getByLabel("Nouvelle date de début").inputValue()).toBe("2022-02-01");
+    expect(await page.getByLabel("Index de début (m3)").inputValue()).toBe("125");
+    await page.getByRole("button", { name: "Régulariser le début et clôturer" }).click();
+    await expect
+      .poll(() => page.getByTestId("flash").textContent())
+      .toContain("Régularisation effectuée, dossier clôturé");
+    const sub = await h.db.kysely
+      .selectFrom("subscriptions")
+      .select(["start_date", "start_index", "start_source"])
+      .where("id", "=", "AB-EUROS")
+      .executeTakeFirstOrThrow();
+    expect(sub).toEqual({ start_date: "2022-02-01", start_index: 125, start_source: "REGULARIZED" });
+    await expect
+      .poll(async () => flat(await page.locator("main").textContent()))
+      .toContain("01/02/2022, 125 m3 (auparavant 10/01/2022, 120 m3)");
+    expect(flat(await page.locator("main").textContent())).not.toMatch(CODES);
+    await screenshot(page, "16c-dossier-int-euros-debut-regularise");
+    await page.context().close();
+  });
 });

@@ -46,7 +46,10 @@ describe.each(ENGINES)("sessions and accounts (%s)", (engine) => {
     });
     const ok = await login(PASSWORD);
     expect(ok.statusCode, ok.body).toBe(200);
-    expect(ok.json()).toEqual({ user: { username: "fo", role: "FO", entity: "FO-LYON" } });
+    expect(ok.json()).toEqual({
+      user: { username: "fo", role: "FO", entity: "FO-LYON" },
+      mustChangePassword: false,
+    });
     const setCookie = String(ok.headers["set-cookie"]);
     expect(setCookie).toMatch(/^ecart_session=/);
     expect(setCookie).toContain("HttpOnly");
@@ -242,7 +245,10 @@ describe("first start", () => {
         payload: { username: "superviseur", password: DEMO_PASSWORD },
         headers: CSRF,
       });
-      expect(r.json()).toEqual({ user: { username: "superviseur", role: "SUPERVISOR", entity: "PILOTAGE" } });
+      expect(r.json()).toEqual({
+        user: { username: "superviseur", role: "SUPERVISOR", entity: "PILOTAGE" },
+        mustChangePassword: false,
+      });
       await app.close();
       await bootstrapAccounts(tdb.db, true, (m) => lines.push(m));
       expect(await countAccounts(tdb.db.kysely)).toBe(5);

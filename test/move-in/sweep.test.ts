@@ -58,7 +58,8 @@ describe.each(ENGINES)("deadline sweep on %s", (engine) => {
     await openGapCases(t, 3);
     const config = makeConfig();
     const day15 = await sweepDeadlines(t.db, new Date("2024-03-20T23:59:00+01:00"), config);
-    expect(day15).toEqual({ subscribed: 0, skipped: 0, failed: [] });
+    // The due day: nothing expires, and each customer is reminded once (R18).
+    expect(day15).toEqual({ subscribed: 0, skipped: 0, failed: [], reminded: 3 });
     const day16 = await sweepDeadlines(t.db, new Date("2024-03-21T00:00:00+01:00"), config);
     expect(day16.subscribed).toBe(3);
     const again = await sweepDeadlines(t.db, new Date("2024-03-22T00:00:00+01:00"), config);
@@ -84,6 +85,7 @@ describe.each(ENGINES)("deadline sweep on %s", (engine) => {
       subscribed: 0,
       skipped: 0,
       failed: [],
+      reminded: 0,
     });
     const stop = new AbortController();
     const first = await sweepDeadlines(t.db, now, config, {

@@ -51,7 +51,7 @@ describe.each(ENGINES)("GET /metrics (%s)", (engine) => {
       expect((await app.inject({ url: "/api/health" })).statusCode).toBe(200);
       expect((await app.inject({ url: "/api/cases/CASE-000001" })).statusCode).toBe(401);
       expect((await app.inject({ url: "/api/nowhere/Jean-Dupont" })).statusCode).toBe(404);
-      metrics.observeSweep(0.2, { subscribed: 3, skipped: 1, failed: [] });
+      metrics.observeSweep(0.2, { subscribed: 3, skipped: 1, failed: [], reminded: 0 });
       const r = await app.inject({ url: "/metrics" });
       expect(r.statusCode).toBe(200);
       expect(r.headers["content-type"]).toMatch(/^text\/plain; version=0\.0\.4/);

@@ -198,6 +198,50 @@ describe.runIf(ENGINES.includes("postgres"))("50 parallel commands on one servic
     figures.mixed = { rounds: ROUNDS, commandsPerRound: N, outcomes: tally, ms: Date.now() - started };
   });
 
+  it("sweepers at once on the reminder day, from three pools: one PROOF_REMINDER per open task (R18)", async () => {
+    const started = Date.now();
+    const cases: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const sp = servicePointFixture();
+      await givenServicePoints(t.db, sp);
+      // Asked for on 25 March: due on 9 April, reminded from the 4th.
+      const r = await execute(
+        t.db,
+        ctxAs("FO", "2024-03-25T10:00:00+01:00"),
+        "moveIn",
+        moveInRequest(sp.id, { index: 1012 }),
+      );
+      cases.push(r.case as string);
+    }
+    const at = new Date("2024-04-05T09:00:00+02:00");
+    const config = makeConfig();
+    const sweeps = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => sweepDeadlines(on(i), at, config, { batchSize: 3 })),
+    );
+    const sent = await t.db.kysely
+      .selectFrom("communications")
+      .select("case_id")
+      .where("template", "=", "PROOF_REMINDER")
+      .where("case_id", "in", cases)
+      .execute();
+    expect(sent).toHaveLength(cases.length);
+    expect(new Set(sent.map((m) => m.case_id)).size).toBe(cases.length);
+    expect(sweeps.reduce((n, r) => n + r.reminded, 0)).toBeGreaterThanOrEqual(cases.length);
+    // The key itself refuses a second reminder of a task, whoever writes it.
+    const one = await t.db.kysely
+      .selectFrom("proof_reminders")
+      .selectAll()
+      .limit(1)
+      .executeTakeFirstOrThrow();
+    await expect(
+      t.db.kysely
+        .insertInto("proof_reminders")
+        .values({ task_id: one.task_id, case_id: one.case_id, communication_id: null, sent_at: at })
+        .execute(),
+    ).rejects.toThrow(/duplicate key/);
+    figures.reminders = { sweepers: sweeps.length, tasks: cases.length, ms: Date.now() - started };
+  });
+
   it.runIf(SOAK)("soak: the invariants still hold after every round", async () => {
     expect(await brokenInvariants(t.db)).toEqual({});
   });

@@ -1,7 +1,8 @@
 /**
  * Promise 2 (sweep) — a sweeper process killed with SIGKILL at random moments: afterwards every
  * expired deadline has been processed exactly once (one subscription, one confirmation, one
- * comment per case), and nothing is half-written.
+ * comment per case), every task on its reminder day reminded exactly once (R18: one PROOF_REMINDER,
+ * one reminder row), and nothing is half-written.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sweepDeadlines } from "../../src/move-in/sweep.js";
@@ -15,6 +16,9 @@ import { brokenInvariants, prng, recordFigures, SEED, scale } from "./support.js
 const KILLS = scale(5, 20);
 const CASES_PER_ROUND = scale(8, 15);
 const AT = "2024-04-01T09:00:00+02:00";
+/** A move-in asked for then is due on 4 April, reminded from 30 March: at AT, a reminder is due. */
+const REMIND_ASKED = "2024-03-20T10:00:00+01:00";
+const REMINDED_PER_ROUND = scale(3, 6);
 /** Kills land within this many milliseconds of their mark: the sweeper's start, or its first commit. */
 const KILL_WINDOW_MS = 40;
 
@@ -37,6 +41,7 @@ describe.runIf(ENGINES.includes("postgres"))("a sweeper killed with SIGKILL (Pos
       leftOpen: number;
     }> = [];
     const caseIds: string[] = [];
+    const remindedIds: string[] = [];
     const k = t.db.kysely;
     const tasksIn = async (status: "OPEN" | "EXPIRED") =>
       Number(
@@ -48,12 +53,32 @@ describe.runIf(ENGINES.includes("postgres"))("a sweeper killed with SIGKILL (Pos
             .executeTakeFirstOrThrow()
         ).n,
       );
+    const remindedCount = async () =>
+      Number(
+        (
+          await k
+            .selectFrom("proof_reminders")
+            .select(k.fn.countAll<number>().as("n"))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
     for (let round = 0; round < KILLS; round++) {
       const sps = Array.from({ length: CASES_PER_ROUND }, () => servicePointFixture());
       await givenServicePoints(t.db, ...sps);
       for (const sp of sps) {
         const r = await execute(t.db, ctxAs("FO"), "moveIn", moveInRequest(sp.id, { index: 1012 }));
         caseIds.push(r.case as string);
+      }
+      const toRemind = Array.from({ length: REMINDED_PER_ROUND }, () => servicePointFixture());
+      await givenServicePoints(t.db, ...toRemind);
+      for (const sp of toRemind) {
+        const r = await execute(
+          t.db,
+          ctxAs("FO", REMIND_ASKED),
+          "moveIn",
+          moveInRequest(sp.id, { index: 1012 }),
+        );
+        remindedIds.push(r.case as string);
       }
       const doneBefore = await tasksIn("EXPIRED");
       // Kill up to 40 ms after the start (before the first claim or mid-batch) or, every other round,
@@ -67,7 +92,7 @@ describe.runIf(ENGINES.includes("postgres"))("a sweeper killed with SIGKILL (Pos
         mark: mark.line,
         afterMs: o.afterMs,
         processed: (await tasksIn("EXPIRED")) - doneBefore,
-        leftOpen: await tasksIn("OPEN"),
+        leftOpen: (await tasksIn("OPEN")) - (await remindedCount()),
       });
       // Whatever the moment, what was committed is whole.
       expect(await brokenInvariants(t.db)).toEqual({});
@@ -96,8 +121,23 @@ describe.runIf(ENGINES.includes("postgres"))("a sweeper killed with SIGKILL (Pos
       .where("body", "like", "Délai dépassé%")
       .execute();
     expect(comments).toHaveLength(caseIds.length);
-    const open = await k.selectFrom("tasks").select("id").where("status", "=", "OPEN").execute();
+    const open = await k
+      .selectFrom("tasks")
+      .select("case_id")
+      .where("status", "=", "OPEN")
+      .where("case_id", "not in", remindedIds)
+      .execute();
     expect(open).toEqual([]);
+    // R18: each task on its reminder day reminded once, whatever the kills; none of the expired ones.
+    const reminders = await k
+      .selectFrom("communications")
+      .select("case_id")
+      .where("template", "=", "PROOF_REMINDER")
+      .execute();
+    expect(reminders.map((m) => m.case_id).sort()).toEqual([...remindedIds].sort());
+    const rows = await k.selectFrom("proof_reminders").select(["case_id", "communication_id"]).execute();
+    expect(rows).toHaveLength(remindedIds.length);
+    expect(rows.every((r) => r.communication_id !== null)).toBe(true);
     expect(await brokenInvariants(t.db)).toEqual({});
 
     const killedMidway = outcomes.filter((o) => o.killed && o.leftOpen > 0);
@@ -108,6 +148,7 @@ describe.runIf(ENGINES.includes("postgres"))("a sweeper killed with SIGKILL (Pos
       casesPerRound: CASES_PER_ROUND,
       killedBeforeFinishing: killedMidway.length,
       cases: caseIds.length,
+      reminded: remindedIds.length,
       outcomes,
     });
   });

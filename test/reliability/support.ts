@@ -104,6 +104,12 @@ export const INVARIANTS: Record<string, string> = {
   "case without its audit entry": `
     select c.id from cases c where not exists (
       select 1 from audit_log a where a.object_type = 'case' and a.object_id = c.id and a.action = 'case.opened')`,
+  "proof reminder without its message (R18)": `
+    select r.task_id from proof_reminders r where r.communication_id is null
+       or not exists (select 1 from communications m where m.id = r.communication_id and m.template = 'PROOF_REMINDER')`,
+  "more proof reminder messages than reminders of the case's tasks (R18)": `
+    select m.case_id from communications m where m.template = 'PROOF_REMINDER' group by m.case_id
+    having count(*) > (select count(*) from proof_reminders r where r.case_id = m.case_id)`,
   "subscription without its audit entry": `
     select s.id from subscriptions s where s.created_by <> 'given' and not exists (
       select 1 from audit_log a where a.object_type = 'subscription' and a.object_id = s.id

@@ -71,6 +71,7 @@ export function validInputs(w: World): Record<CommandVerb, Record<string, unknow
     contestPersists: { contest: w.contest },
     closeRegularization: { case: w.eurosCase, comment: "Régularisé" },
     addComment: { case: w.gapCase, body: "Client rappelé : justificatif en cours d'envoi" },
+    attachDocument: { case: w.gapCase, kind: "NOTARY_CERTIFICATE", receivedOn: "2024-03-04" },
   };
 }
 

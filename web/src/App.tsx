@@ -33,7 +33,7 @@ const NAV: NavItem[] = [
   { to: "/webhooks", label: "Webhooks", show: (me) => me.permissions.admin },
 ];
 
-function Page({ path, me }: { path: string; me: Me }) {
+function Page({ path, me, onMeChanged }: { path: string; me: Me; onMeChanged: () => Promise<void> }) {
   const parts = (path.split("?")[0] ?? "").split("/").filter(Boolean).map(decodeURIComponent);
   const [head, id, sub] = parts;
   if (!head) return <SearchPage />;
@@ -46,7 +46,7 @@ function Page({ path, me }: { path: string; me: Me }) {
   if (head === "pilotage" && me.permissions.reports) return <ReportsPage />;
   if (head === "comptes" && me.permissions.admin) return <AccountsPage />;
   if (head === "webhooks" && me.permissions.admin) return <WebhooksPage />;
-  if (head === "mot-de-passe") return <MyPasswordPage />;
+  if (head === "mot-de-passe") return <MyPasswordPage onChanged={onMeChanged} />;
   return (
     <div className="page">
       <h1>Page introuvable</h1>
@@ -108,6 +108,11 @@ export function App() {
   const routeKey = path.split("?")[0];
   // biome-ignore lint/correctness/useExhaustiveDependencies: runs on each route change
   useEffect(() => focusTitleWhenShown(), [routeKey]);
+  // A password set by someone else: « Mon mot de passe » and nothing else until it is changed.
+  const mustChange = me?.mustChangePassword === true;
+  useEffect(() => {
+    if (mustChange && routeKey !== "/mot-de-passe") navigate("/mot-de-passe");
+  }, [mustChange, routeKey]);
 
   if (me === undefined) return <Loading what="Ouverture de la console" />;
   if (me === null) return <LoginPage onLoggedIn={loadMe} />;
@@ -134,7 +139,7 @@ export function App() {
           Écart
         </div>
         <nav aria-label="Navigation principale">
-          {NAV.filter((n) => n.show(me)).map((n) => (
+          {NAV.filter((n) => !mustChange && n.show(me)).map((n) => (
             <a
               key={n.to}
               href={`#${n.to}`}
@@ -167,7 +172,7 @@ export function App() {
       </header>
       <main id="contenu">
         {/* A new route is a new page: nothing typed or done on another one (another service point's move-in) shows. */}
-        <Page key={routeKey} path={path} me={me} />
+        <Page key={routeKey} path={mustChange ? "/mot-de-passe" : path} me={me} onMeChanged={loadMe} />
       </main>
     </SessionContext.Provider>
   );

@@ -123,8 +123,18 @@ export const START_SOURCE: Record<string, string> = {
   REGULARIZED: "Régularisé par le service des Euros",
 };
 
+/** Why an INT_EUROS case was opened (R9, R11, R12, R16). */
+export const REGULARIZATION_MOTIVE: Record<string, string> = {
+  LATE_PROOF: "Justificatif reçu après l'abonnement",
+  CONTEST: "Contestation",
+  CONTEST_WITH_PROOF: "Contestation avec justificatif",
+  PREDECESSOR_OVERBILLED: "Ancien occupant facturé en trop (index du justificatif inférieur)",
+  TERMINATION_CORRECTED: "Index de résiliation corrigé",
+};
+
 export const PROOF_KIND: Record<string, string> = {
   SALE_DEED: "Acte de vente",
+  NOTARY_CERTIFICATE: "Attestation notariée",
   ENTRY_INVENTORY: "État des lieux d'entrée",
   METER_PHOTO: "Photo du compteur",
 };
@@ -172,6 +182,7 @@ export const OUTCOME: Record<string, string> = {
   CONTEST_ANSWERED: "Réponse envoyée",
   CASE_CLOSED: "Dossier clôturé",
   REGULARIZATION_CLOSED: "Régularisation effectuée, dossier clôturé",
+  DOCUMENT_ATTACHED: "Document joint au dossier",
   PROOF_REMINDED: "Relance envoyée",
 };
 

@@ -5,6 +5,8 @@ export interface Me {
   username: string;
   role: string;
   entity: string;
+  /** The password was set by someone else: only « Mon mot de passe » until it is changed (issue 14). */
+  mustChangePassword?: boolean;
   permissions: { commands: string[]; reports: boolean; admin: boolean; outboxRetry?: boolean };
 }
 

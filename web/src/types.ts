@@ -214,6 +214,13 @@ export interface CaseView {
     motive: string;
     proof?: { id?: string; kind?: string; date: string | null; index: number | null };
     contest?: string;
+    /** R9: the predecessor's termination (PREDECESSOR_OVERBILLED). */
+    termination?: { date: string; index: number };
+    /** R12: the start EUROS set when closing, and the one it replaced. */
+    regularizedStart?: {
+      from: { date: string; index: number; source: string };
+      to: { date: string; index: number };
+    };
   } | null;
   contest: string | null;
   /** The contest an INT_EUROS case was opened on: the customer's words and the back office's answer. */

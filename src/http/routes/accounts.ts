@@ -16,6 +16,7 @@ import { AttemptCounter, tooManyAttempts } from "../attempts.js";
 import { SESSION_COOKIE } from "../auth.js";
 import { errors, usernameParam } from "../schemas.js";
 
+/** The length here (documented in the OpenAPI); the blocklist by the store (password-policy.ts). */
 const password = z.string().min(MIN_PASSWORD_LENGTH).max(1024);
 const activeOut = z.object({ username: z.string(), active: z.boolean() });
 
@@ -65,7 +66,8 @@ export async function accountRoutes(app: FastifyInstance, deps: AppDeps) {
       config: admin,
       schema: {
         tags: ["accounts"],
-        description: "An administrator sets a new password; the account's sessions are closed.",
+        description:
+          "An administrator sets a new password; the account's sessions are closed and its holder must change it at next login.",
         params: usernameParam,
         body: z.object({ password }),
         response: { 204: z.null(), ...errors },
@@ -74,7 +76,15 @@ export async function accountRoutes(app: FastifyInstance, deps: AppDeps) {
     async (req, reply) => {
       const by = caller(req.account);
       await deps.db.kysely.transaction().execute(async (trx) => {
-        const a = await setPassword(trx, req.params.username, req.body.password, null);
+        const someoneElse = req.params.username.trim().toLowerCase() !== by.username;
+        const a = await setPassword(
+          trx,
+          req.params.username,
+          req.body.password,
+          null,
+          "password",
+          someoneElse,
+        );
         await auditAccountEvent(trx, by, "account.password_reset", a.username, deps.clock());
       });
       return reply.code(204).send(null);
@@ -115,6 +125,14 @@ export async function accountRoutes(app: FastifyInstance, deps: AppDeps) {
           "Le mot de passe actuel est incorrect.",
           "current password does not match",
           "currentPassword",
+        );
+      }
+      if (req.body.newPassword === req.body.currentPassword) {
+        throw new EcartError(
+          ErrorCode.INVALID_INPUT,
+          "Le nouveau mot de passe doit être différent de l'actuel.",
+          "new password equals the current one",
+          "newPassword",
         );
       }
       const keep = req.authVia === "cookie" ? (req.cookies[SESSION_COOKIE] ?? null) : null;

@@ -5,7 +5,13 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { createAccountAudited, issueApiToken, revokeApiTokenAudited } from "../../accounts/admin.js";
+import {
+  createAccountAudited,
+  issueApiToken,
+  MAX_TOKEN_DAYS,
+  revokeApiTokenAudited,
+} from "../../accounts/admin.js";
+import { MIN_PASSWORD_LENGTH } from "../../accounts/passwords.js";
 import { type Account, listAccounts, listApiTokens, requireAccount } from "../../accounts/store.js";
 import type { AppDeps } from "../app.js";
 import { accountOut, errors, roleEnum, usernameParam } from "../schemas.js";
@@ -19,6 +25,8 @@ const tokenOut = z.object({
   label: z.string(),
   createdAt: z.string(),
   revokedAt: z.string().nullable(),
+  /** Refused from then on; null: until revoked. */
+  expiresAt: z.string().nullable(),
 });
 
 export async function adminRoutes(app: FastifyInstance, deps: AppDeps) {
@@ -59,7 +67,7 @@ export async function adminRoutes(app: FastifyInstance, deps: AppDeps) {
         body: z.object({
           username: z.string().min(2).max(64),
           /** Required for a person's account; none for INTEGRATION (API tokens only). */
-          password: z.string().min(8).max(1024).optional(),
+          password: z.string().min(MIN_PASSWORD_LENGTH).max(1024).optional(),
           role: roleEnum,
           entity: z.string().min(1).max(64),
         }),
@@ -86,19 +94,27 @@ export async function adminRoutes(app: FastifyInstance, deps: AppDeps) {
       schema: {
         tags: ["accounts"],
         params: usernameParam,
-        body: z.object({ label: z.string().trim().min(1).max(100) }),
-        response: { 200: z.object({ token: z.string(), label: z.string() }), ...errors },
+        body: z.object({
+          label: z.string().trim().min(1).max(100),
+          /** Refused that many days from now on; none: until revoked. */
+          expiresInDays: z.number().int().min(1).max(MAX_TOKEN_DAYS).optional(),
+        }),
+        response: {
+          200: z.object({ token: z.string(), label: z.string(), expiresAt: z.string().nullable() }),
+          ...errors,
+        },
       },
     },
     async (req) => {
-      const { token } = await issueApiToken(
+      const { token, expiresAt } = await issueApiToken(
         deps.db.kysely,
         req.account as Account,
         req.params.username,
         req.body.label,
         deps.clock(),
+        req.body.expiresInDays ?? null,
       );
-      return { token, label: req.body.label };
+      return { token, label: req.body.label, expiresAt: iso(expiresAt) };
     },
   );
 
@@ -122,6 +138,7 @@ export async function adminRoutes(app: FastifyInstance, deps: AppDeps) {
           label: t.label,
           createdAt: iso(t.created_at) as string,
           revokedAt: iso(t.revoked_at),
+          expiresAt: iso(t.expires_at),
         })),
       };
     },

@@ -10,6 +10,7 @@ import { isoDate, rawIndex } from "../../platform/validate.js";
 import type { AppDeps } from "../app.js";
 import { admitBearer, contextOf } from "../auth.js";
 import { errors, idParam, pageIn } from "../schemas.js";
+import { servedDocument } from "../uploads.js";
 import { caseDetail, listCases, proofFile } from "../views/cases.js";
 import { listContests, listOutbox, outboxPreview } from "../views/contests-outbox.js";
 import { checkMoveIn, checkMoveInForBearer } from "../views/move-in-check.js";
@@ -311,10 +312,11 @@ export async function readRoutes(app: FastifyInstance, deps: AppDeps) {
     { config: read, schema: { tags: ["cases"], params: idParam } },
     async (req, reply) => {
       const p = await proofFile(deps.db, req.params.id);
-      const name = (p.file_name ?? `${p.id}`).replace(/[^\w.-]+/g, "_");
+      // Never the name or type it was sent with: its type read from its bytes, a name of ours (PRF-….pdf).
+      const served = servedDocument(p.id, p.content as Uint8Array);
       return reply
-        .type(p.content_type ?? "application/octet-stream")
-        .header("content-disposition", `attachment; filename="${name}"`)
+        .type(served.contentType)
+        .header("content-disposition", `attachment; filename="${served.fileName}"`)
         .header("x-content-type-options", "nosniff")
         .header("x-checksum-sha256", p.sha256 ?? "")
         .send(Buffer.from(p.content as Uint8Array));

@@ -42,7 +42,12 @@ export async function sessionRoutes(app: FastifyInstance, deps: AppDeps) {
       schema: {
         tags: ["session"],
         body: loginIn,
-        response: { 200: z.object({ user: accountOut }), 400: errorBody, 401: errorBody, 429: errorBody },
+        response: {
+          200: z.object({ user: accountOut, mustChangePassword: z.boolean() }),
+          400: errorBody,
+          401: errorBody,
+          429: errorBody,
+        },
       },
     },
     async (req, reply) => {
@@ -85,7 +90,10 @@ export async function sessionRoutes(app: FastifyInstance, deps: AppDeps) {
         expires: s.expiresAt,
       });
       req.log.info({ account: acc.id }, "login");
-      return { user: { username: acc.username, role: acc.role, entity: acc.entity } };
+      return {
+        user: { username: acc.username, role: acc.role, entity: acc.entity },
+        mustChangePassword: acc.must_change_password,
+      };
     },
   );
 
@@ -124,6 +132,7 @@ export async function sessionRoutes(app: FastifyInstance, deps: AppDeps) {
         role: a.role,
         entity: a.entity,
         authVia: req.authVia ?? "cookie",
+        mustChangePassword: req.authVia === "cookie" && a.mustChangePassword === true,
         permissions: {
           commands: [...PERMISSIONS[a.role]],
           read: READ_ROLES.includes(a.role),

@@ -1,7 +1,14 @@
 /** R7, R9, R10, R12: a proof reaches the back office. */
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { recordIntermediateConsumption } from "../../cases/findings.js";
+import {
+  documentFile,
+  loadDocumentForProof,
+  markDocumentProcessed,
+  PROOF_KINDS,
+  PROOF_LABEL,
+} from "../../cases/documents.js";
+import { applyProofGap } from "../../cases/intermediate.js";
 import {
   addComment,
   assertOpen,
@@ -25,41 +32,61 @@ import { assertNotFuture } from "../../readings/commands.js";
 import { parseIndexM3 } from "../../readings/index-m3.js";
 import { appendReading, indexAtDate } from "../../readings/store.js";
 import { currentMeter, messageFacts, partyById } from "../../service-points/store.js";
+import { assertRoomForDocument } from "../documents.js";
 import { assertMoveInCase } from "../move-in-case.js";
-import { showsIntermediateConsumption } from "../rules/gap.js";
 import { prescribedStart } from "../rules/prescription.js";
 import { insertSubscription } from "../store.js";
-import { R9_COMMENT } from "../wording.js";
 
 export const receiveProofInput = z.object({
   case: ref,
-  kind: z.enum(["SALE_DEED", "ENTRY_INVENTORY", "METER_PHOTO"]),
+  /** The document's kind; with `document`, the attached document's kind when not said. */
+  kind: z.enum(PROOF_KINDS).nullish(),
+  /** R19: a document attached at the counter (attachDocument): processed without a new upload. */
+  document: ref.nullish(),
   date: isoDate.nullish(),
   index: rawIndex.nullish(),
   meterSerial: z.string().max(40).nullish(),
   prescriptionInvoked: z.boolean().nullish(),
   /** The document itself: its size and checksum are computed here, never taken from the client. */
-  file: z
-    .object({
-      name: z.string().max(200),
-      contentType: z.enum(["application/pdf", "image/jpeg", "image/png"]),
-      content: z.instanceof(Uint8Array),
-    })
-    .nullish(),
+  file: documentFile.nullish(),
 });
 export type ReceiveProofInput = z.infer<typeof receiveProofInput>;
 
-const PROOF_LABEL: Record<ProofKind, string> = {
-  SALE_DEED: "acte de vente",
-  ENTRY_INVENTORY: "état des lieux d'entrée",
-  METER_PHOTO: "photo du compteur",
-};
-
 /** R7, R9, R10, R12: a proof reaches the back office. */
-export async function receiveProof(trx: Trx, ctx: Context, input: ReceiveProofInput): Promise<CommandResult> {
-  const index = input.index === null || input.index === undefined ? null : parseIndexM3(input.index);
-  const isPhoto = input.kind === "METER_PHOTO";
-  const date = input.date ?? (isPhoto ? today(ctx) : null);
+export async function receiveProof(trx: Trx, ctx: Context, raw: ReceiveProofInput): Promise<CommandResult> {
+  const index = raw.index === null || raw.index === undefined ? null : parseIndexM3(raw.index);
+  // R19: a document attached at the counter brings its kind, its file and the day it was received.
+  const doc = raw.document ? await loadDocumentForProof(trx, raw.case, raw.document) : null;
+  if (doc && raw.file) {
+    fail(
+      ErrorCode.INVALID_INPUT,
+      `Le document ${doc.id} est déjà joint au dossier : n'envoyez pas de nouveau fichier.`,
+      "file sent with an attached document",
+      "file",
+    );
+  }
+  const kind = raw.kind ?? doc?.kind;
+  if (!kind) {
+    fail(
+      ErrorCode.INVALID_INPUT,
+      "Le type de justificatif est obligatoire.",
+      "proof kind is required",
+      "kind",
+    );
+  }
+  const file =
+    raw.file ??
+    (doc?.content && doc.content_type
+      ? {
+          name: doc.file_name ?? doc.id,
+          contentType: doc.content_type as NonNullable<ReceiveProofInput["file"]>["contentType"],
+          content: doc.content,
+        }
+      : null);
+  const input = { ...raw, kind, file };
+  const isPhoto = kind === "METER_PHOTO";
+  // R19: a meter photo without a date is dated the day it was received.
+  const date = raw.date ?? (isPhoto ? (doc?.received_on ?? today(ctx)) : null);
   if (!date) {
     fail(
       ErrorCode.INVALID_INPUT,
@@ -72,6 +99,7 @@ export async function receiveProof(trx: Trx, ctx: Context, input: ReceiveProofIn
   assertNotFuture(ctx, docDate);
   const c = await loadCaseForUpdate(trx, input.case);
   assertMoveInCase(c);
+  if (input.file) await assertRoomForDocument(trx, c.id);
   const meter = await currentMeter(trx, c.service_point_id);
 
   const keep = async (status: "ACCEPTED" | "REFUSED" | "COMPLEMENT" | "LATE", refusal?: EcartError) => {
@@ -95,9 +123,11 @@ export async function receiveProof(trx: Trx, ctx: Context, input: ReceiveProofIn
         received_at: ctx.now,
         received_by: ctx.actor.user,
         entity: ctx.actor.entity,
+        document_id: doc?.id ?? null,
       })
       .returning("id")
       .executeTakeFirstOrThrow();
+    if (doc) await markDocumentProcessed(trx, doc.id, row.id);
     await audit(trx, ctx, `proof.${status.toLowerCase()}`, "proof", row.id, {
       case: c.id,
       kind: input.kind,
@@ -133,7 +163,23 @@ export async function receiveProof(trx: Trx, ctx: Context, input: ReceiveProofIn
       c.id,
       `Justificatif reçu après abonnement : dossier ${intCase} transmis au service EUROS.`,
     );
-    return { outcome: "REGULARIZATION_OPENED", case: intCase, subscription: c.subscription_id };
+    // R9 holds for a late proof too: the finding on the ARR case, or the predecessor's INT_EUROS case.
+    const at = index ?? (await remoteIndexAt(trx, c.service_point_id, docDate, meter));
+    const predecessorCase =
+      at === null
+        ? null
+        : await applyProofGap(trx, ctx, { ...c, termination: c.move_in.termination }, c.subscription_id, {
+            id: proofId,
+            kind: input.kind,
+            date: docDate,
+            index: at,
+          });
+    return {
+      outcome: "REGULARIZATION_OPENED",
+      case: intCase,
+      subscription: c.subscription_id,
+      ...(predecessorCase ? { predecessorCase } : {}),
+    };
   }
   assertOpen(c);
 
@@ -189,12 +235,9 @@ export async function receiveProof(trx: Trx, ctx: Context, input: ReceiveProofIn
   // R7: the start is the document's date and index; without index, the remote reading or the predecessor's.
   let indexAtProof = index;
   let source: StartSource = "PROOF";
-  if (indexAtProof === null && meter?.remote_reading) {
-    const remote = await indexAtDate(trx, c.service_point_id, docDate, { remoteOnly: true });
-    if (remote) {
-      indexAtProof = remote.index;
-      source = "PROOF_DATE_REMOTE_INDEX";
-    }
+  if (indexAtProof === null) {
+    indexAtProof = await remoteIndexAt(trx, c.service_point_id, docDate, meter);
+    if (indexAtProof !== null) source = "PROOF_DATE_REMOTE_INDEX";
   }
   let start = { date: docDate, index: indexAtProof ?? t.index };
   if (indexAtProof === null) source = "PROOF_DATE_PREDECESSOR_INDEX";
@@ -232,17 +275,16 @@ export async function receiveProof(trx: Trx, ctx: Context, input: ReceiveProofIn
       `abonnement mis en place au ${frenchDate(start.date)} avec l'index ${start.index} m3` +
       `${prescribed ? " (prescription biennale opposée par le client)" : ""}.`,
   );
-  // R9: consumption between the two occupants, not due to the newcomer.
-  if (indexAtProof !== null && showsIntermediateConsumption(t.index, indexAtProof, ctx.config.toleranceM3)) {
-    await addComment(trx, ctx, c.id, R9_COMMENT);
-    await recordIntermediateConsumption(trx, ctx, {
-      caseId: c.id,
-      servicePointId: c.service_point_id,
-      subscriptionId: sub.id,
-      from: { date: t.date, index: t.index },
-      to: { date: docDate, index: indexAtProof },
-    });
-  }
+  // R9: consumption between the two occupants (finding), or a predecessor billed too much (INT_EUROS).
+  const predecessorCase =
+    indexAtProof === null
+      ? null
+      : await applyProofGap(trx, ctx, { ...c, termination: t }, sub.id, {
+          id: proofId,
+          kind: input.kind,
+          date: docDate,
+          index: indexAtProof,
+        });
   const party = await partyById(trx, c.party_id);
   await enqueue(trx, ctx, "CONFIRMATION_PROOF", party, {
     ...(await messageFacts(trx, c.service_point_id, c.id)),
@@ -252,5 +294,19 @@ export async function receiveProof(trx: Trx, ctx: Context, input: ReceiveProofIn
     prescription: prescribed !== null,
   });
   await closeUnlessVisitPending(trx, ctx, c.id);
-  return { outcome: "SUBSCRIBED", case: c.id, subscription: sub.id, proof: proofId };
+  // SPEC §7: a step that opens an INT_EUROS case names it in `case`; the move-in case stays in `moveInCase`.
+  return predecessorCase
+    ? { outcome: "SUBSCRIBED", case: predecessorCase, moveInCase: c.id, subscription: sub.id, proof: proofId }
+    : { outcome: "SUBSCRIBED", case: c.id, subscription: sub.id, proof: proofId };
+}
+
+/** R7/R9: the remote reading of that date where the meter has one, else null. */
+async function remoteIndexAt(
+  trx: Trx,
+  servicePointId: string,
+  date: string,
+  meter: { remote_reading: boolean } | null,
+): Promise<number | null> {
+  if (!meter?.remote_reading) return null;
+  return (await indexAtDate(trx, servicePointId, date, { remoteOnly: true }))?.index ?? null;
 }

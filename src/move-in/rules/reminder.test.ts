@@ -1,24 +1,27 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_PROOF_REMINDER_DAYS, reminderDay, reminderDue } from "./reminder.js";
+import { DEFAULT_CONFIG } from "../../platform/config.js";
+import { reminderDay, reminderDue } from "./reminder.js";
+
+const DAYS = DEFAULT_CONFIG.proofReminderDays;
 
 describe("R18 proof reminder: due date − 5 days, until the due day, once asked for in time", () => {
   const due = "2024-03-20";
   const asked = "2024-03-05";
 
   it("defaults to 5 days: the reminder day of a proof due on 20 March is the 15th", () => {
-    expect(DEFAULT_PROOF_REMINDER_DAYS).toBe(5);
-    expect(reminderDay(due)).toBe("2024-03-15");
+    expect(DAYS).toBe(5);
+    expect(reminderDay(due, DAYS)).toBe("2024-03-15");
     expect(reminderDay(due, 0)).toBeNull();
   });
 
   it.each([
-    { name: "due − 6: too early", today: "2024-03-14", expected: false },
-    { name: "due − 5: the reminder day", today: "2024-03-15", expected: true },
+    { name: "the day before the reminder day (due − 6): too early", today: "2024-03-14", expected: false },
+    { name: "the reminder day (due − 5)", today: "2024-03-15", expected: true },
     { name: "due − 1", today: "2024-03-19", expected: true },
     { name: "the due day itself", today: "2024-03-20", expected: true },
-    { name: "due + 1: never after the due day", today: "2024-03-21", expected: false },
+    { name: "the day after the due day: never", today: "2024-03-21", expected: false },
   ])("$name", ({ today, expected }) => {
-    expect(reminderDue(today, due, asked)).toBe(expected);
+    expect(reminderDue(today, due, asked, DAYS)).toBe(expected);
   });
 
   it.each([
@@ -26,7 +29,7 @@ describe("R18 proof reminder: due date − 5 days, until the due day, once asked
     { name: "asked for the day after the reminder day: none", askedOn: "2024-03-16", expected: false },
     { name: "asked for on the due day: none", askedOn: "2024-03-20", expected: false },
   ])("$name", ({ askedOn, expected }) => {
-    expect(reminderDue("2024-03-20", due, askedOn)).toBe(expected);
+    expect(reminderDue("2024-03-20", due, askedOn, DAYS)).toBe(expected);
   });
 
   it("0 days turns reminders off, on every day", () => {
@@ -48,8 +51,8 @@ describe("R18 proof reminder: due date − 5 days, until the due day, once asked
   });
 
   it("counts across month ends (due on 2 April: reminded from 28 March)", () => {
-    expect(reminderDay("2024-04-02")).toBe("2024-03-28");
-    expect(reminderDue("2024-03-27", "2024-04-02", "2024-03-18")).toBe(false);
-    expect(reminderDue("2024-03-28", "2024-04-02", "2024-03-18")).toBe(true);
+    expect(reminderDay("2024-04-02", DAYS)).toBe("2024-03-28");
+    expect(reminderDue("2024-03-27", "2024-04-02", "2024-03-18", DAYS)).toBe(false);
+    expect(reminderDue("2024-03-28", "2024-04-02", "2024-03-18", DAYS)).toBe(true);
   });
 });

@@ -1,11 +1,11 @@
-/** R18: the proof reminder, decided from calendar dates alone (Europe/Paris days, computed by the caller). */
+/**
+ * R18: the proof reminder, decided from calendar dates alone (Europe/Paris days, computed by the caller).
+ * The number of days is the configuration's `proofReminderDays` (src/platform/config.ts), said once there.
+ */
 import { addDays } from "../../platform/dates.js";
 
-/** R18 default: the reminder goes 5 days before the proof's due date. */
-export const DEFAULT_PROOF_REMINDER_DAYS = 5;
-
-/** R18: the reminder day of a task due on `dueDate`, or null when reminders are off (`days` 0). */
-export function reminderDay(dueDate: string, days = DEFAULT_PROOF_REMINDER_DAYS): string | null {
+/** R18: the reminder day of a task due on `dueDate`, `days` before it; null when reminders are off (`days` 0). */
+export function reminderDay(dueDate: string, days: number): string | null {
   return days > 0 ? addDays(dueDate, -days) : null;
 }
 
@@ -14,12 +14,7 @@ export function reminderDay(dueDate: string, days = DEFAULT_PROOF_REMINDER_DAYS)
  * when today lies from the reminder day to the due day, both included, and the proof was not asked
  * for after the reminder day. Whether it was already sent, or the case is closed, is the caller's.
  */
-export function reminderDue(
-  today: string,
-  dueDate: string,
-  askedOn: string,
-  days = DEFAULT_PROOF_REMINDER_DAYS,
-): boolean {
+export function reminderDue(today: string, dueDate: string, askedOn: string, days: number): boolean {
   const day = reminderDay(dueDate, days);
   if (day === null) return false;
   return askedOn <= day && day <= today && today <= dueDate;

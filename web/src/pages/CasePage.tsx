@@ -9,7 +9,17 @@ import { prescribedStart } from "../../../src/move-in/rules/prescription.js";
 import { ApiError, api, newIdempotencyKey } from "../api.ts";
 import { FormError, useCommand } from "../command.tsx";
 import { CaseStatusBadge, casePath, ServicePointLink, servicePointPath } from "../entities.tsx";
-import { CASE_TYPE, frDate, label, m3, OUTCOME, START_SOURCE, signedM3, todayParis } from "../format.ts";
+import {
+  CASE_TYPE,
+  frDate,
+  label,
+  m3,
+  OUTCOME,
+  REGULARIZATION_MOTIVE,
+  START_SOURCE,
+  signedM3,
+  todayParis,
+} from "../format.ts";
 import { useMay } from "../session.ts";
 import type { CaseView, CommandResult } from "../types.ts";
 import {
@@ -28,6 +38,7 @@ import {
   TextField,
   useDraft,
 } from "../ui.tsx";
+import { CaseDocuments } from "./CaseDocuments.tsx";
 import {
   CloseForm,
   CommentForm,
@@ -139,14 +150,7 @@ function CaseBody({ c, reload }: { c: CaseView; reload: () => void }) {
           ) : c.regularization ? (
             <Facts
               items={[
-                [
-                  "Motif",
-                  c.regularization.motive === "LATE_PROOF"
-                    ? "Justificatif reçu après l'abonnement"
-                    : c.regularization.motive === "CONTEST"
-                      ? "Contestation"
-                      : "Contestation avec justificatif",
-                ],
+                ["Motif", label(REGULARIZATION_MOTIVE, c.regularization.motive)],
                 [
                   "Justificatif",
                   c.regularization.proof
@@ -160,6 +164,14 @@ function CaseBody({ c, reload }: { c: CaseView; reload: () => void }) {
                     : "—",
                 ],
                 ["Contestation", c.contest ?? "—"],
+                ...(c.regularization.regularizedStart
+                  ? ([
+                      [
+                        "Début régularisé",
+                        `${frDate(c.regularization.regularizedStart.to.date)}, ${m3(c.regularization.regularizedStart.to.index)} (auparavant ${frDate(c.regularization.regularizedStart.from.date)}, ${m3(c.regularization.regularizedStart.from.index)})`,
+                      ],
+                    ] as Array<[string, string]>)
+                  : []),
               ]}
             />
           ) : null}
@@ -178,6 +190,7 @@ function CaseBody({ c, reload }: { c: CaseView; reload: () => void }) {
         </Section>
       </div>
       <CaseActions c={c} onDone={done} />
+      <CaseDocuments c={c} onDone={done} />
       <Section title="Historique du dossier">
         <Timeline c={c} />
         <CommentForm c={c} onDone={done} />
@@ -317,7 +330,7 @@ function CaseActions({ c, onDone }: { c: CaseView; onDone: (r: CommandResult | s
 }
 
 interface ProofDraft {
-  kind: "SALE_DEED" | "ENTRY_INVENTORY" | "METER_PHOTO";
+  kind: "SALE_DEED" | "NOTARY_CERTIFICATE" | "ENTRY_INVENTORY" | "METER_PHOTO";
   date: string;
   index: string;
   meterSerial: string;
@@ -488,6 +501,7 @@ function ProofForm({
                 >
                   <option value="ENTRY_INVENTORY">État des lieux d'entrée</option>
                   <option value="SALE_DEED">Acte de vente</option>
+                  <option value="NOTARY_CERTIFICATE">Attestation notariée</option>
                   <option value="METER_PHOTO">Photo du compteur (complément)</option>
                 </select>
               )}

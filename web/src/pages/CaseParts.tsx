@@ -22,10 +22,13 @@ import { useMay, useMe } from "../session.ts";
 import type { CaseView, CommandResult } from "../types.ts";
 import {
   Badge,
+  CheckLine,
+  DateField,
   Empty,
   Facts,
   fieldError,
   focusOnMount,
+  IndexField,
   Link,
   TextAreaField,
   type Tone,
@@ -283,16 +286,30 @@ export function Timeline({ c }: { c: CaseView }) {
 export const caseCommand = (c: CaseView, action: string, body: object, idempotencyKey: string) =>
   api.post<CommandResult>(`/api/cases/${encodeURIComponent(c.id)}/${action}`, body, { idempotencyKey });
 
-/** « Régulariser et clôturer » (EUROS, INT_EUROS): the regularisation done, in a comment. */
+/**
+ * « Régulariser et clôturer » (EUROS, INT_EUROS): the regularisation done, in a comment; with « Régulariser
+ * le début de l'abonnement », the start's date and index too (R12: the subscription then starts there).
+ */
 export function CloseForm({ c, onDone }: { c: CaseView; onDone: (r: CommandResult) => void }) {
-  const [d, update, clear] = useDraft(`close.${c.id}`, { comment: "" });
+  const proof = c.regularization?.proof;
+  const [d, update, clear] = useDraft(`close.${c.id}`, {
+    comment: "",
+    withStart: false,
+    date: proof?.date ?? "",
+    index: proof?.index == null ? "" : String(proof.index),
+  });
   const { busy, error: err, submit } = useCommand();
-  const onSubmit = submit((key) => caseCommand(c, "close-regularization", d, key), {
+  const body = () =>
+    d.withStart
+      ? { comment: d.comment, start: { date: d.date, index: d.index.trim() } }
+      : { comment: d.comment };
+  const onSubmit = submit((key) => caseCommand(c, "close-regularization", body(), key), {
     onDone: (r) => {
       clear();
       onDone(r);
     },
   });
+  const startError = fieldError(err, "start", "start.date", "start.index");
   return (
     <form className="inline-form" onSubmit={onSubmit} aria-label="Clôturer la régularisation">
       <TextAreaField
@@ -303,9 +320,34 @@ export function CloseForm({ c, onDone }: { c: CaseView; onDone: (r: CommandResul
         onChange={(comment) => update({ comment })}
         autoFocus
       />
+      {c.subscription && (
+        <CheckLine
+          id={`close-start-${c.id}`}
+          label={`Régulariser le début de l'abonnement ${c.subscription.id} (aujourd'hui : ${frDate(c.subscription.start.date)}, ${m3(c.subscription.start.index)})`}
+          checked={d.withStart}
+          onChange={(withStart) => update({ withStart })}
+        />
+      )}
+      {d.withStart && (
+        <div className="grid2">
+          <DateField
+            label="Nouvelle date de début"
+            error={fieldError(err, "start.date") ?? startError}
+            max={todayParis()}
+            value={d.date}
+            onChange={(date) => update({ date })}
+          />
+          <IndexField
+            label="Index de début (m3)"
+            error={fieldError(err, "start.index")}
+            value={d.index}
+            onChange={(index) => update({ index })}
+          />
+        </div>
+      )}
       <div className="form-buttons">
         <button type="submit" className="primary" disabled={busy}>
-          Clôturer le dossier
+          {d.withStart ? "Régulariser le début et clôturer" : "Clôturer le dossier"}
         </button>
       </div>
     </form>

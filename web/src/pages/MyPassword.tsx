@@ -1,12 +1,17 @@
-/** « Changer mon mot de passe »: every logged-in user, with their current password; other sessions are closed. */
+/**
+ * « Changer mon mot de passe »: every logged-in user, with their current password; other sessions are closed.
+ * The only page of an account whose password someone else set, until it is changed (`onChanged` then
+ * reloads who is logged in, and the console opens).
+ */
 import { useState } from "react";
 import { ApiError, api } from "../api.ts";
 import { FormError, useCommand } from "../command.tsx";
+import { useMe } from "../session.ts";
 import { fieldError, TextField } from "../ui.tsx";
 
-/** The shortest password the API accepts (src/accounts/passwords.ts). */
-export const MIN_PASSWORD_LENGTH = 8;
-export const PASSWORD_HINT = `${MIN_PASSWORD_LENGTH} caractères au moins.`;
+/** The shortest password the API accepts (src/accounts/password-policy.ts, which also refuses common ones). */
+export const MIN_PASSWORD_LENGTH = 12;
+export const PASSWORD_HINT = `${MIN_PASSWORD_LENGTH} caractères au moins, ni l'identifiant ni un mot de passe courant.`;
 
 /**
  * Refuses a short password before the call, as the server would, beside the same field, in the words of
@@ -25,7 +30,8 @@ export function assertPasswordLength(password: string, field: string): void {
 
 const FIELDS = ["currentPassword", "newPassword", "confirmPassword"];
 
-export function MyPasswordPage() {
+export function MyPasswordPage({ onChanged }: { onChanged?: () => Promise<void> } = {}) {
+  const required = useMe().mustChangePassword === true;
   const [currentPassword, setCurrent] = useState("");
   const [newPassword, setNew] = useState("");
   const [confirmPassword, setConfirm] = useState("");
@@ -51,6 +57,7 @@ export function MyPasswordPage() {
         setNew("");
         setConfirm("");
         setDone(true);
+        if (required) void onChanged?.();
       },
       onError: () => setCurrent(""),
     },
@@ -59,6 +66,12 @@ export function MyPasswordPage() {
     <div className="page narrow">
       <h1>Changer mon mot de passe</h1>
       <form className="form-card" onSubmit={onSubmit} noValidate aria-label="Changer mon mot de passe">
+        {required && !done && (
+          <div className="banner warn" role="status" data-testid="password-required">
+            Votre mot de passe a été choisi par quelqu'un d'autre : choisissez-en un nouveau avant de
+            continuer.
+          </div>
+        )}
         {done && (
           <div className="banner ok" role="status" data-testid="password-changed">
             Mot de passe changé. Vos autres sessions ouvertes sont fermées.
