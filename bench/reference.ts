@@ -2,8 +2,10 @@
  * The reference-data import of SPEC §8 (`ecart import service-points|meters|subscriptions`, what
  * `importReference` runs): N service points with their meters and subscriptions (1M in full mode, 20,000
  * with --quick; BENCH_REFERENCE_POINTS sets it), loaded in order on PostgreSQL, then loaded again (the
- * idempotent pass: every row UNCHANGED). Baseline, same run, same rows: a plain COPY of each file into an
- * unindexed table of text columns (format csv, the file's own separator), run before the import.
+ * idempotent pass: every row UNCHANGED; BENCH_REFERENCE_AGAIN=0 skips it). Baseline, same run, same rows: a
+ * plain COPY of each file into an unindexed table of text columns (format csv, the file's own separator),
+ * run before the import. The import is the product's own `importReference` (what the CLI runs, default
+ * batch); this process's peak RSS during each import and the load average before and after are recorded.
  */
 
 import { once } from "node:events";
@@ -14,7 +16,18 @@ import { importReference, type ReferenceSummary } from "../src/integration/impor
 import type { ReferenceKind } from "../src/integration/rows.js";
 import { makeConfig } from "../src/platform/config.js";
 import type { Context } from "../src/platform/context.js";
-import { benchDatabase, client, type Figure, figure, log, round, type Section, timed } from "./lib.js";
+import {
+  benchDatabase,
+  client,
+  type Figure,
+  figure,
+  load as loadAverage,
+  log,
+  round,
+  type Section,
+  timed,
+  withRss,
+} from "./lib.js";
 
 /** Each file: its separator and columns (the samples' forms: `;` and DD/MM/YYYY, then `,` and ISO). */
 const FILES: Array<{ kind: ReferenceKind; delimiter: ";" | ","; columns: string[] }> = [
@@ -90,6 +103,7 @@ export async function benchReference(quick: boolean): Promise<Section> {
     log(
       `reference: ${points} service points, ${FILES.length} files (${paths.map((p) => round(statSync(p).size / 2 ** 20)).join(" + ")} MB)`,
     );
+    const copyLoad = loadAverage().join(" ");
     // Baseline: a plain COPY of each file's rows into an unindexed table of text columns.
     const c = await client(bench.url);
     const baseline: number[] = [];
@@ -109,22 +123,40 @@ export async function benchReference(quick: boolean): Promise<Section> {
     }
     await c.end();
     log(`reference: plain COPY ${baseline.map((s) => `${round(points / s)} rows/s`).join(", ")}; import…`);
-    const runs: Array<{ first: ReferenceSummary; again: ReferenceSummary }> = [];
-    for (const [k, f] of FILES.entries()) {
-      const load = () =>
-        importReference(bench.db, ctx(), f.kind, createReadStream(paths[k] as string), {
+    const loadOf = () => loadAverage().join(" ");
+    const importLoad = loadOf();
+    const load = (k: number, kind: ReferenceKind) =>
+      withRss(() =>
+        importReference(bench.db, ctx(), kind, createReadStream(paths[k] as string), {
           rejectsPath: `${paths[k]}.rejects.csv`,
-          source: f.kind,
-        });
-      const first = await load();
+          source: kind,
+        }),
+      );
+    // The three files in order first (the figure of issue 13), then the same three again.
+    const firsts: ReferenceSummary[] = [];
+    const peaks: number[] = [];
+    for (const [k, f] of FILES.entries()) {
+      const { value: first, peakMb } = await load(k, f.kind);
       if (first.inserted !== points)
         throw new Error(`${f.kind}: ${first.inserted} inserted of ${points} (${first.rejected} rejected)`);
-      const again = await load();
-      if (again.unchanged !== points)
-        throw new Error(`${f.kind}: ${again.unchanged} unchanged of ${points} on the second load`);
-      runs.push({ first, again });
-      log(`reference: ${f.kind} ${first.rowsPerSecond} rows/s, again ${again.rowsPerSecond} rows/s`);
+      firsts.push(first);
+      peaks.push(peakMb);
+      log(
+        `reference: ${f.kind} ${first.rowsPerSecond} rows/s (${round(first.seconds, 1)} s, peak RSS ${round(peakMb)} MB, load ${loadOf()})`,
+      );
     }
+    const againLoad = loadOf();
+    const agains: ReferenceSummary[] = [];
+    if (process.env.BENCH_REFERENCE_AGAIN !== "0")
+      for (const [k, f] of FILES.entries()) {
+        const { value: again, peakMb } = await load(k, f.kind);
+        if (again.unchanged !== points)
+          throw new Error(`${f.kind}: ${again.unchanged} unchanged of ${points} on the second load`);
+        agains.push(again);
+        peaks[k] = Math.max(peaks[k] as number, peakMb);
+        log(`reference: ${f.kind} again ${again.rowsPerSecond} rows/s (${round(again.seconds, 1)} s)`);
+      }
+    const runs = firsts.map((first, k) => ({ first, again: agains[k] ?? null }));
     const label = points >= 1e6 ? `${points / 1e6}M` : points.toLocaleString("en");
     for (const [k, f] of FILES.entries()) {
       const r = runs[k] as (typeof runs)[number];
@@ -140,16 +172,19 @@ export async function benchReference(quick: boolean): Promise<Section> {
           ratio: round(rate / base, 4),
           target: null,
         }),
-        figure({
-          id: `reference.${f.kind}_${label}_again_rows_per_s`,
-          label: `the same ${f.kind} file again (every row UNCHANGED)`,
-          value: Math.round(points / r.again.seconds),
-          unit: "rows/s",
-          baseline: { label: "plain COPY of the same rows, unindexed text table", value: Math.round(base) },
-          ratio: round(points / r.again.seconds / base, 4),
-          target: null,
-        }),
       );
+      if (r.again)
+        figures.push(
+          figure({
+            id: `reference.${f.kind}_${label}_again_rows_per_s`,
+            label: `the same ${f.kind} file again (every row UNCHANGED)`,
+            value: Math.round(points / r.again.seconds),
+            unit: "rows/s",
+            baseline: { label: "plain COPY of the same rows, unindexed text table", value: Math.round(base) },
+            ratio: round(points / r.again.seconds / base, 4),
+            target: null,
+          }),
+        );
     }
     const total = runs.reduce((s, r) => s + r.first.seconds, 0);
     const totalBase = baseline.reduce((s, x) => s + x, 0);
@@ -167,11 +202,27 @@ export async function benchReference(quick: boolean): Promise<Section> {
         target: null,
       }),
     );
+    const peakMb = Math.max(...peaks);
+    figures.push(
+      figure({
+        id: `reference.peak_rss_${label}_mb`,
+        label: `peak RSS of the importing process, ${label} service points (PostgreSQL server not counted)`,
+        value: round(peakMb, 1),
+        unit: "MB",
+        baseline: null,
+        target: null,
+      }),
+    );
     notes.push(
-      `${label} service points: import ${runs.map((r) => round(r.first.seconds, 1)).join(" + ")} s, again ${runs.map((r) => round(r.again.seconds, 1)).join(" + ")} s, plain COPY ${baseline.map((s) => round(s, 2)).join(" + ")} s; a quarter of the subscriptions ended (MOVE_IN and MOVE_OUT readings), the rest running`,
+      `${label} service points: import ${runs.map((r) => round(r.first.seconds, 1)).join(" + ")} s, again ${agains.length ? agains.map((a) => round(a.seconds, 1)).join(" + ") : "(skipped)"} s, plain COPY ${baseline.map((s) => round(s, 2)).join(" + ")} s; a quarter of the subscriptions ended (MOVE_IN and MOVE_OUT readings), the rest running`,
+    );
+    notes.push(
+      `load average at the COPY ${copyLoad}, at the import ${importLoad}, at the again pass ${againLoad}, at the end ${loadOf()}; peak RSS per file ${peaks.map((p) => round(p)).join(" / ")} MB`,
     );
     details.runs = runs;
     details.baselineSeconds = baseline;
+    details.peakRssMb = peaks;
+    details.load = { copy: copyLoad, import: importLoad, again: againLoad, end: loadOf() };
   } finally {
     await bench.drop();
     for (const p of paths) {

@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // Runs the shared scenario checker (../shared/tools/check-scenarios.mjs) over one or more
 // folders, split into shards that run side by side (one per core by default), and prints the
-// checker's lines and one closing "N passed, M failed" line. Exit 0 only when all pass.
+// checker's lines and one closing "N passed, M failed" line. Exit 0 only when all pass. Each replay
+// runs the bundle (dist/ecart.mjs, built first by scripts/build-cli.mjs) rather than tsx; `--tsx`
+// replays through `npm run ecart` as before.
 //
-//   node scripts/check-scenarios.mjs DIR [DIR…] [--shards N]
-import { spawn } from "node:child_process";
+//   node scripts/check-scenarios.mjs DIR [DIR…] [--shards N] [--tsx]
+import { spawn, spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -12,7 +14,14 @@ import { join, resolve } from "node:path";
 const args = process.argv.slice(2);
 const at = args.indexOf("--shards");
 const shards = at >= 0 ? Number(args.splice(at, 2)[1]) : Math.max(1, availableParallelism());
+const tsxAt = args.indexOf("--tsx");
+const viaTsx = tsxAt >= 0 && args.splice(tsxAt, 1).length > 0;
 const dirs = args;
+if (!viaTsx) {
+  const built = spawnSync(process.execPath, ["scripts/build-cli.mjs"], { stdio: "inherit" });
+  if (built.status !== 0) process.exit(1);
+}
+const replay = viaTsx ? [] : ["--cmd", `"${process.execPath}" dist/ecart.mjs scenario run`];
 const checker = resolve("../shared/tools/check-scenarios.mjs");
 const files = dirs.flatMap((d) =>
   readdirSync(d)
@@ -34,7 +43,7 @@ files.forEach(({ dir, f }, i) =>
 
 const run = (dir) =>
   new Promise((done) => {
-    const child = spawn(process.execPath, [checker, dir], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, [checker, dir, ...replay], { stdio: ["ignore", "pipe", "inherit"] });
     let out = "";
     child.stdout.on("data", (d) => {
       out += d;

@@ -17,6 +17,7 @@ const USAGE = `ecart — consumption gaps between occupants
   ecart import service-points|meters|subscriptions FILE.csv   load the CIS's reference data (docs/integration.md)
   ecart webhook add URL | list | disable ID | enable ID | attempts ID   webhook endpoints (docs/integration.md)
   ecart demo [--service-points N] [--seed S]   fill the database with a realistic data set
+  ecart config                   print the figures in force (defaults and ECART_… variables) as JSON
   ecart migrate                  bring the database schema up to date
   ecart backup FILE | restore FILE [--force]   the embedded database (docs/operations.md)
   ecart help                     this text
@@ -95,6 +96,11 @@ const commands: Record<string, Handler> = {
   async demo(args) {
     const { demoCommand } = await import("./demo.js");
     return demoCommand(args);
+  },
+  async config() {
+    const { configFromEnv } = await import("../platform/config.js");
+    process.stdout.write(`${JSON.stringify(configFromEnv(), null, 2)}\n`);
+    return 0;
   },
   async migrate() {
     const { withDatabase } = await import("./database.js");

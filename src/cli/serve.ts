@@ -15,7 +15,7 @@ import { createMetrics } from "../http/metrics.js";
 import { isLoopbackHost, parseTrustProxy } from "../http/network.js";
 import { DEFAULT_SWEEP_BATCH } from "../move-in/sweep.js";
 import { claimDataDir, releaseDataDir } from "../platform/backup.js";
-import { makeConfig } from "../platform/config.js";
+import { configFromEnv } from "../platform/config.js";
 import { type Database, openDatabase } from "../platform/db.js";
 import { migrate } from "../platform/migrate.js";
 import type { AccountRole } from "../platform/schema.js";
@@ -67,12 +67,12 @@ export async function bootstrapAccounts(
 
 export async function serve(_args: string[]): Promise<number> {
   const logger = pino(loggerOptions() as LoggerOptions);
+  const config = configFromEnv(); // a bad figure stops the start, naming the variable
   const url = databaseUrl();
   const embedded = !/^postgres(ql)?:\/\//.test(url);
   if (embedded) claimDataDir(url);
   const db = await openDatabase({ url });
   await migrate(db);
-  const config = makeConfig();
   const host = process.env.HOST ?? DEFAULT_HOST;
   const demo = process.env.ECART_DEMO_ACCOUNTS === "1";
   if (demo && !isLoopbackHost(host)) {
@@ -100,7 +100,7 @@ export async function serve(_args: string[]): Promise<number> {
     port: Number(process.env.PORT ?? DEFAULT_PORT),
     host,
   });
-  const delivery = deliveryConfigFromEnv();
+  const delivery = { ...deliveryConfigFromEnv(), timeZone: config.timeZone };
   const address = app.server.address() as AddressInfo;
   logger.info(
     {

@@ -38,6 +38,7 @@ export function figuresInForce(c: EcartConfig): Record<string, unknown> {
     toleranceM3: c.toleranceM3,
     proofDeadlineDays: c.proofDeadlineDays,
     prescriptionYears: c.prescriptionYears,
+    proofReminderDays: c.proofReminderDays,
     timeZone: c.timeZone,
     plausibility: c.plausibility,
   };

@@ -1,4 +1,5 @@
 /** SPEC §7: the shape of a scenario file. A file that breaks it is refused whole, naming the place. */
+import { type ConfigOverrides, checkConfigOverrides } from "../platform/config.js";
 import { ROLES, type Role } from "../platform/context.js";
 import { isIsoDate } from "../platform/dates.js";
 import { isCommandVerb } from "../registry.js";
@@ -64,7 +65,8 @@ export interface Step {
 
 export interface Scenario {
   name: string;
-  config: Record<string, unknown>;
+  /** Figures overriding the defaults, checked by the configuration's schema (platform/config.ts). */
+  config: ConfigOverrides;
   servicePoints: GivenServicePoint[];
   steps: Step[];
 }
@@ -176,13 +178,8 @@ export function parseScenario(raw: unknown): Scenario {
   });
   const config = raw.config ?? {};
   need(isObj(config), "$.config", "must be an object");
-  // R18: days before the deadline the reminder goes out; 0 turns reminders off.
-  if (config.proofReminderDays !== undefined)
-    need(
-      Number.isInteger(config.proofReminderDays) && (config.proofReminderDays as number) >= 0,
-      "$.config.proofReminderDays",
-      "must be a whole number of days, 0 or more",
-    );
+  const bad = checkConfigOverrides(config);
+  need(!bad, ["$.config", ...(bad?.path ?? [])].join("."), bad?.en ?? "");
   need(Array.isArray(raw.steps), "$.steps", "must be an array");
   let last = Number.NEGATIVE_INFINITY;
   const steps: Step[] = raw.steps.map((s, n) => {
@@ -226,7 +223,7 @@ export function parseScenario(raw: unknown): Scenario {
   });
   return {
     name: typeof raw.name === "string" ? raw.name : "",
-    config,
+    config: config as ConfigOverrides,
     servicePoints: sps as unknown as GivenServicePoint[],
     steps,
   };

@@ -71,7 +71,7 @@ export interface RunOptions {
 
 /** Runs a parsed scenario; returns SPEC §7's output document. */
 export async function runScenario(s: Scenario, opts: RunOptions = {}) {
-  const config = makeConfig(s.config as Parameters<typeof makeConfig>[0]);
+  const config = makeConfig(s.config);
   const db = await freshEmbeddedDatabase();
   try {
     const start = s.steps[0]?.at ?? new Date();

@@ -25,8 +25,25 @@ describe.each(ENGINES)("integrity on %s", (engine) => {
     await givenServicePoints(t.db, sp);
     const r = await execute(t.db, ctxAs("FO"), "moveIn", moveInRequest(sp.id, { index: 1012 }));
     expect(r.outcome).toBe("CASE_OPENED");
+    // A confirmed SUSPECT reading: one row in reading_confirmations for the attempts to touch.
+    const suspect = await execute(t.db, ctxAs("FO"), "recordReading", {
+      servicePoint: sp.id,
+      date: "2024-03-05",
+      index: 99999,
+      type: "NORMAL",
+    });
+    const confirmed = await execute(t.db, ctxAs("BO"), "confirmReading", {
+      reading: suspect.reading,
+      reason: "fuite constatée",
+    });
+    expect(confirmed.outcome).toBe("READING_CONFIRMED");
+    const confirmations = await count("reading_confirmations");
+    expect(confirmations).toBeGreaterThan(0);
     const k = t.db.kysely;
     const attempts = [
+      sql`update reading_confirmations set reason = 'x'`,
+      sql`delete from reading_confirmations`,
+      sql`truncate reading_confirmations`,
       sql`update readings set index_m3 = index_m3 + 1`,
       sql`delete from readings`,
       sql`truncate readings cascade`,
@@ -41,6 +58,7 @@ describe.each(ENGINES)("integrity on %s", (engine) => {
     }
     expect(await count("readings")).toBeGreaterThan(0);
     expect(await count("case_comments")).toBeGreaterThan(0);
+    expect(await count("reading_confirmations")).toBe(confirmations);
   });
 
   it("writes nothing when a command fails half-way (one transaction per command)", async () => {

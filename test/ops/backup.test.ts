@@ -96,5 +96,5 @@ describe("backup and restore of the embedded database", () => {
     const pg = await ecart(["backup", file], { DATABASE_URL: "postgres://x@127.0.0.1/ecart" });
     expect(pg.code).toBe(2);
     expect(pg.stderr).toMatch(/pg_dump/);
-  });
+  }, 240_000); // three CLI processes, each starting the embedded database: minutes on a loaded 2-core machine
 });

@@ -167,7 +167,7 @@ describe.each(ENGINES)("a server exposed with demo or blocklisted passwords (%s)
     const served = await serveOnce({ ...env, HOST: "0.0.0.0", ECART_DEMO_ACCOUNTS: "0" });
     expect(served.started, served.stderr).toBe(true);
     expect(served.code).toBe(0);
-  });
+  }, 240_000); // two real starts of `ecart serve`: slow on a busy machine
 
   it("creates no demo account when asked for on a non-loopback interface, and starts", async () => {
     const fresh = engine === "postgres" ? await createTestDatabase(engine) : null;
@@ -183,5 +183,5 @@ describe.each(ENGINES)("a server exposed with demo or blocklisted passwords (%s)
     } finally {
       await fresh?.drop();
     }
-  });
+  }, 180_000);
 });
