@@ -110,7 +110,7 @@ describe("uploads", () => {
   it("keeps the checksum of the bytes and a safe name", () => {
     const f = acceptDocument("../acte.pdf", "text/plain", Buffer.from("%PDF-1.4 x"));
     expect(f.contentType).toBe("application/pdf");
-    expect(f.name).toBe(".._acte.pdf");
+    expect(f.name).toBe("acte.pdf"); // the path is dropped (issue 14 #8)
     expect(f.sha256).toBe(createHash("sha256").update("%PDF-1.4 x").digest("hex"));
     expect(f.size).toBe(10);
     expect(() => acceptDocument("a.exe", "application/pdf", Buffer.from("MZ"))).toThrow(EcartError);
