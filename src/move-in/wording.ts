@@ -11,6 +11,11 @@ export const R5_NO_PROOF_COMMENT =
 /** R6, exactly: proof requested after the reconnection visit found a gap. */
 export const R6_AWAIT_COMMENT = "en attente justificatif car écart de consommation avec le prédécesseur";
 
+/** R6: a proof request on an ARR_INTERVENTION case carries R6's words, whoever asks and even with no known gap. */
+export function proofRequestComment(caseType: string): string | undefined {
+  return caseType === "ARR_INTERVENTION" ? R6_AWAIT_COMMENT : undefined;
+}
+
 /** R8's exception, exactly: the deadline passed while the termination reading is SUSPECT. */
 export const R8_SUSPECT_COMMENT =
   "index de résiliation suspect : à vérifier avant de mettre en place l'abonnement";

@@ -26,7 +26,12 @@ import {
   type MoveInStoredFacts,
   samePerson,
 } from "../store.js";
-import { gapSentence, R5_NO_PROOF_COMMENT, suspectTerminationSentence } from "../wording.js";
+import {
+  gapSentence,
+  proofRequestComment,
+  R5_NO_PROOF_COMMENT,
+  suspectTerminationSentence,
+} from "../wording.js";
 
 export const customer = z.object({
   name: text(200),
@@ -276,7 +281,15 @@ export async function moveIn(trx: Trx, ctx: Context, input: MoveInInput): Promis
       proofDeadline(ctx.now, ctx.config.proofDeadlineDays, ctx.config.timeZone),
     );
   } else if (path === "CASE_AWAIT_PROOF") {
-    await requestProofOn(trx, ctx, caseId, sp.id, party.id, facts);
+    await requestProofOn(
+      trx,
+      ctx,
+      caseId,
+      sp.id,
+      party.id,
+      facts,
+      proofRequestComment(input.reconnection ? "ARR_INTERVENTION" : "ARR_SPECIAL"),
+    );
   }
   return {
     outcome: "CASE_OPENED",

@@ -7,6 +7,7 @@ import type { Trx } from "../../platform/db.js";
 import { ref } from "../../platform/validate.js";
 import { assertMoveInCase, assertNotSubscribed } from "../move-in-case.js";
 import { requestProofOn } from "../steps.js";
+import { proofRequestComment } from "../wording.js";
 
 export const requestProofInput = z.object({ case: ref });
 
@@ -20,6 +21,14 @@ export async function requestProof(
   assertMoveInCase(c);
   assertOpen(c);
   assertNotSubscribed(c);
-  await requestProofOn(trx, ctx, c.id, c.service_point_id, c.party_id, c.move_in);
+  await requestProofOn(
+    trx,
+    ctx,
+    c.id,
+    c.service_point_id,
+    c.party_id,
+    c.move_in,
+    proofRequestComment(c.type),
+  );
   return { outcome: "PROOF_REQUESTED", case: c.id };
 }
