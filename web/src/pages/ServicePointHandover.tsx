@@ -3,7 +3,7 @@
  * leaves) and « Changement d'occupant » (R17: the leaving and the arriving occupants read the meter together).
  * Both check the index as typed against the history and ask once more before anything is recorded.
  */
-import { type FormEvent, useState } from "react";
+import { type FormEvent, type ReactNode, useState } from "react";
 import { api } from "../api.ts";
 import { FormError, useCommand } from "../command.tsx";
 import { frDate, m3, todayParis } from "../format.ts";
@@ -112,33 +112,19 @@ export function MoveOutForm(props: {
           />
         )}
         {asking && (
-          <div
-            className="confirm"
-            data-testid="confirm-move-out"
-            role="alertdialog"
-            aria-label="Confirmer la résiliation"
+          <ConfirmPanel
+            testId="confirm-move-out"
+            label="Confirmer la résiliation"
+            pending={check.pending}
+            disabled={busy || !ready}
+            onConfirm={moveOut}
+            onBack={() => setAsking(false)}
           >
-            <p>
-              Résilier l'abonnement {s.id} de <strong>{s.party.name}</strong> au{" "}
-              <strong>{frDate(draft.date)}</strong> à l'index{" "}
-              <strong>{index === undefined ? draft.index.trim() : m3(index)}</strong> ? Cet index deviendra
-              l'index de résiliation, la référence de la prochaine arrivée.
-            </p>
-            <div className="row-buttons">
-              <button
-                type="button"
-                className="primary"
-                disabled={busy || !ready}
-                onClick={moveOut}
-                ref={focusOnMount}
-              >
-                {check.pending ? "Vérification…" : "Confirmer la résiliation"}
-              </button>
-              <button type="button" className="ghost" onClick={() => setAsking(false)}>
-                Revenir à la saisie
-              </button>
-            </div>
-          </div>
+            Résilier l'abonnement {s.id} de <strong>{s.party.name}</strong> au{" "}
+            <strong>{frDate(draft.date)}</strong> à l'index{" "}
+            <strong>{index === undefined ? draft.index.trim() : m3(index)}</strong> ? Cet index deviendra
+            l'index de résiliation, la référence de la prochaine arrivée.
+          </ConfirmPanel>
         )}
         <FormError error={err} fields={["date", "index"]} />
       </form>
@@ -293,36 +279,54 @@ export function MutationForm(props: {
           </div>
         )}
         {asking && (
-          <div
-            className="confirm"
-            data-testid="confirm-mutation"
-            role="alertdialog"
-            aria-label="Confirmer le changement d'occupant"
+          <ConfirmPanel
+            testId="confirm-mutation"
+            label="Confirmer le changement d'occupant"
+            pending={check.pending}
+            disabled={busy || !ready}
+            onConfirm={handOver}
+            onBack={() => setAsking(false)}
           >
-            <p>
-              L'abonnement {s.id} de <strong>{s.party.name}</strong> prend fin le{" "}
-              <strong>{frDate(draft.date)}</strong> à l'index <strong>{shownIndex}</strong> et{" "}
-              <strong>{newcomer}</strong> est abonné à la même date et au même index ? Aucun écart, aucun
-              dossier : le nouvel occupant reçoit une confirmation écrite.
-            </p>
-            <div className="row-buttons">
-              <button
-                type="button"
-                className="primary"
-                disabled={busy || !ready}
-                onClick={handOver}
-                ref={focusOnMount}
-              >
-                {check.pending ? "Vérification…" : "Confirmer le changement d'occupant"}
-              </button>
-              <button type="button" className="ghost" onClick={() => setAsking(false)}>
-                Revenir à la saisie
-              </button>
-            </div>
-          </div>
+            L'abonnement {s.id} de <strong>{s.party.name}</strong> prend fin le{" "}
+            <strong>{frDate(draft.date)}</strong> à l'index <strong>{shownIndex}</strong> et{" "}
+            <strong>{newcomer}</strong> est abonné à la même date et au même index ? Aucun écart, aucun
+            dossier : le nouvel occupant reçoit une confirmation écrite.
+          </ConfirmPanel>
         )}
         <FormError error={err} fields={MUTATION_FIELDS} />
       </form>
     </Section>
+  );
+}
+
+/** The « are you sure » step of a handover form: what will happen, then confirm or go back to the form. */
+function ConfirmPanel(props: {
+  testId: string;
+  /** The dialog's name, and its confirm button's text. */
+  label: string;
+  pending: boolean;
+  disabled: boolean;
+  onConfirm: () => void;
+  onBack: () => void;
+  children: ReactNode;
+}) {
+  return (
+    <div className="confirm" data-testid={props.testId} role="alertdialog" aria-label={props.label}>
+      <p>{props.children}</p>
+      <div className="row-buttons">
+        <button
+          type="button"
+          className="primary"
+          disabled={props.disabled}
+          onClick={props.onConfirm}
+          ref={focusOnMount}
+        >
+          {props.pending ? "Vérification…" : props.label}
+        </button>
+        <button type="button" className="ghost" onClick={props.onBack}>
+          Revenir à la saisie
+        </button>
+      </div>
+    </div>
   );
 }
