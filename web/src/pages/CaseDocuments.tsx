@@ -99,17 +99,11 @@ export function CaseDocuments({ c, onDone }: { c: CaseView; onDone: (r: CommandR
               onChange={setReceivedOn}
             />
           </div>
-          <Field label="Document (PDF, JPEG ou PNG)" error={fieldError(err, "file")}>
-            {(id, dd) => (
-              <input
-                id={id}
-                aria-describedby={dd}
-                type="file"
-                accept="application/pdf,image/jpeg,image/png"
-                onChange={(e) => setFile(e.target.files?.[0] ?? null)}
-              />
-            )}
-          </Field>
+          <DocumentFileField
+            label="Document (PDF, JPEG ou PNG)"
+            error={fieldError(err, "file")}
+            onFile={setFile}
+          />
           <FormError error={err} fields={["kind", "receivedOn", "file"]} />
           <div className="form-buttons">
             <button type="submit" className="primary" disabled={busy}>
@@ -122,5 +116,26 @@ export function CaseDocuments({ c, onDone }: { c: CaseView; onDone: (r: CommandR
         </form>
       )}
     </Section>
+  );
+}
+
+/** The file input of a customer's document: the types the server accepts for proofs and documents. */
+export function DocumentFileField(props: {
+  label: string;
+  error: string | undefined;
+  onFile: (file: File | null) => void;
+}) {
+  return (
+    <Field label={props.label} error={props.error}>
+      {(id, dd) => (
+        <input
+          id={id}
+          aria-describedby={dd}
+          type="file"
+          accept="application/pdf,image/jpeg,image/png"
+          onChange={(e) => props.onFile(e.target.files?.[0] ?? null)}
+        />
+      )}
+    </Field>
   );
 }

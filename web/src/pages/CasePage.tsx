@@ -38,7 +38,7 @@ import {
   TextField,
   useDraft,
 } from "../ui.tsx";
-import { CaseDocuments } from "./CaseDocuments.tsx";
+import { CaseDocuments, DocumentFileField } from "./CaseDocuments.tsx";
 import {
   CloseForm,
   CommentForm,
@@ -534,17 +534,11 @@ function ProofForm({
             checked={d.prescriptionInvoked}
             onChange={(prescriptionInvoked) => update({ prescriptionInvoked })}
           />
-          <Field label="Document (PDF, JPEG ou PNG, 10 Mo au plus)" error={fieldError(err, "file")}>
-            {(id, dd) => (
-              <input
-                id={id}
-                aria-describedby={dd}
-                type="file"
-                accept="application/pdf,image/jpeg,image/png"
-                onChange={(e) => setFile(e.target.files?.[0] ?? null)}
-              />
-            )}
-          </Field>
+          <DocumentFileField
+            label="Document (PDF, JPEG ou PNG, 10 Mo au plus)"
+            error={fieldError(err, "file")}
+            onFile={setFile}
+          />
         </div>
         <div className={`preview outcome ${preview.tone}`} data-testid="proof-preview" aria-live="polite">
           <h3>Résultat prévu</h3>
