@@ -25,7 +25,7 @@ import { type Context, today } from "../../platform/context.js";
 import { frenchDate } from "../../platform/dates.js";
 import type { Trx } from "../../platform/db.js";
 import { EcartError, ErrorCode, fail } from "../../platform/errors.js";
-import type { ProofKind, StartSource } from "../../platform/schema.js";
+import type { StartSource } from "../../platform/schema.js";
 import { sameSerial } from "../../platform/serial.js";
 import { isoDate, rawIndex, ref } from "../../platform/validate.js";
 import { assertNotFuture } from "../../readings/commands.js";
