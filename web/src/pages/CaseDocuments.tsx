@@ -14,7 +14,7 @@ import { AsyncList, DateField, Field, fieldError, Section, useGet } from "../ui.
 export function CaseDocuments({ c, onDone }: { c: CaseView; onDone: (r: CommandResult) => void }) {
   const url = `/api/cases/${encodeURIComponent(c.id)}/documents`;
   const docs = useGet<{ items: CaseDocument[] }>(url);
-  const may = useMay("attachDocument") && c.type !== "INT_EUROS";
+  const may = useMay("attachDocument");
   const [open, setOpen] = useState(false);
   const [kind, setKind] = useState("SALE_DEED");
   const [receivedOn, setReceivedOn] = useState(todayParis());

@@ -174,8 +174,8 @@ function CaseBody({ c, reload }: { c: CaseView; reload: () => void }) {
         </Section>
       </div>
       <CaseActions c={c} onDone={done} />
-      {/* A proof made of a counter document marks it processed: the list is read again after each proof. */}
-      <CaseDocuments key={c.proofs.length} c={c} onDone={done} />
+      {/* R19 is about move-in cases; a proof made of a counter document marks it processed: the list is read again after each proof. */}
+      {c.type !== "INT_EUROS" && <CaseDocuments key={c.proofs.length} c={c} onDone={done} />}
       <Section title="Historique du dossier">
         <Timeline c={c} />
         <CommentForm c={c} onDone={done} />
