@@ -89,15 +89,17 @@ export function ProofForm({
   const docs = useGet<{ items: CaseDocument[] }>(`/api/cases/${encodeURIComponent(c.id)}/documents`);
   const waiting = (docs.data?.items ?? []).filter((x) => x.proof === null);
   const doc = waiting.find((x) => x.id === d.document);
+  // A document kept in the draft but processed since (or not listed yet) is not sent.
+  const draft = { ...d, document: doc?.id ?? "" };
   const [file, setFile] = useState<File | null>(null);
   const { busy, error: err, submit, renewKey } = useCommand();
-  const { ready, check, error: checkError } = useProofCheck(c, d, doc?.kind);
+  const { ready, check, error: checkError } = useProofCheck(c, draft, doc?.kind);
   const kind = doc?.kind ?? d.kind;
 
   const send = (idempotencyKey: string): Promise<CommandResult> => {
-    const fields = proofFields(d);
+    const fields = proofFields(draft);
     const path = `/api/cases/${encodeURIComponent(c.id)}/proofs`;
-    if (!file || d.document) return api.post<CommandResult>(path, fields, { idempotencyKey });
+    if (!file || doc) return api.post<CommandResult>(path, fields, { idempotencyKey });
     const fd = new FormData();
     for (const [k, v] of Object.entries(fields)) fd.append(k, String(v));
     fd.append("file", file, file.name);
@@ -137,7 +139,7 @@ export function ProofForm({
                 <select
                   id={id}
                   aria-describedby={dd}
-                  value={d.document}
+                  value={draft.document}
                   onChange={(e) => update({ document: e.target.value })}
                 >
                   <option value="">Aucun : joindre un fichier ci-dessous</option>
