@@ -6,7 +6,7 @@ import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { flat, type Harness, loginAs, screenshot, startHarness } from "./support.js";
+import { expectAccessible, flat, type Harness, loginAs, screenshot, startHarness } from "./support.js";
 
 let h: Harness;
 
@@ -87,6 +87,7 @@ describe("documents at the counter", () => {
       .poll(async () => flat(await preview.textContent()))
       .toContain("Abonnement au 20/02/2024, index 1 003 m3 — Justificatif (date et index)");
     expect(flat(await preview.textContent())).toContain("dans la tolérance de 5 m3");
+    await expectAccessible(page, "proof form with a counter document");
     await screenshot(page, "05d-dossier-justificatif-document-guichet");
     await form.getByRole("button", { name: "Confirmer le justificatif" }).click();
     await expect.poll(() => page.getByTestId("flash").textContent()).toContain("Abonnement mis en place");
