@@ -78,6 +78,7 @@ export async function serveWorker(socket: string): Promise<number> {
     process.stdin.once("close", stop);
     process.stdin.resume();
   });
+  process.stdin.destroy();
   server.close();
   await queue;
   await warm?.db.close();
