@@ -10,6 +10,7 @@ import {
   NEW_CUSTOMERS_COLUMNS,
 } from "../../reports/columns.js";
 import { type Column, toCsv } from "../../reports/csv.js";
+import { reportsFreshness } from "../../reports/freshness.js";
 import {
   casesByEntity,
   intermediateConsumptionBatches,
@@ -89,7 +90,25 @@ function sendCsv<T>(reply: FastifyReply, name: string, columns: Column<T>[], row
 export async function reportRoutes(app: FastifyInstance, deps: AppDeps) {
   const api = app.withTypeProvider<ZodTypeProvider>();
   const config = { access: { kind: "report" as const } };
-  const k = deps.db.kysely;
+  // Reports and exports only read: from the replica when DATABASE_REPLICA_URL gives one (issue 18 point 4).
+  const k = deps.reportsDb.kysely;
+  // The kept counts' fold is a write: on the primary (queries.ts reads are exact before or after it).
+  const primary = deps.db.kysely;
+
+  api.get(
+    "/reports/freshness",
+    {
+      config,
+      schema: {
+        tags: ["reports"],
+        response: {
+          200: z.object({ source: z.enum(["primary", "replica"]), lagSeconds: z.number().nullable() }),
+          ...errors,
+        },
+      },
+    },
+    async () => reportsFreshness(deps.reportsDb),
+  );
 
   api.get(
     "/reports/cases-by-entity",
@@ -108,7 +127,7 @@ export async function reportRoutes(app: FastifyInstance, deps: AppDeps) {
         },
       },
     },
-    async (req) => ({ items: await casesByEntity(k, req.query) }),
+    async (req) => ({ items: await casesByEntity(k, req.query, primary) }),
   );
   api.get(
     "/reports/cases-by-entity.csv",
@@ -119,7 +138,7 @@ export async function reportRoutes(app: FastifyInstance, deps: AppDeps) {
         "dossiers-par-entite",
         CASES_BY_ENTITY_COLUMNS,
         (async function* () {
-          yield await casesByEntity(k, req.query); // one row per entity, type and status: a single batch
+          yield await casesByEntity(k, req.query, primary); // one row per entity, type and status: a single batch
         })(),
       ),
   );
@@ -142,7 +161,7 @@ export async function reportRoutes(app: FastifyInstance, deps: AppDeps) {
       },
     },
     async (req) => {
-      const page = await newCustomersPage(k, { ...req.query, limit: req.query.limit ?? 50 });
+      const page = await newCustomersPage(k, { ...req.query, limit: req.query.limit ?? 50 }, primary);
       return {
         total: page.total,
         bySource: page.bySource,
