@@ -66,6 +66,30 @@ function currentMonth(): { from: string; to: string } {
   return { from: `${today.slice(0, 8)}01`, to: `${today.slice(0, 8)}${String(last).padStart(2, "0")}` };
 }
 
+/** GET /api/reports/freshness: where the figures come from (issue 18 point 4). */
+interface Freshness {
+  source: "primary" | "replica";
+  lagSeconds: number | null;
+}
+
+/** Says when the figures come from the read replica, and how far behind it is. */
+function FreshnessNote() {
+  const { data } = useGet<Freshness>("/api/reports/freshness");
+  if (data?.source !== "replica") return null;
+  const lag = data.lagSeconds;
+  return (
+    <p className="muted small" data-testid="reports-freshness" role="status">
+      Chiffres lus sur le réplica de lecture :{" "}
+      {lag === null
+        ? "retard inconnu"
+        : lag < 1
+          ? "à jour"
+          : `${frNum(Math.round(lag))} s de retard sur la base principale`}
+      .
+    </p>
+  );
+}
+
 export function ReportsPage() {
   const [f, update] = useDraft("reports.period", { ...currentMonth(), entity: "" });
   const filters = { from: f.from, to: f.to, entity: f.entity.trim() };
@@ -80,6 +104,7 @@ export function ReportsPage() {
     <div className="page">
       <div className="page-head">
         <h1>Pilotage</h1>
+        <FreshnessNote />
         <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label="Période et entité">
           <label>
             Du
