@@ -13,6 +13,7 @@ import {
 } from "../../accounts/admin.js";
 import { MIN_PASSWORD_LENGTH } from "../../accounts/passwords.js";
 import { type Account, listAccounts, listApiTokens, requireAccount } from "../../accounts/store.js";
+import { accountRowOut } from "../api-shapes.js";
 import type { AppDeps } from "../app.js";
 import { accountOut, errors, roleEnum, usernameParam } from "../schemas.js";
 import { iso } from "../views/common.js";
@@ -40,9 +41,7 @@ export async function adminRoutes(app: FastifyInstance, deps: AppDeps) {
       schema: {
         tags: ["accounts"],
         response: {
-          200: z.object({
-            items: z.array(accountOut.extend({ active: z.boolean(), createdAt: z.string() })),
-          }),
+          200: z.object({ items: z.array(accountRowOut) }),
           ...errors,
         },
       },
