@@ -469,6 +469,93 @@ export const caseDocumentOut = z.object({
   proof: nullableStr,
 });
 
+/** R13 GET /api/reports/cases-by-entity: one row per entity, type and status. */
+export const casesByEntityOut = z.object({
+  items: z.array(z.object({ entity: z.string(), type: z.string(), status: z.string(), count: z.number() })),
+});
+
+export const newCustomerOut = z.object({
+  subscription: z.string(),
+  party: z.string(),
+  name: z.string(),
+  servicePoint: z.string(),
+  address: z.string(),
+  startDate: z.string(),
+  startIndex: z.number(),
+  source: z.string(),
+  entity: z.string(),
+  case: nullableStr,
+  createdAt: z.string(),
+});
+
+/** R13 GET /api/reports/new-customers: a page, with the whole filter's count by start source. */
+export const newCustomersOut = z.object({
+  total: z.number(),
+  bySource: z.array(z.object({ source: z.string(), count: z.number() })),
+  items: z.array(newCustomerOut),
+});
+
+export const intermediateRowOut = z.object({
+  servicePoint: z.string(),
+  address: z.string(),
+  owner: nullableStr,
+  case: z.string(),
+  entity: z.string(),
+  predecessorTermination: datedIndex,
+  newStart: datedIndex,
+  subscription: z.string(),
+  volume: z.number(),
+  from: z.string(),
+  to: z.string(),
+});
+
+/** R13 GET /api/reports/intermediate-consumption: a page, with the whole filter's volume. */
+export const intermediateOut = z.object({
+  total: z.number(),
+  volume: z.number(),
+  items: z.array(intermediateRowOut),
+});
+
+/** An API token as the server lists it (ADMIN): never its secret nor its digest. */
+export const tokenOut = z.object({
+  id: z.number(),
+  label: z.string(),
+  createdAt: z.string(),
+  revokedAt: z.string().nullable(),
+  /** Refused from then on; null: until revoked. */
+  expiresAt: z.string().nullable(),
+});
+
+/** A webhook endpoint (ADMIN): where it is in the event log, its last delivery. */
+export const endpointOut = z.object({
+  id: z.string(),
+  url: z.string(),
+  description: z.string().nullable(),
+  active: z.boolean(),
+  deliveredPosition: z.number(),
+  pending: z.number(),
+  attempts: z.number(),
+  nextAttemptAt: z.string().nullable(),
+  lastStatus: z.number().nullable(),
+  lastError: z.string().nullable(),
+  lastAttemptAt: z.string().nullable(),
+  lastSuccessAt: z.string().nullable(),
+  createdAt: z.string(),
+  createdBy: z.string(),
+  disabledAt: z.string().nullable(),
+});
+/** One delivery attempt of an event to an endpoint. */
+export const attemptOut = z.object({
+  eventPosition: z.number(),
+  eventId: z.string(),
+  attempt: z.number(),
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+  outcome: z.enum(["DELIVERED", "FAILED", "INTERRUPTED"]).nullable(),
+  statusCode: z.number().nullable(),
+  error: z.string().nullable(),
+});
+
 export type Me = z.output<typeof meOut>;
 export type AccountRow = z.output<typeof accountRowOut>;
 export type CommandResult = z.output<typeof commandOut>;
@@ -494,3 +581,9 @@ export type ContestList = z.output<typeof contestListOut>;
 export type Message = z.output<typeof messageOut>;
 export type Outbox = z.output<typeof outboxOut>;
 export type CaseDocument = z.output<typeof caseDocumentOut>;
+export type CasesByEntity = z.output<typeof casesByEntityOut>;
+export type NewCustomers = z.output<typeof newCustomersOut>;
+export type IntermediateConsumption = z.output<typeof intermediateOut>;
+export type ApiToken = z.output<typeof tokenOut>;
+export type WebhookEndpoint = z.output<typeof endpointOut>;
+export type WebhookAttempt = z.output<typeof attemptOut>;

@@ -5,14 +5,18 @@
  */
 export type {
   AccountRow,
+  ApiToken,
   CaseDocument,
   CaseListItem,
+  CasesByEntity,
   CaseView,
   CommandResult,
   Contest,
+  IntermediateConsumption,
   Message,
   MoveInCheck,
   MoveInPath,
+  NewCustomers,
   Plausibility,
   ProofCheck,
   Reading,
@@ -20,9 +24,11 @@ export type {
   SearchResult,
   ServicePointView,
   Subscription,
+  WebhookAttempt,
+  WebhookEndpoint,
 } from "../../src/http/api-shapes.ts";
 
-/** A page of a list (GET /api/cases, /api/contests, /api/outbox, the reports). */
+/** A page of a list (GET /api/cases, /api/contests, /api/outbox). */
 export interface Page<T> {
   total: number;
   items: T[];
