@@ -1,9 +1,10 @@
 /**
  * The API's answers, declared once: the routes validate and serialise with these zod schemas, the views
- * return their types, and the console imports the types (`import type` only). Imports zod and nothing else,
- * so that the console's bundle takes nothing from the server.
+ * return their types, and the console imports the types (`import type` only, so that its bundle takes
+ * nothing from the server). Imports zod and the rules' own lists of values (pure modules), nothing else.
  */
 import { z } from "zod";
+import { MOVE_IN_PATHS } from "../move-in/rules/move-in-path.js";
 
 const nullableStr = z.string().nullable();
 const range = z.tuple([z.number(), z.number()]);
@@ -351,13 +352,7 @@ export const caseOut = z.object({
   ),
 });
 
-export const moveInPathEnum = z.enum([
-  "SUBSCRIBE_DECLARED",
-  "SUBSCRIBE_PREDECESSOR",
-  "CASE_AWAIT_PROOF",
-  "CASE_AWAIT_VISIT",
-  "CASE_NO_PROOF_BO",
-]);
+export const moveInPathEnum = z.enum(MOVE_IN_PATHS);
 
 /** POST /api/move-ins/check: what a move-in would do (R1–R5), nothing written. */
 export const moveInCheckOut = z.object({
