@@ -511,6 +511,12 @@ export const intermediateOut = z.object({
   items: z.array(intermediateRowOut),
 });
 
+/** GET /api/reports/freshness: where the reports read (issue 18 point 4) and the replica's lag in seconds. */
+export const reportsFreshnessOut = z.object({
+  source: z.enum(["primary", "replica"]),
+  lagSeconds: z.number().nullable(),
+});
+
 /** An API token as the server lists it (ADMIN): never its secret nor its digest. */
 export const tokenOut = z.object({
   id: z.number(),
@@ -579,6 +585,7 @@ export type CaseDocument = z.output<typeof caseDocumentOut>;
 export type CasesByEntity = z.output<typeof casesByEntityOut>;
 export type NewCustomers = z.output<typeof newCustomersOut>;
 export type IntermediateConsumption = z.output<typeof intermediateOut>;
+export type ReportsFreshness = z.output<typeof reportsFreshnessOut>;
 export type ApiToken = z.output<typeof tokenOut>;
 export type WebhookEndpoint = z.output<typeof endpointOut>;
 export type WebhookAttempt = z.output<typeof attemptOut>;

@@ -21,6 +21,7 @@ export type {
   ProofCheck,
   Reading,
   ReadingCheck,
+  ReportsFreshness,
   SearchResult,
   ServicePointView,
   Subscription,

@@ -18,7 +18,7 @@ import {
   newCustomersBatches,
   newCustomersPage,
 } from "../../reports/queries.js";
-import { casesByEntityOut, intermediateOut, newCustomersOut } from "../api-shapes.js";
+import { casesByEntityOut, intermediateOut, newCustomersOut, reportsFreshnessOut } from "../api-shapes.js";
 import type { AppDeps } from "../app.js";
 import { errors, pageIn } from "../schemas.js";
 import { iso } from "../views/common.js";
@@ -75,7 +75,7 @@ export async function reportRoutes(app: FastifyInstance, deps: AppDeps) {
       schema: {
         tags: ["reports"],
         response: {
-          200: z.object({ source: z.enum(["primary", "replica"]), lagSeconds: z.number().nullable() }),
+          200: reportsFreshnessOut,
           ...errors,
         },
       },

@@ -3,7 +3,7 @@ import { qs } from "../api.ts";
 import { BarChart } from "../charts.tsx";
 import { CaseLink, ServicePointLink } from "../entities.tsx";
 import { CASE_STATUS, CASE_TYPE, frDate, frNum, label, m3, START_SOURCE, todayParis } from "../format.ts";
-import type { CasesByEntity, IntermediateConsumption, NewCustomers } from "../types.ts";
+import type { CasesByEntity, IntermediateConsumption, NewCustomers, ReportsFreshness } from "../types.ts";
 import { AsyncList, EntityFilter, Section, useDraft, useGet } from "../ui.tsx";
 
 const TYPE_COLORS: Record<string, string> = {
@@ -33,15 +33,9 @@ function currentMonth(): { from: string; to: string } {
   return { from: `${today.slice(0, 8)}01`, to: `${today.slice(0, 8)}${String(last).padStart(2, "0")}` };
 }
 
-/** GET /api/reports/freshness: where the figures come from (issue 18 point 4). */
-interface Freshness {
-  source: "primary" | "replica";
-  lagSeconds: number | null;
-}
-
 /** Says when the figures come from the read replica, and how far behind it is. */
 function FreshnessNote() {
-  const { data } = useGet<Freshness>("/api/reports/freshness");
+  const { data } = useGet<ReportsFreshness>("/api/reports/freshness");
   if (data?.source !== "replica") return null;
   const lag = data.lagSeconds;
   return (
