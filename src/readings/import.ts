@@ -36,6 +36,7 @@ import {
   type RejectCode,
 } from "./import-rows.js";
 import { recordImportRun } from "./import-runs.js";
+import { PreparedMonths } from "./partitions.js";
 import { checkReading, newVerdict, type Verdict, warningsOf } from "./plausibility.js";
 import { lastReadingDates, loadMeterHistories } from "./store.js";
 
@@ -122,6 +123,7 @@ export async function importReadings(
 ): Promise<ImportSummary> {
   const started = Date.now();
   const loader = batchLoader(db);
+  const months = new PreparedMonths(db.kysely);
   const rejects = createWriteStream(opts.rejectsPath);
   rejects.write(REJECTS_HEADER);
   const batchRows = opts.batchRows ?? DEFAULT_BATCH_ROWS;
@@ -198,6 +200,8 @@ export async function importReadings(
     trimCache(cache, opts.cachedServicePoints ?? MAX_CACHED_SERVICE_POINTS, batchNo - 1);
     const checked = await checkBatch(db, loader, ctx, cache, rows, texts, sum, verdict, batchNo, loadingKeys);
     await settle();
+    // Each month's partition before its first batch loads (nothing of this import is loading now).
+    await months.prepare(checked.months);
     for (const r of checked.rejects) await writeReject(r);
     sum.batches++;
     loadingKeys = checked.keys;
@@ -337,9 +341,11 @@ interface Refused {
   raw: string;
 }
 
-/** A checked batch: its readings as COPY text, how many, the file lines they span, its keys and its refused rows. */
+/** A checked batch: its readings as COPY text, how many, their months, the file lines they span, its keys and its refused rows. */
 interface CheckedBatch {
   text: string;
+  /** The months (YYYY-MM) of its readings, each once. */
+  months: string[];
   count: number;
   firstLine: number;
   lastLine: number;
@@ -382,6 +388,7 @@ async function checkBatch(
   const tail = copyLine([ctx.now.toISOString(), ctx.actor.user, ctx.actor.entity]);
   const cfg = ctx.config.plausibility;
   let text = "";
+  const months: string[] = [];
   let count = 0;
   let firstLine = 0;
   let lastLine = 0;
@@ -448,11 +455,13 @@ async function checkBatch(
     if (v.lowUsage) sum.lowUsage++;
     if (v.rollover) sum.rollovers++;
     text += readingLine(r, at.meterId, v, tail);
+    if (!r.date.startsWith(months.at(-1) ?? "-") && !months.includes(r.date.slice(0, 7)))
+      months.push(r.date.slice(0, 7));
     count++;
     if (!firstLine) firstLine = r.line;
     lastLine = r.line;
   }
-  return { text, count, firstLine, lastLine, keys, rejects };
+  return { text, months, count, firstLine, lastLine, keys, rejects };
 }
 
 const num = (n: number | null): string => (n === null ? "\\N" : String(n));
