@@ -2,7 +2,8 @@
  * Readings' monthly partitions (migration 900, docs/decisions.md "Readings partitioned by month"): the
  * product creates each month's partition ahead of the readings it writes there — the months of an
  * import's batch before it loads, this month and the next ones from the server's jobs. A reading whose
- * month was not prepared lands in the default partition and stays there (never lost, never moved).
+ * month was not prepared lands in `readings_before` or `readings_after` and stays there (never lost,
+ * never moved).
  */
 import { type Kysely, sql } from "kysely";
 import type { DB } from "../platform/schema.js";

@@ -88,14 +88,15 @@ describe.each(ENGINES)("readings partitioned by month (%s)", (engine) => {
   }, 120_000);
   afterAll(async () => t?.drop());
 
-  it("converts every row unchanged into monthly partitions, none in the default one", async () => {
+  it("converts every row unchanged into monthly partitions, none before or after them", async () => {
     expect((await q(READINGS)).rows).toEqual(before);
     const parts = await q(sql<{ name: string; n: number }>`
       select c.relname as name, (select count(*)::int from readings r where r.tableoid = c.oid) as n
         from pg_inherits i join pg_class c on c.oid = i.inhrelid
        where i.inhparent = 'readings'::regclass order by 1`);
     const byName = new Map(parts.rows.map((p) => [p.name, Number(p.n)]));
-    expect(byName.get("readings_default")).toBe(0);
+    expect(byName.get("readings_before")).toBe(0);
+    expect(byName.get("readings_after")).toBe(0);
     expect(byName.get("readings_2023_01")).toBe(31);
     expect(byName.get("readings_2024_08")).toBe(23); // up to 2023-01-01 + 600 days = 2024-08-23
     expect([...byName.values()].reduce((a, b) => a + b, 0)).toBe(601);
@@ -110,22 +111,30 @@ describe.each(ENGINES)("readings partitioned by month (%s)", (engine) => {
     expect((await insert("PDS-P1", "2024-08-30")).rows[0]?.id).toBe("RDG-000000602");
   });
 
-  it("refuses UPDATE, DELETE and TRUNCATE on readings, on each partition and on the default one", async () => {
-    await insert("PDS-P2", "2050-01-01"); // no partition for that month: the default one
-    for (const table of ["readings", "readings_2023_05", "readings_default"]) {
+  const where = async (rid: unknown) =>
+    (await q(sql<{ t: string }>`select tableoid::regclass::text as t from readings where id = ${rid}`))
+      .rows[0]?.t;
+
+  it("refuses UPDATE, DELETE and TRUNCATE on readings and on every partition, also after months are added", async () => {
+    expect(await where((await insert("PDS-P2", "1990-01-01")).rows[0]?.id)).toBe("readings_before");
+    expect(await where((await insert("PDS-P2", "2050-01-01")).rows[0]?.id)).toBe("readings_after");
+    const guarded = async (table: string) => {
       await expect(q(sql`update ${sql.table(table)} set index_m3 = index_m3 + 1`)).rejects.toThrow(
         /APPEND_ONLY/,
       );
       await expect(q(sql`delete from ${sql.table(table)}`)).rejects.toThrow(/APPEND_ONLY/);
       await expect(q(sql`truncate ${sql.table(table)}`)).rejects.toThrow(/APPEND_ONLY/);
-    }
-    // A partition made after the conversion carries the same guards.
-    await ensureReadingPartitions(t.db.kysely, "2031-02-10", "2031-02-10");
-    await insert("PDS-P1", "2031-02-11");
-    await expect(q(sql`update readings_2031_02 set status = 'SUSPECT'`)).rejects.toThrow(/APPEND_ONLY/);
-    await expect(q(sql`truncate readings_2031_02`)).rejects.toThrow(/APPEND_ONLY/);
+    };
+    for (const table of ["readings", "readings_2023_05", "readings_before", "readings_after"])
+      await guarded(table);
+    // Months made after the conversion (readings_after detached and attached again) carry the same guards.
+    expect(await ensureReadingPartitions(t.db.kysely, "2031-02-10", "2031-02-10")).toBeGreaterThan(40);
+    expect(await where((await insert("PDS-P1", "2031-02-11")).rows[0]?.id)).toBe("readings_2031_02");
+    expect(await where((await insert("PDS-P1", "2029-07-11")).rows[0]?.id)).toBe("readings_2029_07");
+    expect(await where((await insert("PDS-P1", "2040-03-11")).rows[0]?.id)).toBe("readings_after");
+    for (const table of ["readings_2031_02", "readings_2029_07", "readings_after"]) await guarded(table);
     await expect(q(sql`truncate reading_replacements`)).rejects.toThrow(/APPEND_ONLY/);
-    expect((await q(READINGS)).rows.length).toBe(604);
+    expect((await q(READINGS)).rows.length).toBe(607);
   });
 
   it("checks references and 'replaced at most once' through the parent and directly on a partition", async () => {
@@ -153,18 +162,26 @@ describe.each(ENGINES)("readings partitioned by month (%s)", (engine) => {
     expect(Number(replaced.rows[0]?.n)).toBe(2);
   });
 
-  it("prepares months ahead, and keeps a reading of an unprepared month in the default partition", async () => {
+  it("prepares months ahead; a month before the first or past a reading in readings_after is not made", async () => {
     expect(monthSpan("2026-11-20", 3)).toEqual({ first: "2026-11-01", last: "2027-02-01" });
-    expect(await ensurePartitionsAhead(t.db.kysely, "2035-11-20")).toBe(4);
-    expect(await ensurePartitionsAhead(t.db.kysely, "2035-11-20")).toBe(0);
-    const id = (await insert("PDS-P1", "2040-06-15")).rows[0]?.id;
-    const where = async (rid: unknown) =>
-      (await q(sql<{ t: string }>`select tableoid::regclass::text as t from readings where id = ${rid}`))
-        .rows[0]?.t;
-    expect(await where(id)).toBe("readings_default");
-    // The month stays in the default partition (readings are never moved); the next month is made.
-    expect(await ensureReadingPartitions(t.db.kysely, "2040-06-01", "2040-07-01")).toBe(1);
-    expect(await where(id)).toBe("readings_default");
-    expect(await where((await insert("PDS-P1", "2040-07-02")).rows[0]?.id)).toBe("readings_2040_07");
+    expect(await ensurePartitionsAhead(t.db.kysely, "2031-11-20")).toBe(12); // 2031-03 … 2032-02
+    expect(await ensurePartitionsAhead(t.db.kysely, "2031-11-20")).toBe(0);
+    const made = async (day: string) =>
+      (await q(sql<{ p: string }>`select ecart_readings_partition(${day}::date) as p`)).rows[0]?.p;
+    expect(await made("1990-05-03")).toBe("readings_before");
+    expect(await made("2049-12-31")).toBe("readings_after"); // more than ten years past the last month
+    expect(await made("2035-06-01")).toBe("readings_2035_06");
+    expect(await where((await insert("PDS-P1", "2035-09-15")).rows[0]?.id)).toBe("readings_after");
+    expect(await made("2035-08-01")).toBe("readings_2035_08");
+    // readings_after holds a reading of 2035-09: that month stays there, never moved.
+    expect(await made("2035-09-01")).toBe("readings_after");
+    expect(await made("2035-12-01")).toBe("readings_after");
+    expect(await where((await insert("PDS-P1", "2035-08-20")).rows[0]?.id)).toBe("readings_2035_08");
+    const plan = await q(
+      sql<
+        Record<string, string>
+      >`explain select max(reading_date) from readings where service_point_id = 'PDS-P1'`,
+    );
+    expect(JSON.stringify(plan.rows)).not.toMatch(/Merge Append/);
   });
 });

@@ -15,6 +15,7 @@
 -- declared on `readings` and cloned by PostgreSQL to each partition; TRUNCATE and the references check
 -- are statement triggers, which PostgreSQL does not clone, so `ecart_readings_partition` creates them on
 -- each partition it makes (a statement naming a partition fires that partition's triggers only).
+-- Partitions are made ahead by the product (src/readings/partitions.ts); see ecart_readings_partition.
 -- The conversion copies every row into the new table and refuses to finish if a count differs.
 
 drop view reading_states;
@@ -40,6 +41,7 @@ create table reading_replacements (
   replaces_id  text primary key,
   reading_id   text not null
 );
+comment on table reading_replacements is 'derived: one row per corrected reading, written by the readings references trigger';
 create trigger reading_replacements_append_only before update or delete on reading_replacements
   for each row execute function ecart_append_only();
 create trigger reading_replacements_no_truncate before truncate on reading_replacements
@@ -94,74 +96,124 @@ create trigger readings_references after insert on readings
   referencing new table as new_readings
   for each statement execute function ecart_readings_references();
 
--- The safety net: a reading whose month has no partition yet lands here (see ecart_readings_partition).
-create table readings_default partition of readings default;
-create trigger readings_no_truncate before truncate on readings_default
-  for each statement execute function ecart_append_only();
-create trigger readings_references after insert on readings_default
-  referencing new table as new_readings
-  for each statement execute function ecart_readings_references();
-
--- The partition of `day`'s month, created with its guards if missing; its name. When the default
--- partition already holds readings of that month (written before the month was prepared), the month
--- stays there ('readings_default' is returned): readings are never moved. Takes a transaction-level
--- advisory lock so that two sessions never create the same partition; creating one locks `readings`
--- briefly, so the product prepares months ahead (ecart_readings_partitions, src/readings/partitions.ts).
-create function ecart_readings_partition(day date) returns text language plpgsql as $$
+-- A monthly partition with the guards PostgreSQL does not clone (statement triggers); no checks.
+create function ecart_readings_month(m date) returns text language plpgsql as $$
 declare
-  m date := date_trunc('month', day)::date;
-  n date := (date_trunc('month', day) + interval '1 month')::date;
-  part text := 'readings_' || to_char(date_trunc('month', day), 'YYYY_MM');
-  ns oid := (select c.relnamespace from pg_class c where c.oid = 'readings'::regclass);
-  s text := (select nspname from pg_namespace where oid = ns);
+  part text := 'readings_' || to_char(m, 'YYYY_MM');
 begin
-  if exists (select 1 from pg_class where relname = part and relnamespace = ns) then
-    return part;
-  end if;
-  perform pg_advisory_xact_lock(7242900);
-  if exists (select 1 from pg_class where relname = part and relnamespace = ns) then
-    return part;
-  end if;
-  if exists (select 1 from readings_default where reading_date >= m and reading_date < n) then
-    return 'readings_default';
-  end if;
-  execute format('create table %I.%I partition of readings for values from (%L) to (%L)', s, part, m, n);
-  execute format('create trigger readings_no_truncate before truncate on %I.%I
-    for each statement execute function ecart_append_only()', s, part);
-  execute format('create trigger readings_references after insert on %I.%I
-    referencing new table as new_readings for each statement execute function ecart_readings_references()', s, part);
+  execute format('create table %I partition of readings for values from (%L) to (%L)',
+    part, m, (m + interval '1 month')::date);
+  perform ecart_readings_guards(part);
   return part;
 end;
 $$;
 
--- The partitions of every month from `first_day`'s to `last_day`'s; how many were created.
-create function ecart_readings_partitions(first_day date, last_day date) returns integer language plpgsql as $$
-declare
-  m date := date_trunc('month', first_day)::date;
-  made integer := 0;
-  ns oid := (select c.relnamespace from pg_class c where c.oid = 'readings'::regclass);
+-- The statement triggers every partition carries (the row trigger is cloned by PostgreSQL).
+create function ecart_readings_guards(part text) returns void language plpgsql as $$
 begin
-  while m <= last_day loop
-    if not exists (select 1 from pg_class where relname = 'readings_' || to_char(m, 'YYYY_MM') and relnamespace = ns) then
-      if ecart_readings_partition(m) <> 'readings_default' then
-        made := made + 1;
-      end if;
-    end if;
-    m := (m + interval '1 month')::date;
-  end loop;
-  return made;
+  execute format('create trigger readings_no_truncate before truncate on %I
+    for each statement execute function ecart_append_only()', part);
+  execute format('create trigger readings_references after insert on %I
+    referencing new table as new_readings for each statement execute function ecart_readings_references()', part);
 end;
 $$;
 
--- Conversion: a partition for each month holding readings, this month and the three next, then every row.
-select ecart_readings_partition(m)
-  from (select distinct date_trunc('month', reading_date)::date as m from readings_unpartitioned) months;
-select ecart_readings_partitions(current_date, (current_date + interval '3 months')::date);
+-- The first and the last month having a monthly partition (they are contiguous).
+create function ecart_readings_months(out first_month date, out last_month date) language sql stable as $$
+  select min(to_date(substr(c.relname, 10), 'YYYY_MM')), max(to_date(substr(c.relname, 10), 'YYYY_MM'))
+    from pg_inherits i join pg_class c on c.oid = i.inhrelid
+   where i.inhparent = 'readings'::regclass and c.relname ~ '^readings_[0-9]{4}_[0-9]{2}$'
+$$;
+
+-- The partition holding `day`'s month, made if missing; its name. Partitions are contiguous: one before
+-- the first month (`readings_before`, from MINVALUE), one per month, one after the last (`readings_after`,
+-- to MAXVALUE) that catches a reading dated past the months prepared, so that no insert ever fails for
+-- want of a partition. A month past the last is made by detaching `readings_after`, making the months up
+-- to it and attaching `readings_after` again after them; when `readings_after` already holds readings
+-- dated before that month's end, or the month is more than ten years past the last one, nothing is made
+-- and 'readings_after' is answered (readings are never moved). No DEFAULT partition: with one, a query
+-- without a date bound (a service point's last reading) reads every partition's index in a Merge Append
+-- (0.44 ms against 0.007 per service point with 100 partitions), where range partitions alone are read in
+-- order and the first hit ends it. A transaction-level advisory lock: two sessions never make the same
+-- partition. Making one locks `readings` for an instant: the product prepares months ahead.
+create function ecart_readings_partition(day date) returns text language plpgsql as $$
+declare
+  m date := date_trunc('month', day)::date;
+  part text := 'readings_' || to_char(date_trunc('month', day), 'YYYY_MM');
+  span record;
+  k date;
+begin
+  if to_regclass(part) is not null then
+    return part;
+  end if;
+  perform pg_advisory_xact_lock(7242900);
+  if to_regclass(part) is not null then
+    return part;
+  end if;
+  span := ecart_readings_months();
+  if m < span.first_month then
+    return 'readings_before';
+  end if;
+  if m > (span.last_month + interval '120 months')::date
+     or exists (select 1 from readings_after where reading_date < (m + interval '1 month')::date) then
+    return 'readings_after';
+  end if;
+  alter table readings detach partition readings_after;
+  k := (span.last_month + interval '1 month')::date;
+  while k <= m loop
+    perform ecart_readings_month(k);
+    k := (k + interval '1 month')::date;
+  end loop;
+  execute format('alter table readings attach partition readings_after for values from (%L) to (maxvalue)',
+    (m + interval '1 month')::date);
+  return part;
+end;
+$$;
+
+-- The partitions of every month from `first_day`'s to `last_day`'s; how many were made.
+create function ecart_readings_partitions(first_day date, last_day date) returns integer language plpgsql as $$
+declare
+  before_last date := (ecart_readings_months()).last_month;
+  m date := date_trunc('month', first_day)::date;
+begin
+  while m <= last_day loop
+    perform ecart_readings_partition(m);
+    m := (m + interval '1 month')::date;
+  end loop;
+  m := (ecart_readings_months()).last_month;
+  return ((date_part('year', m) - date_part('year', before_last)) * 12
+          + date_part('month', m) - date_part('month', before_last))::integer;
+end;
+$$;
+
+-- Conversion. Monthly partitions from the first month holding readings (at most ten years back, at least
+-- three) to three months ahead (at most ten years ahead), `readings_before` and `readings_after` around
+-- them; then every row.
+do $$
+declare
+  now_month date := date_trunc('month', current_date)::date;
+  data_first date := (select date_trunc('month', min(reading_date))::date from readings_unpartitioned);
+  data_last date := (select date_trunc('month', max(reading_date))::date from readings_unpartitioned);
+  first_month date := least((now_month - interval '36 months')::date,
+                            greatest(coalesce(data_first, now_month), (now_month - interval '120 months')::date));
+  last_month date := least(greatest((now_month + interval '3 months')::date, coalesce(data_last, now_month)),
+                           (now_month + interval '120 months')::date);
+  k date := first_month;
+begin
+  execute format('create table readings_before partition of readings for values from (minvalue) to (%L)', first_month);
+  perform ecart_readings_guards('readings_before');
+  while k <= last_month loop
+    perform ecart_readings_month(k);
+    k := (k + interval '1 month')::date;
+  end loop;
+  execute format('create table readings_after partition of readings for values from (%L) to (maxvalue)', k);
+  perform ecart_readings_guards('readings_after');
+end;
+$$;
 insert into readings select * from readings_unpartitioned;
 do $$
 begin
-  if (select count(*) from readings) <> (select count(*) from readings_unpartitioned)
-     or (select count(*) from readings_default) <> 0 then
+  if (select count(*) from readings) <> (select count(*) from readings_unpartitioned) then
     raise exception 'readings conversion: row counts differ, nothing changed';
   end if;
 end;
