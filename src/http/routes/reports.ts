@@ -17,6 +17,7 @@ import {
   newCustomersBatches,
   newCustomersPage,
 } from "../../reports/queries.js";
+import { casesByEntityOut, intermediateOut, newCustomersOut } from "../api-shapes.js";
 import type { AppDeps } from "../app.js";
 import { errors, pageIn } from "../schemas.js";
 import { iso } from "../views/common.js";
@@ -50,34 +51,6 @@ const intermediateQuery = z.object({
   entity: z.string().max(64).optional(),
 });
 
-const dated = z.object({ date: z.string(), index: z.number() });
-const intermediateRow = z.object({
-  servicePoint: z.string(),
-  address: z.string(),
-  owner: z.string().nullable(),
-  case: z.string(),
-  entity: z.string(),
-  predecessorTermination: dated,
-  newStart: dated,
-  subscription: z.string(),
-  volume: z.number(),
-  from: z.string(),
-  to: z.string(),
-});
-const newCustomerRow = z.object({
-  subscription: z.string(),
-  party: z.string(),
-  name: z.string(),
-  servicePoint: z.string(),
-  address: z.string(),
-  startDate: z.string(),
-  startIndex: z.number(),
-  source: z.string(),
-  entity: z.string(),
-  case: z.string().nullable(),
-  createdAt: z.string(),
-});
-
 function sendCsv<T>(reply: FastifyReply, name: string, columns: Column<T>[], rows: AsyncIterable<T[]>) {
   return reply
     .type("text/csv; charset=utf-8")
@@ -99,11 +72,7 @@ export async function reportRoutes(app: FastifyInstance, deps: AppDeps) {
         tags: ["reports"],
         querystring: casesQuery,
         response: {
-          200: z.object({
-            items: z.array(
-              z.object({ entity: z.string(), type: z.string(), status: z.string(), count: z.number() }),
-            ),
-          }),
+          200: casesByEntityOut,
           ...errors,
         },
       },
@@ -132,11 +101,7 @@ export async function reportRoutes(app: FastifyInstance, deps: AppDeps) {
         tags: ["reports"],
         querystring: newCustomersQuery.extend(pageIn),
         response: {
-          200: z.object({
-            total: z.number(),
-            bySource: z.array(z.object({ source: z.string(), count: z.number() })),
-            items: z.array(newCustomerRow),
-          }),
+          200: newCustomersOut,
           ...errors,
         },
       },
@@ -165,7 +130,7 @@ export async function reportRoutes(app: FastifyInstance, deps: AppDeps) {
         tags: ["reports"],
         querystring: intermediateQuery.extend(pageIn),
         response: {
-          200: z.object({ total: z.number(), volume: z.number(), items: z.array(intermediateRow) }),
+          200: intermediateOut,
           ...errors,
         },
       },

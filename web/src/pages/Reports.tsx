@@ -3,41 +3,8 @@ import { qs } from "../api.ts";
 import { BarChart } from "../charts.tsx";
 import { CaseLink, ServicePointLink } from "../entities.tsx";
 import { CASE_STATUS, CASE_TYPE, frDate, frNum, label, m3, START_SOURCE, todayParis } from "../format.ts";
-import type { Page } from "../types.ts";
+import type { CasesByEntity, IntermediateConsumption, NewCustomers } from "../types.ts";
 import { AsyncList, EntityFilter, Section, useDraft, useGet } from "../ui.tsx";
-
-interface CasesRow {
-  entity: string;
-  type: string;
-  status: string;
-  count: number;
-}
-interface NewCustomer {
-  subscription: string;
-  party: string;
-  name: string;
-  servicePoint: string;
-  address: string;
-  startDate: string;
-  startIndex: number;
-  source: string;
-  entity: string;
-  case: string | null;
-  createdAt: string;
-}
-interface Intermediate {
-  servicePoint: string;
-  address: string;
-  owner: string | null;
-  case: string;
-  entity: string;
-  predecessorTermination: { date: string; index: number };
-  newStart: { date: string; index: number };
-  subscription: string;
-  volume: number;
-  from: string;
-  to: string;
-}
 
 const TYPE_COLORS: Record<string, string> = {
   ARR_SPECIAL: "#3b6ea8",
@@ -69,11 +36,9 @@ function currentMonth(): { from: string; to: string } {
 export function ReportsPage() {
   const [f, update] = useDraft("reports.period", { ...currentMonth(), entity: "" });
   const filters = { from: f.from, to: f.to, entity: f.entity.trim() };
-  const cases = useGet<{ items: CasesRow[] }>(`/api/reports/cases-by-entity${qs(filters)}`);
-  const customers = useGet<Page<NewCustomer> & { bySource: Array<{ source: string; count: number }> }>(
-    `/api/reports/new-customers${qs({ ...filters, limit: 100 })}`,
-  );
-  const inter = useGet<Page<Intermediate> & { volume: number }>(
+  const cases = useGet<CasesByEntity>(`/api/reports/cases-by-entity${qs(filters)}`);
+  const customers = useGet<NewCustomers>(`/api/reports/new-customers${qs({ ...filters, limit: 100 })}`);
+  const inter = useGet<IntermediateConsumption>(
     `/api/reports/intermediate-consumption${qs({ ...filters, limit: 100 })}`,
   );
   return (
