@@ -27,6 +27,9 @@ async function run(db: Database, file: string) {
     rejectsPath: `${file}.rejects.csv`,
     source: "bench.csv",
     ...(process.env.BATCH ? { batchRows: Number(process.env.BATCH) } : {}),
+    ...(process.env.BENCH_IMPORT_CONNECTIONS
+      ? { connections: Number(process.env.BENCH_IMPORT_CONNECTIONS) }
+      : {}),
   });
 }
 

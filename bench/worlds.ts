@@ -62,7 +62,9 @@ export async function cloneWorld(c: pg.Client, copies: number): Promise<CloneRep
       // Tables commented "derived:" (migration 510's report counts) are kept by triggers on the copied rows.
       `select table_name as t from information_schema.tables
         where table_schema = 'public' and table_type = 'BASE TABLE' and table_name <> 'schema_migrations'
-          and coalesce(obj_description(format('public.%I', table_name)::regclass, 'pg_class'), '') not like 'derived:%'`,
+          and coalesce(obj_description(format('public.%I', table_name)::regclass, 'pg_class'), '') not like 'derived:%'
+          -- a partitioned table's rows are copied through it, not through each partition
+          and not (select relispartition from pg_class where oid = format('public.%I', table_name)::regclass)`,
     )
   ).rows.map((r) => r.t);
   const counts = new Map<string, number>();
@@ -116,9 +118,11 @@ export async function cloneWorld(c: pg.Client, copies: number): Promise<CloneRep
         [t],
       )
     ).rows;
-    if (pk.length !== 1) continue;
-    pkOf.set(t, pk[0]?.col as string);
-    const col = (cols.get(t) ?? []).find((x) => x.name === pk[0]?.col);
+    // A partitioned table's primary key carries its partition key too (readings: id, reading_date).
+    const pkCol = pk.length === 1 ? pk[0]?.col : pk.find((x) => x.col === "id")?.col;
+    if (!pkCol) continue;
+    pkOf.set(t, pkCol);
+    const col = (cols.get(t) ?? []).find((x) => x.name === pkCol);
     if (!col) continue;
     const values = (rows.get(t) ?? []).map((r) => r[col.name]);
     if (col.identity) {

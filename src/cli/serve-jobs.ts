@@ -11,14 +11,20 @@ import type { Metrics } from "../http/metrics.js";
 import { startWebhookWorker } from "../integration/webhook-worker.js";
 import { DEFAULT_SWEEP_BATCH, sweepDeadlines } from "../move-in/sweep.js";
 import type { EcartConfig } from "../platform/config.js";
+import { localDate } from "../platform/dates.js";
 import type { Database } from "../platform/db.js";
 import { runEvery } from "../platform/loop.js";
+import { ensurePartitionsAhead } from "../readings/partitions.js";
 
 export interface Jobs {
   stopSweep(): Promise<void>;
   stopOutbox(): Promise<void>;
   stopWebhooks(): Promise<void>;
+  stopPartitions(): Promise<void>;
 }
+
+/** How often the server prepares readings' partitions ahead (this month and the next ones). */
+const PARTITIONS_EVERY_MS = 3_600_000;
 
 export interface JobOptions {
   config: EcartConfig;
@@ -71,5 +77,19 @@ export function startJobs(db: Database, o: JobOptions): Jobs {
     log: (line) => o.logger.info({ event: "outbox" }, line),
   });
   const webhooks = startWebhookWorker(db, { log: (line) => o.logger.info({ event: "webhooks" }, line) });
-  return { stopSweep: () => sweeps.stop(), stopOutbox, stopWebhooks: () => webhooks.stop() };
+  const partitions = runEvery(async () => {
+    try {
+      const made = await ensurePartitionsAhead(db.kysely, localDate(new Date(), o.config.timeZone));
+      if (made > 0)
+        o.logger.info({ event: "readings.partitions", made }, "readings partitions created ahead");
+    } catch (e) {
+      o.logger.error({ event: "readings.partitions.failed", err: e }, "readings partitions not prepared");
+    }
+  }, PARTITIONS_EVERY_MS);
+  return {
+    stopSweep: () => sweeps.stop(),
+    stopOutbox,
+    stopWebhooks: () => webhooks.stop(),
+    stopPartitions: () => partitions.stop(),
+  };
 }

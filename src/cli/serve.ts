@@ -132,6 +132,7 @@ export async function serve(_args: string[]): Promise<number> {
         { name: "sweep", stop: jobs.stopSweep },
         { name: "outbox", stop: jobs.stopOutbox },
         { name: "webhooks", stop: jobs.stopWebhooks },
+        { name: "partitions", stop: jobs.stopPartitions },
       ],
       [
         {

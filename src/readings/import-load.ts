@@ -1,7 +1,8 @@
 /**
  * The fastest load each engine offers for a batch of checked readings: COPY FROM STDIN on PostgreSQL
- * (pg-copy-streams), COPY FROM '/dev/blob' on PGlite. One transaction per batch: a batch is in the
- * database whole or not at all, so a killed import resumes cleanly (import keys are unique).
+ * (pg-copy-streams), COPY FROM '/dev/blob' on PGlite. A batch's rows are split by service point into
+ * lanes, each loaded in one transaction (several at once on PostgreSQL): each service point's rows are in
+ * the database up to a point or not at all, so a killed import resumes cleanly (import keys are unique).
  */
 
 import { Readable } from "node:stream";
@@ -84,49 +85,69 @@ const existingParams = (rows: KeyedRow[]) => [
   rows.map((r) => r.key),
 ];
 
+/** The part of a batch one COPY connection loads: its service points' rows, as COPY text. */
+export interface Lane {
+  text: string;
+  rows: number;
+  firstLine: number;
+  lastLine: number;
+}
+
 export interface BatchLoader {
   /** Which of these import keys (each with its row's service point and date) are already in the database. */
   existingKeys(rows: KeyedRow[]): Promise<Set<string>>;
-  /** Loads a batch (COPY text) and its audit entry in one transaction. */
-  load(copyText: string, rows: number, audit: BatchAudit): Promise<void>;
+  /**
+   * Loads a batch's lanes, each with its audit entry (its rows and lines) in its own transaction, at once
+   * on PostgreSQL (one connection each); resolves once every lane is committed, rejects with the first
+   * failure once every lane has ended. A service point's rows are all in one lane, so whatever a failure
+   * leaves, the database holds a prefix of each service point's rows (what a resumed import relies on).
+   */
+  load(lanes: Lane[], audit: BatchAudit): Promise<void>;
 }
 
 const AUDIT_SQL =
   "insert into audit_log (at, actor, role, entity, action, object_type, object_id, details) values ($1, $2, $3, $4, 'readings.imported', 'import', $5, $6)";
 
-const auditParams = (a: BatchAudit) => [
+const auditParams = (a: BatchAudit, lane: Lane) => [
   a.at,
   a.actor,
   a.role,
   a.entity,
   String(a.details.file ?? "import"),
-  JSON.stringify(a.details),
+  JSON.stringify({ ...a.details, lines: [lane.firstLine, lane.lastLine], inserted: lane.rows }),
 ];
+
+/** Waits for every promise; rejects with the first failure once all have ended. */
+async function allEnded(work: Array<Promise<void>>): Promise<void> {
+  const failed = (await Promise.allSettled(work)).find((r) => r.status === "rejected");
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+}
 
 /** The loader for the engine behind `db`. */
 export function batchLoader(db: Database): BatchLoader {
   if (db.pool) {
     const pool = db.pool;
+    const loadLane = async (lane: Lane, audit: BatchAudit) => {
+      const client = await pool.connect();
+      try {
+        await client.query("begin");
+        await pipeline(Readable.from([lane.text]), client.query(copyFrom(COPY_SQL)));
+        await client.query(AUDIT_SQL, auditParams(audit, lane));
+        await client.query("commit");
+      } catch (e) {
+        await client.query("rollback").catch(() => {});
+        throw e;
+      } finally {
+        client.release();
+      }
+    };
     return {
       async existingKeys(rows) {
         if (rows.length === 0) return new Set();
         const r = await pool.query<{ import_key: string }>(EXISTING_SQL, existingParams(rows));
         return new Set(r.rows.map((x) => x.import_key));
       },
-      async load(copyText, rows, audit) {
-        const client = await pool.connect();
-        try {
-          await client.query("begin");
-          if (rows > 0) await pipeline(Readable.from([copyText]), client.query(copyFrom(COPY_SQL)));
-          await client.query(AUDIT_SQL, auditParams(audit));
-          await client.query("commit");
-        } catch (e) {
-          await client.query("rollback").catch(() => {});
-          throw e;
-        } finally {
-          client.release();
-        }
-      },
+      load: (lanes, audit) => allEnded(lanes.filter((l) => l.rows > 0).map((l) => loadLane(l, audit))),
     };
   }
   const lite = db.pglite;
@@ -137,11 +158,12 @@ export function batchLoader(db: Database): BatchLoader {
       const r = await lite.query<{ import_key: string }>(EXISTING_SQL, existingParams(rows));
       return new Set(r.rows.map((x) => x.import_key));
     },
-    async load(copyText, rows, audit) {
-      await lite.transaction(async (tx) => {
-        if (rows > 0) await tx.query(COPY_BLOB_SQL, [], { blob: new Blob([copyText]) });
-        await tx.query(AUDIT_SQL, auditParams(audit));
-      });
+    async load(lanes, audit) {
+      for (const lane of lanes.filter((l) => l.rows > 0))
+        await lite.transaction(async (tx) => {
+          await tx.query(COPY_BLOB_SQL, [], { blob: new Blob([lane.text]) });
+          await tx.query(AUDIT_SQL, auditParams(audit, lane));
+        });
     },
   };
 }

@@ -25,7 +25,7 @@ import {
   replacedMeter,
   withDays,
 } from "./history.js";
-import { type BatchLoader, batchLoader, copyLine, unreadHistories } from "./import-load.js";
+import { type BatchLoader, batchLoader, copyLine, type Lane, unreadHistories } from "./import-load.js";
 import { REJECTS_HEADER, readImportFile, rejectLine } from "./import-rejects.js";
 import {
   type ImportRow,
@@ -36,6 +36,7 @@ import {
   type RejectCode,
 } from "./import-rows.js";
 import { recordImportRun } from "./import-runs.js";
+import { PreparedMonths } from "./partitions.js";
 import { checkReading, newVerdict, type Verdict, warningsOf } from "./plausibility.js";
 import { lastReadingDates, loadMeterHistories } from "./store.js";
 
@@ -48,6 +49,15 @@ export const DEFAULT_BATCH_ROWS = 5000;
  * bounded however many meters the file names.
  */
 export const MAX_CACHED_SERVICE_POINTS = 200_000;
+
+/**
+ * COPY connections per batch on PostgreSQL, rows routed by service point: index maintenance is per
+ * backend, so two backends use both cores where one left the second to the import's parsing.
+ */
+export const DEFAULT_COPY_CONNECTIONS = 2;
+
+/** Rows a lane needs at least: a smaller batch loads in fewer lanes (one transaction for a small file). */
+export const MIN_LANE_ROWS = 1000;
 
 export interface ImportProgress {
   bytes: number;
@@ -82,6 +92,10 @@ export interface ImportOptions {
   extraTypes?: readonly ReadingType[];
   /** Service points kept in memory (default MAX_CACHED_SERVICE_POINTS). */
   cachedServicePoints?: number;
+  /** COPY connections per batch on PostgreSQL (default DEFAULT_COPY_CONNECTIONS; PGlite has one). */
+  connections?: number;
+  /** Rows a lane needs at least (default MIN_LANE_ROWS). */
+  laneMinRows?: number;
 }
 
 /** A service point as carried in memory across the file. */
@@ -92,6 +106,8 @@ interface Point {
   lastDate: string | null;
   /** The last batch that loaded a reading of it (0: none): kept in memory while that batch loads. */
   batch: number;
+  /** A hash of its id: its lane is this modulo the batch's lanes. */
+  hash: number;
 }
 type Cache = Map<string, Point>;
 
@@ -122,6 +138,9 @@ export async function importReadings(
 ): Promise<ImportSummary> {
   const started = Date.now();
   const loader = batchLoader(db);
+  const months = new PreparedMonths(db.kysely);
+  const connections = db.pool ? Math.max(1, opts.connections ?? DEFAULT_COPY_CONNECTIONS) : 1;
+  const laneMinRows = opts.laneMinRows ?? MIN_LANE_ROWS;
   const rejects = createWriteStream(opts.rejectsPath);
   rejects.write(REJECTS_HEADER);
   const batchRows = opts.batchRows ?? DEFAULT_BATCH_ROWS;
@@ -196,23 +215,34 @@ export async function importReadings(
     batchNo++;
     // Service points the loading batch wrote stay: their state is not committed yet.
     trimCache(cache, opts.cachedServicePoints ?? MAX_CACHED_SERVICE_POINTS, batchNo - 1);
-    const checked = await checkBatch(db, loader, ctx, cache, rows, texts, sum, verdict, batchNo, loadingKeys);
+    const lanes = Math.max(1, Math.min(connections, Math.floor(rows.length / laneMinRows)));
+    const checked = await checkBatch(
+      db,
+      loader,
+      ctx,
+      cache,
+      rows,
+      texts,
+      sum,
+      verdict,
+      batchNo,
+      loadingKeys,
+      lanes,
+    );
     await settle();
+    // Each month's partition before its first batch loads (nothing of this import is loading now).
+    await months.prepare(checked.months);
     for (const r of checked.rejects) await writeReject(r);
     sum.batches++;
     loadingKeys = checked.keys;
     if (checked.count > 0) {
       const l = loader
-        .load(checked.text, checked.count, {
+        .load(checked.lanes, {
           at: ctx.now,
           actor: ctx.actor.user,
           role: ctx.actor.role,
           entity: ctx.actor.entity,
-          details: {
-            file: opts.source,
-            lines: [checked.firstLine, checked.lastLine],
-            inserted: checked.count,
-          },
+          details: { file: opts.source },
         })
         .then(() => {
           sum.inserted += checked.count;
@@ -320,6 +350,7 @@ async function loadPoints(db: Database, servicePoints: string[]): Promise<Map<st
         meters: histories.get(sp)?.map(withDays) ?? null,
         lastDate: last.get(sp) ?? null,
         batch: 0,
+        hash: idHash(sp),
       });
     return out;
   });
@@ -337,12 +368,12 @@ interface Refused {
   raw: string;
 }
 
-/** A checked batch: its readings as COPY text, how many, the file lines they span, its keys and its refused rows. */
+/** A checked batch: its readings as COPY text by lane, how many, their months, its keys and its refused rows. */
 interface CheckedBatch {
-  text: string;
+  lanes: Lane[];
+  /** The months (YYYY-MM) of its readings, each once. */
+  months: string[];
   count: number;
-  firstLine: number;
-  lastLine: number;
   keys: BatchKeys;
   rejects: Refused[];
 }
@@ -363,6 +394,7 @@ async function checkBatch(
   v: Verdict,
   batchNo: number,
   loading: BatchKeys,
+  laneCount: number,
 ): Promise<CheckedBatch> {
   const rejects: CheckedBatch["rejects"] = [];
   const unseen = new Set<string>();
@@ -381,10 +413,14 @@ async function checkBatch(
   // The same last three columns on every line of the batch.
   const tail = copyLine([ctx.now.toISOString(), ctx.actor.user, ctx.actor.entity]);
   const cfg = ctx.config.plausibility;
-  let text = "";
+  const lanes: Lane[] = Array.from({ length: laneCount }, () => ({
+    text: "",
+    rows: 0,
+    firstLine: 0,
+    lastLine: 0,
+  }));
+  const months: string[] = [];
   let count = 0;
-  let firstLine = 0;
-  let lastLine = 0;
   for (let i = 0; i < batch.length; i++) {
     // Let the event loop run now and then: the loading batch's COPY data is sent from it.
     if (i % YIELD_EVERY === YIELD_EVERY - 1) await yieldToLoop();
@@ -447,12 +483,23 @@ async function checkBatch(
     if (v.status === "SUSPECT") sum.suspect++;
     if (v.lowUsage) sum.lowUsage++;
     if (v.rollover) sum.rollovers++;
-    text += readingLine(r, at.meterId, v, tail);
+    const lane = lanes[point.hash % laneCount] as Lane;
+    lane.text += readingLine(r, at.meterId, v, tail);
+    lane.rows++;
+    if (!lane.firstLine) lane.firstLine = r.line;
+    lane.lastLine = r.line;
+    if (!r.date.startsWith(months.at(-1) ?? "-") && !months.includes(r.date.slice(0, 7)))
+      months.push(r.date.slice(0, 7));
     count++;
-    if (!firstLine) firstLine = r.line;
-    lastLine = r.line;
   }
-  return { text, count, firstLine, lastLine, keys, rejects };
+  return { lanes, months, count, keys, rejects };
+}
+
+/** A service point id's hash (FNV-1a), for its lane. */
+function idHash(id: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
+  return h >>> 0;
 }
 
 const num = (n: number | null): string => (n === null ? "\\N" : String(n));

@@ -178,8 +178,8 @@ describe("ecart serve, stopped by a signal", () => {
     expect(sweep.subscribed).toBeGreaterThan(0);
     expect(sweep.subscribed).toBeLessThan(CASES);
     const steps = s.lines.filter((l) => l.event === "stop.step").map((l) => l.step);
-    expect(steps.slice(0, 4).sort()).toEqual(["http", "outbox", "sweep", "webhooks"]);
-    expect(steps[4]).toBe("database");
+    expect(steps.slice(0, 5).sort()).toEqual(["http", "outbox", "partitions", "sweep", "webhooks"]);
+    expect(steps[5]).toBe("database");
     expect(s.lines.at(-1)).toMatchObject({ event: "stopped", msg: "ecart stopped" });
     expect(s.lines.find((l) => l.msg === "request")).toMatchObject({ route: "/api/session", status: 401 });
     // The data: whole, the sweep's batches complete, the rest left to the next sweep.

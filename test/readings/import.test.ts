@@ -223,7 +223,11 @@ describe.each(ENGINES)("import readings: verdicts independent of batches and mem
     };
     const file = join(mkdtempSync(join(tmpdir(), "ecart-import-eqv-")), "readings.csv");
     await pipeline(Readable.from(readingsCsv(generateReadings(o))), createWriteStream(file));
-    const run = async (batchRows: number, cachedServicePoints: number) => {
+    const run = async (
+      batchRows: number,
+      cachedServicePoints: number,
+      lanes: { connections?: number; laneMinRows?: number } = {},
+    ) => {
       const t = await createTestDatabase(engine, 2);
       dbs.push(t);
       await insertPoints(t.db, generatePoints(o));
@@ -232,7 +236,16 @@ describe.each(ENGINES)("import readings: verdicts independent of batches and mem
         source: "readings.csv",
         batchRows,
         cachedServicePoints,
+        ...lanes,
       });
+      const audited = await t.db.kysely
+        .selectFrom("audit_log")
+        .select("details")
+        .where("action", "=", "readings.imported")
+        .execute();
+      expect(audited.reduce((n, a) => n + Number((a.details as { inserted: number }).inserted), 0)).toBe(
+        s.inserted,
+      );
       const rows = await t.db.kysely
         .selectFrom("readings")
         .select([
@@ -266,5 +279,9 @@ describe.each(ENGINES)("import readings: verdicts independent of batches and mem
       rollovers: whole.s.rollovers,
     });
     expect(tiny.rows).toEqual(whole.rows);
-  }, 120_000);
+    // Several COPY connections per batch, rows routed by service point: the same readings.
+    const lanes = await run(400, 1_000_000, { connections: 3, laneMinRows: 1 });
+    expect(lanes.s).toMatchObject({ inserted: whole.s.inserted, suspect: whole.s.suspect });
+    expect(lanes.rows).toEqual(whole.rows);
+  }, 180_000);
 });

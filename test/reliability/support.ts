@@ -29,11 +29,12 @@ export function recordFigures(name: string, figures: Record<string, unknown>): v
 /** The seeded PRNG of the demo data (mulberry32): random kill moments reproducible from a seed. */
 export { prng } from "../../src/demo/generate.js";
 
-/** Every user table of the public schema, the migrations' bookkeeping excluded. */
+/** Every user table of the public schema, the migrations' bookkeeping excluded; a partitioned table once, not its partitions. */
 export async function userTables(db: Database): Promise<string[]> {
   const r = await sql<{ t: string }>`
     select table_name as t from information_schema.tables
     where table_schema = 'public' and table_type = 'BASE TABLE' and table_name <> 'schema_migrations'
+      and not (select relispartition from pg_class where oid = format('public.%I', table_name)::regclass)
     order by table_name`.execute(db.kysely);
   return r.rows.map((x) => x.t);
 }
