@@ -24,11 +24,15 @@ const terminationCtes = (servicePointId: string) => sql`
                and (r.meter_id = (select id from cur) or not exists (select 1 from cur))
              order by r.reading_date desc, r.id desc limit 1)`;
 
-/** The columns of `TerminationFacts`, read from `terminationCtes`. */
-const terminationColumns = (servicePointId: string) => sql`
+/**
+ * The columns of `TerminationFacts`, read from `terminationCtes`. `moveOutFrom`: a relation holding at
+ * least the service point's readings dated on the predecessor's end date (columns `id`, `meter_id`,
+ * `reading_date`, `type`), read instead of `readings` (the move-in facts' `dated`).
+ */
+const terminationColumns = (servicePointId: string, moveOutFrom = sql`readings`) => sql`
   (select row_to_json(cur) from cur) as meter,
   (select row_to_json(pred) from pred) as predecessor,
-  (select r.meter_id from readings r
+  (select r.meter_id from ${moveOutFrom} r
     where r.service_point_id = ${servicePointId} and r.reading_date = (select end_date from pred)::date
       and r.type = 'MOVE_OUT'
     order by r.id desc limit 1) as move_out_meter_id,
@@ -115,8 +119,19 @@ export async function loadMoveInFacts(
  */
 export function moveInFactsQuery(servicePointId: string, date: string, onlyIf?: RawBuilder<boolean>) {
   const servicePoints = sql<{ id: string }>`select ${servicePointId}::text as id`;
+  // Readings are partitioned by month (migration 900) and, in a prepared statement's generic plan,
+  // PostgreSQL 15 prepares a scan of every partition for each read of `readings` at each execution (the
+  // date bounds known only then skip scans, not that set-up): `dated` reads the readings of the
+  // termination's candidate dates once, for `dated_readings` and for the move-out reading's meter (a
+  // reading of the predecessor's end date, one of those dates), instead of reading `readings` twice.
   return sql<MoveInFactsRow>`
-    with ${terminationCtes(servicePointId)}
+    with ${terminationCtes(servicePointId)},
+    dated as materialized (
+      select d.id, d.service_point_id, d.meter_id, d.reading_date, d.index_m3, d.type, d.effective_status
+        from reading_states d
+       where d.service_point_id = ${servicePointId}
+         and d.reading_date in ((select end_date from pred)::date, (select installed_on from cur)::date,
+                                (select date from lastv)::date))
     select
       (select row_to_json(x) from (
          select id, address, owner_name from service_points where id = ${servicePointId}) x) as service_point,
@@ -127,13 +142,10 @@ export function moveInFactsQuery(servicePointId: string, date: string, onlyIf?: 
          select c.id, p.name, p.email from cases c join parties p on p.id = c.party_id
           where c.service_point_id = ${servicePointId} and c.status = 'OPEN'
             and c.type in ('ARR_SPECIAL', 'ARR_INTERVENTION')) x) as open_cases,
-      ${terminationColumns(servicePointId)},
+      ${terminationColumns(servicePointId, sql`dated`)},
       (select coalesce(json_agg(json_build_object('date', d.reading_date, 'index', d.index_m3,
                                                   'status', d.effective_status) order by d.id desc), '[]'::json)
-         from reading_states d
-        where d.service_point_id = ${servicePointId}
-          and d.reading_date in ((select end_date from pred)::date, (select installed_on from cur)::date,
-                                 (select date from lastv)::date)) as dated_readings,
+         from dated d) as dated_readings,
       (select coalesce(json_agg(h), '[]'::json)
          from (${meterHistoriesQuery(servicePoints, { upTo: date })}) h) as histories
     ${onlyIf ? sql`where ${onlyIf}` : sql``}`;

@@ -22,9 +22,15 @@ import {
 /** A query runner: a transaction or the database itself. */
 type Runner = Kysely<DB> | Trx;
 
-/** SQL for "this reading counts as VALID now": valid or confirmed, and not replaced (SPEC §4). */
+/**
+ * SQL for "this reading counts as VALID now": valid or confirmed, and not replaced (SPEC §4). "Not
+ * replaced" is read from `reading_replacements` (one probe) rather than `readings.replaces_id` (one probe
+ * per monthly partition): the same set, since the readings' statement trigger writes a row there for
+ * every reading inserted with a `replaces_id`, both tables being append-only (migration 900; the
+ * `reading_states` view reads REPLACED there too).
+ */
 const VALID_NOW = sql`(r.status = 'VALID' or exists (select 1 from reading_confirmations k where k.reading_id = r.id))
-  and not exists (select 1 from readings c where c.replaces_id = r.id)`;
+  and not exists (select 1 from reading_replacements c where c.replaces_id = r.id)`;
 
 interface HistoryRow {
   service_point_id: string;
@@ -306,6 +312,11 @@ export function meterHistoriesQuery(
   const upTo = opts.upTo ? sql`and r.reading_date <= ${opts.upTo}::date` : sql``;
   const exclude = opts.excludeId ? sql`and r.id <> ${opts.excludeId}` : sql``;
   const same = sql`r.service_point_id = m.service_point_id and r.meter_id is not distinct from m.id ${upTo} ${exclude}`;
+  // Readings are partitioned by month (migration 900): the first and last VALID readings are bounded by
+  // `sd.seen`, so that PostgreSQL skips, at execution, the partitions after it (docs/performance.md). Safe:
+  // `sd.seen` is the latest of the rows `same` selects and those readings are among them, so they are dated
+  // on or before it (none when it is null,
+  // and `<= null` selects none either).
   return sql<HistoryRow>`
     with s as (${servicePoints}),
     m as (
@@ -320,12 +331,15 @@ export function meterHistoriesQuery(
            m.start_index, m.removed_on::text as removed_on,
            f.reading_date::text as first_date, f.index_m3 as first_index,
            l.reading_date::text as last_date, l.index_m3 as last_index, (f.id = l.id) as single,
-           (select max(r.reading_date) from readings r where ${same})::text as seen_date
+           sd.seen::text as seen_date
       from m
+      cross join lateral (select max(r.reading_date) as seen from readings r where ${same}) sd
       left join lateral (select r.id, r.reading_date, r.index_m3 from readings r
-                          where ${same} and ${VALID_NOW} order by r.reading_date, r.id limit 1) f on true
+                          where ${same} and r.reading_date <= sd.seen and ${VALID_NOW}
+                          order by r.reading_date, r.id limit 1) f on true
       left join lateral (select r.id, r.reading_date, r.index_m3 from readings r
-                          where ${same} and ${VALID_NOW} order by r.reading_date desc, r.id desc limit 1) l on true
+                          where ${same} and r.reading_date <= sd.seen and ${VALID_NOW}
+                          order by r.reading_date desc, r.id desc limit 1) l on true
   `;
 }
 
