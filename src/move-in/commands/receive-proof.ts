@@ -10,7 +10,7 @@ import {
 } from "../../cases/documents.js";
 import { applyProofGap } from "../../cases/intermediate.js";
 import {
-  addComment,
+  addComments,
   assertOpen,
   closeTasks,
   closeUnlessVisitPending,
@@ -20,6 +20,7 @@ import {
 } from "../../cases/store.js";
 import { enqueue } from "../../communications/outbox.js";
 import { audit } from "../../platform/audit.js";
+import { only } from "../../platform/batch.js";
 import type { CommandResult } from "../../platform/command.js";
 import { type Context, today } from "../../platform/context.js";
 import { frenchDate } from "../../platform/dates.js";
@@ -30,12 +31,12 @@ import { sameSerial } from "../../platform/serial.js";
 import { isoDate, rawIndex, ref } from "../../platform/validate.js";
 import { assertNotFuture } from "../../readings/commands.js";
 import { parseIndexM3 } from "../../readings/index-m3.js";
-import { appendReading, indexAtDate } from "../../readings/store.js";
+import { appendReadings, indexAtDate } from "../../readings/store.js";
 import { currentMeter, messageFacts, partyById } from "../../service-points/store.js";
 import { assertRoomForDocument } from "../documents.js";
 import { assertMoveInCase } from "../move-in-case.js";
 import { prescribedStart } from "../rules/prescription.js";
-import { insertSubscription } from "../store.js";
+import { insertSubscriptions } from "../store.js";
 
 export const receiveProofInput = z.object({
   case: ref,
@@ -150,19 +151,20 @@ export async function receiveProof(trx: Trx, ctx: Context, raw: ReceiveProofInpu
         proof: { id: proofId, kind: input.kind, date: docDate, index },
       },
     });
-    await addComment(
-      trx,
-      ctx,
-      intCase,
-      `Justificatif (${PROOF_LABEL[input.kind]}) reçu après la mise en place de l'abonnement ${c.subscription_id} : ` +
-        `date d'entrée ${frenchDate(docDate)}${index !== null ? `, index ${index} m3` : ", sans index"}. Régularisation à effectuer par le service EUROS.`,
-    );
-    await addComment(
-      trx,
-      ctx,
-      c.id,
-      `Justificatif reçu après abonnement : dossier ${intCase} transmis au service EUROS.`,
-    );
+    await addComments(trx, ctx, [
+      {
+        caseId: intCase,
+        body:
+          `Justificatif (${PROOF_LABEL[input.kind]}) reçu après la mise en place de l'abonnement ${c.subscription_id} : ` +
+          `date d'entrée ${frenchDate(docDate)}${index !== null ? `, index ${index} m3` : ", sans index"}. Régularisation à effectuer par le service EUROS.`,
+      },
+    ]);
+    await addComments(trx, ctx, [
+      {
+        caseId: c.id,
+        body: `Justificatif reçu après abonnement : dossier ${intCase} transmis au service EUROS.`,
+      },
+    ]);
     // R9 holds for a late proof too: the finding on the ARR case, or the predecessor's INT_EUROS case.
     const at = index ?? (await remoteIndexAt(trx, c.service_point_id, docDate, meter));
     const predecessorCase =
@@ -191,7 +193,9 @@ export async function receiveProof(trx: Trx, ctx: Context, raw: ReceiveProofInpu
       "meterSerial",
     );
     const proofId = await keep("REFUSED", err);
-    await addComment(trx, ctx, c.id, `Justificatif ${proofId} refusé : ${err.messageFr}`);
+    await addComments(trx, ctx, [
+      { caseId: c.id, body: `Justificatif ${proofId} refusé : ${err.messageFr}` },
+    ]);
     return { outcome: "PROOF_REFUSED", case: c.id, proof: proofId, refusal: err };
   }
   const t = c.move_in.termination;
@@ -203,7 +207,9 @@ export async function receiveProof(trx: Trx, ctx: Context, raw: ReceiveProofInpu
       "date",
     );
     const proofId = await keep("REFUSED", err);
-    await addComment(trx, ctx, c.id, `Justificatif ${proofId} refusé : ${err.messageFr}`);
+    await addComments(trx, ctx, [
+      { caseId: c.id, body: `Justificatif ${proofId} refusé : ${err.messageFr}` },
+    ]);
     return { outcome: "PROOF_REFUSED", case: c.id, proof: proofId, refusal: err };
   }
 
@@ -212,23 +218,26 @@ export async function receiveProof(trx: Trx, ctx: Context, raw: ReceiveProofInpu
     const proofId = await keep("COMPLEMENT");
     let readingId: string | null = null;
     if (index !== null) {
-      readingId = (
-        await appendReading(trx, ctx, {
-          servicePointId: c.service_point_id,
-          meterId: meter?.id ?? null,
-          date: docDate,
-          index,
-          type: "CUSTOMER",
-        })
+      readingId = only(
+        await appendReadings(trx, ctx, [
+          {
+            servicePointId: c.service_point_id,
+            meterId: meter?.id ?? null,
+            date: docDate,
+            index,
+            type: "CUSTOMER",
+          },
+        ]),
       ).id;
     }
-    await addComment(
-      trx,
-      ctx,
-      c.id,
-      `Photo du compteur reçue${index !== null ? ` : index ${index} m3 le ${frenchDate(docDate)}` : ""}` +
-        `${input.meterSerial ? `, matricule ${input.meterSerial} confirmé` : ""}. Complément seulement : un justificatif d'entrée reste attendu.`,
-    );
+    await addComments(trx, ctx, [
+      {
+        caseId: c.id,
+        body:
+          `Photo du compteur reçue${index !== null ? ` : index ${index} m3 le ${frenchDate(docDate)}` : ""}` +
+          `${input.meterSerial ? `, matricule ${input.meterSerial} confirmé` : ""}. Complément seulement : un justificatif d'entrée reste attendu.`,
+      },
+    ]);
     return { outcome: "PROOF_ACCEPTED", case: c.id, proof: proofId, reading: readingId };
   }
 
@@ -256,25 +265,30 @@ export async function receiveProof(trx: Trx, ctx: Context, raw: ReceiveProofInpu
   }
 
   const proofId = await keep("ACCEPTED");
-  const sub = await insertSubscription(trx, ctx, {
-    servicePointId: c.service_point_id,
-    meterId: meter?.id ?? null,
-    partyId: c.party_id,
-    caseId: c.id,
-    date: start.date,
-    index: start.index,
-    source,
-  });
-  await setCaseSubscription(trx, c.id, sub.id);
-  await closeTasks(trx, ctx, c.id, "DONE");
-  await addComment(
-    trx,
-    ctx,
-    c.id,
-    `Justificatif reçu (${PROOF_LABEL[input.kind]} du ${frenchDate(docDate)}${index !== null ? `, index ${index} m3` : ", sans index"}) : ` +
-      `abonnement mis en place au ${frenchDate(start.date)} avec l'index ${start.index} m3` +
-      `${prescribed ? " (prescription biennale opposée par le client)" : ""}.`,
+  const sub = only(
+    await insertSubscriptions(trx, ctx, [
+      {
+        servicePointId: c.service_point_id,
+        meterId: meter?.id ?? null,
+        partyId: c.party_id,
+        caseId: c.id,
+        date: start.date,
+        index: start.index,
+        source,
+      },
+    ]),
   );
+  await setCaseSubscription(trx, c.id, sub.id);
+  await closeTasks(trx, ctx, [c.id], "DONE");
+  await addComments(trx, ctx, [
+    {
+      caseId: c.id,
+      body:
+        `Justificatif reçu (${PROOF_LABEL[input.kind]} du ${frenchDate(docDate)}${index !== null ? `, index ${index} m3` : ", sans index"}) : ` +
+        `abonnement mis en place au ${frenchDate(start.date)} avec l'index ${start.index} m3` +
+        `${prescribed ? " (prescription biennale opposée par le client)" : ""}.`,
+    },
+  ]);
   // R9: consumption between the two occupants (finding), or a predecessor billed too much (INT_EUROS).
   const predecessorCase =
     indexAtProof === null
@@ -286,13 +300,19 @@ export async function receiveProof(trx: Trx, ctx: Context, raw: ReceiveProofInpu
           index: indexAtProof,
         });
   const party = await partyById(trx, c.party_id);
-  await enqueue(trx, ctx, "CONFIRMATION_PROOF", party, {
-    ...(await messageFacts(trx, c.service_point_id, c.id)),
-    proof: { kind: input.kind, label: PROOF_LABEL[input.kind], date: docDate, index },
-    start: { ...start, source },
-    termination: { date: t.date, index: t.index },
-    prescription: prescribed !== null,
-  });
+  await enqueue(trx, ctx, [
+    {
+      template: "CONFIRMATION_PROOF",
+      to: party,
+      facts: {
+        ...(await messageFacts(trx, c.service_point_id, c.id)),
+        proof: { kind: input.kind, label: PROOF_LABEL[input.kind], date: docDate, index },
+        start: { ...start, source },
+        termination: { date: t.date, index: t.index },
+        prescription: prescribed !== null,
+      },
+    },
+  ]);
   await closeUnlessVisitPending(trx, ctx, c.id);
   // SPEC §7: a step that opens an INT_EUROS case names it in `case`; the move-in case stays in `moveInCase`.
   return predecessorCase
