@@ -6,6 +6,7 @@
 import type { Context } from "../platform/context.js";
 import { frenchDate } from "../platform/dates.js";
 import type { Trx } from "../platform/db.js";
+import type { MoveInFacts } from "../platform/schema.js";
 import { recordIntermediateConsumption } from "./findings.js";
 import { proofGap } from "./rules/proof-gap.js";
 import { addComments, openCase } from "./store.js";
@@ -20,7 +21,7 @@ export const R9_COMMENT = "écart de consommation avec ancien occupant";
 export interface ProofGapCase {
   id: string;
   service_point_id: string;
-  termination: { date: string; index: number; subscription: string | null; source?: string };
+  termination: MoveInFacts["termination"];
 }
 
 /**

@@ -35,7 +35,7 @@ export async function occupantsSince(
  */
 export async function terminationStatuses(
   trx: Trx,
-  terminations: Array<{ servicePointId: string; date: string; index: number }>,
+  terminations: Array<{ servicePointId: string; date: string; index: number | null }>,
 ): Promise<Array<string | null>> {
   if (terminations.length === 0) return [];
   const rows = await sql<{ i: number; status: string | null }>`

@@ -3,7 +3,7 @@ import { addComments, addTasks, type CaseRow, closeTasks } from "../cases/store.
 import type { Context } from "../platform/context.js";
 import type { Trx } from "../platform/db.js";
 import { occupantsSince, terminationStatuses } from "./batch-store.js";
-import { assertMoveInCase, assertTerminationKnown, type MoveInCase } from "./move-in-case.js";
+import { assertMoveInCase, knownTermination, type MoveInCase } from "./move-in-case.js";
 import { proofDeadline } from "./rules/deadline.js";
 import { expiryPath } from "./rules/expiry-path.js";
 import { subscribeAllAtPredecessor } from "./steps.js";
@@ -84,7 +84,7 @@ async function expireRound(trx: Trx, ctx: Context, cases: CaseRow[], out: Map<st
     const path = expiryPath(c.subscription_id !== null, occupant !== null, suspect.has(c.id));
     if (path === "SUBSCRIBE") {
       try {
-        assertTerminationKnown(c);
+        knownTermination(c);
         subscribing.push(c);
         out.set(c.id, "SUBSCRIBED");
       } catch (e) {

@@ -22,7 +22,7 @@ import {
   placeFacts,
   placesOf,
 } from "../service-points/store.js";
-import { assertTerminationKnown, type MoveInCase } from "./move-in-case.js";
+import { knownTermination, type MoveInCase } from "./move-in-case.js";
 import { proofDeadline } from "./rules/deadline.js";
 import { insertSubscriptions } from "./store.js";
 import { awaitingProofSentence, predecessorSubscribedSentence } from "./wording.js";
@@ -88,7 +88,7 @@ export async function subscribeAllAtPredecessor(
   why: string,
   taskStatus: "DONE" | "EXPIRED",
 ): Promise<string[]> {
-  for (const c of cases) assertTerminationKnown(c);
+  const known = cases.map((c) => ({ ...c, termination: knownTermination(c) }));
   const places = await placesOf(
     trx,
     cases.map((c) => c.service_point_id),
@@ -97,13 +97,13 @@ export async function subscribeAllAtPredecessor(
   const subs = await insertSubscriptions(
     trx,
     ctx,
-    cases.map((c) => ({
+    known.map((c) => ({
       servicePointId: c.service_point_id,
       meterId: placeOf(c).meter?.id ?? null,
       partyId: c.party_id,
       caseId: c.id,
-      date: c.move_in.termination.date,
-      index: c.move_in.termination.index,
+      date: c.termination.date,
+      index: c.termination.index,
       source: "PREDECESSOR",
     })),
   );
@@ -117,7 +117,7 @@ export async function subscribeAllAtPredecessor(
   await addComments(
     trx,
     ctx,
-    cases.map((c) => ({ caseId: c.id, body: predecessorSubscribedSentence(why, c.move_in.termination) })),
+    known.map((c) => ({ caseId: c.id, body: predecessorSubscribedSentence(why, c.termination) })),
   );
   const parties = await partiesOf(
     trx,
@@ -126,8 +126,8 @@ export async function subscribeAllAtPredecessor(
   await enqueue(
     trx,
     ctx,
-    cases.map((c) => {
-      const t = c.move_in.termination;
+    known.map((c) => {
+      const t = c.termination;
       return {
         template: "CONFIRMATION_PREDECESSOR_INDEX",
         to: parties.get(c.party_id) as Recipient,

@@ -7,7 +7,7 @@ import { frenchDate } from "../platform/dates.js";
 import { anyOf, type Database, executePrepared, type Trx } from "../platform/db.js";
 import { EcartError, ErrorCode } from "../platform/errors.js";
 import { appendEvents, type CustomerOut } from "../platform/events.js";
-import type { MoveInFacts, StartSource } from "../platform/schema.js";
+import type { KnownTermination, StartSource } from "../platform/schema.js";
 import type { MeterHistory } from "../readings/history.js";
 import { appendReadings, meterHistoriesFromRows, meterHistoriesQuery } from "../readings/store.js";
 import { currentMeter } from "../service-points/store.js";
@@ -61,10 +61,7 @@ const terminationFactsOf = (row: TerminationRow): TerminationFacts => ({
  * SPEC §6: the predecessor's termination at a service point (termination.ts decides it), in one query.
  * Null when there is neither a predecessor nor a VALID reading.
  */
-export async function terminationOf(
-  trx: Trx,
-  servicePointId: string,
-): Promise<MoveInFacts["termination"] | null> {
+export async function terminationOf(trx: Trx, servicePointId: string): Promise<KnownTermination | null> {
   const q = sql<TerminationRow>`with ${terminationCtes(servicePointId)} select ${terminationColumns(servicePointId)}`;
   const [row] = (await q.execute(trx)).rows;
   return terminationFrom(terminationFactsOf(row as TerminationRow));

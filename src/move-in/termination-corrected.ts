@@ -100,6 +100,8 @@ export async function retakeTermination(
   });
   for (const c of cases as MoveInCase[]) {
     const facts = c.move_in;
+    // Matched on the predecessor's subscription: never a case without a termination (NONE).
+    if (facts.termination.source === "NONE") continue;
     const termination = { ...facts.termination, index: r.index };
     const declaredGap = facts.index !== null ? facts.index - r.index : facts.gap;
     await updateMoveIn(trx, c.id, { ...facts, termination, gap: declaredGap });

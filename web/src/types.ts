@@ -178,7 +178,8 @@ export interface MoveInFacts {
   index: number | null;
   reconnection: boolean;
   proof: "WILL_SEND" | "NONE";
-  termination: { date: string; index: number; source: string; subscription: string | null };
+  /** NONE (no predecessor, no VALID reading): no index, the move-in's own date. */
+  termination: { date: string; index: number | null; source: string; subscription: string | null };
   gap: number | null;
   proofRequested: boolean;
 }

@@ -88,8 +88,12 @@ export async function interventionReport(
     if ((await openTasks(trx, c.id)).length === 0) await closeUnlessVisitPending(trx, ctx, c.id);
     return { outcome: "SUBSCRIBED", case: c.id, subscription: c.subscription_id, reading: reading.id };
   }
-  const gap = checkGap(t.index, indexAcrossRollover(t.index, index, meter?.digits), ctx.config.toleranceM3);
-  if (gap.withinTolerance || t.source === "NONE") {
+  // Nothing to compare with (no predecessor, no VALID reading): the visit's reading is the start.
+  const gap =
+    t.source === "NONE"
+      ? null
+      : checkGap(t.index, indexAcrossRollover(t.index, index, meter?.digits), ctx.config.toleranceM3);
+  if (!gap || gap.withinTolerance) {
     const sub = only(
       await insertSubscriptions(trx, ctx, [
         {

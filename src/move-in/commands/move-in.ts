@@ -13,7 +13,7 @@ import type { Context } from "../../platform/context.js";
 import { frenchDate } from "../../platform/dates.js";
 import type { Database, Trx } from "../../platform/db.js";
 import { ErrorCode, fail } from "../../platform/errors.js";
-import type { MoveInFacts } from "../../platform/schema.js";
+import type { KnownTermination, MoveInFacts } from "../../platform/schema.js";
 import { isoDate, rawIndex, ref, text } from "../../platform/validate.js";
 import { assertNotFuture } from "../../readings/commands.js";
 import { parseIndexM3 } from "../../readings/index-m3.js";
@@ -65,7 +65,7 @@ export interface MoveInAssessment {
   /** The first result when this repeats a move-in of the same person (SPEC §6); nothing else applies then. */
   duplicate: CommandResult | null;
   /** The predecessor's termination (or the last valid reading standing in for it); null when neither exists. */
-  termination: MoveInFacts["termination"] | null;
+  termination: KnownTermination | null;
   /** §4: the termination index is a SUSPECT reading of the history. */
   terminationSuspect: boolean;
   gap: GapCheck | null;
@@ -176,7 +176,7 @@ export async function moveIn(trx: Trx, ctx: Context, input: MoveInInput): Promis
     reconnection: input.reconnection,
     proof: input.proof,
     // With nothing to compare with, the move-in itself is the reference (SPEC §6).
-    termination: termination ?? { date: input.date, index: index ?? 0, source: "NONE", subscription: null },
+    termination: termination ?? { date: input.date, index: null, source: "NONE", subscription: null },
     gap: gap?.gap ?? null,
     proofRequested: false,
   };

@@ -34,7 +34,7 @@ import { parseIndexM3 } from "../../readings/index-m3.js";
 import { appendReadings, indexAtDate } from "../../readings/store.js";
 import { currentMeter, messageFacts, partyById } from "../../service-points/store.js";
 import { assertRoomForDocument } from "../documents.js";
-import { assertMoveInCase } from "../move-in-case.js";
+import { assertMoveInCase, knownTermination } from "../move-in-case.js";
 import { prescribedStart } from "../rules/prescription.js";
 import { insertSubscriptions } from "../store.js";
 
@@ -248,7 +248,8 @@ export async function receiveProof(trx: Trx, ctx: Context, raw: ReceiveProofInpu
     indexAtProof = await remoteIndexAt(trx, c.service_point_id, docDate, meter);
     if (indexAtProof !== null) source = "PROOF_DATE_REMOTE_INDEX";
   }
-  let start = { date: docDate, index: indexAtProof ?? t.index };
+  // With no termination (no predecessor, no VALID reading) there is no index to fall back on: refused.
+  let start = { date: docDate, index: indexAtProof ?? knownTermination(c).index };
   if (indexAtProof === null) source = "PROOF_DATE_PREDECESSOR_INDEX";
 
   // R10: the prescription moves the start to the processing day minus two years.

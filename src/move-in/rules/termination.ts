@@ -2,7 +2,7 @@
  * SPEC §6 and issue 3: the termination index a move-in is compared with, decided from facts already
  * read (`../store.ts` `terminationOf`, `loadMoveInFacts`). Pure: nothing here reads or writes storage.
  */
-import type { MoveInFacts } from "../../platform/schema.js";
+import type { KnownTermination } from "../../platform/schema.js";
 import { installationReading } from "../../readings/history.js";
 
 /** The service point's current meter, as the termination rules need it. */
@@ -54,7 +54,7 @@ export function lastValidIndex(
  * VALID reading stands in for the termination index. Null when neither exists. Compared with the same
  * meter (issue 3): a meter installed since the termination opens at its start index.
  */
-export function terminationFrom(f: TerminationFacts): MoveInFacts["termination"] | null {
+export function terminationFrom(f: TerminationFacts): KnownTermination | null {
   const pred = f.predecessor;
   if (pred?.end_date && pred.end_index !== null) {
     if (meterReplacedSince(f.meter, f.moveOutMeterId, pred.end_date) && f.meter?.installed_on) {

@@ -120,7 +120,9 @@ function CaseBody({ c, reload }: { c: CaseView; reload: () => void }) {
               items={[
                 [
                   "Résiliation du prédécesseur",
-                  `${m3(mi.termination.index)} au ${frDate(mi.termination.date)}`,
+                  mi.termination.index === null
+                    ? "aucune (ni ancien occupant ni relevé valide)"
+                    : `${m3(mi.termination.index)} au ${frDate(mi.termination.date)}`,
                 ],
                 [
                   "Arrivée déclarée",
@@ -407,7 +409,7 @@ function proofOutcome(
         ? m3(index)
         : c.servicePoint.remoteReading
           ? "index de télérelève du jour"
-          : mi
+          : mi && mi.termination.index !== null
             ? m3(mi.termination.index)
             : "—";
     lines.push(`Abonnement au ${frDate(d.date)}, index ${idx} — ${label(START_SOURCE, source)}.`);
@@ -415,11 +417,12 @@ function proofOutcome(
       lines.push("Prescription invoquée mais le document a moins de 2 ans : sans effet.");
   }
   lines.push("Confirmation écrite au client (justificatif), tâche traitée, dossier clôturé.");
+  const from = mi?.termination.index ?? null;
   const r9 =
-    mi !== null && index !== null && showsIntermediateConsumption(mi.termination.index, index, tolerance);
-  if (r9 && mi && index !== null) {
+    mi !== null && from !== null && index !== null && showsIntermediateConsumption(from, index, tolerance);
+  if (r9 && mi && from !== null && index !== null) {
     lines.push(
-      `Consommation entre les occupants : ${m3(index - mi.termination.index)} du ${frDate(mi.termination.date)} au ${frDate(d.date)} — commentaire « écart de consommation avec ancien occupant ».`,
+      `Consommation entre les occupants : ${m3(index - from)} du ${frDate(mi.termination.date)} au ${frDate(d.date)} — commentaire « écart de consommation avec ancien occupant ».`,
     );
   }
   return { tone: "ok", r9, lines };
