@@ -16,9 +16,9 @@ import {
   plausibilityInput,
   replacedMeter,
 } from "../readings/history.js";
-import { unreadHistories } from "../readings/import-load.js";
+import { loadHistories } from "../readings/import-load.js";
 import { assessReading, type Plausibility } from "../readings/plausibility.js";
-import { appendReadings, lastReadingDates, loadMeterHistories } from "../readings/store.js";
+import { appendReadings } from "../readings/store.js";
 
 type Trx = Transaction<DB>;
 
@@ -35,28 +35,10 @@ export interface HistoryReading {
 const DAY_ORDER: Partial<Record<ReadingType, number>> = { MOVE_OUT: 0, MOVE_IN: 2 };
 const dayOrder = (t: ReadingType) => DAY_ORDER[t] ?? 1;
 
-/**
- * The histories of the service points, as `loadMeterHistories` reads them; those without any reading yet
- * (a first load) from their meters alone, without looking readings up (as the readings import does).
- */
-async function historiesOf(trx: Trx, servicePoints: string[]): Promise<Map<string, MeterHistory[]>> {
-  const last = await lastReadingDates(trx, servicePoints);
-  const histories = await loadMeterHistories(
-    trx,
-    servicePoints.filter((sp) => last.has(sp)),
-  );
-  for (const [sp, h] of await unreadHistories(
-    trx,
-    servicePoints.filter((sp) => !last.has(sp)),
-  ))
-    histories.set(sp, h);
-  return histories;
-}
-
 /** Appends the readings with their plausibility verdicts; returns their ids in the order given. */
 export async function appendHistory(trx: Trx, ctx: Context, readings: HistoryReading[]): Promise<string[]> {
   if (readings.length === 0) return [];
-  const histories = await historiesOf(trx, [...new Set(readings.map((r) => r.servicePointId))]);
+  const { histories } = await loadHistories(trx, [...new Set(readings.map((r) => r.servicePointId))]);
   const order = readings.map((_, i) => i);
   order.sort((a, b) => {
     const x = readings[a] as HistoryReading;
