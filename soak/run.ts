@@ -1,7 +1,8 @@
 /**
  * `npm run soak`: the long versions of the reliability tests (test/reliability/**), bounded in
  * time, on loopback only. Each test scales itself up when ECART_SOAK=1 and writes its figures
- * to a temporary folder; this runner collects them into soak/last-run.json (see docs/reliability.md).
+ * to a temporary folder; this runner collects them into soak/last-run.json (see docs/reliability.md),
+ * with the run before it under `previous`.
  */
 import { spawn } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -74,7 +75,16 @@ child.on("exit", (code) => {
     tests,
     figures,
   };
-  writeFileSync(join("soak", "last-run.json"), `${JSON.stringify(report, null, 2)}\n`);
+  // The run before this one is kept beside it (issue 19 asks for two runs in a row, each with its seeds).
+  const file = join("soak", "last-run.json");
+  let previous: unknown = null;
+  try {
+    const { previous: _older, ...before } = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+    previous = before;
+  } catch {
+    /* first run here */
+  }
+  writeFileSync(file, `${JSON.stringify({ ...report, previous }, null, 2)}\n`);
   console.log(JSON.stringify(report, null, 2));
   process.exit(code ?? 1);
 });

@@ -14,7 +14,6 @@ import { buildApp, loggerOptions } from "../http/app.js";
 import { createMetrics } from "../http/metrics.js";
 import { isLoopbackHost, parseTrustProxy } from "../http/network.js";
 import { DEFAULT_SWEEP_BATCH } from "../move-in/sweep.js";
-import { claimDataDir, releaseDataDir } from "../platform/backup.js";
 import { configFromEnv } from "../platform/config.js";
 import { type Database, openDatabase } from "../platform/db.js";
 import { migrate } from "../platform/migrate.js";
@@ -69,8 +68,6 @@ export async function serve(_args: string[]): Promise<number> {
   const logger = pino(loggerOptions() as LoggerOptions);
   const config = configFromEnv(); // a bad figure stops the start, naming the variable
   const url = databaseUrl();
-  const embedded = !/^postgres(ql)?:\/\//.test(url);
-  if (embedded) claimDataDir(url);
   const db = await openDatabase({ url });
   await migrate(db);
   const host = process.env.HOST ?? DEFAULT_HOST;
@@ -84,7 +81,6 @@ export async function serve(_args: string[]): Promise<number> {
     process.stderr.write(`${refusal.fr}\n${refusal.en}\n`);
     logger.error({ event: "refused" }, refusal.en);
     await db.close();
-    if (embedded) releaseDataDir(url);
     return EXPOSED_WEAK_EXIT;
   }
   const metrics = createMetrics(db, { processMetrics: true });
@@ -135,10 +131,7 @@ export async function serve(_args: string[]): Promise<number> {
       [
         {
           name: "database",
-          stop: async () => {
-            await db.close();
-            if (embedded) releaseDataDir(url);
-          },
+          stop: () => db.close(),
         },
       ],
     ],

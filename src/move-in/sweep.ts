@@ -64,7 +64,7 @@ const MAX_BUSY_CLAIMS = 100;
  * busy (a command, or another sweeper on another case there) is not processed in this batch and is
  * claimed again once this batch is committed.
  */
-async function claim(trx: Trx, now: Date, limit: number, excluded: Set<string>) {
+async function claim(trx: Trx, now: Date, limit: number, excluded: ReadonlyMap<string, unknown>) {
   const rows = await trx
     .selectFrom("tasks as t")
     .innerJoin("cases as c", "c.id", "t.case_id")
@@ -75,7 +75,7 @@ async function claim(trx: Trx, now: Date, limit: number, excluded: Set<string>) 
     // R8's exception fires once: an overdue CHECK_TERMINATION is only shown as overdue.
     .where("t.kind", "!=", "CHECK_TERMINATION")
     .where("c.status", "=", "OPEN")
-    .$if(excluded.size > 0, (q) => q.where("t.id", "not in", [...excluded]))
+    .$if(excluded.size > 0, (q) => q.where("t.id", "not in", [...excluded.keys()]))
     .orderBy("t.due_at")
     .limit(limit)
     .forUpdate(["t", "c"])
@@ -136,13 +136,15 @@ export async function sweepDeadlines(
   const workers = db.kind === "pglite" ? 1 : Math.max(1, opts.workers ?? DEFAULT_SWEEP_WORKERS);
   const batchSize = workers > 1 ? evenBatch(await countDue(db, now), workers, maxBatch) : maxBatch;
   const result: SweepResult = { subscribed: 0, skipped: 0, failed: [], reminded: 0 };
-  const failedIds = new Set<string>();
+  // Failed tasks, each once: with several workers, a task that failed in one batch may already be in the
+  // claim another worker sent before hearing of it; it fails there again, and is still reported once.
+  const failures = new Map<string, string>();
   // Each worker claims its own batches (SKIP LOCKED keeps them apart) until one comes back short
   // with no case waiting for a busy service point.
   const work = async () => {
     for (let busyClaims = 0; !opts.signal?.aborted; ) {
       const batch = await db.kysely.transaction().execute(async (trx) => {
-        const { claimed, rows, busy } = await claim(trx, now, batchSize, failedIds);
+        const { claimed, rows, busy } = await claim(trx, now, batchSize, failures);
         // A case with several expired tasks is processed once: closing it closes all its tasks.
         const tasksOf = new Map<string, string[]>();
         const cases: ClaimedCase[] = [];
@@ -162,10 +164,8 @@ export async function sweepDeadlines(
         if (outcome === "SUBSCRIBED") result.subscribed++;
         else if (outcome === "SKIPPED") result.skipped++;
         else {
-          for (const task of batch.tasksOf.get(caseId) ?? []) {
-            failedIds.add(task);
-            result.failed.push({ task, error: outcome.message });
-          }
+          for (const task of batch.tasksOf.get(caseId) ?? [])
+            if (!failures.has(task)) failures.set(task, outcome.message);
         }
       }
       // Let the event loop run between batches: PGlite computes in this thread, and requests, timers and a
@@ -184,6 +184,7 @@ export async function sweepDeadlines(
   // Every worker ends before the sweep reports, even when one of them failed.
   const ends = await Promise.allSettled(Array.from({ length: workers }, work));
   for (const end of ends) if (end.status === "rejected") throw end.reason;
+  result.failed = [...failures].map(([task, error]) => ({ task, error }));
   // R18: then the reminders of the tasks still open (an expired one is never reminded).
   result.reminded = await sendProofReminders(db, ctx, { signal: opts.signal });
   return result;

@@ -81,6 +81,12 @@ const sinceFr = (since: string): string => {
   return Number.isNaN(t.getTime()) ? since : frenchDateTime(t);
 };
 
+/** The live process that holds the folder's lock, or null when it is free (no lock, or a stale one). */
+export function folderHolder(dataDir: string): LockHolder | null {
+  const h = readHolder(join(dataDir, LOCK_FILE));
+  return h !== null && h !== "missing" && holderAlive(h) ? h : null;
+}
+
 /** The refusal: another process holds the folder. */
 export function folderInUse(dataDir: string, h: LockHolder): EcartError {
   return new EcartError(

@@ -8,14 +8,9 @@ import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  backupEmbedded,
-  claimDataDir,
-  releaseDataDir,
-  restoreEmbedded,
-  SERVE_MARK,
-} from "../../src/platform/backup.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { backupEmbedded, restoreEmbedded } from "../../src/platform/backup.js";
+import { LOCK_FILE, lockDataFolder } from "../../src/platform/data-lock.js";
 import { openDatabase } from "../../src/platform/db.js";
 import { migrate } from "../../src/platform/migrate.js";
 import { execute } from "../../src/registry.js";
@@ -47,7 +42,6 @@ describe("backup and restore of the embedded database", () => {
     saved = await fingerprint(db);
     await db.close();
   });
-  afterAll(() => releaseDataDir(data));
 
   it("restores exactly what was saved, into an empty folder", async () => {
     const file = join(dir, "a.tar.gz");
@@ -64,16 +58,21 @@ describe("backup and restore of the embedded database", () => {
   });
 
   it("refuses a folder in use by ecart serve, and moves a full folder aside (with --force) instead of deleting it", async () => {
-    claimDataDir(data); // as ecart serve does
-    await expect(backupEmbedded(data, join(dir, "b.tar.gz"))).rejects.toThrow(/is using .*stop it first/);
-    releaseDataDir(data);
-    expect(existsSync(join(data, SERVE_MARK))).toBe(false);
+    const held = lockDataFolder(data, "ecart serve"); // as ecart serve's openDatabase does
+    await expect(backupEmbedded(data, join(dir, "b.tar.gz"))).rejects.toThrow(
+      /ecart serve, pid \d+.*stop it first/,
+    );
+    held.release();
+    expect(existsSync(join(data, LOCK_FILE))).toBe(false);
     const file = join(dir, "c.tar.gz");
     await backupEmbedded(data, file);
     const full = join(dir, "full");
     await restoreEmbedded(file, full);
     writeFileSync(join(full, "note.txt"), "kept");
     await expect(restoreEmbedded(file, full)).rejects.toThrow(/not empty/);
+    const open = lockDataFolder(full, "ecart demo"); // a folder open in another process is never moved aside
+    await expect(restoreEmbedded(file, full, true)).rejects.toThrow(/ecart demo, pid \d+.*stop it first/);
+    open.release();
     const aside = (await restoreEmbedded(file, full, true)) as string;
     expect(readdirSync(aside)).toContain("note.txt");
     expect(readdirSync(full)).not.toContain("note.txt");

@@ -12,7 +12,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { PGlite } from "@electric-sql/pglite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { restoreEmbedded, SERVE_MARK } from "../../src/platform/backup.js";
+import { restoreEmbedded } from "../../src/platform/backup.js";
+import { LOCK_FILE } from "../../src/platform/data-lock.js";
 import { freshEmbeddedDatabase, openDatabase } from "../../src/platform/db.js";
 import { execute } from "../../src/registry.js";
 import { brokenInvariants } from "../reliability/support.js";
@@ -129,7 +130,7 @@ describe("ecart serve, stopped by a signal", () => {
       figures: { toleranceM3: 5, proofDeadlineDays: 15, prescriptionYears: 2 },
       msg: "ecart serve started",
     });
-    expect(existsSync(join(data, SERVE_MARK))).toBe(true);
+    expect(existsSync(join(data, LOCK_FILE))).toBe(true);
     const url = new URL(started.url as string);
     // A request in flight: its headers sent, part of its body; the rest goes after the signal.
     const body = JSON.stringify({ username: "nobody", password: "not-a-password" });
@@ -182,7 +183,7 @@ describe("ecart serve, stopped by a signal", () => {
     expect(s.lines.at(-1)).toMatchObject({ event: "stopped", msg: "ecart stopped" });
     expect(s.lines.find((l) => l.msg === "request")).toMatchObject({ route: "/api/session", status: 401 });
     // The data: whole, the sweep's batches complete, the rest left to the next sweep.
-    expect(existsSync(join(data, SERVE_MARK))).toBe(false);
+    expect(existsSync(join(data, LOCK_FILE))).toBe(false);
     const db = await openDatabase({ url: data });
     try {
       expect(await brokenInvariants(db)).toEqual({});
