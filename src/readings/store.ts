@@ -127,8 +127,8 @@ async function verdictsOf(trx: Trx, ctx: Context, readings: NewReading[]): Promi
   );
 }
 
-/** The reading ids: the column default of migration 002, drawn in the statement that inserts the rows. */
-const NEXT_READING_ID = sql<string>`ecart_next_id('RDG-', 'reading_seq', 9)`;
+/** The reading ids: the column default (migration 110), drawn in the statement that inserts the rows. */
+const NEXT_READING_ID = sql<string>`'RDG-' || replace(format('%9s', nextval('reading_seq')), ' ', '0')`;
 
 /**
  * The only insert into readings (one reading is a batch of one): each checked against its meter's history
