@@ -208,7 +208,7 @@ async function openRegularization(
   });
   await addComments(trx, ctx, [
     {
-      caseId: caseId,
+      caseId,
       body:
         `Contestation ${contestId} de l'abonnement ${sub.id} (début ${frenchDate(sub.start_date)}, index ${sub.start_index} m3) : ` +
         `régularisation à effectuer par le service EUROS` +

@@ -71,7 +71,7 @@ export async function applyProofGap(
   });
   await addComments(trx, ctx, [
     {
-      caseId: caseId,
+      caseId,
       body:
         `Le justificatif du dossier ${arr.id} donne l'index ${proof.index} m3 au ${frenchDate(proof.date)}, ` +
         `inférieur de ${t.index - proof.index} m3 à l'index de résiliation de l'abonnement ${predecessor.id} ` +

@@ -197,7 +197,7 @@ export async function moveIn(trx: Trx, ctx: Context, input: MoveInInput): Promis
       .execute();
     await addComments(trx, ctx, [
       {
-        caseId: caseId,
+        caseId,
         body: `Arrivée avec remise en eau au ${frenchDate(input.date)}${index === null ? " : index non connu du client, relevé attendu lors de l'intervention" : ` : index déclaré ${index} m3`}.`,
       },
     ]);
@@ -285,7 +285,7 @@ export async function moveIn(trx: Trx, ctx: Context, input: MoveInInput): Promis
     await addComments(trx, ctx, [{ caseId, body: R5_NO_PROOF_COMMENT }]);
     await addTasks(trx, ctx, [
       {
-        caseId: caseId,
+        caseId,
         kind: "SUBSCRIBE_AT_PREDECESSOR",
         deadline: proofDeadline(ctx.now, ctx.config.proofDeadlineDays, ctx.config.timeZone),
       },
