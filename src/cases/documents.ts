@@ -90,14 +90,13 @@ export async function attachDocument(
   return { outcome: "DOCUMENT_ATTACHED", case: c.id, document: row.id };
 }
 
-/** R19: the attached document receiveProof processes, locked; refused when it is another case's or already processed. */
-export async function loadDocumentForProof(trx: Trx, caseId: string, id: string) {
-  const doc = await trx
-    .selectFrom("case_documents")
-    .selectAll()
-    .where("id", "=", id)
-    .forUpdate()
-    .executeTakeFirst();
+/**
+ * R19: the attached document receiveProof processes, locked (unless `lock` is false: the proof check reads
+ * in a read-only snapshot); refused when it is another case's or already processed.
+ */
+export async function loadDocumentForProof(trx: Trx, caseId: string, id: string, { lock = true } = {}) {
+  const q = trx.selectFrom("case_documents").selectAll().where("id", "=", id);
+  const doc = await (lock ? q.forUpdate() : q).executeTakeFirst();
   if (!doc || doc.case_id !== caseId)
     throw new EcartError(
       ErrorCode.UNKNOWN_REFERENCE,

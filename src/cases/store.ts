@@ -77,6 +77,19 @@ export async function loadCaseForUpdate(trx: Trx, id: string) {
 
 export type CaseRow = Awaited<ReturnType<typeof loadCaseForUpdate>>;
 
+/** A case as it stands, unlocked (read-only checks); UNKNOWN_REFERENCE when there is none. */
+export async function loadCase(trx: Trx, id: string): Promise<CaseRow> {
+  const c = await trx.selectFrom("cases").selectAll().where("id", "=", id).executeTakeFirst();
+  if (!c)
+    throw new EcartError(
+      ErrorCode.UNKNOWN_REFERENCE,
+      `Dossier inconnu : ${id}.`,
+      `unknown case ${id}`,
+      "case",
+    );
+  return c;
+}
+
 /**
  * The only insert into case_comments (one is a batch of one): the comments, in their order, in one
  * statement whatever their number (the rows as one JSON parameter).

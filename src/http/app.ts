@@ -38,8 +38,9 @@ import { readyRoutes } from "./routes/ready.js";
 import { reportRoutes } from "./routes/reports.js";
 import { sessionRoutes } from "./routes/session.js";
 
-/** Largest proof document accepted (R7 uploads). */
-export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
+import { MAX_UPLOAD_BYTES } from "./uploads.js";
+
+export { MAX_UPLOAD_BYTES };
 /** Largest JSON body. */
 export const MAX_JSON_BYTES = 256 * 1024;
 

@@ -9,6 +9,9 @@ import { EcartError, ErrorCode } from "../platform/errors.js";
 /** Most documents stored per case: checked by the commands that store one, under the case's lock. */
 export { MAX_DOCUMENTS_PER_CASE } from "../move-in/documents.js";
 
+/** Largest document accepted (R7 proofs, R19 documents at the counter); the console's label says it. */
+export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
+
 /** Signatures of the accepted documents: PDF, JPEG, PNG. */
 export const ACCEPTED_SIGNATURES: ReadonlyArray<{ type: string; ext: string; magic: readonly number[] }> = [
   { type: "application/pdf", ext: "pdf", magic: [0x25, 0x50, 0x44, 0x46, 0x2d] },

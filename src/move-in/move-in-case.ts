@@ -3,6 +3,7 @@ import type { CaseRow } from "../cases/store.js";
 import { frenchDate } from "../platform/dates.js";
 import { EcartError, ErrorCode, fail } from "../platform/errors.js";
 import type { KnownTermination, MoveInFacts } from "../platform/schema.js";
+import { noTerminationRefusal } from "./rules/termination.js";
 
 /** A refusal of a date (move-in, visit) before the predecessor's termination. */
 export function beforeTermination(date: string, t: MoveInFacts["termination"], field: string): never {
@@ -43,13 +44,6 @@ export function assertNotSubscribed(c: CaseRow) {
 /** R4/R8 needs the predecessor's termination index: a case without one waits for the visit's reading. */
 export function knownTermination(c: MoveInCase): KnownTermination {
   const t = c.move_in.termination;
-  if (t.source === "NONE") {
-    fail(
-      ErrorCode.INVALID_INPUT,
-      "Aucun index de résiliation ni relevé de référence sur ce point de desserte : l'abonnement attend le relevé de l'intervention.",
-      `case ${c.id} has no termination index to subscribe at`,
-      "case",
-    );
-  }
+  if (t.source === "NONE") throw noTerminationRefusal(c.id);
   return t;
 }

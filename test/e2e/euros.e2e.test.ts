@@ -94,6 +94,7 @@ describe("EUROS", () => {
     // The proof's date and index are offered.
     expect(await page.getByLabel("Nouvelle date de début").inputValue()).toBe("2022-02-01");
     expect(await page.getByLabel("Index de début (m3)").inputValue()).toBe("125");
+    await screenshot(page, "16b-dossier-int-euros-regulariser");
     await page.getByRole("button", { name: "Régulariser le début et clôturer" }).click();
     await expect
       .poll(() => page.getByTestId("flash").textContent())

@@ -101,11 +101,24 @@ describe("gap → case → proof → subscription", () => {
       mimeType: "application/pdf",
       buffer: Buffer.from("%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"),
     });
-    // The outcome is previewed before confirming: date, index, source, R9.
-    const preview = flat(await page.getByTestId("proof-preview").textContent());
-    expect(preview).toContain("Abonnement au 01/03/2024");
-    expect(preview).toContain("Justificatif (date et index)");
-    expect(preview).toContain(R9);
+    // The outcome is the server's answer before confirming (the proof check): date, index, source, R9 and
+    // the tolerance in force, none of them written in the console.
+    const preview = page.getByTestId("proof-preview");
+    await expect.poll(async () => flat(await preview.textContent())).toContain(R9);
+    expect(await preview.getAttribute("data-path")).toBe("SUBSCRIBE");
+    expect(flat(await preview.textContent())).toContain("Abonnement au 01/03/2024, index 1 012 m3");
+    expect(flat(await preview.textContent())).toContain("Justificatif (date et index)");
+    expect(flat(await preview.textContent())).toContain("au-delà de la tolérance de 5 m3");
+    // Without the index, the start is what the server would take: here the predecessor's index (no télérelève).
+    await page.getByLabel("Index sur le document (m3)").fill("");
+    await expect
+      .poll(async () => flat(await preview.textContent()))
+      .toContain("index 1 000 m3 — Date du justificatif, index de résiliation du prédécesseur");
+    expect(flat(await preview.textContent())).not.toContain(R9);
+    await page.getByLabel("Index sur le document (m3)").fill("1012");
+    await expect.poll(async () => flat(await preview.textContent())).toContain(R9);
+    expect(await page.getByLabel(/^Document/).count()).toBe(1);
+    expect(flat(await page.locator("form.proof-form").textContent())).toContain("10 Mo au plus");
     await screenshot(page, "05-dossier-justificatif");
     await page.getByRole("button", { name: "Confirmer le justificatif" }).click();
     await expect.poll(() => page.getByTestId("flash").textContent()).toContain("Abonnement mis en place");

@@ -33,6 +33,7 @@ const MATRIX: Array<{ method: Method; url: string; body?: unknown; allowed: read
   { method: "POST", url: "/api/subscriptions/X-404/contests", body: {}, allowed: FO },
   { method: "POST", url: "/api/service-points/X-404/readings", body: {}, allowed: [...FO, ...CIS] },
   { method: "POST", url: "/api/cases/X-404/proofs", body: {}, allowed: BO },
+  { method: "POST", url: "/api/cases/X-404/proofs/check", body: {}, allowed: BO },
   { method: "POST", url: "/api/cases/X-404/proof-requests", body: {}, allowed: BO },
   { method: "POST", url: "/api/cases/X-404/intervention-report", body: {}, allowed: BO },
   { method: "POST", url: "/api/readings/X-404/corrections", body: {}, allowed: BO },

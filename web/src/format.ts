@@ -34,6 +34,9 @@ export const frNum = (n: number | null | undefined): string =>
   n === null || n === undefined ? "—" : nf.format(n);
 export const m3 = (n: number | null | undefined): string =>
   n === null || n === undefined ? "—" : `${nf.format(n)} m3`;
+const nf1 = new Intl.NumberFormat("fr-FR", { maximumFractionDigits: 1 });
+/** A size in bytes as a person reads it: 2097152 → "2 Mo", 1572864 → "1,5 Mo". */
+export const megabytes = (bytes: number): string => `${nf1.format(bytes / (1024 * 1024))} Mo`;
 export const signedM3 = (n: number): string =>
   `${n > 0 ? "+" : n < 0 ? "−" : ""}${nf.format(Math.abs(n))} m3`;
 

@@ -189,6 +189,8 @@ export interface CaseView {
   type: string;
   status: string;
   entity: string;
+  /** The largest document the server accepts (proofs, documents at the counter), in bytes. */
+  uploadMaxBytes: number;
   servicePoint: {
     id: string;
     address: string;
@@ -327,6 +329,46 @@ export interface MoveInCheck {
   warnings: string[];
   duplicateOf: { subscription: string | null; case: string | null } | null;
   tellCustomer: string[];
+}
+
+/** POST /api/cases/:id/proofs/check: what receiveProof would do with this proof, nothing written. */
+export interface ProofCheck {
+  path: "SUBSCRIBE" | "COMPLEMENT" | "REFUSED" | "LATE";
+  kind: string;
+  date: string;
+  index: number | null;
+  document: { id: string; kind: string; receivedOn: string } | null;
+  refusal: { code: string; message: string } | null;
+  start: { date: string; index: number; source: string } | null;
+  prescribed: string | null;
+  reading: { date: string; index: number } | null;
+  termination: { date: string; index: number | null };
+  gap: {
+    indexAtProof: number;
+    indexSource: "PROOF" | "REMOTE";
+    value: number;
+    finding: "INTERMEDIATE" | "PREDECESSOR_OVERBILLED" | "NONE";
+  } | null;
+  intermediateConsumption: boolean;
+  opensEurosCase: { lateProof: boolean; predecessorOverbilled: boolean };
+  closesCase: boolean;
+  toleranceM3: number;
+  prescriptionYears: number;
+  maxUploadBytes: number;
+  tone: "ok" | "warn" | "bad" | "info";
+  /** The answer in the advisor's words, with the case's figures and the figures in force. */
+  lines: string[];
+}
+
+/** A document handed in at the counter (R19), as GET /api/cases/:id/documents lists it. */
+export interface CaseDocument {
+  id: string;
+  kind: string;
+  receivedOn: string;
+  fileName: string | null;
+  size: number | null;
+  /** The proof it became once BO processed it, or null. */
+  proof: string | null;
 }
 
 /** An account as GET /api/accounts lists it (ADMIN). */

@@ -5,15 +5,17 @@ import { z } from "zod";
 import type { Account } from "../../accounts/store.js";
 import { TEMPLATES } from "../../communications/templates.js";
 import { moveInInput } from "../../move-in/commands/move-in.js";
+import { receiveProofInput } from "../../move-in/commands/receive-proof.js";
 import { today } from "../../platform/context.js";
 import { isoDate, rawIndex } from "../../platform/validate.js";
 import type { AppDeps } from "../app.js";
 import { admitBearer, contextOf } from "../auth.js";
 import { errors, idParam, pageIn } from "../schemas.js";
-import { servedDocument } from "../uploads.js";
+import { MAX_UPLOAD_BYTES, servedDocument } from "../uploads.js";
 import { caseDetail, listCases, proofFile } from "../views/cases.js";
 import { listContests, listOutbox, outboxPreview } from "../views/contests-outbox.js";
 import { checkMoveIn, checkMoveInForBearer } from "../views/move-in-check.js";
+import { checkProof } from "../views/proof-check.js";
 import { checkReading } from "../views/reading-check.js";
 import { search } from "../views/search.js";
 import { servicePointDetail } from "../views/service-points.js";
@@ -161,6 +163,8 @@ const caseListOut = z.object({
 
 const caseOut = z.looseObject({
   id: z.string(),
+  /** The largest document the case accepts (proofs, documents at the counter), for the console's labels. */
+  uploadMaxBytes: z.number(),
   type: z.string(),
   status: z.string(),
   entity: z.string(),
@@ -190,6 +194,37 @@ const moveInCheckOut = z.looseObject({
   gap: z.object({ value: z.number(), direction: z.string(), withinTolerance: z.boolean() }).nullable(),
   warnings: z.array(z.string()),
   tellCustomer: z.array(z.string()),
+});
+
+const datedIndex = z.object({ date: z.string(), index: z.number() });
+
+const proofCheckOut = z.object({
+  path: z.enum(["SUBSCRIBE", "COMPLEMENT", "REFUSED", "LATE"]),
+  kind: z.string(),
+  date: z.string(),
+  index: z.number().nullable(),
+  document: z.object({ id: z.string(), kind: z.string(), receivedOn: z.string() }).nullable(),
+  refusal: z.object({ code: z.string(), message: z.string() }).nullable(),
+  start: z.object({ date: z.string(), index: z.number(), source: z.string() }).nullable(),
+  prescribed: nullableStr,
+  reading: datedIndex.nullable(),
+  termination: z.object({ date: z.string(), index: z.number().nullable() }),
+  gap: z
+    .object({
+      indexAtProof: z.number(),
+      indexSource: z.enum(["PROOF", "REMOTE"]),
+      value: z.number(),
+      finding: z.enum(["INTERMEDIATE", "PREDECESSOR_OVERBILLED", "NONE"]),
+    })
+    .nullable(),
+  intermediateConsumption: z.boolean(),
+  opensEurosCase: z.object({ lateProof: z.boolean(), predecessorOverbilled: z.boolean() }),
+  closesCase: z.boolean(),
+  toleranceM3: z.number(),
+  prescriptionYears: z.number(),
+  maxUploadBytes: z.number(),
+  tone: z.enum(["ok", "warn", "bad", "info"]),
+  lines: z.array(z.string()),
 });
 
 const readingCheckOut = z.object({
@@ -275,6 +310,23 @@ export async function readRoutes(app: FastifyInstance, deps: AppDeps) {
       }),
   );
 
+  api.post(
+    "/cases/:id/proofs/check",
+    {
+      config: { access: { kind: "command", verb: "receiveProof" } },
+      schema: {
+        tags: ["cases"],
+        description:
+          "What receiveProof would do with this proof (start, its source, R9, an INT_EUROS case, the tolerance), without writing anything.",
+        params: idParam,
+        body: receiveProofInput.omit({ case: true, file: true }),
+        response: { 200: proofCheckOut, ...errors },
+      },
+    },
+    async (req) =>
+      checkProof(deps.db, contextOf(req, deps.config, deps.clock), { ...req.body, case: req.params.id }),
+  );
+
   api.get(
     "/cases",
     {
@@ -304,7 +356,7 @@ export async function readRoutes(app: FastifyInstance, deps: AppDeps) {
   api.get(
     "/cases/:id",
     { config: read, schema: { tags: ["cases"], params: idParam, response: { 200: caseOut, ...errors } } },
-    async (req) => caseDetail(deps.db, req.params.id),
+    async (req) => ({ ...(await caseDetail(deps.db, req.params.id)), uploadMaxBytes: MAX_UPLOAD_BYTES }),
   );
 
   api.get(

@@ -11,9 +11,9 @@ import {
 import { applyProofGap } from "../../cases/intermediate.js";
 import {
   addComments,
-  assertOpen,
   closeTasks,
   closeUnlessVisitPending,
+  loadCase,
   loadCaseForUpdate,
   openCase,
   setCaseSubscription,
@@ -25,17 +25,21 @@ import type { CommandResult } from "../../platform/command.js";
 import { type Context, today } from "../../platform/context.js";
 import { frenchDate } from "../../platform/dates.js";
 import type { Trx } from "../../platform/db.js";
-import { EcartError, ErrorCode, fail } from "../../platform/errors.js";
-import type { StartSource } from "../../platform/schema.js";
-import { sameSerial } from "../../platform/serial.js";
+import { type EcartError, ErrorCode, fail } from "../../platform/errors.js";
 import { isoDate, rawIndex, ref } from "../../platform/validate.js";
 import { assertNotFuture } from "../../readings/commands.js";
 import { parseIndexM3 } from "../../readings/index-m3.js";
 import { appendReadings, indexAtDate } from "../../readings/store.js";
 import { currentMeter, messageFacts, partyById } from "../../service-points/store.js";
 import { assertRoomForDocument } from "../documents.js";
-import { assertMoveInCase, knownTermination } from "../move-in-case.js";
-import { prescribedStart } from "../rules/prescription.js";
+import { assertMoveInCase } from "../move-in-case.js";
+import {
+  COMPLEMENT_KIND,
+  decideProof,
+  type ProofDraft,
+  type ProofFacts,
+  proofPrescribedStart,
+} from "../rules/proof-path.js";
 import { insertSubscriptions } from "../store.js";
 
 export const receiveProofInput = z.object({
@@ -53,11 +57,20 @@ export const receiveProofInput = z.object({
 });
 export type ReceiveProofInput = z.infer<typeof receiveProofInput>;
 
-/** R7, R9, R10, R12: a proof reaches the back office. */
-export async function receiveProof(trx: Trx, ctx: Context, raw: ReceiveProofInput): Promise<CommandResult> {
+/**
+ * What receiveProof would do with this input, and what it read to decide: the command's first half, shared
+ * with POST /api/cases/:id/proofs/check. `lock`: the command locks the case and the document; the check
+ * reads them in a read-only snapshot. Throws the refusals that store nothing.
+ */
+export async function assessProof(
+  trx: Trx,
+  ctx: Context,
+  raw: ReceiveProofInput,
+  { lock }: { lock: boolean },
+) {
   const index = raw.index === null || raw.index === undefined ? null : parseIndexM3(raw.index);
   // R19: a document attached at the counter brings its kind, its file and the day it was received.
-  const doc = raw.document ? await loadDocumentForProof(trx, raw.case, raw.document) : null;
+  const doc = raw.document ? await loadDocumentForProof(trx, raw.case, raw.document, { lock }) : null;
   if (doc && raw.file) {
     fail(
       ErrorCode.INVALID_INPUT,
@@ -75,17 +88,7 @@ export async function receiveProof(trx: Trx, ctx: Context, raw: ReceiveProofInpu
       "kind",
     );
   }
-  const file =
-    raw.file ??
-    (doc?.content && doc.content_type
-      ? {
-          name: doc.file_name ?? doc.id,
-          contentType: doc.content_type as NonNullable<ReceiveProofInput["file"]>["contentType"],
-          content: doc.content,
-        }
-      : null);
-  const input = { ...raw, kind, file };
-  const isPhoto = kind === "METER_PHOTO";
+  const isPhoto = kind === COMPLEMENT_KIND;
   // R19: a meter photo without a date is dated the day it was received.
   const date = raw.date ?? (isPhoto ? (doc?.received_on ?? today(ctx)) : null);
   if (!date) {
@@ -96,12 +99,52 @@ export async function receiveProof(trx: Trx, ctx: Context, raw: ReceiveProofInpu
       "date",
     );
   }
-  const docDate = date;
-  assertNotFuture(ctx, docDate);
-  const c = await loadCaseForUpdate(trx, input.case);
+  assertNotFuture(ctx, date);
+  const c = lock ? await loadCaseForUpdate(trx, raw.case) : await loadCase(trx, raw.case);
   assertMoveInCase(c);
-  if (input.file) await assertRoomForDocument(trx, c.id);
   const meter = await currentMeter(trx, c.service_point_id);
+  const draft: ProofDraft = {
+    kind,
+    date,
+    index,
+    meterSerial: raw.meterSerial ?? null,
+    prescriptionInvoked: raw.prescriptionInvoked ?? false,
+  };
+  const day = today(ctx);
+  // The readings the decision may need: the remote reading of the proof's date, the index at the prescribed start.
+  const remote =
+    index === null && !isPhoto ? await remoteIndexAt(trx, c.service_point_id, date, meter) : null;
+  const prescribed = isPhoto ? null : proofPrescribedStart({ today: day }, draft, ctx.config);
+  const atPrescribed = prescribed
+    ? ((await indexAtDate(trx, c.service_point_id, prescribed))?.index ?? null)
+    : null;
+  const facts: ProofFacts = {
+    case: { id: c.id, status: c.status, subscription: c.subscription_id },
+    termination: c.move_in.termination,
+    meterSerial: meter?.serial ?? null,
+    today: day,
+    remoteIndexAtProofDate: remote,
+    indexAtPrescribedStart: atPrescribed,
+  };
+  return { c, doc, meter, kind, draft, facts, decision: decideProof(facts, draft, ctx.config) };
+}
+
+/** R7, R9, R10, R12: a proof reaches the back office. */
+export async function receiveProof(trx: Trx, ctx: Context, raw: ReceiveProofInput): Promise<CommandResult> {
+  const { c, doc, meter, kind, draft, decision: d } = await assessProof(trx, ctx, raw, { lock: true });
+  const { index } = draft;
+  const docDate = draft.date;
+  const file =
+    raw.file ??
+    (doc?.content && doc.content_type
+      ? {
+          name: doc.file_name ?? doc.id,
+          contentType: doc.content_type as NonNullable<ReceiveProofInput["file"]>["contentType"],
+          content: doc.content,
+        }
+      : null);
+  const input = { ...raw, kind, file };
+  if (input.file) await assertRoomForDocument(trx, c.id);
 
   const keep = async (status: "ACCEPTED" | "REFUSED" | "COMPLEMENT" | "LATE", refusal?: EcartError) => {
     const row = await trx
@@ -138,13 +181,13 @@ export async function receiveProof(trx: Trx, ctx: Context, raw: ReceiveProofInpu
   };
 
   // R12: a proof after the subscription was set up does not rewrite it: regularisation by EUROS.
-  if (c.subscription_id && !isPhoto) {
+  if (d.path === "LATE") {
     const proofId = await keep("LATE");
     const intCase = await openCase(trx, ctx, {
       type: "INT_EUROS",
       servicePointId: c.service_point_id,
       partyId: c.party_id,
-      subscriptionId: c.subscription_id,
+      subscriptionId: d.subscription,
       relatedCaseId: c.id,
       regularization: {
         motive: "LATE_PROOF",
@@ -155,7 +198,7 @@ export async function receiveProof(trx: Trx, ctx: Context, raw: ReceiveProofInpu
       {
         caseId: intCase,
         body:
-          `Justificatif (${PROOF_LABEL[input.kind]}) reçu après la mise en place de l'abonnement ${c.subscription_id} : ` +
+          `Justificatif (${PROOF_LABEL[input.kind]}) reçu après la mise en place de l'abonnement ${d.subscription} : ` +
           `date d'entrée ${frenchDate(docDate)}${index !== null ? `, index ${index} m3` : ", sans index"}. Régularisation à effectuer par le service EUROS.`,
       },
     ]);
@@ -166,65 +209,43 @@ export async function receiveProof(trx: Trx, ctx: Context, raw: ReceiveProofInpu
       },
     ]);
     // R9 holds for a late proof too: the finding on the ARR case, or the predecessor's INT_EUROS case.
-    const at = index ?? (await remoteIndexAt(trx, c.service_point_id, docDate, meter));
-    const predecessorCase =
-      at === null
-        ? null
-        : await applyProofGap(trx, ctx, { ...c, termination: c.move_in.termination }, c.subscription_id, {
-            id: proofId,
-            kind: input.kind,
-            date: docDate,
-            index: at,
-          });
+    const predecessorCase = d.gap
+      ? await applyProofGap(trx, ctx, { ...c, termination: c.move_in.termination }, d.subscription, {
+          id: proofId,
+          kind: input.kind,
+          date: docDate,
+          index: d.gap.indexAtProof,
+        })
+      : null;
     return {
       outcome: "REGULARIZATION_OPENED",
       case: intCase,
-      subscription: c.subscription_id,
+      subscription: d.subscription,
       ...(predecessorCase ? { predecessorCase } : {}),
     };
   }
-  assertOpen(c);
 
-  if (input.meterSerial && meter && !sameSerial(input.meterSerial, meter.serial)) {
-    const err = new EcartError(
-      ErrorCode.METER_SERIAL_MISMATCH,
-      `Le matricule du justificatif (${input.meterSerial}) ne correspond pas au compteur du point de desserte (${meter.serial}) : justificatif refusé et conservé, dossier toujours ouvert.`,
-      `proof meter serial ${input.meterSerial} differs from ${meter.serial}`,
-      "meterSerial",
-    );
-    const proofId = await keep("REFUSED", err);
+  if (d.path === "REFUSED") {
+    if (!d.kept) throw d.refusal;
+    const proofId = await keep("REFUSED", d.refusal);
     await addComments(trx, ctx, [
-      { caseId: c.id, body: `Justificatif ${proofId} refusé : ${err.messageFr}` },
+      { caseId: c.id, body: `Justificatif ${proofId} refusé : ${d.refusal.messageFr}` },
     ]);
-    return { outcome: "PROOF_REFUSED", case: c.id, proof: proofId, refusal: err };
-  }
-  const t = c.move_in.termination;
-  if (docDate < t.date) {
-    const err = new EcartError(
-      ErrorCode.DATE_BEFORE_TERMINATION,
-      `La date du justificatif (${frenchDate(docDate)}) est antérieure à la résiliation du prédécesseur (${frenchDate(t.date)}) : justificatif refusé et conservé, dossier toujours ouvert.`,
-      `proof date ${docDate} is before the termination ${t.date}`,
-      "date",
-    );
-    const proofId = await keep("REFUSED", err);
-    await addComments(trx, ctx, [
-      { caseId: c.id, body: `Justificatif ${proofId} refusé : ${err.messageFr}` },
-    ]);
-    return { outcome: "PROOF_REFUSED", case: c.id, proof: proofId, refusal: err };
+    return { outcome: "PROOF_REFUSED", case: c.id, proof: proofId, refusal: d.refusal };
   }
 
-  if (isPhoto) {
+  if (d.path === "COMPLEMENT") {
     // R7: a meter photo complements; it is not an entry proof. The case stays open.
     const proofId = await keep("COMPLEMENT");
     let readingId: string | null = null;
-    if (index !== null) {
+    if (d.reading) {
       readingId = only(
         await appendReadings(trx, ctx, [
           {
             servicePointId: c.service_point_id,
             meterId: meter?.id ?? null,
-            date: docDate,
-            index,
+            date: d.reading.date,
+            index: d.reading.index,
             type: "CUSTOMER",
           },
         ]),
@@ -241,30 +262,9 @@ export async function receiveProof(trx: Trx, ctx: Context, raw: ReceiveProofInpu
     return { outcome: "PROOF_ACCEPTED", case: c.id, proof: proofId, reading: readingId };
   }
 
-  // R7: the start is the document's date and index; without index, the remote reading or the predecessor's.
-  let indexAtProof = index;
-  let source: StartSource = "PROOF";
-  if (indexAtProof === null) {
-    indexAtProof = await remoteIndexAt(trx, c.service_point_id, docDate, meter);
-    if (indexAtProof !== null) source = "PROOF_DATE_REMOTE_INDEX";
-  }
-  // With no termination (no predecessor, no VALID reading) there is no index to fall back on: refused.
-  let start = { date: docDate, index: indexAtProof ?? knownTermination(c).index };
-  if (indexAtProof === null) source = "PROOF_DATE_PREDECESSOR_INDEX";
-
-  // R10: the prescription moves the start to the processing day minus two years.
-  const prescribed = prescribedStart(
-    docDate,
-    today(ctx),
-    input.prescriptionInvoked ?? false,
-    ctx.config.prescriptionYears,
-  );
-  if (prescribed) {
-    const at = await indexAtDate(trx, c.service_point_id, prescribed);
-    start = { date: prescribed, index: at?.index ?? start.index };
-    source = "PRESCRIPTION";
-  }
-
+  // R7/R10: the start decided; R9 below.
+  const { start, prescribed } = d;
+  const t = c.move_in.termination;
   const proofId = await keep("ACCEPTED");
   const sub = only(
     await insertSubscriptions(trx, ctx, [
@@ -275,7 +275,7 @@ export async function receiveProof(trx: Trx, ctx: Context, raw: ReceiveProofInpu
         caseId: c.id,
         date: start.date,
         index: start.index,
-        source,
+        source: start.source,
       },
     ]),
   );
@@ -291,15 +291,14 @@ export async function receiveProof(trx: Trx, ctx: Context, raw: ReceiveProofInpu
     },
   ]);
   // R9: consumption between the two occupants (finding), or a predecessor billed too much (INT_EUROS).
-  const predecessorCase =
-    indexAtProof === null
-      ? null
-      : await applyProofGap(trx, ctx, { ...c, termination: t }, sub.id, {
-          id: proofId,
-          kind: input.kind,
-          date: docDate,
-          index: indexAtProof,
-        });
+  const predecessorCase = d.gap
+    ? await applyProofGap(trx, ctx, { ...c, termination: t }, sub.id, {
+        id: proofId,
+        kind: input.kind,
+        date: docDate,
+        index: d.gap.indexAtProof,
+      })
+    : null;
   const party = await partyById(trx, c.party_id);
   await enqueue(trx, ctx, [
     {
@@ -308,7 +307,7 @@ export async function receiveProof(trx: Trx, ctx: Context, raw: ReceiveProofInpu
       facts: {
         ...(await messageFacts(trx, c.service_point_id, c.id)),
         proof: { kind: input.kind, label: PROOF_LABEL[input.kind], date: docDate, index },
-        start: { ...start, source },
+        start,
         termination: { date: t.date, index: t.index },
         prescription: prescribed !== null,
       },

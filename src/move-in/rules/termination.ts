@@ -2,6 +2,7 @@
  * SPEC §6 and issue 3: the termination index a move-in is compared with, decided from facts already
  * read (`../store.ts` `terminationOf`, `loadMoveInFacts`). Pure: nothing here reads or writes storage.
  */
+import { EcartError, ErrorCode } from "../../platform/errors.js";
 import type { KnownTermination } from "../../platform/schema.js";
 import { installationReading } from "../../readings/history.js";
 
@@ -74,4 +75,14 @@ export function statusOfReading(
   t: { date: string; index: number },
 ): string | null {
   return readings.find((r) => r.date === t.date && Number(r.index) === t.index)?.status ?? null;
+}
+
+/** R4/R8/R7: a start at the predecessor's index on a case with none (NONE) waits for the visit's reading. */
+export function noTerminationRefusal(caseId: string): EcartError {
+  return new EcartError(
+    ErrorCode.INVALID_INPUT,
+    "Aucun index de résiliation ni relevé de référence sur ce point de desserte : l'abonnement attend le relevé de l'intervention.",
+    `case ${caseId} has no termination index to subscribe at`,
+    "case",
+  );
 }

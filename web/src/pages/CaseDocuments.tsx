@@ -6,24 +6,15 @@
 import { useState } from "react";
 import { api } from "../api.ts";
 import { FormError, useCommand } from "../command.tsx";
-import { frDate, label, PROOF_KIND, todayParis } from "../format.ts";
+import { frDate, label, megabytes, PROOF_KIND, todayParis } from "../format.ts";
 import { useMay } from "../session.ts";
-import type { CaseView, CommandResult } from "../types.ts";
+import type { CaseDocument, CaseView, CommandResult } from "../types.ts";
 import { AsyncList, DateField, Field, fieldError, Section, useGet } from "../ui.tsx";
-
-interface CaseDocument {
-  id: string;
-  kind: string;
-  receivedOn: string;
-  fileName: string | null;
-  size: number | null;
-  proof: string | null;
-}
 
 export function CaseDocuments({ c, onDone }: { c: CaseView; onDone: (r: CommandResult) => void }) {
   const url = `/api/cases/${encodeURIComponent(c.id)}/documents`;
   const docs = useGet<{ items: CaseDocument[] }>(url);
-  const may = useMay("attachDocument") && c.type !== "INT_EUROS";
+  const may = useMay("attachDocument");
   const [open, setOpen] = useState(false);
   const [kind, setKind] = useState("SALE_DEED");
   const [receivedOn, setReceivedOn] = useState(todayParis());
@@ -100,7 +91,7 @@ export function CaseDocuments({ c, onDone }: { c: CaseView; onDone: (r: CommandR
             />
           </div>
           <DocumentFileField
-            label="Document (PDF, JPEG ou PNG)"
+            label={`Document (PDF, JPEG ou PNG, ${megabytes(c.uploadMaxBytes)} au plus)`}
             error={fieldError(err, "file")}
             onFile={setFile}
           />

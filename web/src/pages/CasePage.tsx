@@ -4,9 +4,7 @@
  * preview before confirming.
  */
 import { type ReactNode, useState } from "react";
-import { showsIntermediateConsumption } from "../../../src/move-in/rules/gap.js";
-import { prescribedStart } from "../../../src/move-in/rules/prescription.js";
-import { ApiError, api, newIdempotencyKey } from "../api.ts";
+import { newIdempotencyKey } from "../api.ts";
 import { FormError, useCommand } from "../command.tsx";
 import { CaseStatusBadge, casePath, ServicePointLink, servicePointPath } from "../entities.tsx";
 import {
@@ -22,23 +20,8 @@ import {
 } from "../format.ts";
 import { useMay } from "../session.ts";
 import type { CaseView, CommandResult } from "../types.ts";
-import {
-  Badge,
-  CheckLine,
-  DatedIndexFields,
-  DateField,
-  Empty,
-  Facts,
-  Field,
-  fieldError,
-  IndexField,
-  Link,
-  ResourcePage,
-  Section,
-  TextField,
-  useDraft,
-} from "../ui.tsx";
-import { CaseDocuments, DocumentFileField } from "./CaseDocuments.tsx";
+import { Badge, DatedIndexFields, Empty, Facts, Link, ResourcePage, Section, useDraft } from "../ui.tsx";
+import { CaseDocuments } from "./CaseDocuments.tsx";
 import {
   CloseForm,
   CommentForm,
@@ -47,6 +30,7 @@ import {
   ReminderConfirm,
   Timeline,
 } from "./CaseParts.tsx";
+import { ProofForm } from "./ProofForm.tsx";
 
 export function CasePage({ id }: { id: string }) {
   return (
@@ -192,7 +176,8 @@ function CaseBody({ c, reload }: { c: CaseView; reload: () => void }) {
         </Section>
       </div>
       <CaseActions c={c} onDone={done} />
-      <CaseDocuments c={c} onDone={done} />
+      {/* R19 is about move-in cases; a proof made of a counter document marks it processed: the list is read again after each proof. */}
+      {c.type !== "INT_EUROS" && <CaseDocuments key={c.proofs.length} c={c} onDone={done} />}
       <Section title="Historique du dossier">
         <Timeline c={c} />
         <CommentForm c={c} onDone={done} />
@@ -328,239 +313,6 @@ function CaseActions({ c, onDone }: { c: CaseView; onDone: (r: CommandResult | s
         />
       )}
     </Section>
-  );
-}
-
-interface ProofDraft {
-  kind: "SALE_DEED" | "NOTARY_CERTIFICATE" | "ENTRY_INVENTORY" | "METER_PHOTO";
-  date: string;
-  index: string;
-  meterSerial: string;
-  prescriptionInvoked: boolean;
-}
-
-/** What receiveProof will do with these figures: an aid to the advisor; the server decides and may refuse. */
-function proofOutcome(
-  c: CaseView,
-  d: ProofDraft,
-  tolerance = 5,
-): { lines: string[]; tone: "ok" | "warn" | "bad" | "info"; r9: boolean } {
-  const mi = c.moveIn;
-  const index = /^\d+$/.test(d.index.trim()) ? Number(d.index.trim()) : null;
-  if (
-    d.meterSerial.trim() &&
-    c.servicePoint.meterSerial &&
-    d.meterSerial.trim().replace(/\s+/g, "").toUpperCase() !==
-      c.servicePoint.meterSerial.replace(/\s+/g, "").toUpperCase()
-  ) {
-    return {
-      tone: "bad",
-      r9: false,
-      lines: [
-        `Le matricule ${d.meterSerial} n'est pas celui du compteur (${c.servicePoint.meterSerial}) : le justificatif sera refusé et conservé.`,
-      ],
-    };
-  }
-  if (d.kind === "METER_PHOTO") {
-    return {
-      tone: "info",
-      r9: false,
-      lines: [
-        "Une photo du compteur n'est pas un justificatif d'entrée : elle ajoute un relevé client et confirme le matricule.",
-        "Le dossier reste ouvert.",
-      ],
-    };
-  }
-  if (!d.date) return { tone: "info", r9: false, lines: ["Saisissez la date figurant sur le document."] };
-  if (c.status !== "OPEN" || c.subscription) {
-    return {
-      tone: "warn",
-      r9: false,
-      lines: [
-        "L'abonnement est déjà en place : il n'est pas modifié.",
-        `Un dossier INT vers EUROS sera ouvert pour régularisation (date ${frDate(d.date)}, index ${index === null ? "non indiqué" : m3(index)}).`,
-      ],
-    };
-  }
-  if (mi && d.date < mi.termination.date) {
-    return {
-      tone: "bad",
-      r9: false,
-      lines: [
-        `La date ${frDate(d.date)} est antérieure à la résiliation du prédécesseur (${frDate(mi.termination.date)}) : le justificatif sera refusé.`,
-      ],
-    };
-  }
-  const lines: string[] = [];
-  const presc = prescribedStart(d.date, todayParis(), d.prescriptionInvoked);
-  if (presc) {
-    lines.push(
-      `Prescription biennale : début au ${frDate(presc)} (aujourd'hui moins 2 ans), à l'index de cette date (télérelève ou interpolation des relevés).`,
-    );
-  } else {
-    const source =
-      index !== null
-        ? "PROOF"
-        : c.servicePoint.remoteReading
-          ? "PROOF_DATE_REMOTE_INDEX"
-          : "PROOF_DATE_PREDECESSOR_INDEX";
-    const idx =
-      index !== null
-        ? m3(index)
-        : c.servicePoint.remoteReading
-          ? "index de télérelève du jour"
-          : mi && mi.termination.index !== null
-            ? m3(mi.termination.index)
-            : "—";
-    lines.push(`Abonnement au ${frDate(d.date)}, index ${idx} — ${label(START_SOURCE, source)}.`);
-    if (d.prescriptionInvoked)
-      lines.push("Prescription invoquée mais le document a moins de 2 ans : sans effet.");
-  }
-  lines.push("Confirmation écrite au client (justificatif), tâche traitée, dossier clôturé.");
-  const from = mi?.termination.index ?? null;
-  const r9 =
-    mi !== null && from !== null && index !== null && showsIntermediateConsumption(from, index, tolerance);
-  if (r9 && mi && from !== null && index !== null) {
-    lines.push(
-      `Consommation entre les occupants : ${m3(index - from)} du ${frDate(mi.termination.date)} au ${frDate(d.date)} — commentaire « écart de consommation avec ancien occupant ».`,
-    );
-  }
-  return { tone: "ok", r9, lines };
-}
-
-function ProofForm({
-  c,
-  onDone,
-  onRefused,
-}: {
-  c: CaseView;
-  onDone: (r: CommandResult) => void;
-  onRefused: () => void;
-}) {
-  const [d, update, clear] = useDraft<ProofDraft>(`proof.${c.id}`, {
-    kind: "ENTRY_INVENTORY",
-    date: "",
-    index: "",
-    meterSerial: c.servicePoint.meterSerial ?? "",
-    prescriptionInvoked: false,
-  });
-  const [file, setFile] = useState<File | null>(null);
-  const { busy, error: err, submit, renewKey } = useCommand();
-  const preview = proofOutcome(c, d);
-  const send = (idempotencyKey: string): Promise<CommandResult> => {
-    const fields: Record<string, string> = { kind: d.kind };
-    if (d.date) fields.date = d.date;
-    if (d.index.trim()) fields.index = d.index.trim();
-    if (d.meterSerial.trim()) fields.meterSerial = d.meterSerial.trim();
-    const path = `/api/cases/${encodeURIComponent(c.id)}/proofs`;
-    if (!file) {
-      return api.post<CommandResult>(
-        path,
-        { ...fields, prescriptionInvoked: d.prescriptionInvoked },
-        { idempotencyKey },
-      );
-    }
-    const fd = new FormData();
-    for (const [k, v] of Object.entries(fields)) fd.append(k, v);
-    fd.append("prescriptionInvoked", d.prescriptionInvoked ? "true" : "false");
-    fd.append("file", file, file.name);
-    return api.post<CommandResult>(path, fd, { idempotencyKey });
-  };
-  const onSubmit = submit(send, {
-    onDone: (r) => {
-      clear();
-      renewKey();
-      onDone(r);
-    },
-    onError: (ae) => {
-      // A refused proof is kept on file: new key for the next attempt, figures stay in the form.
-      if (
-        ae instanceof ApiError &&
-        ae.status === 422 &&
-        (ae.code === "METER_SERIAL_MISMATCH" || ae.code === "DATE_BEFORE_TERMINATION")
-      ) {
-        renewKey();
-        onRefused();
-      }
-    },
-  });
-  return (
-    <form
-      className="inline-form proof-form"
-      onSubmit={onSubmit}
-      aria-label="Saisie d'un justificatif"
-      noValidate
-    >
-      <div className="cols">
-        <div>
-          <div className="grid2">
-            <Field label="Type de document" error={fieldError(err, "kind")}>
-              {(id, dd) => (
-                <select
-                  id={id}
-                  aria-describedby={dd}
-                  value={d.kind}
-                  onChange={(e) => update({ kind: e.target.value as ProofDraft["kind"] })}
-                >
-                  <option value="ENTRY_INVENTORY">État des lieux d'entrée</option>
-                  <option value="SALE_DEED">Acte de vente</option>
-                  <option value="NOTARY_CERTIFICATE">Attestation notariée</option>
-                  <option value="METER_PHOTO">Photo du compteur (complément)</option>
-                </select>
-              )}
-            </Field>
-            <DateField
-              label={d.kind === "METER_PHOTO" ? "Date de la photo" : "Date d'entrée sur le document"}
-              error={fieldError(err, "date")}
-              max={todayParis()}
-              value={d.date}
-              onChange={(date) => update({ date })}
-            />
-            <IndexField
-              label="Index sur le document (m3)"
-              error={fieldError(err, "index")}
-              hint="Laisser vide si le document n'indique pas d'index."
-              value={d.index}
-              onChange={(index) => update({ index })}
-            />
-            <TextField
-              label="Matricule du compteur sur le document"
-              error={fieldError(err, "meterSerial")}
-              value={d.meterSerial}
-              onChange={(meterSerial) => update({ meterSerial })}
-              input={{ className: "mono" }}
-            />
-          </div>
-          <CheckLine
-            id="presc"
-            label="Le client invoque la prescription biennale"
-            checked={d.prescriptionInvoked}
-            onChange={(prescriptionInvoked) => update({ prescriptionInvoked })}
-          />
-          <DocumentFileField
-            label="Document (PDF, JPEG ou PNG, 10 Mo au plus)"
-            error={fieldError(err, "file")}
-            onFile={setFile}
-          />
-        </div>
-        <div className={`preview outcome ${preview.tone}`} data-testid="proof-preview" aria-live="polite">
-          <h3>Résultat prévu</h3>
-          {preview.lines.map((l) => (
-            <p key={l}>{l}</p>
-          ))}
-          <p className="muted small">Aperçu : la décision est prise par le serveur à la confirmation.</p>
-        </div>
-      </div>
-      <FormError
-        error={err}
-        fields={["kind", "date", "index", "meterSerial", "prescriptionInvoked", "file"]}
-      />
-      <div className="form-buttons">
-        <button type="submit" className="primary" disabled={busy}>
-          {busy ? "Enregistrement…" : "Confirmer le justificatif"}
-        </button>
-      </div>
-    </form>
   );
 }
 
