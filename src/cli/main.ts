@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 /** The `ecart` command line. `ecart help` lists the commands. */
 import { isEcartError } from "../platform/errors.js";
-import { ScenarioFormatError } from "../scenarios/format.js";
-import { readScenarioFile, runScenario } from "../scenarios/runner.js";
 
 const USAGE = `ecart — consumption gaps between occupants
 
   ecart scenario run FILE        replay a scenario (SPEC §7), print the JSON result
+  ecart scenario worker SOCKET   keep a migrated database and replay the files sent by
+                                 ecart scenario run --worker SOCKET FILE (docs/scenarios.md)
   ecart serve                    start the product (deadline sweep on a timer)
   ecart sweep                    process every expired deadline now
   ecart outbox [--status S]      list the messages to customers and their delivery status
@@ -29,33 +29,28 @@ type Handler = (args: string[]) => Promise<number>;
 
 const commands: Record<string, Handler> = {
   async scenario(args) {
-    const [sub, file, ...rest] = args;
-    if (sub !== "run" || !file) {
-      process.stderr.write("usage: ecart scenario run FILE\n");
+    const [sub, ...rest] = args;
+    if (sub === "worker" && rest[0]) {
+      const { serveWorker } = await import("../scenarios/worker.js");
+      return serveWorker(rest[0]);
+    }
+    if (sub !== "run" || !rest[0]) {
+      process.stderr.write(
+        "usage: ecart scenario run [--worker SOCKET] FILE | ecart scenario worker SOCKET\n",
+      );
       return 2;
     }
-    let scenario: ReturnType<typeof readScenarioFile>;
-    try {
-      scenario = readScenarioFile(file);
-    } catch (e) {
-      if (e instanceof ScenarioFormatError) {
-        process.stderr.write(`malformed scenario: ${e.message}\n`);
-        return 2;
-      }
-      throw e;
+    let r: { code: number; stdout: string; stderr: string };
+    if (rest[0] === "--worker" && rest[1]) {
+      const { replayThrough } = await import("../scenarios/client.js");
+      r = await replayThrough(rest[1], rest.slice(2));
+    } else {
+      const { replayFile } = await import("../scenarios/replay.js");
+      r = await replayFile(rest);
     }
-    const outboxAt = rest.indexOf("--outbox");
-    const outboxDir = outboxAt >= 0 ? rest[outboxAt + 1] : undefined;
-    const out = await runScenario(scenario, {
-      afterSteps: outboxDir
-        ? async (db) => {
-            const { exportOutbox } = await import("../communications/export.js");
-            await exportOutbox(db, outboxDir);
-          }
-        : undefined,
-    });
-    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
-    return 0;
+    process.stdout.write(r.stdout);
+    process.stderr.write(r.stderr);
+    return r.code;
   },
   async serve(args) {
     const { serve } = await import("./serve.js");

@@ -84,8 +84,12 @@ export async function serve(_args: string[]): Promise<number> {
     return EXPOSED_WEAK_EXIT;
   }
   const metrics = createMetrics(db, { processMetrics: true });
+  // Reports and exports from a read replica when one is given (issue 18 point 4); never migrated from here.
+  const replicaUrl = process.env.DATABASE_REPLICA_URL;
+  const replica = replicaUrl ? await openDatabase({ url: replicaUrl }) : undefined;
   const app = await buildApp({
     db,
+    replica,
     config,
     loggerInstance: logger,
     metrics,
@@ -103,6 +107,7 @@ export async function serve(_args: string[]): Promise<number> {
       event: "started",
       url: `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}/`,
       database: describeDatabase(url),
+      reportsFrom: replicaUrl ? describeDatabase(replicaUrl) : "primary",
       mail: describeMail(delivery),
       figures: figuresInForce(config),
       sweepEverySeconds: SWEEP_EVERY_MS / 1000,
@@ -131,7 +136,10 @@ export async function serve(_args: string[]): Promise<number> {
       [
         {
           name: "database",
-          stop: () => db.close(),
+          stop: async () => {
+            await replica?.close();
+            await db.close();
+          },
         },
       ],
     ],

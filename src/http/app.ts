@@ -46,6 +46,8 @@ export const MAX_JSON_BYTES = 256 * 1024;
 
 export interface AppOptions {
   db: Database;
+  /** A read replica for the reports and their exports (DATABASE_REPLICA_URL); the primary when absent. */
+  replica?: Database;
   config?: EcartConfig;
   /** The clock of commands and sessions (tests pass a fixed one). */
   clock?: () => Date;
@@ -71,6 +73,8 @@ export interface AppOptions {
 
 export interface AppDeps {
   db: Database;
+  /** What the reports read: the replica when there is one, else `db`. Nothing writes through it. */
+  reportsDb: Database;
   config: EcartConfig;
   clock: () => Date;
   secureCookies: boolean;
@@ -109,6 +113,7 @@ export function loggerOptions(level = process.env.LOG_LEVEL ?? "info"): FastifyS
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const deps: AppDeps = {
     db: opts.db,
+    reportsDb: opts.replica ?? opts.db,
     config: opts.config ?? makeConfig(),
     clock: opts.clock ?? (() => new Date()),
     secureCookies: opts.secureCookies ?? process.env.ECART_SECURE_COOKIES === "1",

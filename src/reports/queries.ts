@@ -167,9 +167,12 @@ export interface CasesFilter extends Period {
   status?: CaseStatus | undefined;
 }
 
-/** R13: cases created per entity, type and status over a period (Europe/Paris days), from the kept counts. */
-export async function casesByEntity(db: Kysely<DB>, p: CasesFilter = {}) {
-  await foldCaseCounts(db);
+/**
+ * R13: cases created per entity, type and status over a period (Europe/Paris days), from the kept counts.
+ * `primary` folds the pending changes (a write) when `db` is a read replica; the count is exact either way.
+ */
+export async function casesByEntity(db: Kysely<DB>, p: CasesFilter = {}, primary: Kysely<DB> = db) {
+  await foldCaseCounts(primary);
   return caseCounts(db, p);
 }
 
@@ -241,15 +244,19 @@ export function newCustomersBatches(db: Kysely<DB>, p: NewCustomersFilter = {}, 
 }
 
 /** How many rows the new customers report has (its total), from the kept counts. */
-export async function countNewCustomers(db: Kysely<DB>, p: NewCustomersFilter = {}): Promise<number> {
-  await foldSubscriptionCounts(db);
+export async function countNewCustomers(
+  db: Kysely<DB>,
+  p: NewCustomersFilter = {},
+  primary: Kysely<DB> = db,
+): Promise<number> {
+  await foldSubscriptionCounts(primary);
   return subscriptionCount(db, { from: p.from, to: p.to, entity: p.entity, source: p.source, given: false });
 }
 
 /** One page of the report as the API serves it: the page's rows, how many rows it has, and how many per source. */
-export async function newCustomersPage(db: Kysely<DB>, p: NewCustomersFilter) {
+export async function newCustomersPage(db: Kysely<DB>, p: NewCustomersFilter, primary: Kysely<DB> = db) {
   const items = await newCustomers(db, p);
-  const total = await countNewCustomers(db, p);
+  const total = await countNewCustomers(db, p, primary);
   const bySource = (
     await subscriptionCountsBySource(db, { from: p.from, to: p.to, entity: p.entity, given: false })
   ).filter((r) => !p.source || r.source === p.source);

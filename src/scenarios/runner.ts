@@ -67,12 +67,14 @@ function toOutput(n: number, verb: string, r: CommandResult): StepOutput {
 export interface RunOptions {
   /** Called with the database after the steps, before it is closed (the outbox export uses it). */
   afterSteps?: (db: Database) => Promise<void>;
+  /** A fresh, migrated database to run on, left open (the worker's, reset before each file); else a new one. */
+  database?: Database;
 }
 
 /** Runs a parsed scenario; returns SPEC §7's output document. */
 export async function runScenario(s: Scenario, opts: RunOptions = {}) {
   const config = makeConfig(s.config);
-  const db = await freshEmbeddedDatabase();
+  const db = opts.database ?? (await freshEmbeddedDatabase());
   try {
     const start = s.steps[0]?.at ?? new Date();
     await loadGiven(
@@ -132,7 +134,7 @@ export async function runScenario(s: Scenario, opts: RunOptions = {}) {
     if (opts.afterSteps) await opts.afterSteps(db);
     return { name: s.name, steps: outputs, ...state };
   } finally {
-    await db.close();
+    if (!opts.database) await db.close();
   }
 }
 

@@ -68,6 +68,7 @@ const MATRIX: Array<{ method: Method; url: string; body?: unknown; allowed: read
   { method: "GET", url: "/api/reports/new-customers.csv", allowed: REPORTS },
   { method: "GET", url: "/api/reports/intermediate-consumption", allowed: REPORTS },
   { method: "GET", url: "/api/reports/intermediate-consumption.csv", allowed: REPORTS },
+  { method: "GET", url: "/api/reports/freshness", allowed: REPORTS },
   { method: "GET", url: "/api/accounts", allowed: ["ADMIN"] },
   { method: "POST", url: "/api/accounts", body: {}, allowed: ["ADMIN"] },
   { method: "POST", url: "/api/accounts/X-404/tokens", body: {}, allowed: ["ADMIN"] },

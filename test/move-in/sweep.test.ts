@@ -342,17 +342,21 @@ async function written(db: Database) {
         .execute(),
     ),
     parties: byKey(await k.selectFrom("parties").select(["id", "role"]).execute()),
-    // In their order, object by object.
-    audit: named(
-      await k
-        .selectFrom("audit_log")
-        .select(["action", "object_type", "object_id", "details", "actor", "role", "entity"])
-        .where("at", "=", AT)
-        .orderBy("object_type")
-        .orderBy("object_id")
-        .orderBy("id")
-        .execute(),
-    ),
+    // In their order, object by object, objects ordered by their names (ids are drawn in the order the
+    // workers happen to write, which differs from one run to the next).
+    audit: (
+      named(
+        await k
+          .selectFrom("audit_log")
+          .select(["action", "object_type", "object_id", "details", "actor", "role", "entity"])
+          .where("at", "=", AT)
+          .orderBy("id")
+          .execute(),
+      ) as Array<{ object_type: string; object_id: string }>
+    ).sort((a, b) => {
+      const [x, y] = [`${a.object_type} ${a.object_id}`, `${b.object_type} ${b.object_id}`];
+      return x < y ? -1 : x > y ? 1 : 0;
+    }),
   };
 }
 

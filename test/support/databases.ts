@@ -30,11 +30,13 @@ export async function createTestDatabase(engine: Engine, poolSize = 10): Promise
   const name = `ecart_t_${randomBytes(6).toString("hex")}`;
   const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
   await admin.connect();
-  await admin.query(`create database ${name}`);
+  // A copy of the migrated template made by test/support/postgres-setup.ts, else a database migrated here.
+  const template = process.env.ECART_TEST_PG_TEMPLATE;
+  await admin.query(`create database ${name}${template ? ` template ${template}` : ""}`);
   await admin.end();
   const url = PG_ADMIN_URL.replace(/\/[^/]*$/, `/${name}`);
   const db = await openDatabase({ url, poolSize });
-  await migrate(db);
+  if (!template) await migrate(db);
   return {
     db,
     url,

@@ -1,14 +1,9 @@
 /** Who is logged in and what they may do: drives which actions the console offers. */
 import { createContext, useContext } from "react";
+import type { Me } from "../../src/http/api-shapes.ts";
 
-export interface Me {
-  username: string;
-  role: string;
-  entity: string;
-  /** The password was set by someone else: only « Mon mot de passe » until it is changed (issue 14). */
-  mustChangePassword?: boolean;
-  permissions: { commands: string[]; reports: boolean; admin: boolean; outboxRetry?: boolean };
-}
+/** GET /api/me: who is logged in (src/http/api-shapes.ts). */
+export type { Me };
 
 export const SessionContext = createContext<Me | null>(null);
 

@@ -13,20 +13,13 @@ import {
 } from "../../accounts/admin.js";
 import { MIN_PASSWORD_LENGTH } from "../../accounts/passwords.js";
 import { type Account, listAccounts, listApiTokens, requireAccount } from "../../accounts/store.js";
+import { accountRowOut, tokenOut } from "../api-shapes.js";
 import type { AppDeps } from "../app.js";
 import { accountOut, errors, roleEnum, usernameParam } from "../schemas.js";
 import { iso } from "../views/common.js";
 
 const tokenParam = usernameParam.extend({
   id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
-});
-const tokenOut = z.object({
-  id: z.number(),
-  label: z.string(),
-  createdAt: z.string(),
-  revokedAt: z.string().nullable(),
-  /** Refused from then on; null: until revoked. */
-  expiresAt: z.string().nullable(),
 });
 
 export async function adminRoutes(app: FastifyInstance, deps: AppDeps) {
@@ -40,9 +33,7 @@ export async function adminRoutes(app: FastifyInstance, deps: AppDeps) {
       schema: {
         tags: ["accounts"],
         response: {
-          200: z.object({
-            items: z.array(accountOut.extend({ active: z.boolean(), createdAt: z.string() })),
-          }),
+          200: z.object({ items: z.array(accountRowOut) }),
           ...errors,
         },
       },

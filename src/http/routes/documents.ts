@@ -8,6 +8,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { EcartError, ErrorCode } from "../../platform/errors.js";
 import { execute } from "../../registry.js";
+import { caseDocumentOut } from "../api-shapes.js";
 import type { AppDeps } from "../app.js";
 import { contextOf } from "../auth.js";
 import { commandOut, errors, idParam } from "../schemas.js";
@@ -91,22 +92,7 @@ export async function documentRoutes(app: FastifyInstance, deps: AppDeps) {
         tags: ["cases"],
         params: idParam,
         response: {
-          200: z.object({
-            items: z.array(
-              z.object({
-                id: z.string(),
-                kind: z.string(),
-                receivedOn: z.string(),
-                fileName: z.string().nullable(),
-                contentType: z.string().nullable(),
-                size: z.number().nullable(),
-                attachedAt: z.string(),
-                attachedBy: z.string(),
-                entity: z.string(),
-                proof: z.string().nullable(),
-              }),
-            ),
-          }),
+          200: z.object({ items: z.array(caseDocumentOut) }),
           ...errors,
         },
       },

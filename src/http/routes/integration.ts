@@ -27,37 +27,11 @@ import { EVENT_TYPES, eventsAfter, MAX_EVENTS_PAGE } from "../../platform/events
 import { isoDate, rawIndex } from "../../platform/validate.js";
 import { ENTERED_TYPES } from "../../readings/commands.js";
 import type { CommandResult } from "../../registry.js";
+import { attemptOut, endpointOut } from "../api-shapes.js";
 import type { AppDeps } from "../app.js";
 import { contextOf } from "../auth.js";
 import { commandOut, errors, idParam } from "../schemas.js";
 
-const endpointOut = z.object({
-  id: z.string(),
-  url: z.string(),
-  description: z.string().nullable(),
-  active: z.boolean(),
-  deliveredPosition: z.number(),
-  pending: z.number(),
-  attempts: z.number(),
-  nextAttemptAt: z.string().nullable(),
-  lastStatus: z.number().nullable(),
-  lastError: z.string().nullable(),
-  lastAttemptAt: z.string().nullable(),
-  lastSuccessAt: z.string().nullable(),
-  createdAt: z.string(),
-  createdBy: z.string(),
-  disabledAt: z.string().nullable(),
-});
-const attemptOut = z.object({
-  eventPosition: z.number(),
-  eventId: z.string(),
-  attempt: z.number(),
-  startedAt: z.string(),
-  finishedAt: z.string().nullable(),
-  outcome: z.enum(["DELIVERED", "FAILED", "INTERRUPTED"]).nullable(),
-  statusCode: z.number().nullable(),
-  error: z.string().nullable(),
-});
 const admin = { access: { kind: "admin" as const } };
 
 const outcomeOut = z.object({ outcome: z.enum(["INSERTED", "UPDATED", "UNCHANGED"]) });

@@ -8,6 +8,17 @@ import { moveInInput } from "../../move-in/commands/move-in.js";
 import { receiveProofInput } from "../../move-in/commands/receive-proof.js";
 import { today } from "../../platform/context.js";
 import { isoDate, rawIndex } from "../../platform/validate.js";
+import {
+  caseListOut,
+  caseOut,
+  contestListOut,
+  moveInCheckOut,
+  outboxOut,
+  proofCheckOut,
+  readingCheckOut,
+  searchOut,
+  servicePointOut,
+} from "../api-shapes.js";
 import type { AppDeps } from "../app.js";
 import { admitBearer, contextOf } from "../auth.js";
 import { errors, idParam, pageIn } from "../schemas.js";
@@ -19,224 +30,6 @@ import { checkProof } from "../views/proof-check.js";
 import { checkReading } from "../views/reading-check.js";
 import { search } from "../views/search.js";
 import { servicePointDetail } from "../views/service-points.js";
-
-const nullableStr = z.string().nullable();
-const range = z.tuple([z.number(), z.number()]);
-
-const readingOut = z.object({
-  id: z.string(),
-  date: z.string(),
-  index: z.number(),
-  type: z.string(),
-  status: z.enum(["VALID", "SUSPECT", "REPLACED"]),
-  statusAtEntry: z.string(),
-  usage: z.number().nullable(),
-  expected: z.object({ usage: range, index: range }).nullable(),
-  warnings: z.array(z.string()),
-  suggestedIndex: z.number().nullable(),
-  replaces: nullableStr,
-  reason: nullableStr,
-  replacedBy: z.object({ reading: z.string(), by: nullableStr, reason: nullableStr }).nullable(),
-  confirmation: z.object({ by: z.string(), at: nullableStr, reason: nullableStr }).nullable(),
-  recordedAt: z.string(),
-  recordedBy: z.string(),
-  entity: z.string(),
-});
-
-const servicePointOut = z.object({
-  id: z.string(),
-  address: z.string(),
-  owner: nullableStr,
-  meter: z
-    .object({
-      serial: z.string(),
-      remoteReading: z.boolean(),
-      digits: z.number().nullable(),
-      installedOn: nullableStr,
-    })
-    .nullable(),
-  meters: z.array(
-    z.object({
-      serial: z.string(),
-      remoteReading: z.boolean(),
-      installedOn: nullableStr,
-      removedOn: nullableStr,
-    }),
-  ),
-  termination: z
-    .object({ date: z.string(), index: z.number(), source: z.string(), subscription: nullableStr })
-    .nullable(),
-  currentSubscription: nullableStr,
-  readings: z.array(readingOut),
-  subscriptions: z.array(
-    z.object({
-      id: z.string(),
-      party: z.object({ id: z.string(), name: z.string(), email: nullableStr }),
-      start: z.object({ date: z.string(), index: z.number(), source: z.string() }),
-      end: z.object({ date: z.string(), index: z.number() }).nullable(),
-      tags: z.array(z.string()),
-      case: nullableStr,
-      createdAt: z.string(),
-      createdBy: z.string(),
-      entity: z.string(),
-    }),
-  ),
-  cases: z.array(
-    z.object({
-      id: z.string(),
-      type: z.string(),
-      status: z.string(),
-      entity: z.string(),
-      party: z.object({ id: z.string(), name: nullableStr }).nullable(),
-      subscription: nullableStr,
-      createdAt: z.string(),
-      closedAt: nullableStr,
-    }),
-  ),
-});
-
-const searchOut = z.object({
-  totals: z.object({ servicePoints: z.number(), people: z.number(), cases: z.number() }),
-  offset: z.number(),
-  limit: z.number(),
-  servicePoints: z.array(
-    z.object({
-      id: z.string(),
-      address: z.string(),
-      owner: nullableStr,
-      meterSerial: nullableStr,
-      occupant: nullableStr,
-      state: z.enum(["OCCUPIED", "VACANT"]),
-      openCases: z.number(),
-    }),
-  ),
-  people: z.array(
-    z.object({
-      id: z.string(),
-      name: z.string(),
-      email: nullableStr,
-      role: z.string(),
-      servicePoint: nullableStr,
-    }),
-  ),
-  cases: z.array(
-    z.object({
-      id: z.string(),
-      type: z.string(),
-      status: z.string(),
-      entity: z.string(),
-      servicePoint: z.string(),
-      party: nullableStr,
-      createdAt: z.string(),
-    }),
-  ),
-});
-
-const caseListOut = z.object({
-  total: z.number(),
-  items: z.array(
-    z.object({
-      id: z.string(),
-      type: z.string(),
-      status: z.string(),
-      entity: z.string(),
-      servicePoint: z.object({ id: z.string(), address: z.string() }),
-      party: z.object({ id: z.string(), name: nullableStr }).nullable(),
-      subscription: nullableStr,
-      nextTask: z.object({ kind: z.string(), due: z.string() }).nullable(),
-      waiting: z
-        .object({
-          what: z.string(),
-          team: z.enum(["BO", "EUROS"]),
-          since: z.string(),
-          due: nullableStr,
-          daysLeft: z.number().nullable(),
-          overdue: z.boolean(),
-        })
-        .nullable(),
-      createdAt: z.string(),
-      createdBy: z.string(),
-      closedAt: nullableStr,
-    }),
-  ),
-});
-
-const caseOut = z.looseObject({
-  id: z.string(),
-  /** The largest document the case accepts (proofs, documents at the counter), for the console's labels. */
-  uploadMaxBytes: z.number(),
-  type: z.string(),
-  status: z.string(),
-  entity: z.string(),
-  comments: z.array(
-    z.object({ id: z.number(), body: z.string(), at: z.string(), author: z.string(), entity: z.string() }),
-  ),
-  tasks: z.array(z.looseObject({ id: z.string(), kind: z.string(), due: z.string(), status: z.string() })),
-  proofs: z.array(z.looseObject({ id: z.string(), kind: z.string(), status: z.string() })),
-  interventions: z.array(z.looseObject({ id: z.string(), kind: z.string(), status: z.string() })),
-  communications: z.array(
-    z.looseObject({ id: z.string(), template: z.string(), channel: z.string(), status: z.string() }),
-  ),
-});
-
-const moveInCheckOut = z.looseObject({
-  path: z.enum([
-    "SUBSCRIBE_DECLARED",
-    "SUBSCRIBE_PREDECESSOR",
-    "CASE_AWAIT_PROOF",
-    "CASE_AWAIT_VISIT",
-    "CASE_NO_PROOF_BO",
-  ]),
-  subscribesNow: z.boolean(),
-  opensCase: z.enum(["ARR_SPECIAL", "ARR_INTERVENTION"]).nullable(),
-  proofDueDate: nullableStr,
-  toleranceM3: z.number(),
-  gap: z.object({ value: z.number(), direction: z.string(), withinTolerance: z.boolean() }).nullable(),
-  warnings: z.array(z.string()),
-  tellCustomer: z.array(z.string()),
-});
-
-const datedIndex = z.object({ date: z.string(), index: z.number() });
-
-const proofCheckOut = z.object({
-  path: z.enum(["SUBSCRIBE", "COMPLEMENT", "REFUSED", "LATE"]),
-  kind: z.string(),
-  date: z.string(),
-  index: z.number().nullable(),
-  document: z.object({ id: z.string(), kind: z.string(), receivedOn: z.string() }).nullable(),
-  refusal: z.object({ code: z.string(), message: z.string() }).nullable(),
-  start: z.object({ date: z.string(), index: z.number(), source: z.string() }).nullable(),
-  prescribed: nullableStr,
-  reading: datedIndex.nullable(),
-  termination: z.object({ date: z.string(), index: z.number().nullable() }),
-  gap: z
-    .object({
-      indexAtProof: z.number(),
-      indexSource: z.enum(["PROOF", "REMOTE"]),
-      value: z.number(),
-      finding: z.enum(["INTERMEDIATE", "PREDECESSOR_OVERBILLED", "NONE"]),
-    })
-    .nullable(),
-  intermediateConsumption: z.boolean(),
-  opensEurosCase: z.object({ lateProof: z.boolean(), predecessorOverbilled: z.boolean() }),
-  closesCase: z.boolean(),
-  toleranceM3: z.number(),
-  prescriptionYears: z.number(),
-  maxUploadBytes: z.number(),
-  tone: z.enum(["ok", "warn", "bad", "info"]),
-  lines: z.array(z.string()),
-});
-
-const readingCheckOut = z.object({
-  index: z.number(),
-  status: z.enum(["VALID", "SUSPECT"]),
-  warnings: z.array(z.string()),
-  usage: z.number().nullable(),
-  expected: z.object({ usage: range, index: range }).nullable(),
-  suggestedIndex: z.number().nullable(),
-});
-
-const listOut = z.object({ total: z.number(), items: z.array(z.looseObject({ id: z.string() })) });
 
 export async function readRoutes(app: FastifyInstance, deps: AppDeps) {
   const api = app.withTypeProvider<ZodTypeProvider>();
@@ -386,7 +179,7 @@ export async function readRoutes(app: FastifyInstance, deps: AppDeps) {
           subscription: z.string().max(100).optional(),
           ...pageIn,
         }),
-        response: { 200: listOut, ...errors },
+        response: { 200: contestListOut, ...errors },
       },
     },
     async (req) => listContests(deps.db, req.query),
@@ -419,7 +212,7 @@ export async function readRoutes(app: FastifyInstance, deps: AppDeps) {
           case: z.string().max(100).optional(),
           ...pageIn,
         }),
-        response: { 200: listOut, ...errors },
+        response: { 200: outboxOut, ...errors },
       },
     },
     async (req) => listOutbox(deps.db, req.query),

@@ -10,6 +10,7 @@ import {
   NEW_CUSTOMERS_COLUMNS,
 } from "../../reports/columns.js";
 import { type Column, toCsv } from "../../reports/csv.js";
+import { reportsFreshness } from "../../reports/freshness.js";
 import {
   casesByEntity,
   intermediateConsumptionBatches,
@@ -17,6 +18,7 @@ import {
   newCustomersBatches,
   newCustomersPage,
 } from "../../reports/queries.js";
+import { casesByEntityOut, intermediateOut, newCustomersOut, reportsFreshnessOut } from "../api-shapes.js";
 import type { AppDeps } from "../app.js";
 import { errors, pageIn } from "../schemas.js";
 import { iso } from "../views/common.js";
@@ -50,34 +52,6 @@ const intermediateQuery = z.object({
   entity: z.string().max(64).optional(),
 });
 
-const dated = z.object({ date: z.string(), index: z.number() });
-const intermediateRow = z.object({
-  servicePoint: z.string(),
-  address: z.string(),
-  owner: z.string().nullable(),
-  case: z.string(),
-  entity: z.string(),
-  predecessorTermination: dated,
-  newStart: dated,
-  subscription: z.string(),
-  volume: z.number(),
-  from: z.string(),
-  to: z.string(),
-});
-const newCustomerRow = z.object({
-  subscription: z.string(),
-  party: z.string(),
-  name: z.string(),
-  servicePoint: z.string(),
-  address: z.string(),
-  startDate: z.string(),
-  startIndex: z.number(),
-  source: z.string(),
-  entity: z.string(),
-  case: z.string().nullable(),
-  createdAt: z.string(),
-});
-
 function sendCsv<T>(reply: FastifyReply, name: string, columns: Column<T>[], rows: AsyncIterable<T[]>) {
   return reply
     .type("text/csv; charset=utf-8")
@@ -89,7 +63,25 @@ function sendCsv<T>(reply: FastifyReply, name: string, columns: Column<T>[], row
 export async function reportRoutes(app: FastifyInstance, deps: AppDeps) {
   const api = app.withTypeProvider<ZodTypeProvider>();
   const config = { access: { kind: "report" as const } };
-  const k = deps.db.kysely;
+  // Reports and exports only read: from the replica when DATABASE_REPLICA_URL gives one (issue 18 point 4).
+  const k = deps.reportsDb.kysely;
+  // The kept counts' fold is a write: on the primary (queries.ts reads are exact before or after it).
+  const primary = deps.db.kysely;
+
+  api.get(
+    "/reports/freshness",
+    {
+      config,
+      schema: {
+        tags: ["reports"],
+        response: {
+          200: reportsFreshnessOut,
+          ...errors,
+        },
+      },
+    },
+    async () => reportsFreshness(deps.reportsDb),
+  );
 
   api.get(
     "/reports/cases-by-entity",
@@ -99,16 +91,12 @@ export async function reportRoutes(app: FastifyInstance, deps: AppDeps) {
         tags: ["reports"],
         querystring: casesQuery,
         response: {
-          200: z.object({
-            items: z.array(
-              z.object({ entity: z.string(), type: z.string(), status: z.string(), count: z.number() }),
-            ),
-          }),
+          200: casesByEntityOut,
           ...errors,
         },
       },
     },
-    async (req) => ({ items: await casesByEntity(k, req.query) }),
+    async (req) => ({ items: await casesByEntity(k, req.query, primary) }),
   );
   api.get(
     "/reports/cases-by-entity.csv",
@@ -119,7 +107,7 @@ export async function reportRoutes(app: FastifyInstance, deps: AppDeps) {
         "dossiers-par-entite",
         CASES_BY_ENTITY_COLUMNS,
         (async function* () {
-          yield await casesByEntity(k, req.query); // one row per entity, type and status: a single batch
+          yield await casesByEntity(k, req.query, primary); // one row per entity, type and status: a single batch
         })(),
       ),
   );
@@ -132,17 +120,13 @@ export async function reportRoutes(app: FastifyInstance, deps: AppDeps) {
         tags: ["reports"],
         querystring: newCustomersQuery.extend(pageIn),
         response: {
-          200: z.object({
-            total: z.number(),
-            bySource: z.array(z.object({ source: z.string(), count: z.number() })),
-            items: z.array(newCustomerRow),
-          }),
+          200: newCustomersOut,
           ...errors,
         },
       },
     },
     async (req) => {
-      const page = await newCustomersPage(k, { ...req.query, limit: req.query.limit ?? 50 });
+      const page = await newCustomersPage(k, { ...req.query, limit: req.query.limit ?? 50 }, primary);
       return {
         total: page.total,
         bySource: page.bySource,
@@ -165,7 +149,7 @@ export async function reportRoutes(app: FastifyInstance, deps: AppDeps) {
         tags: ["reports"],
         querystring: intermediateQuery.extend(pageIn),
         response: {
-          200: z.object({ total: z.number(), volume: z.number(), items: z.array(intermediateRow) }),
+          200: intermediateOut,
           ...errors,
         },
       },

@@ -1,9 +1,11 @@
 /** Cases as advisors see them: lists, the work queue, one case with everything attached. Queries only. */
+
 import { sql } from "kysely";
 import { daysBetween } from "../../platform/dates.js";
 import type { Database } from "../../platform/db.js";
 import { EcartError, ErrorCode } from "../../platform/errors.js";
 import type { CaseStatus, CaseType } from "../../platform/schema.js";
+import type { CaseDetail, CaseList } from "../api-shapes.js";
 import { iso, type PageQuery, pageOf, readOnly } from "./common.js";
 
 export interface CaseFilter extends PageQuery {
@@ -63,7 +65,7 @@ function waitingOf(
   };
 }
 
-export async function listCases(db: Database, f: CaseFilter, today: string) {
+export async function listCases(db: Database, f: CaseFilter, today: string): Promise<CaseList> {
   const { limit, offset } = pageOf(f);
   return readOnly(db, async (trx) => {
     let q = trx
@@ -154,7 +156,7 @@ export async function listCases(db: Database, f: CaseFilter, today: string) {
   });
 }
 
-export async function caseDetail(db: Database, id: string) {
+export async function caseDetail(db: Database, id: string): Promise<CaseDetail> {
   return readOnly(db, async (trx) => {
     const c = await trx.selectFrom("cases").selectAll().where("id", "=", id).executeTakeFirst();
     if (!c)

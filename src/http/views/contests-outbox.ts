@@ -1,10 +1,12 @@
 /** Contests and the outbox as advisors see them; the outbox retry. */
+
 import { identityFromEnv } from "../../communications/identity.js";
 import { FAILURE_LABEL } from "../../communications/outbox.js";
 import { previewStored } from "../../communications/render.js";
 import type { Database } from "../../platform/db.js";
 import { EcartError, ErrorCode } from "../../platform/errors.js";
 import type { DeliveryStatus, Template } from "../../platform/schema.js";
+import type { ContestList, Outbox } from "../api-shapes.js";
 import { iso, type PageQuery, pageOf, readOnly } from "./common.js";
 
 export async function listContests(
@@ -13,7 +15,7 @@ export async function listContests(
     status?: "OPEN" | "ANSWERED" | "ESCALATED" | undefined;
     subscription?: string | undefined;
   },
-) {
+): Promise<ContestList> {
   const { limit, offset } = pageOf(f);
   return readOnly(db, async (trx) => {
     let q = trx
@@ -74,7 +76,7 @@ export async function listOutbox(
     template?: Template | undefined;
     case?: string | undefined;
   },
-) {
+): Promise<Outbox> {
   const { limit, offset } = pageOf(f);
   let q = db.kysely.selectFrom("communications");
   if (f.status) q = q.where("status", "=", f.status);

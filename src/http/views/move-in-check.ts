@@ -18,6 +18,7 @@ import type { Context } from "../../platform/context.js";
 import { frenchDate } from "../../platform/dates.js";
 import { type Database, executePrepared } from "../../platform/db.js";
 import { assessReading } from "../../readings/plausibility.js";
+import type { MoveInCheck } from "../api-shapes.js";
 
 /** What the advisor tells the customer on each path (French, read out on the phone or at the counter). */
 export function customerMessage(
@@ -76,7 +77,7 @@ export async function checkMoveInForBearer(
   token: string,
   admit: (account: Account | undefined) => Context,
   input: MoveInInput,
-) {
+): Promise<MoveInCheck> {
   const statement = bearerCheckStatement(db);
   const values = statement.slots.map((slot) =>
     slot === TOKEN
@@ -128,7 +129,12 @@ function bearerCheckStatement(db: Database) {
  * refusals. The input is the route's body, already checked against `moveInInput`. `read`: the facts, when
  * the caller read them (`checkMoveInForBearer`).
  */
-export async function checkMoveIn(db: Database, ctx: Context, input: MoveInInput, read?: MoveInStoredFacts) {
+export async function checkMoveIn(
+  db: Database,
+  ctx: Context,
+  input: MoveInInput,
+  read?: MoveInStoredFacts,
+): Promise<MoveInCheck> {
   const a = await assessMoveIn(db, ctx, input, read);
   const { servicePoint: sp, meter, index, termination, gap, path } = a;
   const declared =

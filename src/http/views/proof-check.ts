@@ -3,6 +3,7 @@
  * input now, from the same `assessProof` and `decideProof` as the command, in a read-only snapshot, so
  * nothing is written. The console shows its lines and holds no rule nor figure of its own.
  */
+
 import { PROOF_LABEL } from "../../cases/documents.js";
 import { R9_COMMENT } from "../../cases/intermediate.js";
 import { hasPlannedIntervention } from "../../cases/store.js";
@@ -14,6 +15,7 @@ import { frenchDate } from "../../platform/dates.js";
 import type { Database } from "../../platform/db.js";
 import type { MoveInFacts } from "../../platform/schema.js";
 import { fr, START_SOURCE_FR } from "../../reports/labels.js";
+import type { ProofCheck } from "../api-shapes.js";
 import { MAX_UPLOAD_BYTES } from "../uploads.js";
 import { readOnly } from "./common.js";
 
@@ -21,7 +23,11 @@ import { readOnly } from "./common.js";
 type Tone = "ok" | "warn" | "bad" | "info";
 
 /** What `receiveProof` would do with this input on this case; throws the refusals that store nothing. */
-export async function checkProof(db: Database, ctx: Context, input: Omit<ReceiveProofInput, "file">) {
+export async function checkProof(
+  db: Database,
+  ctx: Context,
+  input: Omit<ReceiveProofInput, "file">,
+): Promise<ProofCheck> {
   return readOnly(db, async (trx) => {
     const a = await assessProof(trx, ctx, input, { lock: false });
     const d = a.decision;

@@ -3,6 +3,7 @@
  * `assessReading` as `recordReading`, read in one read-only snapshot, so nothing is written. The console
  * warns before saving a suspect reading and offers the suggested index.
  */
+
 import type { Context } from "../../platform/context.js";
 import type { Database } from "../../platform/db.js";
 import { EcartError, ErrorCode } from "../../platform/errors.js";
@@ -10,6 +11,7 @@ import { assertNotFuture } from "../../readings/commands.js";
 import { parseIndexM3 } from "../../readings/index-m3.js";
 import { assessReading } from "../../readings/plausibility.js";
 import { loadMeterHistories, plausibilityInputOf } from "../../readings/store.js";
+import type { ReadingCheck } from "../api-shapes.js";
 import { readOnly } from "./common.js";
 
 export interface ReadingCheckInput {
@@ -19,7 +21,11 @@ export interface ReadingCheckInput {
 }
 
 /** What `recordReading` would find: VALID or SUSPECT, the expected ranges, the likely index. Throws its refusals. */
-export async function checkReading(db: Database, ctx: Context, input: ReadingCheckInput) {
+export async function checkReading(
+  db: Database,
+  ctx: Context,
+  input: ReadingCheckInput,
+): Promise<ReadingCheck> {
   const index = parseIndexM3(input.index);
   assertNotFuture(ctx, input.date);
   return readOnly(db, async (trx) => {

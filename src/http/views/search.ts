@@ -1,7 +1,9 @@
 /** Search across service points (id, address, meter serial), people (name, email) and cases (id). Queries only. */
+
 import { sql } from "kysely";
 import type { Database } from "../../platform/db.js";
 import { normalSerial } from "../../platform/serial.js";
+import type { SearchResult } from "../api-shapes.js";
 import { iso, likeEscape, readOnly } from "./common.js";
 
 /** Most results per kind on one page. */
@@ -11,7 +13,7 @@ export const SEARCH_LIMIT = 20;
  * Service points (with their current occupant), people and cases matching the text; each kind's page starts
  * at `offset` and comes with the kind's total, so that the console says how many matched and pages through.
  */
-export async function search(db: Database, q: string, offset = 0) {
+export async function search(db: Database, q: string, offset = 0): Promise<SearchResult> {
   const term = q.trim();
   const like = `%${likeEscape(term)}%`;
   const compactSerial = normalSerial(term);

@@ -1,10 +1,12 @@
 /** A service point as advisors see it: meter, reading history with plausibility, occupants, cases. Queries only. */
+
 import { terminationOf } from "../../move-in/store.js";
 import type { Database } from "../../platform/db.js";
 import { EcartError, ErrorCode } from "../../platform/errors.js";
+import type { ServicePointView } from "../api-shapes.js";
 import { iso, readOnly } from "./common.js";
 
-export async function servicePointDetail(db: Database, id: string) {
+export async function servicePointDetail(db: Database, id: string): Promise<ServicePointView> {
   return readOnly(db, async (trx) => {
     const sp = await trx.selectFrom("service_points").selectAll().where("id", "=", id).executeTakeFirst();
     if (!sp) {

@@ -1,12 +1,16 @@
 /** R2–R5: the path a move-in takes, decided from the gap check and the customer's answers alone. Pure. */
 
+/** The paths a move-in can take (the move-in check's answer names them: src/http/api-shapes.ts). */
+export const MOVE_IN_PATHS = [
+  "SUBSCRIBE_DECLARED",
+  "SUBSCRIBE_PREDECESSOR",
+  "CASE_AWAIT_PROOF",
+  "CASE_AWAIT_VISIT",
+  "CASE_NO_PROOF_BO",
+] as const;
+
 /** The path a move-in takes, decided from the figures alone (the console shows it before confirming). */
-export type MoveInPath =
-  | "SUBSCRIBE_DECLARED"
-  | "SUBSCRIBE_PREDECESSOR"
-  | "CASE_AWAIT_PROOF"
-  | "CASE_AWAIT_VISIT"
-  | "CASE_NO_PROOF_BO";
+export type MoveInPath = (typeof MOVE_IN_PATHS)[number];
 
 /** R2–R5: which path applies to a move-in, given the gap check (null when no index or no reference). */
 export function moveInPath(

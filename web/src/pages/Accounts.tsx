@@ -9,7 +9,7 @@ import { FormError, SaveOrCancel, useCommand } from "../command.tsx";
 import { frDate, label, ROLE_LABEL } from "../format.ts";
 import { ActionsHeader, InlineFormRow, type RowFormProps, useRowForm } from "../rows.tsx";
 import { useMe } from "../session.ts";
-import type { AccountRow } from "../types.ts";
+import type { AccountRow, ApiToken as TokenRow } from "../types.ts";
 import { AsyncList, Badge, Field, fieldError, focusOnMount, Section, TextField, useGet } from "../ui.tsx";
 import { assertPasswordLength, PASSWORD_HINT } from "./MyPassword.tsx";
 
@@ -39,14 +39,6 @@ export function AccountsPage() {
 }
 
 type RowMode = "password" | "token" | "tokens" | "disable";
-
-/** An API token as the server lists it: never its secret nor its digest. */
-interface TokenRow {
-  id: number;
-  label: string;
-  createdAt: string;
-  revokedAt: string | null;
-}
 
 function AccountTable({ accounts, onChanged }: { accounts: AccountRow[]; onChanged: () => void }) {
   const rows = useRowForm<RowMode>(onChanged);

@@ -3,41 +3,8 @@ import { qs } from "../api.ts";
 import { BarChart } from "../charts.tsx";
 import { CaseLink, ServicePointLink } from "../entities.tsx";
 import { CASE_STATUS, CASE_TYPE, frDate, frNum, label, m3, START_SOURCE, todayParis } from "../format.ts";
-import type { Page } from "../types.ts";
+import type { CasesByEntity, IntermediateConsumption, NewCustomers, ReportsFreshness } from "../types.ts";
 import { AsyncList, EntityFilter, Section, useDraft, useGet } from "../ui.tsx";
-
-interface CasesRow {
-  entity: string;
-  type: string;
-  status: string;
-  count: number;
-}
-interface NewCustomer {
-  subscription: string;
-  party: string;
-  name: string;
-  servicePoint: string;
-  address: string;
-  startDate: string;
-  startIndex: number;
-  source: string;
-  entity: string;
-  case: string | null;
-  createdAt: string;
-}
-interface Intermediate {
-  servicePoint: string;
-  address: string;
-  owner: string | null;
-  case: string;
-  entity: string;
-  predecessorTermination: { date: string; index: number };
-  newStart: { date: string; index: number };
-  subscription: string;
-  volume: number;
-  from: string;
-  to: string;
-}
 
 const TYPE_COLORS: Record<string, string> = {
   ARR_SPECIAL: "#3b6ea8",
@@ -66,20 +33,37 @@ function currentMonth(): { from: string; to: string } {
   return { from: `${today.slice(0, 8)}01`, to: `${today.slice(0, 8)}${String(last).padStart(2, "0")}` };
 }
 
+/** Says when the figures come from the read replica, and how far behind it is. */
+function FreshnessNote() {
+  const { data } = useGet<ReportsFreshness>("/api/reports/freshness");
+  if (data?.source !== "replica") return null;
+  const lag = data.lagSeconds;
+  return (
+    <p className="muted small" data-testid="reports-freshness" role="status">
+      Chiffres lus sur le réplica de lecture :{" "}
+      {lag === null
+        ? "retard inconnu"
+        : lag < 1
+          ? "à jour"
+          : `${frNum(Math.round(lag))} s de retard sur la base principale`}
+      .
+    </p>
+  );
+}
+
 export function ReportsPage() {
   const [f, update] = useDraft("reports.period", { ...currentMonth(), entity: "" });
   const filters = { from: f.from, to: f.to, entity: f.entity.trim() };
-  const cases = useGet<{ items: CasesRow[] }>(`/api/reports/cases-by-entity${qs(filters)}`);
-  const customers = useGet<Page<NewCustomer> & { bySource: Array<{ source: string; count: number }> }>(
-    `/api/reports/new-customers${qs({ ...filters, limit: 100 })}`,
-  );
-  const inter = useGet<Page<Intermediate> & { volume: number }>(
+  const cases = useGet<CasesByEntity>(`/api/reports/cases-by-entity${qs(filters)}`);
+  const customers = useGet<NewCustomers>(`/api/reports/new-customers${qs({ ...filters, limit: 100 })}`);
+  const inter = useGet<IntermediateConsumption>(
     `/api/reports/intermediate-consumption${qs({ ...filters, limit: 100 })}`,
   );
   return (
     <div className="page">
       <div className="page-head">
         <h1>Pilotage</h1>
+        <FreshnessNote />
         <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label="Période et entité">
           <label>
             Du

@@ -9,36 +9,8 @@ import { api } from "../api.ts";
 import { FormError, useCommand } from "../command.tsx";
 import { frDate, frNum } from "../format.ts";
 import { ActionsHeader } from "../rows.tsx";
+import type { WebhookAttempt as Attempt, WebhookEndpoint as Endpoint } from "../types.ts";
 import { AsyncList, Badge, CheckLine, fieldError, Section, TextField, useGet } from "../ui.tsx";
-
-interface Endpoint {
-  id: string;
-  url: string;
-  description: string | null;
-  active: boolean;
-  deliveredPosition: number;
-  pending: number;
-  attempts: number;
-  nextAttemptAt: string | null;
-  lastStatus: number | null;
-  lastError: string | null;
-  lastAttemptAt: string | null;
-  lastSuccessAt: string | null;
-  createdAt: string;
-  createdBy: string;
-  disabledAt: string | null;
-}
-
-interface Attempt {
-  eventPosition: number;
-  eventId: string;
-  attempt: number;
-  startedAt: string;
-  finishedAt: string | null;
-  outcome: "DELIVERED" | "FAILED" | "INTERRUPTED" | null;
-  statusCode: number | null;
-  error: string | null;
-}
 
 const OUTCOME: Record<string, string> = {
   DELIVERED: "reçu",
