@@ -7,7 +7,7 @@ import type { Trx } from "../platform/db.js";
 import { ErrorCode, fail } from "../platform/errors.js";
 import type { CaseType } from "../platform/schema.js";
 import { ref, text } from "../platform/validate.js";
-import { assertOpen, addComment as insertComment, loadCaseForUpdate } from "./store.js";
+import { addComments, assertOpen, loadCaseForUpdate } from "./store.js";
 
 /** Longest free comment, in characters (after trimming). */
 export const MAX_COMMENT_LENGTH = 2000;
@@ -34,7 +34,7 @@ export async function addComment(
     );
   }
   assertOpen(c);
-  await insertComment(trx, ctx, c.id, input.body);
+  await addComments(trx, ctx, [{ caseId: c.id, body: input.body }]);
   await audit(trx, ctx, "case.commented", "case", c.id, { length: input.body.length });
   return { outcome: "COMMENT_ADDED", case: c.id };
 }

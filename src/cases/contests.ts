@@ -14,7 +14,7 @@ import { loadSubscriptionForUpdate, messageFacts, partyById } from "../service-p
 import { ENTRY_PROOF_KINDS } from "./documents.js";
 import { applyProofGap } from "./intermediate.js";
 import { regularizeStart } from "./regularize.js";
-import { addComment, assertOpen, closeCase, loadCaseForUpdate, openCase } from "./store.js";
+import { addComments, assertOpen, closeCase, loadCaseForUpdate, openCase } from "./store.js";
 
 /** The tag of subscriptions made by the EUROS service (R11). */
 export const EUROS_TAG = "euros";
@@ -87,23 +87,23 @@ export async function answerContest(
     );
   }
   const party = await partyById(trx, sub.party_id);
-  await enqueue(
-    trx,
-    ctx,
-    "CONTEST_ANSWER",
-    party,
+  await enqueue(trx, ctx, [
     {
-      ...(await messageFacts(trx, sub.service_point_id, null)),
-      contest: { id: ct.id, reason: ct.reason, createdAt: ct.created_at },
-      answer: input.answer,
-      subscription: {
-        id: sub.id,
-        start: { date: sub.start_date, index: sub.start_index, source: sub.start_source },
+      template: "CONTEST_ANSWER",
+      to: party,
+      facts: {
+        ...(await messageFacts(trx, sub.service_point_id, null)),
+        contest: { id: ct.id, reason: ct.reason, createdAt: ct.created_at },
+        answer: input.answer,
+        subscription: {
+          id: sub.id,
+          start: { date: sub.start_date, index: sub.start_index, source: sub.start_source },
+        },
+        regularization: input.regularizationNeeded,
       },
-      regularization: input.regularizationNeeded,
+      links: { contestId: ct.id },
     },
-    { contestId: ct.id },
-  );
+  ]);
   await trx
     .updateTable("contests")
     .set({ status: "ANSWERED", answer: input.answer, answered_at: ctx.now })
@@ -185,7 +185,7 @@ export async function closeRegularization(
   }
   assertOpen(c);
   if (input.start) await regularizeStart(trx, ctx, c, input.start);
-  await addComment(trx, ctx, c.id, input.comment);
+  await addComments(trx, ctx, [{ caseId: c.id, body: input.comment }]);
   await closeCase(trx, ctx, c.id);
   return { outcome: "REGULARIZATION_CLOSED", case: c.id, subscription: c.subscription_id };
 }
@@ -206,14 +206,15 @@ async function openRegularization(
     contestId,
     regularization: { motive, contest: contestId, ...(proof ? { proof } : {}) },
   });
-  await addComment(
-    trx,
-    ctx,
-    caseId,
-    `Contestation ${contestId} de l'abonnement ${sub.id} (début ${frenchDate(sub.start_date)}, index ${sub.start_index} m3) : ` +
-      `régularisation à effectuer par le service EUROS` +
-      `${proof ? ` sur la base du justificatif du ${frenchDate(proof.date ?? sub.start_date)}${proof.index != null ? `, index ${proof.index} m3` : ""}` : ""}.`,
-  );
+  await addComments(trx, ctx, [
+    {
+      caseId,
+      body:
+        `Contestation ${contestId} de l'abonnement ${sub.id} (début ${frenchDate(sub.start_date)}, index ${sub.start_index} m3) : ` +
+        `régularisation à effectuer par le service EUROS` +
+        `${proof ? ` sur la base du justificatif du ${frenchDate(proof.date ?? sub.start_date)}${proof.index != null ? `, index ${proof.index} m3` : ""}` : ""}.`,
+    },
+  ]);
   await trx
     .updateTable("contests")
     .set({ status: "ESCALATED", regularization_case_id: caseId })

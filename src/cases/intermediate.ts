@@ -6,9 +6,10 @@
 import type { Context } from "../platform/context.js";
 import { frenchDate } from "../platform/dates.js";
 import type { Trx } from "../platform/db.js";
+import type { MoveInFacts } from "../platform/schema.js";
 import { recordIntermediateConsumption } from "./findings.js";
 import { proofGap } from "./rules/proof-gap.js";
-import { addComment, openCase } from "./store.js";
+import { addComments, openCase } from "./store.js";
 
 /**
  * R9, exactly: the comment on an ARR case whose proof shows consumption between the two occupants. The
@@ -20,7 +21,7 @@ export const R9_COMMENT = "écart de consommation avec ancien occupant";
 export interface ProofGapCase {
   id: string;
   service_point_id: string;
-  termination: { date: string; index: number; subscription: string | null; source?: string };
+  termination: MoveInFacts["termination"];
 }
 
 /**
@@ -39,7 +40,7 @@ export async function applyProofGap(
   if (t.source === "NONE") return null;
   const found = proofGap(t.index, proof.index, ctx.config.toleranceM3);
   if (found === "INTERMEDIATE") {
-    await addComment(trx, ctx, arr.id, R9_COMMENT);
+    await addComments(trx, ctx, [{ caseId: arr.id, body: R9_COMMENT }]);
     await recordIntermediateConsumption(trx, ctx, {
       caseId: arr.id,
       servicePointId: arr.service_point_id,
@@ -68,19 +69,20 @@ export async function applyProofGap(
       proof: { ...proof },
     },
   });
-  await addComment(
-    trx,
-    ctx,
-    caseId,
-    `Le justificatif du dossier ${arr.id} donne l'index ${proof.index} m3 au ${frenchDate(proof.date)}, ` +
-      `inférieur de ${t.index - proof.index} m3 à l'index de résiliation de l'abonnement ${predecessor.id} ` +
-      `(${t.index} m3 au ${frenchDate(t.date)}) : l'ancien occupant a été facturé en trop. Régularisation à effectuer par le service EUROS.`,
-  );
-  await addComment(
-    trx,
-    ctx,
-    arr.id,
-    `Index du justificatif inférieur à l'index de résiliation : dossier ${caseId} transmis au service EUROS pour l'abonnement ${predecessor.id} de l'ancien occupant.`,
-  );
+  await addComments(trx, ctx, [
+    {
+      caseId,
+      body:
+        `Le justificatif du dossier ${arr.id} donne l'index ${proof.index} m3 au ${frenchDate(proof.date)}, ` +
+        `inférieur de ${t.index - proof.index} m3 à l'index de résiliation de l'abonnement ${predecessor.id} ` +
+        `(${t.index} m3 au ${frenchDate(t.date)}) : l'ancien occupant a été facturé en trop. Régularisation à effectuer par le service EUROS.`,
+    },
+  ]);
+  await addComments(trx, ctx, [
+    {
+      caseId: arr.id,
+      body: `Index du justificatif inférieur à l'index de résiliation : dossier ${caseId} transmis au service EUROS pour l'abonnement ${predecessor.id} de l'ancien occupant.`,
+    },
+  ]);
   return caseId;
 }

@@ -5,6 +5,7 @@
  * audit log; `subscription.regularized` goes to the event feed, all in the caller's transaction.
  */
 import { audit } from "../platform/audit.js";
+import { only } from "../platform/batch.js";
 import type { Context } from "../platform/context.js";
 import { frenchDate } from "../platform/dates.js";
 import type { Trx } from "../platform/db.js";
@@ -13,9 +14,9 @@ import { appendEvents } from "../platform/events.js";
 import type { RegularizationFacts, StartSource } from "../platform/schema.js";
 import { assertNotFuture } from "../readings/commands.js";
 import { parseIndexM3 } from "../readings/index-m3.js";
-import { appendReading } from "../readings/store.js";
+import { appendReadings } from "../readings/store.js";
 import { currentMeter, loadSubscriptionForUpdate } from "../service-points/store.js";
-import { addComment, type CaseRow } from "./store.js";
+import { addComments, type CaseRow } from "./store.js";
 
 /** The start EUROS sets, as typed (the index is checked here, in whole m3). */
 export interface RegularizedStartInput {
@@ -95,15 +96,19 @@ export async function regularizeStart(
     .orderBy("id", "desc")
     .executeTakeFirst();
   const reason = `Début régularisé par le service EUROS (dossier ${c.id}).`;
-  const reading = await appendReading(trx, ctx, {
-    servicePointId: sub.service_point_id,
-    meterId: old ? old.meter_id : ((await currentMeter(trx, sub.service_point_id))?.id ?? null),
-    date: to.date,
-    index: to.index,
-    type: "MOVE_IN",
-    ...(old ? { replacesId: old.id } : {}),
-    reason,
-  });
+  const reading = only(
+    await appendReadings(trx, ctx, [
+      {
+        servicePointId: sub.service_point_id,
+        meterId: old ? old.meter_id : ((await currentMeter(trx, sub.service_point_id))?.id ?? null),
+        date: to.date,
+        index: to.index,
+        type: "MOVE_IN",
+        ...(old ? { replacesId: old.id } : {}),
+        reason,
+      },
+    ]),
+  );
   await trx
     .updateTable("subscriptions")
     .set({ start_date: to.date, start_index: to.index, start_source: "REGULARIZED" })
@@ -125,7 +130,7 @@ export async function regularizeStart(
     reading: reading.id,
     replaced: old?.id ?? null,
   });
-  await addComment(trx, ctx, c.id, regularizedSentence(sub.id, from, to));
+  await addComments(trx, ctx, [{ caseId: c.id, body: regularizedSentence(sub.id, from, to) }]);
   await appendEvents(trx, ctx, [
     {
       type: "subscription.regularized",

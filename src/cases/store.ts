@@ -1,6 +1,7 @@
 /** Storage for cases, their comments and tasks. Queries only. */
 import { sql } from "kysely";
 import { audit, auditAll } from "../platform/audit.js";
+import { byOrdinal, withOrdinals } from "../platform/batch.js";
 import type { Context } from "../platform/context.js";
 import type { Deadline } from "../platform/dates.js";
 import { anyOf, type Trx } from "../platform/db.js";
@@ -89,11 +90,10 @@ export async function loadCase(trx: Trx, id: string): Promise<CaseRow> {
   return c;
 }
 
-export async function addComment(trx: Trx, ctx: Context, caseId: string, body: string): Promise<void> {
-  await addComments(trx, ctx, [{ caseId, body }]);
-}
-
-/** Adds many comments, in their order, in one statement whatever their number (the rows as one JSON parameter). */
+/**
+ * The only insert into case_comments (one is a batch of one): the comments, in their order, in one
+ * statement whatever their number (the rows as one JSON parameter).
+ */
 export async function addComments(
   trx: Trx,
   ctx: Context,
@@ -108,32 +108,33 @@ export async function addComments(
   );
 }
 
-export async function addTask(trx: Trx, ctx: Context, caseId: string, kind: TaskKind, d: Deadline) {
-  const [id] = await addTasks(trx, ctx, [{ caseId, kind, deadline: d }]);
-  return id as string;
-}
+/** The task ids: the column default of migration 002, drawn in the statement that inserts the rows. */
+const NEXT_TASK_ID = sql<string>`ecart_next_id('TASK-', 'task_seq', 6)`;
 
-/** addTask for many tasks, in one statement; audited in the order given. */
+/**
+ * The only insert into tasks (one is a batch of one), in one statement; audited, and ids returned, in
+ * the order given (matched by ordinal, see platform/batch.ts).
+ */
 export async function addTasks(
   trx: Trx,
   ctx: Context,
   tasks: Array<{ caseId: string; kind: TaskKind; deadline: Deadline }>,
 ): Promise<string[]> {
   if (tasks.length === 0) return [];
-  const rows = await trx
-    .insertInto("tasks")
-    .values(
-      tasks.map((t) => ({
-        case_id: t.caseId,
-        kind: t.kind,
-        due_date: t.deadline.dueDate,
-        due_at: t.deadline.expiresAt,
-        status: "OPEN" as const,
-        created_at: ctx.now,
-      })),
-    )
-    .returning("id")
-    .execute();
+  const values = withOrdinals(
+    tasks.map((t) => ({ caseId: t.caseId, kind: t.kind, due: t.deadline.dueDate, at: t.deadline.expiresAt })),
+  );
+  const inserted = await sql<{ i: number; id: string }>`
+    with v as materialized (
+      select t.*, ${NEXT_TASK_ID} as id
+        from jsonb_to_recordset(${JSON.stringify(values)}::jsonb)
+             as t(i int, "caseId" text, kind text, due date, at timestamptz)),
+    ins as (
+      insert into tasks (id, case_id, kind, due_date, due_at, status, created_at)
+      select v.id, v."caseId", v.kind, v.due, v.at, 'OPEN', ${ctx.now}::timestamptz from v order by v.i
+      returning id)
+    select v.i, ins.id from ins join v on v.id = ins.id`.execute(trx);
+  const rows = byOrdinal(inserted.rows, tasks.length);
   await auditAll(
     trx,
     ctx,
@@ -156,13 +157,11 @@ export async function openTasks(trx: Trx, caseId: string) {
     .execute();
 }
 
-/** Closes the case's open tasks as DONE (worked) or EXPIRED (deadline passed). */
-export async function closeTasks(trx: Trx, ctx: Context, caseId: string, status: "DONE" | "EXPIRED") {
-  await closeTasksOf(trx, ctx, [caseId], status);
-}
-
-/** Closes the open tasks of many cases in one statement; audited case after case, in the order given. */
-export async function closeTasksOf(trx: Trx, ctx: Context, caseIds: string[], status: "DONE" | "EXPIRED") {
+/**
+ * Closes the open tasks of cases (one is a batch of one) as DONE (worked) or EXPIRED (deadline passed), in
+ * one statement; audited case after case, in the order given.
+ */
+export async function closeTasks(trx: Trx, ctx: Context, caseIds: string[], status: "DONE" | "EXPIRED") {
   if (caseIds.length === 0) return;
   const closed = await trx
     .updateTable("tasks")

@@ -18,12 +18,14 @@ import {
   p,
   premises,
   references,
+  requestedTermination,
   SALUTATION,
+  withoutProof,
 } from "./message-parts.js";
 
 /** R18: the facts of a proof request, with the day it was asked for. */
 export const PROOF_REMINDER_PAYLOAD = base.extend({
-  termination: dated,
+  termination: requestedTermination,
   declared: z.object({ date: isoDay, index: z.number().int().nullable() }),
   /** The gap the proof must explain; null when it is not known yet (no index declared, no visit). */
   gap: z.number().int().nullable().optional(),
@@ -39,7 +41,7 @@ export const CONFIRMATION_MUTATION_PAYLOAD = base.extend({
 /** The sentence that recalls the gap, only when one is known (R6: a letter never claims an unknown gap). */
 function gapReminder(x: z.infer<typeof PROOF_REMINDER_PAYLOAD>): Block[] {
   const t = x.termination;
-  if (x.gap === null || x.gap === undefined) return [];
+  if (x.gap === null || x.gap === undefined || t.index === null) return [];
   const way = x.gap >= 0 ? "supérieur" : "inférieur";
   const declared =
     x.declared.index !== null
@@ -73,10 +75,7 @@ export function proofReminder(x: z.infer<typeof PROOF_REMINDER_PAYLOAD>, meta: M
       `${left} l'un des justificatifs suivants, sur lequel figurent la date d'entrée dans les lieux et l'index du compteur :`,
     ),
     { kind: "list", items: ENTRY_PROOF_ITEMS },
-    p(
-      `Sans justificatif reçu au plus tard le ${longDate(x.dueDate)}, votre abonnement sera mis en place avec l'index et la date ` +
-        `de résiliation de l'ancien occupant : ${m3(t.index)} au ${longDate(t.date)}.`,
-    ),
+    p(`Sans justificatif reçu au plus tard le ${longDate(x.dueDate)}, ${withoutProof(t)}`),
     p(
       `Vous pouvez nous transmettre ce document ${meta.channel === "LETTER" ? "par courrier à l'adresse figurant en haut de cette lettre" : "en réponse à ce message"} ` +
         `ou le déposer à notre accueil, en rappelant la référence ${x.caseId ?? x.servicePoint.id}.`,
@@ -87,7 +86,8 @@ export function proofReminder(x: z.infer<typeof PROOF_REMINDER_PAYLOAD>, meta: M
   ];
   const facts = commonFacts(x);
   facts.push(["Justificatif demandé le", longDate(x.askedOn)]);
-  facts.push(["Index de résiliation de l'ancien occupant", `${m3(t.index)} au ${longDate(t.date)}`]);
+  if (t.index !== null)
+    facts.push(["Index de résiliation de l'ancien occupant", `${m3(t.index)} au ${longDate(t.date)}`]);
   if (x.declared.index !== null)
     facts.push(["Index déclaré", `${m3(x.declared.index)} au ${longDate(x.declared.date)}`]);
   else facts.push(["Date d'entrée déclarée", longDate(x.declared.date)]);

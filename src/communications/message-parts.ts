@@ -4,11 +4,17 @@
  * Pure; the templates (templates.ts, handover-templates.ts) compose them.
  */
 import { z } from "zod";
+import { longDate, m3 } from "./french.js";
 import type { SenderIdentity } from "./identity.js";
 
 export const isoDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
 /** A date and an index, as payloads carry them. */
 export const dated = z.object({ date: isoDay, index: z.number().int() });
+/**
+ * The termination a proof request is about: with no predecessor and no VALID reading (a reconnection whose
+ * index is not known yet), no index (null) and the move-in's date.
+ */
+export const requestedTermination = dated.extend({ index: z.number().int().nullable() });
 /** The facts every payload carries (`placeFacts` and the recipient `enqueue` adds). */
 export const base = z.object({
   servicePoint: z.object({ id: z.string(), address: z.string() }),
@@ -81,4 +87,11 @@ export function references(x: BaseFacts, extra?: string): string[] {
   if (extra) r.push(extra);
   r.push(`Point de desserte : ${x.servicePoint.id}`);
   return r;
+}
+
+/** What happens without a proof: the predecessor's termination, or with none known (no index), the visit's reading. */
+export function withoutProof(t: { date: string; index: number | null }): string {
+  return t.index === null
+    ? "votre abonnement sera mis en place avec l'index relevé lors de la remise en eau."
+    : `votre abonnement sera mis en place avec l'index et la date de résiliation de l'ancien occupant : ${m3(t.index)} au ${longDate(t.date)}.`;
 }

@@ -4,6 +4,7 @@
  */
 import { sql } from "kysely";
 import { audit, auditAll } from "../platform/audit.js";
+import { byOrdinal, withOrdinals } from "../platform/batch.js";
 import type { Context } from "../platform/context.js";
 import type { Database, Trx } from "../platform/db.js";
 import { EcartError, ErrorCode } from "../platform/errors.js";
@@ -36,36 +37,31 @@ export interface OutgoingMessage {
   links?: { caseId?: string | null; contestId?: string | null };
 }
 
-/** Writes a message to the outbox, in the caller's transaction. */
-export async function enqueue(
-  trx: Trx,
-  ctx: Context,
-  template: Template,
-  to: Recipient,
-  facts: MessageFacts,
-  links: { caseId?: string | null; contestId?: string | null } = {},
-): Promise<string> {
-  const [id] = await enqueueAll(trx, ctx, [{ template, to, facts, links }]);
-  return id as string;
-}
+/** The message ids: the column default of migration 002, drawn in the statement that inserts the rows. */
+const NEXT_MESSAGE_ID = sql<string>`ecart_next_id('MSG-', 'communication_seq', 6)`;
 
 /**
- * Writes many messages to the outbox in one statement whatever their number (the rows travel as
- * one JSON parameter, not one bind parameter per value); their ids, in the same order.
+ * The only insert into the outbox (one message is a batch of one), in the caller's transaction: one
+ * statement whatever their number (the rows travel as one JSON parameter, not one bind parameter per
+ * value); their ids in the order given (matched by ordinal, see platform/batch.ts).
  */
-export async function enqueueAll(trx: Trx, ctx: Context, messages: OutgoingMessage[]): Promise<string[]> {
+export async function enqueue(trx: Trx, ctx: Context, messages: OutgoingMessage[]): Promise<string[]> {
   if (messages.length === 0) return [];
-  // jsonb_to_recordset keeps the array's order: rows are inserted, and their ids returned, in it.
-  const inserted = await sql<{ id: string }>`
-    insert into communications (template, channel, recipient_name, to_address, party_id, case_id,
-                                service_point_id, contest_id, payload, next_attempt_at, created_at)
-    select m.template, m.channel, m.recipient_name, m.to_address, m.party_id, m.case_id, m.service_point_id,
-           m.contest_id, m.payload, ${ctx.now}::timestamptz, ${ctx.now}::timestamptz
-      from jsonb_to_recordset(${JSON.stringify(messages.map(messageRow))}::jsonb)
-           as m(template text, channel text, recipient_name text, to_address text, party_id text, case_id text,
-                service_point_id text, contest_id text, payload jsonb)
-    returning id`.execute(trx);
-  const ids = inserted.rows.map((r) => r.id);
+  const inserted = await sql<{ i: number; id: string }>`
+    with v as materialized (
+      select m.*, ${NEXT_MESSAGE_ID} as id
+        from jsonb_to_recordset(${JSON.stringify(withOrdinals(messages.map(messageRow)))}::jsonb)
+             as m(i int, template text, channel text, recipient_name text, to_address text, party_id text,
+                  case_id text, service_point_id text, contest_id text, payload jsonb)),
+    ins as (
+      insert into communications (id, template, channel, recipient_name, to_address, party_id, case_id,
+                                  service_point_id, contest_id, payload, next_attempt_at, created_at)
+      select v.id, v.template, v.channel, v.recipient_name, v.to_address, v.party_id, v.case_id, v.service_point_id,
+             v.contest_id, v.payload, ${ctx.now}::timestamptz, ${ctx.now}::timestamptz
+        from v order by v.i
+      returning id)
+    select v.i, ins.id from ins join v on v.id = ins.id`.execute(trx);
+  const ids = byOrdinal(inserted.rows, messages.length).map((r) => r.id);
   await auditAll(
     trx,
     ctx,

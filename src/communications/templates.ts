@@ -27,14 +27,16 @@ import {
   p,
   premises,
   references,
+  requestedTermination,
   SALUTATION,
+  withoutProof,
 } from "./message-parts.js";
 
 export type { Block, Composed, MessageMeta } from "./message-parts.js";
 
 export const PAYLOADS = {
   PROOF_REQUEST: base.extend({
-    termination: dated,
+    termination: requestedTermination,
     declared: z.object({ date: isoDay, index: z.number().int().nullable() }),
     gap: z.number().int().nullable().optional(),
     /** R6: the reconnection visit's reading, when the gap was found by the visit. */
@@ -101,7 +103,7 @@ function proofRequest(x: Payload<"PROOF_REQUEST">, meta: MessageMeta): Composed 
     ),
   ];
   const measured = x.declared.index !== null ? { ...x.declared, index: x.declared.index } : (x.visit ?? null);
-  if (measured) {
+  if (measured && t.index !== null) {
     const gap = x.gap ?? measured.index - t.index;
     const way = gap >= 0 ? "supérieur" : "inférieur";
     const whose =
@@ -134,7 +136,7 @@ function proofRequest(x: Payload<"PROOF_REQUEST">, meta: MessageMeta): Composed 
     ),
     p(
       `Sans justificatif reçu ${days > 0 ? `dans un délai de ${days} jours, soit ` : ""}au plus tard le ${longDate(x.dueDate)}, ` +
-        `votre abonnement sera mis en place avec l'index et la date de résiliation de l'ancien occupant : ${m3(t.index)} au ${longDate(t.date)}.`,
+        withoutProof(t),
     ),
     p(
       `Vous pouvez nous transmettre ce document ${meta.channel === "LETTER" ? "par courrier à l'adresse figurant en haut de cette lettre" : "en réponse à ce message"}, ` +
@@ -142,7 +144,8 @@ function proofRequest(x: Payload<"PROOF_REQUEST">, meta: MessageMeta): Composed 
     ),
   );
   const facts = commonFacts(x);
-  facts.push(["Index de résiliation de l'ancien occupant", `${m3(t.index)} au ${longDate(t.date)}`]);
+  if (t.index !== null)
+    facts.push(["Index de résiliation de l'ancien occupant", `${m3(t.index)} au ${longDate(t.date)}`]);
   if (x.declared.index !== null)
     facts.push(["Index déclaré", `${m3(x.declared.index)} au ${longDate(x.declared.date)}`]);
   else facts.push(["Date d'entrée déclarée", longDate(x.declared.date)]);

@@ -204,9 +204,10 @@ export const moveInFactsOut = z.object({
   index: z.number().nullable(),
   reconnection: z.boolean(),
   proof: z.enum(["WILL_SEND", "NONE"]),
+  /** NONE (no predecessor, no VALID reading): no index, the move-in's own date. */
   termination: z.object({
     date: z.string(),
-    index: z.number(),
+    index: z.number().nullable(),
     source: z.enum(["SUBSCRIPTION", "READING", "NONE"]),
     subscription: nullableStr,
   }),

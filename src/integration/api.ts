@@ -5,6 +5,7 @@
  */
 import { sql, type Transaction } from "kysely";
 import { audit } from "../platform/audit.js";
+import { only } from "../platform/batch.js";
 import { type Context, today } from "../platform/context.js";
 import type { Database } from "../platform/db.js";
 import { asConflict, EcartError, ErrorCode } from "../platform/errors.js";
@@ -13,7 +14,7 @@ import { assertNotFuture } from "../readings/commands.js";
 import { importKey } from "../readings/import-rows.js";
 import { parseIndexM3 } from "../readings/index-m3.js";
 import type { Plausibility } from "../readings/plausibility.js";
-import { appendReading, meterAt } from "../readings/store.js";
+import { appendReadings, meterAt } from "../readings/store.js";
 import { lockServicePoint } from "../service-points/store.js";
 import { applyReferenceRows, type RowOutcome } from "./reference.js";
 import { type Fields, isRefusal, parseRow, type ReferenceKind, type RowOf } from "./rows.js";
@@ -201,14 +202,18 @@ export async function recordRemoteReadings(
         continue;
       }
       const meter = await meterAt(trx, servicePoint, p.date);
-      const r = await appendReading(trx, ctx, {
-        servicePointId: servicePoint,
-        meterId: meter?.id ?? null,
-        date: p.date,
-        index: p.index,
-        type: "REMOTE",
-        importKey: p.key,
-      });
+      const r = only(
+        await appendReadings(trx, ctx, [
+          {
+            servicePointId: servicePoint,
+            meterId: meter?.id ?? null,
+            date: p.date,
+            index: p.index,
+            type: "REMOTE",
+            importKey: p.key,
+          },
+        ]),
+      );
       known.set(p.key, r.id);
       await audit(trx, ctx, "reading.recorded", "reading", r.id, {
         index: p.index,

@@ -3,9 +3,10 @@
  * (MOVE_IN, MOVE_OUT), a meter's removal and a replacement's installation. Each gets the plausibility
  * check of SPEC §4. Many at once: the histories of their service points are read in one query and carried
  * in memory in date order, as the readings import does; a reading dated before one already in its
- * meter's history is checked on its own against the history up to its date (appendReading).
+ * meter's history is checked on its own against the history up to its date (appendReadings, a batch of one).
  */
-import { sql, type Transaction } from "kysely";
+import type { Transaction } from "kysely";
+import { only } from "../platform/batch.js";
 import type { Context } from "../platform/context.js";
 import type { DB, ReadingType } from "../platform/schema.js";
 import {
@@ -15,9 +16,9 @@ import {
   plausibilityInput,
   replacedMeter,
 } from "../readings/history.js";
-import { unreadHistories } from "../readings/import-load.js";
+import { loadHistories } from "../readings/import-load.js";
 import { assessReading, type Plausibility } from "../readings/plausibility.js";
-import { appendReading, lastReadingDates, loadMeterHistories } from "../readings/store.js";
+import { appendReadings } from "../readings/store.js";
 
 type Trx = Transaction<DB>;
 
@@ -34,28 +35,10 @@ export interface HistoryReading {
 const DAY_ORDER: Partial<Record<ReadingType, number>> = { MOVE_OUT: 0, MOVE_IN: 2 };
 const dayOrder = (t: ReadingType) => DAY_ORDER[t] ?? 1;
 
-/**
- * The histories of the service points, as `loadMeterHistories` reads them; those without any reading yet
- * (a first load) from their meters alone, without looking readings up (as the readings import does).
- */
-async function historiesOf(trx: Trx, servicePoints: string[]): Promise<Map<string, MeterHistory[]>> {
-  const last = await lastReadingDates(trx, servicePoints);
-  const histories = await loadMeterHistories(
-    trx,
-    servicePoints.filter((sp) => last.has(sp)),
-  );
-  for (const [sp, h] of await unreadHistories(
-    trx,
-    servicePoints.filter((sp) => !last.has(sp)),
-  ))
-    histories.set(sp, h);
-  return histories;
-}
-
 /** Appends the readings with their plausibility verdicts; returns their ids in the order given. */
 export async function appendHistory(trx: Trx, ctx: Context, readings: HistoryReading[]): Promise<string[]> {
   if (readings.length === 0) return [];
-  const histories = await historiesOf(trx, [...new Set(readings.map((r) => r.servicePointId))]);
+  const { histories } = await loadHistories(trx, [...new Set(readings.map((r) => r.servicePointId))]);
   const order = readings.map((_, i) => i);
   order.sort((a, b) => {
     const x = readings[a] as HistoryReading;
@@ -75,7 +58,7 @@ export async function appendHistory(trx: Trx, ctx: Context, readings: HistoryRea
     const meterId = r.meterId ?? h?.meterId ?? null;
     if (h?.lastDate && r.date < h.lastDate) {
       // Older than what its meter's history already holds: checked against the history up to its date.
-      ids[i] = (await appendReading(trx, ctx, { ...r, meterId })).id;
+      ids[i] = only(await appendReadings(trx, ctx, [{ ...r, meterId }])).id;
       continue;
     }
     const p = h
@@ -84,36 +67,13 @@ export async function appendHistory(trx: Trx, ctx: Context, readings: HistoryRea
     if (h) applyReading(h, { date: r.date, index: r.index }, p.status === "VALID");
     carried.push({ at: i, r, meterId, p });
   }
-  if (carried.length > 0) {
-    const values = carried.map(({ r, meterId, p }) => ({
-      sp: r.servicePointId,
-      meter: meterId,
-      date: r.date,
-      index: r.index,
-      type: r.type,
-      status: p.status,
-      usage: p.usage,
-      ulo: p.expected?.usage[0] ?? null,
-      uhi: p.expected?.usage[1] ?? null,
-      ilo: p.expected?.index[0] ?? null,
-      ihi: p.expected?.index[1] ?? null,
-      suggested: p.suggestedIndex,
-      warnings: p.warnings,
-    }));
-    // jsonb_to_recordset keeps the array's order: rows are inserted, and their ids returned, in it.
-    const rows = await sql<{ id: string }>`
-      insert into readings (service_point_id, meter_id, reading_date, index_m3, type, status, usage_m3,
-                            expected_usage_lo, expected_usage_hi, expected_index_lo, expected_index_hi,
-                            suggested_index, warnings, recorded_at, recorded_by, entity)
-      select r.sp, r.meter, r.date, r.index, r.type, r.status, r.usage, r.ulo, r.uhi, r.ilo, r.ihi,
-             r.suggested, r.warnings, ${ctx.now}::timestamptz, ${ctx.actor.user}::text, ${ctx.actor.entity}::text
-        from jsonb_to_recordset(${JSON.stringify(values)}::jsonb)
-             as r(sp text, meter bigint, date date, index bigint, type text, status text, usage bigint,
-                  ulo bigint, uhi bigint, ilo bigint, ihi bigint, suggested bigint, warnings text[])
-      returning id`.execute(trx);
-    rows.rows.forEach((row, k) => {
-      ids[(carried[k] as { at: number }).at] = row.id;
-    });
-  }
+  const appended = await appendReadings(
+    trx,
+    ctx,
+    carried.map(({ r, meterId, p }) => ({ ...r, meterId, plausibility: p })),
+  );
+  appended.forEach((row, k) => {
+    ids[(carried[k] as { at: number }).at] = row.id;
+  });
   return ids;
 }

@@ -1,9 +1,9 @@
 /** R8: what the deadline sweep (sweep.ts) does with the cases whose proof deadline passed. */
-import { addComments, addTasks, type CaseRow, closeTasksOf } from "../cases/store.js";
+import { addComments, addTasks, type CaseRow, closeTasks } from "../cases/store.js";
 import type { Context } from "../platform/context.js";
 import type { Trx } from "../platform/db.js";
 import { occupantsSince, terminationStatuses } from "./batch-store.js";
-import { assertMoveInCase, assertTerminationKnown, type MoveInCase } from "./move-in-case.js";
+import { assertMoveInCase, knownTermination, type MoveInCase } from "./move-in-case.js";
 import { proofDeadline } from "./rules/deadline.js";
 import { expiryPath } from "./rules/expiry-path.js";
 import { subscribeAllAtPredecessor } from "./steps.js";
@@ -84,7 +84,7 @@ async function expireRound(trx: Trx, ctx: Context, cases: CaseRow[], out: Map<st
     const path = expiryPath(c.subscription_id !== null, occupant !== null, suspect.has(c.id));
     if (path === "SUBSCRIBE") {
       try {
-        assertTerminationKnown(c);
+        knownTermination(c);
         subscribing.push(c);
         out.set(c.id, "SUBSCRIBED");
       } catch (e) {
@@ -102,7 +102,7 @@ async function expireRound(trx: Trx, ctx: Context, cases: CaseRow[], out: Map<st
       notes.push({ caseId: c.id, body: occupiedSinceSentence(ctx.config.proofDeadlineDays, occupant) });
     out.set(c.id, "SKIPPED");
   }
-  await closeTasksOf(trx, ctx, closing, "EXPIRED");
+  await closeTasks(trx, ctx, closing, "EXPIRED");
   await addComments(trx, ctx, notes);
   const today = proofDeadline(ctx.now, 0, ctx.config.timeZone);
   await addTasks(

@@ -2,7 +2,8 @@
 import type { CaseRow } from "../cases/store.js";
 import { frenchDate } from "../platform/dates.js";
 import { EcartError, ErrorCode, fail } from "../platform/errors.js";
-import type { MoveInFacts } from "../platform/schema.js";
+import type { KnownTermination, MoveInFacts } from "../platform/schema.js";
+import { noTerminationRefusal } from "./rules/termination.js";
 
 /** A refusal of a date (move-in, visit) before the predecessor's termination. */
 export function beforeTermination(date: string, t: MoveInFacts["termination"], field: string): never {
@@ -41,13 +42,8 @@ export function assertNotSubscribed(c: CaseRow) {
 }
 
 /** R4/R8 needs the predecessor's termination index: a case without one waits for the visit's reading. */
-export function assertTerminationKnown(c: MoveInCase): void {
-  if (c.move_in.termination.source === "NONE") {
-    fail(
-      ErrorCode.INVALID_INPUT,
-      "Aucun index de résiliation ni relevé de référence sur ce point de desserte : l'abonnement attend le relevé de l'intervention.",
-      `case ${c.id} has no termination index to subscribe at`,
-      "case",
-    );
-  }
+export function knownTermination(c: MoveInCase): KnownTermination {
+  const t = c.move_in.termination;
+  if (t.source === "NONE") throw noTerminationRefusal(c.id);
+  return t;
 }

@@ -4,7 +4,7 @@
  * sweepers and crashes: the reminder is recorded under a unique key (the task) in the transaction
  * that writes the message, and a message is written only for a reminder this transaction recorded.
  */
-import { enqueueAll, type Recipient } from "../communications/outbox.js";
+import { enqueue, type Recipient } from "../communications/outbox.js";
 import { auditAll } from "../platform/audit.js";
 import { type Context, today } from "../platform/context.js";
 import { addDays, localDate, startOfDay } from "../platform/dates.js";
@@ -61,7 +61,7 @@ export async function sendProofReminders(
       const sending = due.filter((r) => recorded.has(r.task_id));
       const places = await placesOf(trx, [...new Set(sending.map((r) => r.service_point_id))]);
       const parties = await partiesOf(trx, [...new Set(sending.map((r) => r.party_id as string))]);
-      const ids = await enqueueAll(
+      const ids = await enqueue(
         trx,
         ctx,
         sending.map((r) => ({

@@ -3,16 +3,14 @@
  * at the predecessor's termination. Each writes in the caller's transaction.
  */
 import {
-  addComment,
   addComments,
-  addTask,
+  addTasks,
   closeTasks,
-  closeTasksOf,
   openTasks,
   setSubscriptionsAndClose,
   updateMoveIn,
 } from "../cases/store.js";
-import { enqueue, enqueueAll, type Recipient } from "../communications/outbox.js";
+import { enqueue, type Recipient } from "../communications/outbox.js";
 import type { Context } from "../platform/context.js";
 import type { Trx } from "../platform/db.js";
 import type { MoveInFacts } from "../platform/schema.js";
@@ -24,9 +22,9 @@ import {
   placeFacts,
   placesOf,
 } from "../service-points/store.js";
-import { insertSubscriptions } from "./batch-store.js";
-import { assertTerminationKnown, type MoveInCase } from "./move-in-case.js";
+import { knownTermination, type MoveInCase } from "./move-in-case.js";
 import { proofDeadline } from "./rules/deadline.js";
+import { insertSubscriptions } from "./store.js";
 import { awaitingProofSentence, predecessorSubscribedSentence } from "./wording.js";
 
 /** R3/R6: ask the customer for a proof, with the deadline, and keep the task open. */
@@ -42,21 +40,27 @@ export async function requestProofOn(
   const existing = (await openTasks(trx, caseId)).find((t) => t.kind === "AWAIT_PROOF");
   let due = existing?.due_date;
   if (!existing) {
-    await closeTasks(trx, ctx, caseId, "DONE");
+    await closeTasks(trx, ctx, [caseId], "DONE");
     const d = proofDeadline(ctx.now, ctx.config.proofDeadlineDays, ctx.config.timeZone);
-    await addTask(trx, ctx, caseId, "AWAIT_PROOF", d);
+    await addTasks(trx, ctx, [{ caseId, kind: "AWAIT_PROOF", deadline: d }]);
     due = d.dueDate;
   }
   await updateMoveIn(trx, caseId, { ...facts, proofRequested: true });
-  await addComment(trx, ctx, caseId, comment ?? awaitingProofSentence(due as string));
+  await addComments(trx, ctx, [{ caseId, body: comment ?? awaitingProofSentence(due as string) }]);
   const party = await partyById(trx, partyId);
-  await enqueue(trx, ctx, "PROOF_REQUEST", party, {
-    ...(await messageFacts(trx, spId, caseId)),
-    termination: { date: facts.termination.date, index: facts.termination.index },
-    declared: { date: facts.date, index: facts.index },
-    gap: facts.gap,
-    dueDate: due,
-  });
+  await enqueue(trx, ctx, [
+    {
+      template: "PROOF_REQUEST",
+      to: party,
+      facts: {
+        ...(await messageFacts(trx, spId, caseId)),
+        termination: { date: facts.termination.date, index: facts.termination.index },
+        declared: { date: facts.date, index: facts.index },
+        gap: facts.gap,
+        dueDate: due,
+      },
+    },
+  ]);
   return due as string;
 }
 
@@ -84,7 +88,7 @@ export async function subscribeAllAtPredecessor(
   why: string,
   taskStatus: "DONE" | "EXPIRED",
 ): Promise<string[]> {
-  for (const c of cases) assertTerminationKnown(c);
+  const known = cases.map((c) => ({ ...c, termination: knownTermination(c) }));
   const places = await placesOf(
     trx,
     cases.map((c) => c.service_point_id),
@@ -93,18 +97,18 @@ export async function subscribeAllAtPredecessor(
   const subs = await insertSubscriptions(
     trx,
     ctx,
-    cases.map((c) => ({
+    known.map((c) => ({
       servicePointId: c.service_point_id,
       meterId: placeOf(c).meter?.id ?? null,
       partyId: c.party_id,
       caseId: c.id,
-      date: c.move_in.termination.date,
-      index: c.move_in.termination.index,
+      date: c.termination.date,
+      index: c.termination.index,
       source: "PREDECESSOR",
     })),
   );
   const ids = subs.map((s) => s.id);
-  await closeTasksOf(
+  await closeTasks(
     trx,
     ctx,
     cases.map((c) => c.id),
@@ -113,17 +117,17 @@ export async function subscribeAllAtPredecessor(
   await addComments(
     trx,
     ctx,
-    cases.map((c) => ({ caseId: c.id, body: predecessorSubscribedSentence(why, c.move_in.termination) })),
+    known.map((c) => ({ caseId: c.id, body: predecessorSubscribedSentence(why, c.termination) })),
   );
   const parties = await partiesOf(
     trx,
     cases.map((c) => c.party_id),
   );
-  await enqueueAll(
+  await enqueue(
     trx,
     ctx,
-    cases.map((c) => {
-      const t = c.move_in.termination;
+    known.map((c) => {
+      const t = c.termination;
       return {
         template: "CONFIRMATION_PREDECESSOR_INDEX",
         to: parties.get(c.party_id) as Recipient,

@@ -1,15 +1,17 @@
 /** Storage for move-ins: the termination facts, parties, subscriptions. Queries only. */
 import { type RawBuilder, sql } from "kysely";
-import { audit } from "../platform/audit.js";
+import { audit, auditAll } from "../platform/audit.js";
+import { byOrdinal, only, withOrdinals } from "../platform/batch.js";
 import type { Context } from "../platform/context.js";
 import { frenchDate } from "../platform/dates.js";
-import { type Database, executePrepared, type Trx } from "../platform/db.js";
+import { anyOf, type Database, executePrepared, type Trx } from "../platform/db.js";
 import { EcartError, ErrorCode } from "../platform/errors.js";
 import { appendEvents, type CustomerOut } from "../platform/events.js";
-import type { MoveInFacts, StartSource } from "../platform/schema.js";
+import type { KnownTermination, StartSource } from "../platform/schema.js";
 import type { MeterHistory } from "../readings/history.js";
-import { appendReading, meterHistoriesFromRows, meterHistoriesQuery } from "../readings/store.js";
+import { appendReadings, meterHistoriesFromRows, meterHistoriesQuery } from "../readings/store.js";
 import { currentMeter } from "../service-points/store.js";
+import { occupantsSince } from "./batch-store.js";
 import { type CurrentMeter, type TerminationFacts, terminationFrom } from "./rules/termination.js";
 
 /** The SQL of `TerminationFacts` for one service point: common table expressions `cur`, `pred`, `lastv`. */
@@ -63,10 +65,7 @@ const terminationFactsOf = (row: TerminationRow): TerminationFacts => ({
  * SPEC §6: the predecessor's termination at a service point (termination.ts decides it), in one query.
  * Null when there is neither a predecessor nor a VALID reading.
  */
-export async function terminationOf(
-  trx: Trx,
-  servicePointId: string,
-): Promise<MoveInFacts["termination"] | null> {
+export async function terminationOf(trx: Trx, servicePointId: string): Promise<KnownTermination | null> {
   const q = sql<TerminationRow>`with ${terminationCtes(servicePointId)} select ${terminationColumns(servicePointId)}`;
   const [row] = (await q.execute(trx)).rows;
   return terminationFrom(terminationFactsOf(row as TerminationRow));
@@ -208,28 +207,7 @@ export interface NewSubscription {
   tags?: string[];
 }
 
-/**
- * Another occupant whose subscription covers days from `date` on (open, or ended after it):
- * a subscription starting at `date` would bill the same days twice.
- */
-export async function occupantSince(
-  trx: Trx,
-  servicePointId: string,
-  date: string,
-): Promise<Occupant | null> {
-  return (
-    (await trx
-      .selectFrom("subscriptions")
-      .select(["id", "start_date", "end_date"])
-      .where("service_point_id", "=", servicePointId)
-      .where((eb) => eb.or([eb("end_date", "is", null), eb("end_date", ">", date)]))
-      .orderBy("start_date", "desc")
-      .limit(1)
-      .executeTakeFirst()) ?? null
-  );
-}
-
-/** A subscription whose period covers days from a date on (see `occupantSince`). */
+/** A subscription whose period covers days from a date on (see batch-store.ts's `occupantsSince`). */
 export interface Occupant {
   id: string;
   start_date: string;
@@ -248,45 +226,92 @@ export function overlapRefusal(other: Occupant, s: Pick<NewSubscription, "servic
   );
 }
 
-/** Sets up a subscription: the row, the party becomes a subscriber, the start enters the history (MOVE_IN). */
-export async function insertSubscription(trx: Trx, ctx: Context, s: NewSubscription) {
-  const other = await occupantSince(trx, s.servicePointId, s.date);
-  if (other) throw overlapRefusal(other, s);
-  const row = await trx
-    .insertInto("subscriptions")
-    .values({
-      service_point_id: s.servicePointId,
-      party_id: s.partyId,
-      start_date: s.date,
-      start_index: s.index,
-      start_source: s.source,
-      tags: s.tags ?? [],
-      case_id: s.caseId,
-      created_at: ctx.now,
-      created_by: ctx.actor.user,
-      // SPEC §7: a subscription made on a case counts for the case's entity, else for the advisor's.
-      entity: s.caseId
-        ? sql<string>`coalesce((select c.entity from cases c where c.id = ${s.caseId}), ${ctx.actor.entity}::text)`
-        : ctx.actor.entity,
-    })
-    .returning("id")
-    .executeTakeFirstOrThrow();
-  await trx.updateTable("parties").set({ role: "SUBSCRIBER" }).where("id", "=", s.partyId).execute();
-  const reading = await appendReading(trx, ctx, {
-    servicePointId: s.servicePointId,
-    meterId: s.meterId,
-    date: s.date,
-    index: s.index,
-    type: "MOVE_IN",
+/** Refuses subscriptions that name one service point twice: each one's checks assume the others are not there. */
+function assertOnePerServicePoint(subs: NewSubscription[]): void {
+  if (new Set(subs.map((s) => s.servicePointId)).size !== subs.length)
+    throw new Error("insertSubscriptions: at most one per service point in a batch");
+}
+
+/** The subscription ids: the column default of migration 002, drawn in the statement that inserts the rows. */
+const NEXT_SUBSCRIPTION_ID = sql<string>`ecart_next_id('SUB-', 'subscription_seq', 6)`;
+
+/**
+ * The only insert into subscriptions (one is a batch of one; at most one per service point): the overlap
+ * refusal checked for all in one query (under the caller's service point locks), the rows, the parties
+ * become subscribers, the starts enter the history (MOVE_IN), the audit entries and the
+ * `subscription.started` events. Ids in the order given (matched by ordinal, see platform/batch.ts).
+ * Throws (writing nothing) if any of them would overlap another occupant's period.
+ */
+export async function insertSubscriptions(
+  trx: Trx,
+  ctx: Context,
+  subs: NewSubscription[],
+): Promise<Array<{ id: string; readingId: string }>> {
+  if (subs.length === 0) return [];
+  assertOnePerServicePoint(subs);
+  const others = await occupantsSince(trx, subs);
+  subs.forEach((s, i) => {
+    const other = others[i];
+    if (other) throw overlapRefusal(other, s);
   });
-  await audit(trx, ctx, "subscription.created", "subscription", row.id, {
-    start: { date: s.date, index: s.index, source: s.source },
-    party: s.partyId,
-    case: s.caseId,
-  });
-  const customers = await customersOf(trx, [s.partyId]);
-  await appendEvents(trx, ctx, [startedEvent(s, row.id, reading.id, customers)]);
-  return { id: row.id, readingId: reading.id };
+  const rows = await sql<{ i: number; id: string }>`
+    with v as materialized (
+      select s.*, ${NEXT_SUBSCRIPTION_ID} as id
+        from jsonb_to_recordset(${JSON.stringify(withOrdinals(subs))}::jsonb)
+             as s(i int, "servicePointId" text, "partyId" text, date date, index bigint, source text, tags text[],
+                  "caseId" text)),
+    ins as (
+      insert into subscriptions (id, service_point_id, party_id, start_date, start_index, start_source, tags,
+                                 case_id, created_at, created_by, entity)
+      select v.id, v."servicePointId", v."partyId", v.date, v.index, v.source, coalesce(v.tags, '{}'), v."caseId",
+             ${ctx.now}::timestamptz, ${ctx.actor.user}::text,
+             -- SPEC §7: a subscription made on a case counts for the case's entity (the sweep's too), else for
+             -- the advisor's.
+             coalesce((select c.entity from cases c where c.id = v."caseId"), ${ctx.actor.entity}::text)
+        from v order by v.i
+      returning id)
+    select v.i, ins.id from ins join v on v.id = ins.id`.execute(trx);
+  const ids = byOrdinal(rows.rows, subs.length).map((r) => r.id);
+  await trx
+    .updateTable("parties")
+    .set({ role: "SUBSCRIBER" })
+    .where("id", "=", anyOf(subs.map((s) => s.partyId)))
+    .execute();
+  const readings = await appendReadings(
+    trx,
+    ctx,
+    subs.map((s) => ({
+      servicePointId: s.servicePointId,
+      meterId: s.meterId,
+      date: s.date,
+      index: s.index,
+      type: "MOVE_IN" as const,
+    })),
+  );
+  await auditAll(
+    trx,
+    ctx,
+    subs.map((s, i) => ({
+      action: "subscription.created",
+      objectType: "subscription",
+      objectId: ids[i] as string,
+      details: {
+        start: { date: s.date, index: s.index, source: s.source },
+        party: s.partyId,
+        case: s.caseId,
+      },
+    })),
+  );
+  const customers = await customersOf(
+    trx,
+    subs.map((s) => s.partyId),
+  );
+  await appendEvents(
+    trx,
+    ctx,
+    subs.map((s, i) => startedEvent(s, ids[i] as string, (readings[i] as { id: string }).id, customers)),
+  );
+  return ids.map((id, i) => ({ id, readingId: (readings[i] as { id: string }).id }));
 }
 
 /** The customers of new subscriptions, as the event feed names them (SPEC §8), in one query. */
@@ -345,13 +370,17 @@ export async function endSubscription(
   end: { date: string; index: number },
 ) {
   const meter = await currentMeter(trx, sub.service_point_id);
-  const reading = await appendReading(trx, ctx, {
-    servicePointId: sub.service_point_id,
-    meterId: meter?.id ?? null,
-    date: end.date,
-    index: end.index,
-    type: "MOVE_OUT",
-  });
+  const reading = only(
+    await appendReadings(trx, ctx, [
+      {
+        servicePointId: sub.service_point_id,
+        meterId: meter?.id ?? null,
+        date: end.date,
+        index: end.index,
+        type: "MOVE_OUT",
+      },
+    ]),
+  );
   await trx
     .updateTable("subscriptions")
     .set({ end_date: end.date, end_index: end.index })

@@ -6,7 +6,7 @@
  */
 import { findingsFrom, recomputeFinding } from "../cases/findings.js";
 import {
-  addComment,
+  addComments,
   closeTasks,
   closeUnlessVisitPending,
   moveInCasesOnTermination,
@@ -16,6 +16,7 @@ import {
   updateMoveIn,
 } from "../cases/store.js";
 import { enqueue } from "../communications/outbox.js";
+import { only } from "../platform/batch.js";
 import type { Context } from "../platform/context.js";
 import type { Trx } from "../platform/db.js";
 import type { StartSource } from "../platform/schema.js";
@@ -26,7 +27,7 @@ import type { MoveInCase } from "./move-in-case.js";
 import { checkGap, showsIntermediateConsumption } from "./rules/gap.js";
 import {
   correctSubscriptionEnd,
-  insertSubscription,
+  insertSubscriptions,
   subscriptionEndedAt,
   subscriptionStartingFrom,
 } from "./store.js";
@@ -88,7 +89,7 @@ export async function retakeTermination(
         correction: { reading: r.id, date, oldIndex: r.old.index, newIndex: r.index },
       },
     });
-    await addComment(trx, ctx, caseId, startAtCorrectedIndexSentence(next, t));
+    await addComments(trx, ctx, [{ caseId, body: startAtCorrectedIndexSentence(next, t) }]);
   }
 
   // The move-in cases compared with the old figure: their facts follow; an open one is assessed again.
@@ -99,6 +100,8 @@ export async function retakeTermination(
   });
   for (const c of cases as MoveInCase[]) {
     const facts = c.move_in;
+    // Matched on the predecessor's subscription: never a case without a termination (NONE).
+    if (facts.termination.source === "NONE") continue;
     const termination = { ...facts.termination, index: r.index };
     const declaredGap = facts.index !== null ? facts.index - r.index : facts.gap;
     await updateMoveIn(trx, c.id, { ...facts, termination, gap: declaredGap });
@@ -118,16 +121,16 @@ export async function retakeTermination(
       withdrawn,
       previous: { fromIndex: r.old.index, volume: Number(f.volume) },
     });
-    await addComment(
-      trx,
-      ctx,
-      f.case_id,
-      findingRecomputedSentence(
-        t,
-        { before: Number(f.volume), after: volume, from: f.from_date, to: f.to_date, withdrawn },
-        ctx.config.toleranceM3,
-      ),
-    );
+    await addComments(trx, ctx, [
+      {
+        caseId: f.case_id,
+        body: findingRecomputedSentence(
+          t,
+          { before: Number(f.volume), after: volume, from: f.from_date, to: f.to_date, withdrawn },
+          ctx.config.toleranceM3,
+        ),
+      },
+    ]);
   }
   return { subscription, case: caseId };
 }
@@ -146,7 +149,7 @@ async function reassess(
 ): Promise<string | null> {
   const tol = ctx.config.toleranceM3;
   const say = (m: Parameters<typeof terminationCorrectedSentence>[1], o: TerminationRetaken) =>
-    addComment(trx, ctx, c.id, terminationCorrectedSentence(t, m, tol, o));
+    addComments(trx, ctx, [{ caseId: c.id, body: terminationCorrectedSentence(t, m, tol, o) }]);
   const visit = c.type === "ARR_INTERVENTION" ? await reportedVisit(trx, c.id) : null;
   const read = visit ?? (c.move_in.index !== null ? { date: c.move_in.date, index: c.move_in.index } : null);
   if (!read) {
@@ -168,27 +171,37 @@ async function reassess(
   }
   const start = { date: c.move_in.date, index: read.index };
   const source = visit ? "INTERVENTION" : "DECLARED";
-  const sub = await insertSubscription(trx, ctx, {
-    servicePointId: c.service_point_id,
-    meterId: meter?.id ?? null,
-    partyId: c.party_id,
-    caseId: c.id,
-    date: start.date,
-    index: start.index,
-    source,
-  });
+  const sub = only(
+    await insertSubscriptions(trx, ctx, [
+      {
+        servicePointId: c.service_point_id,
+        meterId: meter?.id ?? null,
+        partyId: c.party_id,
+        caseId: c.id,
+        date: start.date,
+        index: start.index,
+        source,
+      },
+    ]),
+  );
   await setCaseSubscription(trx, c.id, sub.id);
-  await closeTasks(trx, ctx, c.id, "DONE");
+  await closeTasks(trx, ctx, [c.id], "DONE");
   await say(measured, { kind: "SUBSCRIBED", start });
-  await enqueue(trx, ctx, "CONFIRMATION_DECLARED_INDEX", await partyById(trx, c.party_id), {
-    ...(await messageFacts(trx, c.service_point_id, c.id)),
-    termination: { date: t.date, index: t.newIndex, previousIndex: t.oldIndex },
-    declared: { date: c.move_in.date, index: c.move_in.index },
-    visit,
-    start: { ...start, source },
-    gap: after.gap,
-    proofRequested: c.move_in.proofRequested,
-  });
+  await enqueue(trx, ctx, [
+    {
+      template: "CONFIRMATION_DECLARED_INDEX",
+      to: await partyById(trx, c.party_id),
+      facts: {
+        ...(await messageFacts(trx, c.service_point_id, c.id)),
+        termination: { date: t.date, index: t.newIndex, previousIndex: t.oldIndex },
+        declared: { date: c.move_in.date, index: c.move_in.index },
+        visit,
+        start: { ...start, source },
+        gap: after.gap,
+        proofRequested: c.move_in.proofRequested,
+      },
+    },
+  ]);
   await closeUnlessVisitPending(trx, ctx, c.id);
   return sub.id;
 }

@@ -70,18 +70,33 @@ export interface SubscriptionTable {
 export type CaseType = "ARR_SPECIAL" | "ARR_INTERVENTION" | "INT_EUROS";
 export type CaseStatus = "OPEN" | "CLOSED";
 
+/** A termination a move-in is compared with: the predecessor's, or the last VALID reading standing in (SPEC §6). */
+export interface KnownTermination {
+  date: string;
+  index: number;
+  source: "SUBSCRIPTION" | "READING";
+  subscription: string | null;
+}
+
+/** Nothing to compare a move-in with (no predecessor, no VALID reading): no index, the move-in's own date. */
+export interface NoTermination {
+  date: string;
+  index: null;
+  source: "NONE";
+  subscription: null;
+}
+
 /** What a move-in case remembers of the request and of the check that opened it. */
 export interface MoveInFacts {
   date: string;
   index: number | null;
   reconnection: boolean;
   proof: "WILL_SEND" | "NONE";
-  termination: {
-    date: string;
-    index: number;
-    source: "SUBSCRIPTION" | "READING" | "NONE";
-    subscription: string | null;
-  };
+  /**
+   * What the move-in is compared with (SPEC §6): the predecessor's termination, or the last VALID reading;
+   * with neither (`NONE`), no index (null) and the move-in's own date.
+   */
+  termination: KnownTermination | NoTermination;
   gap: number | null;
   proofRequested: boolean;
 }

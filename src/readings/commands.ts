@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { mayRun } from "../accounts/roles.js";
 import { audit } from "../platform/audit.js";
+import { only } from "../platform/batch.js";
 import type { CommandResult } from "../platform/command.js";
 import { type Context, today } from "../platform/context.js";
 import { frenchDate } from "../platform/dates.js";
@@ -12,7 +13,7 @@ import { isoDate, rawIndex, ref, text } from "../platform/validate.js";
 import { currentMeter, lockServicePoint } from "../service-points/store.js";
 import { parseIndexM3 } from "./index-m3.js";
 import type { Plausibility } from "./plausibility.js";
-import { appendReading, readingById } from "./store.js";
+import { appendReadings, readingById } from "./store.js";
 
 /** Types an advisor may enter; the others are made by move-ins, move-outs and visits. */
 export const ENTERED_TYPES = ["NORMAL", "CUSTOMER", "ESTIMATE", "REMOTE"] as const;
@@ -52,13 +53,17 @@ export async function recordReading(
   assertNotFuture(ctx, input.date);
   const sp = await lockServicePoint(trx, input.servicePoint);
   const meter = await currentMeter(trx, sp.id);
-  const r = await appendReading(trx, ctx, {
-    servicePointId: sp.id,
-    meterId: meter?.id ?? null,
-    date: input.date,
-    index,
-    type: input.type,
-  });
+  const r = only(
+    await appendReadings(trx, ctx, [
+      {
+        servicePointId: sp.id,
+        meterId: meter?.id ?? null,
+        date: input.date,
+        index,
+        type: input.type,
+      },
+    ]),
+  );
   await audit(trx, ctx, "reading.recorded", "reading", r.id, {
     index,
     date: input.date,
@@ -105,15 +110,19 @@ export async function replaceReading(
       "reading",
     );
   }
-  const r = await appendReading(trx, ctx, {
-    servicePointId: old.service_point_id,
-    meterId: old.meter_id,
-    date: old.reading_date,
-    index,
-    type: old.type,
-    replacesId: old.id,
-    reason: input.reason,
-  });
+  const r = only(
+    await appendReadings(trx, ctx, [
+      {
+        servicePointId: old.service_point_id,
+        meterId: old.meter_id,
+        date: old.reading_date,
+        index,
+        type: old.type,
+        replacesId: old.id,
+        reason: input.reason,
+      },
+    ]),
+  );
   await audit(trx, ctx, "reading.corrected", "reading", old.id, {
     replacedBy: r.id,
     from: old.index_m3,

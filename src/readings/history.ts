@@ -1,7 +1,7 @@
 /**
  * The part of a meter's reading history that the plausibility check needs (SPEC §4), kept as a small
  * state: first and last VALID index, how many, the last date seen. Pure: the import carries one per
- * meter in memory and advances it row by row; appendReading builds one from the database.
+ * meter in memory and advances it row by row; appendReadings builds one from the database.
  */
 import { dayNumber, daysBetween } from "../platform/dates.js";
 import { type DatedIndex, meterUsage, type Plausibility, type PlausibilityInput } from "./plausibility.js";

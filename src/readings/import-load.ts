@@ -12,7 +12,7 @@ import { from as copyFrom } from "pg-copy-streams";
 import type { Database } from "../platform/db.js";
 import type { DB } from "../platform/schema.js";
 import type { MeterHistory } from "./history.js";
-import { meterHistoriesFromRows } from "./store.js";
+import { lastReadingDates, loadMeterHistories, meterHistoriesFromRows } from "./store.js";
 
 /** The columns a batch fills, in the order of each COPY line. */
 export const COPY_COLUMNS = [
@@ -188,4 +188,26 @@ export async function unreadHistories(
       left join meters m on m.service_point_id = sp.id
   `.execute(db);
   return meterHistoriesFromRows(res.rows);
+}
+
+/**
+ * The one loader of the histories of many service points (the readings import, reference data): as
+ * `loadMeterHistories` reads them, and the date of each one's last reading; those without any reading yet
+ * (a first load) from their meters alone, without looking readings up (`unreadHistories`).
+ */
+export async function loadHistories(
+  db: Kysely<DB>,
+  servicePoints: string[],
+): Promise<{ histories: Map<string, MeterHistory[]>; last: Map<string, string> }> {
+  const last = await lastReadingDates(db, servicePoints);
+  const histories = await loadMeterHistories(
+    db,
+    servicePoints.filter((sp) => last.has(sp)),
+  );
+  for (const [sp, h] of await unreadHistories(
+    db,
+    servicePoints.filter((sp) => !last.has(sp)),
+  ))
+    histories.set(sp, h);
+  return { histories, last };
 }

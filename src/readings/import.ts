@@ -25,7 +25,7 @@ import {
   replacedMeter,
   withDays,
 } from "./history.js";
-import { type BatchLoader, batchLoader, copyLine, type Lane, unreadHistories } from "./import-load.js";
+import { type BatchLoader, batchLoader, copyLine, type Lane, loadHistories } from "./import-load.js";
 import { REJECTS_HEADER, readImportFile, rejectLine } from "./import-rejects.js";
 import {
   type ImportRow,
@@ -38,7 +38,6 @@ import {
 import { recordImportRun } from "./import-runs.js";
 import { PreparedMonths } from "./partitions.js";
 import { checkReading, newVerdict, type Verdict, warningsOf } from "./plausibility.js";
-import { lastReadingDates, loadMeterHistories } from "./store.js";
 
 /** Rows per batch (one transaction, one COPY): large enough for speed, small enough to keep memory flat. */
 export const DEFAULT_BATCH_ROWS = 5000;
@@ -333,17 +332,8 @@ class BatchKeys {
 async function loadPoints(db: Database, servicePoints: string[]): Promise<Map<string, Point>> {
   return db.kysely.transaction().execute(async (trx) => {
     await sql`set local jit = off`.execute(trx);
-    const last = await lastReadingDates(trx, servicePoints);
     // Service points without any reading need only their meters (the first pass of a first import).
-    const histories = await loadMeterHistories(
-      trx,
-      servicePoints.filter((sp) => last.has(sp)),
-    );
-    for (const [sp, h] of await unreadHistories(
-      trx,
-      servicePoints.filter((sp) => !last.has(sp)),
-    ))
-      histories.set(sp, h);
+    const { histories, last } = await loadHistories(trx, servicePoints);
     const out = new Map<string, Point>();
     for (const sp of servicePoints)
       out.set(sp, {

@@ -1,5 +1,6 @@
 /** Storage of the reading history. Queries only: the rules live in plausibility.ts. */
 import { type Kysely, type RawBuilder, sql } from "kysely";
+import { byOrdinal, withOrdinals } from "../platform/batch.js";
 import type { Context } from "../platform/context.js";
 import type { Trx } from "../platform/db.js";
 import { appendEvents } from "../platform/events.js";
@@ -74,21 +75,6 @@ export async function lastReadingDates(db: Runner, servicePointIds: string[]): P
   return out;
 }
 
-/** The earlier VALID readings that the plausibility check needs (SPEC §4), up to and including `date`. */
-export async function validHistoryBefore(
-  trx: Trx,
-  servicePointId: string,
-  meterId: number | null,
-  date: string,
-  excludeId?: string,
-): Promise<PlausibilityInput> {
-  const histories =
-    (await loadMeterHistories(trx, [servicePointId], { upTo: date, excludeId })).get(servicePointId) ?? [];
-  const h = histories.find((x) => x.meterId === meterId);
-  if (!h) return { first: null, previous: null, validCount: 0 };
-  return plausibilityInput(h, replacedMeter(h, histories));
-}
-
 export interface NewReading {
   servicePointId: string;
   meterId: number | null;
@@ -98,43 +84,117 @@ export interface NewReading {
   replacesId?: string;
   reason?: string;
   importKey?: string;
+  /**
+   * Its verdict when the caller checked it against a history it carries in memory (reference data's many
+   * readings per service point); else it is checked against storage, up to its date.
+   */
+  plausibility?: Plausibility;
 }
 
-/** Checks a reading against the history and appends it; returns its id and the verdict. */
-export async function appendReading(
+/** Refuses readings to check against storage that name one service point twice: each check assumes the others are not there. */
+function assertOnePerServicePoint(readings: NewReading[]): void {
+  const sps = readings.filter((r) => !r.plausibility).map((r) => r.servicePointId);
+  if (new Set(sps).size !== sps.length)
+    throw new Error("appendReadings: at most one per service point in a batch");
+}
+
+/**
+ * The verdicts of SPEC §4 for readings about to be appended: given, or against each one's meter history up
+ * to its date (a correction without the reading it replaces), one history query per distinct date.
+ */
+async function verdictsOf(trx: Trx, ctx: Context, readings: NewReading[]): Promise<Plausibility[]> {
+  const groups = new Map<string, NewReading[]>();
+  for (const r of readings) {
+    if (r.plausibility) continue;
+    const key = `${r.date}|${r.replacesId ?? ""}`;
+    const same = groups.get(key);
+    if (same) same.push(r);
+    else groups.set(key, [r]);
+  }
+  const inputs = new Map<NewReading, PlausibilityInput>();
+  for (const same of groups.values()) {
+    const { date, replacesId } = same[0] as NewReading;
+    const histories = await loadMeterHistories(
+      trx,
+      same.map((r) => r.servicePointId),
+      { upTo: date, excludeId: replacesId },
+    );
+    for (const r of same)
+      inputs.set(r, plausibilityInputOf(histories.get(r.servicePointId) ?? [], r.meterId));
+  }
+  return readings.map(
+    (r) =>
+      r.plausibility ??
+      assessReading(
+        inputs.get(r) as PlausibilityInput,
+        { date: r.date, index: r.index },
+        ctx.config.plausibility,
+      ),
+  );
+}
+
+/** The reading ids: the column default (migration 110), drawn in the statement that inserts the rows. */
+const NEXT_READING_ID = sql<string>`'RDG-' || replace(format('%9s', nextval('reading_seq')), ' ', '0')`;
+
+/**
+ * The only insert into readings (one reading is a batch of one): each checked against its meter's history
+ * (SPEC §4, see `verdictsOf`; at most one per service point unless its verdict is given), inserted in one
+ * statement in the order given, a correction's `reading.corrected` event after; ids and verdicts in the
+ * order given (matched by ordinal, see platform/batch.ts).
+ */
+export async function appendReadings(
   trx: Trx,
   ctx: Context,
-  r: NewReading,
-): Promise<{ id: string; plausibility: Plausibility }> {
-  const history = await validHistoryBefore(trx, r.servicePointId, r.meterId, r.date, r.replacesId);
-  const p = assessReading(history, { date: r.date, index: r.index }, ctx.config.plausibility);
-  const row = await trx
-    .insertInto("readings")
-    .values({
-      service_point_id: r.servicePointId,
-      meter_id: r.meterId,
-      reading_date: r.date,
-      index_m3: r.index,
-      type: r.type,
-      status: p.status,
-      usage_m3: p.usage,
-      expected_usage_lo: p.expected?.usage[0] ?? null,
-      expected_usage_hi: p.expected?.usage[1] ?? null,
-      expected_index_lo: p.expected?.index[0] ?? null,
-      expected_index_hi: p.expected?.index[1] ?? null,
-      suggested_index: p.suggestedIndex,
-      warnings: p.warnings,
-      replaces_id: r.replacesId ?? null,
-      reason: r.reason ?? null,
-      import_key: r.importKey ?? null,
-      recorded_at: ctx.now,
-      recorded_by: ctx.actor.user,
-      entity: ctx.actor.entity,
-    })
-    .returning("id")
-    .executeTakeFirstOrThrow();
-  if (r.replacesId) await appendCorrectedEvent(trx, ctx, row.id, r.replacesId, r.reason ?? null);
-  return { id: row.id, plausibility: p };
+  readings: NewReading[],
+): Promise<Array<{ id: string; plausibility: Plausibility }>> {
+  if (readings.length === 0) return [];
+  assertOnePerServicePoint(readings);
+  const verdicts = await verdictsOf(trx, ctx, readings);
+  const values = withOrdinals(
+    readings.map((r, k) => {
+      const p = verdicts[k] as Plausibility;
+      return {
+        sp: r.servicePointId,
+        meter: r.meterId,
+        date: r.date,
+        index: r.index,
+        type: r.type,
+        status: p.status,
+        usage: p.usage,
+        ulo: p.expected?.usage[0] ?? null,
+        uhi: p.expected?.usage[1] ?? null,
+        ilo: p.expected?.index[0] ?? null,
+        ihi: p.expected?.index[1] ?? null,
+        suggested: p.suggestedIndex,
+        warnings: p.warnings,
+        replaces: r.replacesId ?? null,
+        reason: r.reason ?? null,
+        key: r.importKey ?? null,
+      };
+    }),
+  );
+  const rows = await sql<{ i: number; id: string }>`
+    with v as materialized (
+      select r.*, ${NEXT_READING_ID} as id
+        from jsonb_to_recordset(${JSON.stringify(values)}::jsonb)
+             as r(i int, sp text, meter bigint, date date, index bigint, type text, status text, usage bigint,
+                  ulo bigint, uhi bigint, ilo bigint, ihi bigint, suggested bigint, warnings text[],
+                  replaces text, reason text, key text)),
+    ins as (
+      insert into readings (id, service_point_id, meter_id, reading_date, index_m3, type, status, usage_m3,
+                            expected_usage_lo, expected_usage_hi, expected_index_lo, expected_index_hi,
+                            suggested_index, warnings, replaces_id, reason, import_key, recorded_at, recorded_by,
+                            entity)
+      select v.id, v.sp, v.meter, v.date, v.index, v.type, v.status, v.usage, v.ulo, v.uhi, v.ilo, v.ihi,
+             v.suggested, v.warnings, v.replaces, v.reason, v.key,
+             ${ctx.now}::timestamptz, ${ctx.actor.user}::text, ${ctx.actor.entity}::text
+        from v order by v.i
+      returning id)
+    select v.i, ins.id from ins join v on v.id = ins.id`.execute(trx);
+  const ids = byOrdinal(rows.rows, readings.length).map((r) => r.id);
+  for (const [k, r] of readings.entries())
+    if (r.replacesId) await appendCorrectedEvent(trx, ctx, ids[k] as string, r.replacesId, r.reason ?? null);
+  return ids.map((id, k) => ({ id, plausibility: verdicts[k] as Plausibility }));
 }
 
 /**

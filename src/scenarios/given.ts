@@ -2,7 +2,7 @@
 import type { Context } from "../platform/context.js";
 import type { Database } from "../platform/db.js";
 import type { ReadingType } from "../platform/schema.js";
-import { appendReading } from "../readings/store.js";
+import { appendReadings } from "../readings/store.js";
 import type { GivenServicePoint } from "./format.js";
 
 const READING_TYPES = new Set([
@@ -124,13 +124,15 @@ export async function loadGiven(db: Database, ctx: Context, sps: GivenServicePoi
       // Date order; on one day a move-out comes before a reading, which comes before a move-in.
       history.sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : a.order - b.order));
       for (const r of history) {
-        await appendReading(trx, ctx, {
-          servicePointId: sp.id,
-          meterId: meterOf(r.date, r.meter, r.type === "MOVE_OUT"),
-          date: r.date,
-          index: r.index,
-          type: r.type,
-        });
+        await appendReadings(trx, ctx, [
+          {
+            servicePointId: sp.id,
+            meterId: meterOf(r.date, r.meter, r.type === "MOVE_OUT"),
+            date: r.date,
+            index: r.index,
+            type: r.type,
+          },
+        ]);
       }
     }
   });

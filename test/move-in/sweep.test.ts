@@ -169,7 +169,7 @@ const place = (name: string): GivenServicePoint =>
 /** SQL changes that make a case impossible to process, as a corrupted row would. */
 const BREAK = {
   /** No termination index: refused when decided (R8 needs the predecessor's index). */
-  noTermination: sql`jsonb_set(move_in, '{termination,source}', '"NONE"')`,
+  noTermination: sql`jsonb_set(jsonb_set(move_in, '{termination,source}', '"NONE"'), '{termination,index}', 'null')`,
   /** A negative index: refused by the database when the subscription is written. */
   negativeIndex: sql`jsonb_set(move_in, '{termination,index}', '-1')`,
 };

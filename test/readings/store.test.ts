@@ -1,7 +1,7 @@
 /** Reading history on both engines: index at a date (remote, interpolated, per meter, across a rollover), corrections, the move-in's same-meter reference. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { terminationOf } from "../../src/move-in/store.js";
-import { indexAtDate, validHistoryBefore } from "../../src/readings/store.js";
+import { indexAtDate, loadMeterHistories, plausibilityInputOf } from "../../src/readings/store.js";
 import { execute } from "../../src/registry.js";
 import { createTestDatabase, ENGINES, type TestDatabase } from "../support/databases.js";
 import { ctxAs, givenServicePoints, moveInRequest, servicePointFixture } from "../support/factories.js";
@@ -135,7 +135,12 @@ describe.each(ENGINES)("reading history (%s)", (engine) => {
     });
     const h = await t.db.kysely
       .transaction()
-      .execute((trx) => validHistoryBefore(trx, sp.id, rows[0]?.meter_id ?? null, "2023-08-01"));
+      .execute(async (trx) =>
+        plausibilityInputOf(
+          (await loadMeterHistories(trx, [sp.id], { upTo: "2023-08-01" })).get(sp.id) ?? [],
+          rows[0]?.meter_id ?? null,
+        ),
+      );
     expect(h.previous).toEqual({ date: "2023-07-01", index: 960 });
     await expect(
       t.db.kysely

@@ -13,6 +13,7 @@ import type { ProofDecision, ProofGapFinding } from "../../move-in/rules/proof-p
 import type { Context } from "../../platform/context.js";
 import { frenchDate } from "../../platform/dates.js";
 import type { Database } from "../../platform/db.js";
+import type { MoveInFacts } from "../../platform/schema.js";
 import { fr, START_SOURCE_FR } from "../../reports/labels.js";
 import type { ProofCheck } from "../api-shapes.js";
 import { MAX_UPLOAD_BYTES } from "../uploads.js";
@@ -88,7 +89,7 @@ export function proofCheckLines(
     index: number | null;
     kind: keyof typeof PROOF_LABEL;
     prescriptionInvoked: boolean;
-    termination: { date: string; index: number; subscription: string | null };
+    termination: MoveInFacts["termination"];
     visitPending: boolean;
     toleranceM3: number;
     prescriptionYears: number;
@@ -138,10 +139,10 @@ export function proofCheckLines(
 /** R9 in words: the index at the proof's date against the termination index and the tolerance. */
 function gapLines(
   g: ProofGapFinding | null,
-  f: { date: string; termination: { date: string; index: number; subscription: string | null } },
+  f: { date: string; termination: MoveInFacts["termination"] },
 ): string[] {
-  if (!g) return [];
   const t = f.termination;
+  if (!g || t.source === "NONE") return [];
   const at =
     g.indexSource === "REMOTE"
       ? `la télérelève du ${frenchDate(f.date)} (${m3(g.indexAtProof)})`

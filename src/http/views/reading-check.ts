@@ -10,7 +10,7 @@ import { EcartError, ErrorCode } from "../../platform/errors.js";
 import { assertNotFuture } from "../../readings/commands.js";
 import { parseIndexM3 } from "../../readings/index-m3.js";
 import { assessReading } from "../../readings/plausibility.js";
-import { validHistoryBefore } from "../../readings/store.js";
+import { loadMeterHistories, plausibilityInputOf } from "../../readings/store.js";
 import type { ReadingCheck } from "../api-shapes.js";
 import { readOnly } from "./common.js";
 
@@ -47,7 +47,8 @@ export async function checkReading(
       .where("service_point_id", "=", sp.id)
       .where("removed_on", "is", null)
       .executeTakeFirst();
-    const history = await validHistoryBefore(trx, sp.id, meter?.id ?? null, input.date);
+    const histories = await loadMeterHistories(trx, [sp.id], { upTo: input.date });
+    const history = plausibilityInputOf(histories.get(sp.id) ?? [], meter?.id ?? null);
     return { index, ...assessReading(history, { date: input.date, index }, ctx.config.plausibility) };
   });
 }

@@ -1,7 +1,7 @@
 /** R6: the reconnection visit reports its reading. */
 import { z } from "zod";
 import {
-  addComment,
+  addComments,
   assertOpen,
   closeTasks,
   closeUnlessVisitPending,
@@ -10,6 +10,7 @@ import {
   setCaseSubscription,
 } from "../../cases/store.js";
 import { audit } from "../../platform/audit.js";
+import { only } from "../../platform/batch.js";
 import type { CommandResult } from "../../platform/command.js";
 import type { Context } from "../../platform/context.js";
 import { frenchDate } from "../../platform/dates.js";
@@ -19,12 +20,12 @@ import { isoDate, rawIndex, ref } from "../../platform/validate.js";
 import { assertNotFuture } from "../../readings/commands.js";
 import { parseIndexM3 } from "../../readings/index-m3.js";
 import { indexAcrossRollover } from "../../readings/plausibility.js";
-import { appendReading } from "../../readings/store.js";
+import { appendReadings } from "../../readings/store.js";
 import { currentMeter } from "../../service-points/store.js";
 import { assertMoveInCase, beforeTermination } from "../move-in-case.js";
 import { checkGap } from "../rules/gap.js";
 import { requestProofOn, subscribeAtPredecessor } from "../steps.js";
-import { insertSubscription } from "../store.js";
+import { insertSubscriptions } from "../store.js";
 import { gapSentence, R6_AWAIT_COMMENT } from "../wording.js";
 
 export const interventionReportInput = z.object({ case: ref, date: isoDate, index: rawIndex });
@@ -51,13 +52,17 @@ export async function interventionReport(
   const t = c.move_in.termination;
   if (input.date < t.date) beforeTermination(input.date, t, "date");
   const meter = await currentMeter(trx, c.service_point_id);
-  const reading = await appendReading(trx, ctx, {
-    servicePointId: c.service_point_id,
-    meterId: meter?.id ?? null,
-    date: input.date,
-    index,
-    type: "INTERVENTION",
-  });
+  const reading = only(
+    await appendReadings(trx, ctx, [
+      {
+        servicePointId: c.service_point_id,
+        meterId: meter?.id ?? null,
+        date: input.date,
+        index,
+        type: "INTERVENTION",
+      },
+    ]),
+  );
   await trx
     .updateTable("interventions")
     .set({
@@ -70,12 +75,12 @@ export async function interventionReport(
     .where("case_id", "=", c.id)
     .where("status", "=", "PLANNED")
     .execute();
-  await addComment(
-    trx,
-    ctx,
-    c.id,
-    `Remise en eau effectuée : index relevé ${index} m3 le ${frenchDate(input.date)}.`,
-  );
+  await addComments(trx, ctx, [
+    {
+      caseId: c.id,
+      body: `Remise en eau effectuée : index relevé ${index} m3 le ${frenchDate(input.date)}.`,
+    },
+  ]);
   await audit(trx, ctx, "intervention.reported", "case", c.id, { date: input.date, index });
 
   if (c.subscription_id) {
@@ -83,23 +88,33 @@ export async function interventionReport(
     if ((await openTasks(trx, c.id)).length === 0) await closeUnlessVisitPending(trx, ctx, c.id);
     return { outcome: "SUBSCRIBED", case: c.id, subscription: c.subscription_id, reading: reading.id };
   }
-  const gap = checkGap(t.index, indexAcrossRollover(t.index, index, meter?.digits), ctx.config.toleranceM3);
-  if (gap.withinTolerance || t.source === "NONE") {
-    const sub = await insertSubscription(trx, ctx, {
-      servicePointId: c.service_point_id,
-      meterId: meter?.id ?? null,
-      partyId: c.party_id,
-      caseId: c.id,
-      date: c.move_in.date,
-      index,
-      source: "INTERVENTION",
-    });
+  // Nothing to compare with (no predecessor, no VALID reading): the visit's reading is the start.
+  const gap =
+    t.source === "NONE"
+      ? null
+      : checkGap(t.index, indexAcrossRollover(t.index, index, meter?.digits), ctx.config.toleranceM3);
+  if (!gap || gap.withinTolerance) {
+    const sub = only(
+      await insertSubscriptions(trx, ctx, [
+        {
+          servicePointId: c.service_point_id,
+          meterId: meter?.id ?? null,
+          partyId: c.party_id,
+          caseId: c.id,
+          date: c.move_in.date,
+          index,
+          source: "INTERVENTION",
+        },
+      ]),
+    );
     await setCaseSubscription(trx, c.id, sub.id);
-    await closeTasks(trx, ctx, c.id, "DONE");
+    await closeTasks(trx, ctx, [c.id], "DONE");
     await closeUnlessVisitPending(trx, ctx, c.id);
     return { outcome: "SUBSCRIBED", case: c.id, subscription: sub.id, reading: reading.id };
   }
-  await addComment(trx, ctx, c.id, gapSentence(t, input.date, index, gap, ctx.config.toleranceM3));
+  await addComments(trx, ctx, [
+    { caseId: c.id, body: gapSentence(t, input.date, index, gap, ctx.config.toleranceM3) },
+  ]);
   if (c.move_in.proof === "NONE") {
     // The customer already said there is no proof (R5): BO applies R4 now.
     const sub = await subscribeAtPredecessor(

@@ -1,17 +1,24 @@
 /** R1–R5: a move-in, always checked against the predecessor's termination index; and its assessment, shared with the check. */
 import { z } from "zod";
-import { addComment, addTask, loadCaseForUpdate, openCase, setCaseSubscription } from "../../cases/store.js";
+import {
+  addComments,
+  addTasks,
+  loadCaseForUpdate,
+  openCase,
+  setCaseSubscription,
+} from "../../cases/store.js";
+import { only } from "../../platform/batch.js";
 import type { CommandResult } from "../../platform/command.js";
 import type { Context } from "../../platform/context.js";
 import { frenchDate } from "../../platform/dates.js";
 import type { Database, Trx } from "../../platform/db.js";
 import { ErrorCode, fail } from "../../platform/errors.js";
-import type { MoveInFacts } from "../../platform/schema.js";
+import type { KnownTermination, MoveInFacts } from "../../platform/schema.js";
 import { isoDate, rawIndex, ref, text } from "../../platform/validate.js";
 import { assertNotFuture } from "../../readings/commands.js";
 import { parseIndexM3 } from "../../readings/index-m3.js";
 import { indexAcrossRollover, type PlausibilityInput } from "../../readings/plausibility.js";
-import { appendReading, plausibilityInputOf } from "../../readings/store.js";
+import { appendReadings, plausibilityInputOf } from "../../readings/store.js";
 import { lockServicePoint, unknownServicePoint } from "../../service-points/store.js";
 import { assertMoveInCase, beforeTermination } from "../move-in-case.js";
 import { proofDeadline, proofDueDate } from "../rules/deadline.js";
@@ -21,7 +28,7 @@ import { statusOfReading, terminationFrom } from "../rules/termination.js";
 import { requestProofOn, subscribeAtPredecessor } from "../steps.js";
 import {
   createParty,
-  insertSubscription,
+  insertSubscriptions,
   loadMoveInFacts,
   type MoveInStoredFacts,
   samePerson,
@@ -58,7 +65,7 @@ export interface MoveInAssessment {
   /** The first result when this repeats a move-in of the same person (SPEC §6); nothing else applies then. */
   duplicate: CommandResult | null;
   /** The predecessor's termination (or the last valid reading standing in for it); null when neither exists. */
-  termination: MoveInFacts["termination"] | null;
+  termination: KnownTermination | null;
   /** §4: the termination index is a SUSPECT reading of the history. */
   terminationSuspect: boolean;
   gap: GapCheck | null;
@@ -169,7 +176,7 @@ export async function moveIn(trx: Trx, ctx: Context, input: MoveInInput): Promis
     reconnection: input.reconnection,
     proof: input.proof,
     // With nothing to compare with, the move-in itself is the reference (SPEC §6).
-    termination: termination ?? { date: input.date, index: index ?? 0, source: "NONE", subscription: null },
+    termination: termination ?? { date: input.date, index: null, source: "NONE", subscription: null },
     gap: gap?.gap ?? null,
     proofRequested: false,
   };
@@ -188,26 +195,30 @@ export async function moveIn(trx: Trx, ctx: Context, input: MoveInInput): Promis
       .insertInto("interventions")
       .values({ case_id: caseId, kind: "RECONNECTION", status: "PLANNED", created_at: ctx.now })
       .execute();
-    await addComment(
-      trx,
-      ctx,
-      caseId,
-      `Arrivée avec remise en eau au ${frenchDate(input.date)}${index === null ? " : index non connu du client, relevé attendu lors de l'intervention" : ` : index déclaré ${index} m3`}.`,
-    );
+    await addComments(trx, ctx, [
+      {
+        caseId,
+        body: `Arrivée avec remise en eau au ${frenchDate(input.date)}${index === null ? " : index non connu du client, relevé attendu lors de l'intervention" : ` : index déclaré ${index} m3`}.`,
+      },
+    ]);
     if (terminationSuspect && termination)
-      await addComment(trx, ctx, caseId, suspectTerminationSentence(termination));
+      await addComments(trx, ctx, [{ caseId, body: suspectTerminationSentence(termination) }]);
   }
 
   if (path === "SUBSCRIBE_DECLARED") {
-    const sub = await insertSubscription(trx, ctx, {
-      servicePointId: sp.id,
-      meterId: meter?.id ?? null,
-      partyId: party.id,
-      caseId,
-      date: input.date,
-      index: index as number,
-      source: "DECLARED",
-    });
+    const sub = only(
+      await insertSubscriptions(trx, ctx, [
+        {
+          servicePointId: sp.id,
+          meterId: meter?.id ?? null,
+          partyId: party.id,
+          caseId,
+          date: input.date,
+          index: index as number,
+          source: "DECLARED",
+        },
+      ]),
+    );
     if (caseId) await setCaseSubscription(trx, caseId, sub.id);
     return {
       outcome: "SUBSCRIBED",
@@ -222,14 +233,16 @@ export async function moveIn(trx: Trx, ctx: Context, input: MoveInInput): Promis
   // Beyond tolerance, or an unknown index: no subscription yet. The declared index enters the history.
   let readingId: string | null = null;
   if (index !== null) {
-    readingId = (
-      await appendReading(trx, ctx, {
-        servicePointId: sp.id,
-        meterId: meter?.id ?? null,
-        date: input.date,
-        index,
-        type: "CUSTOMER",
-      })
+    readingId = only(
+      await appendReadings(trx, ctx, [
+        {
+          servicePointId: sp.id,
+          meterId: meter?.id ?? null,
+          date: input.date,
+          index,
+          type: "CUSTOMER",
+        },
+      ]),
     ).id;
   }
   if (!caseId) {
@@ -240,15 +253,12 @@ export async function moveIn(trx: Trx, ctx: Context, input: MoveInInput): Promis
       moveIn: facts,
     });
     if (terminationSuspect && termination)
-      await addComment(trx, ctx, caseId, suspectTerminationSentence(termination));
+      await addComments(trx, ctx, [{ caseId, body: suspectTerminationSentence(termination) }]);
   }
   if (gap && termination && index !== null) {
-    await addComment(
-      trx,
-      ctx,
-      caseId,
-      gapSentence(termination, input.date, index, gap, ctx.config.toleranceM3),
-    );
+    await addComments(trx, ctx, [
+      { caseId, body: gapSentence(termination, input.date, index, gap, ctx.config.toleranceM3) },
+    ]);
   }
 
   if (path === "SUBSCRIBE_PREDECESSOR") {
@@ -272,14 +282,14 @@ export async function moveIn(trx: Trx, ctx: Context, input: MoveInInput): Promis
   }
   if (path === "CASE_NO_PROOF_BO") {
     // R5: with reconnection, BO sets the subscription up (declareNoProof); the same 15 days apply in BO.
-    await addComment(trx, ctx, caseId, R5_NO_PROOF_COMMENT);
-    await addTask(
-      trx,
-      ctx,
-      caseId,
-      "SUBSCRIBE_AT_PREDECESSOR",
-      proofDeadline(ctx.now, ctx.config.proofDeadlineDays, ctx.config.timeZone),
-    );
+    await addComments(trx, ctx, [{ caseId, body: R5_NO_PROOF_COMMENT }]);
+    await addTasks(trx, ctx, [
+      {
+        caseId,
+        kind: "SUBSCRIBE_AT_PREDECESSOR",
+        deadline: proofDeadline(ctx.now, ctx.config.proofDeadlineDays, ctx.config.timeZone),
+      },
+    ]);
   } else if (path === "CASE_AWAIT_PROOF") {
     await requestProofOn(
       trx,

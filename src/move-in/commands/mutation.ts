@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { enqueue } from "../../communications/outbox.js";
 import { audit } from "../../platform/audit.js";
+import { only } from "../../platform/batch.js";
 import type { CommandResult } from "../../platform/command.js";
 import type { Context } from "../../platform/context.js";
 import type { Trx } from "../../platform/db.js";
@@ -9,7 +10,7 @@ import { isoDate, rawIndex, ref } from "../../platform/validate.js";
 import { assertNotFuture } from "../../readings/commands.js";
 import { parseIndexM3 } from "../../readings/index-m3.js";
 import { loadSubscriptionForUpdate, messageFacts } from "../../service-points/store.js";
-import { createParty, insertSubscription } from "../store.js";
+import { createParty, insertSubscriptions } from "../store.js";
 import { customer } from "./move-in.js";
 import { endSubscriptionChecked } from "./move-out.js";
 
@@ -32,19 +33,29 @@ export async function mutation(
   const out = await endSubscriptionChecked(trx, ctx, current, input.date, index);
   const facts = await messageFacts(trx, current.service_point_id, null);
   const party = await createParty(trx, ctx, input.customer, facts.servicePoint.address);
-  const sub = await insertSubscription(trx, ctx, {
-    servicePointId: current.service_point_id,
-    meterId: out.meterId,
-    partyId: party.id,
-    caseId: null,
-    date: input.date,
-    index,
-    source: "MUTATION",
-  });
-  await enqueue(trx, ctx, "CONFIRMATION_MUTATION", party, {
-    ...facts,
-    subscription: { id: sub.id, start: { date: input.date, index } },
-  });
+  const sub = only(
+    await insertSubscriptions(trx, ctx, [
+      {
+        servicePointId: current.service_point_id,
+        meterId: out.meterId,
+        partyId: party.id,
+        caseId: null,
+        date: input.date,
+        index,
+        source: "MUTATION",
+      },
+    ]),
+  );
+  await enqueue(trx, ctx, [
+    {
+      template: "CONFIRMATION_MUTATION",
+      to: party,
+      facts: {
+        ...facts,
+        subscription: { id: sub.id, start: { date: input.date, index } },
+      },
+    },
+  ]);
   await audit(trx, ctx, "subscription.mutation", "subscription", sub.id, {
     ended: current.id,
     date: input.date,

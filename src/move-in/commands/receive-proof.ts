@@ -10,7 +10,7 @@ import {
 } from "../../cases/documents.js";
 import { applyProofGap } from "../../cases/intermediate.js";
 import {
-  addComment,
+  addComments,
   closeTasks,
   closeUnlessVisitPending,
   loadCase,
@@ -20,6 +20,7 @@ import {
 } from "../../cases/store.js";
 import { enqueue } from "../../communications/outbox.js";
 import { audit } from "../../platform/audit.js";
+import { only } from "../../platform/batch.js";
 import type { CommandResult } from "../../platform/command.js";
 import { type Context, today } from "../../platform/context.js";
 import { frenchDate } from "../../platform/dates.js";
@@ -28,7 +29,7 @@ import { type EcartError, ErrorCode, fail } from "../../platform/errors.js";
 import { isoDate, rawIndex, ref } from "../../platform/validate.js";
 import { assertNotFuture } from "../../readings/commands.js";
 import { parseIndexM3 } from "../../readings/index-m3.js";
-import { appendReading, indexAtDate } from "../../readings/store.js";
+import { appendReadings, indexAtDate } from "../../readings/store.js";
 import { currentMeter, messageFacts, partyById } from "../../service-points/store.js";
 import { assertRoomForDocument } from "../documents.js";
 import { assertMoveInCase } from "../move-in-case.js";
@@ -39,7 +40,7 @@ import {
   type ProofFacts,
   proofPrescribedStart,
 } from "../rules/proof-path.js";
-import { insertSubscription } from "../store.js";
+import { insertSubscriptions } from "../store.js";
 
 export const receiveProofInput = z.object({
   case: ref,
@@ -193,19 +194,20 @@ export async function receiveProof(trx: Trx, ctx: Context, raw: ReceiveProofInpu
         proof: { id: proofId, kind: input.kind, date: docDate, index },
       },
     });
-    await addComment(
-      trx,
-      ctx,
-      intCase,
-      `Justificatif (${PROOF_LABEL[input.kind]}) reçu après la mise en place de l'abonnement ${d.subscription} : ` +
-        `date d'entrée ${frenchDate(docDate)}${index !== null ? `, index ${index} m3` : ", sans index"}. Régularisation à effectuer par le service EUROS.`,
-    );
-    await addComment(
-      trx,
-      ctx,
-      c.id,
-      `Justificatif reçu après abonnement : dossier ${intCase} transmis au service EUROS.`,
-    );
+    await addComments(trx, ctx, [
+      {
+        caseId: intCase,
+        body:
+          `Justificatif (${PROOF_LABEL[input.kind]}) reçu après la mise en place de l'abonnement ${d.subscription} : ` +
+          `date d'entrée ${frenchDate(docDate)}${index !== null ? `, index ${index} m3` : ", sans index"}. Régularisation à effectuer par le service EUROS.`,
+      },
+    ]);
+    await addComments(trx, ctx, [
+      {
+        caseId: c.id,
+        body: `Justificatif reçu après abonnement : dossier ${intCase} transmis au service EUROS.`,
+      },
+    ]);
     // R9 holds for a late proof too: the finding on the ARR case, or the predecessor's INT_EUROS case.
     const predecessorCase = d.gap
       ? await applyProofGap(trx, ctx, { ...c, termination: c.move_in.termination }, d.subscription, {
@@ -226,7 +228,9 @@ export async function receiveProof(trx: Trx, ctx: Context, raw: ReceiveProofInpu
   if (d.path === "REFUSED") {
     if (!d.kept) throw d.refusal;
     const proofId = await keep("REFUSED", d.refusal);
-    await addComment(trx, ctx, c.id, `Justificatif ${proofId} refusé : ${d.refusal.messageFr}`);
+    await addComments(trx, ctx, [
+      { caseId: c.id, body: `Justificatif ${proofId} refusé : ${d.refusal.messageFr}` },
+    ]);
     return { outcome: "PROOF_REFUSED", case: c.id, proof: proofId, refusal: d.refusal };
   }
 
@@ -235,23 +239,26 @@ export async function receiveProof(trx: Trx, ctx: Context, raw: ReceiveProofInpu
     const proofId = await keep("COMPLEMENT");
     let readingId: string | null = null;
     if (d.reading) {
-      readingId = (
-        await appendReading(trx, ctx, {
-          servicePointId: c.service_point_id,
-          meterId: meter?.id ?? null,
-          date: d.reading.date,
-          index: d.reading.index,
-          type: "CUSTOMER",
-        })
+      readingId = only(
+        await appendReadings(trx, ctx, [
+          {
+            servicePointId: c.service_point_id,
+            meterId: meter?.id ?? null,
+            date: d.reading.date,
+            index: d.reading.index,
+            type: "CUSTOMER",
+          },
+        ]),
       ).id;
     }
-    await addComment(
-      trx,
-      ctx,
-      c.id,
-      `Photo du compteur reçue${index !== null ? ` : index ${index} m3 le ${frenchDate(docDate)}` : ""}` +
-        `${input.meterSerial ? `, matricule ${input.meterSerial} confirmé` : ""}. Complément seulement : un justificatif d'entrée reste attendu.`,
-    );
+    await addComments(trx, ctx, [
+      {
+        caseId: c.id,
+        body:
+          `Photo du compteur reçue${index !== null ? ` : index ${index} m3 le ${frenchDate(docDate)}` : ""}` +
+          `${input.meterSerial ? `, matricule ${input.meterSerial} confirmé` : ""}. Complément seulement : un justificatif d'entrée reste attendu.`,
+      },
+    ]);
     return { outcome: "PROOF_ACCEPTED", case: c.id, proof: proofId, reading: readingId };
   }
 
@@ -259,25 +266,30 @@ export async function receiveProof(trx: Trx, ctx: Context, raw: ReceiveProofInpu
   const { start, prescribed } = d;
   const t = c.move_in.termination;
   const proofId = await keep("ACCEPTED");
-  const sub = await insertSubscription(trx, ctx, {
-    servicePointId: c.service_point_id,
-    meterId: meter?.id ?? null,
-    partyId: c.party_id,
-    caseId: c.id,
-    date: start.date,
-    index: start.index,
-    source: start.source,
-  });
-  await setCaseSubscription(trx, c.id, sub.id);
-  await closeTasks(trx, ctx, c.id, "DONE");
-  await addComment(
-    trx,
-    ctx,
-    c.id,
-    `Justificatif reçu (${PROOF_LABEL[input.kind]} du ${frenchDate(docDate)}${index !== null ? `, index ${index} m3` : ", sans index"}) : ` +
-      `abonnement mis en place au ${frenchDate(start.date)} avec l'index ${start.index} m3` +
-      `${prescribed ? " (prescription biennale opposée par le client)" : ""}.`,
+  const sub = only(
+    await insertSubscriptions(trx, ctx, [
+      {
+        servicePointId: c.service_point_id,
+        meterId: meter?.id ?? null,
+        partyId: c.party_id,
+        caseId: c.id,
+        date: start.date,
+        index: start.index,
+        source: start.source,
+      },
+    ]),
   );
+  await setCaseSubscription(trx, c.id, sub.id);
+  await closeTasks(trx, ctx, [c.id], "DONE");
+  await addComments(trx, ctx, [
+    {
+      caseId: c.id,
+      body:
+        `Justificatif reçu (${PROOF_LABEL[input.kind]} du ${frenchDate(docDate)}${index !== null ? `, index ${index} m3` : ", sans index"}) : ` +
+        `abonnement mis en place au ${frenchDate(start.date)} avec l'index ${start.index} m3` +
+        `${prescribed ? " (prescription biennale opposée par le client)" : ""}.`,
+    },
+  ]);
   // R9: consumption between the two occupants (finding), or a predecessor billed too much (INT_EUROS).
   const predecessorCase = d.gap
     ? await applyProofGap(trx, ctx, { ...c, termination: t }, sub.id, {
@@ -288,13 +300,19 @@ export async function receiveProof(trx: Trx, ctx: Context, raw: ReceiveProofInpu
       })
     : null;
   const party = await partyById(trx, c.party_id);
-  await enqueue(trx, ctx, "CONFIRMATION_PROOF", party, {
-    ...(await messageFacts(trx, c.service_point_id, c.id)),
-    proof: { kind: input.kind, label: PROOF_LABEL[input.kind], date: docDate, index },
-    start,
-    termination: { date: t.date, index: t.index },
-    prescription: prescribed !== null,
-  });
+  await enqueue(trx, ctx, [
+    {
+      template: "CONFIRMATION_PROOF",
+      to: party,
+      facts: {
+        ...(await messageFacts(trx, c.service_point_id, c.id)),
+        proof: { kind: input.kind, label: PROOF_LABEL[input.kind], date: docDate, index },
+        start,
+        termination: { date: t.date, index: t.index },
+        prescription: prescribed !== null,
+      },
+    },
+  ]);
   await closeUnlessVisitPending(trx, ctx, c.id);
   // SPEC §7: a step that opens an INT_EUROS case names it in `case`; the move-in case stays in `moveInCase`.
   return predecessorCase

@@ -71,7 +71,7 @@ describe("decideProof: R7's start without an index on the document", () => {
   });
 
   it("no R9 comparison when the case has no termination index", () => {
-    const t = { date: "2024-03-01", index: 0, source: "NONE" as const, subscription: null };
+    const t = { date: "2024-03-01", index: null, source: "NONE" as const, subscription: null };
     expect(decideProof(facts({ termination: t }), draft({ index: 1500 }), figures)).toMatchObject({
       path: "SUBSCRIBE",
       gap: null,

@@ -8,6 +8,7 @@ import { EcartError, ErrorCode } from "../../platform/errors.js";
 import type { MoveInFacts, StartSource } from "../../platform/schema.js";
 import { sameSerial } from "../../platform/serial.js";
 import { prescribedStart } from "./prescription.js";
+import { noTerminationRefusal } from "./termination.js";
 
 /** R7: the kind of document that complements a case but is not an entry proof. */
 export const COMPLEMENT_KIND = "METER_PHOTO";
@@ -111,13 +112,15 @@ export function decideProof(facts: ProofFacts, draft: ProofDraft, figures: Proof
       reading: draft.index === null ? null : { date: draft.date, index: draft.index },
     };
   }
-  // R7: the document's date and index; without index, the remote reading of that date, else the predecessor's.
-  let start: { date: string; index: number; source: StartSource } =
-    draft.index !== null
-      ? { date: draft.date, index: draft.index, source: "PROOF" }
-      : facts.remoteIndexAtProofDate !== null
-        ? { date: draft.date, index: facts.remoteIndexAtProofDate, source: "PROOF_DATE_REMOTE_INDEX" }
-        : { date: draft.date, index: t.index, source: "PROOF_DATE_PREDECESSOR_INDEX" };
+  // R7: the document's date and index; without index, the remote reading of that date, else the predecessor's
+  // (with none, NONE: refused, the start waits for the visit's reading).
+  let start: { date: string; index: number; source: StartSource };
+  if (draft.index !== null) start = { date: draft.date, index: draft.index, source: "PROOF" };
+  else if (facts.remoteIndexAtProofDate !== null)
+    start = { date: draft.date, index: facts.remoteIndexAtProofDate, source: "PROOF_DATE_REMOTE_INDEX" };
+  else if (t.index !== null)
+    start = { date: draft.date, index: t.index, source: "PROOF_DATE_PREDECESSOR_INDEX" };
+  else return { path: "REFUSED", refusal: noTerminationRefusal(facts.case.id), kept: false };
   // R10: the prescription moves the start to the processing day minus N years, at the index of that day.
   const prescribed = proofPrescribedStart(facts, draft, figures);
   if (prescribed) {

@@ -2,7 +2,8 @@
  * SPEC §6 and issue 3: the termination index a move-in is compared with, decided from facts already
  * read (`../store.ts` `terminationOf`, `loadMoveInFacts`). Pure: nothing here reads or writes storage.
  */
-import type { MoveInFacts } from "../../platform/schema.js";
+import { EcartError, ErrorCode } from "../../platform/errors.js";
+import type { KnownTermination } from "../../platform/schema.js";
 import { installationReading } from "../../readings/history.js";
 
 /** The service point's current meter, as the termination rules need it. */
@@ -54,7 +55,7 @@ export function lastValidIndex(
  * VALID reading stands in for the termination index. Null when neither exists. Compared with the same
  * meter (issue 3): a meter installed since the termination opens at its start index.
  */
-export function terminationFrom(f: TerminationFacts): MoveInFacts["termination"] | null {
+export function terminationFrom(f: TerminationFacts): KnownTermination | null {
   const pred = f.predecessor;
   if (pred?.end_date && pred.end_index !== null) {
     if (meterReplacedSince(f.meter, f.moveOutMeterId, pred.end_date) && f.meter?.installed_on) {
@@ -74,4 +75,14 @@ export function statusOfReading(
   t: { date: string; index: number },
 ): string | null {
   return readings.find((r) => r.date === t.date && Number(r.index) === t.index)?.status ?? null;
+}
+
+/** R4/R8/R7: a start at the predecessor's index on a case with none (NONE) waits for the visit's reading. */
+export function noTerminationRefusal(caseId: string): EcartError {
+  return new EcartError(
+    ErrorCode.INVALID_INPUT,
+    "Aucun index de résiliation ni relevé de référence sur ce point de desserte : l'abonnement attend le relevé de l'intervention.",
+    `case ${caseId} has no termination index to subscribe at`,
+    "case",
+  );
 }

@@ -104,7 +104,9 @@ function CaseBody({ c, reload }: { c: CaseView; reload: () => void }) {
               items={[
                 [
                   "Résiliation du prédécesseur",
-                  `${m3(mi.termination.index)} au ${frDate(mi.termination.date)}`,
+                  mi.termination.index === null
+                    ? "aucune (ni ancien occupant ni relevé valide)"
+                    : `${m3(mi.termination.index)} au ${frDate(mi.termination.date)}`,
                 ],
                 [
                   "Arrivée déclarée",
