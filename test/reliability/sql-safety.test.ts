@@ -33,6 +33,8 @@ const JUSTIFIED: Record<string, string> = {
     "pg_advisory_lock/unlock(${MIGRATION_LOCK}): a numeric constant of the module, no input.",
   "platform/migrate.ts: exec/execScript with an interpolated template":
     "the migration runner wraps each migration file of src/platform/migrations (read from disk, never from input) in begin/commit and records its file name, quotes doubled.",
+  "platform/reset.ts: sql.raw":
+    "the scenario worker's reset names tables, sequences and columns read from the catalog (`oid::regclass::text` and `quote_ident`, quoted by PostgreSQL itself), never from input; a column name inside a string literal has its quotes doubled.",
   "reports/counts.ts: sql.id/ref/table from a variable":
     "fold() names the tables and key columns of CASE_COUNTS or SUBSCRIPTION_COUNTS, constants of the module typed `as const`; no input reaches them.",
 };
