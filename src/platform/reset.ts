@@ -83,6 +83,8 @@ export async function takeBaseline(db: Database): Promise<Baseline> {
  * against the baseline's fingerprint when `check` is set.
  */
 export async function resetToBaseline(db: Database, base: Baseline, check = false): Promise<void> {
+  // Emptying append-only tables is for the scenario worker's own embedded database, never a server's.
+  if (db.kind !== "pglite") throw new Error("resetToBaseline empties embedded scenario databases only");
   await db.kysely.transaction().execute(async (trx) => {
     await sql`set local session_replication_role = replica`.execute(trx);
     await sql`truncate ${sql.raw(base.tables.join(", "))} restart identity`.execute(trx);

@@ -54,6 +54,11 @@ describe("scenario worker: reset to the migrated baseline", () => {
     }
   });
 
+  it("never empties a server's database", async () => {
+    const server = { ...db, kind: "postgres" } as Database;
+    await expect(resetToBaseline(server, base)).rejects.toThrow(/embedded scenario databases only/);
+  });
+
   it("refuses to go on when a reset does not reach the baseline", async () => {
     await sql`create table stray (x int)`.execute(db.kysely);
     await sql`insert into stray values (1)`.execute(db.kysely);
