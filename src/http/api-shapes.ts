@@ -7,6 +7,8 @@ import { z } from "zod";
 import { MOVE_IN_PATHS } from "../move-in/rules/move-in-path.js";
 
 const nullableStr = z.string().nullable();
+/** A page of a list: how many in all, and this page's items. */
+const pageOut = <T extends z.ZodType>(item: T) => z.object({ total: z.number(), items: z.array(item) });
 const range = z.tuple([z.number(), z.number()]);
 const datedIndex = z.object({ date: z.string(), index: z.number() });
 const start = z.object({ date: z.string(), index: z.number(), source: z.string() });
@@ -196,7 +198,7 @@ export const caseListItemOut = z.object({
   closedAt: nullableStr,
 });
 
-export const caseListOut = z.object({ total: z.number(), items: z.array(caseListItemOut) });
+export const caseListOut = pageOut(caseListItemOut);
 
 /** What a move-in case remembers of the request and of the check that opened it. */
 export const moveInFactsOut = z.object({
@@ -426,7 +428,7 @@ export const contestOut = z.object({
   answeredAt: nullableStr,
 });
 
-export const contestListOut = z.object({ total: z.number(), items: z.array(contestOut) });
+export const contestListOut = pageOut(contestOut);
 
 /** A message of the outbox; `failureLabel` is its failure in the advisor's words. */
 export const messageOut = z.object({
@@ -448,7 +450,7 @@ export const messageOut = z.object({
   sentAt: nullableStr,
 });
 
-export const outboxOut = z.object({ total: z.number(), items: z.array(messageOut) });
+export const outboxOut = pageOut(messageOut);
 
 /** A document handed in at the counter (R19), as GET /api/cases/:id/documents lists it. */
 export const caseDocumentOut = z.object({

@@ -1,6 +1,7 @@
 /** Cases as advisors see them: lists, the work queue, one case with everything attached. Queries only. */
 
 import { sql } from "kysely";
+import { loadCase } from "../../cases/store.js";
 import { daysBetween } from "../../platform/dates.js";
 import type { Database } from "../../platform/db.js";
 import { EcartError, ErrorCode } from "../../platform/errors.js";
@@ -158,14 +159,7 @@ export async function listCases(db: Database, f: CaseFilter, today: string): Pro
 
 export async function caseDetail(db: Database, id: string): Promise<CaseDetail> {
   return readOnly(db, async (trx) => {
-    const c = await trx.selectFrom("cases").selectAll().where("id", "=", id).executeTakeFirst();
-    if (!c)
-      throw new EcartError(
-        ErrorCode.UNKNOWN_REFERENCE,
-        `Dossier inconnu : ${id}.`,
-        `unknown case ${id}`,
-        "case",
-      );
+    const c = await loadCase(trx, id);
     const sp = await trx
       .selectFrom("service_points")
       .select(["id", "address", "owner_name"])
