@@ -1,7 +1,8 @@
 /**
  * A/B of the readings import's options on the same file, interleaved, each run into a fresh database
  * (development aid, not part of `npm run bench`):
- *   npx tsx bench/ab-import.ts ROWS SERVICE_POINTS ROUNDS VARIANT… (a variant: env assignments, e.g. BENCH_IMPORT_CONNECTIONS=1)
+ *   npx tsx bench/ab-import.ts ROWS SERVICE_POINTS ROUNDS VARIANT… (a variant: env assignments, e.g. BENCH_IMPORT_CONNECTIONS=1;
+ *   TREE=DIR runs the import of another copy of the sources, e.g. `git archive BASE src bench | tar -x -C DIR`)
  * Prints rows/s, the import process's CPU seconds and peak RSS per run.
  */
 import { spawn } from "node:child_process";
@@ -21,7 +22,6 @@ async function main() {
   const csv = `/tmp/ecart-ab-${rows}.csv`;
   const copy = `/tmp/ecart-ab-${rows}.copy`;
   await writeImportFiles(rows, sps, csv, copy);
-  const script = await bundled(join(here, "import-child.ts"));
   for (let r = 0; r < Number(roundsArg); r++)
     for (const v of variants.length ? variants : [""]) {
       const env = { ...process.env };
@@ -29,6 +29,7 @@ async function main() {
         const [k, val] = kv.split("=");
         env[k as string] = val;
       }
+      const script = await bundled(join(env.TREE ? join(env.TREE, "bench") : here, "import-child.ts"));
       const bench = await benchDatabase("ab", 2);
       const c = await client(bench.url);
       for (const s of SERVICE_POINTS_SQL(sps)) await c.query(s);

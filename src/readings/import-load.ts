@@ -85,12 +85,37 @@ const existingParams = (rows: KeyedRow[]) => [
   rows.map((r) => r.key),
 ];
 
-/** The part of a batch one COPY connection loads: its service points' rows, as COPY text. */
-export interface Lane {
-  text: string;
-  rows: number;
-  firstLine: number;
-  lastLine: number;
+/**
+ * The part of a batch one COPY connection loads: its service points' rows, as COPY text written straight
+ * into UTF-8 bytes (a string grown line by line is a rope that sending has to flatten and encode again:
+ * 2–3 µs a row against under 1).
+ */
+export class Lane {
+  private buf: Buffer<ArrayBuffer>;
+  private size = 0;
+  rows = 0;
+  firstLine = 0;
+  lastLine = 0;
+  constructor(capacity = 1 << 16) {
+    this.buf = Buffer.allocUnsafe(capacity);
+  }
+  /** Appends a COPY line (ending with its line feed) read from file line `line`. */
+  add(text: string, line: number): void {
+    // A UTF-16 code unit takes at most 3 bytes in UTF-8.
+    if (this.size + 3 * text.length > this.buf.length) {
+      const grown = Buffer.allocUnsafe(Math.max(2 * this.buf.length, this.size + 3 * text.length));
+      this.buf.copy(grown, 0, 0, this.size);
+      this.buf = grown;
+    }
+    this.size += this.buf.write(text, this.size, "utf8");
+    this.rows++;
+    if (!this.firstLine) this.firstLine = line;
+    this.lastLine = line;
+  }
+  /** The COPY text so far. */
+  get bytes(): Buffer<ArrayBuffer> {
+    return this.buf.subarray(0, this.size);
+  }
 }
 
 export interface BatchLoader {
@@ -131,7 +156,7 @@ export function batchLoader(db: Database): BatchLoader {
       const client = await pool.connect();
       try {
         await client.query("begin");
-        await pipeline(Readable.from([lane.text]), client.query(copyFrom(COPY_SQL)));
+        await pipeline(Readable.from([lane.bytes]), client.query(copyFrom(COPY_SQL)));
         await client.query(AUDIT_SQL, auditParams(audit, lane));
         await client.query("commit");
       } catch (e) {
@@ -161,7 +186,7 @@ export function batchLoader(db: Database): BatchLoader {
     async load(lanes, audit) {
       for (const lane of lanes.filter((l) => l.rows > 0))
         await lite.transaction(async (tx) => {
-          await tx.query(COPY_BLOB_SQL, [], { blob: new Blob([lane.text]) });
+          await tx.query(COPY_BLOB_SQL, [], { blob: new Blob([lane.bytes]) });
           await tx.query(AUDIT_SQL, auditParams(audit, lane));
         });
     },
