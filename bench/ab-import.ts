@@ -2,7 +2,7 @@
  * A/B of the readings import's options on the same file, interleaved, each run into a fresh database
  * (development aid, not part of `npm run bench`):
  *   npx tsx bench/ab-import.ts ROWS SERVICE_POINTS ROUNDS VARIANT… (a variant: env assignments, e.g. BENCH_IMPORT_CONNECTIONS=1;
- *   TREE=DIR runs the import of another copy of the sources, e.g. `git archive BASE src bench | tar -x -C DIR`)
+ *   TREE=DIR runs the import and the migrations of another copy of the sources, e.g. `git archive BASE src bench | tar -x -C DIR`)
  * Prints rows/s, the import process's CPU seconds and peak RSS per run.
  */
 import { spawn } from "node:child_process";
@@ -30,7 +30,11 @@ async function main() {
         env[k as string] = val;
       }
       const script = await bundled(join(env.TREE ? join(env.TREE, "bench") : here, "import-child.ts"));
-      const bench = await benchDatabase("ab", 2);
+      const bench = await benchDatabase(
+        "ab",
+        2,
+        env.TREE ? join(env.TREE, "src/platform/migrations") : undefined,
+      );
       const c = await client(bench.url);
       for (const s of SERVICE_POINTS_SQL(sps)) await c.query(s);
       await c.query("vacuum analyze");

@@ -126,12 +126,16 @@ export interface BenchDatabase {
 }
 
 /** A fresh, migrated PostgreSQL database named `ecart_bench_<tag>_<random>`, dropped by `drop()`. */
-export async function benchDatabase(tag: string, poolSize = 10): Promise<BenchDatabase> {
+export async function benchDatabase(
+  tag: string,
+  poolSize = 10,
+  migrationsDir?: string,
+): Promise<BenchDatabase> {
   const name = `ecart_bench_${tag}_${randomBytes(4).toString("hex")}`;
   await adminQuery(`create database ${name}`);
   const url = PG_ADMIN_URL.replace(/\/[^/]*$/, `/${name}`);
   const db = await openDatabase({ url, poolSize });
-  await migrate(db);
+  await migrate(db, migrationsDir);
   return {
     name,
     url,

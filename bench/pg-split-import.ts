@@ -7,6 +7,8 @@
  *   parent | partition          COPY into `readings` (routed) or into the month's partition by name
  *   -trigger                    without the references trigger (on readings and every partition)
  *   -importkey | -spdate | -pk  without that index
+ *   sql:FILE                    with FILE's SQL run first (a migration being weighed)
+ *   tree:DIR                    the database migrated by DIR's migrations (another copy of the sources)
  * Prints seconds and µs per row for each run.
  */
 import { readFileSync, rmSync } from "node:fs";
@@ -42,12 +44,14 @@ async function main() {
   for (let r = 0; r < Number(roundsArg); r++)
     for (const v of variants) {
       const parts = v.split("+");
-      const bench = await benchDatabase("split", 2);
+      const tree = parts.find((p) => p.startsWith("tree:"))?.slice(5);
+      const bench = await benchDatabase("split", 2, tree ? `${tree}/src/platform/migrations` : undefined);
       const c = await client(bench.url);
       for (const s of SERVICE_POINTS_SQL(sps)) await c.query(s);
       const months = [...new Set(batches.flatMap((b) => [...b.keys()]))];
       for (const m of months)
         await c.query("select ecart_readings_partition($1::date)", [`${m.replace("_", "-")}-01`]);
+      for (const p of parts) if (p.startsWith("sql:")) await c.query(readFileSync(p.slice(4), "utf8"));
       if (parts.includes("-trigger")) {
         const t = await c.query<{ rel: string }>(
           "select tgrelid::regclass::text as rel from pg_trigger where tgname = 'readings_references'",
