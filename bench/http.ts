@@ -93,6 +93,7 @@ export async function load(
   headers: Record<string, string>,
   n: number,
   seconds: number,
+  pick: (n: number) => string = pickId,
 ): Promise<Result> {
   const r = await autocannon({
     url: `http://127.0.0.1:${port}`,
@@ -103,7 +104,7 @@ export async function load(
         method: "POST",
         path,
         headers: { "content-type": "application/json", ...headers },
-        setupRequest: (req) => ({ ...req, body: moveInBody(pickId(n)) }),
+        setupRequest: (req) => ({ ...req, body: moveInBody(pick(n)) }),
       },
     ],
   });
@@ -113,14 +114,16 @@ export async function load(
 }
 
 /**
- * The check's world: the template service point (its predecessor left on 2024-01-15 at 1000 m3) and
- * `copies` copies of it (`PDS-TPL-1`…), vacuumed and analyzed, and an FO account's bearer token.
+ * The check's world: the template world (by default one service point whose predecessor left on
+ * 2024-01-15 at 1000 m3, `PDS-TPL`) and `copies` copies of it (`PDS-TPL-1`…), vacuumed and analyzed,
+ * and an FO account's bearer token.
  */
 export async function checkWorld(
   bench: BenchDatabase,
   copies: number,
+  template: (db: BenchDatabase["db"]) => Promise<unknown> = (db) => givenTemplate(db, "TPL"),
 ): Promise<{ auth: Record<string, string>; seconds: number }> {
-  await givenTemplate(bench.db, "TPL");
+  await template(bench.db);
   const c = await client(bench.url);
   let seconds: number;
   try {

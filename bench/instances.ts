@@ -15,12 +15,9 @@ import { cpus, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Result } from "autocannon";
-import { sql } from "kysely";
 import { DEFAULT_SWEEP_BATCH } from "../src/move-in/sweep.js";
 import { makeConfig } from "../src/platform/config.js";
 import type { Context } from "../src/platform/context.js";
-import { openDatabase } from "../src/platform/db.js";
-import { execute } from "../src/registry.js";
 import {
   CONNECTIONS,
   load as cannon,
@@ -30,20 +27,8 @@ import {
   startServer,
   stop,
 } from "./http.js";
-import {
-  adminQuery,
-  type BenchDatabase,
-  benchDatabase,
-  client,
-  figure,
-  load,
-  log,
-  median,
-  round,
-  type Section,
-  timed,
-} from "./lib.js";
-import { cpuSince, processCpuMs, serverCpuMs, sweptOnce } from "./sweep.js";
+import { benchDatabase, client, figure, load, log, median, round, type Section, timed } from "./lib.js";
+import { cpuSince, givenTemplate, processCpuMs, serverCpuMs, sweptOnce, templateMoveIn } from "./sweep.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..");
@@ -181,54 +166,17 @@ async function sweepsOf(port: number): Promise<{ subscribed: number; runs: numbe
   };
 }
 
-/**
- * Opens a case awaiting a proof on PDS-TPL-`from`… (`k` of them) by the moveIn command, 8 at a time,
- * deadline in 15 days; their proof requests are scheduled a year ahead, so that the instances' outbox
- * workers do not deliver them while the checks are measured. Commits are not waited for on disk here
- * (synchronous_commit off for these sessions only: the instances start afterwards with the default).
- */
-async function openCases(bench: BenchDatabase, from: number, k: number): Promise<void> {
-  await adminQuery(`alter database ${bench.name} set synchronous_commit = off`);
-  const db = await openDatabase({ url: bench.url, poolSize: 8 });
-  try {
-    const fo: Context = {
-      actor: { user: "fo.bench", role: "FO", entity: "FO-LYON" },
-      now: new Date(),
-      config: makeConfig(),
-    };
-    let next = from;
-    const one = async () => {
-      for (let g = next++; g < from + k; g = next++) {
-        const r = await execute(db, fo, "moveIn", {
-          servicePoint: `PDS-TPL-${g}`,
-          customer: {
-            name: "Jeanne Martin",
-            email: "jeanne@example.fr",
-            address: "12 rue des Lilas, 69003 Lyon",
-          },
-          date: "2024-03-02",
-          index: 1012,
-          reconnection: false,
-          proof: "WILL_SEND",
-        });
-        if (r.outcome !== "CASE_OPENED") throw new Error(`move-in on PDS-TPL-${g}: ${r.outcome}`);
-      }
-    };
-    await Promise.all(Array.from({ length: 8 }, one));
-    await db.kysely
-      .updateTable("communications")
-      .set({ next_attempt_at: sql`now() + interval '1 year'` })
-      .where("status", "=", "PENDING")
-      .execute();
-  } finally {
-    await db.close();
-    await adminQuery(`alter database ${bench.name} reset synchronous_commit`);
-  }
-}
+/** The template of the i-th service point per case: PDS-TPL000, PDS-TPL001… (none a prefix of another). */
+const tag = (i: number) => `TPL${String(i).padStart(3, "0")}`;
 
 export async function benchInstances(quick: boolean): Promise<Section> {
-  const n = Number(process.env.BENCH_INSTANCES_SERVICE_POINTS ?? (quick ? 20_000 : 1_000_000));
-  const k = Number(process.env.BENCH_INSTANCES_CASES ?? (quick ? 2_000 : 6_000));
+  const k = Number(process.env.BENCH_INSTANCES_CASES ?? (quick ? 2_000 : 10_000));
+  /** Service points for the checks per case (the checks' service points are `per × k`). */
+  const per = Math.max(
+    1,
+    Math.round(Number(process.env.BENCH_INSTANCES_SERVICE_POINTS ?? (quick ? 20_000 : 1_000_000)) / k),
+  );
+  const n = per * k;
   // Quick mode's few cases in smaller batches, so that both instances' sweeps get some.
   const sweepBatch = Number(process.env.BENCH_INSTANCES_SWEEP_BATCH ?? (quick ? 250 : DEFAULT_SWEEP_BATCH));
   const seconds = quick ? 3 : 10;
@@ -238,14 +186,30 @@ export async function benchInstances(quick: boolean): Promise<Section> {
   const notes: string[] = [];
   const started: Server[] = [];
   try {
-    // N service points for the checks, K more (PDS-TPL-N…) where a move-in opened a case awaiting a proof.
-    const { auth, seconds: genSeconds } = await checkWorld(bench, n - 1 + k);
-    const made = await timed(() => openCases(bench, n, k));
-    log(
-      `instances: ${n + k} service points in ${genSeconds.toFixed(0)} s, ${k} cases opened in ${made.seconds.toFixed(0)} s`,
-    );
+    // The template world: `per` service points for the checks and one where a move-in opened a case
+    // awaiting a proof (as in the sweep bench); cloneWorld copies it `k - 1` times.
+    const fo: Context = {
+      actor: { user: "fo.bench", role: "FO", entity: "FO-LYON" },
+      now: new Date("2024-03-05T10:00:00+01:00"),
+      config: makeConfig(),
+    };
+    const { auth, seconds: genSeconds } = await checkWorld(bench, k - 1, async (db) => {
+      for (let i = 0; i < per; i++) await givenTemplate(db, tag(i));
+      await templateMoveIn(db, "TPM", fo);
+    });
+    log(`instances: ${n + k} service points and ${k} cases in ${genSeconds.toFixed(0)} s`);
+    const pick = () => {
+      const g = Math.floor(Math.random() * k);
+      return `PDS-${tag(Math.floor(Math.random() * per))}${g ? `-${g}` : ""}`;
+    };
     const c = await client(bench.url);
     try {
+      // The cases' deadlines a month ahead (none due, no reminder due, until the sweep round expires
+      // them); their proof requests, copied undelivered, scheduled a year ahead, out of the way.
+      await c.query("update tasks set due_at = now() + interval '30 days' where status = 'OPEN'");
+      await c.query(
+        "update communications set next_attempt_at = now() + interval '1 year' where status = 'PENDING'",
+      );
       await c.query("vacuum analyze");
       const starts = await Promise.allSettled([
         startInstance(bench.url, outbox, sweepBatch),
@@ -274,7 +238,7 @@ export async function benchInstances(quick: boolean): Promise<Section> {
       type Side = keyof typeof sides;
       const run = (side: Side, s: number) =>
         cores(c, bench.name, { apps, balancer: sides[side].lb.proc, bare: bare.proc }, () =>
-          cannon(sides[side].lb.port, sides[side].path, sides[side].headers, n, s),
+          cannon(sides[side].lb.port, sides[side].path, sides[side].headers, n, s, pick),
         );
       for (const side of ["bare", "one", "two"] as Side[]) await run(side, 2); // warm-up: JIT, pools, plans
       const runs: Record<Side, Array<{ r: Result; cores: Cores }>> = { bare: [], one: [], two: [] };
@@ -311,7 +275,7 @@ export async function benchInstances(quick: boolean): Promise<Section> {
         { apps, balancer: lb.two.proc, bare: bare.proc },
         async () => {
           const t0 = performance.now();
-          const loading = cannon(lb.two.port, CHECK, auth, n, sweepLoadSeconds);
+          const loading = cannon(lb.two.port, CHECK, auth, n, sweepLoadSeconds, pick);
           await new Promise((r) => setTimeout(r, 1000));
           await c.query("update tasks set due_at = now() - interval '1 minute' where status = 'OPEN'");
           expiredAt = performance.now() - t0;
@@ -333,7 +297,7 @@ export async function benchInstances(quick: boolean): Promise<Section> {
       const sweepRate = (k * 1000) / (allTaken - expiredAt);
       const underSweep = sweepRound.value.requests.average;
       notes.push(
-        `${quick ? "QUICK MODE (fewer service points than the 1,000,000 target): " : ""}${n.toLocaleString("en")} service points for the checks (${genSeconds.toFixed(0)} s to load) and ${k.toLocaleString("en")} more with a case awaiting a proof (opened by the moveIn command, ${made.seconds.toFixed(0)} s; their proof requests scheduled a year ahead, out of the way); ${CONNECTIONS} autocannon connections keep-alive to a round-robin balancer (bench/balancer.ts, node:http, keep-alive agent, its own process); ${rounds} × ${seconds} s per side, the order of the three sides rotating each round; load average ${loadMeasured.join(" ")} after the rounds; the machine (2 cores) is shared with other agents`,
+        `${quick ? "QUICK MODE (fewer service points than the 1,000,000 target): " : ""}${n.toLocaleString("en")} service points for the checks and ${k.toLocaleString("en")} more with a case awaiting a proof (a template world of ${per} + 1 made by the application, copied ${(k - 1).toLocaleString("en")} times by cloneWorld, ${genSeconds.toFixed(0)} s; the cases' deadlines moved a month ahead until the sweep round, their copied proof requests a year ahead); ${CONNECTIONS} autocannon connections keep-alive to a round-robin balancer (bench/balancer.ts, node:http, keep-alive agent, its own process); ${rounds} × ${seconds} s per side, the order of the three sides rotating each round; load average ${loadMeasured.join(" ")} after the rounds; the machine (2 cores) is shared with other agents`,
       );
       notes.push(
         `instances: ecart serve processes (migrations, metrics, the sweep every ${SWEEP_EVERY_MS} ms, outbox and webhook workers all on; LOG_LEVEL=warn, so no line per request), pool of 10 each, on one PostgreSQL database; with one instance behind the balancer the second stays up, idle but for its timers`,
