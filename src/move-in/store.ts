@@ -9,35 +9,36 @@ import { EcartError, ErrorCode } from "../platform/errors.js";
 import { appendEvents, type CustomerOut } from "../platform/events.js";
 import type { KnownTermination, StartSource } from "../platform/schema.js";
 import type { MeterHistory } from "../readings/history.js";
-import { appendReadings, meterHistoriesFromRows, meterHistoriesQuery } from "../readings/store.js";
+import {
+  appendReadings,
+  type HistoryRow,
+  historiesUpTo,
+  meterHistoriesFromRows,
+  summaryHistoriesQuery,
+} from "../readings/store.js";
 import { currentMeter } from "../service-points/store.js";
 import { occupantsSince } from "./batch-store.js";
 import { type CurrentMeter, type TerminationFacts, terminationFrom } from "./rules/termination.js";
 
-/** The SQL of `TerminationFacts` for one service point: common table expressions `cur`, `pred`, `lastv`. */
+/**
+ * The SQL of `TerminationFacts` for one service point, reading no `readings`: common table expressions
+ * `cur`, `pred`, `lastv` (the last VALID reading, from the meters' summaries, migration 910).
+ */
 const terminationCtes = (servicePointId: string) => sql`
   cur as (select id, serial, digits, installed_on::text as installed_on, start_index from meters
            where service_point_id = ${servicePointId} and removed_on is null),
   pred as (select s.id, s.end_date::text as end_date, s.end_index from subscriptions s
             where s.service_point_id = ${servicePointId} and s.end_date is not null
             order by s.end_date desc, s.created_at desc limit 1),
-  lastv as (select r.id, r.reading_date::text as date, r.index_m3 as index from reading_states r
-             where r.service_point_id = ${servicePointId} and r.effective_status = 'VALID'
-               and (r.meter_id = (select id from cur) or not exists (select 1 from cur))
-             order by r.reading_date desc, r.id desc limit 1)`;
+  lastv as (select y.last_id as id, y.last_date::text as date, y.last_index as index from reading_summaries y
+             where y.service_point_id = ${servicePointId} and y.last_id is not null
+               and (y.meter_key = (select id from cur) or not exists (select 1 from cur))
+             order by y.last_date desc, y.last_id desc limit 1)`;
 
-/**
- * The columns of `TerminationFacts`, read from `terminationCtes`. `moveOutFrom`: a relation holding at
- * least the service point's readings dated on the predecessor's end date (columns `id`, `meter_id`,
- * `reading_date`, `type`), read instead of `readings` (the move-in facts' `dated`).
- */
-const terminationColumns = (servicePointId: string, moveOutFrom = sql`readings`) => sql`
+/** The columns of `TerminationRow`, read from `terminationCtes`. */
+const TERMINATION_COLUMNS = sql`
   (select row_to_json(cur) from cur) as meter,
   (select row_to_json(pred) from pred) as predecessor,
-  (select r.meter_id from ${moveOutFrom} r
-    where r.service_point_id = ${servicePointId} and r.reading_date = (select end_date from pred)::date
-      and r.type = 'MOVE_OUT'
-    order by r.id desc limit 1) as move_out_meter_id,
   (select row_to_json(lastv) from lastv) as last_valid`;
 
 /** A reading on one of the dates a termination can take, with its status now (newest first). */
@@ -47,28 +48,62 @@ export interface DatedReadingStatus {
   status: string;
 }
 
+/** `DatedReadingStatus` with what the termination reads of it: its meter and type. */
+interface DatedReading extends DatedReadingStatus {
+  meter_id: number | null;
+  type: string;
+}
+
 interface TerminationRow {
   meter: (CurrentMeter & { serial: string; digits: number | null }) | null;
   predecessor: TerminationFacts["predecessor"];
-  move_out_meter_id: number | null;
   last_valid: TerminationFacts["lastValid"];
 }
 
-const terminationFactsOf = (row: TerminationRow): TerminationFacts => ({
-  meter: row.meter,
-  predecessor: row.predecessor,
-  moveOutMeterId: row.move_out_meter_id === null ? null : Number(row.move_out_meter_id),
-  lastValid: row.last_valid,
-});
+/**
+ * The readings of a service point on the dates its termination can take (the predecessor's end date, the
+ * current meter's installation, the last VALID reading's), newest first, with their status now. The dates
+ * are the statement's parameters: PostgreSQL reads only their months' partitions, in a prepared
+ * statement's generic plan too (docs/performance.md, "Readings partitioned by month").
+ */
+async function readingsOnTerminationDates(
+  db: Database | Trx,
+  servicePointId: string,
+  t: TerminationRow,
+): Promise<DatedReading[]> {
+  const [a = null, b = null, c = null] = [t.predecessor?.end_date, t.meter?.installed_on, t.last_valid?.date];
+  if (a === null && b === null && c === null) return [];
+  const q = sql<DatedReading>`
+    select d.reading_date::text as date, d.index_m3 as index, d.effective_status as status, d.meter_id, d.type
+      from reading_states d
+     where d.service_point_id = ${servicePointId} and d.reading_date in (${a}::date, ${b}::date, ${c}::date)
+     order by d.id desc`;
+  return "kysely" in db
+    ? await executePrepared(db, "termination_dates", q.compile(db.kysely))
+    : (await q.execute(db)).rows;
+}
+
+/** The termination facts of a row of `terminationCtes` and the readings of its dates. */
+function terminationFactsOf(row: TerminationRow, dated: DatedReading[]): TerminationFacts {
+  // The meter of the newest MOVE_OUT reading on the predecessor's end date.
+  const moveOut = dated.find((r) => r.type === "MOVE_OUT" && r.date === row.predecessor?.end_date);
+  return {
+    meter: row.meter,
+    predecessor: row.predecessor,
+    moveOutMeterId: moveOut?.meter_id === null || moveOut === undefined ? null : Number(moveOut.meter_id),
+    lastValid: row.last_valid,
+  };
+}
 
 /**
- * SPEC §6: the predecessor's termination at a service point (termination.ts decides it), in one query.
- * Null when there is neither a predecessor nor a VALID reading.
+ * SPEC §6: the predecessor's termination at a service point (termination.ts decides it), in two
+ * statements. Null when there is neither a predecessor nor a VALID reading.
  */
 export async function terminationOf(trx: Trx, servicePointId: string): Promise<KnownTermination | null> {
-  const q = sql<TerminationRow>`with ${terminationCtes(servicePointId)} select ${terminationColumns(servicePointId)}`;
+  const q = sql<TerminationRow>`with ${terminationCtes(servicePointId)} select ${TERMINATION_COLUMNS}`;
   const [row] = (await q.execute(trx)).rows;
-  return terminationFrom(terminationFactsOf(row as TerminationRow));
+  const t = row as TerminationRow;
+  return terminationFrom(terminationFactsOf(t, await readingsOnTerminationDates(trx, servicePointId, t)));
 }
 
 /** Everything a move-in decision reads about a service point (R1–R5, SPEC §4 and §6). */
@@ -88,49 +123,39 @@ export interface MoveInStoredFacts {
 }
 
 export interface MoveInFactsRow extends TerminationRow {
-  dated_readings: DatedReadingStatus[];
   service_point: MoveInStoredFacts["servicePoint"];
   open_subscription: MoveInStoredFacts["openSubscription"];
   open_cases: MoveInStoredFacts["openCases"];
-  histories: Parameters<typeof meterHistoriesFromRows>[0];
+  /** The meters' summaries (`summaryHistoriesQuery`), every reading whatever its date. */
+  histories: HistoryRow[];
 }
 
 /**
- * The facts of a move-in at a service point on a date, in one statement (one snapshot): in the command's
- * transaction, or given the database, alone as a prepared statement (the check).
+ * The facts of a move-in at a service point on a date: `moveInFactsQuery`'s statement, then
+ * `moveInFactsOf`'s. In the command's transaction (after its service point's lock), or given the
+ * database, the first as a prepared statement (the check).
  */
 export async function loadMoveInFacts(
   db: Database | Trx,
   servicePointId: string,
   date: string,
 ): Promise<MoveInStoredFacts> {
-  const q = moveInFactsQuery(servicePointId, date);
+  const q = moveInFactsQuery(servicePointId);
   const [row] =
     "kysely" in db
       ? await executePrepared(db, "move_in_facts", q.compile(db.kysely))
       : (await q.execute(db)).rows;
-  return moveInFactsOf(row as MoveInFactsRow, servicePointId);
+  return moveInFactsOf(db, row as MoveInFactsRow, servicePointId, date);
 }
 
 /**
- * The one statement of `loadMoveInFacts` (one row), for a caller that reads it along with other columns.
- * `onlyIf`: no row (and nothing read) unless this condition holds.
+ * The one statement of the move-in facts that reads no `readings` (one row), for a caller that reads it
+ * along with other columns. `onlyIf`: no row (and nothing read) unless this condition holds.
  */
-export function moveInFactsQuery(servicePointId: string, date: string, onlyIf?: RawBuilder<boolean>) {
+export function moveInFactsQuery(servicePointId: string, onlyIf?: RawBuilder<boolean>) {
   const servicePoints = sql<{ id: string }>`select ${servicePointId}::text as id`;
-  // Readings are partitioned by month (migration 900) and, in a prepared statement's generic plan,
-  // PostgreSQL 15 prepares a scan of every partition for each read of `readings` at each execution (the
-  // date bounds known only then skip scans, not that set-up): `dated` reads the readings of the
-  // termination's candidate dates once, for `dated_readings` and for the move-out reading's meter (a
-  // reading of the predecessor's end date, one of those dates), instead of reading `readings` twice.
   return sql<MoveInFactsRow>`
-    with ${terminationCtes(servicePointId)},
-    dated as materialized (
-      select d.id, d.service_point_id, d.meter_id, d.reading_date, d.index_m3, d.type, d.effective_status
-        from reading_states d
-       where d.service_point_id = ${servicePointId}
-         and d.reading_date in ((select end_date from pred)::date, (select installed_on from cur)::date,
-                                (select date from lastv)::date))
+    with ${terminationCtes(servicePointId)}
     select
       (select row_to_json(x) from (
          select id, address, owner_name from service_points where id = ${servicePointId}) x) as service_point,
@@ -141,25 +166,32 @@ export function moveInFactsQuery(servicePointId: string, date: string, onlyIf?: 
          select c.id, p.name, p.email from cases c join parties p on p.id = c.party_id
           where c.service_point_id = ${servicePointId} and c.status = 'OPEN'
             and c.type in ('ARR_SPECIAL', 'ARR_INTERVENTION')) x) as open_cases,
-      ${terminationColumns(servicePointId, sql`dated`)},
-      (select coalesce(json_agg(json_build_object('date', d.reading_date, 'index', d.index_m3,
-                                                  'status', d.effective_status) order by d.id desc), '[]'::json)
-         from dated d) as dated_readings,
+      ${TERMINATION_COLUMNS},
       (select coalesce(json_agg(h), '[]'::json)
-         from (${meterHistoriesQuery(servicePoints, { upTo: date })}) h) as histories
+         from (${summaryHistoriesQuery(servicePoints)}) h) as histories
     ${onlyIf ? sql`where ${onlyIf}` : sql``}`;
 }
 
-/** The facts of a row of `moveInFactsQuery`. */
-export function moveInFactsOf(r: MoveInFactsRow, servicePointId: string): MoveInStoredFacts {
+/**
+ * The facts of a row of `moveInFactsQuery`, completed by what it cannot read: the readings of the
+ * termination's dates, and the histories up to the move-in date where a meter was read after it.
+ */
+export async function moveInFactsOf(
+  db: Database | Trx,
+  r: MoveInFactsRow,
+  servicePointId: string,
+  date: string,
+): Promise<MoveInStoredFacts> {
+  const dated = r.service_point ? await readingsOnTerminationDates(db, servicePointId, r) : [];
+  const histories = await historiesUpTo("kysely" in db ? db.kysely : db, r.histories, { upTo: date });
   return {
     servicePoint: r.service_point,
     meter: r.meter,
     openSubscription: r.open_subscription,
     openCases: r.open_cases,
-    termination: terminationFactsOf(r),
-    datedReadings: r.dated_readings,
-    histories: meterHistoriesFromRows(r.histories).get(servicePointId) ?? [],
+    termination: terminationFactsOf(r, dated),
+    datedReadings: dated.map(({ date, index, status }) => ({ date, index, status })),
+    histories: meterHistoriesFromRows(histories).get(servicePointId) ?? [],
   };
 }
 

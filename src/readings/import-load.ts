@@ -12,7 +12,7 @@ import { from as copyFrom } from "pg-copy-streams";
 import type { Database } from "../platform/db.js";
 import type { DB } from "../platform/schema.js";
 import type { MeterHistory } from "./history.js";
-import { lastReadingDates, loadMeterHistories, meterHistoriesFromRows } from "./store.js";
+import { lastReadingDates, loadMeterHistories } from "./store.js";
 
 /** The columns a batch fills, in the order of each COPY line. */
 export const COPY_COLUMNS = [
@@ -169,45 +169,14 @@ export function batchLoader(db: Database): BatchLoader {
 }
 
 /**
- * The histories of service points that have no reading at all (lastReadingDates found none): their
- * meters as `loadMeterHistories` gives them, without its look-ups of first, last and latest readings
- * (there are none). A service point without a meter gets one history without a meter, as there.
- */
-export async function unreadHistories(
-  db: Kysely<DB>,
-  servicePoints: string[],
-): Promise<Map<string, MeterHistory[]>> {
-  if (servicePoints.length === 0) return new Map();
-  const res = await sql<Parameters<typeof meterHistoriesFromRows>[0][number]>`
-    select sp.id as service_point_id, m.id as meter_id, m.serial, m.digits, m.installed_on::text as installed_on,
-           coalesce(m.start_index, 0) as start_index, m.removed_on::text as removed_on,
-           null::text as first_date, null::bigint as first_index, null::text as last_date,
-           null::bigint as last_index, null::boolean as single, null::text as seen_date
-      from unnest(${servicePoints}::text[]) as u(id)
-      join service_points sp on sp.id = u.id
-      left join meters m on m.service_point_id = sp.id
-  `.execute(db);
-  return meterHistoriesFromRows(res.rows);
-}
-
-/**
  * The one loader of the histories of many service points (the readings import, reference data): as
- * `loadMeterHistories` reads them, and the date of each one's last reading; those without any reading yet
- * (a first load) from their meters alone, without looking readings up (`unreadHistories`).
+ * `loadMeterHistories` reads them (their meters' summaries), and the date of each one's last reading.
  */
 export async function loadHistories(
   db: Kysely<DB>,
   servicePoints: string[],
 ): Promise<{ histories: Map<string, MeterHistory[]>; last: Map<string, string> }> {
   const last = await lastReadingDates(db, servicePoints);
-  const histories = await loadMeterHistories(
-    db,
-    servicePoints.filter((sp) => last.has(sp)),
-  );
-  for (const [sp, h] of await unreadHistories(
-    db,
-    servicePoints.filter((sp) => !last.has(sp)),
-  ))
-    histories.set(sp, h);
+  const histories = await loadMeterHistories(db, servicePoints);
   return { histories, last };
 }

@@ -33,7 +33,7 @@ type Runner = Kysely<DB> | Trx;
 const VALID_NOW = sql`(r.status = 'VALID' or exists (select 1 from reading_confirmations k where k.reading_id = r.id))
   and not exists (select 1 from reading_replacements c where c.replaces_id = r.id)`;
 
-interface HistoryRow {
+export interface HistoryRow {
   service_point_id: string;
   meter_id: number | null;
   serial: string | null;
@@ -50,29 +50,64 @@ interface HistoryRow {
 }
 
 /**
- * The plausibility state of every meter of the given service points, from storage, in one query:
- * first and last VALID reading (up to `upTo` when given), and the last date seen. A service point
- * without a meter gets one history for its meter-less readings.
+ * The plausibility state of every meter of the given service points, from storage: first and last VALID
+ * reading (up to `upTo` when given), and the last date seen. A service point without a meter gets one
+ * history for its meter-less readings. Read from the meters' summaries (one probe each, migration 910);
+ * the service points whose summaries do not answer (`readAgain`) are read again from `readings`.
  */
 export async function loadMeterHistories(
   db: Runner,
   servicePointIds: string[],
-  opts: { upTo?: string; excludeId?: string } = {},
+  opts: HistoryBounds = {},
 ): Promise<Map<string, MeterHistory[]>> {
   if (servicePointIds.length === 0) return new Map();
   const ids = sql<{ id: string }>`select distinct u.id from unnest(${servicePointIds}::text[]) as u(id)`;
-  return meterHistoriesFromRows((await meterHistoriesQuery(ids, opts).execute(db)).rows);
+  const rows = (await summaryHistoriesQuery(ids).execute(db)).rows;
+  return meterHistoriesFromRows(await historiesUpTo(db, rows, opts));
+}
+
+/** What a history is read up to: readings dated on or before `upTo`, leaving `excludeId` out. */
+export interface HistoryBounds {
+  upTo?: string;
+  excludeId?: string;
+}
+
+/**
+ * The service points whose summary rows are not their history within `bounds`: all of them when a
+ * reading is left out (a correction's), else those with a reading dated after `upTo`.
+ */
+export function readAgain(rows: HistoryRow[], bounds: HistoryBounds): string[] {
+  const out = new Set<string>();
+  for (const r of rows)
+    if (bounds.excludeId || (bounds.upTo && r.seen_date !== null && r.seen_date > bounds.upTo))
+      out.add(r.service_point_id);
+  return [...out];
+}
+
+/**
+ * `summaryHistoriesQuery`'s rows made the histories within `bounds`: the service points that `readAgain`
+ * names are read from `readings` (`meterHistoriesQuery`), the others kept as their summaries give them.
+ */
+export async function historiesUpTo(
+  db: Runner,
+  rows: HistoryRow[],
+  bounds: HistoryBounds,
+): Promise<HistoryRow[]> {
+  const again = readAgain(rows, bounds);
+  if (again.length === 0) return rows;
+  const ids = sql<{ id: string }>`select u.id from unnest(${again}::text[]) as u(id)`;
+  const reread = (await meterHistoriesQuery(ids, bounds).execute(db)).rows;
+  return [...rows.filter((r) => !again.includes(r.service_point_id)), ...reread];
 }
 
 /** The date of the last reading of each service point (any meter, any status), for those that have one. */
 export async function lastReadingDates(db: Runner, servicePointIds: string[]): Promise<Map<string, string>> {
-  const res = await sql<{ id: string; last: string | null }>`
-    select s.id, (select max(r.reading_date) from readings r where r.service_point_id = s.id)::text as last
-      from unnest(${servicePointIds}::text[]) as s(id)
+  const res = await sql<{ id: string; last: string }>`
+    select y.service_point_id as id, max(y.seen_date)::text as last
+      from reading_summaries y where y.service_point_id = any(${servicePointIds}::text[])
+     group by y.service_point_id
   `.execute(db);
-  const out = new Map<string, string>();
-  for (const row of res.rows) if (row.last !== null) out.set(row.id, row.last);
-  return out;
+  return new Map(res.rows.map((row) => [row.id, row.last]));
 }
 
 export interface NewReading {
@@ -360,24 +395,8 @@ export function interpolate(
   return digits && value >= 10 ** digits ? value - 10 ** digits : value;
 }
 
-/**
- * `loadMeterHistories`' statement as a fragment, for a larger statement that reads it with other facts
- * in one snapshot (the move-in check); `servicePoints` is a query of one `id` column naming them. Its rows
- * become histories with `meterHistoriesFromRows`.
- */
-export function meterHistoriesQuery(
-  servicePoints: RawBuilder<{ id: string }>,
-  opts: { upTo?: string; excludeId?: string } = {},
-) {
-  const upTo = opts.upTo ? sql`and r.reading_date <= ${opts.upTo}::date` : sql``;
-  const exclude = opts.excludeId ? sql`and r.id <> ${opts.excludeId}` : sql``;
-  const same = sql`r.service_point_id = m.service_point_id and r.meter_id is not distinct from m.id ${upTo} ${exclude}`;
-  // Readings are partitioned by month (migration 900): the first and last VALID readings are bounded by
-  // `sd.seen`, so that PostgreSQL skips, at execution, the partitions after it (docs/performance.md). Safe:
-  // `sd.seen` is the latest of the rows `same` selects and those readings are among them, so they are dated
-  // on or before it (none when it is null,
-  // and `<= null` selects none either).
-  return sql<HistoryRow>`
+/** The meters of the given service points, or one without a meter for a service point that has none. */
+const metersOf = (servicePoints: RawBuilder<{ id: string }>) => sql`
     with s as (${servicePoints}),
     m as (
       select x.id, x.service_point_id, x.serial, x.digits, x.installed_on, x.start_index, x.removed_on
@@ -386,9 +405,42 @@ export function meterHistoriesQuery(
       select null::bigint, sp.id, null::text, null::int, null::date, 0::bigint, null::date
         from s join service_points sp on sp.id = s.id
        where not exists (select 1 from meters x where x.service_point_id = sp.id)
-    )
-    select m.service_point_id, m.id as meter_id, m.serial, m.digits, m.installed_on::text as installed_on,
-           m.start_index, m.removed_on::text as removed_on,
+    )`;
+
+const METER_COLUMNS = sql`m.service_point_id, m.id as meter_id, m.serial, m.digits,
+  m.installed_on::text as installed_on, m.start_index, m.removed_on::text as removed_on`;
+
+/**
+ * The histories of the given service points (a query of one `id` column naming them) as their meters'
+ * summaries hold them (migration 910): every reading, whatever its date. One probe per meter, never a
+ * read of `readings`; a fragment, for a larger statement that reads it with other facts in one snapshot
+ * (the move-in facts). `historiesUpTo` bounds its rows; `meterHistoriesFromRows` makes them histories.
+ */
+export function summaryHistoriesQuery(servicePoints: RawBuilder<{ id: string }>) {
+  return sql<HistoryRow>`
+    ${metersOf(servicePoints)}
+    select ${METER_COLUMNS},
+           y.first_date::text as first_date, y.first_index, y.last_date::text as last_date, y.last_index,
+           (y.first_id = y.last_id) as single, y.seen_date::text as seen_date
+      from m left join reading_summaries y on y.service_point_id = m.service_point_id
+                                          and y.meter_key = coalesce(m.id, 0)`;
+}
+
+/**
+ * The rows of `summaryHistoriesQuery` read from `readings` itself, within bounds (up to a date, leaving a
+ * reading out), which the summaries cannot answer.
+ */
+function meterHistoriesQuery(servicePoints: RawBuilder<{ id: string }>, opts: HistoryBounds) {
+  const upTo = opts.upTo ? sql`and r.reading_date <= ${opts.upTo}::date` : sql``;
+  const exclude = opts.excludeId ? sql`and r.id <> ${opts.excludeId}` : sql``;
+  const same = sql`r.service_point_id = m.service_point_id and r.meter_id is not distinct from m.id ${upTo} ${exclude}`;
+  // Readings are partitioned by month (migration 900): the first and last VALID readings are bounded by
+  // `sd.seen`, so that PostgreSQL skips, at execution, the partitions after it (docs/performance.md). Safe:
+  // `sd.seen` is the latest of the rows `same` selects and those readings are among them, so they are dated
+  // on or before it (none when it is null, and `<= null` selects none either).
+  return sql<HistoryRow>`
+    ${metersOf(servicePoints)}
+    select ${METER_COLUMNS},
            f.reading_date::text as first_date, f.index_m3 as first_index,
            l.reading_date::text as last_date, l.index_m3 as last_index, (f.id = l.id) as single,
            sd.seen::text as seen_date

@@ -1,8 +1,8 @@
 /**
- * The move-in facts statement reads partitioned readings as few times as it can (docs/performance.md,
- * "Readings partitioned by month"): the move-out reading's meter comes from the readings of the
- * termination's candidate dates, and "not replaced" from `reading_replacements`. Each must answer as
- * reading `readings` itself did. On PGlite and on the PostgreSQL server.
+ * The move-in facts read partitioned readings as little as they can (docs/performance.md, "Readings
+ * partitioned by month"): the histories and the last VALID reading from the meters' summaries (migration
+ * 910), the move-out reading's meter from the readings of the termination's candidate dates, read by
+ * their dates. Each must answer as reading `readings` itself did. On PGlite and on the PostgreSQL server.
  */
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -37,6 +37,15 @@ describe.each(ENGINES)("the move-in facts on %s", (engine) => {
     const direct = await t.db.kysely.transaction().execute((trx) => terminationOf(trx, sp.id));
     expect(terminationFrom(facts.termination)).toEqual(direct);
     expect(direct).toMatchObject({ date: "2024-01-15", index: 1000 });
+  });
+
+  it("reads the history up to the move-in date when the meter was read after it", async () => {
+    const sp = servicePointFixture();
+    await givenServicePoints(t.db, sp);
+    const [now] = (await loadMoveInFacts(t.db, sp.id, "2024-03-02")).histories;
+    const [then] = (await loadMoveInFacts(t.db, sp.id, "2023-12-01")).histories;
+    expect(now).toMatchObject({ previous: { date: "2024-01-15", index: 1000 }, lastDate: "2024-01-15" });
+    expect(then).toMatchObject({ previous: { date: "2023-06-01", index: 950 }, lastDate: "2023-06-01" });
   });
 
   it("leaves a replaced reading out of the plausibility history", async () => {

@@ -1,6 +1,6 @@
 /**
  * The move-in check shown before confirming (R1–R5): the same figures and decision functions as the
- * move-in command, read in one SELECT statement (one snapshot), so nothing is written.
+ * move-in command, read by SELECT statements only, so nothing is written.
  */
 
 import { CompiledQuery, sql } from "kysely";
@@ -67,10 +67,11 @@ export function customerMessage(
 }
 
 /**
- * `checkMoveIn` for a bearer token's caller in one statement (one round trip): the token's account (the
- * query of `accountForToken`: a revoked token or an inactive account has none) and, only when there is one,
- * the move-in facts (the query of `loadMoveInFacts`). `admit` decides the account first (401, 403) and gives
- * the command context; no fact is looked at before.
+ * `checkMoveIn` for a bearer token's caller: one statement reads the token's account (the query of
+ * `accountForToken`: a revoked token or an inactive account has none) and, only when there is one, the
+ * move-in facts that `moveInFactsQuery` reads; `moveInFactsOf` completes them (the readings of the
+ * termination's dates, a second statement). `admit` decides the account first (401, 403) and gives the
+ * command context; no fact is looked at before.
  */
 export async function checkMoveInForBearer(
   db: Database,
@@ -80,13 +81,7 @@ export async function checkMoveInForBearer(
 ): Promise<MoveInCheck> {
   const statement = bearerCheckStatement(db);
   const values = statement.slots.map((slot) =>
-    slot === TOKEN
-      ? digest(token)
-      : slot === SERVICE_POINT
-        ? input.servicePoint
-        : slot === DATE
-          ? input.date
-          : slot,
+    slot === TOKEN ? digest(token) : slot === SERVICE_POINT ? input.servicePoint : slot,
   );
   const [row] = await executePrepared<Partial<Account> & MoveInFactsRow>(
     db,
@@ -97,13 +92,12 @@ export async function checkMoveInForBearer(
   const { id, username, role, entity } = row;
   const account = id === null || id === undefined ? undefined : ({ id, username, role, entity } as Account);
   const ctx = admit(account);
-  return checkMoveIn(db, ctx, input, moveInFactsOf(row, input.servicePoint));
+  return checkMoveIn(db, ctx, input, () => moveInFactsOf(db, row, input.servicePoint, input.date));
 }
 
 /** Stand-ins compiled into the statement once; each request puts its own values in their slots. */
 const TOKEN = "\u0000token";
 const SERVICE_POINT = "\u0000servicePoint";
-const DATE = "\u0000date";
 
 let compiled: { sql: string; slots: unknown[] } | null = null;
 
@@ -114,11 +108,11 @@ function bearerCheckStatement(db: Database) {
     select a.id, a.username, a.role, a.entity, f.*
       from (select) one
       left join (${tokenAccountQuery(db.kysely, TOKEN)}) a on true
-      left join lateral (${moveInFactsQuery(SERVICE_POINT, DATE, sql<boolean>`a.id is not null`)}) f on true`;
+      left join lateral (${moveInFactsQuery(SERVICE_POINT, sql<boolean>`a.id is not null`)}) f on true`;
   const c = q.compile(db.kysely);
   const tokenHash = digest(TOKEN);
   const slots = c.parameters.map((p) => (p === tokenHash ? TOKEN : p));
-  if (c.sql.includes("\u0000") || ![TOKEN, SERVICE_POINT, DATE].every((x) => slots.includes(x)))
+  if (c.sql.includes("\u0000") || ![TOKEN, SERVICE_POINT].every((x) => slots.includes(x)))
     throw new Error("move-in check: a request's value is not a parameter of the statement");
   compiled = { sql: c.sql, slots };
   return compiled;
@@ -126,14 +120,14 @@ function bearerCheckStatement(db: Database) {
 
 /**
  * R1–R5 preview: what `moveIn` would do with this request now (the same `assessMoveIn`); throws the same
- * refusals. The input is the route's body, already checked against `moveInInput`. `read`: the facts, when
- * the caller read them (`checkMoveInForBearer`).
+ * refusals. The input is the route's body, already checked against `moveInInput`. `read`: the facts, as
+ * the caller reads them (`checkMoveInForBearer`).
  */
 export async function checkMoveIn(
   db: Database,
   ctx: Context,
   input: MoveInInput,
-  read?: MoveInStoredFacts,
+  read?: () => Promise<MoveInStoredFacts>,
 ): Promise<MoveInCheck> {
   const a = await assessMoveIn(db, ctx, input, read);
   const { servicePoint: sp, meter, index, termination, gap, path } = a;

@@ -78,16 +78,16 @@ export interface MoveInAssessment {
 
 /**
  * R1–R5: checks a move-in against the predecessor's termination index and decides its path, from the
- * facts read in one statement. Reads only. In a command's transaction the service point is locked first
- * (the facts are then read after every command before); given the database, the one statement is the
- * whole read (the check). `read`: the facts already read by the caller (the check over HTTP reads them in
- * the statement that also reads its bearer token's account); the input checks still come first.
+ * facts `loadMoveInFacts` reads. Reads only. In a command's transaction the service point is locked first
+ * (the facts are then read after every command before); given the database, they are read by prepared
+ * statements (the check). `read`: the facts as the caller reads them (the check over HTTP, whose first
+ * statement also reads its bearer token's account), asked for after the input checks.
  */
 export async function assessMoveIn(
   at: Database | Trx,
   ctx: Context,
   input: MoveInInput,
-  read?: MoveInStoredFacts,
+  read?: () => Promise<MoveInStoredFacts>,
 ): Promise<MoveInAssessment> {
   const index = input.index === null || input.index === undefined ? null : parseIndexM3(input.index);
   if (index === null && !input.reconnection) {
@@ -100,7 +100,7 @@ export async function assessMoveIn(
   }
   assertNotFuture(ctx, input.date);
   if (!read && !("kysely" in at)) await lockServicePoint(at, input.servicePoint);
-  const f = read ?? (await loadMoveInFacts(at, input.servicePoint, input.date));
+  const f = read ? await read() : await loadMoveInFacts(at, input.servicePoint, input.date);
   const sp = f.servicePoint;
   if (!sp) throw unknownServicePoint(input.servicePoint);
   const meter = f.meter;
