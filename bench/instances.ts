@@ -179,8 +179,9 @@ export async function benchInstances(quick: boolean): Promise<Section> {
   const n = per * k;
   // Quick mode's few cases in smaller batches, so that both instances' sweeps get some.
   const sweepBatch = Number(process.env.BENCH_INSTANCES_SWEEP_BATCH ?? (quick ? 250 : DEFAULT_SWEEP_BATCH));
-  const seconds = quick ? 3 : 10;
-  const rounds = quick ? 2 : 3;
+  const seconds = quick ? 3 : 6;
+  // Many short rounds: other processes load the machine in bursts, the rotation spreads them over the sides.
+  const rounds = quick ? 3 : 5;
   const bench = await benchDatabase("instances", 4);
   const outbox = mkdtempSync(join(tmpdir(), "ecart-bench-outbox-"));
   const notes: string[] = [];
