@@ -9,6 +9,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon, { type Result } from "autocannon";
+import { sql } from "kysely";
 import { createAccount, createApiToken } from "../src/accounts/store.js";
 import {
   type BenchDatabase,
@@ -151,6 +152,10 @@ export async function benchHttp(quick: boolean): Promise<Section> {
   try {
     const { auth, seconds: genSeconds } = await checkWorld(bench, n - 1);
     log(`http: ${n} service points loaded in ${genSeconds.toFixed(0)} s`);
+    const partitions = await sql<{ n: number }>`
+      select count(*)::int as n from pg_inherits where inhparent = 'readings'::regclass`.execute(
+      bench.db.kysely,
+    );
 
     const app = await startServer("app", bench.url);
     const bare = await startServer("bare", bench.url);
@@ -181,7 +186,7 @@ export async function benchHttp(quick: boolean): Promise<Section> {
       const bareP99 = median(bareRuns.map((r) => r.latency.p99));
       const appRss = app.proc.pid ? peakRssOfPid(app.proc.pid) : null;
       notes.push(
-        `${quick ? "QUICK MODE (fewer service points than the 1,000,000 target): " : ""}${n.toLocaleString("en")} service points (each with meter, 3 readings, an ended subscription; ${genSeconds.toFixed(0)} s to load), autocannon ${CONNECTIONS} connections keep-alive, ${rounds} × ${seconds} s per side, interleaved; app server peak RSS ${appRss ? round(appRss) : "?"} MB; pool ${10} connections each; one statement per request on both sides (the check reads its bearer token's account and the move-in facts together; the bare route one service point by primary key)`,
+        `${quick ? "QUICK MODE (fewer service points than the 1,000,000 target): " : ""}${n.toLocaleString("en")} service points (each with meter, 3 readings, an ended subscription; ${genSeconds.toFixed(0)} s to load), autocannon ${CONNECTIONS} connections keep-alive, ${rounds} × ${seconds} s per side, interleaved; app server peak RSS ${appRss ? round(appRss) : "?"} MB; pool ${10} connections each; readings in ${partitions.rows[0]?.n ?? "?"} partitions (the world's readings dated 2019-01-01 to 2024-01-15); one statement per request on both sides (the check reads its bearer token's account and the move-in facts together; the bare route one service point by primary key)`,
       );
       return {
         name: "move-in check over HTTP (PostgreSQL)",
