@@ -9,8 +9,10 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon, { type Result } from "autocannon";
+import { sql } from "kysely";
 import { createAccount, createApiToken } from "../src/accounts/store.js";
 import {
+  type BenchDatabase,
   benchDatabase,
   client,
   figure,
@@ -26,23 +28,15 @@ import { givenTemplate } from "./sweep.js";
 import { cloneWorld } from "./worlds.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const CONNECTIONS = 16;
+export const CONNECTIONS = 16;
 
-interface Server {
+export interface Server {
   proc: ChildProcess;
   port: number;
 }
 
-async function startServer(mode: "app" | "bare", url: string): Promise<Server> {
-  const profile = process.env.BENCH_PROFILE_DIR;
-  const args = [
-    ...(profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`] : []),
-    "--import",
-    "tsx",
-    join(here, "http-server.ts"),
-    mode,
-    url,
-  ];
+/** Spawns `node <args>` (stdout piped) and waits for its `PORT <n>` line. */
+export async function spawnServer(what: string, args: string[]): Promise<Server> {
   const proc = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
   const port = await new Promise<number>((resolve, reject) => {
     let out = "";
@@ -51,12 +45,25 @@ async function startServer(mode: "app" | "bare", url: string): Promise<Server> {
       const m = /PORT (\d+)/.exec(out);
       if (m) resolve(Number(m[1]));
     });
-    proc.on("exit", (code) => reject(new Error(`${mode} server exited with ${code}`)));
+    proc.on("exit", (code) => reject(new Error(`${what} exited with ${code}`)));
   });
   return { proc, port };
 }
 
-async function stop(s: Server): Promise<void> {
+export async function startServer(mode: "app" | "bare", url: string): Promise<Server> {
+  const profile = process.env.BENCH_PROFILE_DIR;
+  return spawnServer(`${mode} server`, [
+    ...(profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`] : []),
+    "--import",
+    "tsx",
+    join(here, "http-server.ts"),
+    mode,
+    url,
+  ]);
+}
+
+export async function stop(s: Server): Promise<void> {
+  if (s.proc.exitCode !== null || s.proc.signalCode !== null) return;
   await new Promise<void>((resolve) => {
     s.proc.once("exit", () => resolve());
     s.proc.kill("SIGTERM");
@@ -64,7 +71,7 @@ async function stop(s: Server): Promise<void> {
 }
 
 /** Random service point ids among the loaded ones (the template and its copies). */
-function pickId(n: number): string {
+export function pickId(n: number): string {
   const g = Math.floor(Math.random() * n);
   return g === 0 ? "PDS-TPL" : `PDS-TPL-${g}`;
 }
@@ -81,12 +88,13 @@ function moveInBody(servicePoint: string): string {
   });
 }
 
-async function load(
+export async function load(
   port: number,
   path: string,
   headers: Record<string, string>,
   n: number,
   seconds: number,
+  pick: (n: number) => string = pickId,
 ): Promise<Result> {
   const r = await autocannon({
     url: `http://127.0.0.1:${port}`,
@@ -97,13 +105,42 @@ async function load(
         method: "POST",
         path,
         headers: { "content-type": "application/json", ...headers },
-        setupRequest: (req) => ({ ...req, body: moveInBody(pickId(n)) }),
+        setupRequest: (req) => ({ ...req, body: moveInBody(pick(n)) }),
       },
     ],
   });
   if (r.non2xx > 0 || r.errors > 0)
     throw new Error(`${path}: ${r.non2xx} non-2xx answers, ${r.errors} errors`);
   return r;
+}
+
+/**
+ * The check's world: the template world (by default one service point whose predecessor left on
+ * 2024-01-15 at 1000 m3, `PDS-TPL`) and `copies` copies of it (`PDS-TPL-1`…), vacuumed and analyzed,
+ * and an FO account's bearer token.
+ */
+export async function checkWorld(
+  bench: BenchDatabase,
+  copies: number,
+  template: (db: BenchDatabase["db"]) => Promise<unknown> = (db) => givenTemplate(db, "TPL"),
+): Promise<{ auth: Record<string, string>; seconds: number }> {
+  await template(bench.db);
+  const c = await client(bench.url);
+  let seconds: number;
+  try {
+    seconds = (await timed(() => cloneWorld(c, copies))).seconds;
+    await c.query("vacuum analyze");
+  } finally {
+    await c.end();
+  }
+  const now = new Date("2024-03-05T10:00:00+01:00");
+  const account = await createAccount(
+    bench.db.kysely,
+    { username: "fo.bench", role: "FO", entity: "FO-LYON", password: null },
+    now,
+  );
+  const token = await createApiToken(bench.db.kysely, account.id, "bench", now);
+  return { auth: { authorization: `Bearer ${token}` }, seconds };
 }
 
 export async function benchHttp(quick: boolean): Promise<Section> {
@@ -113,24 +150,12 @@ export async function benchHttp(quick: boolean): Promise<Section> {
   const bench = await benchDatabase("http", 4);
   const notes: string[] = [];
   try {
-    await givenTemplate(bench.db, "TPL");
-    const c = await client(bench.url);
-    let gen: Awaited<ReturnType<typeof timed>>;
-    try {
-      gen = await timed(() => cloneWorld(c, n - 1));
-      await c.query("vacuum analyze");
-    } finally {
-      await c.end();
-    }
-    log(`http: ${n} service points loaded in ${gen.seconds.toFixed(0)} s`);
-    const now = new Date("2024-03-05T10:00:00+01:00");
-    const account = await createAccount(
+    const { auth, seconds: genSeconds } = await checkWorld(bench, n - 1);
+    log(`http: ${n} service points loaded in ${genSeconds.toFixed(0)} s`);
+    const partitions = await sql<{ n: number }>`
+      select count(*)::int as n from pg_inherits where inhparent = 'readings'::regclass`.execute(
       bench.db.kysely,
-      { username: "fo.bench", role: "FO", entity: "FO-LYON", password: null },
-      now,
     );
-    const token = await createApiToken(bench.db.kysely, account.id, "bench", now);
-    const auth = { authorization: `Bearer ${token}` };
 
     const app = await startServer("app", bench.url);
     const bare = await startServer("bare", bench.url);
@@ -161,7 +186,7 @@ export async function benchHttp(quick: boolean): Promise<Section> {
       const bareP99 = median(bareRuns.map((r) => r.latency.p99));
       const appRss = app.proc.pid ? peakRssOfPid(app.proc.pid) : null;
       notes.push(
-        `${quick ? "QUICK MODE (fewer service points than the 1,000,000 target): " : ""}${n.toLocaleString("en")} service points (each with meter, 3 readings, an ended subscription; ${gen.seconds.toFixed(0)} s to load), autocannon ${CONNECTIONS} connections keep-alive, ${rounds} × ${seconds} s per side, interleaved; app server peak RSS ${appRss ? round(appRss) : "?"} MB; pool ${10} connections each; one statement per request on both sides (the check reads its bearer token's account and the move-in facts together; the bare route one service point by primary key)`,
+        `${quick ? "QUICK MODE (fewer service points than the 1,000,000 target): " : ""}${n.toLocaleString("en")} service points (each with meter, 3 readings, an ended subscription; ${genSeconds.toFixed(0)} s to load), autocannon ${CONNECTIONS} connections keep-alive, ${rounds} × ${seconds} s per side, interleaved; app server peak RSS ${appRss ? round(appRss) : "?"} MB; pool ${10} connections each; readings in ${partitions.rows[0]?.n ?? "?"} partitions (the world's readings dated 2019-01-01 to 2024-01-15); one statement per request on both sides (the check reads its bearer token's account and the move-in facts together; the bare route one service point by primary key)`,
       );
       return {
         name: "move-in check over HTTP (PostgreSQL)",

@@ -1,7 +1,7 @@
 /**
  * `npm run bench` (full) or `npm run bench -- --quick` (under two minutes): every figure of issue 7 with
  * its baseline measured in the same run, printed as a table and written to bench/results.json.
- * `--only=a,b` runs some sections (plausibility, sweep, reports, import, http, reference).
+ * `--only=a,b` runs some sections (plausibility, sweep, reports, import, http, instances, reference).
  */
 import { execSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -21,6 +21,7 @@ const SECTIONS: Record<string, () => Promise<Runner>> = {
   sweep: async () => (await import("./sweep.js")).benchSweep,
   reports: async () => (await import("./reports.js")).benchReports,
   reference: async () => (await import("./reference.js")).benchReference,
+  instances: async () => (await import("./instances.js")).benchInstances,
 };
 
 function fmt(x: number | null | undefined): string {
@@ -63,7 +64,7 @@ async function main() {
     .find((a) => a.startsWith("--only="))
     ?.slice(7)
     .split(",");
-  const names = only ?? ["plausibility", "sweep", "reports", "import", "http", "reference"];
+  const names = only ?? ["plausibility", "sweep", "reports", "import", "http", "instances", "reference"];
   const started = new Date();
   const loadBefore = load();
   const sections: Section[] = [];

@@ -191,7 +191,7 @@ const WARM_FIRST = new Date("2024-03-20T09:00:00+01:00");
 const WARM_SECOND = new Date("2024-03-27T09:00:00+01:00");
 
 /** CPU milliseconds used so far by the server processes of a database (PostgreSQL on this host, Linux). */
-async function serverCpuMs(c: pg.Client, database: string): Promise<Map<number, number> | null> {
+export async function serverCpuMs(c: pg.Client, database: string): Promise<Map<number, number> | null> {
   try {
     const pids = (
       await c.query("select pid from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()", [
@@ -210,7 +210,7 @@ async function serverCpuMs(c: pg.Client, database: string): Promise<Map<number, 
   }
 }
 /** CPU milliseconds used so far by a process of this host (Linux /proc), or null (another host, no /proc). */
-function processCpuMs(pid: number): number | null {
+export function processCpuMs(pid: number): number | null {
   try {
     const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
     const ticks = Number(f[11]) + Number(f[12]);
@@ -221,7 +221,7 @@ function processCpuMs(pid: number): number | null {
 }
 /** Linux's USER_HZ. */
 const CLOCK_TICKS = 100;
-const cpuSince = (a: Map<number, number> | null, b: Map<number, number> | null): number | null =>
+export const cpuSince = (a: Map<number, number> | null, b: Map<number, number> | null): number | null =>
   a && b ? [...b].reduce((t, [pid, ms]) => t + ms - (a.get(pid) ?? 0), 0) : null;
 
 /** Runs `fn` and measures its wall time, this process's CPU and the CPU of the database's server processes. */
@@ -239,6 +239,33 @@ async function measured<T>(c: pg.Client, database: string, fn: () => Promise<T>)
 
 /** µs of CPU per case, or "?" when not measurable here. */
 const perCase = (ms: number | null, n: number) => (ms === null ? "?" : `${Math.round((1000 * ms) / n)} µs`);
+
+/**
+ * The sweep's outcome over the whole database: every expired case subscribed exactly once (one
+ * PREDECESSOR subscription per case, one confirmation, one comment), no task or case left open.
+ * Throws unless `expected` cases were swept so.
+ */
+export async function sweptOnce(c: pg.Client, expected: number) {
+  const check = (
+    await c.query(`select
+      (select count(*) from subscriptions where start_source = 'PREDECESSOR')::int as subs,
+      (select count(distinct case_id) from subscriptions where start_source = 'PREDECESSOR')::int as cases,
+      (select count(*) from communications where template = 'CONFIRMATION_PREDECESSOR_INDEX')::int as msgs,
+      (select count(*) from case_comments where body like 'Délai dépassé%')::int as comments,
+      (select count(*) from tasks where status = 'OPEN')::int as open_tasks,
+      (select count(*) from cases where status = 'OPEN')::int as open_cases`)
+  ).rows[0];
+  if (
+    check.subs !== expected ||
+    check.cases !== expected ||
+    check.msgs !== expected ||
+    check.comments !== expected ||
+    check.open_tasks ||
+    check.open_cases
+  )
+    throw new Error(`sweep left an inconsistent state: ${JSON.stringify(check)}`);
+  return check as { subs: number; msgs: number; comments: number };
+}
 
 export async function benchSweep(quick: boolean): Promise<Section> {
   // Two template move-ins a week apart, copied alike, so that two equal halves expire at different
@@ -341,25 +368,8 @@ export async function benchSweep(quick: boolean): Promise<Section> {
       const manySubscribed = many.value.reduce((a, r) => a + r.subscribed, 0);
       if (manySubscribed !== n)
         throw new Error(`${SWEEPERS} sweepers subscribed ${manySubscribed}, expected ${n}`);
-      const check = (
-        await c.query(`select
-          (select count(*) from subscriptions where start_source = 'PREDECESSOR')::int as subs,
-          (select count(distinct case_id) from subscriptions where start_source = 'PREDECESSOR')::int as cases,
-          (select count(*) from communications where template = 'CONFIRMATION_PREDECESSOR_INDEX')::int as msgs,
-          (select count(*) from case_comments where body like 'Délai dépassé%')::int as comments,
-          (select count(*) from tasks where status = 'OPEN')::int as open_tasks,
-          (select count(*) from cases where status = 'OPEN')::int as open_cases`)
-      ).rows[0];
       const all = 2 * half;
-      if (
-        check.subs !== all ||
-        check.cases !== all ||
-        check.msgs !== all ||
-        check.comments !== all ||
-        check.open_tasks ||
-        check.open_cases
-      )
-        throw new Error(`sweep left an inconsistent state: ${JSON.stringify(check)}`);
+      const check = await sweptOnce(c, all);
       const templateSub = (
         await c.query(
           "select start_date::text, start_index, start_source from subscriptions where case_id = $1",

@@ -86,6 +86,21 @@ export async function cloneWorld(c: pg.Client, copies: number): Promise<CloneRep
     list.push({ name: r.name, type: r.type, identity: r.identity === "YES", defaultExpr: r.def });
     cols.set(r.t, list);
   }
+  // Unique columns other than the key that the schema fills for each new row (events: `id` by its
+  // default, `position` at commit by a trigger from its own sequence): the copies get theirs the same way
+  // (a column with a default is left out of the insert, a nullable number is left null).
+  const givenBySchema = new Map(
+    (
+      await c.query<{ t: string; col: string; omit: boolean }>(
+        `select cl.relname as t, a.attname as col, a.atthasdef as omit from pg_index i
+           join pg_class cl on cl.oid = i.indrelid
+           join pg_attribute a on a.attrelid = i.indrelid and a.attnum = i.indkey[0]
+          where i.indisunique and not i.indisprimary and i.indnatts = 1
+            and cl.relnamespace = 'public'::regnamespace and not cl.relispartition
+            and (a.atthasdef or (not a.attnotnull and a.atttypid in ('int4'::regtype, 'int8'::regtype)))`,
+      )
+    ).rows.map((r) => [`${r.t}.${r.col}`, r.omit]),
+  );
   const fks = (
     await c.query<{ from: string; col: string; to: string; refcol: string }>(
       `select cl.relname as "from", a.attname as col, rc.relname as "to", ra.attname as refcol
@@ -175,10 +190,16 @@ export async function cloneWorld(c: pg.Client, copies: number): Promise<CloneRep
     const names: string[] = [];
     for (const col of cols.get(t) ?? []) {
       const ref = `x.${ident(col.name)}`;
+      const bySchema = givenBySchema.get(`${t}.${col.name}`);
+      if (bySchema) continue; // its default gives each copy its own
       names.push(ident(col.name));
       const shift = identityShift.get(t);
       const fk = refs.find((f) => f.from === t && f.col === col.name);
       const fkShift = fk ? identityShift.get(fk.to) : undefined;
+      if (bySchema === false) {
+        exprs.push("null");
+        continue;
+      }
       if (shift && shift.col === col.name) {
         exprs.push(`${ref} + ${shift.max} * g`);
         continue;
@@ -232,10 +253,17 @@ export async function cloneWorld(c: pg.Client, copies: number): Promise<CloneRep
   await c.query("analyze");
   // A missed reference would point every copy at the template: no copied row may carry a template id.
   const pattern = idList.map((s) => `"${s.replace(/[.*+?^${}()|[\]\\-]/g, "\\$&")}"`).join("|");
+  // The copies are the rows but the template's (by key; else those after the template's in insertion
+  // order: a partitioned table is read partition by partition, template rows and copies mixed).
   for (const t of order) {
+    const pk = pkOf.get(t);
+    const templateKeys = pk ? (rows.get(t) ?? []).map((x) => String(x[pk])) : [];
     const r = await c.query(
-      `select count(*)::int as n from (select to_jsonb(x)::text as j from ${ident(t)} x offset $1 limit 20000) s where j ~ $2`,
-      [counts.get(t), pattern],
+      pk
+        ? `select count(*)::int as n from (select to_jsonb(x)::text as j from ${ident(t)} x
+             where x.${ident(pk)}::text <> all($1::text[]) limit 20000) s where j ~ $2`
+        : `select count(*)::int as n from (select to_jsonb(x)::text as j from ${ident(t)} x offset $1 limit 20000) s where j ~ $2`,
+      [pk ? templateKeys : counts.get(t), pattern],
     );
     if (r.rows[0].n > 0)
       throw new Error(`cloneWorld: ${r.rows[0].n} copied rows of ${t} still name a template id`);

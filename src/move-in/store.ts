@@ -35,11 +35,16 @@ const terminationCtes = (servicePointId: string) => sql`
                and (y.meter_key = (select id from cur) or not exists (select 1 from cur))
              order by y.last_date desc, y.last_id desc limit 1)`;
 
-/** The columns of `TerminationRow`, read from `terminationCtes`. */
-const TERMINATION_COLUMNS = sql`
+/**
+ * The columns of `TerminationRow`, read from `terminationCtes`; `dated` by `ecart_readings_on` (migration
+ * 910), whose dates are parameters of its own plan, so that it reads only their months' partitions.
+ */
+const terminationColumns = (servicePointId: string) => sql`
   (select row_to_json(cur) from cur) as meter,
   (select row_to_json(pred) from pred) as predecessor,
-  (select row_to_json(lastv) from lastv) as last_valid`;
+  (select row_to_json(lastv) from lastv) as last_valid,
+  ecart_readings_on(${servicePointId}, (select end_date from pred)::date, (select installed_on from cur)::date,
+                    (select date from lastv)::date) as dated`;
 
 /** A reading on one of the dates a termination can take, with its status now (newest first). */
 export interface DatedReadingStatus {
@@ -48,62 +53,36 @@ export interface DatedReadingStatus {
   status: string;
 }
 
-/** `DatedReadingStatus` with what the termination reads of it: its meter and type. */
-interface DatedReading extends DatedReadingStatus {
-  meter_id: number | null;
-  type: string;
-}
-
 interface TerminationRow {
   meter: (CurrentMeter & { serial: string; digits: number | null }) | null;
   predecessor: TerminationFacts["predecessor"];
   last_valid: TerminationFacts["lastValid"];
+  /**
+   * The readings of the service point on the dates its termination can take (the predecessor's end date,
+   * the current meter's installation, the last VALID reading's), newest first, with their meter and type.
+   */
+  dated: Array<DatedReadingStatus & { meter_id: number | null; type: string }>;
 }
 
-/**
- * The readings of a service point on the dates its termination can take (the predecessor's end date, the
- * current meter's installation, the last VALID reading's), newest first, with their status now. The dates
- * are the statement's parameters: PostgreSQL reads only their months' partitions, in a prepared
- * statement's generic plan too (docs/performance.md, "Readings partitioned by month").
- */
-async function readingsOnTerminationDates(
-  db: Database | Trx,
-  servicePointId: string,
-  t: TerminationRow,
-): Promise<DatedReading[]> {
-  const [a = null, b = null, c = null] = [t.predecessor?.end_date, t.meter?.installed_on, t.last_valid?.date];
-  if (a === null && b === null && c === null) return [];
-  const q = sql<DatedReading>`
-    select d.reading_date::text as date, d.index_m3 as index, d.effective_status as status, d.meter_id, d.type
-      from reading_states d
-     where d.service_point_id = ${servicePointId} and d.reading_date in (${a}::date, ${b}::date, ${c}::date)
-     order by d.id desc`;
-  return "kysely" in db
-    ? await executePrepared(db, "termination_dates", q.compile(db.kysely))
-    : (await q.execute(db)).rows;
-}
-
-/** The termination facts of a row of `terminationCtes` and the readings of its dates. */
-function terminationFactsOf(row: TerminationRow, dated: DatedReading[]): TerminationFacts {
+const terminationFactsOf = (row: TerminationRow): TerminationFacts => {
   // The meter of the newest MOVE_OUT reading on the predecessor's end date.
-  const moveOut = dated.find((r) => r.type === "MOVE_OUT" && r.date === row.predecessor?.end_date);
+  const moveOut = row.dated.find((r) => r.type === "MOVE_OUT" && r.date === row.predecessor?.end_date);
   return {
     meter: row.meter,
     predecessor: row.predecessor,
     moveOutMeterId: moveOut?.meter_id === null || moveOut === undefined ? null : Number(moveOut.meter_id),
     lastValid: row.last_valid,
   };
-}
+};
 
 /**
- * SPEC §6: the predecessor's termination at a service point (termination.ts decides it), in two
- * statements. Null when there is neither a predecessor nor a VALID reading.
+ * SPEC §6: the predecessor's termination at a service point (termination.ts decides it), in one query.
+ * Null when there is neither a predecessor nor a VALID reading.
  */
 export async function terminationOf(trx: Trx, servicePointId: string): Promise<KnownTermination | null> {
-  const q = sql<TerminationRow>`with ${terminationCtes(servicePointId)} select ${TERMINATION_COLUMNS}`;
+  const q = sql<TerminationRow>`with ${terminationCtes(servicePointId)} select ${terminationColumns(servicePointId)}`;
   const [row] = (await q.execute(trx)).rows;
-  const t = row as TerminationRow;
-  return terminationFrom(terminationFactsOf(t, await readingsOnTerminationDates(trx, servicePointId, t)));
+  return terminationFrom(terminationFactsOf(row as TerminationRow));
 }
 
 /** Everything a move-in decision reads about a service point (R1–R5, SPEC §4 and §6). */
@@ -131,9 +110,9 @@ export interface MoveInFactsRow extends TerminationRow {
 }
 
 /**
- * The facts of a move-in at a service point on a date: `moveInFactsQuery`'s statement, then
- * `moveInFactsOf`'s. In the command's transaction (after its service point's lock), or given the
- * database, the first as a prepared statement (the check).
+ * The facts of a move-in at a service point on a date: `moveInFactsQuery`'s statement, completed by
+ * `moveInFactsOf`. In the command's transaction (after its service point's lock), or given the database,
+ * as a prepared statement (the check).
  */
 export async function loadMoveInFacts(
   db: Database | Trx,
@@ -149,8 +128,9 @@ export async function loadMoveInFacts(
 }
 
 /**
- * The one statement of the move-in facts that reads no `readings` (one row), for a caller that reads it
- * along with other columns. `onlyIf`: no row (and nothing read) unless this condition holds.
+ * The statement of the move-in facts (one row), for a caller that reads it along with other columns: the
+ * histories as the meters' summaries hold them, `readings` read only on the termination's dates.
+ * `onlyIf`: no row (and nothing read) unless this condition holds.
  */
 export function moveInFactsQuery(servicePointId: string, onlyIf?: RawBuilder<boolean>) {
   const servicePoints = sql<{ id: string }>`select ${servicePointId}::text as id`;
@@ -166,15 +146,15 @@ export function moveInFactsQuery(servicePointId: string, onlyIf?: RawBuilder<boo
          select c.id, p.name, p.email from cases c join parties p on p.id = c.party_id
           where c.service_point_id = ${servicePointId} and c.status = 'OPEN'
             and c.type in ('ARR_SPECIAL', 'ARR_INTERVENTION')) x) as open_cases,
-      ${TERMINATION_COLUMNS},
+      ${terminationColumns(servicePointId)},
       (select coalesce(json_agg(h), '[]'::json)
          from (${summaryHistoriesQuery(servicePoints)}) h) as histories
     ${onlyIf ? sql`where ${onlyIf}` : sql``}`;
 }
 
 /**
- * The facts of a row of `moveInFactsQuery`, completed by what it cannot read: the readings of the
- * termination's dates, and the histories up to the move-in date where a meter was read after it.
+ * The facts of a row of `moveInFactsQuery`, completed by what it cannot read: the histories up to the
+ * move-in date where a meter was read after it (a second statement, then).
  */
 export async function moveInFactsOf(
   db: Database | Trx,
@@ -182,15 +162,14 @@ export async function moveInFactsOf(
   servicePointId: string,
   date: string,
 ): Promise<MoveInStoredFacts> {
-  const dated = r.service_point ? await readingsOnTerminationDates(db, servicePointId, r) : [];
   const histories = await historiesUpTo("kysely" in db ? db.kysely : db, r.histories, { upTo: date });
   return {
     servicePoint: r.service_point,
     meter: r.meter,
     openSubscription: r.open_subscription,
     openCases: r.open_cases,
-    termination: terminationFactsOf(r, dated),
-    datedReadings: dated.map(({ date, index, status }) => ({ date, index, status })),
+    termination: terminationFactsOf(r),
+    datedReadings: r.dated.map(({ date, index, status }) => ({ date, index, status })),
     histories: meterHistoriesFromRows(histories).get(servicePointId) ?? [],
   };
 }

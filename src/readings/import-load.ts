@@ -7,7 +7,7 @@
 
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { type Kysely, sql } from "kysely";
+import type { Kysely } from "kysely";
 import { from as copyFrom } from "pg-copy-streams";
 import type { Database } from "../platform/db.js";
 import type { DB } from "../platform/schema.js";

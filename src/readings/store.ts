@@ -399,12 +399,9 @@ export function interpolate(
 const metersOf = (servicePoints: RawBuilder<{ id: string }>) => sql`
     with s as (${servicePoints}),
     m as (
-      select x.id, x.service_point_id, x.serial, x.digits, x.installed_on, x.start_index, x.removed_on
-        from s join meters x on x.service_point_id = s.id
-      union all
-      select null::bigint, sp.id, null::text, null::int, null::date, 0::bigint, null::date
-        from s join service_points sp on sp.id = s.id
-       where not exists (select 1 from meters x where x.service_point_id = sp.id)
+      select x.id, sp.id as service_point_id, x.serial, x.digits, x.installed_on, coalesce(x.start_index, 0) as start_index,
+             x.removed_on
+        from s join service_points sp on sp.id = s.id left join meters x on x.service_point_id = sp.id
     )`;
 
 const METER_COLUMNS = sql`m.service_point_id, m.id as meter_id, m.serial, m.digits,

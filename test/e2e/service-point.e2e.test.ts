@@ -33,6 +33,7 @@ describe("service point", () => {
     expect(flat(await page.getByTestId("occupant").textContent())).toContain(
       "Nadia Haddad abonné depuis le 10/01/2022",
     );
+    // biome-ignore lint/performance/useDomNodeTextContent: Playwright's Locator, whose innerText keeps the breaks between terms and values
     const facts = flat(await page.locator(".facts").first().innerText());
     expect(facts).not.toContain("Index de résiliation");
     expect(await page.getByRole("link", { name: "Nouvelle arrivée" }).count()).toBe(0);
@@ -62,6 +63,7 @@ describe("service point", () => {
       "Résiliation enregistrée : l'abonnement AB-EUROS de Nadia Haddad a pris fin le 01/03/2024 à l'index 400 m3.",
     );
     await expect
+      // biome-ignore lint/performance/useDomNodeTextContent: Playwright's Locator (see above)
       .poll(async () => flat(await page.locator(".facts").first().innerText()))
       .toContain("Index de résiliation 400 m3 au 01/03/2024");
     expect(await page.getByRole("link", { name: "Nouvelle arrivée" }).count()).toBeGreaterThan(0);

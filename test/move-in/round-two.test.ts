@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sweepDeadlines } from "../../src/move-in/sweep.js";
-import { R6_AWAIT_COMMENT, R8_SUSPECT_COMMENT, R9_COMMENT } from "../../src/move-in/wording.js";
+import { R8_SUSPECT_COMMENT, R9_COMMENT } from "../../src/move-in/wording.js";
 import { makeConfig } from "../../src/platform/config.js";
 import { execute } from "../../src/registry.js";
 import { intermediateConsumption } from "../../src/reports/queries.js";

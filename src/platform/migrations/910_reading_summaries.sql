@@ -120,6 +120,21 @@ begin
 end;
 $$;
 
+-- The readings of a service point on up to three dates (null: none), with their status now, newest first, as
+-- json (the move-in facts' and the termination's readings of the dates a termination can take). A
+-- function, so that the dates are parameters of its own statement, whose plan PostgreSQL prunes to their
+-- months at executor start; a statement reading them with dates from its own subqueries would set up a
+-- scan of every partition at each execution.
+create function ecart_readings_on(sp text, d1 date, d2 date, d3 date) returns json
+language plpgsql stable as $$
+begin
+  return (select coalesce(json_agg(x order by x.id desc), '[]'::json) from (
+    select d.id, d.reading_date::text as date, d.index_m3 as index, d.effective_status as status, d.meter_id, d.type
+      from reading_states d
+     where d.service_point_id = sp and d.reading_date in (d1, d2, d3)) x);
+end;
+$$;
+
 -- Fired after `readings_references` (triggers of one event fire in name order), which records the
 -- statement's replacements that the refresh reads.
 create trigger readings_summaries after insert on readings
