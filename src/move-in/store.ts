@@ -218,6 +218,24 @@ export interface NewSubscription {
   tags?: string[];
 }
 
+/** The subscription a move-in case ends in: its service point and party, the current meter, a start. */
+export function subscriptionForCase(
+  c: { id: string; service_point_id: string; party_id: string },
+  meter: { id: number } | null | undefined,
+  start: { date: string; index: number },
+  source: StartSource,
+): NewSubscription {
+  return {
+    servicePointId: c.service_point_id,
+    meterId: meter?.id ?? null,
+    partyId: c.party_id,
+    caseId: c.id,
+    date: start.date,
+    index: start.index,
+    source,
+  };
+}
+
 /** A subscription whose period covers days from a date on (see batch-store.ts's `occupantsSince`). */
 export interface Occupant {
   id: string;

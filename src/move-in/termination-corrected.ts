@@ -29,6 +29,7 @@ import {
   correctSubscriptionEnd,
   insertSubscriptions,
   subscriptionEndedAt,
+  subscriptionForCase,
   subscriptionStartingFrom,
 } from "./store.js";
 import {
@@ -171,19 +172,7 @@ async function reassess(
   }
   const start = { date: c.move_in.date, index: read.index };
   const source = visit ? "INTERVENTION" : "DECLARED";
-  const sub = only(
-    await insertSubscriptions(trx, ctx, [
-      {
-        servicePointId: c.service_point_id,
-        meterId: meter?.id ?? null,
-        partyId: c.party_id,
-        caseId: c.id,
-        date: start.date,
-        index: start.index,
-        source,
-      },
-    ]),
-  );
+  const sub = only(await insertSubscriptions(trx, ctx, [subscriptionForCase(c, meter, start, source)]));
   await setCaseSubscription(trx, c.id, sub.id);
   await closeTasks(trx, ctx, [c.id], "DONE");
   await say(measured, { kind: "SUBSCRIBED", start });

@@ -25,7 +25,7 @@ import { currentMeter } from "../../service-points/store.js";
 import { assertMoveInCase, beforeTermination } from "../move-in-case.js";
 import { checkGap } from "../rules/gap.js";
 import { requestProofOn, subscribeAtPredecessor } from "../steps.js";
-import { insertSubscriptions } from "../store.js";
+import { insertSubscriptions, subscriptionForCase } from "../store.js";
 import { gapSentence, R6_AWAIT_COMMENT } from "../wording.js";
 
 export const interventionReportInput = z.object({ case: ref, date: isoDate, index: rawIndex });
@@ -96,15 +96,7 @@ export async function interventionReport(
   if (!gap || gap.withinTolerance) {
     const sub = only(
       await insertSubscriptions(trx, ctx, [
-        {
-          servicePointId: c.service_point_id,
-          meterId: meter?.id ?? null,
-          partyId: c.party_id,
-          caseId: c.id,
-          date: c.move_in.date,
-          index,
-          source: "INTERVENTION",
-        },
+        subscriptionForCase(c, meter, { date: c.move_in.date, index }, "INTERVENTION"),
       ]),
     );
     await setCaseSubscription(trx, c.id, sub.id);

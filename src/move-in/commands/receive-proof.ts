@@ -40,7 +40,7 @@ import {
   type ProofFacts,
   proofPrescribedStart,
 } from "../rules/proof-path.js";
-import { insertSubscriptions } from "../store.js";
+import { insertSubscriptions, subscriptionForCase } from "../store.js";
 
 export const receiveProofInput = z.object({
   case: ref,
@@ -266,19 +266,7 @@ export async function receiveProof(trx: Trx, ctx: Context, raw: ReceiveProofInpu
   const { start, prescribed } = d;
   const t = c.move_in.termination;
   const proofId = await keep("ACCEPTED");
-  const sub = only(
-    await insertSubscriptions(trx, ctx, [
-      {
-        servicePointId: c.service_point_id,
-        meterId: meter?.id ?? null,
-        partyId: c.party_id,
-        caseId: c.id,
-        date: start.date,
-        index: start.index,
-        source: start.source,
-      },
-    ]),
-  );
+  const sub = only(await insertSubscriptions(trx, ctx, [subscriptionForCase(c, meter, start, start.source)]));
   await setCaseSubscription(trx, c.id, sub.id);
   await closeTasks(trx, ctx, [c.id], "DONE");
   await addComments(trx, ctx, [
