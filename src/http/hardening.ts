@@ -2,8 +2,9 @@
  * Protections of the whole HTTP surface that no route states itself (issue 14): which bodies are read at
  * all, and the security headers of every answer. Registered once by `buildApp`, before the routes.
  */
-import fastifyHelmet from "@fastify/helmet";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import helmet, { type HelmetOptions } from "helmet";
 
 /**
  * The Content-Security-Policy of every answer: nothing but the server itself (the console is Vite's
@@ -40,26 +41,54 @@ export function isApiPath(url: string): boolean {
   return p === API_PREFIX || p.startsWith(`${API_PREFIX}/`);
 }
 
+/** The security headers' settings (helmet's defaults otherwise). */
+const HELMET_OPTIONS: Readonly<HelmetOptions> = {
+  contentSecurityPolicy: { useDefaults: false, directives: { ...CSP_DIRECTIVES } },
+  referrerPolicy: { policy: "no-referrer" },
+  frameguard: { action: "deny" },
+  // HTTPS is the reverse proxy's business (docs/operations.md): it sends HSTS if the site wants it.
+  strictTransportSecurity: false,
+  // The console loads nothing from another origin; these would only get in the way of /docs.
+  crossOriginEmbedderPolicy: false,
+};
+
+/**
+ * The headers helmet sets with `HELMET_OPTIONS`, asked once: they depend on no request (no CSP nonce),
+ * and building helmet's middleware again for every request (as `@fastify/helmet` does) was a tenth of the
+ * move-in check's CPU (docs/decisions.md, "Security headers computed once").
+ */
+export function securityHeaders(options: Readonly<HelmetOptions> = HELMET_OPTIONS): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const res = {
+    setHeader(name: string, value: string | number | readonly string[]) {
+      headers[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : String(value);
+    },
+    removeHeader(name: string) {
+      delete headers[name.toLowerCase()];
+    },
+  };
+  let done = false;
+  helmet(options)({} as IncomingMessage, res as unknown as ServerResponse, (err?: unknown) => {
+    if (err) throw err;
+    done = true;
+  });
+  if (!done) throw new Error("helmet did not set its headers synchronously");
+  return headers;
+}
+
 /**
  * Registers the protections on the root instance. A `text/plain` body is never read (415): it is what a
  * cross-site form or `fetch` can send without a CORS preflight, and no route takes one. Every answer gets
- * the CSP, `nosniff`, `Referrer-Policy: no-referrer` and `X-Frame-Options: DENY`; answers under /api get
- * `Cache-Control: no-store`.
+ * the CSP, `nosniff`, `Referrer-Policy: no-referrer` and `X-Frame-Options: DENY` (helmet's set, asked
+ * once); answers under /api get `Cache-Control: no-store`.
  */
 export async function registerHardening(app: FastifyInstance): Promise<void> {
   app.removeContentTypeParser("text/plain");
-  await app.register(fastifyHelmet, {
-    global: true,
-    contentSecurityPolicy: { useDefaults: false, directives: { ...CSP_DIRECTIVES } },
-    referrerPolicy: { policy: "no-referrer" },
-    frameguard: { action: "deny" },
-    // HTTPS is the reverse proxy's business (docs/operations.md): it sends HSTS if the site wants it.
-    strictTransportSecurity: false,
-    // The console loads nothing from another origin; these would only get in the way of /docs.
-    crossOriginEmbedderPolicy: false,
-  });
-  app.addHook("onRequest", async (req: FastifyRequest, reply) => {
+  const headers = securityHeaders();
+  app.addHook("onRequest", (req: FastifyRequest, reply, done) => {
+    reply.headers(headers);
     if (isApiPath(req.url)) reply.header("cache-control", "no-store");
+    done();
   });
 }
 

@@ -10,6 +10,26 @@ describe("calendar dates in Europe/Paris", () => {
     expect(localDate(new Date("2024-06-30T22:30:00Z"))).toBe("2024-07-01");
     expect(localDate(new Date("2024-01-31T22:30:00Z"))).toBe("2024-01-31");
   });
+  it("local dates read one after another (the day kept between calls) agree with the time zone database", () => {
+    const zones = ["Europe/Paris", "America/Sao_Paulo", "Australia/Lord_Howe"];
+    const formats = new Map(
+      zones.map((timeZone) => [
+        timeZone,
+        new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }),
+      ]),
+    );
+    const reference = (t: number, timeZone: string) => formats.get(timeZone)?.format(t);
+    // Every 73 minutes through 2024 (both of each zone's changes), forwards then backwards, zones in turn.
+    const instants: number[] = [];
+    for (let t = Date.UTC(2024, 0, 1); t < Date.UTC(2025, 0, 1); t += 73 * 60_000) instants.push(t);
+    for (const t of [...instants, ...instants.reverse()])
+      for (const zone of zones) expect(localDate(new Date(t), zone)).toBe(reference(t, zone));
+    // The last instant of a day and the first of the next, on Paris's change days.
+    expect(localDate(new Date("2024-03-30T22:59:59.999Z"))).toBe("2024-03-30");
+    expect(localDate(new Date("2024-03-30T23:00:00.000Z"))).toBe("2024-03-31");
+    expect(localDate(new Date("2024-10-26T21:59:59.999Z"))).toBe("2024-10-26");
+    expect(localDate(new Date("2024-10-26T22:00:00.000Z"))).toBe("2024-10-27");
+  });
   it("start of a day, winter and summer, and on the change days", () => {
     expect(startOfDay("2024-01-10").toISOString()).toBe("2024-01-09T23:00:00.000Z");
     expect(startOfDay("2024-07-10").toISOString()).toBe("2024-07-09T22:00:00.000Z");

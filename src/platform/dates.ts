@@ -61,10 +61,24 @@ function parts(instant: Date, timeZone: string) {
   return p as Record<"year" | "month" | "day" | "hour" | "minute" | "second", string>;
 }
 
+/**
+ * Per time zone, the last day `localDate` found and the instants it spans [from, to): a clock reads the
+ * same day many times, and the time zone database is slow to ask (every request reads today's date).
+ */
+const lastDay = new Map<string, { date: string; from: number; to: number }>();
+
 /** The calendar date of an instant in a time zone. */
 export function localDate(instant: Date, timeZone = DEFAULT_TIME_ZONE): string {
+  const t = instant.getTime();
+  const known = lastDay.get(timeZone);
+  if (known && t >= known.from && t < known.to) return known.date;
   const p = parts(instant, timeZone);
-  return `${p.year}-${p.month}-${p.day}`;
+  const date = `${p.year}-${p.month}-${p.day}`;
+  const from = startOfDay(date, timeZone).getTime();
+  const to = startOfDay(addDays(date, 1), timeZone).getTime();
+  // An instant outside its own day's span would be a time zone database fault: then nothing is kept.
+  if (t >= from && t < to) lastDay.set(timeZone, { date, from, to });
+  return date;
 }
 
 /** The instant at which a calendar date begins (00:00) in a time zone, DST included. */

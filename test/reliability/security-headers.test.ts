@@ -70,9 +70,17 @@ describe.each(ENGINES)("security headers (%s)", (engine) => {
       ["api 404", await app.inject({ method: "GET", url: "/api/nowhere", headers: bearer })],
       ["health", await app.inject({ method: "GET", url: "/api/health" })],
     ];
+    const docs = await app.inject({ method: "GET", url: "/docs/static/swagger-ui.css", headers: bearer });
+    answers.push(["docs", docs]);
     for (const [what, r] of answers) expectSecurityHeaders(r, what);
     expect(answers[0]?.[1].statusCode).toBe(200);
     expect(answers[2]?.[1].statusCode).toBe(200);
+    // Swagger UI's inline styles are allowed at /docs only (docsCsp), on the policy set for every answer.
+    expect(docs.statusCode).toBe(200);
+    const style = (r: LightMyRequestResponse) =>
+      directives(r.headers["content-security-policy"] as string | undefined).get("style-src");
+    expect(style(docs)).toEqual(["'self'", "'unsafe-inline'"]);
+    expect(style(answers[0]?.[1] as LightMyRequestResponse)).toEqual(["'self'"]);
   });
 
   it("forbids caching anything under /api, whatever the path's spelling, and not the console", async () => {
