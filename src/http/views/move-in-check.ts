@@ -83,11 +83,12 @@ export async function checkMoveInForBearer(
   const values = statement.slots.map((slot) =>
     slot === TOKEN ? digest(token) : slot === SERVICE_POINT ? input.servicePoint : slot,
   );
-  const [row] = await executePrepared<Partial<Account> & MoveInFactsRow>(
+  const [out] = await executePrepared<{ r: Partial<Account> & MoveInFactsRow }>(
     db,
     "move_in_check_bearer",
     CompiledQuery.raw(statement.sql, values),
   );
+  const row = out?.r;
   if (!row) throw new Error("move-in check: the statement returned no row");
   const { id, username, role, entity } = row;
   const account = id === null || id === undefined ? undefined : ({ id, username, role, entity } as Account);
@@ -101,14 +102,18 @@ const SERVICE_POINT = "\u0000servicePoint";
 
 let compiled: { sql: string; slots: unknown[] } | null = null;
 
-/** The statement of `checkMoveInForBearer`, compiled once (its text is the same for every request). */
+/**
+ * The statement of `checkMoveInForBearer`, compiled once (its text is the same for every request). Its row
+ * is one json column: the driver then sets up one field per answer instead of a dozen (a tenth of its work).
+ */
 function bearerCheckStatement(db: Database) {
   if (compiled) return compiled;
-  const q = sql<Partial<Account> & MoveInFactsRow>`
-    select a.id, a.username, a.role, a.entity, f.*
-      from (select) one
-      left join (${tokenAccountQuery(db.kysely, TOKEN)}) a on true
-      left join lateral (${moveInFactsQuery(SERVICE_POINT, sql<boolean>`a.id is not null`)}) f on true`;
+  const q = sql<{ r: Partial<Account> & MoveInFactsRow }>`
+    select row_to_json(z) as r from (
+      select a.id, a.username, a.role, a.entity, f.*
+        from (select) one
+        left join (${tokenAccountQuery(db.kysely, TOKEN)}) a on true
+        left join lateral (${moveInFactsQuery(SERVICE_POINT, sql<boolean>`a.id is not null`)}) f on true) z`;
   const c = q.compile(db.kysely);
   const tokenHash = digest(TOKEN);
   const slots = c.parameters.map((p) => (p === tokenHash ? TOKEN : p));
