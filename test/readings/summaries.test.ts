@@ -20,6 +20,8 @@ interface Summary {
   last_id: string | null;
   last_date: string | null;
   last_index: number | null;
+  /** Readings SUSPECT now (migration 930). */
+  suspect_count: number;
 }
 
 /** The summaries as the raw rows say they should be (SPEC §4: VALID or confirmed, and not replaced). */
@@ -55,8 +57,10 @@ async function oracle(t: TestDatabase): Promise<Summary[]> {
       last_id: null,
       last_date: null,
       last_index: null,
+      suspect_count: 0,
     };
     if (r.date > s.seen_date) s.seen_date = r.date;
+    if (r.status === "SUSPECT" && !r.confirmed && !r.replaced) s.suspect_count++;
     if ((r.status === "VALID" || r.confirmed) && !r.replaced) {
       if (s.first_id === null || before(r, { date: s.first_date as string, id: s.first_id }))
         Object.assign(s, { first_id: r.id, first_date: r.date, first_index: r.index });
@@ -74,11 +78,12 @@ async function summaries(t: TestDatabase): Promise<Summary[]> {
   const rows = (
     await sql<Summary>`select service_point_id, meter_key::int as meter_key, seen_date::text as seen_date,
                               first_id, first_date::text as first_date, first_index::int as first_index,
-                              last_id, last_date::text as last_date, last_index::int as last_index
+                              last_id, last_date::text as last_date, last_index::int as last_index,
+                              suspect_count::int as suspect_count
                          from reading_summaries`.execute(t.db.kysely)
   ).rows;
   return rows
-    .map((r) => ({ ...r, meter_key: Number(r.meter_key) }))
+    .map((r) => ({ ...r, meter_key: Number(r.meter_key), suspect_count: Number(r.suspect_count) }))
     .sort((a, b) =>
       `${a.service_point_id}|${a.meter_key}`.localeCompare(`${b.service_point_id}|${b.meter_key}`),
     );
@@ -166,18 +171,30 @@ describe.each(ENGINES)("reading summaries (%s)", (engine) => {
         const old = await pick(rnd);
         if (!old) continue;
         const status = rnd() < 0.3 ? "SUSPECT" : "VALID";
+        // PDS-S3's corrections move a reading to its other meter half the time (both meters change).
+        const meter =
+          old.sp === "PDS-S3" && rnd() < 0.5 ? meters[old.meter === meters[2] ? 3 : 2] : old.meter;
         await q(sql`insert into readings (service_point_id, meter_id, reading_date, index_m3, type, status,
                                          replaces_id, reason, recorded_at, recorded_by, entity)
-          values (${old.sp}, ${old.meter}, ${old.date}::date + ${Math.floor(rnd() * 5) - 2}::int,
+          values (${old.sp}, ${meter}, ${old.date}::date + ${Math.floor(rnd() * 5) - 2}::int,
                   ${Math.floor(rnd() * 5000)}, 'CUSTOMER', ${status}, ${old.id}, 'correction', now(), 'bo', 'BO')`);
-      } else {
+      } else if (op < 0.95) {
         const suspect = await pick(rnd, "SUSPECT");
         if (!suspect) continue;
         await q(sql`insert into reading_confirmations values (${suspect.id}, 'fuite', now(), 'bo', 'BO')`);
+      } else {
+        // A replaced reading entered SUSPECT, confirmed after its correction: it stays REPLACED.
+        const replaced = await q(sql<{ id: string }>`select r.id from readings r
+          where r.status = 'SUSPECT' and exists (select 1 from reading_replacements x where x.replaces_id = r.id)
+            and not exists (select 1 from reading_confirmations k where k.reading_id = r.id) order by r.id`);
+        const one = replaced.rows[Math.floor(rnd() * replaced.rows.length)];
+        if (!one) continue;
+        await q(sql`insert into reading_confirmations values (${one.id}, 'fuite', now(), 'bo', 'BO')`);
       }
       if (step % 10 === 9) expect(await summaries(t)).toEqual(await oracle(t));
     }
     expect((await summaries(t)).length).toBeGreaterThanOrEqual(5);
+    expect((await summaries(t)).some((s) => s.suspect_count > 1)).toBe(true);
   });
 
   it("give the same histories as the readings themselves, up to any date", async () => {
@@ -225,8 +242,8 @@ describe.each(ENGINES)("reading summaries (%s)", (engine) => {
             pool.query(
               `insert into readings (service_point_id, meter_id, reading_date, index_m3, type, status, replaces_id,
                                    reason, recorded_at, recorded_by, entity)
-             values ($1, $2, $3::date, 7, 'CUSTOMER', 'VALID', $4, 'correction', now(), 'bo', 'BO')`,
-              [old.sp, old.meter, old.date, old.id],
+             values ($1, $2, $3::date, 7, 'CUSTOMER', $5, $4, 'correction', now(), 'bo', 'BO')`,
+              [old.sp, old.meter, old.date, old.id, round % 2 ? "SUSPECT" : "VALID"],
             ),
           suspect &&
             pool.query(`insert into reading_confirmations values ($1, 'fuite', now(), 'bo', 'BO')`, [
