@@ -7,8 +7,9 @@
  */
 import { type RawBuilder, sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { migrate } from "../../src/platform/migrate.js";
 import { loadMeterHistories } from "../../src/readings/store.js";
-import { createTestDatabase, ENGINES, type TestDatabase } from "../support/databases.js";
+import { createTestDatabase, databaseBefore, ENGINES, type TestDatabase } from "../support/databases.js";
 
 interface Summary {
   service_point_id: string;
@@ -255,4 +256,43 @@ describe.each(ENGINES)("reading summaries (%s)", (engine) => {
       }
     },
   );
+});
+
+describe.each(ENGINES)("migration 930 on a database holding readings (%s)", (engine) => {
+  it("counts the readings SUSPECT now of every meter", async () => {
+    const t = await databaseBefore(engine, "930_reading_summaries_suspects.sql");
+    const q = <R>(s: RawBuilder<R>) => s.execute(t.db.kysely);
+    try {
+      await q(sql`insert into service_points (id, address) values ('PDS-M1', 'rue'), ('PDS-M2', 'rue')`);
+      await q(sql`insert into meters (service_point_id, serial, start_index) values ('PDS-M1', 'M1', 0)`);
+      // Every 3rd reading SUSPECT, on PDS-M1's meter or on PDS-M2 (no meter).
+      await q(sql`insert into readings (service_point_id, meter_id, reading_date, index_m3, type, status,
+                                        recorded_at, recorded_by, entity)
+        select case when g % 2 = 0 then 'PDS-M1' else 'PDS-M2' end,
+               case when g % 2 = 0 then (select min(id) from meters) end, date '2023-01-01' + g, g, 'NORMAL',
+               case when g % 3 = 0 then 'SUSPECT' else 'VALID' end, now(), 'test', 'TEST'
+          from generate_series(1, 60) g`);
+      const suspects = await q(
+        sql<{ id: string }>`select id from readings where status = 'SUSPECT' order by id`,
+      );
+      const [a, b, c] = suspects.rows.map((r) => r.id);
+      await q(sql`insert into reading_confirmations values (${a}, 'fuite', now(), 'bo', 'BO')`);
+      await q(sql`insert into readings (service_point_id, meter_id, reading_date, index_m3, type, status,
+                                        replaces_id, reason, recorded_at, recorded_by, entity)
+        select service_point_id, meter_id, reading_date, 1, 'CUSTOMER', 'VALID', id, 'typo', now(), 'bo', 'BO'
+          from readings where id = ${b}`);
+      // Confirmed once replaced: still REPLACED, not SUSPECT.
+      await q(sql`insert into readings (service_point_id, meter_id, reading_date, index_m3, type, status,
+                                        replaces_id, reason, recorded_at, recorded_by, entity)
+        select service_point_id, meter_id, reading_date, 1, 'CUSTOMER', 'VALID', id, 'typo', now(), 'bo', 'BO'
+          from readings where id = ${c}`);
+      await q(sql`insert into reading_confirmations values (${c}, 'fuite', now(), 'bo', 'BO')`);
+      await migrate(t.db);
+      const after = await summaries(t);
+      expect(after).toEqual(await oracle(t));
+      expect(after.map((s) => s.suspect_count).reduce((x, y) => x + y, 0)).toBe(20 - 3);
+    } finally {
+      await t.drop();
+    }
+  }, 120_000);
 });
