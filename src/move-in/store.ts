@@ -46,7 +46,7 @@ const terminationCtes = (servicePointId: string) => sql`
  *   a current meter installed on a known date the answer is false whatever the readings; with one
  *   installed on or before the end date, and no reading on a meter other than it (summaries of meter 0,
  *   readings without a meter, aside), the move-out reading's meter is null or the current one: false both.
- * Otherwise (and always when in doubt) the readings are read; empty, they change neither decision.
+ * Skipped, `dated` is empty, which gives both decisions the answer the readings would; otherwise they are read.
  */
 const terminationColumns = (servicePointId: string) => sql`
   (select row_to_json(cur) from cur) as meter,
