@@ -37,14 +37,32 @@ const terminationCtes = (servicePointId: string) => sql`
 
 /**
  * The columns of `TerminationRow`, read from `terminationCtes`; `dated` by `ecart_readings_on` (migration
- * 910), whose dates are parameters of its own plan, so that it reads only their months' partitions.
+ * 910), whose dates are parameters of its own plan, so that it reads only their months' partitions, and
+ * only when its readings can change the decision (half of PostgreSQL's cost of the statement otherwise;
+ * migration 930). They serve two decisions, and the meters' summaries tell when neither can depend on them:
+ * - the termination's SUSPECT warning (`statusOfReading`): no reading of the service point is SUSPECT now
+ *   when no summary counts one, so none of the termination's date is;
+ * - the move-out reading's meter (`meterReplacedSince`, only asked with a predecessor's end date): without
+ *   a current meter installed on a known date the answer is false whatever the readings; with one
+ *   installed on or before the end date, and no reading on a meter other than it (summaries of meter 0,
+ *   readings without a meter, aside), the move-out reading's meter is null or the current one: false both.
+ * Skipped, `dated` is empty, which gives both decisions the answer the readings would; otherwise they are read.
  */
 const terminationColumns = (servicePointId: string) => sql`
   (select row_to_json(cur) from cur) as meter,
   (select row_to_json(pred) from pred) as predecessor,
   (select row_to_json(lastv) from lastv) as last_valid,
-  ecart_readings_on(${servicePointId}, (select end_date from pred)::date, (select installed_on from cur)::date,
-                    (select date from lastv)::date) as dated`;
+  case when exists (select 1 from reading_summaries y
+                     where y.service_point_id = ${servicePointId} and y.suspect_count > 0)
+         or exists (select 1 from cur, pred
+                     where cur.installed_on is not null and pred.end_date is not null
+                       and (cur.installed_on::date > pred.end_date::date
+                            or exists (select 1 from reading_summaries y
+                                        where y.service_point_id = ${servicePointId}
+                                          and y.meter_key <> 0 and y.meter_key <> cur.id)))
+       then ecart_readings_on(${servicePointId}, (select end_date from pred)::date,
+                              (select installed_on from cur)::date, (select date from lastv)::date)
+       else '[]'::json end as dated`;
 
 /** A reading on one of the dates a termination can take, with its status now (newest first). */
 export interface DatedReadingStatus {
@@ -59,7 +77,8 @@ interface TerminationRow {
   last_valid: TerminationFacts["lastValid"];
   /**
    * The readings of the service point on the dates its termination can take (the predecessor's end date,
-   * the current meter's installation, the last VALID reading's), newest first, with their meter and type.
+   * the current meter's installation, the last VALID reading's), newest first, with their meter and type;
+   * none when they cannot change the termination nor its SUSPECT warning (`terminationColumns`).
    */
   dated: Array<DatedReadingStatus & { meter_id: number | null; type: string }>;
 }
@@ -95,7 +114,10 @@ export interface MoveInStoredFacts {
   /** The open move-in cases, with their party. */
   openCases: Array<{ id: string; name: string; email: string | null }>;
   termination: TerminationFacts;
-  /** Readings on the dates a termination can take, newest first: the termination's status is read there. */
+  /**
+   * Readings on the dates a termination can take, newest first: the termination's status is read there.
+   * None when no reading of the service point is SUSPECT now (nor needed for the termination itself).
+   */
   datedReadings: DatedReadingStatus[];
   /** The plausibility state of every meter of the service point, up to the move-in date (SPEC §4). */
   histories: MeterHistory[];

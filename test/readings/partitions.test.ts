@@ -4,52 +4,14 @@
  * references checks and "replaced at most once" hold on the parent and on every partition; months are
  * prepared ahead and a reading of an unprepared month lands in the default partition. On both engines.
  */
-import { randomBytes } from "node:crypto";
-import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { type RawBuilder, sql } from "kysely";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Database, openDatabase } from "../../src/platform/db.js";
-import { MIGRATIONS_DIR, migrate, migrationFiles } from "../../src/platform/migrate.js";
+import type { Database } from "../../src/platform/db.js";
+import { migrate } from "../../src/platform/migrate.js";
 import { ensurePartitionsAhead, ensureReadingPartitions, monthSpan } from "../../src/readings/partitions.js";
-import { ENGINES, type Engine, PG_ADMIN_URL } from "../support/databases.js";
+import { databaseBefore, ENGINES } from "../support/databases.js";
 
 const CONVERSION = "900_readings_partitioned.sql";
-
-/** A database migrated up to (not including) the conversion; dropped by the returned function. */
-async function databaseBefore(engine: Engine): Promise<{ db: Database; drop(): Promise<void> }> {
-  const dir = mkdtempSync(join(tmpdir(), "ecart-mig-"));
-  for (const f of migrationFiles().filter((f) => f < CONVERSION))
-    copyFileSync(join(MIGRATIONS_DIR, f), join(dir, f));
-  let db: Database;
-  let dropServer = async () => {};
-  if (engine === "pglite") db = await openDatabase({ url: "memory://" });
-  else {
-    const name = `ecart_t_${randomBytes(6).toString("hex")}`;
-    const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
-    await admin.connect();
-    await admin.query(`create database ${name}`);
-    await admin.end();
-    db = await openDatabase({ url: PG_ADMIN_URL.replace(/\/[^/]*$/, `/${name}`), poolSize: 4 });
-    dropServer = async () => {
-      const a = new pg.Client({ connectionString: PG_ADMIN_URL });
-      await a.connect();
-      await a.query(`drop database if exists ${name} with (force)`);
-      await a.end();
-    };
-  }
-  await migrate(db, dir);
-  rmSync(dir, { recursive: true, force: true });
-  return {
-    db,
-    async drop() {
-      await db.close();
-      await dropServer();
-    },
-  };
-}
 
 const READINGS = sql<Record<string, unknown>>`select * from readings order by id`;
 
@@ -65,7 +27,7 @@ describe.each(ENGINES)("readings partitioned by month (%s)", (engine) => {
           values (${sp}, ${date}::date, 10, 'NORMAL', 'VALID', ${replaces}, now(), 'test', 'E') returning id`);
 
   beforeAll(async () => {
-    t = await databaseBefore(engine);
+    t = await databaseBefore(engine, CONVERSION);
     // The former schema, filled: 3 service points, 2 meters, 600 readings over 20 months, imports keys,
     // a correction and a confirmation.
     await q(sql`insert into service_points (id, address, created_at)

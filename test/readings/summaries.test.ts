@@ -7,8 +7,9 @@
  */
 import { type RawBuilder, sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { migrate } from "../../src/platform/migrate.js";
 import { loadMeterHistories } from "../../src/readings/store.js";
-import { createTestDatabase, ENGINES, type TestDatabase } from "../support/databases.js";
+import { createTestDatabase, databaseBefore, ENGINES, type TestDatabase } from "../support/databases.js";
 
 interface Summary {
   service_point_id: string;
@@ -20,6 +21,8 @@ interface Summary {
   last_id: string | null;
   last_date: string | null;
   last_index: number | null;
+  /** Readings SUSPECT now (migration 930). */
+  suspect_count: number;
 }
 
 /** The summaries as the raw rows say they should be (SPEC §4: VALID or confirmed, and not replaced). */
@@ -55,8 +58,10 @@ async function oracle(t: TestDatabase): Promise<Summary[]> {
       last_id: null,
       last_date: null,
       last_index: null,
+      suspect_count: 0,
     };
     if (r.date > s.seen_date) s.seen_date = r.date;
+    if (r.status === "SUSPECT" && !r.confirmed && !r.replaced) s.suspect_count++;
     if ((r.status === "VALID" || r.confirmed) && !r.replaced) {
       if (s.first_id === null || before(r, { date: s.first_date as string, id: s.first_id }))
         Object.assign(s, { first_id: r.id, first_date: r.date, first_index: r.index });
@@ -74,11 +79,12 @@ async function summaries(t: TestDatabase): Promise<Summary[]> {
   const rows = (
     await sql<Summary>`select service_point_id, meter_key::int as meter_key, seen_date::text as seen_date,
                               first_id, first_date::text as first_date, first_index::int as first_index,
-                              last_id, last_date::text as last_date, last_index::int as last_index
+                              last_id, last_date::text as last_date, last_index::int as last_index,
+                              suspect_count::int as suspect_count
                          from reading_summaries`.execute(t.db.kysely)
   ).rows;
   return rows
-    .map((r) => ({ ...r, meter_key: Number(r.meter_key) }))
+    .map((r) => ({ ...r, meter_key: Number(r.meter_key), suspect_count: Number(r.suspect_count) }))
     .sort((a, b) =>
       `${a.service_point_id}|${a.meter_key}`.localeCompare(`${b.service_point_id}|${b.meter_key}`),
     );
@@ -166,18 +172,30 @@ describe.each(ENGINES)("reading summaries (%s)", (engine) => {
         const old = await pick(rnd);
         if (!old) continue;
         const status = rnd() < 0.3 ? "SUSPECT" : "VALID";
+        // PDS-S3's corrections move a reading to its other meter half the time (both meters change).
+        const meter =
+          old.sp === "PDS-S3" && rnd() < 0.5 ? meters[old.meter === meters[2] ? 3 : 2] : old.meter;
         await q(sql`insert into readings (service_point_id, meter_id, reading_date, index_m3, type, status,
                                          replaces_id, reason, recorded_at, recorded_by, entity)
-          values (${old.sp}, ${old.meter}, ${old.date}::date + ${Math.floor(rnd() * 5) - 2}::int,
+          values (${old.sp}, ${meter}, ${old.date}::date + ${Math.floor(rnd() * 5) - 2}::int,
                   ${Math.floor(rnd() * 5000)}, 'CUSTOMER', ${status}, ${old.id}, 'correction', now(), 'bo', 'BO')`);
-      } else {
+      } else if (op < 0.95) {
         const suspect = await pick(rnd, "SUSPECT");
         if (!suspect) continue;
         await q(sql`insert into reading_confirmations values (${suspect.id}, 'fuite', now(), 'bo', 'BO')`);
+      } else {
+        // A replaced reading entered SUSPECT, confirmed after its correction: it stays REPLACED.
+        const replaced = await q(sql<{ id: string }>`select r.id from readings r
+          where r.status = 'SUSPECT' and exists (select 1 from reading_replacements x where x.replaces_id = r.id)
+            and not exists (select 1 from reading_confirmations k where k.reading_id = r.id) order by r.id`);
+        const one = replaced.rows[Math.floor(rnd() * replaced.rows.length)];
+        if (!one) continue;
+        await q(sql`insert into reading_confirmations values (${one.id}, 'fuite', now(), 'bo', 'BO')`);
       }
       if (step % 10 === 9) expect(await summaries(t)).toEqual(await oracle(t));
     }
     expect((await summaries(t)).length).toBeGreaterThanOrEqual(5);
+    expect((await summaries(t)).some((s) => s.suspect_count > 1)).toBe(true);
   });
 
   it("give the same histories as the readings themselves, up to any date", async () => {
@@ -225,8 +243,8 @@ describe.each(ENGINES)("reading summaries (%s)", (engine) => {
             pool.query(
               `insert into readings (service_point_id, meter_id, reading_date, index_m3, type, status, replaces_id,
                                    reason, recorded_at, recorded_by, entity)
-             values ($1, $2, $3::date, 7, 'CUSTOMER', 'VALID', $4, 'correction', now(), 'bo', 'BO')`,
-              [old.sp, old.meter, old.date, old.id],
+             values ($1, $2, $3::date, 7, 'CUSTOMER', $5, $4, 'correction', now(), 'bo', 'BO')`,
+              [old.sp, old.meter, old.date, old.id, round % 2 ? "SUSPECT" : "VALID"],
             ),
           suspect &&
             pool.query(`insert into reading_confirmations values ($1, 'fuite', now(), 'bo', 'BO')`, [
@@ -238,4 +256,43 @@ describe.each(ENGINES)("reading summaries (%s)", (engine) => {
       }
     },
   );
+});
+
+describe.each(ENGINES)("migration 930 on a database holding readings (%s)", (engine) => {
+  it("counts the readings SUSPECT now of every meter", async () => {
+    const t = await databaseBefore(engine, "930_reading_summaries_suspects.sql");
+    const q = <R>(s: RawBuilder<R>) => s.execute(t.db.kysely);
+    try {
+      await q(sql`insert into service_points (id, address) values ('PDS-M1', 'rue'), ('PDS-M2', 'rue')`);
+      await q(sql`insert into meters (service_point_id, serial, start_index) values ('PDS-M1', 'M1', 0)`);
+      // Every 3rd reading SUSPECT, on PDS-M1's meter or on PDS-M2 (no meter).
+      await q(sql`insert into readings (service_point_id, meter_id, reading_date, index_m3, type, status,
+                                        recorded_at, recorded_by, entity)
+        select case when g % 2 = 0 then 'PDS-M1' else 'PDS-M2' end,
+               case when g % 2 = 0 then (select min(id) from meters) end, date '2023-01-01' + g, g, 'NORMAL',
+               case when g % 3 = 0 then 'SUSPECT' else 'VALID' end, now(), 'test', 'TEST'
+          from generate_series(1, 60) g`);
+      const suspects = await q(
+        sql<{ id: string }>`select id from readings where status = 'SUSPECT' order by id`,
+      );
+      const [a, b, c] = suspects.rows.map((r) => r.id);
+      await q(sql`insert into reading_confirmations values (${a}, 'fuite', now(), 'bo', 'BO')`);
+      await q(sql`insert into readings (service_point_id, meter_id, reading_date, index_m3, type, status,
+                                        replaces_id, reason, recorded_at, recorded_by, entity)
+        select service_point_id, meter_id, reading_date, 1, 'CUSTOMER', 'VALID', id, 'typo', now(), 'bo', 'BO'
+          from readings where id = ${b}`);
+      // Confirmed once replaced: still REPLACED, not SUSPECT.
+      await q(sql`insert into readings (service_point_id, meter_id, reading_date, index_m3, type, status,
+                                        replaces_id, reason, recorded_at, recorded_by, entity)
+        select service_point_id, meter_id, reading_date, 1, 'CUSTOMER', 'VALID', id, 'typo', now(), 'bo', 'BO'
+          from readings where id = ${c}`);
+      await q(sql`insert into reading_confirmations values (${c}, 'fuite', now(), 'bo', 'BO')`);
+      await migrate(t.db);
+      const after = await summaries(t);
+      expect(after).toEqual(await oracle(t));
+      expect(after.map((s) => s.suspect_count).reduce((x, y) => x + y, 0)).toBe(20 - 3);
+    } finally {
+      await t.drop();
+    }
+  }, 120_000);
 });
