@@ -22,16 +22,19 @@ import { type CurrentMeter, type TerminationFacts, terminationFrom } from "./rul
 
 /**
  * The SQL of `TerminationFacts` for one service point, reading no `readings`: common table expressions
- * `cur`, `pred`, `lastv` (the last VALID reading, from the meters' summaries, migration 910).
+ * `cur`, `pred`, `lastv` (the last VALID reading, from the meters' summaries, migration 910), from `ms` and
+ * `ys`, the service point's meters and summaries, each read once for every use in the statement.
  */
 const terminationCtes = (servicePointId: string) => sql`
-  cur as (select id, serial, digits, installed_on::text as installed_on, start_index from meters
-           where service_point_id = ${servicePointId} and removed_on is null),
+  ms as (select * from meters where service_point_id = ${servicePointId}),
+  ys as (select * from reading_summaries where service_point_id = ${servicePointId}),
+  cur as (select id, serial, digits, installed_on::text as installed_on, start_index from ms
+           where removed_on is null),
   pred as (select s.id, s.end_date::text as end_date, s.end_index from subscriptions s
             where s.service_point_id = ${servicePointId} and s.end_date is not null
             order by s.end_date desc, s.created_at desc limit 1),
-  lastv as (select y.last_id as id, y.last_date::text as date, y.last_index as index from reading_summaries y
-             where y.service_point_id = ${servicePointId} and y.last_id is not null
+  lastv as (select y.last_id as id, y.last_date::text as date, y.last_index as index from ys y
+             where y.last_id is not null
                and (y.meter_key = (select id from cur) or not exists (select 1 from cur))
              order by y.last_date desc, y.last_id desc limit 1)`;
 
@@ -52,14 +55,11 @@ const terminationColumns = (servicePointId: string) => sql`
   (select row_to_json(cur) from cur) as meter,
   (select row_to_json(pred) from pred) as predecessor,
   (select row_to_json(lastv) from lastv) as last_valid,
-  case when exists (select 1 from reading_summaries y
-                     where y.service_point_id = ${servicePointId} and y.suspect_count > 0)
+  case when exists (select 1 from ys y where y.suspect_count > 0)
          or exists (select 1 from cur, pred
                      where cur.installed_on is not null and pred.end_date is not null
                        and (cur.installed_on::date > pred.end_date::date
-                            or exists (select 1 from reading_summaries y
-                                        where y.service_point_id = ${servicePointId}
-                                          and y.meter_key <> 0 and y.meter_key <> cur.id)))
+                            or exists (select 1 from ys y where y.meter_key <> 0 and y.meter_key <> cur.id)))
        then ecart_readings_on(${servicePointId}, (select end_date from pred)::date,
                               (select installed_on from cur)::date, (select date from lastv)::date)
        else '[]'::json end as dated`;
@@ -151,16 +151,17 @@ export async function loadMoveInFacts(
 
 /**
  * The statement of the move-in facts (one row), for a caller that reads it along with other columns: the
- * histories as the meters' summaries hold them, `readings` read only on the termination's dates.
+ * histories as the meters' summaries hold them, `readings` read only on the termination's dates. The
+ * service point, its meters and summaries are each read once (`sps`, `ms`, `ys`) for all the columns.
  * `onlyIf`: no row (and nothing read) unless this condition holds.
  */
 export function moveInFactsQuery(servicePointId: string, onlyIf?: RawBuilder<boolean>) {
   const servicePoints = sql<{ id: string }>`select ${servicePointId}::text as id`;
   return sql<MoveInFactsRow>`
-    with ${terminationCtes(servicePointId)}
+    with ${terminationCtes(servicePointId)},
+    sps as (select * from service_points where id = ${servicePointId})
     select
-      (select row_to_json(x) from (
-         select id, address, owner_name from service_points where id = ${servicePointId}) x) as service_point,
+      (select row_to_json(x) from (select id, address, owner_name from sps) x) as service_point,
       (select row_to_json(x) from (
          select s.id, s.case_id, p.name, p.email from subscriptions s join parties p on p.id = s.party_id
           where s.service_point_id = ${servicePointId} and s.end_date is null) x) as open_subscription,
@@ -170,7 +171,7 @@ export function moveInFactsQuery(servicePointId: string, onlyIf?: RawBuilder<boo
             and c.type in ('ARR_SPECIAL', 'ARR_INTERVENTION')) x) as open_cases,
       ${terminationColumns(servicePointId)},
       (select coalesce(json_agg(h), '[]'::json)
-         from (${summaryHistoriesQuery(servicePoints)}) h) as histories
+         from (${summaryHistoriesQuery(servicePoints, { servicePoints: sql`sps`, meters: sql`ms`, summaries: sql`ys` })}) h) as histories
     ${onlyIf ? sql`where ${onlyIf}` : sql``}`;
 }
 

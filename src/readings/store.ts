@@ -395,13 +395,29 @@ export function interpolate(
   return digits && value >= 10 ** digits ? value - 10 ** digits : value;
 }
 
+/**
+ * Where the histories' rows are read: the tables, or, for a statement that has already read one service
+ * point's rows of them (the move-in facts), its own common table expressions of the same columns.
+ */
+export interface HistorySources {
+  servicePoints: RawBuilder<unknown>;
+  meters: RawBuilder<unknown>;
+  summaries: RawBuilder<unknown>;
+}
+
+const TABLES: HistorySources = {
+  servicePoints: sql`service_points`,
+  meters: sql`meters`,
+  summaries: sql`reading_summaries`,
+};
+
 /** The meters of the given service points, or one without a meter for a service point that has none. */
-const metersOf = (servicePoints: RawBuilder<{ id: string }>) => sql`
+const metersOf = (servicePoints: RawBuilder<{ id: string }>, from: HistorySources = TABLES) => sql`
     with s as (${servicePoints}),
     m as (
       select x.id, sp.id as service_point_id, x.serial, x.digits, x.installed_on, coalesce(x.start_index, 0) as start_index,
              x.removed_on
-        from s join service_points sp on sp.id = s.id left join meters x on x.service_point_id = sp.id
+        from s join ${from.servicePoints} sp on sp.id = s.id left join ${from.meters} x on x.service_point_id = sp.id
     )`;
 
 const METER_COLUMNS = sql`m.service_point_id, m.id as meter_id, m.serial, m.digits,
@@ -413,13 +429,16 @@ const METER_COLUMNS = sql`m.service_point_id, m.id as meter_id, m.serial, m.digi
  * read of `readings`; a fragment, for a larger statement that reads it with other facts in one snapshot
  * (the move-in facts). `historiesUpTo` bounds its rows; `meterHistoriesFromRows` makes them histories.
  */
-export function summaryHistoriesQuery(servicePoints: RawBuilder<{ id: string }>) {
+export function summaryHistoriesQuery(
+  servicePoints: RawBuilder<{ id: string }>,
+  from: HistorySources = TABLES,
+) {
   return sql<HistoryRow>`
-    ${metersOf(servicePoints)}
+    ${metersOf(servicePoints, from)}
     select ${METER_COLUMNS},
            y.first_date::text as first_date, y.first_index, y.last_date::text as last_date, y.last_index,
            (y.first_id = y.last_id) as single, y.seen_date::text as seen_date
-      from m left join reading_summaries y on y.service_point_id = m.service_point_id
+      from m left join ${from.summaries} y on y.service_point_id = m.service_point_id
                                           and y.meter_key = coalesce(m.id, 0)`;
 }
 
