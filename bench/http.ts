@@ -14,7 +14,9 @@ import { createAccount, createApiToken } from "../src/accounts/store.js";
 import {
   type BenchDatabase,
   benchDatabase,
+  type CpuPerRequest,
   client,
+  cpuPerRequest,
   figure,
   interleave,
   log,
@@ -165,19 +167,39 @@ export async function benchHttp(quick: boolean): Promise<Section> {
       await load(bare.port, "/bare", {}, n, 2);
       const appRuns: Result[] = [];
       const bareRuns: Result[] = [];
+      const appCpu: CpuPerRequest[] = [];
+      const bareCpu: CpuPerRequest[] = [];
+      const total = (r: Result) => r.requests.total;
       await interleave(
         rounds,
         async () => {
-          const r = await load(bare.port, "/bare", {}, n, seconds);
+          const { value: r, cpu } = await cpuPerRequest(
+            bare.proc.pid ?? 0,
+            () => load(bare.port, "/bare", {}, n, seconds),
+            total,
+          );
           bareRuns.push(r);
+          bareCpu.push(cpu);
           return r.requests.average;
         },
         async () => {
-          const r = await load(app.port, "/api/move-ins/check", auth, n, seconds);
+          const { value: r, cpu } = await cpuPerRequest(
+            app.proc.pid ?? 0,
+            () => load(app.port, "/api/move-ins/check", auth, n, seconds),
+            total,
+          );
           appRuns.push(r);
+          appCpu.push(cpu);
           return r.requests.average;
         },
       );
+      const cpuOf = (runs: CpuPerRequest[]) => ({
+        server: median(runs.map((c) => c.server)),
+        postgres: median(runs.map((c) => c.postgres)),
+        loadgen: median(runs.map((c) => c.loadgen)),
+      });
+      const cpu = { app: cpuOf(appCpu), bare: cpuOf(bareCpu) };
+      const cpuTotal = (c: CpuPerRequest) => c.server + c.postgres + c.loadgen;
       const rps = median(appRuns.map((r) => r.requests.average));
       const bareRps = median(bareRuns.map((r) => r.requests.average));
       const p50 = median(appRuns.map((r) => r.latency.p50));
@@ -186,7 +208,7 @@ export async function benchHttp(quick: boolean): Promise<Section> {
       const bareP99 = median(bareRuns.map((r) => r.latency.p99));
       const appRss = app.proc.pid ? peakRssOfPid(app.proc.pid) : null;
       notes.push(
-        `${quick ? "QUICK MODE (fewer service points than the 1,000,000 target): " : ""}${n.toLocaleString("en")} service points (each with meter, 3 readings, an ended subscription; ${genSeconds.toFixed(0)} s to load), autocannon ${CONNECTIONS} connections keep-alive, ${rounds} × ${seconds} s per side, interleaved; app server peak RSS ${appRss ? round(appRss) : "?"} MB; pool ${10} connections each; readings in ${partitions.rows[0]?.n ?? "?"} partitions (the world's readings dated 2019-01-01 to 2024-01-15); one statement per request on both sides (the check reads its bearer token's account and the move-in facts together; the bare route one service point by primary key)`,
+        `${quick ? "QUICK MODE (fewer service points than the 1,000,000 target): " : ""}${n.toLocaleString("en")} service points (each with meter, 3 readings, an ended subscription; ${genSeconds.toFixed(0)} s to load), autocannon ${CONNECTIONS} connections keep-alive, ${rounds} × ${seconds} s per side, interleaved; app server peak RSS ${appRss ? round(appRss) : "?"} MB; pool ${10} connections each; CPU per request (medians; server process, every PostgreSQL process, load generator): check ${cpu.app.server} + ${cpu.app.postgres} + ${cpu.app.loadgen} µs, bare ${cpu.bare.server} + ${cpu.bare.postgres} + ${cpu.bare.loadgen} µs; readings in ${partitions.rows[0]?.n ?? "?"} partitions (the world's readings dated 2019-01-01 to 2024-01-15); one statement per request on both sides (the check reads its bearer token's account and the move-in facts together; the bare route one service point by primary key)`,
       );
       return {
         name: "move-in check over HTTP (PostgreSQL)",
@@ -200,6 +222,15 @@ export async function benchHttp(quick: boolean): Promise<Section> {
             ratio: round(rps / bareRps, 4),
             target: "≥ 3,000/s, ratio ≥ 0.4",
             ok: rps >= 3000 && rps / bareRps >= 0.4,
+          }),
+          figure({
+            id: "http.check_cpu_us",
+            label: "POST /api/move-ins/check, CPU per request (server + PostgreSQL + load generator)",
+            value: cpuTotal(cpu.app),
+            unit: "µs",
+            baseline: { label: "bare route, same measure", value: cpuTotal(cpu.bare) },
+            ratio: round(cpuTotal(cpu.bare) / Math.max(cpuTotal(cpu.app), 1), 4),
+            target: null,
           }),
           figure({
             id: "http.check_p50_ms",
@@ -223,6 +254,7 @@ export async function benchHttp(quick: boolean): Promise<Section> {
         ],
         notes,
         details: {
+          cpuPerRequestUs: { app: appCpu, bare: bareCpu },
           app: appRuns.map((r) => ({
             rps: r.requests.average,
             p50: r.latency.p50,

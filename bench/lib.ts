@@ -3,7 +3,7 @@
  * memory sampling, and throw-away PostgreSQL databases (`ecart_bench_*`).
  */
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import pg from "pg";
 import { type Database, openDatabase } from "../src/platform/db.js";
@@ -173,4 +173,58 @@ export function figure(
 /** Prints a log line to stderr so stdout keeps the table. */
 export function log(msg: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+}
+
+/** CPU time (user + system) a process has used so far, in clock ticks (1/100 s), from /proc; 0 once gone. */
+export function cpuTicksOfPid(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU ticks used so far by every PostgreSQL process of this machine (server, backends, workers). */
+export function postgresTicks(): number {
+  let ticks = 0;
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (readFileSync(`/proc/${d}/comm`, "utf8").startsWith("postgres")) ticks += cpuTicksOfPid(Number(d));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return ticks;
+}
+
+/** CPU µs per request of a load run: the server process, PostgreSQL, and this process (the load generator). */
+export interface CpuPerRequest {
+  server: number;
+  postgres: number;
+  loadgen: number;
+}
+
+/** Runs `fn` (a load of `requests(result)` requests against `pid`) and says its CPU per request. */
+export async function cpuPerRequest<T>(
+  pid: number,
+  fn: () => Promise<T>,
+  requests: (r: T) => number,
+): Promise<{ value: T; cpu: CpuPerRequest }> {
+  const s0 = cpuTicksOfPid(pid);
+  const p0 = postgresTicks();
+  const c0 = process.cpuUsage();
+  const value = await fn();
+  const c = process.cpuUsage(c0);
+  const n = Math.max(1, requests(value));
+  const us = (ticks: number) => round((ticks * 10_000) / n, 0);
+  return {
+    value,
+    cpu: {
+      server: us(cpuTicksOfPid(pid) - s0),
+      postgres: us(postgresTicks() - p0),
+      loadgen: round((c.user + c.system) / n, 0),
+    },
+  };
 }
