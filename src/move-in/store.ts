@@ -18,7 +18,13 @@ import {
 } from "../readings/store.js";
 import { currentMeter } from "../service-points/store.js";
 import { occupantsSince } from "./batch-store.js";
-import { type CurrentMeter, type TerminationFacts, terminationFrom } from "./rules/termination.js";
+import {
+  type CurrentMeter,
+  datedReadingsMatter,
+  type ReadingsAtAGlance,
+  type TerminationFacts,
+  terminationFrom,
+} from "./rules/termination.js";
 
 /**
  * The SQL of `TerminationFacts` for one service point, reading no `readings`: common table expressions
@@ -39,30 +45,15 @@ const terminationCtes = (servicePointId: string) => sql`
              order by y.last_date desc, y.last_id desc limit 1)`;
 
 /**
- * The columns of `TerminationRow`, read from `terminationCtes`; `dated` by `ecart_readings_on` (migration
- * 910), whose dates are parameters of its own plan, so that it reads only their months' partitions, and
- * only when its readings can change the decision (half of PostgreSQL's cost of the statement otherwise;
- * migration 930). They serve two decisions, and the meters' summaries tell when neither can depend on them:
- * - the termination's SUSPECT warning (`statusOfReading`): no reading of the service point is SUSPECT now
- *   when no summary counts one, so none of the termination's date is;
- * - the move-out reading's meter (`meterReplacedSince`, only asked with a predecessor's end date): without
- *   a current meter installed on a known date the answer is false whatever the readings; with one
- *   installed on or before the end date, and no reading on a meter other than it (summaries of meter 0,
- *   readings without a meter, aside), the move-out reading's meter is null or the current one: false both.
- * Skipped, `dated` is empty, which gives both decisions the answer the readings would; otherwise they are read.
+ * The columns of `TerminationRow`, read from `terminationCtes`, and what the meters' summaries say of the
+ * readings (`glance`): whether the readings of the termination's dates are worth reading (`datedOf`).
  */
-const terminationColumns = (servicePointId: string) => sql`
+const terminationColumns = sql`
   (select row_to_json(cur) from cur) as meter,
   (select row_to_json(pred) from pred) as predecessor,
   (select row_to_json(lastv) from lastv) as last_valid,
-  case when exists (select 1 from ys y where y.suspect_count > 0)
-         or exists (select 1 from cur, pred
-                     where cur.installed_on is not null and pred.end_date is not null
-                       and (cur.installed_on::date > pred.end_date::date
-                            or exists (select 1 from ys y where y.meter_key <> 0 and y.meter_key <> cur.id)))
-       then ecart_readings_on(${servicePointId}, (select end_date from pred)::date,
-                              (select installed_on from cur)::date, (select date from lastv)::date)
-       else '[]'::json end as dated`;
+  (select json_build_object('suspects', coalesce(sum(y.suspect_count), 0), 'meters', coalesce(json_agg(y.meter_key), '[]'))
+     from ys y) as glance`;
 
 /** A reading on one of the dates a termination can take, with its status now (newest first). */
 export interface DatedReadingStatus {
@@ -71,21 +62,41 @@ export interface DatedReadingStatus {
   status: string;
 }
 
+/** A reading of the service point on a date its termination can take, with its meter and type. */
+type DatedReading = DatedReadingStatus & { meter_id: number | null; type: string };
+
 interface TerminationRow {
   meter: (CurrentMeter & { serial: string; digits: number | null }) | null;
   predecessor: TerminationFacts["predecessor"];
   last_valid: TerminationFacts["lastValid"];
-  /**
-   * The readings of the service point on the dates its termination can take (the predecessor's end date,
-   * the current meter's installation, the last VALID reading's), newest first, with their meter and type;
-   * none when they cannot change the termination nor its SUSPECT warning (`terminationColumns`).
-   */
-  dated: Array<DatedReadingStatus & { meter_id: number | null; type: string }>;
+  glance: ReadingsAtAGlance;
 }
 
-const terminationFactsOf = (row: TerminationRow): TerminationFacts => {
+/**
+ * The readings of the service point on the dates its termination can take (the predecessor's end date, the
+ * current meter's installation, the last VALID reading's), newest first, when they can change the decision
+ * (`datedReadingsMatter`); none otherwise. Read by `ecart_readings_on` (migration 910), whose dates are
+ * parameters of its own plan, so that it reads only their months' partitions.
+ */
+async function datedOf(
+  db: Database | Trx,
+  servicePointId: string,
+  row: TerminationRow,
+): Promise<DatedReading[]> {
+  if (!datedReadingsMatter(row, row.glance)) return [];
+  const q = sql<{ dated: DatedReading[] }>`
+    select ecart_readings_on(${servicePointId}, ${row.predecessor?.end_date ?? null}::date,
+                             ${row.meter?.installed_on ?? null}::date, ${row.last_valid?.date ?? null}::date) as dated`;
+  const [r] =
+    "kysely" in db
+      ? await executePrepared(db, "termination_dated_readings", q.compile(db.kysely))
+      : (await q.execute(db)).rows;
+  return r?.dated ?? [];
+}
+
+const terminationFactsOf = (row: TerminationRow, dated: DatedReading[]): TerminationFacts => {
   // The meter of the newest MOVE_OUT reading on the predecessor's end date.
-  const moveOut = row.dated.find((r) => r.type === "MOVE_OUT" && r.date === row.predecessor?.end_date);
+  const moveOut = dated.find((r) => r.type === "MOVE_OUT" && r.date === row.predecessor?.end_date);
   return {
     meter: row.meter,
     predecessor: row.predecessor,
@@ -99,9 +110,9 @@ const terminationFactsOf = (row: TerminationRow): TerminationFacts => {
  * Null when there is neither a predecessor nor a VALID reading.
  */
 export async function terminationOf(trx: Trx, servicePointId: string): Promise<KnownTermination | null> {
-  const q = sql<TerminationRow>`with ${terminationCtes(servicePointId)} select ${terminationColumns(servicePointId)}`;
-  const [row] = (await q.execute(trx)).rows;
-  return terminationFrom(terminationFactsOf(row as TerminationRow));
+  const q = sql<TerminationRow>`with ${terminationCtes(servicePointId)} select ${terminationColumns}`;
+  const row = (await q.execute(trx)).rows[0] as TerminationRow;
+  return terminationFrom(terminationFactsOf(row, await datedOf(trx, servicePointId, row)));
 }
 
 /** Everything a move-in decision reads about a service point (R1–R5, SPEC §4 and §6). */
@@ -169,7 +180,7 @@ export function moveInFactsQuery(servicePointId: string, onlyIf?: RawBuilder<boo
          select c.id, p.name, p.email from cases c join parties p on p.id = c.party_id
           where c.service_point_id = ${servicePointId} and c.status = 'OPEN'
             and c.type in ('ARR_SPECIAL', 'ARR_INTERVENTION')) x) as open_cases,
-      ${terminationColumns(servicePointId)},
+      ${terminationColumns},
       (select coalesce(json_agg(h), '[]'::json)
          from (${summaryHistoriesQuery(servicePoints, { servicePoints: sql`sps`, meters: sql`ms`, summaries: sql`ys` })}) h) as histories
     ${onlyIf ? sql`where ${onlyIf}` : sql``}`;
@@ -186,13 +197,14 @@ export async function moveInFactsOf(
   date: string,
 ): Promise<MoveInStoredFacts> {
   const histories = await historiesUpTo("kysely" in db ? db.kysely : db, r.histories, { upTo: date });
+  const dated = await datedOf(db, servicePointId, r);
   return {
     servicePoint: r.service_point,
     meter: r.meter,
     openSubscription: r.open_subscription,
     openCases: r.open_cases,
-    termination: terminationFactsOf(r),
-    datedReadings: r.dated.map(({ date, index, status }) => ({ date, index, status })),
+    termination: terminationFactsOf(r, dated),
+    datedReadings: dated.map(({ date, index, status }) => ({ date, index, status })),
     histories: meterHistoriesFromRows(histories).get(servicePointId) ?? [],
   };
 }

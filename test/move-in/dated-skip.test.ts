@@ -1,6 +1,6 @@
 /**
  * Migration 930: the move-in facts read the readings of the termination's dates (`ecart_readings_on`) only
- * when the meters' summaries say they can change the decision (src/move-in/store.ts `terminationColumns`).
+ * when the meters' summaries say they can change the decision (`datedReadingsMatter`, a second statement then).
  * The decision — the termination (`terminationFrom`, and `terminationOf`) and its SUSPECT warning
  * (`statusOfReading`) — must be the one the readings themselves give, read always: checked on named
  * worlds (the boundaries of the skip) and on seeded random ones, on PGlite and on the PostgreSQL server.

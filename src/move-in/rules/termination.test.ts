@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { type CurrentMeter, statusOfReading, type TerminationFacts, terminationFrom } from "./termination.js";
+import {
+  type CurrentMeter,
+  datedReadingsMatter,
+  statusOfReading,
+  type TerminationFacts,
+  terminationFrom,
+} from "./termination.js";
 
 const meter: CurrentMeter = { id: 7, installed_on: null, start_index: 0 };
 const pred = { id: "AB-1", end_date: "2024-01-15", end_index: 1000 };
@@ -77,5 +83,66 @@ describe("status of the termination's reading", () => {
     expect(statusOfReading(readings, { date: "2024-01-15", index: 1000 })).toBe("SUSPECT");
     expect(statusOfReading(readings, { date: "2024-01-15", index: 990 })).toBe("VALID");
     expect(statusOfReading(readings, { date: "2024-01-16", index: 1000 })).toBeNull();
+  });
+});
+
+describe("whether the termination's dated readings can change the decision (migration 930)", () => {
+  const installed = (on: string | null): CurrentMeter => ({ id: 7, installed_on: on, start_index: 3 });
+  const ended = (on: string | null): TerminationFacts["predecessor"] => ({
+    id: "AB-1",
+    end_date: on,
+    end_index: 1000,
+  });
+  const none = { suspects: 0, meters: [7] };
+  it.each([
+    [
+      "a SUSPECT reading anywhere at the service point",
+      installed(null),
+      ended("2024-01-15"),
+      { suspects: 1, meters: [7] },
+      true,
+    ],
+    [
+      "no SUSPECT reading, meter without installation date",
+      installed(null),
+      ended("2024-01-15"),
+      none,
+      false,
+    ],
+    ["no SUSPECT reading, no meter", null, ended("2024-01-15"), { suspects: 0, meters: [0] }, false],
+    ["no SUSPECT reading, no predecessor", installed("2024-01-16"), null, none, false],
+    ["no SUSPECT reading, predecessor without end date", installed("2024-01-16"), ended(null), none, false],
+    [
+      "installed on the end date (installed_on = end_date)",
+      installed("2024-01-15"),
+      ended("2024-01-15"),
+      none,
+      false,
+    ],
+    [
+      "installed the day after the end date (end_date + 1)",
+      installed("2024-01-16"),
+      ended("2024-01-15"),
+      none,
+      true,
+    ],
+    [
+      "installed before, readings without a meter only besides",
+      installed("2023-01-01"),
+      ended("2024-01-15"),
+      { suspects: 0, meters: [0, 7] },
+      false,
+    ],
+    [
+      "installed before, readings on another meter",
+      installed("2023-01-01"),
+      ended("2024-01-15"),
+      { suspects: 0, meters: [7, 8] },
+      true,
+    ],
+  ] as const)("%s: %s", (_name, meter, predecessor, glance, matters) => {
+    expect(
+      datedReadingsMatter({ meter, predecessor }, { suspects: glance.suspects, meters: [...glance.meters] }),
+    ).toBe(matters);
   });
 });

@@ -69,6 +69,34 @@ export function terminationFrom(f: TerminationFacts): KnownTermination | null {
   return r ? { date: r.date, index: r.index, source: "READING", subscription: null } : null;
 }
 
+/** What the meters' summaries of a service point say of its readings (migration 930). */
+export interface ReadingsAtAGlance {
+  /** How many of its readings are SUSPECT now (not replaced, not confirmed). */
+  suspects: number;
+  /** The meters its readings were taken on (0: readings without a meter). */
+  meters: number[];
+}
+
+/**
+ * Whether the readings of the termination's dates can change the decision; when not, they need not be
+ * read (half of PostgreSQL's cost of the move-in check). They serve two decisions:
+ * - the SUSPECT warning (`statusOfReading`): with no reading SUSPECT now, none of the termination's is;
+ * - the move-out reading's meter (`meterReplacedSince`, asked with a predecessor's end date): without a
+ *   current meter installed on a known date the answer is false whatever the readings; with one installed
+ *   on or before the end date and no reading on another meter (readings without one aside), the move-out
+ *   reading's meter is none or the current one, and the answer is false both ways.
+ */
+export function datedReadingsMatter(
+  f: Pick<TerminationFacts, "meter" | "predecessor">,
+  glance: ReadingsAtAGlance,
+): boolean {
+  if (glance.suspects > 0) return true;
+  const meter = f.meter;
+  const end = f.predecessor?.end_date;
+  if (!meter?.installed_on || !end) return false;
+  return meter.installed_on > end || glance.meters.some((k) => k !== 0 && k !== meter.id);
+}
+
 /** The status now of the termination's reading: the newest reading of its date and index (null: none). */
 export function statusOfReading(
   readings: ReadonlyArray<{ date: string; index: number; status: string }>,
