@@ -185,18 +185,30 @@ export function cpuTicksOfPid(pid: number): number {
   }
 }
 
-/** CPU ticks used so far by every PostgreSQL process of this machine (server, backends, workers). */
-export function postgresTicks(): number {
-  let ticks = 0;
+/** CPU ticks used so far by each PostgreSQL process of this machine (server, backends, workers), by pid. */
+export function postgresTicks(): Map<number, number> {
+  const ticks = new Map<number, number>();
   for (const d of readdirSync("/proc")) {
     if (!/^\d+$/.test(d)) continue;
     try {
-      if (readFileSync(`/proc/${d}/comm`, "utf8").startsWith("postgres")) ticks += cpuTicksOfPid(Number(d));
+      if (readFileSync(`/proc/${d}/comm`, "utf8").startsWith("postgres"))
+        ticks.set(Number(d), cpuTicksOfPid(Number(d)));
     } catch {
       // the process ended meanwhile
     }
   }
   return ticks;
+}
+
+/**
+ * The PostgreSQL CPU ticks used between two readings of `postgresTicks`: by the processes alive at the end
+ * (a process that ended in between, an autovacuum worker say, is not counted: an undercount, never less
+ * than nothing).
+ */
+export function postgresTicksSince(before: Map<number, number>): number {
+  let used = 0;
+  for (const [pid, t] of postgresTicks()) used += t - (before.get(pid) ?? 0);
+  return used;
 }
 
 /** CPU µs per request of a load run: the server process, PostgreSQL, and this process (the load generator). */
@@ -223,7 +235,7 @@ export async function cpuPerRequest<T>(
     value,
     cpu: {
       server: us(cpuTicksOfPid(pid) - s0),
-      postgres: us(postgresTicks() - p0),
+      postgres: us(postgresTicksSince(p0)),
       loadgen: round((c.user + c.system) / n, 0),
     },
   };
