@@ -7,6 +7,8 @@
  */
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+// mulberry32, seeded: a failure replays.
+import { prng as random } from "../../src/demo/generate.js";
 import { statusOfReading, terminationFrom } from "../../src/move-in/rules/termination.js";
 import { loadMoveInFacts, terminationOf } from "../../src/move-in/store.js";
 import { createTestDatabase, ENGINES, type TestDatabase } from "../support/databases.js";
@@ -43,18 +45,6 @@ interface World {
 interface Decision {
   termination: ReturnType<typeof terminationFrom>;
   suspect: boolean;
-}
-
-/** A small deterministic generator (mulberry32), so that a failure replays. */
-function random(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe.each(ENGINES)("the move-in facts skip the termination's dates (%s)", (engine) => {

@@ -7,6 +7,8 @@
  */
 import { type RawBuilder, sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+// mulberry32, seeded: a failure replays.
+import { prng as random } from "../../src/demo/generate.js";
 import { migrate } from "../../src/platform/migrate.js";
 import { loadMeterHistories } from "../../src/readings/store.js";
 import { createTestDatabase, databaseBefore, ENGINES, type TestDatabase } from "../support/databases.js";
@@ -88,18 +90,6 @@ async function summaries(t: TestDatabase): Promise<Summary[]> {
     .sort((a, b) =>
       `${a.service_point_id}|${a.meter_key}`.localeCompare(`${b.service_point_id}|${b.meter_key}`),
     );
-}
-
-/** A small deterministic generator (mulberry32), so that a failure replays. */
-function random(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Histories by service point then meter, whatever order the query gave them in. */

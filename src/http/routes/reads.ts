@@ -67,7 +67,7 @@ export async function readRoutes(app: FastifyInstance, deps: AppDeps) {
       schema: {
         tags: ["move-ins"],
         description:
-          "What a move-in would do, without writing anything (one SELECT statement, which also reads a bearer token's account).",
+          "What a move-in would do, without writing anything (one SELECT statement, which also reads a bearer token's account; a second one reads the termination's readings when they can change the answer).",
         body: moveInInput,
         response: { 200: moveInCheckOut, ...errors },
       },

@@ -70,8 +70,9 @@ export function customerMessage(
  * `checkMoveIn` for a bearer token's caller: one statement reads the token's account (the query of
  * `accountForToken`: a revoked token or an inactive account has none) and, only when there is one, the
  * move-in facts that `moveInFactsQuery` reads; `moveInFactsOf` completes them (the readings of the
- * termination's dates, a second statement). `admit` decides the account first (401, 403) and gives the
- * command context; no fact is looked at before.
+ * termination's dates when they matter, the histories of meters read after the move-in date: a second
+ * statement each). `admit` decides the account first (401, 403) and gives the command context; no fact
+ * is looked at before.
  */
 export async function checkMoveInForBearer(
   db: Database,
