@@ -49,3 +49,19 @@ export function escapeHtml(s: string): string {
     .replace(/"/g, "&quot;")
     .replace(/'/g, "&#39;");
 }
+
+/** A number of years in words: « un an », « deux ans », « 5 ans ». */
+export const yearsInWords = (n: number): string => (n === 1 ? "un an" : n === 2 ? "deux ans" : `${n} ans`);
+
+/**
+ * The prescription a customer invokes, named with its length in force: « prescription biennale » for the
+ * consumer code's two years (L218-2), « prescription d'un an », « prescription de 5 ans » for another
+ * length a utility sets.
+ */
+export function prescriptionName(years: number): string {
+  if (years === 2) return "prescription biennale";
+  return years === 1 ? "prescription d'un an" : `prescription de ${yearsInWords(years)}`;
+}
+
+/** A phrase made to start a sentence (its first letter in capitals). */
+export const capitalized = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);

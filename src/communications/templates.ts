@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { daysBetween } from "../platform/dates.js";
 import type { Template } from "../platform/schema.js";
-import { calendarDate, escapeHtml, longDate, m3 } from "./french.js";
+import { calendarDate, escapeHtml, longDate, m3, prescriptionName, yearsInWords } from "./french.js";
 import {
   CONFIRMATION_MUTATION_PAYLOAD,
   confirmationMutation,
@@ -58,6 +58,8 @@ export const PAYLOADS = {
     start: dated.extend({ source: z.string() }),
     termination: dated,
     prescription: z.boolean().optional(),
+    /** The prescription's length in force when the start was prescribed (2 when a message predates it). */
+    prescriptionYears: z.number().int().positive().optional(),
   }),
   CONFIRMATION_DECLARED_INDEX: base.extend({
     /** The predecessor's termination as corrected (R16), and the figure it replaced. */
@@ -212,11 +214,14 @@ function startSentence(x: Payload<"CONFIRMATION_PROOF">): string {
         `Ce document ne mentionnant pas d'index, votre abonnement prend effet à la date qu'il indique, le ${longDate(s.date)}, ` +
         `avec l'index transmis à cette date par la télérelève de votre compteur, ${m3(s.index)}.`
       );
-    case "PRESCRIPTION":
+    case "PRESCRIPTION": {
+      const years = x.prescriptionYears ?? 2;
+      const rule = `la ${prescriptionName(years)} que vous avez invoquée${years === 2 ? " (article L218-2 du Code de la consommation)" : ""}`;
       return (
-        "Conformément à la prescription biennale que vous avez invoquée (article L218-2 du Code de la consommation), " +
-        `votre abonnement prend effet le ${longDate(s.date)}, deux ans avant le traitement de votre justificatif, avec l'index ${m3(s.index)} établi à cette date.`
+        `Conformément à ${rule}, ` +
+        `votre abonnement prend effet le ${longDate(s.date)}, ${yearsInWords(years)} avant le traitement de votre justificatif, avec l'index ${m3(s.index)} établi à cette date.`
       );
+    }
     default:
       return `Votre abonnement est mis en place à la date et à l'index figurant sur ce document : il prend effet le ${longDate(s.date)}, avec l'index ${m3(s.index)}.`;
   }

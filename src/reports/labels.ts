@@ -14,7 +14,7 @@ export const START_SOURCE_FR: Readonly<Record<string, string>> = {
   PROOF_DATE_PREDECESSOR_INDEX: "Date du justificatif, index de résiliation du prédécesseur",
   PROOF_DATE_REMOTE_INDEX: "Date du justificatif, index de télérelève",
   PREDECESSOR: "Date et index de résiliation du prédécesseur",
-  PRESCRIPTION: "Prescription biennale",
+  PRESCRIPTION: "Prescription",
   INTERVENTION: "Relevé de l'intervention",
   MUTATION: "Changement d'occupant",
   REGULARIZED: "Régularisé par le service des Euros",

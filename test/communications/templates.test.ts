@@ -179,6 +179,29 @@ describe("CONFIRMATION_PROOF", () => {
     expect(t).toContain("état des lieux d'entrée du 20 février 2024, index 1\u202f009 m3");
   });
 
+  it.each([
+    [
+      undefined,
+      "prescription biennale que vous avez invoquée (article L218-2",
+      "deux ans avant le traitement",
+    ],
+    [2, "prescription biennale que vous avez invoquée (article L218-2", "deux ans avant le traitement"],
+    [5, "prescription de 5 ans que vous avez invoquée,", "5 ans avant le traitement"],
+    [1, "prescription d'un an que vous avez invoquée,", "un an avant le traitement"],
+  ])("a prescribed start names the prescription in force (%s years)", (prescriptionYears, rule, when) => {
+    const prescribed = {
+      ...proof,
+      prescription: true,
+      ...(prescriptionYears === undefined ? {} : { prescriptionYears }),
+      start: { date: "2022-03-05", index: 900, source: "PRESCRIPTION" },
+    };
+    const t = renderEmail("CONFIRMATION_PROOF", prescribed, meta).text;
+    expect(t).toContain(rule);
+    expect(t).toContain(when);
+    if (prescriptionYears !== undefined && prescriptionYears !== 2)
+      expect(t).not.toMatch(/biennale|L218-2|deux ans/);
+  });
+
   it("says the consumption between the occupants is not billed when the start is above the termination", () => {
     expect(renderEmail("CONFIRMATION_PROOF", proof, meta).text).toContain(
       "La consommation enregistrée entre la résiliation de l'ancien occupant (1\u202f000 m3 au 15 janvier 2024) et le début de votre abonnement ne vous sera pas facturée.",

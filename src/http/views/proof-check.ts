@@ -7,7 +7,7 @@
 import { PROOF_LABEL } from "../../cases/documents.js";
 import { R9_COMMENT } from "../../cases/intermediate.js";
 import { hasPlannedIntervention } from "../../cases/store.js";
-import { m3 } from "../../communications/french.js";
+import { capitalized, m3, prescriptionName, yearsInWords } from "../../communications/french.js";
 import { assessProof, type ReceiveProofInput } from "../../move-in/commands/receive-proof.js";
 import type { ProofDecision, ProofGapFinding } from "../../move-in/rules/proof-path.js";
 import type { Context } from "../../platform/context.js";
@@ -119,11 +119,11 @@ export function proofCheckLines(
       ];
       if (d.prescribed)
         lines.push(
-          `Prescription biennale : début au ${frenchDate(d.prescribed)} (aujourd'hui moins ${f.prescriptionYears} ans), à l'index de cette date.`,
+          `${capitalized(prescriptionName(f.prescriptionYears))} : début au ${frenchDate(d.prescribed)} (aujourd'hui moins ${yearsInWords(f.prescriptionYears)}), à l'index de cette date.`,
         );
       else if (f.prescriptionInvoked)
         lines.push(
-          `Prescription invoquée mais le document a moins de ${f.prescriptionYears} ans : sans effet.`,
+          `Prescription invoquée mais le document a moins de ${yearsInWords(f.prescriptionYears)} : sans effet.`,
         );
       lines.push(...gapLines(d.gap, f));
       lines.push(

@@ -18,6 +18,7 @@ import {
   openCase,
   setCaseSubscription,
 } from "../../cases/store.js";
+import { prescriptionName } from "../../communications/french.js";
 import { enqueue } from "../../communications/outbox.js";
 import { audit } from "../../platform/audit.js";
 import { only } from "../../platform/batch.js";
@@ -275,7 +276,7 @@ export async function receiveProof(trx: Trx, ctx: Context, raw: ReceiveProofInpu
       body:
         `Justificatif reçu (${PROOF_LABEL[input.kind]} du ${frenchDate(docDate)}${index !== null ? `, index ${index} m3` : ", sans index"}) : ` +
         `abonnement mis en place au ${frenchDate(start.date)} avec l'index ${start.index} m3` +
-        `${prescribed ? " (prescription biennale opposée par le client)" : ""}.`,
+        `${prescribed ? ` (${prescriptionName(ctx.config.prescriptionYears)} opposée par le client)` : ""}.`,
     },
   ]);
   // R9: consumption between the two occupants (finding), or a predecessor billed too much (INT_EUROS).
@@ -298,6 +299,7 @@ export async function receiveProof(trx: Trx, ctx: Context, raw: ReceiveProofInpu
         start,
         termination: { date: t.date, index: t.index },
         prescription: prescribed !== null,
+        ...(prescribed !== null ? { prescriptionYears: ctx.config.prescriptionYears } : {}),
       },
     },
   ]);
