@@ -53,7 +53,7 @@ export interface HistoryRow {
  * The plausibility state of every meter of the given service points, from storage: first and last VALID
  * reading (up to `upTo` when given), and the last date seen. A service point without a meter gets one
  * history for its meter-less readings. Read from the meters' summaries (one probe each, migration 910);
- * the service points whose summaries do not answer (`readAgain`) are read again from `readings`.
+ * the service points whose summaries do not answer (`historiesUpTo`) are read again from `readings`.
  */
 export async function loadMeterHistories(
   db: Runner,
@@ -62,10 +62,10 @@ export async function loadMeterHistories(
 ): Promise<Map<string, MeterHistory[]>> {
   if (servicePointIds.length === 0) return new Map();
   const ids = sql<{ id: string }>`select distinct u.id from unnest(${servicePointIds}::text[]) as u(id)`;
-  // Leaving a reading out (a correction's), no summary answers (`readAgain`): `readings` at once.
+  // Leaving a reading out (a correction's): no summary answers, `readings` at once.
   if (opts.excludeId) return meterHistoriesFromRows((await meterHistoriesQuery(ids, opts).execute(db)).rows);
   const rows = (await summaryHistoriesQuery(ids).execute(db)).rows;
-  return meterHistoriesFromRows(await historiesUpTo(db, rows, opts));
+  return meterHistoriesFromRows(opts.upTo ? await historiesUpTo(db, rows, opts.upTo) : rows);
 }
 
 /** What a history is read up to: readings dated on or before `upTo`, leaving `excludeId` out. */
@@ -75,31 +75,17 @@ export interface HistoryBounds {
 }
 
 /**
- * The service points whose summary rows are not their history within `bounds`: all of them when a
- * reading is left out (a correction's), else those with a reading dated after `upTo`.
+ * `summaryHistoriesQuery`'s rows made the histories up to a date: the service points with a reading dated
+ * after it are read again from `readings` (`meterHistoriesQuery`), the others kept as their summaries give
+ * them.
  */
-export function readAgain(rows: HistoryRow[], bounds: HistoryBounds): string[] {
-  const out = new Set<string>();
-  for (const r of rows)
-    if (bounds.excludeId || (bounds.upTo && r.seen_date !== null && r.seen_date > bounds.upTo))
-      out.add(r.service_point_id);
-  return [...out];
-}
-
-/**
- * `summaryHistoriesQuery`'s rows made the histories within `bounds`: the service points that `readAgain`
- * names are read from `readings` (`meterHistoriesQuery`), the others kept as their summaries give them.
- */
-export async function historiesUpTo(
-  db: Runner,
-  rows: HistoryRow[],
-  bounds: HistoryBounds,
-): Promise<HistoryRow[]> {
-  const again = readAgain(rows, bounds);
-  if (again.length === 0) return rows;
-  const ids = sql<{ id: string }>`select u.id from unnest(${again}::text[]) as u(id)`;
-  const reread = (await meterHistoriesQuery(ids, bounds).execute(db)).rows;
-  return [...rows.filter((r) => !again.includes(r.service_point_id)), ...reread];
+export async function historiesUpTo(db: Runner, rows: HistoryRow[], upTo: string): Promise<HistoryRow[]> {
+  const again = new Set<string>();
+  for (const r of rows) if (r.seen_date !== null && r.seen_date > upTo) again.add(r.service_point_id);
+  if (again.size === 0) return rows;
+  const ids = sql<{ id: string }>`select u.id from unnest(${[...again]}::text[]) as u(id)`;
+  const reread = (await meterHistoriesQuery(ids, { upTo }).execute(db)).rows;
+  return [...rows.filter((r) => !again.has(r.service_point_id)), ...reread];
 }
 
 /** The date of the last reading of each service point (any meter, any status), for those that have one. */
