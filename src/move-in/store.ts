@@ -4,7 +4,7 @@ import { audit, auditAll } from "../platform/audit.js";
 import { byOrdinal, only, withOrdinals } from "../platform/batch.js";
 import type { Context } from "../platform/context.js";
 import { frenchDate } from "../platform/dates.js";
-import { anyOf, type Database, executePrepared, type Trx } from "../platform/db.js";
+import { anyOf, type Database, executeRead, type Trx } from "../platform/db.js";
 import { EcartError, ErrorCode } from "../platform/errors.js";
 import { appendEvents, type CustomerOut } from "../platform/events.js";
 import type { KnownTermination, StartSource } from "../platform/schema.js";
@@ -87,10 +87,7 @@ async function datedOf(
   const q = sql<{ dated: DatedReading[] }>`
     select ecart_readings_on(${servicePointId}, ${row.predecessor?.end_date ?? null}::date,
                              ${row.meter?.installed_on ?? null}::date, ${row.last_valid?.date ?? null}::date) as dated`;
-  const [r] =
-    "kysely" in db
-      ? await executePrepared(db, "termination_dated_readings", q.compile(db.kysely))
-      : (await q.execute(db)).rows;
+  const [r] = await executeRead(db, "termination_dated_readings", q);
   return r?.dated ?? [];
 }
 
@@ -153,10 +150,7 @@ export async function loadMoveInFacts(
   date: string,
 ): Promise<MoveInStoredFacts> {
   const q = moveInFactsQuery(servicePointId);
-  const [row] =
-    "kysely" in db
-      ? await executePrepared(db, "move_in_facts", q.compile(db.kysely))
-      : (await q.execute(db)).rows;
+  const [row] = await executeRead(db, "move_in_facts", q);
   return moveInFactsOf(db, row as MoveInFactsRow, servicePointId, date);
 }
 
@@ -196,7 +190,7 @@ export async function moveInFactsOf(
   servicePointId: string,
   date: string,
 ): Promise<MoveInStoredFacts> {
-  const histories = await historiesUpTo("kysely" in db ? db.kysely : db, r.histories, { upTo: date });
+  const histories = await historiesUpTo("kysely" in db ? db.kysely : db, r.histories, date);
   const dated = await datedOf(db, servicePointId, r);
   return {
     servicePoint: r.service_point,

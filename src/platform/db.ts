@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
-import { type CompiledQuery, Kysely, PostgresDialect, sql, type Transaction } from "kysely";
+import { type CompiledQuery, Kysely, PostgresDialect, type RawBuilder, sql, type Transaction } from "kysely";
 import pg from "pg";
 import { type DataLock, lockDataFolder } from "./data-lock.js";
 import { MIGRATIONS_DIR, migrate } from "./migrate.js";
@@ -235,4 +235,11 @@ export async function executePrepared<R>(db: Database, name: string, query: Comp
   if (db.pool)
     return (await db.pool.query({ name, text: query.sql, values: [...query.parameters] })).rows as R[];
   return (await db.kysely.executeQuery(query)).rows;
+}
+
+/** A read statement given the database (prepared, `executePrepared`) or in a transaction (as it is). */
+export async function executeRead<R>(at: Database | Trx, name: string, query: RawBuilder<R>): Promise<R[]> {
+  return "kysely" in at
+    ? executePrepared(at, name, query.compile(at.kysely))
+    : (await query.execute(at)).rows;
 }
