@@ -169,29 +169,29 @@ export async function benchHttp(quick: boolean): Promise<Section> {
       const bareRuns: Result[] = [];
       const appCpu: CpuPerRequest[] = [];
       const bareCpu: CpuPerRequest[] = [];
-      const total = (r: Result) => r.requests.total;
+      /** One round against a server: its load, and its CPU per request, kept in the side's lists. */
+      const oneRound =
+        (
+          server: Server,
+          path: string,
+          headers: Record<string, string>,
+          runs: Result[],
+          cpus: CpuPerRequest[],
+        ) =>
+        async () => {
+          const { value: r, cpu } = await cpuPerRequest(
+            server.proc.pid ?? 0,
+            () => load(server.port, path, headers, n, seconds),
+            (x) => x.requests.total,
+          );
+          runs.push(r);
+          cpus.push(cpu);
+          return r.requests.average;
+        };
       await interleave(
         rounds,
-        async () => {
-          const { value: r, cpu } = await cpuPerRequest(
-            bare.proc.pid ?? 0,
-            () => load(bare.port, "/bare", {}, n, seconds),
-            total,
-          );
-          bareRuns.push(r);
-          bareCpu.push(cpu);
-          return r.requests.average;
-        },
-        async () => {
-          const { value: r, cpu } = await cpuPerRequest(
-            app.proc.pid ?? 0,
-            () => load(app.port, "/api/move-ins/check", auth, n, seconds),
-            total,
-          );
-          appRuns.push(r);
-          appCpu.push(cpu);
-          return r.requests.average;
-        },
+        oneRound(bare, "/bare", {}, bareRuns, bareCpu),
+        oneRound(app, "/api/move-ins/check", auth, appRuns, appCpu),
       );
       const cpuOf = (runs: CpuPerRequest[]) => ({
         server: median(runs.map((c) => c.server)),
