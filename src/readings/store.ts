@@ -64,8 +64,95 @@ export async function loadMeterHistories(
   const ids = sql<{ id: string }>`select distinct u.id from unnest(${servicePointIds}::text[]) as u(id)`;
   // Leaving a reading out (a correction's): no summary answers, `readings` at once.
   if (opts.excludeId) return meterHistoriesFromRows((await meterHistoriesQuery(ids, opts).execute(db)).rows);
-  const rows = (await summaryHistoriesQuery(ids).execute(db)).rows;
+  const rows = await summaryHistoryRows(db, ids);
   return meterHistoriesFromRows(opts.upTo ? await historiesUpTo(db, rows, opts.upTo) : rows);
+}
+
+/** A meter as the histories read it (`METER_FIELDS`); bigints come as text from a row, as numbers from json. */
+export interface MeterRow {
+  id: number | string;
+  serial: string;
+  digits: number | null;
+  installed_on: string | null;
+  start_index: number | string;
+  removed_on: string | null;
+}
+
+/** A meter's summary of its readings (`SUMMARY_FIELDS`, migrations 910 and 930); `meter_key` 0: no meter. */
+export interface SummaryRow {
+  meter_key: number | string;
+  seen_date: string;
+  first_id: string | null;
+  first_date: string | null;
+  first_index: number | string | null;
+  last_id: string | null;
+  last_date: string | null;
+  last_index: number | string | null;
+  suspect_count: number | string;
+}
+
+/** The columns of `MeterRow`, of `meters m`. */
+export const METER_FIELDS = sql`m.id, m.serial, m.digits, m.installed_on::text as installed_on,
+  m.start_index, m.removed_on::text as removed_on`;
+
+/** The columns of `SummaryRow`, of `reading_summaries y`. */
+export const SUMMARY_FIELDS = sql`y.meter_key, y.seen_date::text as seen_date, y.first_id,
+  y.first_date::text as first_date, y.first_index, y.last_id, y.last_date::text as last_date, y.last_index,
+  y.suspect_count`;
+
+/**
+ * The history rows of one service point as its meters' summaries hold them: one per meter (one without a
+ * meter when it has none), each with the summary of its key (the meter's id; 0 for readings taken without
+ * a meter). Every reading, whatever its date; `historiesUpTo` bounds them.
+ */
+export function historyRowsOf(
+  servicePointId: string,
+  meters: MeterRow[],
+  summaries: SummaryRow[],
+): HistoryRow[] {
+  const own: Array<MeterRow | null> = meters.length > 0 ? meters : [null];
+  return own.map((m) => {
+    const key = m === null ? 0 : Number(m.id);
+    const y = summaries.find((s) => Number(s.meter_key) === key);
+    return {
+      service_point_id: servicePointId,
+      meter_id: m === null ? null : key,
+      serial: m?.serial ?? null,
+      digits: m?.digits ?? null,
+      installed_on: m?.installed_on ?? null,
+      start_index: m === null ? 0 : Number(m.start_index),
+      removed_on: m?.removed_on ?? null,
+      first_date: y?.first_date ?? null,
+      first_index: y?.first_index === null || y?.first_index === undefined ? null : Number(y.first_index),
+      last_date: y?.last_date ?? null,
+      last_index: y?.last_index === null || y?.last_index === undefined ? null : Number(y.last_index),
+      single: y?.first_id && y.last_id ? y.first_id === y.last_id : null,
+      seen_date: y?.seen_date ?? null,
+    };
+  });
+}
+
+/**
+ * `historyRowsOf` for many service points (the existing ones among `ids`): their meters, then their
+ * summaries (one probe per meter, never a read of `readings`), two statements.
+ */
+async function summaryHistoryRows(db: Runner, ids: RawBuilder<{ id: string }>): Promise<HistoryRow[]> {
+  const meters = await sql<MeterRow & { sp: string }>`
+    select sp.id as sp, ${METER_FIELDS}
+      from (${ids}) s join service_points sp on sp.id = s.id left join meters m on m.service_point_id = sp.id`.execute(
+    db,
+  );
+  const summaries = await sql<SummaryRow & { sp: string }>`
+    select y.service_point_id as sp, ${SUMMARY_FIELDS}
+      from reading_summaries y where y.service_point_id in (select id from (${ids}) s)`.execute(db);
+  const bySp = new Map<string, { meters: MeterRow[]; summaries: SummaryRow[] }>();
+  for (const m of meters.rows) {
+    const e = bySp.get(m.sp) ?? { meters: [], summaries: [] };
+    if (m.id !== null) e.meters.push(m);
+    bySp.set(m.sp, e);
+  }
+  for (const y of summaries.rows) bySp.get(y.sp)?.summaries.push(y);
+  return [...bySp].flatMap(([sp, e]) => historyRowsOf(sp, e.meters, e.summaries));
 }
 
 /** What a history is read up to: readings dated on or before `upTo`, leaving `excludeId` out. */
@@ -75,7 +162,7 @@ export interface HistoryBounds {
 }
 
 /**
- * `summaryHistoriesQuery`'s rows made the histories up to a date: the service points with a reading dated
+ * `historyRowsOf`'s rows made the histories up to a date: the service points with a reading dated
  * after it are read again from `readings` (`meterHistoriesQuery`), the others kept as their summaries give
  * them.
  */
@@ -383,55 +470,20 @@ export function interpolate(
   return digits && value >= 10 ** digits ? value - 10 ** digits : value;
 }
 
-/**
- * Where the histories' rows are read: the tables, or, for a statement that has already read one service
- * point's rows of them (the move-in facts), its own common table expressions of the same columns.
- */
-export interface HistorySources {
-  servicePoints: RawBuilder<unknown>;
-  meters: RawBuilder<unknown>;
-  summaries: RawBuilder<unknown>;
-}
-
-const TABLES: HistorySources = {
-  servicePoints: sql`service_points`,
-  meters: sql`meters`,
-  summaries: sql`reading_summaries`,
-};
-
 /** The meters of the given service points, or one without a meter for a service point that has none. */
-const metersOf = (servicePoints: RawBuilder<{ id: string }>, from: HistorySources = TABLES) => sql`
+const metersOf = (servicePoints: RawBuilder<{ id: string }>) => sql`
     with s as (${servicePoints}),
     m as (
       select x.id, sp.id as service_point_id, x.serial, x.digits, x.installed_on, coalesce(x.start_index, 0) as start_index,
              x.removed_on
-        from s join ${from.servicePoints} sp on sp.id = s.id left join ${from.meters} x on x.service_point_id = sp.id
+        from s join service_points sp on sp.id = s.id left join meters x on x.service_point_id = sp.id
     )`;
 
 const METER_COLUMNS = sql`m.service_point_id, m.id as meter_id, m.serial, m.digits,
   m.installed_on::text as installed_on, m.start_index, m.removed_on::text as removed_on`;
 
 /**
- * The histories of the given service points (a query of one `id` column naming them) as their meters'
- * summaries hold them (migration 910): every reading, whatever its date. One probe per meter, never a
- * read of `readings`; a fragment, for a larger statement that reads it with other facts in one snapshot
- * (the move-in facts). `historiesUpTo` bounds its rows; `meterHistoriesFromRows` makes them histories.
- */
-export function summaryHistoriesQuery(
-  servicePoints: RawBuilder<{ id: string }>,
-  from: HistorySources = TABLES,
-) {
-  return sql<HistoryRow>`
-    ${metersOf(servicePoints, from)}
-    select ${METER_COLUMNS},
-           y.first_date::text as first_date, y.first_index, y.last_date::text as last_date, y.last_index,
-           (y.first_id = y.last_id) as single, y.seen_date::text as seen_date
-      from m left join ${from.summaries} y on y.service_point_id = m.service_point_id
-                                          and y.meter_key = coalesce(m.id, 0)`;
-}
-
-/**
- * The rows of `summaryHistoriesQuery` read from `readings` itself, within bounds (up to a date, leaving a
+ * The rows of `historyRowsOf` read from `readings` itself, within bounds (up to a date, leaving a
  * reading out), which the summaries cannot answer.
  */
 function meterHistoriesQuery(servicePoints: RawBuilder<{ id: string }>, opts: HistoryBounds) {

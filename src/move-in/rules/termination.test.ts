@@ -1,7 +1,11 @@
 import { describe, expect, it } from "vitest";
 import {
   type CurrentMeter,
+  currentMeterOf,
   datedReadingsMatter,
+  glanceOf,
+  lastValidOf,
+  type ReadingsSummary,
   statusOfReading,
   type TerminationFacts,
   terminationFrom,
@@ -144,5 +148,65 @@ describe("whether the termination's dated readings can change the decision (migr
     expect(
       datedReadingsMatter({ meter, predecessor }, { suspects: glance.suspects, meters: [...glance.meters] }),
     ).toBe(matters);
+  });
+});
+
+/** A summary as storage gives it: bigints as text (a row) or numbers (json). */
+const summary = (meter: number, last: [string, string, number] | null, suspects = 0): ReadingsSummary => ({
+  meter_key: String(meter),
+  last_id: last ? last[0] : null,
+  last_date: last ? last[1] : null,
+  last_index: last ? String(last[2]) : null,
+  suspect_count: String(suspects),
+});
+
+describe("SPEC §6 the last VALID reading standing in for a termination", () => {
+  it.each([
+    ["no summary", [], 7, null],
+    [
+      "the current meter's, another meter's later one aside",
+      [summary(7, ["R-1", "2024-01-10", 100]), summary(8, ["R-2", "2024-02-10", 5])],
+      7,
+      { id: "R-1", date: "2024-01-10", index: 100 },
+    ],
+    [
+      "the current meter has no VALID reading: none, though another meter has one",
+      [summary(7, null), summary(8, ["R-2", "2024-02-10", 5])],
+      7,
+      null,
+    ],
+    [
+      "no current meter: the latest of any meter (readings without one included)",
+      [summary(0, ["R-3", "2024-03-01", 40]), summary(8, ["R-2", "2024-02-10", 5])],
+      null,
+      { id: "R-3", date: "2024-03-01", index: 40 },
+    ],
+    [
+      "no current meter, same day: the larger id",
+      [summary(8, ["R-2", "2024-02-10", 5]), summary(9, ["R-4", "2024-02-10", 6])],
+      null,
+      { id: "R-4", date: "2024-02-10", index: 6 },
+    ],
+    [
+      "no current meter, the day before loses (date − 1)",
+      [summary(8, ["R-9", "2024-02-09", 5]), summary(9, ["R-4", "2024-02-10", 6])],
+      null,
+      { id: "R-4", date: "2024-02-10", index: 6 },
+    ],
+  ] as const)("%s", (_name, summaries, current, expected) => {
+    expect(lastValidOf(summaries, current)).toEqual(expected);
+  });
+
+  it("the current meter is the one not removed", () => {
+    const removed = { id: 1, removed_on: "2023-05-01" };
+    const current = { id: 2, removed_on: null };
+    expect(currentMeterOf([removed, current])).toBe(current);
+    expect(currentMeterOf([removed])).toBeNull();
+    expect(currentMeterOf([])).toBeNull();
+  });
+
+  it("the glance counts SUSPECT readings over every meter and names the meters", () => {
+    expect(glanceOf([])).toEqual({ suspects: 0, meters: [] });
+    expect(glanceOf([summary(7, null, 1), summary(0, null, 2)])).toEqual({ suspects: 3, meters: [7, 0] });
   });
 });

@@ -69,6 +69,50 @@ export function terminationFrom(f: TerminationFacts): KnownTermination | null {
   return r ? { date: r.date, index: r.index, source: "READING", subscription: null } : null;
 }
 
+/** The current meter among a service point's meters: the one not removed (null: none). */
+export function currentMeterOf<M extends { removed_on: string | null }>(meters: readonly M[]): M | null {
+  return meters.find((m) => m.removed_on === null) ?? null;
+}
+
+/** A meter's summary of its readings, as the termination rules read it (0: readings without a meter). */
+export interface ReadingsSummary {
+  meter_key: number | string;
+  last_id: string | null;
+  last_date: string | null;
+  last_index: number | string | null;
+  suspect_count: number | string;
+}
+
+/**
+ * SPEC §6: the last VALID reading that stands in for a termination: the current meter's, or, without a
+ * current meter, any of the service point's; the latest by date, then by id.
+ */
+export function lastValidOf(
+  summaries: readonly ReadingsSummary[],
+  currentMeterId: number | null,
+): TerminationFacts["lastValid"] {
+  let best: ReadingsSummary | null = null;
+  for (const y of summaries) {
+    if (y.last_id === null || y.last_date === null || y.last_index === null) continue;
+    if (currentMeterId !== null && Number(y.meter_key) !== currentMeterId) continue;
+    const later =
+      best === null ||
+      y.last_date > (best.last_date as string) ||
+      (y.last_date === best.last_date && y.last_id > (best.last_id as string));
+    if (later) best = y;
+  }
+  return best
+    ? { id: best.last_id as string, date: best.last_date as string, index: Number(best.last_index) }
+    : null;
+}
+
+/** What the summaries say of a service point's readings: how many are SUSPECT now, on which meters. */
+export function glanceOf(summaries: readonly ReadingsSummary[]): ReadingsAtAGlance {
+  let suspects = 0;
+  for (const y of summaries) suspects += Number(y.suspect_count);
+  return { suspects, meters: summaries.map((y) => Number(y.meter_key)) };
+}
+
 /** What the meters' summaries of a service point say of its readings (migration 930). */
 export interface ReadingsAtAGlance {
   /** How many of its readings are SUSPECT now (not replaced, not confirmed). */
