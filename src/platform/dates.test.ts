@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { addDays, dayNumber, daysBetween, isIsoDate, localDate, startOfDay, subtractYears } from "./dates.js";
+import {
+  addDays,
+  dateOfDayNumber,
+  dayNumber,
+  daysBetween,
+  isIsoDate,
+  localDate,
+  startOfDay,
+  subtractYears,
+} from "./dates.js";
 
 describe("calendar dates in Europe/Paris", () => {
   it.each(["2024-02-29", "2023-12-31"])("%s is a date", (d) => expect(isIsoDate(d)).toBe(true));
@@ -57,4 +66,26 @@ describe("calendar dates in Europe/Paris", () => {
   it.each(["2000-02-29", "2024-04-30", "0100-01-01", "9999-12-31"])("%s is a date", (d) =>
     expect(isIsoDate(d)).toBe(true),
   );
+});
+
+describe("addDays without Date", () => {
+  it("agrees with Date.UTC for every day from 1899 to 2101, across leap days and years", () => {
+    const viaDate = (date: string, n: number) => {
+      const [y, m, d] = date.split("-").map(Number) as [number, number, number];
+      return new Date(Date.UTC(y, m - 1, d + n)).toISOString().slice(0, 10);
+    };
+    for (let day = dayNumber("1899-12-25"); day <= dayNumber("2101-01-05"); day++) {
+      const date = dateOfDayNumber(day);
+      expect(dayNumber(date)).toBe(day);
+      for (const n of [-366, -1, 0, 1, 15, 16, 365])
+        if (addDays(date, n) !== viaDate(date, n)) {
+          expect(addDays(date, n)).toBe(viaDate(date, n));
+        }
+    }
+  });
+
+  it("counts a day past the month's end into the next, as dayNumber does", () => {
+    expect(addDays("2023-02-30", 0)).toBe("2023-03-02");
+    expect(addDays("2024-02-29", 365)).toBe("2025-02-28");
+  });
 });

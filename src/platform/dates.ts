@@ -97,8 +97,23 @@ export function startOfDay(date: string, timeZone = DEFAULT_TIME_ZONE): Date {
 
 /** A calendar date plus n days (n may be negative). */
 export function addDays(date: string, n: number): string {
-  const [y, m, d] = date.split("-").map(Number) as [number, number, number];
-  return new Date(Date.UTC(y, m - 1, d + n)).toISOString().slice(0, 10);
+  return dateOfDayNumber(dayNumber(date) + n);
+}
+
+/** The YYYY-MM-DD date of a day number, `dayNumber`'s inverse (H. Hinnant's algorithm; no Date, hot per request). */
+export function dateOfDayNumber(n: number): string {
+  const z = n + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365,
+  );
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  return `${String(y).padStart(4, "0")}-${m < 10 ? "0" : ""}${m}-${d < 10 ? "0" : ""}${d}`;
 }
 
 /** A calendar date minus whole years; 29 February falls back to 28 February. */
