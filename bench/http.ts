@@ -117,6 +117,18 @@ export async function load(
 }
 
 /**
+ * `ECART_BENCH_PREWARM=1`: every table and index of the world read into PostgreSQL's buffers (`pg_prewarm`),
+ * as a server whose `shared_buffers` hold the data would have them after its first hours. For a run against
+ * such a server (`ECART_BENCH_PG_URL`); on the machine's default server (128 MB) most would be evicted again.
+ */
+async function prewarm(c: Awaited<ReturnType<typeof client>>): Promise<void> {
+  await c.query("create extension if not exists pg_prewarm");
+  await c.query(
+    "select pg_prewarm(oid) from pg_class where relkind in ('r', 'i') and relnamespace = 'public'::regnamespace",
+  );
+}
+
+/**
  * The check's world: the template world (by default one service point whose predecessor left on
  * 2024-01-15 at 1000 m3, `PDS-TPL`) and `copies` copies of it (`PDS-TPL-1`…), vacuumed and analyzed,
  * and an FO account's bearer token.
@@ -132,6 +144,7 @@ export async function checkWorld(
   try {
     seconds = (await timed(() => cloneWorld(c, copies))).seconds;
     await c.query("vacuum analyze");
+    if (process.env.ECART_BENCH_PREWARM === "1") await prewarm(c);
   } finally {
     await c.end();
   }
