@@ -16,7 +16,7 @@ import Fastify, {
   type FastifyServerOptions,
   LogController,
 } from "fastify";
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
+import { jsonSchemaTransform, validatorCompiler } from "fastify-type-provider-zod";
 import { type EcartConfig, makeConfig } from "../platform/config.js";
 import type { Database } from "../platform/db.js";
 import { EcartError, ErrorCode } from "../platform/errors.js";
@@ -42,6 +42,7 @@ import { readRoutes } from "./routes/reads.js";
 import { readyRoutes } from "./routes/ready.js";
 import { reportRoutes } from "./routes/reports.js";
 import { sessionRoutes } from "./routes/session.js";
+import { serializerCompiler } from "./serializer.js";
 
 import { MAX_UPLOAD_BYTES } from "./uploads.js";
 
