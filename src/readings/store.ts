@@ -138,10 +138,7 @@ export function historyRowsOf(
  */
 async function summaryHistoryRows(db: Runner, ids: RawBuilder<{ id: string }>): Promise<HistoryRow[]> {
   const meters = await sql<MeterRow & { sp: string }>`
-    select sp.id as sp, ${METER_FIELDS}
-      from (${ids}) s join service_points sp on sp.id = s.id left join meters m on m.service_point_id = sp.id`.execute(
-    db,
-  );
+    ${metersOf(ids)} select m.service_point_id as sp, ${METER_FIELDS} from m`.execute(db);
   const summaries = await sql<SummaryRow & { sp: string }>`
     select y.service_point_id as sp, ${SUMMARY_FIELDS}
       from reading_summaries y where y.service_point_id in (select id from (${ids}) s)`.execute(db);
