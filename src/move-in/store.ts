@@ -13,7 +13,6 @@ import {
   appendReadings,
   historiesUpTo,
   historyRowsOf,
-  METER_FIELDS,
   type MeterRow,
   meterHistoriesFromRows,
   SUMMARY_FIELDS,
@@ -33,20 +32,20 @@ import {
 } from "./rules/termination.js";
 
 /**
- * The columns of a service point's termination facts, reading no `readings`: its latest ended subscription,
- * its meters and their summaries (migrations 910 and 930); `terminationRowOf` makes them `TerminationRow`.
- * Each is one probe, as json: the statement stays flat (a plan of a few nodes, which PostgreSQL sets up in a
- * fraction of the time the same facts took as common table expressions and subqueries over them).
+ * The columns of a service point's termination facts, reading no `readings`: its latest ended subscription
+ * and its meters, which its row carries (migration 950, kept by triggers), and its meters' summaries
+ * (migrations 910 and 930); `terminationRowOf` makes them `TerminationRow`. Of `servicePointRow`'s `sp`:
+ * the statement stays flat, two probes (docs/decisions.md, "A service point's row carries its predecessor
+ * and its meters").
  */
 const terminationColumns = (servicePointId: string) => sql`
-  (select row_to_json(x) from (
-     select s.id, s.end_date::text as end_date, s.end_index from subscriptions s
-      where s.service_point_id = ${servicePointId} and s.end_date is not null
-      order by s.end_date desc, s.created_at desc limit 1) x) as predecessor,
-  (select coalesce(json_agg(x), '[]'::json) from (
-     select ${METER_FIELDS} from meters m where m.service_point_id = ${servicePointId}) x) as meters,
+  sp.predecessor_facts as predecessor, coalesce(sp.meter_facts, '[]'::json) as meters,
   (select coalesce(json_agg(x), '[]'::json) from (
      select ${SUMMARY_FIELDS} from reading_summaries y where y.service_point_id = ${servicePointId}) x) as summaries`;
+
+/** The row of a service point as `sp`, or a row of nulls when there is none. */
+const servicePointRow = (servicePointId: string) =>
+  sql`from (select) one left join service_points sp on sp.id = ${servicePointId}`;
 
 /** The row of `terminationColumns`. */
 interface TerminationColumns {
@@ -129,7 +128,7 @@ const terminationFactsOf = (row: TerminationRow, dated: DatedReading[]): Termina
  * Null when there is neither a predecessor nor a VALID reading.
  */
 export async function terminationOf(trx: Trx, servicePointId: string): Promise<KnownTermination | null> {
-  const q = sql<TerminationColumns>`select ${terminationColumns(servicePointId)}`;
+  const q = sql<TerminationColumns>`select ${terminationColumns(servicePointId)} ${servicePointRow(servicePointId)}`;
   const row = terminationRowOf((await q.execute(trx)).rows[0] as TerminationColumns);
   return terminationFrom(terminationFactsOf(row, await datedOf(trx, servicePointId, row)));
 }
@@ -184,8 +183,8 @@ export async function loadMoveInFacts(
 export function moveInFactsQuery(servicePointId: string, onlyIf?: RawBuilder<boolean>) {
   return sql<MoveInFactsRow>`
     select
-      (select row_to_json(x) from (
-         select id, address, owner_name from service_points where id = ${servicePointId}) x) as service_point,
+      case when sp.id is not null
+        then json_build_object('id', sp.id, 'address', sp.address, 'owner_name', sp.owner_name) end as service_point,
       (select row_to_json(x) from (
          select s.id, s.case_id, p.name, p.email from subscriptions s join parties p on p.id = s.party_id
           where s.service_point_id = ${servicePointId} and s.end_date is null) x) as open_subscription,
@@ -194,6 +193,7 @@ export function moveInFactsQuery(servicePointId: string, onlyIf?: RawBuilder<boo
           where c.service_point_id = ${servicePointId} and c.status = 'OPEN'
             and c.type in ('ARR_SPECIAL', 'ARR_INTERVENTION')) x) as open_cases,
       ${terminationColumns(servicePointId)}
+    ${servicePointRow(servicePointId)}
     ${onlyIf ? sql`where ${onlyIf}` : sql``}`;
 }
 

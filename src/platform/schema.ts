@@ -13,6 +13,10 @@ export interface ServicePointTable {
   address: string;
   owner_name: string | null;
   created_at: Generated<Timestamp>;
+  /** Its latest ended subscription, kept by triggers (migration 950); never written by the application. */
+  predecessor_facts: ColumnType<unknown, never, never>;
+  /** Its meters, kept by triggers (migration 950); never written by the application. */
+  meter_facts: ColumnType<unknown, never, never>;
 }
 
 export interface MeterTable {

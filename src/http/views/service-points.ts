@@ -8,7 +8,11 @@ import { iso, readOnly } from "./common.js";
 
 export async function servicePointDetail(db: Database, id: string): Promise<ServicePointView> {
   return readOnly(db, async (trx) => {
-    const sp = await trx.selectFrom("service_points").selectAll().where("id", "=", id).executeTakeFirst();
+    const sp = await trx
+      .selectFrom("service_points")
+      .select(["id", "address", "owner_name"])
+      .where("id", "=", id)
+      .executeTakeFirst();
     if (!sp) {
       throw new EcartError(
         ErrorCode.UNKNOWN_SERVICE_POINT,
