@@ -33,19 +33,18 @@ import {
 
 /**
  * The columns of a service point's termination facts, reading no `readings`: its latest ended subscription
- * and its meters, which its row carries (migration 950, kept by triggers), and its meters' summaries
- * (migrations 910 and 930); `terminationRowOf` makes them `TerminationRow`. Of `servicePointRow`'s `sp`:
- * the statement stays flat, two probes (docs/decisions.md, "A service point's row carries its predecessor
- * and its meters").
+ * and its meters, which its facts' row holds (migration 950, kept by triggers), and its meters' summaries
+ * (migrations 910 and 930); `terminationRowOf` makes them `TerminationRow`. Of `factsRow`'s `f`: the
+ * statement stays flat, two probes (docs/decisions.md, "The move-in facts in one row per service point").
  */
 const terminationColumns = (servicePointId: string) => sql`
-  sp.predecessor_facts as predecessor, coalesce(sp.meter_facts, '[]'::json) as meters,
+  f.predecessor, coalesce(f.meters, '[]'::json) as meters,
   (select coalesce(json_agg(x), '[]'::json) from (
      select ${SUMMARY_FIELDS} from reading_summaries y where y.service_point_id = ${servicePointId}) x) as summaries`;
 
-/** The row of a service point as `sp`, or a row of nulls when there is none. */
-const servicePointRow = (servicePointId: string) =>
-  sql`from (select) one left join service_points sp on sp.id = ${servicePointId}`;
+/** The facts' row of a service point as `f` (`service_point_facts`), or a row of nulls when there is none. */
+const factsRow = (servicePointId: string) =>
+  sql`from (select) one left join service_point_facts f on f.service_point_id = ${servicePointId}`;
 
 /** The row of `terminationColumns`. */
 interface TerminationColumns {
@@ -128,7 +127,7 @@ const terminationFactsOf = (row: TerminationRow, dated: DatedReading[]): Termina
  * Null when there is neither a predecessor nor a VALID reading.
  */
 export async function terminationOf(trx: Trx, servicePointId: string): Promise<KnownTermination | null> {
-  const q = sql<TerminationColumns>`select ${terminationColumns(servicePointId)} ${servicePointRow(servicePointId)}`;
+  const q = sql<TerminationColumns>`select ${terminationColumns(servicePointId)} ${factsRow(servicePointId)}`;
   const row = terminationRowOf((await q.execute(trx)).rows[0] as TerminationColumns);
   return terminationFrom(terminationFactsOf(row, await datedOf(trx, servicePointId, row)));
 }
@@ -183,8 +182,9 @@ export async function loadMoveInFacts(
 export function moveInFactsQuery(servicePointId: string, onlyIf?: RawBuilder<boolean>) {
   return sql<MoveInFactsRow>`
     select
-      case when sp.id is not null
-        then json_build_object('id', sp.id, 'address', sp.address, 'owner_name', sp.owner_name) end as service_point,
+      case when f.service_point_id is not null
+        then json_build_object('id', f.service_point_id, 'address', f.address, 'owner_name', f.owner_name)
+      end as service_point,
       (select row_to_json(x) from (
          select s.id, s.case_id, p.name, p.email from subscriptions s join parties p on p.id = s.party_id
           where s.service_point_id = ${servicePointId} and s.end_date is null) x) as open_subscription,
@@ -193,7 +193,7 @@ export function moveInFactsQuery(servicePointId: string, onlyIf?: RawBuilder<boo
           where c.service_point_id = ${servicePointId} and c.status = 'OPEN'
             and c.type in ('ARR_SPECIAL', 'ARR_INTERVENTION')) x) as open_cases,
       ${terminationColumns(servicePointId)}
-    ${servicePointRow(servicePointId)}
+    ${factsRow(servicePointId)}
     ${onlyIf ? sql`where ${onlyIf}` : sql``}`;
 }
 

@@ -13,10 +13,15 @@ export interface ServicePointTable {
   address: string;
   owner_name: string | null;
   created_at: Generated<Timestamp>;
-  /** Its latest ended subscription, kept by triggers (migration 950); never written by the application. */
-  predecessor_facts: ColumnType<unknown, never, never>;
-  /** Its meters, kept by triggers (migration 950); never written by the application. */
-  meter_facts: ColumnType<unknown, never, never>;
+}
+
+/** Derived (migration 950): what the move-in check reads of a service point, kept by triggers; never written here. */
+export interface ServicePointFactsTable {
+  service_point_id: ColumnType<string, never, never>;
+  address: ColumnType<string, never, never>;
+  owner_name: ColumnType<string | null, never, never>;
+  predecessor: ColumnType<unknown, never, never>;
+  meters: ColumnType<unknown, never, never>;
 }
 
 export interface MeterTable {
@@ -474,6 +479,7 @@ export interface ImportRunTable {
 
 export interface DB {
   service_points: ServicePointTable;
+  service_point_facts: ServicePointFactsTable;
   meters: MeterTable;
   parties: PartyTable;
   subscriptions: SubscriptionTable;

@@ -1,8 +1,8 @@
 /**
- * Migration 950: a service point's row carries its latest ended subscription (`predecessor_facts`) and
- * its meters (`meter_facts`), whatever wrote `subscriptions` and `meters`: inserts, updates, deletes,
- * many rows in one statement, concurrent transactions. Checked against an oracle computed here from the
- * raw rows (SPEC §6: latest end date, then latest created), after seeded random operations, on both
+ * Migration 950: `service_point_facts` holds, for every service point, its address and owner, its latest
+ * ended subscription and its meters, whatever wrote `service_points`, `subscriptions` and `meters`:
+ * inserts, updates, deletes, many rows in one statement, concurrent transactions. Checked against an oracle computed here from the
+ * raw rows (SPEC §6: latest end date, then latest created, then greatest id), after seeded random operations, on both
  * engines; and the migration fills them in on a database that holds rows already.
  */
 import { type RawBuilder, sql } from "kysely";
@@ -14,6 +14,8 @@ import { createTestDatabase, databaseBefore, ENGINES, type TestDatabase } from "
 
 interface Facts {
   id: string;
+  address: string;
+  owner_name: string | null;
   predecessor: { id: string; end_date: string; end_index: number | null } | null;
   meters: Array<{
     id: number;
@@ -28,7 +30,10 @@ interface Facts {
 /** The facts as the raw rows say they should be. */
 async function oracle(t: TestDatabase): Promise<Facts[]> {
   const q = <R>(s: RawBuilder<R>) => s.execute(t.db.kysely).then((r) => r.rows);
-  const sps = await q(sql<{ id: string }>`select id from service_points order by id`);
+  const sps = await q(
+    sql<{ id: string; address: string; owner_name: string | null }>`
+      select id, address, owner_name from service_points order by id`,
+  );
   const subs = await q(sql<{
     id: string;
     sp: string;
@@ -48,17 +53,21 @@ async function oracle(t: TestDatabase): Promise<Facts[]> {
     removed_on: string | null;
   }>`select id::text as id, service_point_id as sp, serial, digits, installed_on::text as installed_on,
             start_index::text as start_index, removed_on::text as removed_on from meters`);
-  return sps.map(({ id }) => {
+  return sps.map(({ id, address, owner_name }) => {
     const ended = subs
       .filter((s) => s.sp === id && s.end_date !== null)
       .sort((a, b) =>
-        a.end_date === b.end_date
-          ? b.created.localeCompare(a.created)
-          : (b.end_date as string).localeCompare(a.end_date as string),
+        a.end_date !== b.end_date
+          ? (b.end_date as string).localeCompare(a.end_date as string)
+          : a.created !== b.created
+            ? b.created.localeCompare(a.created)
+            : b.id.localeCompare(a.id),
       );
     const p = ended[0];
     return {
       id,
+      address,
+      owner_name,
       predecessor: p
         ? {
             id: p.id,
@@ -81,12 +90,14 @@ async function oracle(t: TestDatabase): Promise<Facts[]> {
   });
 }
 
-/** The facts the service points' rows carry. */
+/** The facts `service_point_facts` holds. */
 async function carried(t: TestDatabase): Promise<Facts[]> {
-  const r = await sql<Facts>`select id, predecessor_facts as predecessor, meter_facts as meters
-                               from service_points order by id`.execute(t.db.kysely);
+  const r = await sql<Facts>`select service_point_id as id, address, owner_name, predecessor, meters
+                               from service_point_facts order by service_point_id`.execute(t.db.kysely);
   return r.rows.map((x) => ({
     id: x.id,
+    address: x.address,
+    owner_name: x.owner_name,
     predecessor: x.predecessor,
     meters: x.meters.map((m) => ({ ...m, id: Number(m.id), start_index: Number(m.start_index) })),
   }));
@@ -136,7 +147,7 @@ describe.each(ENGINES)("the facts a service point's row carries (%s)", (engine) 
     await q(sql`alter table subscriptions disable trigger subscriptions_periods_inserted`);
     await q(sql`alter table subscriptions disable trigger subscriptions_periods_updated`);
     const rnd = random(950);
-    for (let step = 0; step < 40; step++) {
+    for (let step = 0; step < 60; step++) {
       const op = rnd();
       const sp = SPS[Math.floor(rnd() * SPS.length)] as string;
       if (op < 0.3) {
@@ -163,10 +174,18 @@ describe.each(ENGINES)("the facts a service point's row carries (%s)", (engine) 
           where service_point_id = ${sp} and removed_on is null`);
         await q(sql`insert into meters (service_point_id, serial, digits, start_index, installed_on)
           values (${sp}, ${`M${step}`}, 6, ${Math.floor(rnd() * 99)}, '2024-01-01')`);
-      } else if (op < 0.85) {
+      } else if (op < 0.8) {
         await q(
           sql`update meters set start_index = start_index + 1, digits = 5 where service_point_id = ${sp}`,
         );
+      } else if (op < 0.88) {
+        // A new service point, or an owner or address changed (or either left as it was).
+        if (rnd() < 0.3)
+          await q(sql`insert into service_points (id, address) values (${`PDS-N${step}`}, 'quai')`);
+        else
+          await q(sql`update service_points set owner_name = ${`Owner ${step % 3}`},
+                        address = case when ${rnd() < 0.5} then address else ${`rue ${step}`} end
+                      where id = ${sp}`);
       } else {
         await q(sql`update meters set remote_reading = not remote_reading`);
       }
@@ -175,6 +194,8 @@ describe.each(ENGINES)("the facts a service point's row carries (%s)", (engine) 
     const facts = await carried(t);
     expect(facts.filter((f) => f.predecessor !== null).length).toBeGreaterThanOrEqual(2);
     expect(facts.some((f) => f.meters.length > 1)).toBe(true);
+    expect(facts.some((f) => f.owner_name !== null)).toBe(true);
+    expect(facts.length).toBeGreaterThan(SPS.length);
     await q(sql`alter table subscriptions enable trigger subscriptions_periods_inserted`);
     await q(sql`alter table subscriptions enable trigger subscriptions_periods_updated`);
   });

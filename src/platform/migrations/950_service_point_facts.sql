@@ -1,58 +1,79 @@
--- Issue 18, point 3: a service point's row carries the two facts of its termination that the move-in
--- check read from other tables, each a probe of its own (docs/decisions.md, "A service point's row
--- carries its predecessor and its meters"):
---   predecessor_facts: its latest ended subscription (SPEC §6: latest end date, then latest created),
---                      as {id, end_date, end_index}, or null;
---   meter_facts:       its meters, as [{id, serial, digits, installed_on, start_index, removed_on}] by id.
+-- Issue 18, point 3: one row per service point holds what the move-in check read of it from four
+-- tables, each a probe of its own (docs/decisions.md, "The move-in facts in one row per service point"):
+--   address, owner_name: the service point's, as `service_points` has them;
+--   predecessor:         its latest ended subscription (SPEC §6: latest end date, then latest created;
+--                        then the greatest id, where a batch gave several the same creation time),
+--                        as {id, end_date, end_index}, or null;
+--   meters:              its meters, as [{id, serial, digits, installed_on, start_index, removed_on}] by id.
 -- At 1M service points each probe is, most often, a page read from outside PostgreSQL's buffers; the
--- check now reads the service point's row (which it read already) and its readings' summaries.
+-- check now reads this row and its readings' summaries. A table of its own, not columns of
+-- `service_points`: that table stays as narrow as it was for everything else that reads it.
 --
--- Derived, never written by the application: statement triggers on `subscriptions` and `meters` compute
--- them again for the service points whose rows changed in what the facts show, whatever the writer
--- (commands, the sweep, the reference import, a script). Correct under concurrent writers: a refresh
--- first locks the service points' rows (in id order), then reads in a statement of its own, whose
--- snapshot (READ COMMITTED) holds every transaction that held those locks before it.
+-- Derived, never written by the application: statement triggers on `service_points`, `subscriptions` and
+-- `meters` keep it, whatever the writer (commands, the sweep, the reference import, a script). Correct
+-- under concurrent writers: a refresh first locks the rows it recomputes (in service point order), then
+-- reads in a statement of its own, whose snapshot (READ COMMITTED) holds every transaction that held
+-- those locks before it.
 
-alter table service_points
-  add column predecessor_facts json,
-  add column meter_facts json not null default '[]';
+create table service_point_facts (
+  service_point_id text primary key references service_points(id),
+  address          text not null,
+  owner_name       text,
+  predecessor      json,
+  meters           json not null default '[]'
+) with (fillfactor = 70);
+comment on table service_point_facts is
+  'derived: one row per service point, kept by triggers on service_points, subscriptions and meters (migration 950)';
 
--- Each fact computed again for these service points, after their rows' locks; a row whose fact is the
--- same is left as it is. Neither fact is indexed, and pages keep room (fillfactor below): the updates
--- are heap-only, with no index entry written (service_points has a trigram index on owner_name). What
--- a refresh costs is the new row versions: about 20–40 µs a service point whose fact changed, 9 µs one
--- whose fact is the same (20,000 service points, one statement); the reference import of meters writes
--- one per service point (docs/performance.md).
+-- A row whose fact comes out the same is not written. No fact is indexed, and pages keep room
+-- (fillfactor): the updates are heap-only. What a refresh costs is the new row versions (about 20–40 µs
+-- a service point whose fact changed, 9 µs one whose fact is the same; docs/performance.md).
 
 /** The latest ended subscription of each service point (SPEC §6), as the check reads it. */
 create function ecart_refresh_predecessor_facts(ids text[]) returns void language plpgsql as $$
 begin
   if coalesce(cardinality(ids), 0) = 0 then return; end if;
-  perform 1 from service_points where id = any(ids) order by id for no key update;
-  update service_points sp set predecessor_facts = f.facts
+  perform 1 from service_point_facts where service_point_id = any(ids) order by service_point_id
+    for no key update;
+  update service_point_facts f set predecessor = n.facts
     from (select u.id, (select row_to_json(x) from (
                           select s.id, s.end_date::text as end_date, s.end_index from subscriptions s
                            where s.service_point_id = u.id and s.end_date is not null
-                           order by s.end_date desc, s.created_at desc limit 1) x) as facts
-            from unnest(ids) as u(id)) f
-   where sp.id = f.id and sp.predecessor_facts::text is distinct from f.facts::text;
+                           order by s.end_date desc, s.created_at desc, s.id desc limit 1) x) as facts
+            from unnest(ids) as u(id)) n
+   where f.service_point_id = n.id and f.predecessor::text is distinct from n.facts::text;
 end $$;
 
 /** The meters of each service point, by id, as the check reads them. */
 create function ecart_refresh_meter_facts(ids text[]) returns void language plpgsql as $$
 begin
   if coalesce(cardinality(ids), 0) = 0 then return; end if;
-  perform 1 from service_points where id = any(ids) order by id for no key update;
-  update service_points sp set meter_facts = f.facts
+  perform 1 from service_point_facts where service_point_id = any(ids) order by service_point_id
+    for no key update;
+  update service_point_facts f set meters = n.facts
     from (select u.id, (select coalesce(json_agg(x order by x.id), '[]'::json) from (
                           select m.id, m.serial, m.digits, m.installed_on::text as installed_on, m.start_index,
                                  m.removed_on::text as removed_on
                             from meters m where m.service_point_id = u.id) x) as facts
-            from unnest(ids) as u(id)) f
-   where sp.id = f.id and sp.meter_facts::text is distinct from f.facts::text;
+            from unnest(ids) as u(id)) n
+   where f.service_point_id = n.id and f.meters::text is distinct from n.facts::text;
 end $$;
 
-alter table service_points set (fillfactor = 70);
+-- A new service point has no subscription or meter yet (they reference it): its row is its own columns.
+-- An address or owner changed is copied; the id cannot change, nor a service point be deleted (520).
+create function ecart_service_points_facts() returns trigger language plpgsql as $$
+begin
+  if tg_op = 'INSERT' then
+    insert into service_point_facts (service_point_id, address, owner_name)
+    select id, address, owner_name from new_rows;
+  else
+    update service_point_facts f set address = n.address, owner_name = n.owner_name
+      from new_rows n
+     where f.service_point_id = n.id
+       and (f.address, f.owner_name) is distinct from (n.address, n.owner_name);
+  end if;
+  return null;
+end $$;
 
 -- The service points of the subscriptions whose ended period changed (inserted, updated or deleted
 -- rows that are or were ended; a row left as it was in these columns changes nothing).
@@ -102,10 +123,14 @@ end $$;
 
 create function ecart_subscriptions_truncated_facts() returns trigger language plpgsql as $$
 begin
-  update service_points set predecessor_facts = null where predecessor_facts is not null;
+  update service_point_facts set predecessor = null where predecessor is not null;
   return null;
 end $$;
 
+create trigger service_points_facts_insert after insert on service_points
+  referencing new table as new_rows for each statement execute function ecart_service_points_facts();
+create trigger service_points_facts_update after update on service_points
+  referencing new table as new_rows for each statement execute function ecart_service_points_facts();
 create trigger subscriptions_facts_insert after insert on subscriptions
   referencing new table as new_rows for each statement execute function ecart_subscriptions_facts();
 create trigger subscriptions_facts_update after update on subscriptions
@@ -122,6 +147,8 @@ create trigger meters_facts_delete after delete on meters
   referencing old table as old_rows for each statement execute function ecart_meters_facts();
 
 -- The rows already there.
+insert into service_point_facts (service_point_id, address, owner_name)
+select id, address, owner_name from service_points;
 select ecart_refresh_predecessor_facts(array(
   select distinct service_point_id from subscriptions where end_date is not null));
 select ecart_refresh_meter_facts(array(select distinct service_point_id from meters));
