@@ -75,8 +75,9 @@ begin
   return null;
 end $$;
 
--- The service points of the subscriptions whose ended period changed (inserted, updated or deleted
--- rows that are or were ended; a row left as it was in these columns changes nothing).
+-- The service points of the statement's rows: for subscriptions, those that are or were ended (an open
+-- subscription inserted by the sweep computes nothing). A refresh whose fact comes out the same writes
+-- nothing, so an update that leaves these columns as they were costs only the reading.
 create function ecart_subscriptions_facts() returns trigger language plpgsql as $$
 begin
   if tg_op = 'INSERT' then
@@ -87,15 +88,8 @@ begin
       select distinct service_point_id from old_rows where end_date is not null));
   else
     perform ecart_refresh_predecessor_facts(array(
-      select distinct service_point_id from (
-        (select id, service_point_id, end_date, end_index, created_at from new_rows where end_date is not null
-         except all
-         select id, service_point_id, end_date, end_index, created_at from old_rows where end_date is not null)
-        union all
-        (select id, service_point_id, end_date, end_index, created_at from old_rows where end_date is not null
-         except all
-         select id, service_point_id, end_date, end_index, created_at from new_rows where end_date is not null)
-      ) changed));
+      select service_point_id from new_rows where end_date is not null
+      union select service_point_id from old_rows where end_date is not null));
   end if;
   return null;
 end $$;
@@ -108,15 +102,7 @@ begin
     perform ecart_refresh_meter_facts(array(select distinct service_point_id from old_rows));
   else
     perform ecart_refresh_meter_facts(array(
-      select distinct service_point_id from (
-        (select id, service_point_id, serial, digits, installed_on, start_index, removed_on from new_rows
-         except all
-         select id, service_point_id, serial, digits, installed_on, start_index, removed_on from old_rows)
-        union all
-        (select id, service_point_id, serial, digits, installed_on, start_index, removed_on from old_rows
-         except all
-         select id, service_point_id, serial, digits, installed_on, start_index, removed_on from new_rows)
-      ) changed));
+      select service_point_id from new_rows union select service_point_id from old_rows));
   end if;
   return null;
 end $$;
