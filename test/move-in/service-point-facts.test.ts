@@ -114,7 +114,7 @@ async function seed(q: <R>(s: RawBuilder<R>) => Promise<unknown>): Promise<void>
   );
 }
 
-describe.each(ENGINES)("the facts a service point's row carries (%s)", (engine) => {
+describe.each(ENGINES)("the facts service_point_facts holds (%s)", (engine) => {
   let t: TestDatabase;
   const q = <R>(s: RawBuilder<R>) => s.execute(t.db.kysely);
 
@@ -124,7 +124,7 @@ describe.each(ENGINES)("the facts a service point's row carries (%s)", (engine) 
   });
   afterAll(async () => t?.drop());
 
-  /** A subscription of a random service point, ended (at a random date) or open if none is. */
+  /** `n` ended subscriptions of random service points, ending zero to two days after their start. */
   const insertSubscriptions = async (rnd: () => number, n: number) => {
     const rows = Array.from({ length: n }, () => {
       const start = 1 + Math.floor(rnd() * 3000);

@@ -29,12 +29,22 @@ comment on table service_point_facts is
 -- (fillfactor): the updates are heap-only. What a refresh costs is the new row versions (about 20–40 µs
 -- a service point whose fact changed, 9 µs one whose fact is the same; docs/performance.md).
 
+/**
+ * Locks the facts' rows of these service points, in service point order (two refreshes never wait on
+ * each other in a cycle); false when there are none to refresh.
+ */
+create function ecart_lock_service_point_facts(ids text[]) returns boolean language plpgsql as $$
+begin
+  if coalesce(cardinality(ids), 0) = 0 then return false; end if;
+  perform 1 from service_point_facts where service_point_id = any(ids) order by service_point_id
+    for no key update;
+  return true;
+end $$;
+
 /** The latest ended subscription of each service point (SPEC §6), as the check reads it. */
 create function ecart_refresh_predecessor_facts(ids text[]) returns void language plpgsql as $$
 begin
-  if coalesce(cardinality(ids), 0) = 0 then return; end if;
-  perform 1 from service_point_facts where service_point_id = any(ids) order by service_point_id
-    for no key update;
+  if not ecart_lock_service_point_facts(ids) then return; end if;
   update service_point_facts f set predecessor = n.facts
     from (select u.id, (select row_to_json(x) from (
                           select s.id, s.end_date::text as end_date, s.end_index from subscriptions s
@@ -47,9 +57,7 @@ end $$;
 /** The meters of each service point, by id, as the check reads them. */
 create function ecart_refresh_meter_facts(ids text[]) returns void language plpgsql as $$
 begin
-  if coalesce(cardinality(ids), 0) = 0 then return; end if;
-  perform 1 from service_point_facts where service_point_id = any(ids) order by service_point_id
-    for no key update;
+  if not ecart_lock_service_point_facts(ids) then return; end if;
   update service_point_facts f set meters = n.facts
     from (select u.id, (select coalesce(json_agg(x order by x.id), '[]'::json) from (
                           select m.id, m.serial, m.digits, m.installed_on::text as installed_on, m.start_index,
