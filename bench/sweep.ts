@@ -3,13 +3,17 @@
  * measured sweep). Two template move-ins a week apart are made by the application (loadGiven +
  * `execute(moveIn)`: party, CUSTOMER reading, ARR_SPECIAL case, comments, AWAIT_PROOF task,
  * PROOF_REQUEST outbox row, audit); `cloneWorld` copies them with set-based SQL into two halves of
- * N + WARM_CASES. Each half: a warm-up sweep (excluded), then the measured sweep of N cases (one
- * sweeper, then SWEEPERS at once). Baseline, same database, same run: one set-based SQL statement doing
- * the sweep's inserts and updates (subscription, MOVE_IN reading, comment, outbox row, audit, task and
- * case closed) for the first half, run in a transaction that is rolled back, before the real sweeps.
+ * N + WARM_CASES. As the daily sweep would, each half gets its R18 reminders on its reminder day, before
+ * it expires: the first half's are measured (figure 4b), the second's are not. Then each half: a warm-up
+ * sweep (excluded), then the measured sweep of N cases (one sweeper, then SWEEPERS at once), which has
+ * no reminder left to send. Baselines, same database, same run: one set-based SQL statement doing the
+ * same inserts and updates (SET_BASED_SWEEP, SET_BASED_REMINDERS) for the first half, each run in a
+ * transaction that is rolled back, before the real work (so the baseline's events get no position:
+ * positions are given at commit).
  */
 import { readFileSync } from "node:fs";
 import pg from "pg";
+import { REMINDER_BATCH, sendProofReminders } from "../src/move-in/remind.js";
 import {
   DEFAULT_SWEEP_BATCH,
   DEFAULT_SWEEP_WORKERS,
@@ -17,7 +21,7 @@ import {
   sweepDeadlines,
 } from "../src/move-in/sweep.js";
 import { makeConfig } from "../src/platform/config.js";
-import type { Context } from "../src/platform/context.js";
+import { type Context, SYSTEM_ACTOR } from "../src/platform/context.js";
 import { type Database, openDatabase } from "../src/platform/db.js";
 import { execute } from "../src/registry.js";
 import { loadGiven } from "../src/scenarios/given.js";
@@ -34,6 +38,10 @@ const FO_CTX: Context = {
   now: new Date("2024-03-05T10:00:00+01:00"),
   config: makeConfig(),
 };
+/** The first half's reminder day is 2024-03-15 (due 2024-03-20, R18's 5 days before): its reminders go out on the 16th. */
+const REMIND_FIRST = new Date("2024-03-16T09:00:00+01:00");
+/** The second half's reminders (due 2024-03-27), after the first half's deadline has passed: not measured. */
+const REMIND_SECOND = new Date("2024-03-23T09:00:00+01:00");
 /** After the first half's deadline (due 2024-03-20, expired from 2024-03-21 00:00 Paris), before the second's. */
 const FIRST_SWEEP = new Date("2024-03-25T09:00:00+01:00");
 /** After the second half's deadline (due 2024-03-27). */
@@ -82,6 +90,42 @@ export async function templateMoveIn(
   return r.case as string;
 }
 
+/**
+ * R18's writes as one set-based statement (the reminders' baseline): $1 the instant, $2..$3 the due
+ * dates reminded. A PROOF_REMINDER message, its proof_reminders row and two audit entries per task.
+ */
+export const SET_BASED_REMINDERS = `
+with due as (
+  select t.id as task_id, t.due_date, t.created_at, c.id as case_id, c.service_point_id, c.party_id, c.move_in
+    from tasks t join cases c on c.id = t.case_id
+   where t.status = 'OPEN' and t.kind = 'AWAIT_PROOF' and t.due_date between $2 and $3 and c.status = 'OPEN'
+     and not exists (select 1 from proof_reminders r where r.task_id = t.id)
+   for update of t, c skip locked
+), ob as (
+  insert into communications (template, channel, recipient_name, to_address, party_id, case_id, service_point_id,
+                              payload, next_attempt_at, created_at)
+  select 'PROOF_REMINDER', case when p.email is null then 'LETTER' else 'EMAIL' end, p.name,
+         coalesce(p.email, p.postal_address, sp.address), p.id, d.case_id, d.service_point_id,
+         jsonb_build_object('servicePoint', jsonb_build_object('id', sp.id, 'address', sp.address),
+                            'caseId', d.case_id, 'termination', d.move_in->'termination',
+                            'declared', jsonb_build_object('date', d.move_in->'date', 'index', d.move_in->'index'),
+                            'gap', d.move_in->'gap', 'askedOn', (d.created_at at time zone 'Europe/Paris')::date,
+                            'dueDate', d.due_date),
+         $1, $1
+    from due d join parties p on p.id = d.party_id join service_points sp on sp.id = d.service_point_id
+  returning id, case_id
+), pr as (
+  insert into proof_reminders (task_id, case_id, communication_id, sent_at)
+  select d.task_id, d.case_id, ob.id, $1 from due d join ob on ob.case_id = d.case_id
+  returning task_id
+), au as (
+  insert into audit_log (at, actor, role, entity, action, object_type, object_id, details)
+  select $1, 'system', 'SYSTEM', 'SYSTEM', a.action, a.type, a.id, null
+    from (select 'communication.queued' as action, 'communication' as type, id from ob
+          union all select 'task.reminded', 'task', task_id from pr) a
+)
+select (select count(*) from pr)::int as reminded`;
+
 /** The sweep's writes as one set-based statement (the baseline). */
 export const SET_BASED_SWEEP = `
 with due as (
@@ -101,7 +145,24 @@ with due as (
                         recorded_at, recorded_by, entity)
   select s.service_point_id, m.id, s.start_date, s.start_index, 'MOVE_IN', 'VALID', 0, $1, 'system', 'SYSTEM'
     from subs s left join meters m on m.service_point_id = s.service_point_id and m.removed_on is null
-  returning id
+  returning id, service_point_id
+), ev as (
+  insert into events (type, payload, occurred_at)
+  select e.type, e.payload, $1
+    from (select s.case_id, 1 as k, 'subscription.started' as type,
+                 jsonb_build_object('subscription', s.id, 'servicePoint', s.service_point_id,
+                   'customer', jsonb_build_object('id', p.id, 'name', p.name, 'email', p.email, 'phone', p.phone,
+                                                  'postalAddress', p.postal_address),
+                   'start', jsonb_build_object('date', s.start_date, 'index', s.start_index, 'source', 'PREDECESSOR'),
+                   'reading', r.id, 'case', s.case_id, 'tags', '[]'::jsonb, 'by', 'system') as payload
+            from subs s join parties p on p.id = s.party_id join rd r on r.service_point_id = s.service_point_id
+          union all
+          select s.case_id, 2, 'case.closed',
+                 jsonb_build_object('case', s.case_id, 'type', 'ARR_SPECIAL', 'servicePoint', s.service_point_id,
+                                    'subscription', s.id, 'by', 'system')
+            from subs s) e
+   order by e.case_id, e.k
+  returning seq
 ), cm as (
   insert into case_comments (case_id, body, created_at, author, entity)
   select case_id, 'Délai dépassé sans justificatif reçu : abonnement mis en place avec l''index (' || start_index ||
@@ -136,7 +197,7 @@ with due as (
           union all select 'case.closed', 'case', id from cs) a
 )
 select (select count(*) from subs)::int as subscribed, (select count(*) from rd)::int as readings,
-       (select count(*) from pr)::int as parties`;
+       (select count(*) from pr)::int as parties, (select count(*) from ev)::int as events`;
 
 /** Counts the SQL statements sent through `pg` while `fn` runs (round trips), with the time spent per statement kind. */
 async function countQueries<T>(
@@ -237,6 +298,15 @@ async function measured<T>(c: pg.Client, database: string, fn: () => Promise<T>)
   };
 }
 
+/** The six statement kinds that took most of the SQL time, with their share of it. */
+function shares(byKind: Array<[string, number, number]>): string {
+  const spent = byKind.reduce((a, k) => a + k[2], 0);
+  return `(of ${spent} ms) ${byKind
+    .slice(0, 6)
+    .map(([k, count, ms]) => `${k.trim()} ×${count} ${round((100 * ms) / spent, 0)}%`)
+    .join("; ")}`;
+}
+
 /** µs of CPU per case, or "?" when not measurable here. */
 const perCase = (ms: number | null, n: number) => (ms === null ? "?" : `${Math.round((1000 * ms) / n)} µs`);
 
@@ -316,11 +386,24 @@ export async function benchSweep(quick: boolean): Promise<Section> {
         const cpu1 = processCpuMs(cPid);
         const done = t.value.rows[0].subscribed;
         await c.query("rollback");
-        if (done !== half) throw new Error(`baseline subscribed ${done}, expected ${half}`);
+        if (done !== half || t.value.rows[0].events !== 2 * half)
+          throw new Error(
+            `baseline: ${JSON.stringify(t.value.rows[0])}, expected ${half} cases and ${2 * half} events`,
+          );
         baseline.push(half / t.seconds);
         if (cpu0 !== null && cpu1 !== null) baselineCpus.push(cpu1 - cpu0);
       }
       const baselineCpu = baselineCpus.length ? median(baselineCpus) : null;
+      // The reminders' baseline, twice, rolled back: the first half's, set-based, on `c`'s connection.
+      const remindBaseline: number[] = [];
+      for (let i = 0; i < 2; i++) {
+        await c.query("begin");
+        const t = await timed(() => c.query(SET_BASED_REMINDERS, [REMIND_FIRST, "2024-03-16", "2024-03-21"]));
+        await c.query("rollback");
+        if (t.value.rows[0].reminded !== half)
+          throw new Error(`reminders' baseline: ${t.value.rows[0].reminded}, expected ${half}`);
+        remindBaseline.push(half / t.seconds);
+      }
       await c.query("vacuum analyze");
       const plan = await explain(
         c,
@@ -344,8 +427,18 @@ export async function benchSweep(quick: boolean): Promise<Section> {
       };
       const oneDb = await openDatabase({ url: bench.url, poolSize: DEFAULT_SWEEP_WORKERS });
       others.push(oneDb);
+      // R18 on each half's reminder day, as the daily sweep sends them: the first half's measured.
+      const remind = (at: Date) =>
+        sendProofReminders(oneDb, { actor: SYSTEM_ACTOR, now: at, config: makeConfig() });
+      await c.query("checkpoint");
+      log(`sweep: reminders, ${half} due`);
+      const reminders = await countQueries(() => measured(c, bench.name, () => remind(REMIND_FIRST)));
+      const remindedSecond = await remind(REMIND_SECOND);
+      if (reminders.value.value !== half || remindedSecond !== half)
+        throw new Error(`reminded ${reminders.value.value} then ${remindedSecond}, expected ${half} each`);
       const warmOne = await warmUp([oneDb], WARM_FIRST);
       await c.query("checkpoint");
+      log(`sweep: one sweeper, ${n} cases`);
       const one = await countQueries(() =>
         measured(c, bench.name, () => sweepDeadlines(oneDb, FIRST_SWEEP, makeConfig())),
       );
@@ -357,6 +450,7 @@ export async function benchSweep(quick: boolean): Promise<Section> {
       others.push(...manyDbs);
       const warmMany = await warmUp(manyDbs, WARM_SECOND);
       await c.query("checkpoint");
+      log(`sweep: ${SWEEPERS} sweepers, ${n} cases`);
       const many = await measured(c, bench.name, () =>
         Promise.all(manyDbs.map((db) => sweepDeadlines(db, SWEEP_AT, makeConfig()))),
       );
@@ -370,6 +464,13 @@ export async function benchSweep(quick: boolean): Promise<Section> {
         throw new Error(`${SWEEPERS} sweepers subscribed ${manySubscribed}, expected ${n}`);
       const all = 2 * half;
       const check = await sweptOnce(c, all);
+      const reminded = (
+        await c.query(`select (select count(*) from proof_reminders where communication_id is not null)::int as linked,
+            (select count(*) from communications where template = 'PROOF_REMINDER')::int as msgs`)
+      ).rows[0];
+      if (reminded.linked !== all || reminded.msgs !== all)
+        throw new Error(`reminders: ${JSON.stringify(reminded)}, expected ${all} each`);
+      if (results.some((r) => r.reminded !== 0)) throw new Error("a measured sweep sent reminders");
       const templateSub = (
         await c.query(
           "select start_date::text, start_index, start_source from subscriptions where case_id = $1",
@@ -388,13 +489,12 @@ export async function benchSweep(quick: boolean): Promise<Section> {
       notes.push(
         `CPU per case (less sensitive to the shared machine's load than wall time, not immune to it: compare with the baseline's, same run): one sweeper ${perCase(one.value.serverCpuMs, n)} in PostgreSQL + ${perCase(one.value.nodeCpuMs, n)} in Node; ${SWEEPERS} sweepers ${perCase(many.serverCpuMs, n)} + ${perCase(many.nodeCpuMs, n)}; the set-based baseline ${perCase(baselineCpu, half)} in PostgreSQL (one connection, ${half.toLocaleString("en")} cases)`,
       );
-      const spent = one.byKind.reduce((a, k) => a + k[2], 0);
       notes.push(
-        `one sweeper, time per statement kind (share of ${spent} ms in SQL): ${one.byKind
-          .slice(0, 6)
-          .map(([k, count, ms]) => `${k.trim()} ×${count} ${round((100 * ms) / spent, 0)}%`)
-          .join("; ")}`,
+        `R18's reminders (figure 4b): the first half's ${half.toLocaleString("en")} on their reminder day (2024-03-16) by sendProofReminders on one connection, batches of ${REMINDER_BATCH}, ${reminders.queries.toLocaleString("en")} SQL round trips; CPU per reminder ${perCase(reminders.value.serverCpuMs, half)} in PostgreSQL + ${perCase(reminders.value.nodeCpuMs, half)} in Node; the second half's on 2024-03-23, not measured; the measured sweeps then have none to send (checked), as in production where each day's sweep sends that day's reminders. Time per statement kind: ${shares(reminders.byKind)}`,
       );
+      notes.push(`one sweeper, time per statement kind (share in SQL): ${shares(one.byKind)}`);
+      const remindRate = half / reminders.value.seconds;
+      const remindBase = median(remindBaseline);
       const rate = n / one.value.seconds;
       const rateMany = n / many.seconds;
       const base = median(baseline);
@@ -421,10 +521,29 @@ export async function benchSweep(quick: boolean): Promise<Section> {
             target: "≥ 5,000/s",
             ok: rateMany >= 5000,
           }),
+          figure({
+            id: "sweep.reminders_per_s",
+            label: `sendProofReminders (R18), one connection, ${half.toLocaleString("en")} reminders due`,
+            value: Math.round(remindRate),
+            unit: "reminders/s",
+            baseline: { label: "set-based SQL, same writes, one connection", value: Math.round(remindBase) },
+            ratio: round(remindRate / remindBase, 4),
+            target: null,
+          }),
         ],
         notes,
         details: {
           casesPerSweep: n,
+          reminders: {
+            seconds: reminders.value.seconds,
+            baselineSamples: remindBaseline,
+            roundTrips: reminders.queries,
+            cpuMsPerReminder: {
+              server: reminders.value.serverCpuMs === null ? null : reminders.value.serverCpuMs / half,
+              node: reminders.value.nodeCpuMs / half,
+            },
+            statementKinds: reminders.byKind,
+          },
           generation: gen.value.tables,
           baselineSamples: baseline,
           oneSweeperSeconds: one.value.seconds,

@@ -3,6 +3,7 @@
  * follow commit order even when the transactions began the other way round (PostgreSQL); the feed pages
  * in order for an INTEGRATION token only.
  */
+import { sql } from "kysely";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sweepDeadlines } from "../../src/move-in/sweep.js";
@@ -150,11 +151,68 @@ describe.each(ENGINES)("event feed on %s", (engine) => {
     expect(all.map((e) => e.position)).toEqual(all.map((_, i) => i + 1));
   });
 
+  it("positions are given once per transaction at commit, savepoints rolled back included (migration 960)", async () => {
+    const before = await lastPosition(t.db);
+    const insert = (tag: string) =>
+      sql`insert into events (type, payload, occurred_at)
+          select 'case.opened', jsonb_build_object('tag', ${tag}::text, 'i', i), now() from generate_series(1, 3) i`;
+    await t.db.kysely.transaction().execute(async (trx) => {
+      await sql`savepoint a`.execute(trx);
+      await insert("rolled-back").execute(trx);
+      await sql`rollback to savepoint a`.execute(trx);
+      await insert("kept-1").execute(trx);
+      await sql`savepoint b`.execute(trx);
+      await insert("kept-2").execute(trx);
+      await sql`release savepoint b`.execute(trx);
+      await sql`savepoint c`.execute(trx);
+      await insert("rolled-back").execute(trx);
+      await sql`rollback to savepoint c`.execute(trx);
+      // Nothing is positioned before commit.
+      const pending = await trx.selectFrom("events").select("seq").where("position", "is", null).execute();
+      expect(pending).toHaveLength(6);
+    });
+    const mine = await eventsAfter(t.db, before, 100);
+    expect(mine.map((e) => [e.position - before, e.payload.tag, e.payload.i])).toEqual([
+      [1, "kept-1", 1],
+      [2, "kept-1", 2],
+      [3, "kept-1", 3],
+      [4, "kept-2", 1],
+      [5, "kept-2", 2],
+      [6, "kept-2", 3],
+    ]);
+    const left = await sql<{ n: number }>`select count(*)::int as n from events_pending`.execute(t.db.kysely);
+    expect(left.rows[0]?.n).toBe(0);
+    const unpositioned = await t.db.kysely
+      .selectFrom("events")
+      .select("seq")
+      .where("position", "is", null)
+      .execute();
+    expect(unpositioned).toEqual([]);
+  });
+
   it("events are never changed nor deleted", async () => {
     await expect(t.db.kysely.updateTable("events").set({ type: "x" }).execute()).rejects.toThrow(
       /APPEND_ONLY/,
     );
     await expect(t.db.kysely.deleteFrom("events").execute()).rejects.toThrow(/APPEND_ONLY/);
+    // Nor re-positioned, nor changed along with the one update allowed (a position given to none).
+    await expect(t.db.kysely.updateTable("events").set({ position: 999_999 }).execute()).rejects.toThrow(
+      /APPEND_ONLY/,
+    );
+    const before = await lastPosition(t.db);
+    await expect(
+      t.db.kysely.transaction().execute(async (trx) => {
+        await sql`insert into events (type, payload, occurred_at) values ('case.opened', '{}', now())`.execute(
+          trx,
+        );
+        await trx
+          .updateTable("events")
+          .set({ position: 888_888, type: "case.closed" })
+          .where("position", "is", null)
+          .execute();
+      }),
+    ).rejects.toThrow(/APPEND_ONLY/);
+    expect(await lastPosition(t.db)).toBe(before);
   });
 });
 
