@@ -8,8 +8,8 @@
  * sweep (excluded), then the measured sweep of N cases (one sweeper, then SWEEPERS at once), which has
  * no reminder left to send. Baselines, same database, same run: one set-based SQL statement doing the
  * same inserts and updates (SET_BASED_SWEEP, SET_BASED_REMINDERS) for the first half, each run in a
- * transaction that is rolled back, before the real work (so the baseline's events get no position:
- * positions are given at commit).
+ * transaction that is rolled back, before the real work. The baseline's events go straight into the
+ * feed with their positions, the rows the sweep's commit writes (migration 970), without the staging.
  */
 import { readFileSync } from "node:fs";
 import pg from "pg";
@@ -147,8 +147,8 @@ with due as (
     from subs s left join meters m on m.service_point_id = s.service_point_id and m.removed_on is null
   returning id, service_point_id
 ), ev as (
-  insert into events (type, payload, occurred_at)
-  select e.type, e.payload, $1
+  insert into events (position, type, payload, occurred_at)
+  select nextval('event_position_seq'), e.type, e.payload, $1
     from (select s.case_id, 1 as k, 'subscription.started' as type,
                  jsonb_build_object('subscription', s.id, 'servicePoint', s.service_point_id,
                    'customer', jsonb_build_object('id', p.id, 'name', p.name, 'email', p.email, 'phone', p.phone,

@@ -2,7 +2,8 @@
  * The event feed (SPEC §8): every decision the CIS must apply, appended in the transaction that takes it
  * (`appendEvents`, called by the store-level writes: subscription start and end, case opening and
  * closing, reading correction, intermediate-consumption finding). Positions are given at commit, in
- * commit order (migration 600, docs/decisions.md "event positions"): paging with `after` never misses one.
+ * commit order (migrations 600, 960 and 970, docs/decisions.md "event positions"): paging with `after`
+ * never misses one.
  */
 import { sql, type Transaction } from "kysely";
 import type { Context } from "./context.js";
@@ -116,13 +117,15 @@ export interface FeedEvent {
 /**
  * Appends events in the caller's transaction, in their order, in one statement whatever their number;
  * the decision's instant (`ctx.now`) is the events' `occurredAt`, and who took it rides in the payload.
+ * They are staged until commit, which writes them into the feed with their positions (migration 970):
+ * the transaction itself does not see them in `events`.
  */
 export async function appendEvents(trx: Trx, ctx: Context, events: NewEvent[]): Promise<void> {
   if (events.length === 0) return;
   const rows = events.map((e) => ({ t: e.type, p: { ...e.payload, by: ctx.actor.user } }));
-  // jsonb_to_recordset keeps the array's order: `seq`, then the positions, follow it.
+  // jsonb_to_recordset keeps the array's order: the staged `seq`, then the positions, follow it.
   await sql`
-    insert into events (type, payload, occurred_at)
+    insert into events_staged (type, payload, occurred_at)
     select e.t, e.p, ${ctx.now}::timestamptz
       from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as e(t text, p jsonb)`.execute(trx);
 }

@@ -8,7 +8,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sweepDeadlines } from "../../src/move-in/sweep.js";
 import { makeConfig } from "../../src/platform/config.js";
-import { eventsAfter, type FeedEvent, lastPosition } from "../../src/platform/events.js";
+import { appendEvents, eventsAfter, type FeedEvent, lastPosition } from "../../src/platform/events.js";
 import { execute } from "../../src/registry.js";
 import { type TestApi, testApi } from "../http/helpers.js";
 import { createTestDatabase, ENGINES, type TestDatabase } from "../support/databases.js";
@@ -151,43 +151,59 @@ describe.each(ENGINES)("event feed on %s", (engine) => {
     expect(all.map((e) => e.position)).toEqual(all.map((_, i) => i + 1));
   });
 
-  it("positions are given once per transaction at commit, savepoints rolled back included (migration 960)", async () => {
+  it("positions are given at commit, once per transaction: rows written straight first, then the staged ones in order, savepoints rolled back left out (migrations 960, 970)", async () => {
     const before = await lastPosition(t.db);
-    const insert = (tag: string) =>
-      sql`insert into events (type, payload, occurred_at)
-          select 'case.opened', jsonb_build_object('tag', ${tag}::text, 'i', i), now() from generate_series(1, 3) i`;
+    const staged = (trx: Parameters<typeof appendEvents>[0], tag: string) =>
+      appendEvents(
+        trx,
+        ctxAs("FO"),
+        [1, 2, 3].map((i) => ({
+          type: "case.closed" as const,
+          payload: { case: tag, type: "ARR_SPECIAL", servicePoint: `n${i}`, subscription: null },
+        })),
+      );
+    const direct = sql`insert into events (type, payload, occurred_at)
+          select 'case.closed', jsonb_build_object('case', 'direct', 'servicePoint', 'n' || i), now()
+            from generate_series(1, 3) i`;
     await t.db.kysely.transaction().execute(async (trx) => {
       await sql`savepoint a`.execute(trx);
-      await insert("rolled-back").execute(trx);
+      await staged(trx, "rolled-back");
       await sql`rollback to savepoint a`.execute(trx);
-      await insert("kept-1").execute(trx);
+      await staged(trx, "kept-1");
       await sql`savepoint b`.execute(trx);
-      await insert("kept-2").execute(trx);
+      await direct.execute(trx);
       await sql`release savepoint b`.execute(trx);
       await sql`savepoint c`.execute(trx);
-      await insert("rolled-back").execute(trx);
+      await staged(trx, "rolled-back");
+      await direct.execute(trx);
       await sql`rollback to savepoint c`.execute(trx);
-      // Nothing is positioned before commit.
-      const pending = await trx.selectFrom("events").select("seq").where("position", "is", null).execute();
-      expect(pending).toHaveLength(6);
+      await staged(trx, "kept-2");
+      // Nothing is positioned before commit; the staged events are not in the feed's table yet.
+      const unpositioned = await trx
+        .selectFrom("events")
+        .select("seq")
+        .where("position", "is", null)
+        .execute();
+      expect(unpositioned).toHaveLength(3);
+      const waiting = await sql<{ n: number }>`select count(*)::int as n from events_staged`.execute(trx);
+      expect(waiting.rows[0]?.n).toBe(6);
     });
     const mine = await eventsAfter(t.db, before, 100);
-    expect(mine.map((e) => [e.position - before, e.payload.tag, e.payload.i])).toEqual([
-      [1, "kept-1", 1],
-      [2, "kept-1", 2],
-      [3, "kept-1", 3],
-      [4, "kept-2", 1],
-      [5, "kept-2", 2],
-      [6, "kept-2", 3],
+    expect(mine.map((e) => [e.position - before, e.payload.case, e.payload.servicePoint])).toEqual([
+      [1, "direct", "n1"],
+      [2, "direct", "n2"],
+      [3, "direct", "n3"],
+      [4, "kept-1", "n1"],
+      [5, "kept-1", "n2"],
+      [6, "kept-1", "n3"],
+      [7, "kept-2", "n1"],
+      [8, "kept-2", "n2"],
+      [9, "kept-2", "n3"],
     ]);
-    const left = await sql<{ n: number }>`select count(*)::int as n from events_pending`.execute(t.db.kysely);
-    expect(left.rows[0]?.n).toBe(0);
-    const unpositioned = await t.db.kysely
-      .selectFrom("events")
-      .select("seq")
-      .where("position", "is", null)
-      .execute();
-    expect(unpositioned).toEqual([]);
+    const left = await sql<{ pending: number; staged: number; unpositioned: number }>`
+      select (select count(*) from events_pending)::int as pending, (select count(*) from events_staged)::int as staged,
+             (select count(*) from events where position is null)::int as unpositioned`.execute(t.db.kysely);
+    expect(left.rows[0]).toEqual({ pending: 0, staged: 0, unpositioned: 0 });
   });
 
   it("events are never changed nor deleted", async () => {
