@@ -241,35 +241,42 @@ describe.runIf(ENGINES.includes("postgres"))("event positions follow commit orde
     await t?.drop();
   });
 
-  it("a transaction that wrote its event first but commits last gets the later position", async () => {
-    const a = new pg.Client({ connectionString: t.url as string });
-    const b = new pg.Client({ connectionString: t.url as string });
-    await a.connect();
-    await b.connect();
-    try {
-      const insert = (c: pg.Client, tag: string) =>
-        c.query(
-          "insert into events (type, payload, occurred_at) values ('case.opened', jsonb_build_object('tag', $1::text), now())",
-          [tag],
-        );
-      await a.query("begin");
-      await insert(a, "first-written");
-      await b.query("begin");
-      await insert(b, "second-written");
-      // A reader now sees nothing: neither has a position yet.
-      expect(await eventsAfter(t.db, 0, 10)).toEqual([]);
-      await b.query("commit");
-      const seen = await eventsAfter(t.db, 0, 10);
-      expect(seen.map((e) => [e.position, e.payload.tag])).toEqual([[1, "second-written"]]);
-      await a.query("commit");
-      // Paging on from what was read finds the other one after it: nothing appeared below position 1.
-      const next = await eventsAfter(t.db, seen.at(-1)?.position ?? 0, 10);
-      expect(next.map((e) => [e.position, e.payload.tag])).toEqual([[2, "first-written"]]);
-    } finally {
-      await a.end();
-      await b.end();
-    }
-  });
+  it.each([
+    ["staged, as appendEvents writes them", "events_staged"],
+    ["inserted straight into the feed's table", "events"],
+  ])(
+    "a transaction that wrote its event first but commits last gets the later position (%s)",
+    async (_, table) => {
+      const a = new pg.Client({ connectionString: t.url as string });
+      const b = new pg.Client({ connectionString: t.url as string });
+      await a.connect();
+      await b.connect();
+      try {
+        const before = await lastPosition(t.db);
+        const insert = (c: pg.Client, tag: string) =>
+          c.query(
+            `insert into ${table} (type, payload, occurred_at) values ('case.opened', jsonb_build_object('tag', $1::text), now())`,
+            [tag],
+          );
+        await a.query("begin");
+        await insert(a, "first-written");
+        await b.query("begin");
+        await insert(b, "second-written");
+        // A reader now sees nothing: neither has a position yet.
+        expect(await eventsAfter(t.db, before, 10)).toEqual([]);
+        await b.query("commit");
+        const seen = await eventsAfter(t.db, before, 10);
+        expect(seen.map((e) => [e.position - before, e.payload.tag])).toEqual([[1, "second-written"]]);
+        await a.query("commit");
+        // Paging on from what was read finds the other one after it: nothing appeared below it.
+        const next = await eventsAfter(t.db, seen.at(-1)?.position ?? 0, 10);
+        expect(next.map((e) => [e.position - before, e.payload.tag])).toEqual([[2, "first-written"]]);
+      } finally {
+        await a.end();
+        await b.end();
+      }
+    },
+  );
 });
 
 describe.each(ENGINES)("GET /api/events on %s", (engine) => {
