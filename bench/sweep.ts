@@ -22,6 +22,7 @@ import {
 } from "../src/move-in/sweep.js";
 import { makeConfig } from "../src/platform/config.js";
 import { type Context, SYSTEM_ACTOR } from "../src/platform/context.js";
+import { addDays, localDate } from "../src/platform/dates.js";
 import { type Database, openDatabase } from "../src/platform/db.js";
 import { execute } from "../src/registry.js";
 import { loadGiven } from "../src/scenarios/given.js";
@@ -92,7 +93,7 @@ export async function templateMoveIn(
 
 /**
  * R18's writes as one set-based statement (the reminders' baseline): $1 the instant, $2..$3 the due
- * dates reminded. A PROOF_REMINDER message, its proof_reminders row and two audit entries per task.
+ * dates reminded, $4 the time zone of the request's date. A PROOF_REMINDER message, its proof_reminders row and two audit entries per task.
  */
 export const SET_BASED_REMINDERS = `
 with due as (
@@ -109,7 +110,7 @@ with due as (
          jsonb_build_object('servicePoint', jsonb_build_object('id', sp.id, 'address', sp.address),
                             'caseId', d.case_id, 'termination', d.move_in->'termination',
                             'declared', jsonb_build_object('date', d.move_in->'date', 'index', d.move_in->'index'),
-                            'gap', d.move_in->'gap', 'askedOn', (d.created_at at time zone 'Europe/Paris')::date,
+                            'gap', d.move_in->'gap', 'askedOn', (d.created_at at time zone $4)::date,
                             'dueDate', d.due_date),
          $1, $1
     from due d join parties p on p.id = d.party_id join service_points sp on sp.id = d.service_point_id
@@ -394,11 +395,17 @@ export async function benchSweep(quick: boolean): Promise<Section> {
         if (cpu0 !== null && cpu1 !== null) baselineCpus.push(cpu1 - cpu0);
       }
       const baselineCpu = baselineCpus.length ? median(baselineCpus) : null;
-      // The reminders' baseline, twice, rolled back: the first half's, set-based, on `c`'s connection.
+      // The reminders' baseline, twice, rolled back: the first half's, set-based, on `c`'s connection, over
+      // the due dates sendProofReminders reminds on that day (from the day to its reminder days after).
+      const config = makeConfig();
+      const remindFrom = localDate(REMIND_FIRST, config.timeZone);
+      const remindTo = addDays(remindFrom, config.proofReminderDays);
       const remindBaseline: number[] = [];
       for (let i = 0; i < 2; i++) {
         await c.query("begin");
-        const t = await timed(() => c.query(SET_BASED_REMINDERS, [REMIND_FIRST, "2024-03-16", "2024-03-21"]));
+        const t = await timed(() =>
+          c.query(SET_BASED_REMINDERS, [REMIND_FIRST, remindFrom, remindTo, config.timeZone]),
+        );
         await c.query("rollback");
         if (t.value.rows[0].reminded !== half)
           throw new Error(`reminders' baseline: ${t.value.rows[0].reminded}, expected ${half}`);
