@@ -1,4 +1,7 @@
-/** The reports' codes in the supervisors' words, for the CSV exports (the console labels its screens the same way). */
+/**
+ * The reports' codes in the supervisors' words, for the CSV exports and for the console, which imports them
+ * from here (web/src/format.ts): this file imports nothing, so the console's bundle takes only these tables.
+ */
 
 export const CASE_TYPE_FR: Readonly<Record<string, string>> = {
   ARR_SPECIAL: "ARR Cas Particuliers",

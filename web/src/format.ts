@@ -1,4 +1,5 @@
 /** French display of dates, numbers and the domain's codes. */
+import { CASE_STATUS_FR, CASE_TYPE_FR, START_SOURCE_FR } from "../../src/reports/labels.ts";
 
 /** 2024-03-02 → 02/03/2024; anything else is shown as given. */
 export function frDate(d: string | null | undefined): string {
@@ -87,13 +88,10 @@ export const READING_STATUS: Record<string, string> = {
   REPLACED: "Remplacé",
 };
 
-export const CASE_TYPE: Record<string, string> = {
-  ARR_SPECIAL: "ARR Cas Particuliers",
-  ARR_INTERVENTION: "ARR avec intervention",
-  INT_EUROS: "INT vers EUROS",
-};
-
-export const CASE_STATUS: Record<string, string> = { OPEN: "Ouvert", CLOSED: "Clôturé" };
+/** The case types', case statuses' and start sources' labels: the CSV exports' own (said once, there). */
+export const CASE_TYPE = CASE_TYPE_FR;
+export const CASE_STATUS = CASE_STATUS_FR;
+export const START_SOURCE = START_SOURCE_FR;
 export const TASK_KIND: Record<string, string> = {
   AWAIT_PROOF: "Attente justificatif",
   SUBSCRIBE_AT_PREDECESSOR: "Abonner à l'index du prédécesseur",
@@ -113,18 +111,6 @@ export const WAITING_FOR: Record<string, string> = {
 /** The team an open case waits on. */
 export const TEAM: Record<string, string> = { BO: "Back office", EUROS: "Service des Euros" };
 export const TASK_STATUS: Record<string, string> = { OPEN: "Ouverte", DONE: "Traitée", EXPIRED: "Échue" };
-
-export const START_SOURCE: Record<string, string> = {
-  DECLARED: "Index déclaré",
-  PROOF: "Justificatif (date et index)",
-  PROOF_DATE_PREDECESSOR_INDEX: "Date du justificatif, index de résiliation du prédécesseur",
-  PROOF_DATE_REMOTE_INDEX: "Date du justificatif, index de télérelève",
-  PREDECESSOR: "Date et index de résiliation du prédécesseur",
-  PRESCRIPTION: "Prescription",
-  INTERVENTION: "Relevé de l'intervention",
-  MUTATION: "Changement d'occupant",
-  REGULARIZED: "Régularisé par le service des Euros",
-};
 
 /** Why an INT_EUROS case was opened (R9, R11, R12, R16). */
 export const REGULARIZATION_MOTIVE: Record<string, string> = {
