@@ -2,14 +2,10 @@
 import { runDemo } from "../demo/demo.js";
 import { isIsoDate, localDate } from "../platform/dates.js";
 import { EcartError } from "../platform/errors.js";
+import { flag } from "./args.js";
 import { withDatabase } from "./database.js";
 
 const USAGE = "usage: ecart demo [--service-points N] [--seed S] [--years Y] [--until YYYY-MM-DD]";
-
-const flag = (args: string[], name: string): string | undefined => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
 
 export async function demoCommand(args: string[]): Promise<number> {
   const servicePoints = Number(flag(args, "--service-points") ?? 2000);

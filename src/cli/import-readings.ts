@@ -1,17 +1,12 @@
 /** `ecart import readings FILE.csv [--rejects FILE] [--batch N] [--entity NAME]`: the bulk import on the command line. */
-import { createReadStream, statSync } from "node:fs";
+import { createReadStream } from "node:fs";
 import { basename } from "node:path";
 import cliProgress from "cli-progress";
-import type { Context } from "../platform/context.js";
 import { DEFAULT_BATCH_ROWS, type ImportProgress, importReadings } from "../readings/import.js";
+import { importFile } from "./args.js";
 import { withDatabase } from "./database.js";
 
 const USAGE = "usage: ecart import readings FILE.csv [--rejects FILE] [--batch ROWS] [--entity NAME]";
-
-const flag = (args: string[], name: string): string | undefined => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
 
 /** A progress display: a bar with rows/s on a terminal, a plain line every few seconds otherwise. */
 export function progressDisplay(stream: NodeJS.WriteStream, totalBytes: number) {
@@ -59,37 +54,20 @@ export async function importCommand(args: string[]): Promise<number> {
     process.stderr.write(`${USAGE}\n`);
     return 2;
   }
-  let size: number;
-  try {
-    size = statSync(file).size;
-  } catch {
-    process.stderr.write(`fichier introuvable : ${file}\n`);
-    return 2;
-  }
-  const rejectsPath = flag(args, "--rejects") ?? `${file}.rejects.csv`;
-  const batchRows = Number(flag(args, "--batch") ?? DEFAULT_BATCH_ROWS);
-  if (!Number.isInteger(batchRows) || batchRows < 1) {
-    process.stderr.write(`${USAGE}\n`);
-    return 2;
-  }
-  const entity = flag(args, "--entity") ?? "IMPORT";
+  const f = importFile(file, args, USAGE, DEFAULT_BATCH_ROWS);
+  if (f === 2) return 2;
   return withDatabase(async (db, config) => {
-    const ctx: Context = {
-      actor: { user: `import:${basename(file)}`, role: "SYSTEM", entity },
-      now: new Date(),
-      config,
-    };
-    const display = progressDisplay(process.stderr, size);
+    const display = progressDisplay(process.stderr, f.size);
     try {
-      const summary = await importReadings(db, ctx, createReadStream(file), {
-        rejectsPath,
+      const summary = await importReadings(db, f.context(config), createReadStream(file), {
+        rejectsPath: f.rejectsPath,
         source: basename(file),
-        totalBytes: size,
-        batchRows,
+        totalBytes: f.size,
+        batchRows: f.batchRows,
         onProgress: display.update,
       });
       display.stop();
-      process.stdout.write(`${JSON.stringify({ ...summary, rejects: rejectsPath })}\n`);
+      process.stdout.write(`${JSON.stringify({ ...summary, rejects: f.rejectsPath })}\n`);
       return 0;
     } catch (e) {
       display.stop();

@@ -2,7 +2,7 @@
  * `ecart import service-points|meters|subscriptions FILE [--rejects FILE] [--batch ROWS] [--entity NAME]`:
  * a CIS export loaded from the command line (docs/integration.md), with a progress bar on a terminal.
  */
-import { createReadStream, statSync } from "node:fs";
+import { createReadStream } from "node:fs";
 import { basename } from "node:path";
 import cliProgress from "cli-progress";
 import {
@@ -13,16 +13,11 @@ import {
   type ReferenceSummary,
 } from "../integration/import.js";
 import { REFERENCE_KINDS, type ReferenceKind } from "../integration/rows.js";
-import type { Context } from "../platform/context.js";
+import { importFile } from "./args.js";
 import { withDatabase } from "./database.js";
 
 export const REFERENCE_USAGE =
   "usage: ecart import service-points|meters|subscriptions FILE.csv [--rejects FILE] [--batch ROWS] [--entity NAME]";
-
-const flag = (args: string[], name: string): string | undefined => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
 
 export const isReferenceKind = (k: string | undefined): k is ReferenceKind =>
   (REFERENCE_KINDS as readonly string[]).includes(k ?? "");
@@ -90,38 +85,21 @@ export async function referenceImportCommand(args: string[]): Promise<number> {
     process.stderr.write(`${REFERENCE_USAGE}\n`);
     return 2;
   }
-  let size: number;
-  try {
-    size = statSync(file).size;
-  } catch {
-    process.stderr.write(`fichier introuvable : ${file}\n`);
-    return 2;
-  }
-  const rejectsPath = flag(args, "--rejects") ?? `${file}.rejects.csv`;
-  const batchRows = Number(flag(args, "--batch") ?? DEFAULT_REFERENCE_BATCH);
-  if (!Number.isInteger(batchRows) || batchRows < 1) {
-    process.stderr.write(`${REFERENCE_USAGE}\n`);
-    return 2;
-  }
-  const entity = flag(args, "--entity") ?? "IMPORT";
+  const f = importFile(file, args, REFERENCE_USAGE, DEFAULT_REFERENCE_BATCH);
+  if (f === 2) return 2;
   return withDatabase(async (db, config) => {
-    const ctx: Context = {
-      actor: { user: `import:${basename(file)}`, role: "SYSTEM", entity },
-      now: new Date(),
-      config,
-    };
-    const display = referenceProgressDisplay(process.stderr, size);
+    const display = referenceProgressDisplay(process.stderr, f.size);
     try {
-      const summary = await importReference(db, ctx, kind, createReadStream(file), {
-        rejectsPath,
+      const summary = await importReference(db, f.context(config), kind, createReadStream(file), {
+        rejectsPath: f.rejectsPath,
         source: basename(file),
-        totalBytes: size,
-        batchRows,
+        totalBytes: f.size,
+        batchRows: f.batchRows,
         onProgress: (p) => display.update(kind, p),
       });
       display.stop();
       process.stderr.write(`${conclusion(summary)}\n`);
-      process.stdout.write(`${JSON.stringify({ ...summary, rejects: rejectsPath })}\n`);
+      process.stdout.write(`${JSON.stringify({ ...summary, rejects: f.rejectsPath })}\n`);
       return 0;
     } catch (e) {
       display.stop();
