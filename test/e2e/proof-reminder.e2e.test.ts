@@ -1,9 +1,10 @@
 /**
- * A proof asked for twice (issue 16, point 5): the second request is said to be a reminder of the same
- * deadline and sent only once confirmed.
+ * A case awaiting its proof, as the back office acts on it: a proof asked for twice (issue 16, point 5) is
+ * said to be a reminder of the same deadline and sent only once confirmed; « Pas de justificatif » is asked
+ * once more in place too, and subscribes the newcomer only once confirmed.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { flat, type Harness, loginAs, screenshot, startHarness } from "./support.js";
+import { expectAccessible, flat, type Harness, loginAs, screenshot, startHarness } from "./support.js";
 
 let h: Harness;
 
@@ -57,6 +58,48 @@ describe("proof reminder", () => {
       .where("status", "=", "OPEN")
       .execute();
     expect(task).toEqual([{ due_date: c.due_date }]);
+    await page.context().close();
+  });
+
+  it("BO: « Pas de justificatif » asks once more in place; « Annuler » sends nothing; confirmed, it subscribes", async () => {
+    const c = await h.db.kysely
+      .selectFrom("cases")
+      .select("id")
+      .where("service_point_id", "=", "PDS-CHENES")
+      .executeTakeFirstOrThrow();
+    const subscriptions = () =>
+      h.db.kysely
+        .selectFrom("subscriptions")
+        .select(["id", "start_source"])
+        .where("case_id", "=", c.id)
+        .execute();
+    const page = await loginAs(h, "bo.lyon");
+    await page.evaluate((id) => {
+      window.location.hash = `/dossiers/${id}`;
+    }, c.id);
+    const button = page.getByRole("button", { name: "Pas de justificatif" });
+    await button.click();
+    const ask = page.getByRole("alertdialog", { name: "Pas de justificatif" });
+    await ask.waitFor();
+    expect(flat(await ask.textContent())).toContain(
+      "Le client n'a pas de justificatif : abonner avec la date et l'index de résiliation du prédécesseur ?",
+    );
+    expect(await button.getAttribute("aria-expanded")).toBe("true");
+    await expectAccessible(page, "case page, no-proof confirmation");
+    await ask.getByRole("button", { name: "Annuler" }).click();
+    await expect.poll(() => ask.count()).toBe(0);
+    expect(await subscriptions()).toEqual([]);
+
+    await button.click();
+    await page
+      .getByTestId("confirm-no-proof")
+      .getByRole("button", { name: "Abonner sans justificatif" })
+      .click();
+    await expect.poll(() => page.getByTestId("flash").textContent()).toContain("Abonnement mis en place");
+    const subs = await subscriptions();
+    expect(subs).toHaveLength(1);
+    expect(subs[0]?.start_source).toBe("PREDECESSOR");
+    expect(await page.getByTestId("confirm-no-proof").count()).toBe(0);
     await page.context().close();
   });
 });

@@ -413,3 +413,40 @@ export function EntityFilter(props: { value: string; onChange: (value: string) =
     </label>
   );
 }
+
+/**
+ * An action asked once more, in place (an `alertdialog` named `label`): what will happen, the action's own
+ * button (focused) and a way back. Nothing is sent before the second click.
+ */
+export function ConfirmStep(props: {
+  testId: string;
+  label: string;
+  /** The confirm button's text. */
+  confirm: ReactNode;
+  /** The way back's text. */
+  back?: string;
+  disabled: boolean;
+  onConfirm: () => void;
+  onBack: () => void;
+  children: ReactNode;
+}) {
+  return (
+    <div className="confirm" data-testid={props.testId} role="alertdialog" aria-label={props.label}>
+      <p>{props.children}</p>
+      <div className="row-buttons">
+        <button
+          type="button"
+          className="primary"
+          disabled={props.disabled}
+          onClick={props.onConfirm}
+          ref={focusOnMount}
+        >
+          {props.confirm}
+        </button>
+        <button type="button" className="ghost" onClick={props.onBack}>
+          {props.back ?? "Annuler"}
+        </button>
+      </div>
+    </div>
+  );
+}

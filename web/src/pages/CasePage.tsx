@@ -20,7 +20,17 @@ import {
 } from "../format.ts";
 import { useMay } from "../session.ts";
 import type { CaseView, CommandResult } from "../types.ts";
-import { Badge, DatedIndexFields, Empty, Facts, Link, ResourcePage, Section, useDraft } from "../ui.tsx";
+import {
+  Badge,
+  ConfirmStep,
+  DatedIndexFields,
+  Empty,
+  Facts,
+  Link,
+  ResourcePage,
+  Section,
+  useDraft,
+} from "../ui.tsx";
 import { CaseDocuments } from "./CaseDocuments.tsx";
 import {
   CloseForm,
@@ -199,6 +209,7 @@ function CaseActions({ c, onDone }: { c: CaseView; onDone: (r: CommandResult | s
   const plannedVisit = c.interventions.some((v) => v.status === "PLANNED");
   const [panel, setPanel] = useState<"proof" | "visit" | "close" | null>(null);
   const [reminding, setReminding] = useState(false);
+  const [noProof, setNoProof] = useState(false);
   const { busy, error, run } = useCommand();
   // Each click is a new attempt, with its own key.
   const simple = (action: string) => run(() => caseCommand(c, action, {}, newIdempotencyKey()), { onDone });
@@ -232,19 +243,7 @@ function CaseActions({ c, onDone }: { c: CaseView; onDone: (r: CommandResult | s
     );
   if (open && isArr && mayNoProof && !c.subscription)
     buttons.push(
-      <button
-        key="n"
-        type="button"
-        disabled={busy}
-        onClick={() => {
-          if (
-            window.confirm(
-              "Le client n'a pas de justificatif : abonner avec la date et l'index de résiliation du prédécesseur ?",
-            )
-          )
-            void simple("no-proof");
-        }}
-      >
+      <button key="n" type="button" disabled={busy} aria-expanded={noProof} onClick={() => setNoProof(true)}>
         Pas de justificatif
       </button>,
     );
@@ -282,6 +281,25 @@ function CaseActions({ c, onDone }: { c: CaseView; onDone: (r: CommandResult | s
           }
           onCancel={() => setReminding(false)}
         />
+      )}
+      {noProof && (
+        <ConfirmStep
+          testId="confirm-no-proof"
+          label="Pas de justificatif"
+          confirm="Abonner sans justificatif"
+          disabled={busy}
+          onConfirm={() =>
+            run(() => caseCommand(c, "no-proof", {}, newIdempotencyKey()), {
+              onDone: (r) => {
+                setNoProof(false);
+                onDone(r);
+              },
+            })
+          }
+          onBack={() => setNoProof(false)}
+        >
+          Le client n'a pas de justificatif : abonner avec la date et l'index de résiliation du prédécesseur ?
+        </ConfirmStep>
       )}
       <FormError error={error} />
       {panel === "proof" && (

@@ -23,11 +23,11 @@ import type { CaseView, CommandResult } from "../types.ts";
 import {
   Badge,
   CheckLine,
+  ConfirmStep,
   DateField,
   Empty,
   Facts,
   fieldError,
-  focusOnMount,
   IndexField,
   Link,
   TextAreaField,
@@ -46,39 +46,25 @@ export function ReminderConfirm(props: {
   const task = c.tasks.find((t) => t.kind === "AWAIT_PROOF" && t.status === "OPEN");
   const last = c.communications.filter((m) => m.template === "PROOF_REQUEST").at(-1);
   return (
-    <div
-      className="confirm"
-      data-testid="confirm-reminder"
-      role="alertdialog"
-      aria-label="Relancer le client"
+    <ConfirmStep
+      testId="confirm-reminder"
+      label="Relancer le client"
+      confirm="Envoyer la relance"
+      disabled={props.busy}
+      onConfirm={props.onConfirm}
+      onBack={props.onCancel}
     >
-      <p>
-        Un justificatif a déjà été demandé
-        {last ? ` le ${frDay(last.createdAt)} (${label(CHANNEL, last.channel).toLowerCase()})` : ""}. Ce
-        nouvel envoi est une <strong>relance</strong> de la même demande :{" "}
-        {task ? (
-          <>
-            l'échéance reste le <strong>{frDate(task.due)}</strong>.
-          </>
-        ) : (
-          "le serveur fixera l'échéance."
-        )}
-      </p>
-      <div className="row-buttons">
-        <button
-          type="button"
-          className="primary"
-          disabled={props.busy}
-          onClick={props.onConfirm}
-          ref={focusOnMount}
-        >
-          Envoyer la relance
-        </button>
-        <button type="button" className="ghost" onClick={props.onCancel}>
-          Annuler
-        </button>
-      </div>
-    </div>
+      Un justificatif a déjà été demandé
+      {last ? ` le ${frDay(last.createdAt)} (${label(CHANNEL, last.channel).toLowerCase()})` : ""}. Ce nouvel
+      envoi est une <strong>relance</strong> de la même demande :{" "}
+      {task ? (
+        <>
+          l'échéance reste le <strong>{frDate(task.due)}</strong>.
+        </>
+      ) : (
+        "le serveur fixera l'échéance."
+      )}
+    </ConfirmStep>
   );
 }
 

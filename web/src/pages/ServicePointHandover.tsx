@@ -3,13 +3,13 @@
  * leaves) and « Changement d'occupant » (R17: the leaving and the arriving occupants read the meter together).
  * Both check the index as typed against the history and ask once more before anything is recorded.
  */
-import { type FormEvent, type ReactNode, useState } from "react";
+import { type FormEvent, useState } from "react";
 import { api } from "../api.ts";
 import { FormError, useCommand } from "../command.tsx";
 import { frDate, m3, todayParis } from "../format.ts";
 import { type ReadingCheckState, SuspectIndex, useReadingCheck } from "../plausibility.tsx";
 import type { CommandResult, ReadingCheck, ServicePointView, Subscription } from "../types.ts";
-import { DatedIndexFields, fieldError, focusOnMount, Section, TextField, useDraft } from "../ui.tsx";
+import { ConfirmStep, DatedIndexFields, fieldError, Section, TextField, useDraft } from "../ui.tsx";
 
 /** The index typed for a handover, the server's verdict on it and the advisor's confirmation of a suspect one. */
 function useCheckedIndex(
@@ -112,10 +112,11 @@ export function MoveOutForm(props: {
           />
         )}
         {asking && (
-          <ConfirmPanel
+          <ConfirmStep
             testId="confirm-move-out"
             label="Confirmer la résiliation"
-            pending={check.pending}
+            confirm={check.pending ? "Vérification…" : "Confirmer la résiliation"}
+            back="Revenir à la saisie"
             disabled={busy || !ready}
             onConfirm={moveOut}
             onBack={() => setAsking(false)}
@@ -124,7 +125,7 @@ export function MoveOutForm(props: {
             <strong>{frDate(draft.date)}</strong> à l'index{" "}
             <strong>{index === undefined ? draft.index.trim() : m3(index)}</strong> ? Cet index deviendra
             l'index de résiliation, la référence de la prochaine arrivée.
-          </ConfirmPanel>
+          </ConfirmStep>
         )}
         <FormError error={err} fields={["date", "index"]} />
       </form>
@@ -279,10 +280,11 @@ export function MutationForm(props: {
           </div>
         )}
         {asking && (
-          <ConfirmPanel
+          <ConfirmStep
             testId="confirm-mutation"
             label="Confirmer le changement d'occupant"
-            pending={check.pending}
+            confirm={check.pending ? "Vérification…" : "Confirmer le changement d'occupant"}
+            back="Revenir à la saisie"
             disabled={busy || !ready}
             onConfirm={handOver}
             onBack={() => setAsking(false)}
@@ -291,42 +293,10 @@ export function MutationForm(props: {
             <strong>{frDate(draft.date)}</strong> à l'index <strong>{shownIndex}</strong> et{" "}
             <strong>{newcomer}</strong> est abonné à la même date et au même index ? Aucun écart, aucun
             dossier : le nouvel occupant reçoit une confirmation écrite.
-          </ConfirmPanel>
+          </ConfirmStep>
         )}
         <FormError error={err} fields={MUTATION_FIELDS} />
       </form>
     </Section>
-  );
-}
-
-/** The « are you sure » step of a handover form: what will happen, then confirm or go back to the form. */
-function ConfirmPanel(props: {
-  testId: string;
-  /** The dialog's name, and its confirm button's text. */
-  label: string;
-  pending: boolean;
-  disabled: boolean;
-  onConfirm: () => void;
-  onBack: () => void;
-  children: ReactNode;
-}) {
-  return (
-    <div className="confirm" data-testid={props.testId} role="alertdialog" aria-label={props.label}>
-      <p>{props.children}</p>
-      <div className="row-buttons">
-        <button
-          type="button"
-          className="primary"
-          disabled={props.disabled}
-          onClick={props.onConfirm}
-          ref={focusOnMount}
-        >
-          {props.pending ? "Vérification…" : props.label}
-        </button>
-        <button type="button" className="ghost" onClick={props.onBack}>
-          Revenir à la saisie
-        </button>
-      </div>
-    </div>
   );
 }
