@@ -30,13 +30,16 @@ export const API_PREFIX = "/api";
 
 /** True when the request's path is under /api, however it is spelled (`/%61pi/…`). */
 export function isApiPath(url: string): boolean {
-  const path = url.split("?")[0] ?? "";
+  const query = url.indexOf("?");
+  const path = query < 0 ? url : url.slice(0, query);
   let decoded = path;
-  try {
-    decoded = decodeURIComponent(path);
-  } catch {
-    // unreadable percent-encoding: refused by the router anyway; judged as written
-  }
+  // Decoded only when it holds an escape (most requests do not).
+  if (path.includes("%"))
+    try {
+      decoded = decodeURIComponent(path);
+    } catch {
+      // unreadable percent-encoding: refused by the router anyway; judged as written
+    }
   const p = decoded.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, "").toLowerCase();
   return p === API_PREFIX || p.startsWith(`${API_PREFIX}/`);
 }
