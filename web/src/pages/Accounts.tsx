@@ -10,7 +10,17 @@ import { frDate, label, ROLE_LABEL } from "../format.ts";
 import { ActionsHeader, InlineFormRow, type RowFormProps, useRowForm } from "../rows.tsx";
 import { useMe } from "../session.ts";
 import type { AccountRow, ApiToken as TokenRow } from "../types.ts";
-import { AsyncList, Badge, Field, fieldError, focusOnMount, Section, TextField, useGet } from "../ui.tsx";
+import {
+  AsyncList,
+  Badge,
+  ConfirmStep,
+  Field,
+  fieldError,
+  focusOnMount,
+  Section,
+  TextField,
+  useGet,
+} from "../ui.tsx";
 import { assertPasswordLength, PASSWORD_HINT } from "./MyPassword.tsx";
 
 const accountPath = (username: string) => `/api/accounts/${encodeURIComponent(username)}`;
@@ -141,8 +151,8 @@ function AccountAction(props: RowFormProps<RowMode> & { a: AccountRow }) {
 }
 
 /**
- * An irreversible or disruptive action asked once more, in place: the question, the action's own button and
- * « Annuler »; the server's refusal shown below.
+ * An irreversible or disruptive action asked once more, in place (`ConfirmStep`, as on the case and
+ * service point pages): the question, the action's own button and « Annuler »; the server's refusal below.
  */
 function InlineConfirm(props: {
   question: ReactNode;
@@ -153,22 +163,17 @@ function InlineConfirm(props: {
   onCancel: () => void;
 }) {
   return (
-    <div className="inline-form" data-testid="confirm">
-      <div className="form-buttons">
-        <span>{props.question}</span>
-        <button
-          type="button"
-          className="primary"
-          disabled={props.busy}
-          onClick={props.onConfirm}
-          ref={focusOnMount}
-        >
-          {props.confirm}
-        </button>
-        <button type="button" className="ghost" onClick={props.onCancel}>
-          Annuler
-        </button>
-      </div>
+    <div className="inline-form">
+      <ConfirmStep
+        testId="confirm"
+        label={props.confirm}
+        confirm={props.confirm}
+        disabled={props.busy}
+        onConfirm={props.onConfirm}
+        onBack={props.onCancel}
+      >
+        {props.question}
+      </ConfirmStep>
       <FormError error={props.error} />
     </div>
   );
