@@ -73,7 +73,7 @@ export const ROLE_LABEL: Record<string, string> = {
 };
 
 export const READING_TYPE: Record<string, string> = {
-  NORMAL: "Normal",
+  NORMAL: "Normal (agent)",
   CUSTOMER: "Relevé client",
   ESTIMATE: "Estimation système",
   REMOTE: "Télérelève",
@@ -125,7 +125,7 @@ export const PROOF_KIND: Record<string, string> = {
   SALE_DEED: "Acte de vente",
   NOTARY_CERTIFICATE: "Attestation notariée",
   ENTRY_INVENTORY: "État des lieux d'entrée",
-  METER_PHOTO: "Photo du compteur",
+  METER_PHOTO: "Photo du compteur (complément)",
 };
 export const PROOF_STATUS: Record<string, string> = {
   ACCEPTED: "Accepté",

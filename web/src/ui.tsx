@@ -450,3 +450,34 @@ export function ConfirmStep(props: {
     </div>
   );
 }
+
+/**
+ * A choice among codes, each shown by its label in `labels` (one of format.ts's tables, so the words are
+ * said once); `codes` picks and orders some of them; `all`, when given, is a first option (value "") with
+ * that text, for a filter.
+ */
+export function CodeSelect(props: {
+  labels: Readonly<Record<string, string>>;
+  codes?: readonly string[];
+  all?: string;
+  value: string;
+  onChange: (code: string) => void;
+  id?: string;
+  describedBy?: string | undefined;
+}) {
+  return (
+    <select
+      id={props.id}
+      aria-describedby={props.describedBy}
+      value={props.value}
+      onChange={(e) => props.onChange(e.target.value)}
+    >
+      {props.all !== undefined && <option value="">{props.all}</option>}
+      {(props.codes ?? Object.keys(props.labels)).map((code) => (
+        <option key={code} value={code}>
+          {props.labels[code] ?? code}
+        </option>
+      ))}
+    </select>
+  );
+}

@@ -9,7 +9,7 @@ import { FormError, useCommand } from "../command.tsx";
 import { frDate, label, megabytes, PROOF_KIND, todayParis } from "../format.ts";
 import { useMay } from "../session.ts";
 import type { CaseDocument, CaseView, CommandResult } from "../types.ts";
-import { AsyncList, DateField, Field, fieldError, Section, useGet } from "../ui.tsx";
+import { AsyncList, CodeSelect, DateField, Field, fieldError, Section, useGet } from "../ui.tsx";
 
 export function CaseDocuments({ c, onDone }: { c: CaseView; onDone: (r: CommandResult) => void }) {
   const url = `/api/cases/${encodeURIComponent(c.id)}/documents`;
@@ -73,13 +73,7 @@ export function CaseDocuments({ c, onDone }: { c: CaseView; onDone: (r: CommandR
           <div className="grid2">
             <Field label="Type de document" error={fieldError(err, "kind")}>
               {(id, dd) => (
-                <select id={id} aria-describedby={dd} value={kind} onChange={(e) => setKind(e.target.value)}>
-                  {Object.entries(PROOF_KIND).map(([k, v]) => (
-                    <option key={k} value={k}>
-                      {v}
-                    </option>
-                  ))}
-                </select>
+                <CodeSelect id={id} describedBy={dd} labels={PROOF_KIND} value={kind} onChange={setKind} />
               )}
             </Field>
             <DateField

@@ -6,7 +6,7 @@ import { CaseLink, MessageStatusBadge } from "../entities.tsx";
 import { CHANNEL, frDate, label, MSG_STATUS, TEMPLATE } from "../format.ts";
 import { useMe } from "../session.ts";
 import type { Message, Page } from "../types.ts";
-import { AsyncList, AsyncView, Empty, Section, useGet } from "../ui.tsx";
+import { AsyncList, AsyncView, CodeSelect, Empty, Section, useGet } from "../ui.tsx";
 
 function selectedFromHash(): string | null {
   const m = /[?&]id=([^&]*)/.exec(window.location.hash);
@@ -23,27 +23,25 @@ export function OutboxPage() {
       <div className="page-head">
         <h1>Courriers et courriels</h1>
         <div className="filters">
-          <label>
+          <label htmlFor="filter-status">
             Statut
-            <select value={status} onChange={(e) => setStatus(e.target.value)}>
-              <option value="">tous</option>
-              {Object.entries(MSG_STATUS).map(([k, v]) => (
-                <option key={k} value={k}>
-                  {v}
-                </option>
-              ))}
-            </select>
+            <CodeSelect
+              id="filter-status"
+              labels={MSG_STATUS}
+              all="tous"
+              value={status}
+              onChange={setStatus}
+            />
           </label>
-          <label>
+          <label htmlFor="filter-template">
             Modèle
-            <select value={template} onChange={(e) => setTemplate(e.target.value)}>
-              <option value="">tous</option>
-              {Object.entries(TEMPLATE).map(([k, v]) => (
-                <option key={k} value={k}>
-                  {v}
-                </option>
-              ))}
-            </select>
+            <CodeSelect
+              id="filter-template"
+              labels={TEMPLATE}
+              all="tous"
+              value={template}
+              onChange={setTemplate}
+            />
           </label>
         </div>
       </div>

@@ -9,8 +9,21 @@ import { ApiError, api } from "../api.ts";
 import { FormError, useCommand } from "../command.tsx";
 import { frDate, label, megabytes, PROOF_KIND, todayParis } from "../format.ts";
 import type { CaseDocument, CaseView, CommandResult, ProofCheck } from "../types.ts";
-import { CheckLine, DateField, Field, fieldError, IndexField, TextField, useDraft, useGet } from "../ui.tsx";
+import {
+  CheckLine,
+  CodeSelect,
+  DateField,
+  Field,
+  fieldError,
+  IndexField,
+  TextField,
+  useDraft,
+  useGet,
+} from "../ui.tsx";
 import { DocumentFileField } from "./CaseDocuments.tsx";
+
+/** The kinds of proof offered, the usual one first. */
+const PROOF_KINDS = ["ENTRY_INVENTORY", "SALE_DEED", "NOTARY_CERTIFICATE", "METER_PHOTO"] as const;
 
 type ProofKind = "SALE_DEED" | "NOTARY_CERTIFICATE" | "ENTRY_INVENTORY" | "METER_PHOTO";
 
@@ -161,17 +174,14 @@ export function ProofForm({
             ) : (
               <Field label="Type de document" error={fieldError(shown, "kind")}>
                 {(id, dd) => (
-                  <select
+                  <CodeSelect
                     id={id}
-                    aria-describedby={dd}
+                    describedBy={dd}
+                    labels={PROOF_KIND}
+                    codes={PROOF_KINDS}
                     value={d.kind}
-                    onChange={(e) => update({ kind: e.target.value as ProofKind })}
-                  >
-                    <option value="ENTRY_INVENTORY">État des lieux d'entrée</option>
-                    <option value="SALE_DEED">Acte de vente</option>
-                    <option value="NOTARY_CERTIFICATE">Attestation notariée</option>
-                    <option value="METER_PHOTO">Photo du compteur (complément)</option>
-                  </select>
+                    onChange={(kind) => update({ kind: kind as ProofKind })}
+                  />
                 )}
               </Field>
             )}

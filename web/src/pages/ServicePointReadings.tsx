@@ -9,6 +9,7 @@ import { useMay } from "../session.ts";
 import type { CommandResult, Reading, ServicePointView } from "../types.ts";
 import {
   Badge,
+  CodeSelect,
   DatedIndexFields,
   Empty,
   Field,
@@ -18,6 +19,9 @@ import {
   TextField,
   useDraft,
 } from "../ui.tsx";
+
+/** The reading types an advisor may type, in the order offered. */
+const TYPED_READINGS = ["CUSTOMER", "NORMAL", "ESTIMATE"] as const;
 
 /** The source document's table: date, usage, expected usage, expected index range, index, type, status. */
 export function ReadingHistory({ readings, onChanged }: { readings: Reading[]; onChanged: () => void }) {
@@ -265,17 +269,15 @@ export function RecordReadingForm(props: { sp: ServicePointView; onDone: () => v
           />
           <Field label="Type de relevé" error={fieldError(err, "type")}>
             {(id, d) => (
-              <select
+              // Télérelève comes only from the meters' feed (R14): not typed by an advisor.
+              <CodeSelect
                 id={id}
-                aria-describedby={d}
+                describedBy={d}
+                labels={READING_TYPE}
+                codes={TYPED_READINGS}
                 value={draft.type}
-                onChange={(e) => update({ type: e.target.value })}
-              >
-                {/* Télérelève comes only from the meters' feed (R14): not typed by an advisor. */}
-                <option value="CUSTOMER">Relevé client</option>
-                <option value="NORMAL">Normal (agent)</option>
-                <option value="ESTIMATE">Estimation</option>
-              </select>
+                onChange={(type) => update({ type })}
+              />
             )}
           </Field>
           <SaveOrCancel busy={busy} disabled={!confirmed} label="Enregistrer" onCancel={props.onCancel} />

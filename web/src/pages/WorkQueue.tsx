@@ -8,7 +8,7 @@ import { CaseLink, ServicePointLink } from "../entities.tsx";
 import { CASE_TYPE, frDate, frDay, label, TEAM, WAITING_FOR } from "../format.ts";
 import { type Me, useMe } from "../session.ts";
 import type { CaseListItem, Page } from "../types.ts";
-import { AsyncList, Badge, EntityFilter, useDraft, useGet } from "../ui.tsx";
+import { AsyncList, Badge, CodeSelect, EntityFilter, useDraft, useGet } from "../ui.tsx";
 
 interface Filters {
   entity: string;
@@ -42,23 +42,26 @@ export function WorkQueuePage() {
       <div className="page-head">
         <h1>File de travail</h1>
         <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label="Filtres">
-          <label>
+          <label htmlFor="filter-team">
             À traiter par
-            <select value={f.team} onChange={(e) => update({ team: e.target.value })}>
-              <option value="">toutes les équipes</option>
-              <option value="BO">Back office</option>
-              <option value="EUROS">Service des Euros</option>
-            </select>
+            <CodeSelect
+              id="filter-team"
+              labels={TEAM}
+              all="toutes les équipes"
+              value={f.team}
+              onChange={(team) => update({ team })}
+            />
           </label>
           <EntityFilter value={f.entity} onChange={(entity) => update({ entity })} size={12} />
-          <label>
+          <label htmlFor="filter-type">
             Type de dossier
-            <select value={f.type} onChange={(e) => update({ type: e.target.value })}>
-              <option value="">tous</option>
-              <option value="ARR_SPECIAL">ARR Cas Particuliers</option>
-              <option value="ARR_INTERVENTION">ARR avec intervention</option>
-              <option value="INT_EUROS">INT vers EUROS</option>
-            </select>
+            <CodeSelect
+              id="filter-type"
+              labels={CASE_TYPE}
+              all="tous"
+              value={f.type}
+              onChange={(type) => update({ type })}
+            />
           </label>
           {mine && (
             <button
