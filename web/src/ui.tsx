@@ -481,3 +481,26 @@ export function CodeSelect(props: {
     </select>
   );
 }
+
+/** A list's filter by code: its label above a `CodeSelect` whose first option, `all`, filters nothing. */
+export function FilterSelect(props: {
+  id: string;
+  label: string;
+  labels: Readonly<Record<string, string>>;
+  all: string;
+  value: string;
+  onChange: (code: string) => void;
+}) {
+  return (
+    <label htmlFor={props.id}>
+      {props.label}
+      <CodeSelect
+        id={props.id}
+        labels={props.labels}
+        all={props.all}
+        value={props.value}
+        onChange={props.onChange}
+      />
+    </label>
+  );
+}

@@ -6,7 +6,7 @@ import { CaseLink, MessageStatusBadge } from "../entities.tsx";
 import { CHANNEL, frDate, label, MSG_STATUS, TEMPLATE } from "../format.ts";
 import { useMe } from "../session.ts";
 import type { Message, Page } from "../types.ts";
-import { AsyncList, AsyncView, CodeSelect, Empty, Section, useGet } from "../ui.tsx";
+import { AsyncList, AsyncView, Empty, FilterSelect, Section, useGet } from "../ui.tsx";
 
 function selectedFromHash(): string | null {
   const m = /[?&]id=([^&]*)/.exec(window.location.hash);
@@ -23,26 +23,22 @@ export function OutboxPage() {
       <div className="page-head">
         <h1>Courriers et courriels</h1>
         <div className="filters">
-          <label htmlFor="filter-status">
-            Statut
-            <CodeSelect
-              id="filter-status"
-              labels={MSG_STATUS}
-              all="tous"
-              value={status}
-              onChange={setStatus}
-            />
-          </label>
-          <label htmlFor="filter-template">
-            Modèle
-            <CodeSelect
-              id="filter-template"
-              labels={TEMPLATE}
-              all="tous"
-              value={template}
-              onChange={setTemplate}
-            />
-          </label>
+          <FilterSelect
+            id="filter-status"
+            label="Statut"
+            labels={MSG_STATUS}
+            all="tous"
+            value={status}
+            onChange={setStatus}
+          />
+          <FilterSelect
+            id="filter-template"
+            label="Modèle"
+            labels={TEMPLATE}
+            all="tous"
+            value={template}
+            onChange={setTemplate}
+          />
         </div>
       </div>
       <AsyncList state={state} what="Chargement des messages" empty="Aucun message.">

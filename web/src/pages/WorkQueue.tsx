@@ -8,7 +8,7 @@ import { CaseLink, ServicePointLink } from "../entities.tsx";
 import { CASE_TYPE, frDate, frDay, label, TEAM, WAITING_FOR } from "../format.ts";
 import { type Me, useMe } from "../session.ts";
 import type { CaseListItem, Page } from "../types.ts";
-import { AsyncList, Badge, CodeSelect, EntityFilter, useDraft, useGet } from "../ui.tsx";
+import { AsyncList, Badge, EntityFilter, FilterSelect, useDraft, useGet } from "../ui.tsx";
 
 interface Filters {
   entity: string;
@@ -42,27 +42,23 @@ export function WorkQueuePage() {
       <div className="page-head">
         <h1>File de travail</h1>
         <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label="Filtres">
-          <label htmlFor="filter-team">
-            À traiter par
-            <CodeSelect
-              id="filter-team"
-              labels={TEAM}
-              all="toutes les équipes"
-              value={f.team}
-              onChange={(team) => update({ team })}
-            />
-          </label>
+          <FilterSelect
+            id="filter-team"
+            label="À traiter par"
+            labels={TEAM}
+            all="toutes les équipes"
+            value={f.team}
+            onChange={(team) => update({ team })}
+          />
           <EntityFilter value={f.entity} onChange={(entity) => update({ entity })} size={12} />
-          <label htmlFor="filter-type">
-            Type de dossier
-            <CodeSelect
-              id="filter-type"
-              labels={CASE_TYPE}
-              all="tous"
-              value={f.type}
-              onChange={(type) => update({ type })}
-            />
-          </label>
+          <FilterSelect
+            id="filter-type"
+            label="Type de dossier"
+            labels={CASE_TYPE}
+            all="tous"
+            value={f.type}
+            onChange={(type) => update({ type })}
+          />
           {mine && (
             <button
               type="button"
