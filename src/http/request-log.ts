@@ -5,11 +5,10 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 
-/** What the request line says. */
+/** What the request line says, besides the request's id (`reqId`, which the request's logger already binds). */
 export function requestFields(req: FastifyRequest, reply: FastifyReply): Record<string, unknown> {
   const access = req.routeOptions.config?.access;
   return {
-    reqId: req.id,
     method: req.method,
     route: req.routeOptions.url ?? "unmatched",
     status: reply.statusCode,
