@@ -66,7 +66,7 @@ export function assertNotCrossSite(req: FastifyRequest) {
   });
   if (reason === null) return;
   const fr = reason.startsWith("cookie-authenticated")
-    ? "Requête refusée : en-tête X-Requested-With manquant (protection CSRF)."
+    ? `Requête refusée : l'en-tête « X-Requested-With: ${CSRF_VALUE} » est manquant ou différent (protection CSRF).`
     : "Requête refusée : elle ne vient pas de la console Écart (protection CSRF).";
   throw new EcartError(ErrorCode.CSRF_REJECTED, fr, reason);
 }

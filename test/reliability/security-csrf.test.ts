@@ -111,6 +111,12 @@ describe.each(ENGINES)("CSRF whatever the request target's spelling (%s)", (engi
     expect((await send("GET", "/api/me", fo)).status).toBe(200);
     // A route that does not exist is refused the same way before anything else.
     expectCsrf(await send("POST", "/nowhere", fo, "{}"), "POST /nowhere");
+    // The header with another value is refused the same way; the French message says what it must be.
+    const wrong = await send("POST", "/api/session", { ...fo, "x-requested-with": "XMLHttpRequest" }, "{}");
+    expectCsrf(wrong, "X-Requested-With: XMLHttpRequest");
+    expect(wrong.json?.error?.message).toBe(
+      "Requête refusée : l'en-tête « X-Requested-With: ecart » est manquant ou différent (protection CSRF).",
+    );
     expect(await state()).toEqual(before);
   });
 

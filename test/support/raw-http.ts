@@ -9,7 +9,7 @@ export interface RawResponse {
   headers: Record<string, string>;
   body: string;
   /** The body parsed as JSON, or null. */
-  json: { error?: { code: string } } & Record<string, unknown>;
+  json: { error?: { code: string; message?: string } } & Record<string, unknown>;
 }
 
 /** Parses one HTTP/1.1 response (Content-Length or chunked body). */
