@@ -52,6 +52,18 @@ export async function putReferenceRows(
   });
 }
 
+/** One row of a reference file (an API PUT): its outcome, or its refusal thrown. */
+export async function putReferenceRow(
+  db: Database,
+  ctx: Context,
+  kind: ReferenceKind,
+  fields: Fields,
+): Promise<RowOutcome> {
+  const [outcome] = await putReferenceRows(db, ctx, kind, [fields]);
+  if (outcome === undefined) throw new Error(`${kind}: no outcome for the row`);
+  return outcome;
+}
+
 const str = (v: unknown): string | undefined =>
   v === undefined ? undefined : v === null ? "" : typeof v === "boolean" ? (v ? "1" : "0") : String(v);
 

@@ -10,7 +10,7 @@ import {
   MAX_REMOTE_READINGS,
   meterExchange,
   meterFields,
-  putReferenceRows,
+  putReferenceRow,
   recordRemoteReadings,
   servicePointFields,
   subscriptionFields,
@@ -64,10 +64,14 @@ export async function integrationRoutes(app: FastifyInstance, deps: AppDeps) {
       },
     },
     async (req) => {
-      const [outcome] = await putReferenceRows(deps.db, ctx(req), "service-points", [
-        servicePointFields(req.params.id, req.body),
-      ]);
-      return { outcome: outcome as "INSERTED" };
+      return {
+        outcome: await putReferenceRow(
+          deps.db,
+          ctx(req),
+          "service-points",
+          servicePointFields(req.params.id, req.body),
+        ),
+      };
     },
   );
 
@@ -90,10 +94,14 @@ export async function integrationRoutes(app: FastifyInstance, deps: AppDeps) {
       },
     },
     async (req) => {
-      const [outcome] = await putReferenceRows(deps.db, ctx(req), "meters", [
-        meterFields(req.params.id, req.params.serial, req.body),
-      ]);
-      return { outcome: outcome as "INSERTED" };
+      return {
+        outcome: await putReferenceRow(
+          deps.db,
+          ctx(req),
+          "meters",
+          meterFields(req.params.id, req.params.serial, req.body),
+        ),
+      };
     },
   );
 
@@ -149,10 +157,14 @@ export async function integrationRoutes(app: FastifyInstance, deps: AppDeps) {
       },
     },
     async (req) => {
-      const [outcome] = await putReferenceRows(deps.db, ctx(req), "subscriptions", [
-        subscriptionFields(req.params.id, req.body),
-      ]);
-      return { outcome: outcome as "INSERTED" };
+      return {
+        outcome: await putReferenceRow(
+          deps.db,
+          ctx(req),
+          "subscriptions",
+          subscriptionFields(req.params.id, req.body),
+        ),
+      };
     },
   );
 
