@@ -7,7 +7,7 @@ import { CompiledQuery, sql } from "kysely";
 import { type Account, digest, tokenAccountQuery } from "../../accounts/store.js";
 import { m3 } from "../../communications/french.js";
 import { assessMoveIn, type MoveInInput } from "../../move-in/commands/move-in.js";
-import type { MoveInPath } from "../../move-in/rules/move-in-path.js";
+import { caseOpenedBy, type MoveInPath } from "../../move-in/rules/move-in-path.js";
 import {
   type MoveInFactsRow,
   type MoveInStoredFacts,
@@ -149,11 +149,7 @@ export async function checkMoveIn(
     toleranceM3: ctx.config.toleranceM3,
     path,
     subscribesNow: path === "SUBSCRIBE_DECLARED" || path === "SUBSCRIBE_PREDECESSOR",
-    opensCase: (path !== "SUBSCRIBE_DECLARED" || input.reconnection
-      ? input.reconnection
-        ? "ARR_INTERVENTION"
-        : "ARR_SPECIAL"
-      : null) as "ARR_INTERVENTION" | "ARR_SPECIAL" | null,
+    opensCase: caseOpenedBy(path, input.reconnection),
     proofDueDate: a.dueDate,
     declaredPlausibility: declared,
     warnings: a.terminationSuspect ? ["TERMINATION_INDEX_SUSPECT"] : [],

@@ -23,7 +23,7 @@ import { lockServicePoint, unknownServicePoint } from "../../service-points/stor
 import { assertMoveInCase, beforeTermination } from "../move-in-case.js";
 import { proofDeadline, proofDueDate } from "../rules/deadline.js";
 import { checkGap, type GapCheck } from "../rules/gap.js";
-import { type MoveInPath, moveInPath } from "../rules/move-in-path.js";
+import { caseOpenedBy, type MoveInPath, moveInPath } from "../rules/move-in-path.js";
 import { statusOfReading, terminationFrom } from "../rules/termination.js";
 import { requestProofOn, subscribeAtPredecessor } from "../steps.js";
 import {
@@ -183,8 +183,9 @@ export async function moveIn(trx: Trx, ctx: Context, input: MoveInInput): Promis
   const warnings: string[] = terminationSuspect ? ["TERMINATION_INDEX_SUSPECT"] : [];
 
   // Within tolerance (or nothing to compare with): the declared index is the newcomer's start (R2).
+  const caseType = caseOpenedBy(path, input.reconnection);
   let caseId: string | null = null;
-  if (input.reconnection) {
+  if (caseType === "ARR_INTERVENTION") {
     caseId = await openCase(trx, ctx, {
       type: "ARR_INTERVENTION",
       servicePointId: sp.id,
@@ -231,6 +232,7 @@ export async function moveIn(trx: Trx, ctx: Context, input: MoveInInput): Promis
   }
 
   // Beyond tolerance, or an unknown index: no subscription yet. The declared index enters the history.
+  if (caseType === null) throw new Error(`move-in: ${path} opens a case, caseOpenedBy says none`);
   let readingId: string | null = null;
   if (index !== null) {
     readingId = only(
@@ -247,7 +249,7 @@ export async function moveIn(trx: Trx, ctx: Context, input: MoveInInput): Promis
   }
   if (!caseId) {
     caseId = await openCase(trx, ctx, {
-      type: "ARR_SPECIAL",
+      type: caseType,
       servicePointId: sp.id,
       partyId: party.id,
       moveIn: facts,
@@ -291,15 +293,7 @@ export async function moveIn(trx: Trx, ctx: Context, input: MoveInInput): Promis
       },
     ]);
   } else if (path === "CASE_AWAIT_PROOF") {
-    await requestProofOn(
-      trx,
-      ctx,
-      caseId,
-      sp.id,
-      party.id,
-      facts,
-      proofRequestComment(input.reconnection ? "ARR_INTERVENTION" : "ARR_SPECIAL"),
-    );
+    await requestProofOn(trx, ctx, caseId, sp.id, party.id, facts, proofRequestComment(caseType));
   }
   return {
     outcome: "CASE_OPENED",

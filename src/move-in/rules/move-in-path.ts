@@ -24,3 +24,15 @@ export function moveInPath(
   if (proof === "NONE") return reconnection ? "CASE_NO_PROOF_BO" : "SUBSCRIBE_PREDECESSOR";
   return "CASE_AWAIT_PROOF";
 }
+
+/** The case a move-in opens (R5–R7). */
+export type MoveInCaseType = "ARR_INTERVENTION" | "ARR_SPECIAL";
+
+/**
+ * R5–R7: the case a move-in opens on its path: ARR_INTERVENTION for a reconnection (a technician's visit,
+ * whatever the gap), ARR_SPECIAL on any other path than the declared index's, none on that one.
+ */
+export function caseOpenedBy(path: MoveInPath, reconnection: boolean): MoveInCaseType | null {
+  if (reconnection) return "ARR_INTERVENTION";
+  return path === "SUBSCRIBE_DECLARED" ? null : "ARR_SPECIAL";
+}
