@@ -184,6 +184,34 @@ export async function closeTasks(trx: Trx, ctx: Context, caseIds: string[], stat
   );
 }
 
+/** R6: the reconnection visit of a case, planned (its one insert into `interventions`). */
+export async function planReconnection(trx: Trx, caseId: string, at: Date): Promise<void> {
+  await trx
+    .insertInto("interventions")
+    .values({ case_id: caseId, kind: "RECONNECTION", status: "PLANNED", created_at: at })
+    .execute();
+}
+
+/** R6: the planned visit of a case reported done, with the reading the technician took. */
+export async function reportIntervention(
+  trx: Trx,
+  caseId: string,
+  report: { date: string; index: number; readingId: string; at: Date },
+): Promise<void> {
+  await trx
+    .updateTable("interventions")
+    .set({
+      status: "DONE",
+      reported_date: report.date,
+      reported_index: report.index,
+      reading_id: report.readingId,
+      reported_at: report.at,
+    })
+    .where("case_id", "=", caseId)
+    .where("status", "=", "PLANNED")
+    .execute();
+}
+
 export async function hasPlannedIntervention(trx: Trx, caseId: string): Promise<boolean> {
   return (await withPlannedIntervention(trx, [caseId])).has(caseId);
 }

@@ -7,6 +7,7 @@ import {
   closeUnlessVisitPending,
   loadCaseForUpdate,
   openTasks,
+  reportIntervention,
   setCaseSubscription,
 } from "../../cases/store.js";
 import { audit } from "../../platform/audit.js";
@@ -63,18 +64,7 @@ export async function interventionReport(
       },
     ]),
   );
-  await trx
-    .updateTable("interventions")
-    .set({
-      status: "DONE",
-      reported_date: input.date,
-      reported_index: index,
-      reading_id: reading.id,
-      reported_at: ctx.now,
-    })
-    .where("case_id", "=", c.id)
-    .where("status", "=", "PLANNED")
-    .execute();
+  await reportIntervention(trx, c.id, { date: input.date, index, readingId: reading.id, at: ctx.now });
   await addComments(trx, ctx, [
     {
       caseId: c.id,

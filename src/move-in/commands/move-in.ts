@@ -5,6 +5,7 @@ import {
   addTasks,
   loadCaseForUpdate,
   openCase,
+  planReconnection,
   setCaseSubscription,
 } from "../../cases/store.js";
 import { only } from "../../platform/batch.js";
@@ -192,10 +193,7 @@ export async function moveIn(trx: Trx, ctx: Context, input: MoveInInput): Promis
       partyId: party.id,
       moveIn: facts,
     });
-    await trx
-      .insertInto("interventions")
-      .values({ case_id: caseId, kind: "RECONNECTION", status: "PLANNED", created_at: ctx.now })
-      .execute();
+    await planReconnection(trx, caseId, ctx.now);
     await addComments(trx, ctx, [
       {
         caseId,

@@ -54,7 +54,7 @@ describe("R2–R5: the path of a move-in", () => {
       path: "SUBSCRIBE_DECLARED",
     },
     {
-      name: "no index known: the technician's reading (R7)",
+      name: "no index known: the reconnection visit reads it (R5, R6)",
       within: null,
       index: false,
       path: "CASE_AWAIT_VISIT",
@@ -69,7 +69,7 @@ describe("R2–R5: the path of a move-in", () => {
   });
 });
 
-describe("R5–R7: the case a move-in opens", () => {
+describe("R3–R5: the case a move-in opens", () => {
   const expected: Record<MoveInPath, string | null> = {
     SUBSCRIBE_DECLARED: null,
     SUBSCRIBE_PREDECESSOR: "ARR_SPECIAL",

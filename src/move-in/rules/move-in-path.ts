@@ -25,11 +25,11 @@ export function moveInPath(
   return "CASE_AWAIT_PROOF";
 }
 
-/** The case a move-in opens (R5–R7). */
+/** The case a move-in opens (R3–R5). */
 export type MoveInCaseType = "ARR_INTERVENTION" | "ARR_SPECIAL";
 
 /**
- * R5–R7: the case a move-in opens on its path: ARR_INTERVENTION for a reconnection (a technician's visit,
+ * R3–R5: the case a move-in opens on its path: ARR_INTERVENTION for a reconnection (a technician's visit,
  * whatever the gap), ARR_SPECIAL on any other path than the declared index's, none on that one.
  */
 export function caseOpenedBy(path: MoveInPath, reconnection: boolean): MoveInCaseType | null {
