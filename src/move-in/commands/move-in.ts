@@ -183,7 +183,7 @@ export async function moveIn(trx: Trx, ctx: Context, input: MoveInInput): Promis
   };
   const warnings: string[] = terminationSuspect ? ["TERMINATION_INDEX_SUSPECT"] : [];
 
-  // Within tolerance (or nothing to compare with): the declared index is the newcomer's start (R2).
+  // The case this path opens (R3–R5): a reconnection's first, whatever the gap.
   const caseType = caseOpenedBy(path, input.reconnection);
   let caseId: string | null = null;
   if (caseType === "ARR_INTERVENTION") {
@@ -204,6 +204,7 @@ export async function moveIn(trx: Trx, ctx: Context, input: MoveInInput): Promis
       await addComments(trx, ctx, [{ caseId, body: suspectTerminationSentence(termination) }]);
   }
 
+  // Within tolerance (or nothing to compare with): the declared index is the newcomer's start (R2).
   if (path === "SUBSCRIBE_DECLARED") {
     const sub = only(
       await insertSubscriptions(trx, ctx, [
