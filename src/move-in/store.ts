@@ -313,7 +313,9 @@ function assertOnePerServicePoint(subs: NewSubscription[]): void {
 const NEXT_SUBSCRIPTION_ID = sql<string>`ecart_next_id('SUB-', 'subscription_seq', 6)`;
 
 /**
- * The only insert into subscriptions (one is a batch of one; at most one per service point): the overlap
+ * The commands' one insert into subscriptions (one is a batch of one; at most one per service point; the
+ * CIS's subscriptions file has its own bulk upsert, reference-subscriptions.ts, and the scenario givens and
+ * the demo seed their worlds directly): the overlap
  * refusal checked for all in one query (under the caller's service point locks), the rows, the parties
  * become subscribers, the starts enter the history (MOVE_IN), the audit entries and the
  * `subscription.started` events. Ids in the order given (matched by ordinal, see platform/batch.ts).
