@@ -5,7 +5,7 @@
  * reason, before the database is opened.
  */
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -28,7 +28,7 @@ const sample = (name: string) => join(ROOT, "samples", name);
 const rejects = (name: string) => join(dir, `${name}.rejects.csv`);
 
 describe("ecart import on the command line", () => {
-  it("loads the reference files, then the readings; a second load of the same file changes nothing", async () => {
+  it("loads the CIS samples, then the readings sample (the README's sequence); a second load of the same file changes nothing", async () => {
     const sp = await ecart("service-points", sample("service-points.csv"), "--rejects", rejects("sp"));
     expect(sp.code).toBe(0);
     // The sample's PDS-1004 has no address: refused, and written to the rejects file.
@@ -55,22 +55,14 @@ describe("ecart import on the command line", () => {
       expect(JSON.parse(r.stdout).inserted).toBeGreaterThan(0);
     }
 
-    const file = join(dir, "readings.csv");
-    writeFileSync(
-      file,
-      [
-        "service_point,meter,date,index,type",
-        "PDS-1001,A12345,2024-02-10,1010,NORMAL",
-        "PDS-1001,A12345,2024-03-10,1019,REMOTE",
-        "PDS-1001,A12345,2024-03-11,1019.5,NORMAL",
-      ].join("\n"),
-    );
-    const readings = await ecart("readings", file, "--rejects", rejects("readings"));
+    // The README's sequence: the readings sample after the CIS samples, some rows loaded, each other one
+    // refused with its code.
+    const readings = await ecart("readings", sample("readings.csv"), "--rejects", rejects("readings"));
     expect(readings.code, readings.stderr).toBe(0);
     expect(JSON.parse(readings.stdout)).toMatchObject({
-      lines: 3,
-      inserted: 2,
-      rejected: 1,
+      lines: 17,
+      inserted: 8,
+      rejected: 9,
       rejects: rejects("readings"),
     });
     expect(readFileSync(rejects("readings"), "utf8")).toContain("INDEX_NOT_M3");

@@ -24,9 +24,9 @@ const SAMPLE = join(import.meta.dirname, "../../samples/readings.csv");
 async function world(t: TestDatabase) {
   await givenServicePoints(
     t.db,
-    servicePointFixture({ id: "PDS-S1", meter: { serial: "A10001" }, readings: [], subscriptions: [] }),
+    servicePointFixture({ id: "PDS-1001", meter: { serial: "A10001" }, readings: [], subscriptions: [] }),
     servicePointFixture({
-      id: "PDS-S2",
+      id: "PDS-1002",
       meter: { serial: "B20002", digits: 5 },
       readings: [],
       subscriptions: [],
@@ -84,8 +84,8 @@ describe.each(ENGINES)("import readings (%s)", (engine) => {
     });
     expect(rejects.find((r) => r.line === "12")?.reason).toContain("seuls les m3 doivent être saisis");
     // Each refused row as the file wrote it.
-    expect(rejects.find((r) => r.line === "12")?.row).toBe("PDS-S1,,2024-07-10,1049.5,NORMAL");
-    expect(rejects.find((r) => r.line === "18")?.row).toBe("PDS-S1,,2024-07-10");
+    expect(rejects.find((r) => r.line === "12")?.row).toBe("PDS-1001,,2024-07-10,1049.5,NORMAL");
+    expect(rejects.find((r) => r.line === "18")?.row).toBe("PDS-1001,,2024-07-10");
     const rows = await t.db.kysely
       .selectFrom("reading_states")
       .select([
@@ -111,15 +111,15 @@ describe.each(ENGINES)("import readings (%s)", (engine) => {
         r.suggested_index,
       ]),
     ).toEqual([
-      ["PDS-S1", "2024-01-10", 1000, "VALID", [], null],
-      ["PDS-S1", "2024-02-10", 1010, "VALID", [], null],
-      ["PDS-S1", "2024-03-10", 1019, "VALID", [], null],
-      ["PDS-S1", "2024-04-10", 10295, "SUSPECT", [], 1029],
-      ["PDS-S1", "2024-05-10", 1038, "VALID", [], null],
-      ["PDS-S1", "2024-06-10", 1038, "VALID", ["LOW_USAGE"], null],
-      ["PDS-S2", "2024-01-10", 99990, "VALID", [], null],
-      ["PDS-S2", "2024-02-10", 2, "VALID", ["ROLLOVER"], null],
-      ["PDS-S2", "2024-03-10", 13, "VALID", [], null],
+      ["PDS-1001", "2024-01-10", 1000, "VALID", [], null],
+      ["PDS-1001", "2024-02-10", 1010, "VALID", [], null],
+      ["PDS-1001", "2024-03-10", 1019, "VALID", [], null],
+      ["PDS-1001", "2024-04-10", 10295, "SUSPECT", [], 1029],
+      ["PDS-1001", "2024-05-10", 1038, "VALID", [], null],
+      ["PDS-1001", "2024-06-10", 1038, "VALID", ["LOW_USAGE"], null],
+      ["PDS-1002", "2024-01-10", 99990, "VALID", [], null],
+      ["PDS-1002", "2024-02-10", 2, "VALID", ["ROLLOVER"], null],
+      ["PDS-1002", "2024-03-10", 13, "VALID", [], null],
     ]);
     expect(rows.every((r) => r.import_key !== null)).toBe(true);
     expect(rows.find((r) => r.index_m3 === 2)?.usage_m3).toBe(12);
@@ -150,9 +150,9 @@ describe.each(ENGINES)("import readings (%s)", (engine) => {
     // (UTF-8, `;`): two dates and an index fixed, a row dropped by emptying its cell, the rest left.
     const rejects = readRejects(join(dir, "rejects1.csv"));
     const fixes: Record<string, string> = {
-      "11": "PDS-S1,,2024-04-30,1040,NORMAL", // was 2024-04-31 (INVALID_DATE)
-      "12": "PDS-S1,,2024-07-10,1049,NORMAL", // was 1049.5 (INDEX_NOT_M3)
-      "16": "PDS-S2,B20002,2024-04-10,25,NORMAL", // was meter ZZZ999 (UNKNOWN_METER)
+      "11": "PDS-1001,,2024-04-30,1040,NORMAL", // was 2024-04-31 (INVALID_DATE)
+      "12": "PDS-1001,,2024-07-10,1049,NORMAL", // was 1049.5 (INDEX_NOT_M3)
+      "16": "PDS-1002,B20002,2024-04-10,25,NORMAL", // was meter ZZZ999 (UNKNOWN_METER)
       "13": "", // dropped
     };
     const corrected = join(dir, "corrected.csv");
@@ -167,16 +167,16 @@ describe.each(ENGINES)("import readings (%s)", (engine) => {
       rejectsPath: again,
       source: "corrected.csv",
     });
-    // 11 (2024-04-30) comes after PDS-S1's 2024-06-10 reading: refused as out of order, rightly.
+    // 11 (2024-04-30) comes after PDS-1001's 2024-06-10 reading: refused as out of order, rightly.
     expect(s).toMatchObject({ lines: 7, inserted: 2, rejected: 5 });
     const left = readRejects(again);
     // Line numbers are the corrected file's (header = 1); each row still as written.
     expect(left.map((r) => [r.code, r.row])).toEqual([
       ["OUT_OF_ORDER", fixes["11"]],
-      ["INVALID_TYPE", "PDS-S1,,2024-07-10,1049,MOVE_IN"],
+      ["INVALID_TYPE", "PDS-1001,,2024-07-10,1049,MOVE_IN"],
       ["UNKNOWN_SERVICE_POINT", "PDS-XX,,2024-07-10,1049,NORMAL"],
-      ["OUT_OF_ORDER", "PDS-S1,,2024-01-01,990,NORMAL"],
-      ["COLUMNS", "PDS-S1,,2024-07-10"],
+      ["OUT_OF_ORDER", "PDS-1001,,2024-01-01,990,NORMAL"],
+      ["COLUMNS", "PDS-1001,,2024-07-10"],
     ]);
     expect(left.map((r) => r.line)).toEqual(["2", "5", "6", "8", "9"]);
     const loaded = await t.db.kysely
@@ -184,15 +184,15 @@ describe.each(ENGINES)("import readings (%s)", (engine) => {
       .select(["service_point_id", "reading_date", "index_m3"])
       .where((eb) =>
         eb.or([
-          eb.and([eb("service_point_id", "=", "PDS-S1"), eb("reading_date", "=", "2024-07-10")]),
-          eb.and([eb("service_point_id", "=", "PDS-S2"), eb("reading_date", "=", "2024-04-10")]),
+          eb.and([eb("service_point_id", "=", "PDS-1001"), eb("reading_date", "=", "2024-07-10")]),
+          eb.and([eb("service_point_id", "=", "PDS-1002"), eb("reading_date", "=", "2024-04-10")]),
         ]),
       )
       .orderBy("service_point_id")
       .execute();
     expect(loaded.map((r) => [r.service_point_id, r.reading_date, r.index_m3])).toEqual([
-      ["PDS-S1", "2024-07-10", 1049],
-      ["PDS-S2", "2024-04-10", 25],
+      ["PDS-1001", "2024-07-10", 1049],
+      ["PDS-1002", "2024-04-10", 25],
     ]);
     // The rejects of the reload load again as they are: nothing new, the same refusals.
     const third = await importReadings(t.db, ctx(), createReadStream(again), {
