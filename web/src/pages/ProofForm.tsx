@@ -25,7 +25,7 @@ import { DocumentFileField } from "./CaseDocuments.tsx";
 /** The kinds of proof offered, the usual one first. */
 const PROOF_KINDS = ["ENTRY_INVENTORY", "SALE_DEED", "NOTARY_CERTIFICATE", "METER_PHOTO"] as const;
 
-type ProofKind = "SALE_DEED" | "NOTARY_CERTIFICATE" | "ENTRY_INVENTORY" | "METER_PHOTO";
+type ProofKind = (typeof PROOF_KINDS)[number];
 
 interface ProofDraft {
   kind: ProofKind;
