@@ -4,7 +4,7 @@
  * once more in place too, and subscribes the newcomer only once confirmed.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectAccessible, flat, type Harness, loginAs, screenshot, startHarness } from "./support.js";
+import { flat, type Harness, loginAs, screenshot, startHarness } from "./support.js";
 
 let h: Harness;
 
@@ -85,7 +85,7 @@ describe("proof reminder", () => {
       "Le client n'a pas de justificatif : abonner avec la date et l'index de résiliation du prédécesseur ?",
     );
     expect(await button.getAttribute("aria-expanded")).toBe("true");
-    await expectAccessible(page, "case page, no-proof confirmation");
+    await screenshot(page, "05g-dossier-pas-de-justificatif");
     await ask.getByRole("button", { name: "Annuler" }).click();
     await expect.poll(() => ask.count()).toBe(0);
     expect(await subscriptions()).toEqual([]);
