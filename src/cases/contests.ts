@@ -80,7 +80,7 @@ export async function answerContest(
   const { ct, sub } = await loadContest(trx, input.contest);
   if (ct.status !== "OPEN") {
     fail(
-      ErrorCode.INVALID_INPUT,
+      ErrorCode.CONTEST_ALREADY_ANSWERED,
       `La contestation ${ct.id} a déjà reçu une réponse.`,
       `contest ${ct.id} is ${ct.status}`,
       "contest",
@@ -144,7 +144,7 @@ export async function contestPersists(
   }
   if (ct.status === "OPEN") {
     fail(
-      ErrorCode.INVALID_INPUT,
+      ErrorCode.CONTEST_NOT_ANSWERED,
       `La contestation ${ct.id} n'a pas encore reçu de réponse : répondez d'abord au client (R11).`,
       `contest ${ct.id} has not been answered yet`,
       "contest",

@@ -56,7 +56,7 @@ export async function attachDocument(
   const c = await loadCaseForUpdate(trx, input.case);
   if (c.type === "INT_EUROS") {
     fail(
-      ErrorCode.INVALID_INPUT,
+      ErrorCode.NOT_A_MOVE_IN_CASE,
       `Le dossier ${c.id} est un dossier INT vers EUROS : joignez le document au dossier d'arrivée.`,
       `case ${c.id} is INT_EUROS`,
       "case",
@@ -106,7 +106,7 @@ export async function loadDocumentForProof(trx: Trx, caseId: string, id: string,
     );
   if (doc.proof_id)
     fail(
-      ErrorCode.INVALID_INPUT,
+      ErrorCode.DOCUMENT_ALREADY_USED,
       `Le document ${id} a déjà été traité (justificatif ${doc.proof_id}).`,
       `document ${id} already processed as ${doc.proof_id}`,
       "document",

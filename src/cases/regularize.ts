@@ -44,7 +44,7 @@ export async function regularizeStart(
   assertNotFuture(ctx, input.date, "start.date");
   if (!c.subscription_id) {
     fail(
-      ErrorCode.INVALID_INPUT,
+      ErrorCode.NO_SUBSCRIPTION,
       `Le dossier ${c.id} ne concerne aucun abonnement : il n'y a pas de début à régulariser.`,
       `case ${c.id} has no subscription`,
       "start",

@@ -157,7 +157,7 @@ export async function retryCommunication(
   if (m.status !== "FAILED") {
     const why = m.status === "SENT" ? "il a déjà été envoyé" : "il est déjà en cours d'envoi";
     throw new EcartError(
-      ErrorCode.INVALID_INPUT,
+      ErrorCode.MESSAGE_NOT_FAILED,
       `Le message ${id} ne peut pas être relancé : ${why} (statut ${m.status}).`,
       `communication ${id} is ${m.status}, only FAILED can be retried`,
       "communication",

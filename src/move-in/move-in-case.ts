@@ -22,7 +22,7 @@ export type MoveInCase = CaseRow & { move_in: MoveInFacts; party_id: string };
 export function assertMoveInCase(c: CaseRow): asserts c is MoveInCase {
   if (c.type === "INT_EUROS" || !c.move_in || !c.party_id) {
     fail(
-      ErrorCode.INVALID_INPUT,
+      ErrorCode.NOT_A_MOVE_IN_CASE,
       `Le dossier ${c.id} n'est pas un dossier d'arrivée.`,
       `case ${c.id} is not a move-in case`,
       "case",
@@ -33,7 +33,7 @@ export function assertMoveInCase(c: CaseRow): asserts c is MoveInCase {
 export function assertNotSubscribed(c: CaseRow) {
   if (c.subscription_id) {
     fail(
-      ErrorCode.INVALID_INPUT,
+      ErrorCode.ALREADY_SUBSCRIBED,
       `L'abonnement ${c.subscription_id} est déjà en place pour ce dossier.`,
       `case ${c.id} already has subscription ${c.subscription_id}`,
       "case",

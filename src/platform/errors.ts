@@ -60,6 +60,31 @@ export const ErrorCode = {
   PDF_ACTIVE_CONTENT: "PDF_ACTIVE_CONTENT",
   /** A case already holds as many stored documents as allowed (MAX_DOCUMENTS_PER_CASE). */
   TOO_MANY_DOCUMENTS: "TOO_MANY_DOCUMENTS",
+  // State refusals: the request is well formed, the object's state forbids it (409).
+  /** A move-in case's command (proof, no proof, counter document) on an INT_EUROS case. */
+  NOT_A_MOVE_IN_CASE: "NOT_A_MOVE_IN_CASE",
+  /** A move-in case whose newcomer is already subscribed: nothing left to subscribe. */
+  ALREADY_SUBSCRIBED: "ALREADY_SUBSCRIBED",
+  /** A start at the predecessor's index where none is known (no termination, no reference reading). */
+  TERMINATION_UNKNOWN: "TERMINATION_UNKNOWN",
+  /** A regularisation (R12) of a case that concerns no subscription. */
+  NO_SUBSCRIPTION: "NO_SUBSCRIPTION",
+  /** An intervention report (R6) on a case without a planned visit. */
+  NO_INTERVENTION: "NO_INTERVENTION",
+  /** A confirmation of a reading that is not SUSPECT: nothing to confirm. */
+  READING_NOT_SUSPECT: "READING_NOT_SUSPECT",
+  /** A correction of a reading already corrected: the one that replaces it is corrected instead. */
+  READING_ALREADY_REPLACED: "READING_ALREADY_REPLACED",
+  /** A counter document already used for a proof (R19: processed once). */
+  DOCUMENT_ALREADY_USED: "DOCUMENT_ALREADY_USED",
+  /** An answer to a contest already answered (R11). */
+  CONTEST_ALREADY_ANSWERED: "CONTEST_ALREADY_ANSWERED",
+  /** A contest said to persist before it was answered (R11: the advisor explains first). */
+  CONTEST_NOT_ANSWERED: "CONTEST_NOT_ANSWERED",
+  /** A retry of a message that is not FAILED. */
+  MESSAGE_NOT_FAILED: "MESSAGE_NOT_FAILED",
+  /** An administrator disabling their own account. */
+  OWN_ACCOUNT: "OWN_ACCOUNT",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -92,6 +117,18 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   PASSWORD_CHANGE_REQUIRED: 403,
   PDF_ACTIVE_CONTENT: 415,
   TOO_MANY_DOCUMENTS: 409,
+  NOT_A_MOVE_IN_CASE: 409,
+  ALREADY_SUBSCRIBED: 409,
+  TERMINATION_UNKNOWN: 409,
+  NO_SUBSCRIPTION: 409,
+  NO_INTERVENTION: 409,
+  READING_NOT_SUSPECT: 409,
+  READING_ALREADY_REPLACED: 409,
+  DOCUMENT_ALREADY_USED: 409,
+  CONTEST_ALREADY_ANSWERED: 409,
+  CONTEST_NOT_ANSWERED: 409,
+  MESSAGE_NOT_FAILED: 409,
+  OWN_ACCOUNT: 409,
 };
 
 export class EcartError extends Error {

@@ -104,7 +104,7 @@ export async function replaceReading(
   await lockServicePoint(trx, old.service_point_id);
   if (old.effective_status === "REPLACED") {
     fail(
-      ErrorCode.INVALID_INPUT,
+      ErrorCode.READING_ALREADY_REPLACED,
       `Le relevé ${old.id} a déjà été corrigé : corrigez le relevé qui le remplace.`,
       `reading ${old.id} was already replaced`,
       "reading",
@@ -154,7 +154,7 @@ export async function confirmReading(
   await lockServicePoint(trx, r.service_point_id);
   if (r.effective_status !== "SUSPECT") {
     fail(
-      ErrorCode.INVALID_INPUT,
+      ErrorCode.READING_NOT_SUSPECT,
       `Le relevé ${r.id} n'est pas suspect (statut ${r.effective_status}) : rien à confirmer.`,
       `reading ${r.id} is ${r.effective_status}, not SUSPECT`,
       "reading",

@@ -127,8 +127,8 @@ describe.each(ENGINES)("account administration (%s)", (engine) => {
     expect(unknown.statusCode).toBe(404);
     expect(unknown.json().error).toMatchObject({ code: "UNKNOWN_REFERENCE", field: "username" });
     const self = await admin("/api/accounts/admin.test/disable");
-    expect(self.statusCode).toBe(400);
-    expect(self.json().error.code).toBe("INVALID_INPUT");
+    expect(self.statusCode).toBe(409);
+    expect(self.json().error.code).toBe("OWN_ACCOUNT");
     expect((await admin("/api/accounts/personne/password", { password: "assez-long-1" })).statusCode).toBe(
       404,
     );

@@ -369,7 +369,8 @@ describe.each(ENGINES)("HTTP API (%s)", (engine) => {
     expect(list.total).toBeGreaterThanOrEqual(2);
     const id = list.items[0].id as string;
     const notFailed = await t.as("BO", { method: "POST", url: `/api/outbox/${id}/retry` });
-    expect(notFailed.statusCode).toBe(400);
+    expect(notFailed.statusCode).toBe(409);
+    expect(notFailed.json().error.code).toBe("MESSAGE_NOT_FAILED");
     await t.tdb.db.kysely
       .updateTable("communications")
       .set({ status: "FAILED", last_error: "smtp down" })

@@ -113,7 +113,7 @@ describe.each(ENGINES)("a move-in without termination on %s", (engine) => {
       kind: "SALE_DEED",
       date: "2024-03-02",
     }).catch((e: unknown) => e);
-    expect(proof).toMatchObject({ code: "INVALID_INPUT" });
+    expect(proof).toMatchObject({ code: "TERMINATION_UNKNOWN" });
     expect(
       await t.db.kysely
         .selectFrom("subscriptions")

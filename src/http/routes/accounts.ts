@@ -39,7 +39,7 @@ export async function accountRoutes(app: FastifyInstance, deps: AppDeps) {
         const by = caller(req.account);
         if (!active && req.params.username.trim().toLowerCase() === by.username) {
           throw new EcartError(
-            ErrorCode.INVALID_INPUT,
+            ErrorCode.OWN_ACCOUNT,
             "Vous ne pouvez pas désactiver votre propre compte.",
             "an administrator may not disable their own account",
             "username",

@@ -43,7 +43,7 @@ export async function interventionReport(
   assertMoveInCase(c);
   if (c.type !== "ARR_INTERVENTION") {
     fail(
-      ErrorCode.INVALID_INPUT,
+      ErrorCode.NO_INTERVENTION,
       `Le dossier ${c.id} n'a pas d'intervention.`,
       `case ${c.id} has no intervention`,
       "case",

@@ -152,7 +152,7 @@ export function statusOfReading(
 /** R4/R8/R7: a start at the predecessor's index on a case with none (NONE) waits for the visit's reading. */
 export function noTerminationRefusal(caseId: string): EcartError {
   return new EcartError(
-    ErrorCode.INVALID_INPUT,
+    ErrorCode.TERMINATION_UNKNOWN,
     "Aucun index de résiliation ni relevé de référence sur ce point de desserte : l'abonnement attend le relevé de l'intervention.",
     `case ${caseId} has no termination index to subscribe at`,
     "case",
