@@ -3,12 +3,19 @@
  * comes back as {error:{code,message,field}} and is thrown as an ApiError carrying the
  * French message and the field at fault, so forms can show it beside that field.
  */
+import type { ErrorCode } from "../../src/platform/errors.ts";
+
+/**
+ * What a refusal is called: the server's error codes (the one list, src/platform/errors.ts), or what the
+ * console says itself: no answer (NETWORK), an answer without a code (HTTP), its own fault (CLIENT).
+ */
+export type ApiErrorCode = ErrorCode | "NETWORK" | "HTTP" | "CLIENT";
 
 export class ApiError extends Error {
-  readonly code: string;
+  readonly code: ApiErrorCode;
   readonly field: string | undefined;
   readonly status: number;
-  constructor(status: number, code: string, message: string, field?: string) {
+  constructor(status: number, code: ApiErrorCode, message: string, field?: string) {
     super(message);
     this.name = "ApiError";
     this.status = status;
@@ -71,7 +78,7 @@ async function request<T>(
   }
   const data = await parse(res);
   if (!res.ok) {
-    const err = (data as { error?: { code?: string; message?: string; field?: string } } | null)?.error;
+    const err = (data as { error?: { code?: ErrorCode; message?: string; field?: string } } | null)?.error;
     if (res.status === 401 && !path.endsWith("/session")) onUnauthenticated();
     throw new ApiError(
       res.status,
