@@ -421,8 +421,10 @@ export function EntityFilter(props: { value: string; onChange: (value: string) =
 export function ConfirmStep(props: {
   testId: string;
   label: string;
-  /** The confirm button's text. */
-  confirm: ReactNode;
+  /** The confirm button's text, when it is not `label`. */
+  confirm?: ReactNode;
+  /** The server is still checking what was typed: the button says so. */
+  pending?: boolean;
   /** The way back's text. */
   back?: string;
   disabled: boolean;
@@ -441,7 +443,7 @@ export function ConfirmStep(props: {
           onClick={props.onConfirm}
           ref={focusOnMount}
         >
-          {props.confirm}
+          {props.pending ? "Vérification…" : (props.confirm ?? props.label)}
         </button>
         <button type="button" className="ghost" onClick={props.onBack}>
           {props.back ?? "Annuler"}

@@ -167,7 +167,6 @@ function InlineConfirm(props: {
       <ConfirmStep
         testId="confirm"
         label={props.confirm}
-        confirm={props.confirm}
         disabled={props.busy}
         onConfirm={props.onConfirm}
         onBack={props.onCancel}

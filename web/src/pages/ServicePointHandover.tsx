@@ -115,7 +115,7 @@ export function MoveOutForm(props: {
           <ConfirmStep
             testId="confirm-move-out"
             label="Confirmer la résiliation"
-            confirm={check.pending ? "Vérification…" : "Confirmer la résiliation"}
+            pending={check.pending}
             back="Revenir à la saisie"
             disabled={busy || !ready}
             onConfirm={moveOut}
@@ -283,7 +283,7 @@ export function MutationForm(props: {
           <ConfirmStep
             testId="confirm-mutation"
             label="Confirmer le changement d'occupant"
-            confirm={check.pending ? "Vérification…" : "Confirmer le changement d'occupant"}
+            pending={check.pending}
             back="Revenir à la saisie"
             disabled={busy || !ready}
             onConfirm={handOver}
