@@ -299,6 +299,35 @@ async function measured<T>(c: pg.Client, database: string, fn: () => Promise<T>)
   };
 }
 
+/**
+ * A baseline statement run twice on `c` (backend `pid`), each in a transaction rolled back: `n` rows per
+ * second each time, and the backend's CPU ms where measurable; `wrong` names a row that did not do the
+ * expected work.
+ */
+async function rolledBackTwice(
+  c: pg.Client,
+  pid: number,
+  text: string,
+  params: unknown[],
+  n: number,
+  wrong: (row: Record<string, number>) => string | null,
+): Promise<{ rates: number[]; cpuMs: number[] }> {
+  const rates: number[] = [];
+  const cpuMs: number[] = [];
+  for (let i = 0; i < 2; i++) {
+    await c.query("begin");
+    const cpu0 = processCpuMs(pid);
+    const t = await timed(() => c.query(text, params));
+    const cpu1 = processCpuMs(pid);
+    await c.query("rollback");
+    const why = wrong(t.value.rows[0]);
+    if (why) throw new Error(why);
+    rates.push(n / t.seconds);
+    if (cpu0 !== null && cpu1 !== null) cpuMs.push(cpu1 - cpu0);
+  }
+  return { rates, cpuMs };
+}
+
 /** The six statement kinds that took most of the SQL time, with their share of it. */
 function shares(byKind: Array<[string, number, number]>): string {
   const spent = byKind.reduce((a, k) => a + k[2], 0);
@@ -377,40 +406,29 @@ export async function benchSweep(quick: boolean): Promise<Section> {
       await c.query("checkpoint");
 
       // Baseline, twice, rolled back: the first half's writes, set-based, on `c`'s own connection.
-      const baseline: number[] = [];
-      const baselineCpus: number[] = [];
       const cPid = (await c.query("select pg_backend_pid() as pid")).rows[0].pid as number;
-      for (let i = 0; i < 2; i++) {
-        await c.query("begin");
-        const cpu0 = processCpuMs(cPid);
-        const t = await timed(() => c.query(SET_BASED_SWEEP, [FIRST_SWEEP]));
-        const cpu1 = processCpuMs(cPid);
-        const done = t.value.rows[0].subscribed;
-        await c.query("rollback");
-        if (done !== half || t.value.rows[0].events !== 2 * half)
-          throw new Error(
-            `baseline: ${JSON.stringify(t.value.rows[0])}, expected ${half} cases and ${2 * half} events`,
-          );
-        baseline.push(half / t.seconds);
-        if (cpu0 !== null && cpu1 !== null) baselineCpus.push(cpu1 - cpu0);
-      }
-      const baselineCpu = baselineCpus.length ? median(baselineCpus) : null;
-      // The reminders' baseline, twice, rolled back: the first half's, set-based, on `c`'s connection, over
-      // the due dates sendProofReminders reminds on that day (from the day to its reminder days after).
+      const sweepBase = await rolledBackTwice(c, cPid, SET_BASED_SWEEP, [FIRST_SWEEP], half, (row) =>
+        row.subscribed === half && row.events === 2 * half
+          ? null
+          : `baseline: ${JSON.stringify(row)}, expected ${half} cases and ${2 * half} events`,
+      );
+      const baseline = sweepBase.rates;
+      const baselineCpu = sweepBase.cpuMs.length ? median(sweepBase.cpuMs) : null;
+      // The reminders' baseline, the same way: the first half's, over the due dates sendProofReminders
+      // reminds on that day (from the day to its reminder days after).
       const config = makeConfig();
       const remindFrom = localDate(REMIND_FIRST, config.timeZone);
       const remindTo = addDays(remindFrom, config.proofReminderDays);
-      const remindBaseline: number[] = [];
-      for (let i = 0; i < 2; i++) {
-        await c.query("begin");
-        const t = await timed(() =>
-          c.query(SET_BASED_REMINDERS, [REMIND_FIRST, remindFrom, remindTo, config.timeZone]),
-        );
-        await c.query("rollback");
-        if (t.value.rows[0].reminded !== half)
-          throw new Error(`reminders' baseline: ${t.value.rows[0].reminded}, expected ${half}`);
-        remindBaseline.push(half / t.seconds);
-      }
+      const remindBaseline = (
+        await rolledBackTwice(
+          c,
+          cPid,
+          SET_BASED_REMINDERS,
+          [REMIND_FIRST, remindFrom, remindTo, config.timeZone],
+          half,
+          (row) => (row.reminded === half ? null : `reminders' baseline: ${row.reminded}, expected ${half}`),
+        )
+      ).rates;
       await c.query("vacuum analyze");
       const plan = await explain(
         c,
