@@ -85,6 +85,21 @@ export const ErrorCode = {
   MESSAGE_NOT_FAILED: "MESSAGE_NOT_FAILED",
   /** An administrator disabling their own account. */
   OWN_ACCOUNT: "OWN_ACCOUNT",
+  // A row of a readings import file refused on its own (docs/readings-import.md: the rejects file).
+  /** A CSV line that cannot be read (an unclosed or misplaced quote): skipped. */
+  MALFORMED: "MALFORMED",
+  /** A row without the five columns service_point, meter, date, index, type. */
+  COLUMNS: "COLUMNS",
+  /** A row without a service point. */
+  SERVICE_POINT_MISSING: "SERVICE_POINT_MISSING",
+  /** A date that is neither YYYY-MM-DD nor DD/MM/YYYY, or not a real day. */
+  INVALID_DATE: "INVALID_DATE",
+  /** A reading type that is not one an import may enter. */
+  INVALID_TYPE: "INVALID_TYPE",
+  /** A meter serial that is not one of the service point's meters. */
+  UNKNOWN_METER: "UNKNOWN_METER",
+  /** A reading dated before the meter's last known reading: readings are imported in date order. */
+  OUT_OF_ORDER: "OUT_OF_ORDER",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -129,6 +144,13 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   CONTEST_NOT_ANSWERED: 409,
   MESSAGE_NOT_FAILED: 409,
   OWN_ACCOUNT: 409,
+  MALFORMED: 400,
+  COLUMNS: 400,
+  SERVICE_POINT_MISSING: 400,
+  INVALID_DATE: 400,
+  INVALID_TYPE: 400,
+  UNKNOWN_METER: 404,
+  OUT_OF_ORDER: 409,
 };
 
 export class EcartError extends Error {

@@ -4,7 +4,7 @@
  */
 import { hash } from "node:crypto";
 import { dayNumber, isIsoDate } from "../platform/dates.js";
-import { EcartError } from "../platform/errors.js";
+import { EcartError, type ErrorCode } from "../platform/errors.js";
 import type { ReadingType } from "../platform/schema.js";
 import { normalSerial } from "../platform/serial.js";
 import { ENTERED_TYPES } from "./commands.js";
@@ -13,8 +13,23 @@ import { parseIndexM3 } from "./index-m3.js";
 /** The columns of an import file, in this order, named by its header line. */
 export const IMPORT_COLUMNS = ["service_point", "meter", "date", "index", "type"] as const;
 
-/** Why a row is refused: a code for machines and a French reason for people (written in the rejects file). */
-export const REJECT_REASONS = {
+/** The codes a row of an import file is refused with: errors.ts's, written in the rejects file. */
+export type RejectCode = Extract<
+  ErrorCode,
+  | "MALFORMED"
+  | "COLUMNS"
+  | "SERVICE_POINT_MISSING"
+  | "UNKNOWN_SERVICE_POINT"
+  | "INVALID_DATE"
+  | "DATE_IN_FUTURE"
+  | "INDEX_NOT_M3"
+  | "INVALID_TYPE"
+  | "UNKNOWN_METER"
+  | "OUT_OF_ORDER"
+>;
+
+/** The French reason written beside each code in the rejects file, for people. */
+export const REJECT_REASONS: Record<RejectCode, string> = {
   MALFORMED: "ligne CSV mal formée (guillemet non fermé ou mal placé) : ligne ignorée",
   COLUMNS: "nombre de colonnes incorrect (attendu : service_point, meter, date, index, type)",
   SERVICE_POINT_MISSING: "point de desserte absent",
@@ -26,8 +41,7 @@ export const REJECT_REASONS = {
   UNKNOWN_METER: "matricule de compteur inconnu pour ce point de desserte",
   OUT_OF_ORDER:
     "relevé antérieur au dernier relevé connu de ce compteur : les relevés s'importent dans l'ordre des dates",
-} as const;
-export type RejectCode = keyof typeof REJECT_REASONS;
+};
 
 export interface ImportRow {
   /** Line number in the file (1 = the header). */

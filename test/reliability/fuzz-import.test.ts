@@ -13,6 +13,7 @@ import { Readable } from "node:stream";
 import { parse } from "csv-parse/sync";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ErrorCode } from "../../src/platform/errors.js";
 import { restoreControls, restoreFormula } from "../../src/platform/spreadsheet.js";
 import { importReadings } from "../../src/readings/import.js";
 import { REJECTS_CSV_OPTIONS } from "../../src/readings/import-rejects.js";
@@ -118,6 +119,7 @@ describe("fuzzing the readings import (PGlite)", () => {
     let from = 0;
     for (const r of rejects) {
       expect(Object.keys(REJECT_REASONS), r.code).toContain(r.code);
+      expect(Object.values(ErrorCode), r.code).toContain(r.code);
       tally.byCode[r.code] = (tally.byCode[r.code] ?? 0) + 1;
       for (const cell of [r.reason, r.row]) {
         expect(cell).not.toMatch(/[\p{Cc}\u2028\u2029]/u);
