@@ -152,4 +152,50 @@ describe("gap → case → proof → subscription", () => {
     await screenshot(page, "12-point-de-desserte-occupants");
     await page.context().close();
   });
+  it("BO: a proof naming another meter is refused by the server, kept on file, and the form keeps the figures", async () => {
+    const page = await loginAs(h, "bo.lyon");
+    await page.getByRole("link", { name: "File de travail" }).click();
+    const row = page.locator("table.queue tbody tr", { hasText: "Camille Petit" });
+    await row.waitFor();
+    await row.getByRole("link").first().click();
+    await page.getByRole("heading", { name: "Historique du dossier" }).waitFor();
+    await page.getByRole("button", { name: "Saisir un justificatif" }).click();
+    await page.getByLabel("Type de document").selectOption("ENTRY_INVENTORY");
+    await page.getByLabel("Date d'entrée sur le document").fill("2024-02-20");
+    await page.getByLabel("Index sur le document (m3)").fill("1010");
+    await page.getByLabel("Matricule du compteur sur le document").fill("Z99999");
+    const preview = page.getByTestId("proof-preview");
+    await expect.poll(async () => preview.getAttribute("data-path")).toBe("REFUSED");
+    await page.getByRole("button", { name: "Confirmer le justificatif" }).click();
+    // The console knows the proof was kept from the server's answer (outcome PROOF_REFUSED), not from the code.
+    await expect
+      .poll(() => page.getByTestId("flash").textContent())
+      .toContain("Justificatif refusé, conservé au dossier.");
+    expect(await page.getByLabel("Matricule du compteur sur le document").inputValue()).toBe("Z99999");
+    const proofs = await h.db.kysely
+      .selectFrom("proofs")
+      .innerJoin("cases", "cases.id", "proofs.case_id")
+      .select(["proofs.status", "proofs.refusal_code", "proofs.meter_serial"])
+      .where("cases.service_point_id", "=", "PDS-CHENES")
+      .execute();
+    expect(proofs).toEqual([
+      { status: "REFUSED", refusal_code: "METER_SERIAL_MISMATCH", meter_serial: "Z99999" },
+    ]);
+    // A second confirmation is a new attempt (new key), refused and kept again, not the first one replayed.
+    await page.getByRole("button", { name: "Confirmer le justificatif" }).click();
+    await expect
+      .poll(
+        async () =>
+          (
+            await h.db.kysely
+              .selectFrom("proofs")
+              .innerJoin("cases", "cases.id", "proofs.case_id")
+              .select("proofs.id")
+              .where("cases.service_point_id", "=", "PDS-CHENES")
+              .execute()
+          ).length,
+      )
+      .toBe(2);
+    await page.context().close();
+  });
 });

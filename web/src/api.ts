@@ -15,12 +15,15 @@ export class ApiError extends Error {
   readonly code: ApiErrorCode;
   readonly field: string | undefined;
   readonly status: number;
-  constructor(status: number, code: ApiErrorCode, message: string, field?: string) {
+  /** The server's outcome when it refused but recorded something (a proof kept on file: PROOF_REFUSED). */
+  readonly outcome: string | undefined;
+  constructor(status: number, code: ApiErrorCode, message: string, field?: string, outcome?: string) {
     super(message);
     this.name = "ApiError";
     this.status = status;
     this.code = code;
     this.field = field;
+    this.outcome = outcome;
   }
 }
 
@@ -78,13 +81,18 @@ async function request<T>(
   }
   const data = await parse(res);
   if (!res.ok) {
-    const err = (data as { error?: { code?: ErrorCode; message?: string; field?: string } } | null)?.error;
+    const answer = data as {
+      error?: { code?: ErrorCode; message?: string; field?: string };
+      outcome?: string;
+    } | null;
+    const err = answer?.error;
     if (res.status === 401 && !path.endsWith("/session")) onUnauthenticated();
     throw new ApiError(
       res.status,
       err?.code ?? "HTTP",
       err?.message ?? `Le serveur a refusé la demande (${res.status}).`,
       err?.field ?? undefined,
+      answer?.outcome,
     );
   }
   return data as T;

@@ -125,12 +125,8 @@ export function ProofForm({
       onDone(r);
     },
     onError: (ae) => {
-      // A refused proof is kept on file: new key for the next attempt, figures stay in the form.
-      if (
-        ae instanceof ApiError &&
-        ae.status === 422 &&
-        (ae.code === "METER_SERIAL_MISMATCH" || ae.code === "DATE_BEFORE_TERMINATION")
-      ) {
+      // The server kept the refused proof on file: new key for the next attempt, figures stay in the form.
+      if (ae instanceof ApiError && ae.outcome === "PROOF_REFUSED") {
         renewKey();
         onRefused();
       }
