@@ -42,14 +42,8 @@ export async function regularizeStart(
 ): Promise<string> {
   const index = parseIndexM3(input.index, "start.index");
   assertNotFuture(ctx, input.date, "start.date");
-  if (!c.subscription_id) {
-    fail(
-      ErrorCode.NO_SUBSCRIPTION,
-      `Le dossier ${c.id} ne concerne aucun abonnement : il n'y a pas de début à régulariser.`,
-      `case ${c.id} has no subscription`,
-      "start",
-    );
-  }
+  // Migration 980: an INT_EUROS case always names its subscription.
+  if (!c.subscription_id) throw new Error(`INT_EUROS case ${c.id} has no subscription (migration 980)`);
   const sub = await loadSubscriptionForUpdate(trx, c.subscription_id);
   if (sub.end_date !== null && input.date >= sub.end_date) {
     fail(

@@ -67,8 +67,6 @@ export const ErrorCode = {
   ALREADY_SUBSCRIBED: "ALREADY_SUBSCRIBED",
   /** A start at the predecessor's index where none is known (no termination, no reference reading). */
   TERMINATION_UNKNOWN: "TERMINATION_UNKNOWN",
-  /** A regularisation (R12) of a case that concerns no subscription. */
-  NO_SUBSCRIPTION: "NO_SUBSCRIPTION",
   /** An intervention report (R6) on a case without a planned visit. */
   NO_INTERVENTION: "NO_INTERVENTION",
   /** A confirmation of a reading that is not SUSPECT: nothing to confirm. */
@@ -135,7 +133,6 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   NOT_A_MOVE_IN_CASE: 409,
   ALREADY_SUBSCRIBED: 409,
   TERMINATION_UNKNOWN: 409,
-  NO_SUBSCRIPTION: 409,
   NO_INTERVENTION: 409,
   READING_NOT_SUSPECT: 409,
   READING_ALREADY_REPLACED: 409,

@@ -121,6 +121,23 @@ describe.each(ENGINES)("R12 regularised start and R9 everywhere on %s", (engine)
     });
   });
 
+  it("an INT_EUROS case always names the subscription it regularises: the database refuses one without (migration 980)", async () => {
+    const w = await lateProof(1008);
+    const e = await k()
+      .updateTable("cases")
+      .set({ subscription_id: null })
+      .where("id", "=", w.int)
+      .execute()
+      .catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: "23514" });
+    const before = await k()
+      .selectFrom("cases")
+      .select("subscription_id")
+      .where("id", "=", w.int)
+      .executeTakeFirst();
+    expect(before?.subscription_id).toBe(w.sub);
+  });
+
   it("a refused start changes nothing: before the predecessor's termination, in whole m3 only", async () => {
     const w = await lateProof(1009);
     const euros = ctxAs("EUROS", "2024-04-05T10:00:00+02:00", "EUROS");
