@@ -7,7 +7,7 @@ import { CompiledQuery, sql } from "kysely";
 import { type Account, digest, tokenAccountQuery } from "../../accounts/store.js";
 import { m3 } from "../../communications/french.js";
 import { assessMoveIn, type MoveInInput } from "../../move-in/commands/move-in.js";
-import { caseOpenedBy, type MoveInPath } from "../../move-in/rules/move-in-path.js";
+import { caseOpenedBy, type MoveInPath, subscribesAtOnce } from "../../move-in/rules/move-in-path.js";
 import {
   type MoveInFactsRow,
   type MoveInStoredFacts,
@@ -148,7 +148,7 @@ export async function checkMoveIn(
     gap: gap ? { value: gap.gap, direction: gap.direction, withinTolerance: gap.withinTolerance } : null,
     toleranceM3: ctx.config.toleranceM3,
     path,
-    subscribesNow: path === "SUBSCRIBE_DECLARED" || path === "SUBSCRIBE_PREDECESSOR",
+    subscribesNow: subscribesAtOnce(path),
     opensCase: caseOpenedBy(path, input.reconnection),
     proofDueDate: a.dueDate,
     declaredPlausibility: declared,

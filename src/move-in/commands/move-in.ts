@@ -24,7 +24,7 @@ import { lockServicePoint, unknownServicePoint } from "../../service-points/stor
 import { assertMoveInCase, beforeTermination } from "../move-in-case.js";
 import { proofDeadline, proofDueDate } from "../rules/deadline.js";
 import { checkGap, type GapCheck } from "../rules/gap.js";
-import { caseOpenedBy, type MoveInPath, moveInPath } from "../rules/move-in-path.js";
+import { asksProof, caseOpenedBy, type MoveInPath, moveInPath } from "../rules/move-in-path.js";
 import { statusOfReading, terminationFrom } from "../rules/termination.js";
 import { requestProofOn, subscribeAtPredecessor } from "../steps.js";
 import {
@@ -152,7 +152,6 @@ export async function assessMoveIn(
         )
       : null;
   const path = moveInPath(gap ? gap.withinTolerance : null, index !== null, input.reconnection, input.proof);
-  const asksProof = path === "CASE_AWAIT_PROOF" || path === "CASE_NO_PROOF_BO";
   return {
     ...base,
     duplicate: null,
@@ -160,7 +159,9 @@ export async function assessMoveIn(
     terminationSuspect: termination ? statusOfReading(f.datedReadings, termination) === "SUSPECT" : false,
     gap,
     path,
-    dueDate: asksProof ? proofDueDate(ctx.now, ctx.config.proofDeadlineDays, ctx.config.timeZone) : null,
+    dueDate: asksProof(path)
+      ? proofDueDate(ctx.now, ctx.config.proofDeadlineDays, ctx.config.timeZone)
+      : null,
   };
 }
 

@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { checkGap } from "./gap.js";
-import { caseOpenedBy, MOVE_IN_PATHS, type MoveInPath, moveInPath } from "./move-in-path.js";
+import {
+  asksProof,
+  caseOpenedBy,
+  MOVE_IN_PATHS,
+  type MoveInPath,
+  moveInPath,
+  subscribesAtOnce,
+} from "./move-in-path.js";
 
 describe("R2–R5: the path of a move-in", () => {
   it.each([
@@ -82,5 +89,18 @@ describe("R3–R5: the case a move-in opens", () => {
   });
   it.each(MOVE_IN_PATHS)("%s with reconnection: ARR_INTERVENTION, whatever the gap", (path) => {
     expect(caseOpenedBy(path, true)).toBe("ARR_INTERVENTION");
+  });
+});
+
+describe("R2–R5: what each path does at the move-in itself", () => {
+  const expected: Record<MoveInPath, { subscribes: boolean; asksProof: boolean }> = {
+    SUBSCRIBE_DECLARED: { subscribes: true, asksProof: false },
+    SUBSCRIBE_PREDECESSOR: { subscribes: true, asksProof: false },
+    CASE_AWAIT_PROOF: { subscribes: false, asksProof: true },
+    CASE_AWAIT_VISIT: { subscribes: false, asksProof: false },
+    CASE_NO_PROOF_BO: { subscribes: false, asksProof: true },
+  };
+  it.each(MOVE_IN_PATHS)("%s", (path) => {
+    expect({ subscribes: subscribesAtOnce(path), asksProof: asksProof(path) }).toEqual(expected[path]);
   });
 });

@@ -36,3 +36,11 @@ export function caseOpenedBy(path: MoveInPath, reconnection: boolean): MoveInCas
   if (reconnection) return "ARR_INTERVENTION";
   return path === "SUBSCRIBE_DECLARED" ? null : "ARR_SPECIAL";
 }
+
+/** R2 and R4: the paths on which the move-in subscribes the newcomer at once (the declared or the predecessor's index). */
+export const subscribesAtOnce = (path: MoveInPath): boolean =>
+  path === "SUBSCRIBE_DECLARED" || path === "SUBSCRIBE_PREDECESSOR";
+
+/** R3 and R5: the paths on which the move-in asks for a proof within the deadline (the customer, or BO for them). */
+export const asksProof = (path: MoveInPath): boolean =>
+  path === "CASE_AWAIT_PROOF" || path === "CASE_NO_PROOF_BO";
