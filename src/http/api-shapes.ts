@@ -327,6 +327,8 @@ export const caseOut = z.object({
       kind: z.string(),
       due: z.string(),
       status: z.string(),
+      /** An open task whose due day is behind the server's today (R8's deadline passed). */
+      overdue: z.boolean(),
       createdAt: z.string(),
       closedAt: nullableStr,
       closedBy: nullableStr,

@@ -47,7 +47,10 @@ describe.each(ENGINES)("API answers on %s", (engine) => {
   };
 
   it("a case: every field the view builds, and the upload limit", async () => {
-    const built = asJson({ ...(await caseDetail(t.tdb.db, caseId)), uploadMaxBytes: MAX_UPLOAD_BYTES });
+    const built = asJson({
+      ...(await caseDetail(t.tdb.db, caseId, "2024-03-01")),
+      uploadMaxBytes: MAX_UPLOAD_BYTES,
+    });
     expect(built.moveIn).not.toBeNull();
     expect(built.comments).toContainEqual(expect.objectContaining({ body: "Client rappelé." }));
     expect(await answer(`/api/cases/${caseId}`)).toEqual(built);

@@ -95,6 +95,11 @@ describe.each(ENGINES)("console views on %s", (engine) => {
       waiting: { what: "RECONNECTION_VISIT", team: "BO", due: null, daysLeft: null, overdue: false },
     });
     expect((await t.as("EUROS", { url: "/api/cases?queue=1&team=EUROS" })).json().total).toBe(0);
+    // The case itself says its open task is overdue, by the server's day: the console does not count.
+    const detail = (await t.as("BO", { url: `/api/cases/${gap.case}` })).json();
+    expect(detail.tasks).toMatchObject([
+      { kind: "AWAIT_PROOF", due: "2024-03-17", status: "OPEN", overdue: true },
+    ]);
   });
 
   it("report pages total the whole filter (volume, sources), not the page; CSV in French dates, Paris times and labels", async () => {

@@ -149,7 +149,10 @@ export async function readRoutes(app: FastifyInstance, deps: AppDeps) {
   api.get(
     "/cases/:id",
     { config: read, schema: { tags: ["cases"], params: idParam, response: { 200: caseOut, ...errors } } },
-    async (req) => ({ ...(await caseDetail(deps.db, req.params.id)), uploadMaxBytes: MAX_UPLOAD_BYTES }),
+    async (req) => ({
+      ...(await caseDetail(deps.db, req.params.id, today(contextOf(req, deps.config, deps.clock)))),
+      uploadMaxBytes: MAX_UPLOAD_BYTES,
+    }),
   );
 
   api.get(

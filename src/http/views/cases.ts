@@ -2,7 +2,7 @@
 
 import { sql } from "kysely";
 import { loadCase } from "../../cases/store.js";
-import { daysBetween } from "../../platform/dates.js";
+import { daysLeft, isOverdue } from "../../move-in/rules/deadline.js";
 import type { Database } from "../../platform/db.js";
 import { EcartError, ErrorCode } from "../../platform/errors.js";
 import type { CaseStatus, CaseType } from "../../platform/schema.js";
@@ -41,14 +41,13 @@ function waitingOf(
 ) {
   const team = teamOf(c.type);
   if (task.kind && task.due) {
-    const daysLeft = daysBetween(today, task.due);
     return {
       what: task.kind,
       team,
       since: iso(task.since) as string,
       due: task.due,
-      daysLeft,
-      overdue: daysLeft < 0,
+      daysLeft: daysLeft(task.due, today),
+      overdue: isOverdue(task.due, today),
     };
   }
   const what: Awaited = visitSince
@@ -127,8 +126,8 @@ export async function listCases(db: Database, f: CaseFilter, today: string): Pro
       ]);
     rows = f.queue
       ? rows
-          // Overdue first (by due date), then the others by due date, then those with no due date, oldest first.
-          .orderBy(sql`case when nt.due_date < ${today}::date then 0 else 1 end`)
+          // By due date, so the overdue come first (isOverdue: due before today), then those with no due
+          // date, oldest first.
           .orderBy(sql`nt.due_date asc nulls last`)
           .orderBy(sql`coalesce(nt.created_at, pv.created_at, c.created_at)`)
           .orderBy("c.id")
@@ -157,7 +156,8 @@ export async function listCases(db: Database, f: CaseFilter, today: string): Pro
   });
 }
 
-export async function caseDetail(db: Database, id: string): Promise<CaseDetail> {
+/** One case with all it holds; each open task says whether it is overdue on `today` (Europe/Paris). */
+export async function caseDetail(db: Database, id: string, today: string): Promise<CaseDetail> {
   return readOnly(db, async (trx) => {
     const c = await loadCase(trx, id);
     const sp = await trx
@@ -327,6 +327,7 @@ export async function caseDetail(db: Database, id: string): Promise<CaseDetail> 
         kind: t.kind,
         due: t.due_date,
         status: t.status,
+        overdue: t.status === "OPEN" && isOverdue(t.due_date, today),
         createdAt: iso(t.created_at) as string,
         closedAt: iso(t.closed_at),
         closedBy: t.closed_by,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_PROOF_DEADLINE_DAYS, isExpired, proofDeadline } from "./deadline.js";
+import { DEFAULT_PROOF_DEADLINE_DAYS, daysLeft, isExpired, isOverdue, proofDeadline } from "./deadline.js";
 
 describe("R3/R8 proof deadline: end of the 15th calendar day after the request, Europe/Paris", () => {
   const requested = new Date("2024-03-05T10:00:00+01:00");
@@ -43,5 +43,17 @@ describe("R3/R8 proof deadline: end of the 15th calendar day after the request, 
       expect(autumn.dueDate).toBe("2024-11-04");
       expect(autumn.expiresAt.toISOString()).toBe("2024-11-04T23:00:00.000Z");
     });
+  });
+});
+
+describe("R8 as shown: days left and overdue, by the day (due on day 15 after a request of 5 March)", () => {
+  const due = proofDeadline(new Date("2024-03-05T10:00:00+01:00")).dueDate;
+  it.each([
+    { name: "day 14: one day left", today: "2024-03-19", left: 1, overdue: false },
+    { name: "day 15 (the due day): none left, not overdue", today: "2024-03-20", left: 0, overdue: false },
+    { name: "day 16: overdue by one day", today: "2024-03-21", left: -1, overdue: true },
+  ])("$name", ({ today, left, overdue }) => {
+    expect(daysLeft(due, today)).toBe(left);
+    expect(isOverdue(due, today)).toBe(overdue);
   });
 });

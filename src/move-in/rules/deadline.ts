@@ -1,5 +1,12 @@
 /** R3/R8 and SPEC §6: the proof deadline, in calendar days of the utility's time zone. */
-import { addDays, DEFAULT_TIME_ZONE, type Deadline, localDate, startOfDay } from "../../platform/dates.js";
+import {
+  addDays,
+  DEFAULT_TIME_ZONE,
+  type Deadline,
+  daysBetween,
+  localDate,
+  startOfDay,
+} from "../../platform/dates.js";
 
 /** R3 default: the customer has 15 calendar days to send a proof. */
 export const DEFAULT_PROOF_DEADLINE_DAYS = 15;
@@ -29,3 +36,9 @@ export function proofDueDate(
 export function isExpired(deadline: Pick<Deadline, "expiresAt">, now: Date): boolean {
   return now.getTime() >= deadline.expiresAt.getTime();
 }
+
+/** R8 as shown to people: the days left before a task's due day, from `today` (negative once past it). */
+export const daysLeft = (dueDate: string, today: string): number => daysBetween(today, dueDate);
+
+/** R8 as shown to people: a task is overdue once its due day is behind `today` (the day it expires on). */
+export const isOverdue = (dueDate: string, today: string): boolean => daysLeft(dueDate, today) < 0;

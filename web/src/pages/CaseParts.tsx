@@ -222,7 +222,7 @@ export function Timeline({ c }: { c: CaseView }) {
       at: t.createdAt,
       kind: "task",
       title: `Tâche — ${label(TASK_KIND, t.kind)}`,
-      tone: t.status === "OPEN" ? (t.due < todayParis() ? "bad" : "warn") : "muted",
+      tone: t.status === "OPEN" ? (t.overdue ? "bad" : "warn") : "muted",
       body: (
         <span>
           échéance {frDate(t.due)} ·{" "}
