@@ -238,14 +238,23 @@ export async function screenshot(page: Page, name: string, opts: { narrow?: bool
   mkdirSync(SCREENSHOTS, { recursive: true });
   const path = join(SCREENSHOTS, `${name}.png`);
   await expectAccessible(page, name);
+  // A full-page picture taken while scrolled draws the sticky navigation bar where the viewport was, across
+  // the page: taken from the top, then the scroll is given back to the test.
+  const scrolled = await page.evaluate(() => {
+    const y = window.scrollY;
+    window.scrollTo(0, 0);
+    return y;
+  });
   await page.screenshot({ path, fullPage: true });
   if (opts.narrow) {
     const before = page.viewportSize() ?? WIDE;
     await page.setViewportSize(NARROW);
     await expectAccessible(page, `${name} at 1024 px`);
+    await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: join(SCREENSHOTS, `${name}-1024.png`), fullPage: true });
     await page.setViewportSize(before);
   }
+  await page.evaluate((y) => window.scrollTo(0, y), scrolled);
   return path;
 }
 
