@@ -12,8 +12,7 @@ import { countAccounts, createAccount } from "../accounts/store.js";
 import { deliveryConfigFromEnv } from "../communications/transport.js";
 import { buildApp, loggerOptions } from "../http/app.js";
 import { createMetrics } from "../http/metrics.js";
-import { isLoopbackHost, parseTrustProxy } from "../http/network.js";
-import { DEFAULT_SWEEP_BATCH } from "../move-in/sweep.js";
+import { isLoopbackHost } from "../http/network.js";
 import { configFromEnv } from "../platform/config.js";
 import { type Database, openDatabase } from "../platform/db.js";
 import { migrate } from "../platform/migrate.js";
@@ -21,16 +20,10 @@ import type { AccountRole } from "../platform/schema.js";
 import { stopGracefully } from "../platform/shutdown.js";
 import { databaseUrl } from "./database.js";
 import { checkExposure, EXPOSED_WEAK_EXIT } from "./exposure.js";
+import { serveSettingsFromEnv } from "./serve-env.js";
 import { startJobs } from "./serve-jobs.js";
 import { describeDatabase, describeMail, figuresInForce } from "./startup.js";
 
-/** How long the sweep pauses between two runs: deadlines end at midnight, a minute is ample. */
-export const SWEEP_EVERY_MS = Number(process.env.ECART_SWEEP_EVERY_MS ?? 60_000);
-/** Cases per sweep batch (one transaction); a stop waits for one batch at most. */
-export const SWEEP_BATCH = Number(process.env.ECART_SWEEP_BATCH ?? DEFAULT_SWEEP_BATCH);
-/** Default port and interface: local only unless HOST says otherwise. */
-export const DEFAULT_PORT = 8080;
-export const DEFAULT_HOST = "127.0.0.1";
 /** The password of the demo accounts (ECART_DEMO_ACCOUNTS=1, loopback, a fresh database only); in the README. */
 export { DEMO_PASSWORD } from "../accounts/password-policy.js";
 /** The demo accounts: one per role. */
@@ -67,11 +60,11 @@ export async function bootstrapAccounts(
 export async function serve(_args: string[]): Promise<number> {
   const logger = pino(loggerOptions() as LoggerOptions);
   const config = configFromEnv(); // a bad figure stops the start, naming the variable
+  const env = serveSettingsFromEnv(); // so does a bad port, sweep pause or batch
+  const { host, demo, replicaUrl } = env;
   const url = databaseUrl();
   const db = await openDatabase({ url });
   await migrate(db);
-  const host = process.env.HOST ?? DEFAULT_HOST;
-  const demo = process.env.ECART_DEMO_ACCOUNTS === "1";
   if (demo && !isLoopbackHost(host)) {
     logger.warn({ event: "accounts" }, `no demo accounts on HOST=${host}: they are for loopback only`);
   }
@@ -85,7 +78,6 @@ export async function serve(_args: string[]): Promise<number> {
   }
   const metrics = createMetrics(db, { processMetrics: true });
   // Reports and exports from a read replica when one is given (issue 18 point 4); never migrated from here.
-  const replicaUrl = process.env.DATABASE_REPLICA_URL;
   const replica = replicaUrl ? await openDatabase({ url: replicaUrl }) : undefined;
   const app = await buildApp({
     db,
@@ -93,13 +85,11 @@ export async function serve(_args: string[]): Promise<number> {
     config,
     loggerInstance: logger,
     metrics,
+    metricsToken: env.metricsToken,
     webDist: resolve("web/dist"),
-    trustProxy: parseTrustProxy(process.env.ECART_TRUST_PROXY),
+    trustProxy: env.trustProxy,
   });
-  await app.listen({
-    port: Number(process.env.PORT ?? DEFAULT_PORT),
-    host,
-  });
+  await app.listen({ port: env.port, host });
   const delivery = { ...deliveryConfigFromEnv(), timeZone: config.timeZone };
   const address = app.server.address() as AddressInfo;
   logger.info(
@@ -110,8 +100,8 @@ export async function serve(_args: string[]): Promise<number> {
       reportsFrom: replicaUrl ? describeDatabase(replicaUrl) : "primary",
       mail: describeMail(delivery),
       figures: figuresInForce(config),
-      sweepEverySeconds: SWEEP_EVERY_MS / 1000,
-      metrics: process.env.ECART_METRICS_TOKEN ? "loopback or bearer token" : "loopback only",
+      sweepEverySeconds: env.sweepEveryMs / 1000,
+      metrics: env.metricsToken ? "loopback or bearer token" : "loopback only",
     },
     "ecart serve started",
   );
@@ -120,8 +110,8 @@ export async function serve(_args: string[]): Promise<number> {
     delivery,
     logger,
     metrics,
-    sweepEveryMs: SWEEP_EVERY_MS,
-    sweepBatch: SWEEP_BATCH,
+    sweepEveryMs: env.sweepEveryMs,
+    sweepBatch: env.sweepBatch,
   });
   // SIGTERM/SIGINT: no new connection, the requests, the sweep batch and the delivery in hand finish,
   // then the database closes; exit 0 (shutdown.ts).

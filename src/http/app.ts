@@ -63,6 +63,8 @@ export interface AppOptions {
   loggerInstance?: FastifyBaseLogger;
   /** The metrics of `/metrics` (`ecart serve` passes its own, which its sweeps report to). */
   metrics?: Metrics;
+  /** The bearer token that opens `/metrics` beyond loopback (`ecart serve`: ECART_METRICS_TOKEN). */
+  metricsToken?: string | undefined;
   /** Always mark the session cookie Secure (ECART_SECURE_COOKIES=1); otherwise only over https. */
   secureCookies?: boolean;
   /** Login attempts allowed per client address and minute. */
@@ -185,7 +187,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   });
   registerAuth(app, deps);
   installRequestLog(app);
-  installMetrics(app, opts.metrics ?? createMetrics(deps.db));
+  installMetrics(app, opts.metrics ?? createMetrics(deps.db), opts.metricsToken);
   // After the auth hook, whose caller `/docs` needs: the API's description is for logged-in callers only
   // (issue 14 #7), by the console's session or a token.
   await app.register(fastifySwaggerUi, {

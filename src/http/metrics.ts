@@ -213,11 +213,7 @@ export function mayReadMetrics(req: FastifyRequest, token: string | undefined): 
  * Installs the request counting (every route, answered or not) and the `/metrics` route. `token`: the
  * bearer token that opens it beyond the loopback interface (ECART_METRICS_TOKEN).
  */
-export function installMetrics(
-  app: FastifyInstance,
-  metrics: Metrics,
-  token: string | undefined = process.env.ECART_METRICS_TOKEN || undefined,
-): void {
+export function installMetrics(app: FastifyInstance, metrics: Metrics, token?: string): void {
   app.addHook("onResponse", async (req: FastifyRequest, reply: FastifyReply) => {
     metrics.observeRequest(
       req.method,

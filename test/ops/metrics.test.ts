@@ -121,9 +121,7 @@ describe.each(ENGINES)("GET /metrics (%s)", (engine) => {
   });
 
   it("opens to loopback callers no proxy forwarded, and to the metrics token; to nobody else", async () => {
-    process.env.ECART_METRICS_TOKEN = TOKEN;
-    const app = await buildApp({ db: t.db, webDist: null });
-    delete process.env.ECART_METRICS_TOKEN;
+    const app = await buildApp({ db: t.db, webDist: null, metricsToken: TOKEN });
     try {
       const get = (remoteAddress: string, headers: Record<string, string> = {}) =>
         app.inject({ url: "/metrics", remoteAddress, headers }).then((r) => r.statusCode);

@@ -1,4 +1,6 @@
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
@@ -130,5 +132,24 @@ describe("ecart config", () => {
     expect(bad.status).toBe(1);
     expect(bad.stderr).toContain("Variable d'environnement ECART_PROOF_DEADLINE_DAYS invalide");
     expect(bad.stderr).toContain("environment variable ECART_PROOF_DEADLINE_DAYS is invalid");
+  }, 60_000);
+
+  it("ecart serve with a bad PORT or sweep pause stops before it opens the database, naming the variable", () => {
+    for (const [variable, value] of [
+      ["PORT", "80a"],
+      ["ECART_SWEEP_EVERY_MS", "60s"],
+    ]) {
+      const data = mkdtempSync(join(tmpdir(), "ecart-env-"));
+      const r = spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", "serve"], {
+        cwd: ROOT,
+        encoding: "utf8",
+        env: { ...process.env, DATABASE_URL: "", ECART_DATA: data, [variable as string]: value },
+        timeout: 60_000,
+      });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain(`Variable d'environnement ${variable} invalide`);
+      expect(r.stderr).toContain(`environment variable ${variable} is invalid`);
+      expect(readdirSync(data)).toEqual([]);
+    }
   }, 60_000);
 });
