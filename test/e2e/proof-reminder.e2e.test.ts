@@ -44,6 +44,10 @@ describe("proof reminder", () => {
     expect(flat(await ask.textContent())).toContain(
       `Ce nouvel envoi est une relance de la même demande : l'échéance reste le ${d}/${m}/${y}.`,
     );
+    // The seeded case is three weeks old: the server says its task is overdue, and the reminder says so.
+    expect(flat(await ask.getByTestId("reminder-overdue").textContent())).toContain(
+      "Cette échéance est passée",
+    );
     expect(await requests()).toHaveLength(1);
     await screenshot(page, "05b-dossier-relance");
     await ask.getByRole("button", { name: "Envoyer la relance" }).click();

@@ -64,6 +64,15 @@ export function ReminderConfirm(props: {
       ) : (
         "le serveur fixera l'échéance."
       )}
+      {task?.overdue && (
+        <>
+          <br />
+          <span data-testid="reminder-overdue">
+            Cette échéance est <strong>passée</strong> : au prochain passage de l'échéancier, sans
+            justificatif, l'abonnement se fera à l'index de résiliation du prédécesseur.
+          </span>
+        </>
+      )}
     </ConfirmStep>
   );
 }
