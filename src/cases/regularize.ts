@@ -42,8 +42,8 @@ export async function regularizeStart(
 ): Promise<string> {
   const index = parseIndexM3(input.index, "start.index");
   assertNotFuture(ctx, input.date, "start.date");
-  // Migration 980: an INT_EUROS case always names its subscription.
-  if (!c.subscription_id) throw new Error(`INT_EUROS case ${c.id} has no subscription (migration 980)`);
+  // openCase's type: an INT_EUROS case is always opened naming its subscription.
+  if (!c.subscription_id) throw new Error(`INT_EUROS case ${c.id} has no subscription`);
   const sub = await loadSubscriptionForUpdate(trx, c.subscription_id);
   if (sub.end_date !== null && input.date >= sub.end_date) {
     fail(

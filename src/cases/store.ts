@@ -10,16 +10,19 @@ import { appendEvents } from "../platform/events.js";
 import type { CaseType, MoveInFacts, RegularizationFacts, TaskKind } from "../platform/schema.js";
 import { lockServicePoint } from "../service-points/store.js";
 
-export interface NewCase {
-  type: CaseType;
+interface NewCaseCommon {
   servicePointId: string;
   partyId: string | null;
-  subscriptionId?: string | null;
   relatedCaseId?: string | null;
   contestId?: string | null;
   moveIn?: MoveInFacts | null;
   regularization?: RegularizationFacts | null;
 }
+
+/** A case to open; an INT_EUROS case regularises a subscription (R10–R12), so it always names it. */
+export type NewCase =
+  | (NewCaseCommon & { type: Exclude<CaseType, "INT_EUROS">; subscriptionId?: string | null })
+  | (NewCaseCommon & { type: "INT_EUROS"; subscriptionId: string });
 
 export async function openCase(trx: Trx, ctx: Context, c: NewCase): Promise<string> {
   const row = await trx

@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { R9_COMMENT } from "../../src/cases/intermediate.js";
+import type { NewCase } from "../../src/cases/store.js";
 import { sweepDeadlines } from "../../src/move-in/sweep.js";
 import { makeConfig } from "../../src/platform/config.js";
 import { EcartError } from "../../src/platform/errors.js";
@@ -121,21 +122,12 @@ describe.each(ENGINES)("R12 regularised start and R9 everywhere on %s", (engine)
     });
   });
 
-  it("an INT_EUROS case always names the subscription it regularises: the database refuses one without (migration 980)", async () => {
-    const w = await lateProof(1008);
-    const e = await k()
-      .updateTable("cases")
-      .set({ subscription_id: null })
-      .where("id", "=", w.int)
-      .execute()
-      .catch((x: unknown) => x);
-    expect(e).toMatchObject({ code: "23514" });
-    const before = await k()
-      .selectFrom("cases")
-      .select("subscription_id")
-      .where("id", "=", w.int)
-      .executeTakeFirst();
-    expect(before?.subscription_id).toBe(w.sub);
+  it("an INT_EUROS case is opened naming the subscription it regularises: openCase's type says so", () => {
+    const named: NewCase = { type: "INT_EUROS", servicePointId: "PDS", partyId: null, subscriptionId: "SUB" };
+    // @ts-expect-error an INT_EUROS case without its subscription does not compile (npm run check)
+    const unnamed: NewCase = { type: "INT_EUROS", servicePointId: "PDS", partyId: null };
+    const moveIn: NewCase = { type: "ARR_SPECIAL", servicePointId: "PDS", partyId: null };
+    expect([named, unnamed, moveIn].map((c) => c.subscriptionId ?? null)).toEqual(["SUB", null, null]);
   });
 
   it("a refused start changes nothing: before the predecessor's termination, in whole m3 only", async () => {
