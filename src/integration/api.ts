@@ -78,6 +78,8 @@ export interface MeterBody {
   installedIndex?: number | string | null;
   removedOn?: string | null;
   removedIndex?: number | string | null;
+  /** The meter's dials (rollover); absent: left as it is; null: not known. */
+  digits?: number | null;
 }
 
 /** The fields of a meter from its API body. */
@@ -90,6 +92,7 @@ export function meterFields(servicePoint: string, serial: string, b: MeterBody):
     installed_index: str(b.installedIndex) ?? "",
     removed_on: str(b.removedOn) ?? "",
     removed_index: str(b.removedIndex) ?? "",
+    digits: str(b.digits),
   };
 }
 

@@ -31,6 +31,7 @@ interface MeterState {
   startIndex: number;
   removedOn: string | null;
   removedIndex: number | null;
+  digits: number | null;
   dirty: boolean;
 }
 
@@ -60,6 +61,7 @@ function decide(
       startIndex: r.installedIndex ?? 0,
       removedOn: r.removedOn,
       removedIndex: r.removedIndex,
+      digits: r.digits ?? null,
       dirty: false,
     };
     // The installation of a replacement (another meter removed by then) enters the history.
@@ -132,6 +134,11 @@ function decide(
     m.remote = r.remote;
     changed = true;
   }
+  // The dials may be given or corrected at any load: they bear on the checks of readings to come only.
+  if (r.digits !== undefined && r.digits !== m.digits) {
+    m.digits = r.digits;
+    changed = true;
+  }
   if (changed) m.dirty = true;
   return changed ? "UPDATED" : "UNCHANGED";
 }
@@ -158,9 +165,10 @@ export async function applyMeters(trx: Trx, ctx: Context, rows: MeterRow[]): Pro
     start_index: number;
     removed_on: string | null;
     removed_index: number | null;
+    digits: number | null;
   }>`
     select id, service_point_id, serial, remote_reading, installed_on::text as installed_on, start_index,
-           removed_on::text as removed_on, removed_index
+           removed_on::text as removed_on, removed_index, digits
       from meters where service_point_id = any(${[...points.keys()]}::text[]) order by id`.execute(trx);
   const bySp = new Map<string, MeterState[]>();
   for (const m of existing.rows) {
@@ -174,6 +182,7 @@ export async function applyMeters(trx: Trx, ctx: Context, rows: MeterRow[]): Pro
       startIndex: Number(m.start_index),
       removedOn: m.removed_on,
       removedIndex: m.removed_index === null ? null : Number(m.removed_index),
+      digits: m.digits === null ? null : Number(m.digits),
       dirty: false,
     });
     bySp.set(m.service_point_id, list);
@@ -200,22 +209,23 @@ export async function applyMeters(trx: Trx, ctx: Context, rows: MeterRow[]): Pro
   if (dirty.length > 0) {
     await sql`
       update meters m set remote_reading = u.remote, installed_on = u.installed_on, start_index = u.start_index,
-                          removed_on = u.removed_on, removed_index = u.removed_index
+                          removed_on = u.removed_on, removed_index = u.removed_index, digits = u.digits
         from unnest(${dirty.map((m) => m.id)}::bigint[], ${dirty.map((m) => m.remote)}::boolean[],
                     ${dirty.map((m) => m.installedOn)}::date[], ${dirty.map((m) => m.startIndex)}::bigint[],
-                    ${dirty.map((m) => m.removedOn)}::date[], ${dirty.map((m) => m.removedIndex)}::bigint[])
-             as u(id, remote, installed_on, start_index, removed_on, removed_index)
+                    ${dirty.map((m) => m.removedOn)}::date[], ${dirty.map((m) => m.removedIndex)}::bigint[],
+                    ${dirty.map((m) => m.digits)}::int[])
+             as u(id, remote, installed_on, start_index, removed_on, removed_index, digits)
        where m.id = u.id`.execute(trx);
   }
   if (inserted.length > 0) {
     // Inserted in the array's order (unnest keeps it): the ids come back in it.
     const ids = await sql<{ id: number }>`
       insert into meters (service_point_id, serial, remote_reading, installed_on, start_index, removed_on,
-                          removed_index)
+                          removed_index, digits)
       select * from unnest(${inserted.map((m) => m.servicePoint)}::text[], ${inserted.map((m) => m.serial)}::text[],
                            ${inserted.map((m) => m.remote)}::boolean[], ${inserted.map((m) => m.installedOn)}::date[],
                            ${inserted.map((m) => m.startIndex)}::bigint[], ${inserted.map((m) => m.removedOn)}::date[],
-                           ${inserted.map((m) => m.removedIndex)}::bigint[])
+                           ${inserted.map((m) => m.removedIndex)}::bigint[], ${inserted.map((m) => m.digits)}::int[])
       returning id`.execute(trx);
     ids.rows.forEach((row, k) => {
       (inserted[k] as MeterState).id = Number(row.id);

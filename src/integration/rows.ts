@@ -7,6 +7,7 @@
 import { dayNumber, frenchDate, isIsoDate } from "../platform/dates.js";
 import { EcartError, ErrorCode } from "../platform/errors.js";
 import { parseIndexM3 } from "../readings/index-m3.js";
+import { METER_DIGITS } from "../readings/plausibility.js";
 
 /** The three kinds of reference file, as `ecart import KIND FILE` names them. */
 export const REFERENCE_KINDS = ["service-points", "meters", "subscriptions"] as const;
@@ -17,7 +18,7 @@ export const COLUMNS: Record<ReferenceKind, { required: readonly string[]; optio
   "service-points": { required: ["service_point", "address"], optional: ["owner_name"] },
   meters: {
     required: ["service_point", "serial", "remote"],
-    optional: ["installed_on", "installed_index", "removed_on", "removed_index"],
+    optional: ["installed_on", "installed_index", "removed_on", "removed_index", "digits"],
   },
   subscriptions: {
     required: ["subscription", "service_point", "customer", "customer_name", "start_date", "start_index"],
@@ -52,6 +53,8 @@ export interface MeterRow {
   installedIndex: number | null;
   removedOn: string | null;
   removedIndex: number | null;
+  /** The meter's dials, for rollover (SPEC §4's check); null: not known; undefined: no column, left as it is. */
+  digits: number | null | undefined;
 }
 
 export interface SubscriptionRow {
@@ -151,6 +154,20 @@ class Reader {
     return d;
   }
 
+  /** A meter's number of dials (METER_DIGITS); null when empty, undefined when the column is absent. */
+  digits(column: string): number | null | undefined {
+    const v = this.raw(column);
+    if (v === null || v === undefined) return v;
+    const n = Number(v);
+    if (!/^\d+$/.test(v) || n < METER_DIGITS.min || n > METER_DIGITS.max)
+      throw invalid(
+        column,
+        `nombre de chiffres invalide (${v.slice(0, 10)}) : attendu un entier de ${METER_DIGITS.min} à ${METER_DIGITS.max}`,
+        `expected a whole number from ${METER_DIGITS.min} to ${METER_DIGITS.max}`,
+      );
+    return n;
+  }
+
   index(column: string): number | null {
     const v = this.raw(column);
     if (v === null || v === undefined) return null;
@@ -216,6 +233,7 @@ export function meterRow(f: Fields, line: number, today: string): MeterRow {
     installedIndex,
     removedOn: removed.date,
     removedIndex: removed.index,
+    digits: r.digits("digits"),
   };
 }
 

@@ -13,6 +13,9 @@ export const DEFAULT_PLAUSIBILITY: PlausibilityConfig = {
 };
 
 /** Divisors tried, smallest first, for a slip (decimals typed as digits, litres): 10^1..10^3. */
+/** The dials a meter may have (migration 001's check on meters.digits): past 10^digits − 1 it rolls over. */
+export const METER_DIGITS = { min: 3, max: 12 } as const;
+
 export const SLIP_DIVISORS = [10, 100, 1000] as const;
 
 export interface DatedIndex {

@@ -34,6 +34,22 @@ describe.each(ENGINES)("integration API on %s", (engine) => {
     expect((await put("/api/service-points/PDS-A1/meters/M-1", meter)).json()).toEqual({
       outcome: "UNCHANGED",
     });
+    // Its dials, given later: updated; a body without them leaves them; out of 3 to 12, refused.
+    const dials = (digits?: number | null) =>
+      put("/api/service-points/PDS-A1/meters/M-1", { ...meter, digits });
+    expect((await dials(6)).json()).toEqual({ outcome: "UPDATED" });
+    expect((await put("/api/service-points/PDS-A1/meters/M-1", meter)).json()).toEqual({
+      outcome: "UNCHANGED",
+    });
+    const badDials = await dials(13);
+    expect(badDials.statusCode).toBe(400);
+    expect(badDials.json().error).toMatchObject({ code: "INVALID_INPUT", field: "digits" });
+    const m1 = await api.tdb.db.kysely
+      .selectFrom("meters")
+      .select("digits")
+      .where("serial", "=", "M-1")
+      .executeTakeFirstOrThrow();
+    expect(m1.digits).toBe(6);
     const sub = {
       servicePoint: "PDS-A1",
       customer: { id: "C-A1", name: "Claire Faure", email: "claire@example.fr" },

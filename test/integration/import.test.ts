@@ -293,6 +293,38 @@ describe.each(ENGINES)("reference files on %s", (engine) => {
     ]);
   });
 
+  it("a meter's dials (digits, optional): 3 to 12 taken, 2 and 13 refused; without the column left as they are", async () => {
+    const digits = async () =>
+      (
+        await t.db.kysely
+          .selectFrom("meters")
+          .select("digits")
+          .where("service_point_id", "=", "PDS-1002")
+          .where("serial", "=", "C30003")
+          .executeTakeFirstOrThrow()
+      ).digits;
+    const file = (...rows: string[]) => ["service_point,serial,remote,digits", ...rows, ""].join("\n");
+    // Refused, each with its reason (a decimal is quoted: the file's separator is the comma).
+    for (const value of ["2", "13", '"5,5"', "cinq"]) {
+      const r = await load(t.db, "meters", file(`PDS-1002,C30003,1,${value}`));
+      expect(r.s).toMatchObject({ rejected: 1 });
+      expect(r.rejects[0]).toMatch(/^2,INVALID_INPUT,digits : nombre de chiffres invalide/);
+    }
+    expect(await digits()).toBeNull();
+    for (const n of [3, 12, 5]) {
+      const r = await load(t.db, "meters", file(`PDS-1002,C30003,1,${n}`));
+      expect(r.s).toMatchObject({ updated: 1, rejected: 0 });
+      expect(await digits()).toBe(n);
+    }
+    // The same again, or a file without the column: unchanged; an empty value: not known any more.
+    expect((await load(t.db, "meters", file("PDS-1002,C30003,1,5"))).s).toMatchObject({ unchanged: 1 });
+    const without = ["service_point,serial,remote", "PDS-1002,C30003,1", ""].join("\n");
+    expect((await load(t.db, "meters", without)).s).toMatchObject({ unchanged: 1 });
+    expect(await digits()).toBe(5);
+    expect((await load(t.db, "meters", file("PDS-1002,C30003,1,"))).s).toMatchObject({ updated: 1 });
+    expect(await digits()).toBeNull();
+  });
+
   it("refuses a file without a required column, and writes nothing", async () => {
     await expect(
       load(t.db, "service-points", "service_point;owner_name\nPDS-X;SCI\n"),

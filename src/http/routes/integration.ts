@@ -89,6 +89,7 @@ export async function integrationRoutes(app: FastifyInstance, deps: AppDeps) {
           installedIndex: rawIndex.nullish(),
           removedOn: isoDate.nullish(),
           removedIndex: rawIndex.nullish(),
+          digits: z.number().int().nullish(),
         }),
         response: { 200: outcomeOut, ...errors },
       },
