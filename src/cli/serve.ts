@@ -60,8 +60,8 @@ export async function bootstrapAccounts(
 export async function serve(_args: string[]): Promise<number> {
   const logger = pino(loggerOptions() as LoggerOptions);
   const config = configFromEnv(); // a bad figure stops the start, naming the variable
-  const env = serveSettingsFromEnv(); // so does a bad port, sweep pause or batch
-  const { host, demo, replicaUrl } = env;
+  const settings = serveSettingsFromEnv(); // so does a bad port, sweep pause or batch
+  const { host, demo, replicaUrl } = settings;
   const url = databaseUrl();
   const db = await openDatabase({ url });
   await migrate(db);
@@ -85,11 +85,11 @@ export async function serve(_args: string[]): Promise<number> {
     config,
     loggerInstance: logger,
     metrics,
-    metricsToken: env.metricsToken,
+    metricsToken: settings.metricsToken,
     webDist: resolve("web/dist"),
-    trustProxy: env.trustProxy,
+    trustProxy: settings.trustProxy,
   });
-  await app.listen({ port: env.port, host });
+  await app.listen({ port: settings.port, host });
   const delivery = { ...deliveryConfigFromEnv(), timeZone: config.timeZone };
   const address = app.server.address() as AddressInfo;
   logger.info(
@@ -100,8 +100,8 @@ export async function serve(_args: string[]): Promise<number> {
       reportsFrom: replicaUrl ? describeDatabase(replicaUrl) : "primary",
       mail: describeMail(delivery),
       figures: figuresInForce(config),
-      sweepEverySeconds: env.sweepEveryMs / 1000,
-      metrics: env.metricsToken ? "loopback or bearer token" : "loopback only",
+      sweepEverySeconds: settings.sweepEveryMs / 1000,
+      metrics: settings.metricsToken ? "loopback or bearer token" : "loopback only",
     },
     "ecart serve started",
   );
@@ -110,8 +110,8 @@ export async function serve(_args: string[]): Promise<number> {
     delivery,
     logger,
     metrics,
-    sweepEveryMs: env.sweepEveryMs,
-    sweepBatch: env.sweepBatch,
+    sweepEveryMs: settings.sweepEveryMs,
+    sweepBatch: settings.sweepBatch,
   });
   // SIGTERM/SIGINT: no new connection, the requests, the sweep batch and the delivery in hand finish,
   // then the database closes; exit 0 (shutdown.ts).
