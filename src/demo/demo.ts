@@ -179,16 +179,17 @@ export async function runDemo(db: Database, config: EcartConfig, o: DemoOptions)
   };
   const points = generatePoints(gen);
   say(`${points.length} points de desserte`);
-  await insertPoints(db, points);
-
-  // 1. Years of readings, with the occupants' moves, through the bulk import (COPY).
-  const occupancies = new Map<string, Occupancy[]>();
-  const last = new Map<string, { date: string; index: number }>();
   const system: Context = {
     actor: { user: "demo", role: "SYSTEM", entity: "DEMO" },
     now: when(o.until, 7),
     config,
   };
+  // The service points and meters come in as the CIS's would (integration/reference.ts).
+  await insertPoints(db, points, undefined, system);
+
+  // 1. Years of readings, with the occupants' moves, through the bulk import (COPY).
+  const occupancies = new Map<string, Occupancy[]>();
+  const last = new Map<string, { date: string; index: number }>();
   const dir = mkdtempSync(join(tmpdir(), "ecart-demo-"));
   let readings: ImportSummary;
   try {

@@ -1,4 +1,7 @@
-/** Writes generated service points and their meters (chunked multi-row inserts). */
+/** Writes generated service points and their meters, through the reference data's write path. */
+import { applyReferenceRows } from "../integration/reference.js";
+import { makeConfig } from "../platform/config.js";
+import type { Context } from "../platform/context.js";
 import type { Database } from "../platform/db.js";
 import type { GeneratedPoint } from "./generate.js";
 
@@ -28,29 +31,82 @@ export const demoAddress = (n: number) => {
   return `${number} ${street}${flat > 0 ? `, appartement ${flat + 1}` : ""}, ${town}`;
 };
 
-export async function insertPoints(db: Database, points: GeneratedPoint[], chunk = 500): Promise<void> {
-  for (let i = 0; i < points.length; i += chunk) {
-    const part = points.slice(i, i + chunk);
-    await db.kysely
-      .insertInto("service_points")
-      .values(
-        part.map((p, j) => ({
-          id: p.id,
-          address: demoAddress(i + j),
-          owner_name: (i + j) % 3 === 0 ? `SCI Résidence ${1 + ((i + j) % 40)}` : null,
+/** A service point with its one meter, as the demo makes them. */
+export interface DemoPlace {
+  id: string;
+  address: string;
+  owner: string | null;
+  serial: string;
+  remote: boolean;
+  digits: number | null;
+}
+
+/** Who loads the generated points when the caller names no one: the demo, as the CIS would. */
+const LOADER = (): Context => ({
+  actor: { user: "demo", role: "SYSTEM", entity: "DEMO" },
+  now: new Date(),
+  config: makeConfig(),
+});
+
+/**
+ * Writes places (service point and meter) through the CIS's way in (integration/reference.ts, the one write
+ * path of reference data), in one transaction; a refused row is thrown.
+ */
+export async function putPlaces(db: Database, ctx: Context, places: DemoPlace[], first = 1): Promise<void> {
+  const from = { source: "demo", lines: [first, first + places.length - 1] as [number, number] };
+  await db.kysely.transaction().execute(async (trx) => {
+    const results = [
+      ...(await applyReferenceRows(
+        trx,
+        ctx,
+        "service-points",
+        places.map((p, j) => ({
+          line: first + j,
+          servicePoint: p.id,
+          address: p.address,
+          ownerName: p.owner,
         })),
-      )
-      .execute();
-    await db.kysely
-      .insertInto("meters")
-      .values(
-        part.map((p) => ({
-          service_point_id: p.id,
+        from,
+      )),
+      ...(await applyReferenceRows(
+        trx,
+        ctx,
+        "meters",
+        places.map((p, j) => ({
+          line: first + j,
+          servicePoint: p.id,
           serial: p.serial,
-          remote_reading: p.remote,
+          remote: p.remote,
+          installedOn: null,
+          installedIndex: null,
+          removedOn: null,
+          removedIndex: null,
           digits: p.digits,
         })),
-      )
-      .execute();
+        from,
+      )),
+    ];
+    const refused = results.find((r) => typeof r !== "string");
+    if (refused) throw refused;
+  });
+}
+
+/** Writes generated service points and their meters (putPlaces), `chunk` to a transaction. */
+export async function insertPoints(
+  db: Database,
+  points: GeneratedPoint[],
+  chunk = 500,
+  ctx: Context = LOADER(),
+): Promise<void> {
+  for (let i = 0; i < points.length; i += chunk) {
+    const places = points.slice(i, i + chunk).map((p, j) => ({
+      id: p.id,
+      address: demoAddress(i + j),
+      owner: (i + j) % 3 === 0 ? `SCI Résidence ${1 + ((i + j) % 40)}` : null,
+      serial: p.serial,
+      remote: p.remote,
+      digits: p.digits,
+    }));
+    await putPlaces(db, ctx, places, i + 1);
   }
 }

@@ -10,6 +10,7 @@ import type { Database } from "../platform/db.js";
 import { importReadings } from "../readings/import.js";
 import type { CommandResult, CommandVerb } from "../registry.js";
 import { readingsCsv } from "./generate.js";
+import { putPlaces } from "./load.js";
 
 /** Runs one command as a role of an entity at an instant; null when the rules refuse it. */
 export type DemoRun = (
@@ -113,14 +114,9 @@ export const SOURCE_EXAMPLE = {
 /** Adds the procedure's example through the readings import (its plausibility judged as any import's), vacant. */
 export async function sourceExample(db: Database, system: Context, rejectsPath: string): Promise<void> {
   const x = SOURCE_EXAMPLE;
-  await db.kysely
-    .insertInto("service_points")
-    .values({ id: x.id, address: x.address, owner_name: x.owner })
-    .execute();
-  await db.kysely
-    .insertInto("meters")
-    .values({ service_point_id: x.id, serial: x.serial, remote_reading: false, digits: null })
-    .execute();
+  await putPlaces(db, system, [
+    { id: x.id, address: x.address, owner: x.owner, serial: x.serial, remote: false, digits: null },
+  ]);
   await importReadings(
     db,
     system,
