@@ -198,7 +198,8 @@ export const caseListItemOut = z.object({
   closedAt: nullableStr,
 });
 
-export const caseListOut = pageOut(caseListItemOut);
+/** A page of cases; `overdue`: how many of the whole filter's are overdue (isOverdue), as `total` counts them all. */
+export const caseListOut = pageOut(caseListItemOut).extend({ overdue: z.number() });
 
 /** What a move-in case remembers of the request and of the check that opened it. */
 export const moveInFactsOut = z.object({

@@ -95,6 +95,11 @@ describe.each(ENGINES)("console views on %s", (engine) => {
       waiting: { what: "RECONNECTION_VISIT", team: "BO", due: null, daysLeft: null, overdue: false },
     });
     expect((await t.as("EUROS", { url: "/api/cases?queue=1&team=EUROS" })).json().total).toBe(0);
+    // How many are overdue is counted over the whole filter, not the page: the second page holds none of them.
+    expect(queue.json().overdue).toBe(1);
+    const second = (await t.as("BO", { url: "/api/cases?queue=1&team=BO&limit=1&offset=1" })).json();
+    expect(second).toMatchObject({ total: 2, overdue: 1 });
+    expect(second.items.map((c: { id: string }) => c.id)).toEqual([visit.case]);
     // The case itself says its open task is overdue, by the server's day: the console does not count.
     const detail = (await t.as("BO", { url: `/api/cases/${gap.case}` })).json();
     expect(detail.tasks).toMatchObject([

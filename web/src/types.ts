@@ -7,6 +7,7 @@ export type {
   AccountRow,
   ApiToken,
   CaseDocument,
+  CaseList,
   CaseListItem,
   CasesByEntity,
   CaseView,

@@ -79,7 +79,17 @@ export async function listCases(db: Database, f: CaseFilter, today: string): Pro
     else if (f.team === "BO") q = q.where("c.type", "!=", "INT_EUROS");
     if (f.entity) q = q.where("c.entity", "=", f.entity);
     if (f.servicePoint) q = q.where("c.service_point_id", "=", f.servicePoint);
-    const total = await q.select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
+    const total = await q
+      .select((eb) => [
+        eb.fn.countAll<number>().as("n"),
+        // isOverdue (move-in/rules/deadline.ts) counted over the whole filter, not the page: an open case
+        // with an open task due before today.
+        sql<number>`count(*) filter (where c.status = 'OPEN' and exists (
+          select 1 from tasks t where t.case_id = c.id and t.status = 'OPEN' and t.due_date < ${today}::date))`.as(
+          "overdue",
+        ),
+      ])
+      .executeTakeFirstOrThrow();
     let rows = q
       .leftJoinLateral(
         (eb) =>
@@ -135,6 +145,7 @@ export async function listCases(db: Database, f: CaseFilter, today: string): Pro
     const items = await rows.limit(limit).offset(offset).execute();
     return {
       total: Number(total.n),
+      overdue: Number(total.overdue),
       items: items.map((c) => ({
         id: c.id,
         type: c.type,

@@ -7,7 +7,7 @@ import { qs } from "../api.ts";
 import { CaseLink, ServicePointLink } from "../entities.tsx";
 import { CASE_TYPE, frDate, frDay, label, TEAM, WAITING_FOR } from "../format.ts";
 import { type Me, useMe } from "../session.ts";
-import type { CaseListItem, Page } from "../types.ts";
+import type { CaseList, CaseListItem } from "../types.ts";
 import { AsyncList, Badge, EntityFilter, FilterSelect, useDraft, useGet } from "../ui.tsx";
 
 interface Filters {
@@ -33,7 +33,7 @@ export function WorkQueuePage() {
     team: me.role === "EUROS" ? "EUROS" : "",
     ...(me.role === "EUROS" ? mine : {}),
   });
-  const state = useGet<Page<CaseListItem>>(
+  const state = useGet<CaseList>(
     `/api/cases${qs({ queue: 1, entity: f.entity.trim(), type: f.type, team: f.team, limit: 200 })}`,
   );
   const isMine = mine !== null && Object.entries(mine).every(([k, v]) => f[k as keyof Filters] === v);
@@ -77,7 +77,7 @@ export function WorkQueuePage() {
         empty="Aucun dossier ouvert pour ces filtres. Bonne nouvelle."
       >
         {(page) => {
-          const overdue = page.items.filter((c) => c.waiting?.overdue).length;
+          const overdue = page.overdue;
           return (
             <section className="panel">
               <header className="panel-head">
