@@ -76,4 +76,26 @@ describe("work queue", () => {
     expect(await page.getByRole("button", { name: "Ma file" }).getAttribute("aria-pressed")).toBe("true");
     await page.context().close();
   });
+
+  it("BO: past the 200 cases a page shows, the queue says so, and still counts every overdue case", async () => {
+    for (let i = 0; i < 200; i++)
+      await execute(
+        h.db,
+        ctxAs("FO", new Date(), "FO-LYON"),
+        "moveIn",
+        moveInRequest("PDS-ROSES", { index: 1020, customer: { name: `Client ${i}`, email: null } }),
+      );
+    const page = await loginAs(h, "bo.lyon");
+    await page.getByRole("link", { name: "File de travail" }).click();
+    await page.getByRole("button", { name: "Ma file" }).click();
+    const partial = page.getByTestId("queue-partial");
+    await partial.waitFor();
+    expect(flat(await partial.textContent())).toContain("Les 200 premiers sont affichés");
+    expect(await rows(page).count()).toBe(200);
+    const head = flat(await page.locator("section.panel h2").first().textContent());
+    expect(head).toContain("202 dossiers ouverts");
+    expect(head).toContain("1 en retard");
+    expect(flat(await rows(page).first().textContent())).toContain("en retard");
+    await page.context().close();
+  });
 });

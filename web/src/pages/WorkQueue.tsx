@@ -90,6 +90,12 @@ export function WorkQueuePage() {
                     </>
                   )}
                 </h2>
+                {page.total > page.items.length && (
+                  <p className="muted small" data-testid="queue-partial">
+                    Les {page.items.length} premiers sont affichés, les plus urgents d'abord : filtrez par
+                    entité ou par type de dossier pour voir les autres.
+                  </p>
+                )}
               </header>
               <table className="grid queue">
                 <thead>
