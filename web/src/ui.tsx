@@ -264,6 +264,16 @@ export function Section(props: { title: ReactNode; actions?: ReactNode; children
   );
 }
 
+/** Said under a list the server answered only the first page of: how many are shown, and how to see the rest. */
+export function ShownOf(props: { shown: number; total: number; rest: string }) {
+  if (props.total <= props.shown) return null;
+  return (
+    <p className="muted small" data-testid="list-partial">
+      Liste limitée aux {props.shown} premières lignes sur {props.total} : {props.rest}
+    </p>
+  );
+}
+
 /** A definition list of label → value pairs, dense. */
 export function Facts({ items }: { items: Array<[string, ReactNode]> }) {
   return (

@@ -6,7 +6,17 @@ import { CaseLink, CaseStatusBadge, ServicePointLink } from "../entities.tsx";
 import { CONTEST_STATUS, frDate, label, m3, OUTCOME } from "../format.ts";
 import { useMay } from "../session.ts";
 import type { CaseListItem, CommandResult, Contest, Page } from "../types.ts";
-import { AsyncList, Badge, CheckLine, fieldError, Section, TextAreaField, useDraft, useGet } from "../ui.tsx";
+import {
+  AsyncList,
+  Badge,
+  CheckLine,
+  fieldError,
+  Section,
+  ShownOf,
+  TextAreaField,
+  useDraft,
+  useGet,
+} from "../ui.tsx";
 
 export function ContestsPage() {
   const [status, setStatus] = useState("OPEN");
@@ -48,49 +58,63 @@ export function ContestsPage() {
           }
         >
           {(page) => (
-            <div className="cards">
-              {page.items.map((c) => (
-                <ContestCard key={c.id} c={c} onChanged={changed} />
-              ))}
-            </div>
+            <>
+              <ShownOf
+                shown={page.items.length}
+                total={page.total}
+                rest="les plus récentes ; filtrez par statut pour voir les autres."
+              />
+              <div className="cards">
+                {page.items.map((c) => (
+                  <ContestCard key={c.id} c={c} onChanged={changed} />
+                ))}
+              </div>
+            </>
           )}
         </AsyncList>
       </Section>
       <Section title="Dossiers INT vers EUROS">
         <AsyncList state={euros} what="Chargement des dossiers" empty="Aucun dossier INT vers EUROS.">
           {(page) => (
-            <table className="grid">
-              <thead>
-                <tr>
-                  <th>Dossier</th>
-                  <th>Statut</th>
-                  <th>Client</th>
-                  <th>Point de desserte</th>
-                  <th>Abonnement</th>
-                  <th>Entité</th>
-                  <th>Ouvert le</th>
-                </tr>
-              </thead>
-              <tbody>
-                {page.items.map((c) => (
-                  <tr key={c.id}>
-                    <td>
-                      <CaseLink id={c.id} />
-                    </td>
-                    <td>
-                      <CaseStatusBadge status={c.status} />
-                    </td>
-                    <td>{c.party?.name ?? "—"}</td>
-                    <td>
-                      <ServicePointLink id={c.servicePoint.id} />
-                    </td>
-                    <td className="mono">{c.subscription ?? "—"}</td>
-                    <td>{c.entity}</td>
-                    <td>{frDate(c.createdAt)}</td>
+            <>
+              <ShownOf
+                shown={page.items.length}
+                total={page.total}
+                rest="les plus récents ; la file de travail du service des Euros montre tous ceux à traiter."
+              />
+              <table className="grid">
+                <thead>
+                  <tr>
+                    <th>Dossier</th>
+                    <th>Statut</th>
+                    <th>Client</th>
+                    <th>Point de desserte</th>
+                    <th>Abonnement</th>
+                    <th>Entité</th>
+                    <th>Ouvert le</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {page.items.map((c) => (
+                    <tr key={c.id}>
+                      <td>
+                        <CaseLink id={c.id} />
+                      </td>
+                      <td>
+                        <CaseStatusBadge status={c.status} />
+                      </td>
+                      <td>{c.party?.name ?? "—"}</td>
+                      <td>
+                        <ServicePointLink id={c.servicePoint.id} />
+                      </td>
+                      <td className="mono">{c.subscription ?? "—"}</td>
+                      <td>{c.entity}</td>
+                      <td>{frDate(c.createdAt)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </>
           )}
         </AsyncList>
       </Section>

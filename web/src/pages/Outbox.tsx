@@ -6,7 +6,7 @@ import { CaseLink, MessageStatusBadge } from "../entities.tsx";
 import { CHANNEL, frDate, label, MSG_STATUS, TEMPLATE } from "../format.ts";
 import { useMe } from "../session.ts";
 import type { Message, Page } from "../types.ts";
-import { AsyncList, AsyncView, Empty, FilterSelect, Section, useGet } from "../ui.tsx";
+import { AsyncList, AsyncView, Empty, FilterSelect, Section, ShownOf, useGet } from "../ui.tsx";
 
 function selectedFromHash(): string | null {
   const m = /[?&]id=([^&]*)/.exec(window.location.hash);
@@ -45,6 +45,11 @@ export function OutboxPage() {
         {(page) => (
           <div className="cols wide-left outbox">
             <Section title={`${page.total} message${page.total > 1 ? "s" : ""}`}>
+              <ShownOf
+                shown={page.items.length}
+                total={page.total}
+                rest="les plus récents ; filtrez par statut ou par modèle pour voir les autres."
+              />
               <table className="grid selectable">
                 <thead>
                   <tr>

@@ -8,7 +8,7 @@ import { CaseLink, ServicePointLink } from "../entities.tsx";
 import { CASE_TYPE, frDate, frDay, label, TEAM, WAITING_FOR } from "../format.ts";
 import { type Me, useMe } from "../session.ts";
 import type { CaseList, CaseListItem } from "../types.ts";
-import { AsyncList, Badge, EntityFilter, FilterSelect, useDraft, useGet } from "../ui.tsx";
+import { AsyncList, Badge, EntityFilter, FilterSelect, ShownOf, useDraft, useGet } from "../ui.tsx";
 
 interface Filters {
   entity: string;
@@ -90,12 +90,11 @@ export function WorkQueuePage() {
                     </>
                   )}
                 </h2>
-                {page.total > page.items.length && (
-                  <p className="muted small" data-testid="queue-partial">
-                    Les {page.items.length} premiers sont affichés, les plus urgents d'abord : filtrez par
-                    entité ou par type de dossier pour voir les autres.
-                  </p>
-                )}
+                <ShownOf
+                  shown={page.items.length}
+                  total={page.total}
+                  rest="les plus urgents d'abord ; filtrez par entité ou par type de dossier pour voir les autres."
+                />
               </header>
               <table className="grid queue">
                 <thead>
