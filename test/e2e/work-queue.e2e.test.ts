@@ -90,7 +90,9 @@ describe("work queue", () => {
     await page.getByRole("button", { name: "Ma file" }).click();
     const partial = page.getByTestId("list-partial");
     await partial.waitFor();
-    expect(flat(await partial.textContent())).toContain("Liste limitée aux 200 premières lignes sur 202 : les plus urgents d'abord");
+    expect(flat(await partial.textContent())).toContain(
+      "Liste limitée aux 200 premières lignes sur 202 : les plus urgents d'abord",
+    );
     expect(await rows(page).count()).toBe(200);
     const head = flat(await page.locator("section.panel h2").first().textContent());
     expect(head).toContain("202 dossiers ouverts");
