@@ -10,6 +10,9 @@ describe("the start-up line", () => {
     expect(d).toBe("PostgreSQL server ecart@db.example:6543/ecart_prod");
     expect(d).not.toContain("s3cr");
     expect(describeDatabase("postgresql://db/ecart")).toBe("PostgreSQL server db:5432/ecart");
+    expect(describeDatabase("postgres://ecart@%2Fvar%2Frun%2Fpostgresql/ecart")).toBe(
+      "PostgreSQL server ecart@socket /var/run/postgresql/ecart",
+    );
     expect(describeDatabase("./data")).toBe(`embedded PGlite in ${resolve("data")}`);
   });
 

@@ -12,7 +12,10 @@ export function describeDatabase(url: string): string {
     try {
       const u = new URL(url);
       const user = u.username ? `${decodeURIComponent(u.username)}@` : "";
-      return `PostgreSQL server ${user}${u.hostname}:${u.port || 5432}${u.pathname || "/"}`;
+      const host = decodeURIComponent(u.hostname);
+      // A host that is a folder is the server's Unix socket there (percent-encoded in the URL).
+      if (host.startsWith("/")) return `PostgreSQL server ${user}socket ${host}${u.pathname || "/"}`;
+      return `PostgreSQL server ${user}${host}:${u.port || 5432}${u.pathname || "/"}`;
     } catch {
       return "PostgreSQL server (unreadable DATABASE_URL)";
     }
