@@ -6,6 +6,7 @@ import { userInfo } from "node:os";
 import { createInterface } from "node:readline";
 import type { Database } from "../platform/db.js";
 import { EcartError } from "../platform/errors.js";
+import { flag } from "../platform/flag.js";
 import type { AccountRole } from "../platform/schema.js";
 import { createAccountAudited, issueApiToken, resetPasswordAudited, revokeApiTokenAudited } from "./admin.js";
 import {
@@ -40,11 +41,6 @@ function cliActor(): Account {
   }
   return { id: 0, username: `cli:${who}`, role: "ADMIN", entity: "CLI" };
 }
-
-const option = (args: string[], name: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
 
 /** Asks for a password on the terminal without echoing it. */
 async function askPassword(prompt: string): Promise<string> {
@@ -86,9 +82,9 @@ export async function userCommand(
   const [sub, name] = args;
   try {
     if (sub === "add" && name) {
-      const role = option(args, "--role")?.toUpperCase() as AccountRole | undefined;
+      const role = flag(args, "--role")?.toUpperCase() as AccountRole | undefined;
       const tokenOnly = role !== undefined && TOKEN_ONLY_ROLES.includes(role);
-      const entity = option(args, "--entity") ?? (tokenOnly ? role : undefined);
+      const entity = flag(args, "--entity") ?? (tokenOnly ? role : undefined);
       if (!role || !ACCOUNT_ROLES.includes(role) || !entity) {
         err.write(`${USER_USAGE}\n`);
         return 2;
@@ -118,8 +114,8 @@ export async function userCommand(
       return 0;
     }
     if (sub === "token" && name) {
-      const label = option(args, "--label") ?? "cli";
-      const days = option(args, "--expires-days");
+      const label = flag(args, "--label") ?? "cli";
+      const days = flag(args, "--expires-days");
       if (args.includes("--expires-days") && !/^\d+$/.test(days ?? "")) {
         err.write(`${USER_USAGE}\n`);
         return 2;

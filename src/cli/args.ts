@@ -4,11 +4,9 @@ import { basename } from "node:path";
 import type { EcartConfig } from "../platform/config.js";
 import type { Context } from "../platform/context.js";
 
-/** The value after `name` on the command line, if given. */
-export const flag = (args: string[], name: string): string | undefined => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
+import { flag } from "../platform/flag.js";
+
+export { flag };
 
 /** An import's file and flags (`FILE [--rejects FILE] [--batch ROWS] [--entity NAME]`). */
 export interface ImportFile {

@@ -13,16 +13,12 @@ import type { EcartConfig } from "../platform/config.js";
 import type { Context } from "../platform/context.js";
 import type { Database } from "../platform/db.js";
 import { EcartError } from "../platform/errors.js";
+import { flag } from "../platform/flag.js";
 
 export const WEBHOOK_USAGE = `usage: ecart webhook add URL [--description TEXT] [--from-start]   register an endpoint (prints its secret once)
        ecart webhook list                         endpoints and their delivery state
        ecart webhook disable ID | enable ID       stop or resume deliveries to an endpoint
        ecart webhook attempts ID                  its latest delivery attempts`;
-
-const option = (args: string[], name: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
 
 function cliContext(config: EcartConfig): Context {
   let who = "unknown";
@@ -47,7 +43,7 @@ export async function webhookCommand(
     if (sub === "add" && arg) {
       const { endpoint, secret } = await addWebhookEndpoint(db, ctx, {
         url: arg,
-        description: option(args, "--description") ?? null,
+        description: flag(args, "--description") ?? null,
         fromStart: args.includes("--from-start"),
       });
       out.write(

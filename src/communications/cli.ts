@@ -4,6 +4,7 @@ import type { EcartConfig } from "../platform/config.js";
 import type { Context } from "../platform/context.js";
 import type { Database } from "../platform/db.js";
 import { EcartError } from "../platform/errors.js";
+import { flag } from "../platform/flag.js";
 import type { DeliveryStatus } from "../platform/schema.js";
 import { FAILURE_LABEL, listCommunications, retryCommunication } from "./outbox.js";
 import { deliverDue } from "./worker.js";
@@ -70,8 +71,7 @@ export async function outboxCommand(
     return 2;
   }
   const flags = sub === undefined ? rest : [sub, ...rest];
-  const at = flags.indexOf("--status");
-  const status = at >= 0 ? (flags[at + 1]?.toUpperCase() as DeliveryStatus) : undefined;
+  const status = flag(flags, "--status")?.toUpperCase() as DeliveryStatus | undefined;
   if (status && !STATUSES.includes(status)) {
     err.write(`${OUTBOX_USAGE}\n`);
     return 2;
