@@ -265,11 +265,17 @@ export function Section(props: { title: ReactNode; actions?: ReactNode; children
 }
 
 /** Said under a list the server answered only the first page of: how many are shown, and how to see the rest. */
-export function ShownOf(props: { shown: number; total: number; rest: string }) {
-  if (props.total <= props.shown) return null;
+export function ShownOf({
+  page,
+  rest,
+}: {
+  page: { total: number; items: readonly unknown[] };
+  rest: string;
+}) {
+  if (page.total <= page.items.length) return null;
   return (
     <p className="muted small" data-testid="list-partial">
-      Liste limitée aux {props.shown} premières lignes sur {props.total} : {props.rest}
+      Liste limitée aux {page.items.length} premières lignes sur {page.total} : {rest}
     </p>
   );
 }

@@ -59,11 +59,7 @@ export function ContestsPage() {
         >
           {(page) => (
             <>
-              <ShownOf
-                shown={page.items.length}
-                total={page.total}
-                rest="les plus récentes ; filtrez par statut pour voir les autres."
-              />
+              <ShownOf page={page} rest="les plus récentes ; filtrez par statut pour voir les autres." />
               <div className="cards">
                 {page.items.map((c) => (
                   <ContestCard key={c.id} c={c} onChanged={changed} />
@@ -78,8 +74,7 @@ export function ContestsPage() {
           {(page) => (
             <>
               <ShownOf
-                shown={page.items.length}
-                total={page.total}
+                page={page}
                 rest="les plus récents ; la file de travail du service des Euros montre tous ceux à traiter."
               />
               <table className="grid">

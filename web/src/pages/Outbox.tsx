@@ -46,8 +46,7 @@ export function OutboxPage() {
           <div className="cols wide-left outbox">
             <Section title={`${page.total} message${page.total > 1 ? "s" : ""}`}>
               <ShownOf
-                shown={page.items.length}
-                total={page.total}
+                page={page}
                 rest="les plus récents ; filtrez par statut ou par modèle pour voir les autres."
               />
               <table className="grid selectable">

@@ -91,8 +91,7 @@ export function WorkQueuePage() {
                   )}
                 </h2>
                 <ShownOf
-                  shown={page.items.length}
-                  total={page.total}
+                  page={page}
                   rest="les plus urgents d'abord ; filtrez par entité ou par type de dossier pour voir les autres."
                 />
               </header>
