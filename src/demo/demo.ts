@@ -26,7 +26,7 @@ import {
   prng,
   readingsCsv,
 } from "./generate.js";
-import { insertPoints } from "./load.js";
+import { demoSystem, insertPoints } from "./load.js";
 import { demoContests, SOURCE_EXAMPLE, sourceExample } from "./scenes.js";
 
 export interface DemoOptions {
@@ -179,13 +179,9 @@ export async function runDemo(db: Database, config: EcartConfig, o: DemoOptions)
   };
   const points = generatePoints(gen);
   say(`${points.length} points de desserte`);
-  const system: Context = {
-    actor: { user: "demo", role: "SYSTEM", entity: "DEMO" },
-    now: when(o.until, 7),
-    config,
-  };
+  const system = demoSystem(when(o.until, 7), config);
   // The service points and meters come in as the CIS's would (integration/reference.ts).
-  await insertPoints(db, points, undefined, system);
+  await insertPoints(db, points, { ctx: system });
 
   // 1. Years of readings, with the occupants' moves, through the bulk import (COPY).
   const occupancies = new Map<string, Occupancy[]>();

@@ -41,11 +41,11 @@ export interface DemoPlace {
   digits: number | null;
 }
 
-/** Who loads the generated points when the caller names no one: the demo, as the CIS would. */
-const LOADER = (): Context => ({
+/** The demo acting as the system (loading places and readings as a CIS would), at `now`. */
+export const demoSystem = (now = new Date(), config = makeConfig()): Context => ({
   actor: { user: "demo", role: "SYSTEM", entity: "DEMO" },
-  now: new Date(),
-  config: makeConfig(),
+  now,
+  config,
 });
 
 /**
@@ -91,12 +91,11 @@ export async function putPlaces(db: Database, ctx: Context, places: DemoPlace[],
   });
 }
 
-/** Writes generated service points and their meters (putPlaces), `chunk` to a transaction. */
+/** Writes generated service points and their meters (putPlaces), `chunk` to a transaction, as `ctx`. */
 export async function insertPoints(
   db: Database,
   points: GeneratedPoint[],
-  chunk = 500,
-  ctx: Context = LOADER(),
+  { chunk = 500, ctx = demoSystem() }: { chunk?: number; ctx?: Context } = {},
 ): Promise<void> {
   for (let i = 0; i < points.length; i += chunk) {
     const places = points.slice(i, i + chunk).map((p, j) => ({
