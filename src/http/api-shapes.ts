@@ -191,6 +191,8 @@ export const caseListItemOut = z.object({
       due: nullableStr,
       daysLeft: z.number().nullable(),
       overdue: z.boolean(),
+      /** Due within DUE_SOON_DAYS and not overdue (isDueSoon): the queue warns of it. */
+      dueSoon: z.boolean(),
     })
     .nullable(),
   createdAt: z.string(),

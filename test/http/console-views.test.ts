@@ -89,10 +89,18 @@ describe.each(ENGINES)("console views on %s", (engine) => {
       due: "2024-03-17",
       daysLeft: -17,
       overdue: true,
+      dueSoon: false,
     });
     expect(items[1]).toMatchObject({
       entity: "FO-VILLEURBANNE",
-      waiting: { what: "RECONNECTION_VISIT", team: "BO", due: null, daysLeft: null, overdue: false },
+      waiting: {
+        what: "RECONNECTION_VISIT",
+        team: "BO",
+        due: null,
+        daysLeft: null,
+        overdue: false,
+        dueSoon: false,
+      },
     });
     expect((await t.as("EUROS", { url: "/api/cases?queue=1&team=EUROS" })).json().total).toBe(0);
     // How many are overdue is counted over the whole filter, not the page: the second page holds none of them.

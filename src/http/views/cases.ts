@@ -2,7 +2,7 @@
 
 import { sql } from "kysely";
 import { loadCase } from "../../cases/store.js";
-import { daysLeft, isOverdue } from "../../move-in/rules/deadline.js";
+import { daysLeft, isDueSoon, isOverdue, overdueBefore } from "../../move-in/rules/deadline.js";
 import type { Database } from "../../platform/db.js";
 import { EcartError, ErrorCode } from "../../platform/errors.js";
 import type { CaseStatus, CaseType } from "../../platform/schema.js";
@@ -31,7 +31,7 @@ const teamOf = (type: CaseType): Team => (type === "INT_EUROS" ? "EUROS" : "BO")
 /**
  * What an open case waits for, by whom and since when: its earliest open task (with its due date), else
  * the planned reconnection visit, else the regularisation for an INT_EUROS case, else an action of the back
- * office. `overdue` and `daysLeft` are counted from `today` (Europe/Paris), the server's day.
+ * office. `overdue`, `dueSoon` and `daysLeft` are counted from `today` (Europe/Paris), the server's day.
  */
 function waitingOf(
   c: { type: CaseType; created_at: Date | string },
@@ -48,6 +48,7 @@ function waitingOf(
       due: task.due,
       daysLeft: daysLeft(task.due, today),
       overdue: isOverdue(task.due, today),
+      dueSoon: isDueSoon(task.due, today),
     };
   }
   const what: Awaited = visitSince
@@ -62,6 +63,7 @@ function waitingOf(
     due: null,
     daysLeft: null,
     overdue: false,
+    dueSoon: false,
   };
 }
 
@@ -83,11 +85,10 @@ export async function listCases(db: Database, f: CaseFilter, today: string): Pro
       .select((eb) => [
         eb.fn.countAll<number>().as("n"),
         // isOverdue (move-in/rules/deadline.ts) counted over the whole filter, not the page: an open case
-        // with an open task due before today.
+        // with an open task due before its bound.
         sql<number>`count(*) filter (where c.status = 'OPEN' and exists (
-          select 1 from tasks t where t.case_id = c.id and t.status = 'OPEN' and t.due_date < ${today}::date))`.as(
-          "overdue",
-        ),
+          select 1 from tasks t where t.case_id = c.id and t.status = 'OPEN'
+            and t.due_date < ${overdueBefore(today)}::date))`.as("overdue"),
       ])
       .executeTakeFirstOrThrow();
     let rows = q

@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_PROOF_DEADLINE_DAYS, daysLeft, isExpired, isOverdue, proofDeadline } from "./deadline.js";
+import {
+  DEFAULT_PROOF_DEADLINE_DAYS,
+  DUE_SOON_DAYS,
+  daysLeft,
+  isDueSoon,
+  isExpired,
+  isOverdue,
+  overdueBefore,
+  proofDeadline,
+} from "./deadline.js";
 
 describe("R3/R8 proof deadline: end of the 15th calendar day after the request, Europe/Paris", () => {
   const requested = new Date("2024-03-05T10:00:00+01:00");
@@ -49,11 +58,41 @@ describe("R3/R8 proof deadline: end of the 15th calendar day after the request, 
 describe("R8 as shown: days left and overdue, by the day (due on day 15 after a request of 5 March)", () => {
   const due = proofDeadline(new Date("2024-03-05T10:00:00+01:00")).dueDate;
   it.each([
-    { name: "day 14: one day left", today: "2024-03-19", left: 1, overdue: false },
-    { name: "day 15 (the due day): none left, not overdue", today: "2024-03-20", left: 0, overdue: false },
-    { name: "day 16: overdue by one day", today: "2024-03-21", left: -1, overdue: true },
-  ])("$name", ({ today, left, overdue }) => {
+    {
+      name: "day 11: four days left, not yet due soon",
+      today: "2024-03-16",
+      left: 4,
+      overdue: false,
+      soon: false,
+    },
+    {
+      name: "day 12: three days left (DUE_SOON_DAYS), due soon",
+      today: "2024-03-17",
+      left: 3,
+      overdue: false,
+      soon: true,
+    },
+    { name: "day 14: one day left", today: "2024-03-19", left: 1, overdue: false, soon: true },
+    {
+      name: "day 15 (the due day): none left, not overdue",
+      today: "2024-03-20",
+      left: 0,
+      overdue: false,
+      soon: true,
+    },
+    {
+      name: "day 16: overdue by one day, no longer due soon",
+      today: "2024-03-21",
+      left: -1,
+      overdue: true,
+      soon: false,
+    },
+  ])("$name", ({ today, left, overdue, soon }) => {
     expect(daysLeft(due, today)).toBe(left);
     expect(isOverdue(due, today)).toBe(overdue);
+    expect(isDueSoon(due, today)).toBe(soon);
+    // What the work queue's count compares with says the same as isOverdue.
+    expect(due < overdueBefore(today)).toBe(overdue);
   });
+  it("names the figure the queue warns with", () => expect(DUE_SOON_DAYS).toBe(3));
 });

@@ -40,5 +40,15 @@ export function isExpired(deadline: Pick<Deadline, "expiresAt">, now: Date): boo
 /** R8 as shown to people: the days left before a task's due day, from `today` (negative once past it). */
 export const daysLeft = (dueDate: string, today: string): number => daysBetween(today, dueDate);
 
+/** The work queue warns of a task due within this many days (its due day included), before it is overdue. */
+export const DUE_SOON_DAYS = 3;
+
+/** R8 as a bound, for a query that counts: a due day before the one returned is overdue on `today`. */
+export const overdueBefore = (today: string): string => today;
+
 /** R8 as shown to people: a task is overdue once its due day is behind `today` (the day it expires on). */
-export const isOverdue = (dueDate: string, today: string): boolean => daysLeft(dueDate, today) < 0;
+export const isOverdue = (dueDate: string, today: string): boolean => dueDate < overdueBefore(today);
+
+/** The work queue's warning: not yet overdue, and due within DUE_SOON_DAYS of `today`. */
+export const isDueSoon = (dueDate: string, today: string): boolean =>
+  !isOverdue(dueDate, today) && daysLeft(dueDate, today) <= DUE_SOON_DAYS;

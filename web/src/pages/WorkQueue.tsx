@@ -134,7 +134,7 @@ function QueueRow({ c }: { c: CaseListItem }) {
             {frDate(w.due)}{" "}
             {w.overdue ? (
               <Badge tone="bad">en retard</Badge>
-            ) : w.daysLeft !== null && w.daysLeft <= 3 ? (
+            ) : w.dueSoon ? (
               <Badge tone="warn">J-{w.daysLeft}</Badge>
             ) : null}
           </>
