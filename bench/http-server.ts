@@ -7,7 +7,7 @@
 import Fastify from "fastify";
 import pg from "pg";
 import { buildApp } from "../src/http/app.js";
-import { openDatabase } from "../src/platform/db.js";
+import { openDatabase, POOL_IDLE_MS } from "../src/platform/db.js";
 
 /** Same pool size as `ecart serve` (openDatabase's default). */
 export const POOL_SIZE = 10;
@@ -22,7 +22,7 @@ async function main() {
     const app = await buildApp({ db, logger: false, webDist: null, clock: () => CLOCK });
     listen = () => app.listen({ port: 0, host: "127.0.0.1" });
   } else {
-    const pool = new pg.Pool({ connectionString: url, max: POOL_SIZE });
+    const pool = new pg.Pool({ connectionString: url, max: POOL_SIZE, idleTimeoutMillis: POOL_IDLE_MS });
     const app = Fastify({ logger: false });
     app.post("/bare", async (req) => {
       const body = req.body as { servicePoint: string };

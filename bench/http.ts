@@ -3,7 +3,8 @@
  * check, bearer token of an FO account) with N service points loaded, under autocannon (keep-alive,
  * 16 connections), against a bare Fastify route doing one indexed SELECT (the service point by primary key)
  * on the same database. Each server runs in its own process (bench/http-server.ts); the load generator
- * runs here. Rounds alternate bare / app; medians are reported.
+ * runs here. Rounds alternate bare / app, each after a short unmeasured warm-up of its own; medians are
+ * reported.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { dirname, join } from "node:path";
@@ -163,6 +164,10 @@ export async function benchHttp(quick: boolean): Promise<Section> {
   const seconds = quick ? 3 : 10;
   // Five rounds a side at full size: the host's rate swings by half between rounds minutes apart.
   const rounds = quick ? 2 : 5;
+  // Each measured round starts warm, after a few unmeasured seconds of its own route: otherwise a round
+  // pays for the other side's round before it, whose pages evicted its own from PostgreSQL's buffers
+  // (docs/performance.md, figure 3, session 15).
+  const warmSeconds = quick ? 1 : 3;
   const bench = await benchDatabase("http", 4);
   const notes: string[] = [];
   try {
@@ -193,6 +198,7 @@ export async function benchHttp(quick: boolean): Promise<Section> {
           cpus: CpuPerRequest[],
         ) =>
         async () => {
+          await load(server.port, path, headers, n, warmSeconds);
           const { value: r, cpu } = await cpuPerRequest(
             server.proc.pid ?? 0,
             () => load(server.port, path, headers, n, seconds),
@@ -226,7 +232,7 @@ export async function benchHttp(quick: boolean): Promise<Section> {
         round(r.requests.average / (bareRuns[i]?.requests.average ?? Number.NaN), 3),
       );
       notes.push(
-        `${quick ? "QUICK MODE (fewer service points than the 1,000,000 target): " : ""}${n.toLocaleString("en")} service points (each with meter, 3 readings, an ended subscription; ${genSeconds.toFixed(0)} s to load), autocannon ${CONNECTIONS} connections keep-alive, ${rounds} × ${seconds} s per side, interleaved; app server peak RSS ${appRss ? round(appRss) : "?"} MB; pool ${10} connections each; CPU per request (medians; server process, every PostgreSQL process, load generator): check ${cpu.app.server} + ${cpu.app.postgres} + ${cpu.app.loadgen} µs, bare ${cpu.bare.server} + ${cpu.bare.postgres} + ${cpu.bare.loadgen} µs; readings in ${partitions.rows[0]?.n ?? "?"} partitions (the world's readings dated 2019-01-01 to 2024-01-15); one statement per request on both sides (the check reads its bearer token's account and the move-in facts together; the bare route one service point by primary key); each round's ratio ${roundRatios.join(", ")}`,
+        `${quick ? "QUICK MODE (fewer service points than the 1,000,000 target): " : ""}${n.toLocaleString("en")} service points (each with meter, 3 readings, an ended subscription; ${genSeconds.toFixed(0)} s to load), autocannon ${CONNECTIONS} connections keep-alive, ${rounds} × ${seconds} s per side, each after ${warmSeconds} s of its own unmeasured, interleaved; app server peak RSS ${appRss ? round(appRss) : "?"} MB; pool ${10} connections each; CPU per request (medians; server process, every PostgreSQL process, load generator): check ${cpu.app.server} + ${cpu.app.postgres} + ${cpu.app.loadgen} µs, bare ${cpu.bare.server} + ${cpu.bare.postgres} + ${cpu.bare.loadgen} µs; readings in ${partitions.rows[0]?.n ?? "?"} partitions (the world's readings dated 2019-01-01 to 2024-01-15); one statement per request on both sides (the check reads its bearer token's account and the move-in facts together; the bare route one service point by primary key); each round's ratio ${roundRatios.join(", ")}`,
       );
       return {
         name: "move-in check over HTTP (PostgreSQL)",

@@ -107,11 +107,24 @@ export interface OpenOptions {
   poolSize?: number;
 }
 
+/**
+ * A pooled PostgreSQL connection idle this long is closed. pg's default (10 s) closed a server's
+ * connections between two bursts of advisors' requests, and each new one starts cold: its backend
+ * faults the shared buffers into its memory anew (docs/performance.md, figure 3, session 15).
+ */
+export const POOL_IDLE_MS = 300_000;
+
 /** Opens a database from a URL: `postgres://…`, a folder path, or `memory://`. */
 export async function openDatabase(opts: OpenOptions = {}): Promise<Database> {
   const url = opts.url ?? "memory://";
   if (/^postgres(ql)?:\/\//.test(url)) {
-    const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10 });
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: opts.poolSize ?? 10,
+      idleTimeoutMillis: POOL_IDLE_MS,
+      // Idle connections do not hold a command-line process open: it ends when its work does.
+      allowExitOnIdle: true,
+    });
     pool.on("error", () => {
       /* an idle client dropped by the server: the pool replaces it */
     });
