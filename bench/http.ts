@@ -145,6 +145,9 @@ export async function checkWorld(
   try {
     seconds = (await timed(() => cloneWorld(c, copies))).seconds;
     await c.query("vacuum analyze");
+    // The copy's dirty pages written now, not by a checkpoint during the first measured rounds.
+    const flushed = await timed(() => c.query("checkpoint"));
+    log(`  checkpoint after the copy: ${flushed.seconds.toFixed(1)} s`);
     if (process.env.ECART_BENCH_PREWARM === "1") await prewarm(c);
   } finally {
     await c.end();
@@ -168,6 +171,10 @@ export async function benchHttp(quick: boolean): Promise<Section> {
   // pays for the other side's round before it, whose pages evicted its own from PostgreSQL's buffers
   // (docs/performance.md, figure 3, session 15).
   const warmSeconds = quick ? 1 : 3;
+  // And the first round after a long warm-up of each side: at 1M service points the check ran slower for a
+  // minute or more after the world's load (PostgreSQL 289–539 µs a check in the first two rounds after 2 s,
+  // 189–217 after 30 s; docs/performance.md, figure 3, session 15).
+  const firstWarmSeconds = quick ? 2 : 30;
   const bench = await benchDatabase("http", 4);
   const notes: string[] = [];
   try {
@@ -181,9 +188,9 @@ export async function benchHttp(quick: boolean): Promise<Section> {
     const app = await startServer("app", bench.url);
     const bare = await startServer("bare", bench.url);
     try {
-      // Warm-up: JIT, pools, plans, caches.
-      await load(app.port, "/api/move-ins/check", auth, n, 2);
-      await load(bare.port, "/bare", {}, n, 2);
+      // Warm-up: JIT, pools, plans, caches (firstWarmSeconds).
+      await load(app.port, "/api/move-ins/check", auth, n, firstWarmSeconds);
+      await load(bare.port, "/bare", {}, n, firstWarmSeconds);
       const appRuns: Result[] = [];
       const bareRuns: Result[] = [];
       const appCpu: CpuPerRequest[] = [];
@@ -232,7 +239,7 @@ export async function benchHttp(quick: boolean): Promise<Section> {
         round(r.requests.average / (bareRuns[i]?.requests.average ?? Number.NaN), 3),
       );
       notes.push(
-        `${quick ? "QUICK MODE (fewer service points than the 1,000,000 target): " : ""}${n.toLocaleString("en")} service points (each with meter, 3 readings, an ended subscription; ${genSeconds.toFixed(0)} s to load), autocannon ${CONNECTIONS} connections keep-alive, ${rounds} × ${seconds} s per side, each after ${warmSeconds} s of its own unmeasured, interleaved; app server peak RSS ${appRss ? round(appRss) : "?"} MB; pool ${10} connections each; CPU per request (medians; server process, every PostgreSQL process, load generator): check ${cpu.app.server} + ${cpu.app.postgres} + ${cpu.app.loadgen} µs, bare ${cpu.bare.server} + ${cpu.bare.postgres} + ${cpu.bare.loadgen} µs; readings in ${partitions.rows[0]?.n ?? "?"} partitions (the world's readings dated 2019-01-01 to 2024-01-15); one statement per request on both sides (the check reads its bearer token's account and the move-in facts together; the bare route one service point by primary key); each round's ratio ${roundRatios.join(", ")}`,
+        `${quick ? "QUICK MODE (fewer service points than the 1,000,000 target): " : ""}${n.toLocaleString("en")} service points (each with meter, 3 readings, an ended subscription; ${genSeconds.toFixed(0)} s to load), autocannon ${CONNECTIONS} connections keep-alive, ${firstWarmSeconds} s warm-up a side, then ${rounds} × ${seconds} s per side, each after ${warmSeconds} s of its own unmeasured, interleaved; app server peak RSS ${appRss ? round(appRss) : "?"} MB; pool ${10} connections each; CPU per request (medians; server process, every PostgreSQL process, load generator): check ${cpu.app.server} + ${cpu.app.postgres} + ${cpu.app.loadgen} µs, bare ${cpu.bare.server} + ${cpu.bare.postgres} + ${cpu.bare.loadgen} µs; readings in ${partitions.rows[0]?.n ?? "?"} partitions (the world's readings dated 2019-01-01 to 2024-01-15); one statement per request on both sides (the check reads its bearer token's account and the move-in facts together; the bare route one service point by primary key); each round's ratio ${roundRatios.join(", ")}`,
       );
       return {
         name: "move-in check over HTTP (PostgreSQL)",
