@@ -109,10 +109,11 @@ export interface OpenOptions {
 
 /**
  * A pooled PostgreSQL connection idle this long is closed. pg's default (10 s) closed a server's
- * connections between two bursts of advisors' requests, and each new one starts cold: its backend
- * faults the shared buffers into its memory anew (docs/performance.md, figure 3, session 15).
+ * connections between two bursts of requests, and each new one starts cold (docs/performance.md, figure
+ * 3, session 15); longer than a minute would outlast some firewalls' and load balancers' idle timeouts
+ * (Azure's 4 minutes), which drop a connection without a word.
  */
-export const POOL_IDLE_MS = 300_000;
+export const POOL_IDLE_MS = 60_000;
 
 /** Opens a database from a URL: `postgres://…`, a folder path, or `memory://`. */
 export async function openDatabase(opts: OpenOptions = {}): Promise<Database> {
