@@ -169,6 +169,9 @@ export async function startHarness(world: GivenServicePoint[] = givenWorld()): P
       "--disable-sync",
       "--lang=fr-FR",
     ],
+    // On Linux Chromium takes its language from the environment, not --lang: date inputs and the file
+    // picker then read as a French advisor's do (with Debian's chromium-l10n installed).
+    env: { ...process.env, LANGUAGE: "fr_FR", LANG: "fr_FR.UTF-8" },
   });
   return {
     app,
