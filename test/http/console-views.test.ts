@@ -162,4 +162,18 @@ describe.each(ENGINES)("console views on %s", (engine) => {
     expect(cases).toContain("ARR Cas Particuliers;Clôturé;");
     expect(cases).not.toMatch(/ARR_SPECIAL|CLOSED|\d{4}-\d{2}-\d{2}/);
   });
+
+  it("the queue warns of a task due within DUE_SOON_DAYS, as the server counts it: due tomorrow", async () => {
+    await givenServicePoints(t.tdb.db, servicePointFixture({ id: "PDS-SOON" }));
+    // Asked for on 20 March: due on 4 April, the day after the server's day (3 April).
+    const soon = await execute(
+      t.tdb.db,
+      ctxAs("FO", "2024-03-20T10:00:00+01:00", "FO-LYON"),
+      "moveIn",
+      moveInRequest("PDS-SOON", { index: 1020 }),
+    );
+    const queue = (await t.as("BO", { url: "/api/cases?queue=1&team=BO&entity=FO-LYON" })).json();
+    const item = queue.items.find((c: { id: string }) => c.id === soon.case);
+    expect(item?.waiting).toMatchObject({ due: "2024-04-04", daysLeft: 1, overdue: false, dueSoon: true });
+  });
 });
