@@ -3,10 +3,7 @@ import { statSync } from "node:fs";
 import { basename } from "node:path";
 import type { EcartConfig } from "../platform/config.js";
 import type { Context } from "../platform/context.js";
-
 import { flag } from "../platform/flag.js";
-
-export { flag };
 
 /** An import's file and flags (`FILE [--rejects FILE] [--batch ROWS] [--entity NAME]`). */
 export interface ImportFile {

@@ -2,7 +2,7 @@
 import { runDemo } from "../demo/demo.js";
 import { isIsoDate, localDate } from "../platform/dates.js";
 import { EcartError } from "../platform/errors.js";
-import { flag } from "./args.js";
+import { flag } from "../platform/flag.js";
 import { withDatabase } from "./database.js";
 
 const USAGE = "usage: ecart demo [--service-points N] [--seed S] [--years Y] [--until YYYY-MM-DD]";
