@@ -173,7 +173,7 @@ export async function benchHttp(quick: boolean): Promise<Section> {
   const warmSeconds = quick ? 1 : 3;
   // And the first round after a long warm-up of each side: at 1M service points the check ran slower for a
   // minute or more after the world's load (PostgreSQL 289–539 µs a check in the first two rounds after 2 s,
-  // 189–217 after 30 s; docs/performance.md, figure 3, session 15).
+  // 197–264 after 30 s in three runs; docs/performance.md, figure 3, session 15).
   const firstWarmSeconds = quick ? 2 : 30;
   const bench = await benchDatabase("http", 4);
   const notes: string[] = [];
